@@ -1,0 +1,2 @@
+// placeholder translation unit until the first actor lands
+namespace skywire::actors {}

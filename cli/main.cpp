@@ -1,0 +1,5 @@
+#include <iostream>
+int main() {
+  std::cout << "skywire: under construction\n";
+  return 0;
+}

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Configures and builds the main tree into ${BUILD_DIR:-build}.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD_DIR=${BUILD_DIR:-build}
+werror=OFF; [ "${CI:-}" = "true" ] && werror=ON
+cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      -DSKYWIRE_WERROR="${SKYWIRE_WERROR:-$werror}" "$@" >/dev/null
+cmake --build "$BUILD_DIR" -j"${JOBS:-$(nproc)}"
