@@ -4,6 +4,8 @@
 #pragma once
 
 #include <array>
+#include <span>
+#include <string_view>
 #include <utility>
 
 #include "messages/ids.hpp"
@@ -20,7 +22,14 @@ enum class crypto_errc : uint8_t {
   decrypt_failed,    ///< AEAD tag mismatch
   handshake_failed,
   nonce_reuse,       ///< a transport frame counter did not increase
+  frame_too_large,   ///< a frame's length prefix exceeds the bound
+  frame_truncated,   ///< a frame or handshake message is shorter than its minimum
 };
+
+const char* to_string(crypto_errc x) noexcept;
+
+/// The category atom of crypto errors ("crypto").
+caf::atom_value crypto_category() noexcept;
 
 caf::error make_error(crypto_errc code, std::string context = {});
 
@@ -42,6 +51,14 @@ expected<public_key> derive_public_key(const secret_key& sk);
 /// Whether pk is a valid point on the curve (the null key is not).
 bool is_valid(const public_key& pk) noexcept;
 
+/// Whether sk is a valid secp256k1 scalar (0 < sk < n).
+bool is_valid(const secret_key& sk) noexcept;
+
+/// Text form of a public key as the reference parses it: any all-'0' text
+/// (also empty) is the null key; anything else must be 66 hex digits of a
+/// point on the curve ("Invalid public key" otherwise).
+expected<public_key> parse_public_key(std::string_view text);
+
 /// SHA-256(data) signed with sk: r || s || recid, low-S.
 signature sign(byte_span data, const secret_key& sk);
 signature sign_digest(const sha256_digest& digest, const secret_key& sk);
@@ -60,5 +77,9 @@ caf::error verify_digest(const sha256_digest& digest, const public_key& pk, cons
 
 /// SHA-256 of the compressed point sk·pk (32 bytes).
 expected<std::array<uint8_t, 32>> ecdh(const public_key& pk, const secret_key& sk);
+
+/// Same as ecdh() without allocation or error object (hot path of the Noise
+/// DH); false if pk or sk is invalid.
+bool ecdh_into(const public_key& pk, const secret_key& sk, std::span<uint8_t, 32> out) noexcept;
 
 } // namespace skywire::crypto
