@@ -1,0 +1,187 @@
+#include <doctest/doctest.h>
+
+#include "messages/wire/yamux/frame.hpp"
+#include "tests/messages/gob/vectors.hpp"
+
+using namespace skywire;
+using namespace skywire::wire::yamux;
+using skywire::test::hex;
+using skywire::test::str;
+using skywire::test::unhex;
+using skywire::test::unhexv;
+
+namespace {
+
+frame_type type_from_name(const std::string& n) {
+  if (n == "data") return frame_type::data;
+  if (n == "window_update") return frame_type::window_update;
+  if (n == "ping") return frame_type::ping;
+  if (n == "go_away") return frame_type::go_away;
+  FAIL("unknown type name " << n);
+  return frame_type::data;
+}
+
+uint16_t flags_from_name(const std::string& n) {
+  if (n == "none") return 0;
+  uint16_t out = 0;
+  size_t start = 0;
+  while (start <= n.size()) {
+    auto end = n.find('|', start);
+    auto part = n.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    if (part == "SYN") out |= flag::syn;
+    else if (part == "ACK") out |= flag::ack;
+    else if (part == "FIN") out |= flag::fin;
+    else if (part == "RST") out |= flag::rst;
+    else FAIL("unknown flag " << part);
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return out;
+}
+
+// Checks that `bytes` parse into exactly the frames listed, and that the
+// frames re-encode to the same bytes.
+void check_frames(const std::vector<uint8_t>& bytes, const boost::json::array& frames) {
+  frame_reader reader;
+  reader.feed(bytes);
+  std::vector<uint8_t> reencoded;
+  for (auto& jf : frames) {
+    auto& f = jf.as_object();
+    auto got = reader.next();
+    REQUIRE(got);
+    REQUIRE(got->has_value());
+    auto& fr = **got;
+    auto enc = encode(fr.hdr);
+    CHECK(hex({enc.begin(), enc.end()}) == str(f.at("header_hex")));
+    CHECK(fr.hdr.version == f.at("version").as_int64());
+    CHECK(fr.hdr.type == type_from_name(str(f.at("type"))));
+    CHECK(fr.hdr.flags == flags_from_name(str(f.at("flags"))));
+    CHECK(fr.hdr.stream_id == f.at("stream_id").as_int64());
+    CHECK(fr.hdr.length == f.at("length").as_int64());
+    if (auto* b = f.if_contains("body_hex"))
+      CHECK(hex({fr.body.begin(), fr.body.end()}) == str(*b));
+    else
+      CHECK(fr.body.empty());
+    // Encode from the JSON fields alone.
+    header h{static_cast<uint8_t>(f.at("version").as_int64()), type_from_name(str(f.at("type"))),
+             flags_from_name(str(f.at("flags"))),
+             static_cast<uint32_t>(f.at("stream_id").as_int64()),
+             static_cast<uint32_t>(f.at("length").as_int64())};
+    std::vector<uint8_t> body;
+    if (auto* b = f.if_contains("body_hex"))
+      body = unhexv(*b);
+    append_frame(reencoded, h, body);
+  }
+  auto rest = reader.next();
+  REQUIRE(rest);
+  CHECK_FALSE(rest->has_value());
+  CHECK(reader.buffered() == 0);
+  CHECK(hex(reencoded) == hex(bytes));
+}
+
+} // namespace
+
+TEST_CASE("yamux examples from the reference") {
+  auto v = test::load_vectors("skywire/dmsg.json");
+  auto& y = v.at("yamux").as_object();
+  auto& cfg = y.at("config_defaults").as_object();
+  config def;
+  CHECK(def.accept_backlog == cfg.at("AcceptBacklog").as_int64());
+  CHECK(def.enable_keepalive == cfg.at("EnableKeepAlive").as_bool());
+  CHECK(def.keepalive_interval_s == cfg.at("KeepAliveInterval_s").as_int64());
+  CHECK(def.connection_write_timeout_s == cfg.at("ConnectionWriteTimeout_s").as_int64());
+  CHECK(def.max_stream_window_size == cfg.at("MaxStreamWindowSize").as_int64());
+  CHECK(def.stream_open_timeout_s == cfg.at("StreamOpenTimeout_s").as_int64());
+  CHECK(def.stream_close_timeout_s == cfg.at("StreamCloseTimeout_s").as_int64());
+  size_t n = 0;
+  for (auto& ex : y.at("examples").as_array()) {
+    CAPTURE(str(ex.at("what")));
+    check_frames(unhexv(ex.at("bytes_hex")), ex.at("frames").as_array());
+    ++n;
+  }
+  CHECK(n == 8);
+}
+
+TEST_CASE("yamux frames of the stream-open transcript") {
+  auto v = test::load_vectors("skywire/dmsg.json");
+  size_t n = 0;
+  for (auto& step : v.at("stream_open_transcript").at("steps").as_array()) {
+    CAPTURE(str(step.at("what")));
+    check_frames(unhexv(step.at("tcp_bytes_hex")), step.at("yamux_frames").as_array());
+    ++n;
+  }
+  CHECK(n >= 8);
+}
+
+TEST_CASE("yamux header validation") {
+  auto good = unhex("00000000000000010000000568656c6c6f");
+  SUBCASE("bad version") {
+    auto b = good;
+    b[0] = 1;
+    auto h = decode_header(b);
+    REQUIRE_FALSE(h);
+    CHECK(h.error().code() == static_cast<uint8_t>(wire_errc::bad_value));
+  }
+  SUBCASE("unknown type") {
+    auto b = good;
+    b[1] = 4;
+    auto h = decode_header(b);
+    REQUIRE_FALSE(h);
+    CHECK(h.error().code() == static_cast<uint8_t>(wire_errc::malformed));
+  }
+  SUBCASE("short header") {
+    auto h = decode_header(byte_span{good}.first(11));
+    REQUIRE_FALSE(h);
+    CHECK(h.error().code() == static_cast<uint8_t>(wire_errc::truncated));
+  }
+  SUBCASE("to_string") {
+    auto h = decode_header(good);
+    REQUIRE(h);
+    CHECK(to_string(*h) == "ver=0 type=data flags=none id=1 len=5");
+    header s{0, frame_type::window_update, flag::syn | flag::ack, 3, 7};
+    CHECK(to_string(s) == "ver=0 type=window_update flags=SYN|ACK id=3 len=7");
+  }
+}
+
+TEST_CASE("yamux streaming parser: byte-at-a-time and oversized bodies") {
+  auto bytes = unhex("000100010000000100000000"
+                     "00000000000000010000000568656c6c6f"
+                     "000200010000000000000007");
+  frame_reader reader;
+  std::vector<header> got;
+  for (auto b : bytes) {
+    reader.feed(byte_span{&b, 1});
+    for (;;) {
+      auto f = reader.next();
+      REQUIRE(f);
+      if (!f->has_value())
+        break;
+      got.push_back((*f)->hdr);
+      if ((*f)->hdr.type == frame_type::data)
+        CHECK(std::string((*f)->body.begin(), (*f)->body.end()) == "hello");
+    }
+  }
+  REQUIRE(got.size() == 3);
+  CHECK(got[0].has(flag::syn));
+  CHECK(got[1].length == 5);
+  CHECK(got[2].type == frame_type::ping);
+  CHECK(got[2].length == 7);
+
+  // A data frame announcing more than the window is rejected before its body arrives.
+  frame_reader small{parse_limits{16}};
+  auto big = unhex("000000000000000100000011");
+  small.feed(big);
+  auto r = small.next();
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code() == static_cast<uint8_t>(wire_errc::oversized));
+  // The reader stays failed.
+  small.feed(bytes);
+  CHECK_FALSE(small.next());
+
+  // A window update's length is a delta, not a body: no bytes follow.
+  auto step = parse_frame(unhex("0001000000000001ffffffff"));
+  REQUIRE(step);
+  REQUIRE(step->frame);
+  CHECK(step->consumed == 12);
+  CHECK(step->frame->hdr.length == 0xffffffffu);
+}
