@@ -1,0 +1,193 @@
+#include "runtime/io/stream_connection.hpp"
+
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+
+namespace skywire::io {
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+
+stream_connection::stream_connection(socket_type&& s)
+  : socket_(std::move(s)),
+    strand_(asio::make_strand(static_cast<asio::io_context&>(socket_.get_executor().context())
+                                .get_executor())) {
+  error_code ec;
+  socket_.non_blocking(true, ec);
+}
+
+std::shared_ptr<stream_connection> stream_connection::make(asio::ip::tcp::socket&& s) {
+  error_code ec;
+  s.set_option(asio::ip::tcp::no_delay(true), ec);
+  std::string remote;
+  auto ep = s.remote_endpoint(ec);
+  if (!ec)
+    remote = ep.address().to_string() + ":" + std::to_string(ep.port());
+  auto proto = s.local_endpoint(ec).protocol();
+  auto fd = s.release(ec);
+  socket_type gs(s.get_executor(), asio::generic::stream_protocol(proto.family(), proto.protocol()),
+                 fd);
+  std::shared_ptr<stream_connection> c(new stream_connection(std::move(gs)));
+  c->remote_ = std::move(remote);
+  return c;
+}
+
+std::shared_ptr<stream_connection>
+stream_connection::make(asio::local::stream_protocol::socket&& s) {
+  error_code ec;
+  std::string remote = "unix";
+  auto fd = s.release(ec);
+  socket_type gs(s.get_executor(), asio::generic::stream_protocol(AF_UNIX, 0), fd);
+  std::shared_ptr<stream_connection> c(new stream_connection(std::move(gs)));
+  c->remote_ = std::move(remote);
+  return c;
+}
+
+stream_connection::~stream_connection() = default;
+
+void stream_connection::start(callbacks cbs, size_t max_read) {
+  asio::post(strand_, [self = shared_from_this(), cbs = std::move(cbs), max_read]() mutable {
+    self->cbs_ = std::move(cbs);
+    self->max_read_ = max_read == 0 ? 1 : max_read;
+    self->do_wait_read();
+  });
+}
+
+void stream_connection::do_wait_read() {
+  if (finished_ || reading_paused_ || read_pending_)
+    return;
+  read_pending_ = true;
+  socket_.async_wait(socket_type::wait_read,
+                     asio::bind_executor(strand_, [self = shared_from_this()](error_code ec) {
+                       self->read_pending_ = false;
+                       if (self->finished_)
+                         return;
+                       if (ec)
+                         return self->finish(ec);
+                       self->do_read_available();
+                     }));
+}
+
+void stream_connection::do_read_available() {
+  error_code ec;
+  size_t avail = socket_.available(ec);
+  if (ec)
+    return finish(ec);
+  size_t want = std::min(std::max<size_t>(avail, 4096), max_read_);
+  byte_buffer buf(want);
+  size_t n = socket_.read_some(asio::buffer(buf), ec);
+  if (ec == asio::error::would_block || ec == asio::error::try_again) {
+    do_wait_read();
+    return;
+  }
+  if (ec)
+    return finish(ec);
+  buf.resize(n);
+  if (cbs_.on_data)
+    cbs_.on_data(std::move(buf));
+  do_wait_read();
+}
+
+bool stream_connection::write(byte_buffer&& bytes) {
+  if (bytes.empty())
+    return true;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    if (closed_ || queued_ + bytes.size() > max_queued_)
+      return false;
+    queued_ += bytes.size();
+    queue_.push_back(std::move(bytes));
+  }
+  asio::post(strand_, [self = shared_from_this()] { self->do_write(); });
+  return true;
+}
+
+void stream_connection::do_write() {
+  if (writing_ || finished_)
+    return;
+  std::vector<byte_buffer> batch;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    if (queue_.empty())
+      return;
+    batch.reserve(queue_.size());
+    while (!queue_.empty() && batch.size() < 64) {
+      batch.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
+  }
+  writing_ = true;
+  auto owned = std::make_shared<std::vector<byte_buffer>>(std::move(batch));
+  std::vector<asio::const_buffer> bufs;
+  bufs.reserve(owned->size());
+  size_t total = 0;
+  for (auto& b : *owned) {
+    bufs.emplace_back(b.data(), b.size());
+    total += b.size();
+  }
+  asio::async_write(socket_, bufs,
+                    asio::bind_executor(strand_, [self = shared_from_this(), owned,
+                                                  total](error_code ec, size_t) {
+                      self->writing_ = false;
+                      {
+                        std::lock_guard<std::mutex> guard{self->mtx_};
+                        self->queued_ -= total;
+                      }
+                      if (self->finished_)
+                        return;
+                      if (ec)
+                        return self->finish(ec);
+                      if (self->cbs_.on_sent)
+                        self->cbs_.on_sent(total);
+                      self->do_write();
+                    }));
+}
+
+void stream_connection::pause_reading() {
+  asio::post(strand_, [self = shared_from_this()] { self->reading_paused_ = true; });
+}
+
+void stream_connection::resume_reading() {
+  asio::post(strand_, [self = shared_from_this()] {
+    self->reading_paused_ = false;
+    self->do_wait_read();
+  });
+}
+
+void stream_connection::close() {
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    closed_ = true;
+  }
+  asio::post(strand_, [self = shared_from_this()] { self->finish(asio::error::operation_aborted); });
+}
+
+void stream_connection::finish(const error_code& ec) {
+  if (finished_)
+    return;
+  finished_ = true;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    closed_ = true;
+  }
+  error_code ignored;
+  socket_.shutdown(socket_type::shutdown_both, ignored);
+  socket_.close(ignored);
+  auto cb = std::move(cbs_.on_closed);
+  cbs_ = {};
+  if (cb)
+    cb(ec);
+}
+
+size_t stream_connection::queued_bytes() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return queued_;
+}
+
+std::string stream_connection::remote_endpoint() const {
+  return remote_;
+}
+
+} // namespace skywire::io

@@ -1,0 +1,96 @@
+// A connected stream socket (TCP or unix) owned by one actor.
+//
+// Reads: after start(), the socket is read continuously; each completed read
+// (everything the kernel had, up to max_read bytes) is handed to on_data as one
+// buffer. While idle, no read buffer is held (the connection waits for
+// readability first), so thousands of idle connections cost little memory.
+// pause_reading()/resume_reading() give the owner back-pressure.
+//
+// Writes: write() is thread-safe and never blocks; queued buffers are sent with
+// one gathered write per round (batching). on_sent reports how many bytes left
+// the queue, so the owner can bound its unacknowledged bytes.
+//
+// Callbacks run on an io thread: an actor's callbacks should only anon_send to
+// the actor. After close() or an error, on_closed is called exactly once and no
+// other callback follows.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include <boost/asio/generic/stream_protocol.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/strand.hpp>
+
+namespace skywire::io {
+
+using byte_buffer = std::vector<uint8_t>;
+
+class stream_connection : public std::enable_shared_from_this<stream_connection> {
+public:
+  using socket_type = boost::asio::generic::stream_protocol::socket;
+  using strand_type = boost::asio::strand<boost::asio::io_context::executor_type>;
+
+  struct callbacks {
+    std::function<void(byte_buffer&&)> on_data;
+    std::function<void(size_t)> on_sent;                      ///< optional
+    std::function<void(const boost::system::error_code&)> on_closed;
+  };
+
+  static std::shared_ptr<stream_connection> make(boost::asio::ip::tcp::socket&& s);
+  static std::shared_ptr<stream_connection> make(boost::asio::local::stream_protocol::socket&& s);
+
+  ~stream_connection();
+
+  /// Starts reading. max_read bounds one read (and so one on_data buffer).
+  void start(callbacks cbs, size_t max_read = 256 * 1024);
+
+  /// Queues bytes; thread-safe. Returns false when the connection is closed
+  /// or more than max_queued bytes are already waiting (the caller should treat
+  /// that as a slow peer and close).
+  bool write(byte_buffer&& bytes);
+
+  void pause_reading();
+  void resume_reading();
+
+  /// Closes the socket; on_closed follows (once). Thread-safe.
+  void close();
+
+  /// Bytes queued and not yet written.
+  size_t queued_bytes() const;
+
+  std::string remote_endpoint() const; ///< "ip:port" or the unix path, for logs
+
+  void set_max_queued(size_t n) { max_queued_ = n; }
+
+private:
+  explicit stream_connection(socket_type&& s);
+  void do_wait_read();
+  void do_read_available();
+  void do_write();
+  void finish(const boost::system::error_code& ec);
+
+  socket_type socket_;
+  strand_type strand_;
+  callbacks cbs_;
+  size_t max_read_ = 256 * 1024;
+  size_t max_queued_ = 16 * 1024 * 1024;
+  mutable std::mutex mtx_;  // guards queue_, queued_, closed_
+  std::deque<byte_buffer> queue_;
+  size_t queued_ = 0;
+  bool writing_ = false;    // strand only
+  bool reading_paused_ = false; // strand only
+  bool read_pending_ = false;   // strand only
+  bool closed_ = false;
+  bool finished_ = false;   // strand only
+  std::string remote_;
+};
+
+using stream_connection_ptr = std::shared_ptr<stream_connection>;
+
+} // namespace skywire::io

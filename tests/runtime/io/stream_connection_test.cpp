@@ -1,0 +1,110 @@
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <numeric>
+
+#include <boost/asio/ip/tcp.hpp>
+
+#include "runtime/io/io_runtime.hpp"
+#include "runtime/io/stream_connection.hpp"
+
+using namespace skywire;
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+namespace {
+
+struct collector {
+  std::mutex mtx;
+  std::condition_variable cv;
+  io::byte_buffer data;
+  bool closed = false;
+  size_t sent = 0;
+
+  bool wait_for(size_t n) {
+    std::unique_lock<std::mutex> lk{mtx};
+    return cv.wait_for(lk, std::chrono::seconds(10), [&] { return data.size() >= n || closed; })
+           && data.size() >= n;
+  }
+  bool wait_closed() {
+    std::unique_lock<std::mutex> lk{mtx};
+    return cv.wait_for(lk, std::chrono::seconds(10), [&] { return closed; });
+  }
+  io::stream_connection::callbacks cbs() {
+    return {[this](io::byte_buffer&& b) {
+              std::lock_guard<std::mutex> g{mtx};
+              data.insert(data.end(), b.begin(), b.end());
+              cv.notify_all();
+            },
+            [this](size_t n) {
+              std::lock_guard<std::mutex> g{mtx};
+              sent += n;
+              cv.notify_all();
+            },
+            [this](const boost::system::error_code&) {
+              std::lock_guard<std::mutex> g{mtx};
+              closed = true;
+              cv.notify_all();
+            }};
+  }
+};
+
+std::pair<tcp::socket, tcp::socket> connected_pair(asio::io_context& ctx) {
+  tcp::acceptor acc(ctx, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  tcp::socket a(ctx), b(ctx);
+  a.connect(acc.local_endpoint());
+  acc.accept(b);
+  return {std::move(a), std::move(b)};
+}
+
+} // namespace
+
+TEST_CASE("stream_connection moves 8 MiB in order in both directions and reports close") {
+  io::io_runtime rt{2};
+  auto [sa, sb] = connected_pair(rt.context());
+  auto a = io::stream_connection::make(std::move(sa));
+  auto b = io::stream_connection::make(std::move(sb));
+  collector ca, cb;
+  a->start(ca.cbs());
+  b->start(cb.cbs());
+  constexpr size_t chunk = 64 * 1024, chunks = 128;
+  io::byte_buffer expected;
+  for (size_t i = 0; i < chunks; ++i) {
+    io::byte_buffer buf(chunk);
+    for (size_t j = 0; j < chunk; ++j)
+      buf[j] = static_cast<uint8_t>((i * 131 + j) & 0xff);
+    expected.insert(expected.end(), buf.begin(), buf.end());
+    io::byte_buffer copy = buf;
+    REQUIRE(a->write(std::move(buf)));
+    REQUIRE(b->write(std::move(copy)));
+  }
+  REQUIRE(cb.wait_for(expected.size()));
+  REQUIRE(ca.wait_for(expected.size()));
+  CHECK(cb.data == expected);
+  CHECK(ca.data == expected);
+  a->close();
+  CHECK(ca.wait_closed());
+  CHECK(cb.wait_closed()); // peer sees EOF
+  CHECK_FALSE(a->write(io::byte_buffer(10, 1)));
+  rt.stop();
+}
+
+TEST_CASE("stream_connection refuses writes beyond its queue bound") {
+  io::io_runtime rt{1};
+  auto [sa, sb] = connected_pair(rt.context());
+  auto a = io::stream_connection::make(std::move(sa));
+  a->set_max_queued(1024);
+  collector ca;
+  a->start(ca.cbs());
+  // the peer never reads, so the queue eventually fills up
+  bool refused = false;
+  for (int i = 0; i < 10000 && !refused; ++i)
+    refused = !a->write(io::byte_buffer(512, 7));
+  CHECK(refused);
+  a->close();
+  CHECK(ca.wait_closed());
+  rt.stop();
+}
