@@ -1,0 +1,75 @@
+// HTTP/1.1 server on Boost.Beast over the process's Asio loop.
+//
+// One listener; one session per connection with keep-alive; requests on a
+// connection are handled one at a time (pipelined bytes wait in the buffer).
+// Hard limits: header size (431), body size per route (413), read/write and
+// handler timeouts, a maximum number of concurrent connections (503 beyond).
+// A bad request only ever affects its own connection.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "messages/error.hpp"
+#include "runtime/http/message.hpp"
+#include "runtime/http/router.hpp"
+#include "runtime/io/io_runtime.hpp"
+
+namespace skywire::http {
+
+struct server_config {
+  std::string host = "127.0.0.1"; ///< numeric address, "localhost", or "" for all interfaces
+  uint16_t port = 0;              ///< 0 = ephemeral; start() reports the bound port
+  size_t header_limit = 8 * 1024;
+  size_t default_body_limit = 1 << 20; ///< for requests that match no route
+  std::chrono::milliseconds read_timeout{10'000};    ///< whole request, incl. keep-alive idle
+  std::chrono::milliseconds write_timeout{10'000};
+  std::chrono::milliseconds handler_timeout{10'000}; ///< then 504
+  size_t max_connections = 1024;
+  std::string server_name = "skywire-cpp";
+  /// Body of the server's own error replies (404, 405, 413, 431, 400, 503, 504).
+  /// Default: {"message":"<reason>","code":<status>} as the Go services answer.
+  std::function<response(unsigned status, std::string_view reason)> error_response;
+};
+
+struct server_stats {
+  uint64_t connections_accepted = 0;
+  uint64_t connections_rejected = 0; ///< over max_connections
+  uint64_t requests = 0;
+  uint64_t responses_4xx = 0;
+  uint64_t responses_5xx = 0;
+  uint64_t active_connections = 0;
+};
+
+/// The default error body: {"message":"...","code":N}.
+response json_error(unsigned status, std::string_view message);
+
+class server {
+public:
+  server(io::io_runtime& io, server_config cfg, router routes);
+  ~server(); ///< stops
+  server(const server&) = delete;
+  server& operator=(const server&) = delete;
+
+  /// Binds and starts accepting; returns the bound port.
+  expected<uint16_t> start();
+
+  /// Stops accepting and closes every connection (idempotent, thread-safe).
+  void stop();
+
+  uint16_t port() const noexcept;
+  server_stats stats() const noexcept;
+
+  /// Prometheus text exposition of stats(), metric names prefixed by `prefix`.
+  std::string metrics_text(std::string_view prefix) const;
+
+  struct impl;
+
+private:
+  std::shared_ptr<impl> impl_;
+};
+
+} // namespace skywire::http

@@ -1,0 +1,351 @@
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <chrono>
+#include <string>
+#include <thread>
+
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+
+#include "runtime/http/client.hpp"
+#include "runtime/http/error.hpp"
+#include "runtime/http/parse.hpp"
+#include "runtime/http/router.hpp"
+#include "runtime/http/server.hpp"
+
+using namespace skywire;
+using namespace std::chrono_literals;
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+/// A blocking loopback socket with a receive timeout, for raw-bytes tests.
+struct raw_conn {
+  asio::io_context ctx;
+  tcp::socket sock{ctx};
+  explicit raw_conn(uint16_t port, int timeout_ms = 3000) {
+    sock.connect({asio::ip::make_address("127.0.0.1"), port});
+    timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+    ::setsockopt(sock.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  }
+  void send(std::string_view s) { asio::write(sock, asio::buffer(s.data(), s.size())); }
+  /// Reads one response (headers + Content-Length body); empty on EOF/timeout.
+  std::string read_response() {
+    std::string out;
+    char c;
+    boost::system::error_code ec;
+    while (out.find("\r\n\r\n") == std::string::npos) {
+      if (sock.read_some(asio::buffer(&c, 1), ec) != 1 || ec)
+        return out;
+      out += c;
+    }
+    size_t len = 0;
+    auto pos = out.find("Content-Length: ");
+    if (pos != std::string::npos)
+      len = std::stoul(out.substr(pos + 16));
+    std::string body(len, '\0');
+    if (len)
+      asio::read(sock, asio::buffer(body), ec);
+    return out + body;
+  }
+  /// True when the peer closed (read returns EOF) within the socket timeout.
+  bool closed_by_peer() {
+    char c;
+    boost::system::error_code ec;
+    sock.read_some(asio::buffer(&c, 1), ec);
+    return ec == asio::error::eof || ec == asio::error::connection_reset;
+  }
+};
+
+int status_of(const std::string& raw) {
+  if (raw.size() < 12)
+    return 0;
+  return std::stoi(raw.substr(9, 3));
+}
+
+http::router test_routes() {
+  http::router r;
+  r.get("/hello/{name}", [](http::request req, http::responder res) {
+    res.send(http::make_response(200, "hi " + std::string{req.param("name")}, "text/plain"));
+  });
+  r.post("/echo", [](http::request req, http::responder res) {
+    res.send(http::make_response(200, req.body, "text/plain"));
+  }, {.body_limit = 1024});
+  r.get("/later", [](http::request, http::responder res) {
+    std::thread{[res] {
+      std::this_thread::sleep_for(50ms);
+      res.send(http::make_response(200, "later", "text/plain"));
+    }}.detach();
+  });
+  r.get("/never", [](http::request, http::responder res) {
+    // keeps the responder alive past the handler timeout
+    std::thread{[res] { std::this_thread::sleep_for(600ms); }}.detach();
+  });
+  r.get("/drop", [](http::request, http::responder) {});
+  r.get("/query", [](http::request req, http::responder res) {
+    res.send(http::make_response(200, req.query_param("x").value_or("none"), "text/plain"));
+  });
+  return r;
+}
+
+http::server_config test_config() {
+  http::server_config cfg;
+  cfg.host = "127.0.0.1";
+  cfg.port = 0;
+  cfg.read_timeout = 1500ms;
+  cfg.write_timeout = 1500ms;
+  cfg.handler_timeout = 300ms;
+  cfg.max_connections = 8;
+  return cfg;
+}
+
+http::client_request get(uint16_t port, std::string target) {
+  http::client_request r;
+  r.port = port;
+  r.target = std::move(target);
+  r.timeout = 3s;
+  return r;
+}
+
+} // namespace
+
+TEST_CASE("router: params, 404, 405 with Allow, trailing slash significant") {
+  http::router r;
+  int hit = 0;
+  r.get("/a/{x}/b", [&](http::request, http::responder) { hit = 1; });
+  r.post("/a/{x}/b", [&](http::request, http::responder) { hit = 2; });
+  r.post("/entry/", [&](http::request, http::responder) { hit = 3; });
+  auto m = r.find(http::verb::get, "/a/42/b");
+  REQUIRE(m.result == http::router::outcome::found);
+  REQUIRE(m.params.size() == 1);
+  CHECK(m.params[0].first == "x");
+  CHECK(m.params[0].second == "42");
+  CHECK(r.find(http::verb::get, "/a//b").result == http::router::outcome::not_found);
+  CHECK(r.find(http::verb::get, "/a/1/b/").result == http::router::outcome::not_found);
+  auto d = r.find(http::verb::delete_, "/a/1/b");
+  CHECK(d.result == http::router::outcome::method_not_allowed);
+  CHECK(d.allow == "GET, POST");
+  CHECK(r.find(http::verb::post, "/entry/").result == http::router::outcome::found);
+  CHECK(r.find(http::verb::post, "/entry").result == http::router::outcome::not_found);
+}
+
+TEST_CASE("parse_request: limits map to 431/413/400") {
+  http::parse_limits lim{.header_limit = 256, .body_limit = 16};
+  http::parse_failure f;
+  auto ok = http::parse_request("GET /x?y=1 HTTP/1.1\r\nHost: a\r\n\r\n", lim, nullptr, &f);
+  REQUIRE(ok);
+  CHECK(ok->path == "/x");
+  CHECK(ok->query_param("y") == "1");
+  auto big_header = "GET / HTTP/1.1\r\nX: " + std::string(400, 'a') + "\r\n\r\n";
+  CHECK_FALSE(http::parse_request(big_header, lim, nullptr, &f));
+  CHECK(f.status == 431);
+  CHECK_FALSE(http::parse_request("POST / HTTP/1.1\r\nContent-Length: 17\r\n\r\n"
+                                  + std::string(17, 'b'), lim, nullptr, &f));
+  CHECK(f.status == 413);
+  CHECK_FALSE(http::parse_request("\x01\x02 garbage\r\n\r\n", lim, nullptr, &f));
+  CHECK(f.status == 400);
+  CHECK_FALSE(http::parse_request("GET / HTTP/1.1\r\nHost: a\r\n", lim, nullptr, &f));
+}
+
+TEST_CASE("server: routing, 404, 405, query, POST body, async responder") {
+  io::io_runtime io{2};
+  http::server srv{io, test_config(), test_routes()};
+  auto port = srv.start();
+  REQUIRE(port);
+  REQUIRE(*port != 0);
+
+  auto r = http::request_sync(get(*port, "/hello/world"));
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  CHECK(r->body == "hi world");
+
+  r = http::request_sync(get(*port, "/nope"));
+  REQUIRE(r);
+  CHECK(r->status == 404);
+  CHECK(r->body == R"({"message":"not found","code":404})");
+
+  auto del = get(*port, "/hello/world");
+  del.method = http::verb::delete_;
+  r = http::request_sync(del);
+  REQUIRE(r);
+  CHECK(r->status == 405);
+  CHECK(r->header("Allow") == "GET");
+
+  r = http::request_sync(get(*port, "/query?a=b&x=7"));
+  REQUIRE(r);
+  CHECK(r->body == "7");
+
+  auto post = get(*port, "/echo");
+  post.method = http::verb::post;
+  post.body = "payload";
+  r = http::request_sync(post);
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  CHECK(r->body == "payload");
+
+  r = http::request_sync(get(*port, "/later"));
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  CHECK(r->body == "later");
+
+  r = http::request_sync(get(*port, "/never"));
+  REQUIRE(r);
+  CHECK(r->status == 504);
+
+  r = http::request_sync(get(*port, "/drop"));
+  REQUIRE(r);
+  CHECK(r->status == 500);
+  srv.stop();
+}
+
+TEST_CASE("server: keep-alive serves several requests on one connection") {
+  io::io_runtime io{1};
+  http::server srv{io, test_config(), test_routes()};
+  auto port = srv.start();
+  REQUIRE(port);
+  raw_conn c{*port};
+  for (int i = 0; i < 3; ++i) {
+    c.send("GET /hello/k" + std::to_string(i) + " HTTP/1.1\r\nHost: x\r\n\r\n");
+    auto resp = c.read_response();
+    CHECK(status_of(resp) == 200);
+    CHECK(resp.find("hi k" + std::to_string(i)) != std::string::npos);
+  }
+  // pipelined: two requests in one write, answered in order
+  c.send("GET /hello/p1 HTTP/1.1\r\nHost: x\r\n\r\nGET /hello/p2 HTTP/1.1\r\nHost: x\r\n\r\n");
+  CHECK(c.read_response().find("hi p1") != std::string::npos);
+  CHECK(c.read_response().find("hi p2") != std::string::npos);
+  // Connection: close is honoured
+  c.send("GET /hello/z HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  CHECK(status_of(c.read_response()) == 200);
+  CHECK(c.closed_by_peer());
+  CHECK(srv.stats().requests == 6);
+}
+
+TEST_CASE("server: oversized header 431 and body 413 drop only that connection") {
+  io::io_runtime io{2};
+  http::server srv{io, test_config(), test_routes()};
+  auto port = srv.start();
+  REQUIRE(port);
+  raw_conn good{*port};
+  good.send("GET /hello/a HTTP/1.1\r\nHost: x\r\n\r\n");
+  CHECK(status_of(good.read_response()) == 200);
+
+  raw_conn big{*port};
+  big.send("GET /hello/b HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(9000, 'a') + "\r\n\r\n");
+  auto resp = big.read_response();
+  CHECK(status_of(resp) == 431);
+  CHECK(big.closed_by_peer());
+
+  raw_conn body{*port};
+  body.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2048\r\n\r\n");
+  CHECK(status_of(body.read_response()) == 413);
+  CHECK(body.closed_by_peer());
+
+  raw_conn chunked{*port};
+  std::string chunk(1500, 'c');
+  chunked.send("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5dc\r\n" + chunk
+               + "\r\n0\r\n\r\n");
+  CHECK(status_of(chunked.read_response()) == 413);
+
+  raw_conn junk{*port};
+  junk.send("\x16\x03\x01 not http at all\r\n\r\n");
+  CHECK(status_of(junk.read_response()) == 400);
+
+  // the first connection is untouched
+  good.send("GET /hello/again HTTP/1.1\r\nHost: x\r\n\r\n");
+  auto again = good.read_response();
+  CHECK(status_of(again) == 200);
+  CHECK(again.find("hi again") != std::string::npos);
+}
+
+TEST_CASE("server: idle and slow connections time out; connection cap answers 503") {
+  io::io_runtime io{1};
+  auto cfg = test_config();
+  cfg.read_timeout = 300ms;
+  cfg.max_connections = 2;
+  http::server srv{io, cfg, test_routes()};
+  auto port = srv.start();
+  REQUIRE(port);
+  {
+    raw_conn slow{*port};
+    slow.send("GET /hello/x HTTP/1.1\r\n"); // never finishes the header
+    auto t0 = std::chrono::steady_clock::now();
+    CHECK(slow.closed_by_peer());
+    CHECK(std::chrono::steady_clock::now() - t0 < 2s);
+  }
+  std::this_thread::sleep_for(100ms);
+  raw_conn a{*port, 3000}, b{*port, 3000};
+  std::this_thread::sleep_for(100ms); // let the server register both
+  raw_conn c{*port, 3000};
+  CHECK(status_of(c.read_response()) == 503);
+  CHECK(srv.stats().connections_rejected >= 1);
+  auto m = srv.metrics_text("test_");
+  CHECK(m.find("test_http_connections_rejected_total 1") != std::string::npos);
+}
+
+TEST_CASE("client: timeout, response limit, refused, URL parsing") {
+  io::io_runtime io{1};
+  // a listener that accepts and never answers
+  asio::io_context raw;
+  tcp::acceptor silent{raw, {asio::ip::make_address("127.0.0.1"), 0}};
+  auto silent_port = silent.local_endpoint().port();
+  auto req = get(silent_port, "/");
+  req.timeout = 300ms;
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = http::request_sync(req);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().category() == http::http_category());
+  CHECK(r.error().code() == static_cast<uint8_t>(http::http_errc::timeout));
+  CHECK(std::chrono::steady_clock::now() - t0 < 2s);
+
+  // async form delivers the same outcome through the callback
+  std::atomic<int> code{-1};
+  http::async_request(io, req, [&](expected<http::response> res) {
+    code = res ? 0 : res.error().code();
+  });
+  for (int i = 0; i < 200 && code == -1; ++i)
+    std::this_thread::sleep_for(10ms);
+  CHECK(code == static_cast<int>(http::http_errc::timeout));
+
+  http::router big;
+  big.get("/big", [](http::request, http::responder res) {
+    res.send(http::make_response(200, std::string(10000, 'x'), "text/plain"));
+  });
+  http::server srv{io, test_config(), std::move(big)};
+  auto port = srv.start();
+  REQUIRE(port);
+  auto breq = get(*port, "/big");
+  breq.response_limit = 1000;
+  r = http::request_sync(breq);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code() == static_cast<uint8_t>(http::http_errc::too_large));
+  breq.response_limit = 20000;
+  r = http::request_sync(breq);
+  REQUIRE(r);
+  CHECK(r->body.size() == 10000);
+
+  silent.close();
+  r = http::request_sync(get(silent_port, "/"));
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code() == static_cast<uint8_t>(http::http_errc::connect_failed));
+
+  auto u = http::parse_url("http://127.0.0.1:9090/dmsg-discovery/entries?x=1");
+  REQUIRE(u);
+  CHECK(u->host == "127.0.0.1");
+  CHECK(u->port == 9090);
+  CHECK(u->target == "/dmsg-discovery/entries?x=1");
+  u = http::parse_url("http://[::1]:81");
+  REQUIRE(u);
+  CHECK(u->host == "::1");
+  CHECK(u->target == "/");
+  CHECK_FALSE(http::parse_url("https://x"));
+  CHECK_FALSE(http::parse_url("http://x:99999/"));
+  CHECK_FALSE(http::parse_url("http://:80/"));
+}
