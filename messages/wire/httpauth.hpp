@@ -76,7 +76,7 @@ expected<httpauth_error> decode_httpauth_error(std::string_view text);
 /// Whether a client should re-fetch its nonce and retry once.
 bool httpauth_should_refetch_nonce(const httpauth_error& e) noexcept;
 
-inline constexpr size_t max_httpauth_json = 4096;
+inline constexpr size_t max_httpauth_json = 8192; // room for a fully escaped message
 inline constexpr size_t max_httpauth_error_message = 1024;
 
 } // namespace skywire::wire

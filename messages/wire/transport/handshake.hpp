@@ -33,7 +33,7 @@ inline constexpr uint16_t transport_port = 45;
 /// Longest Frame1/Frame2 line we accept (a maximal Frame2 is < 400 bytes).
 inline constexpr size_t max_handshake_frame = 1024;
 /// Longest Frame3 line (it carries an error text).
-inline constexpr size_t max_frame3 = 4096;
+inline constexpr size_t max_frame3 = 8192; // room for a fully escaped error text
 inline constexpr size_t max_frame3_error = 1024;
 
 struct frame1 {
