@@ -1,0 +1,41 @@
+#include "runtime/crypto/noise/primitives.hpp"
+
+#include <span>
+
+#include "runtime/crypto/hash.hpp"
+
+namespace skywire::crypto::noise {
+
+x25519_dh::keypair x25519_dh::generate() {
+  std::array<uint8_t, 32> sk{};
+  random_bytes(sk);
+  auto kp = from_secret(sk);
+  sodium_memzero(sk.data(), sk.size());
+  return kp;
+}
+
+x25519_dh::keypair x25519_dh::from_secret(const std::array<uint8_t, 32>& sk) {
+  ensure_sodium();
+  keypair kp;
+  kp.sk = sk;
+  crypto_scalarmult_base(kp.pk.data(), kp.sk.data());
+  return kp;
+}
+
+bool x25519_dh::dh(const keypair& local, const public_key& remote, uint8_t* out) noexcept {
+  // libsodium refuses (returns -1) when the result is the all-zero point.
+  return crypto_scalarmult(out, local.sk.data(), remote.data()) == 0;
+}
+
+secp256k1_dh::keypair secp256k1_dh::generate() {
+  return generate_keypair();
+}
+
+bool secp256k1_dh::dh(const keypair& local, const public_key& remote, uint8_t* out) noexcept {
+  if (!ecdh_into(remote, local.sk, std::span<uint8_t, 32>{out, 32}))
+    return false;
+  out[32] = 0;
+  return true;
+}
+
+} // namespace skywire::crypto::noise
