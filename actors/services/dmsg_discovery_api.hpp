@@ -1,0 +1,99 @@
+// The dmsg discovery's HTTP API as a plain class: request in, response out.
+// No threads, no sockets: the actor (dmsg_discovery.hpp) owns one and feeds it
+// the requests that the HTTP server routes to it; tests drive it directly.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "actors/services/discovery_store.hpp"
+#include "actors/services/dmsg_discovery_rules.hpp"
+#include "messages/ids.hpp"
+#include "runtime/http/message.hpp"
+
+namespace skywire::services {
+
+/// The endpoints (dmsg-protocol.md §4); the HTTP routes map onto these.
+enum class discovery_op : uint8_t {
+  get_entry,         ///< GET    /dmsg-discovery/entry/{pk}
+  post_entry,        ///< POST   /dmsg-discovery/entry/  and /entry/{pk}
+  delete_entry,      ///< DELETE /dmsg-discovery/entry
+  entries,           ///< GET    /dmsg-discovery/entries
+  visor_entries,     ///< GET    /dmsg-discovery/visorEntries
+  available_servers, ///< GET    /dmsg-discovery/available_servers
+  all_servers,       ///< GET    /dmsg-discovery/all_servers
+  deregister,        ///< DELETE /dmsg-discovery/deregister
+  health,            ///< GET    /health
+  metrics,           ///< GET    /metrics (ours: Prometheus text)
+};
+
+struct dmsg_discovery_config {
+  std::string host = "127.0.0.1";
+  uint16_t port = 9090; ///< 0 = ephemeral
+  bool test_mode = false;
+  std::chrono::nanoseconds server_ttl = std::chrono::minutes{2};
+  std::chrono::nanoseconds legacy_timeout_ttl = std::chrono::minutes{3}; ///< ?timeout=true
+  std::chrono::nanoseconds sweep_interval = std::chrono::seconds{10};
+  std::chrono::nanoseconds max_age = std::chrono::minutes{1};
+  std::chrono::nanoseconds max_ahead = std::chrono::seconds{5};
+  size_t max_entries = 1'000'000;
+  size_t max_body = 64 * 1024;      ///< bytes of a POST/DELETE body
+  size_t available_limit = 512;
+  size_t max_connections = 4096;
+  std::vector<public_key> whitelist; ///< network monitors allowed to deregister
+  std::string version = "skywire-cpp 0.1.0";
+  /// Unix time in ns; default: the system clock. Tests inject their own.
+  std::function<int64_t()> clock;
+};
+
+/// Unix time in nanoseconds from the system clock.
+int64_t system_unix_ns() noexcept;
+
+class dmsg_discovery_api {
+public:
+  dmsg_discovery_api(dmsg_discovery_config cfg, std::unique_ptr<discovery_store> store);
+
+  /// Handles one routed request.
+  http::response handle(discovery_op op, const http::request& req);
+
+  /// Drops expired entries (the actor calls it every sweep_interval).
+  size_t sweep();
+
+  /// Extra Prometheus text appended by /metrics (e.g. the HTTP server's).
+  void set_metrics_source(std::function<std::string()> f) { extra_metrics_ = std::move(f); }
+
+  discovery_store& store() noexcept { return *store_; }
+  const dmsg_discovery_config& config() const noexcept { return cfg_; }
+
+private:
+  int64_t now() const { return cfg_.clock ? cfg_.clock() : system_unix_ns(); }
+  http::response get_entry(const http::request& req);
+  http::response post_entry(const http::request& req);
+  http::response delete_entry(const http::request& req);
+  http::response key_list(bool visors_only);
+  http::response servers(bool available_only);
+  http::response deregister(const http::request& req);
+  http::response health();
+  http::response metrics();
+
+  dmsg_discovery_config cfg_;
+  std::unique_ptr<discovery_store> store_;
+  validation_config rules_;
+  int64_t started_at_;
+  uint64_t posts_accepted_ = 0;
+  uint64_t posts_refused_ = 0;
+  uint64_t swept_ = 0;
+  std::function<std::string()> extra_metrics_;
+};
+
+/// The reference's reply body: {"message":"...","code":N}.
+http::response message_response(unsigned status, std::string_view message);
+
+/// RFC 3339 UTC text of a unix-ns time (as Go's time.Time JSON, nanoseconds trimmed).
+std::string rfc3339(int64_t unix_ns);
+
+} // namespace skywire::services
