@@ -440,4 +440,22 @@ expected<value> decoder::decode_one(byte_span in) {
   return std::move(*st->val);
 }
 
+void stream_decoder::feed(byte_span bytes) {
+  if (dec_.failed())
+    return;
+  if (pos_ > 0 && (pos_ == buf_.size() || pos_ >= buf_.size() / 2)) {
+    buf_.erase(buf_.begin(), buf_.begin() + static_cast<std::ptrdiff_t>(pos_));
+    pos_ = 0;
+  }
+  buf_.insert(buf_.end(), bytes.begin(), bytes.end());
+}
+
+expected<std::optional<value>> stream_decoder::next() {
+  auto st = dec_.next(byte_span{buf_}.subspan(pos_));
+  if (!st)
+    return std::move(st.error());
+  pos_ += st->consumed;
+  return std::move(st->val);
+}
+
 } // namespace skywire::wire::gob

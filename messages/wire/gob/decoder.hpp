@@ -63,4 +63,26 @@ private:
   caf::error failed_;
 };
 
+/// A decoder with its own input buffer: feed socket bytes, take values.
+class stream_decoder {
+public:
+  explicit stream_decoder(limits lim = {}) : dec_(lim) {}
+
+  /// Appends received bytes. The buffer holds at most one partial message
+  /// (bounded by limits::max_message) plus what was fed since.
+  void feed(byte_span bytes);
+
+  /// The next complete value, nullopt when more bytes are needed, or the
+  /// (sticky) error.
+  expected<std::optional<value>> next();
+
+  const decoder& dec() const noexcept { return dec_; }
+  size_t buffered() const noexcept { return buf_.size() - pos_; }
+
+private:
+  decoder dec_;
+  std::vector<uint8_t> buf_;
+  size_t pos_ = 0;
+};
+
 } // namespace skywire::wire::gob
