@@ -1,0 +1,37 @@
+// Errors of the dmsg client that have no reference dmsg code (category atom
+// "dmsgcli"). The reference's numeric codes (100 entry not found, 306 no
+// listener, ...) are dmsg_errc in objects.hpp (category "dmsg").
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "actors/dmsg/objects.hpp"
+#include "messages/error.hpp"
+
+namespace skywire::dmsg {
+
+enum class client_errc : uint8_t {
+  discovery_failed = 1, ///< discovery unreachable or answered an unexpected error
+  timeout,              ///< a handshake or request deadline passed
+  stream_reset,         ///< the server or the peer reset/closed the stream
+  protocol,             ///< the peer broke the yamux/noise/object protocol
+  no_ports,             ///< ephemeral port range exhausted
+  invalid_argument,     ///< bad address, port or configuration
+  no_session,           ///< no session to any usable server
+  closed,               ///< the client or stream is shutting down
+};
+
+const char* to_string(client_errc x) noexcept;
+
+caf::atom_value client_category() noexcept;
+
+caf::error make_error(client_errc code, std::string context = {});
+
+/// Whether err is a client error with this code.
+bool is(const caf::error& err, client_errc code) noexcept;
+
+/// Whether err is a dmsg error with this reference code.
+bool is(const caf::error& err, dmsg_errc code) noexcept;
+
+} // namespace skywire::dmsg
