@@ -58,6 +58,7 @@ bool is_sent(const schema& s, const value& v) {
 
 class value_writer {
 public:
+  explicit value_writer(size_t max_output) : max_(max_output) {}
 
   caf::error write_struct(const schema& s, const value& v, std::vector<uint8_t>& out, int depth) {
     if (v.t != tag::struct_ && v.t != tag::none)
@@ -83,6 +84,8 @@ public:
   caf::error write_elem(const schema& s, const value& v, std::vector<uint8_t>& out, int depth) {
     if (depth > 256)
       return make_error(wire_errc::oversized, "gob encode: value nested too deeply");
+    if (out.size() > max_)
+      return make_error(wire_errc::oversized, "gob encode: value too large");
     auto want = [&](tag t) { return v.t == t || v.t == tag::none; };
     switch (s.k) {
       case kind::boolean:
@@ -175,6 +178,9 @@ public:
     }
     return mismatch(s, v);
   }
+
+private:
+  size_t max_;
 };
 
 void put_common(std::vector<uint8_t>& p, const wire_type& t) {
@@ -305,7 +311,7 @@ void encoder::send_type(const schema_ptr& s, std::vector<uint8_t>& out) {
 caf::error encoder::encode(const schema_ptr& s, const value& v, std::vector<uint8_t>& out) {
   // Encode the value first so that a mismatch leaves `out` and the sent set untouched.
   std::vector<uint8_t> body;
-  value_writer w;
+  value_writer w{max_output_};
   auto id = proc_->id_of(s);
   put_int(body, id);
   if (s->k == kind::struct_) {

@@ -25,12 +25,18 @@ public:
   caf::error encode(const schema_ptr& s, const value& v, std::vector<uint8_t>& out);
 
   process_types& process() noexcept { return *proc_; }
+
+  /// Bound on one value message (zero values of big arrays are written out
+  /// in full; this stops a hostile schema rebuilt from the wire from
+  /// exploding). Default 64 MiB.
+  void set_max_output(size_t n) noexcept { max_output_ = n; }
   const std::shared_ptr<process_types>& process_ptr() const noexcept { return proc_; }
 
 private:
   void send_type(const schema_ptr& s, std::vector<uint8_t>& out);
   std::shared_ptr<process_types> proc_;
   std::set<type_id> sent_;
+  size_t max_output_ = size_t{1} << 26;
 };
 
 /// The wireType encoding of a definition message payload (id negated first).
