@@ -1,2 +1,0 @@
-// placeholder translation unit until the first actor lands
-namespace skywire::actors {}

@@ -1,0 +1,210 @@
+#include "actors/visor/visor.hpp"
+
+#include <chrono>
+#include <ctime>
+#include <memory>
+
+#include <boost/json.hpp>
+
+#include <caf/exit_reason.hpp>
+#include <caf/sec.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include "actors/dmsg/client.hpp"
+#include "actors/visor/cli_gateway.hpp"
+#include "actors/visor/config_owner.hpp"
+#include "runtime/config/endpoint.hpp"
+#include "runtime/log/logger.hpp"
+#include "runtime/system/build_info.hpp"
+
+namespace skywire::visor {
+
+std::vector<system::child_spec> visor_children(const visor_context& ctx) {
+  std::vector<system::child_spec> out;
+  out.push_back({"config_owner",
+                 [cfg = ctx.cfg](caf::actor_system& sys, const caf::actor&) {
+                   return spawn_config_owner(sys, cfg);
+                 },
+                 {},
+                 {}});
+  auto ep = config::parse_local_endpoint(ctx.cfg->cli_addr);
+  if (ep) {
+    cli_gateway_options g;
+    g.endpoint = *ep;
+    g.io = ctx.io;
+    g.fault_injection = ctx.fault_injection;
+    out.push_back({"cli_gateway",
+                   [g](caf::actor_system& sys, const caf::actor& parent) {
+                     return spawn_cli_gateway(sys, parent, g);
+                   },
+                   {},
+                   {}});
+  }
+  // The dmsg client, from the config's `dmsg` section (skipped when it names
+  // neither a discovery nor servers).
+  if (auto dc = dmsg::client_config_from(*ctx.cfg); dc && ctx.io) {
+    out.push_back({"dmsg_client",
+                   [io = ctx.io, c = std::move(*dc)](caf::actor_system& sys, const caf::actor&) {
+                     return dmsg::spawn_dmsg_client(sys, *io, c);
+                   },
+                   {},
+                   "dmsg_sessions"});
+  }
+  // Subsystems plug in here.
+  return out;
+}
+
+namespace {
+
+using stop_atom = caf::atom_constant<caf::atom("vis_stop")>;
+
+constexpr const char* component = "visor";
+
+struct visor_state {
+  system::supervision sup;
+  visor_options opts;
+  std::chrono::steady_clock::time_point started_steady;
+  std::chrono::system_clock::time_point started_wall;
+  bool stopping = false;
+  static inline const char* name = "visor";
+};
+
+std::string rfc3339(std::chrono::system_clock::time_point t) {
+  std::time_t tt = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string quoted(std::string_view s) {
+  return boost::json::serialize(boost::json::value(s));
+}
+
+caf::behavior visor_actor(caf::stateful_actor<visor_state>* self, visor_options opts) {
+  auto& st = self->state;
+  st.opts = std::move(opts);
+  st.started_steady = std::chrono::steady_clock::now();
+  st.started_wall = std::chrono::system_clock::now();
+  st.sup.attach(self, component);
+  st.sup.on_give_up = [self](const std::string& child, const caf::error& reason) {
+    // escalate: the whole visor stops with the child's error
+    auto err = caf::make_error(caf::sec::runtime_error,
+                               "child " + child + " restarted too often: " + describe(reason));
+    self->state.stopping = true;
+    self->state.sup.on_stopped = [self, err] { self->quit(err); };
+    self->state.sup.shutdown(caf::exit_reason::user_shutdown);
+  };
+  self->set_exit_handler([self](caf::exit_msg& em) {
+    if (self->state.stopping)
+      return;
+    self->state.stopping = true;
+    SKYWIRE_LOG(debug, component, "stopping children", log::kv("reason", em.reason));
+    self->state.sup.on_stopped = [self] { self->quit(caf::exit_reason::user_shutdown); };
+    self->state.sup.shutdown(caf::exit_reason::user_shutdown);
+  });
+  visor_context ctx{st.opts.cfg, st.opts.io, st.opts.fault_injection};
+  for (auto& spec : visor_children(ctx))
+    st.sup.add(std::move(spec));
+  for (auto& spec : st.opts.extra_children)
+    st.sup.add(std::move(spec));
+
+  return caf::message_handler{
+    [self](pk_atom) { return quoted(self->state.opts.cfg->pk.hex()); },
+    [self](info_atom) -> caf::result<std::string> {
+      auto& st = self->state;
+      boost::json::object info;
+      const auto& cfg = *st.opts.cfg;
+      info["pk"] = cfg.pk.hex();
+      info["version"] = system::version();
+      info["build"] = system::build_description();
+      info["started_at"] = rfc3339(st.started_wall);
+      info["uptime_seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now()
+                                                             - st.started_steady)
+                                 .count();
+      info["config_path"] = cfg.source_path;
+      info["cli_addr"] = cfg.cli_addr;
+      info["local_path"] = cfg.local_path;
+      info["log_level"] = log::to_string(log::current_level());
+      info["fault_injection"] = st.opts.fault_injection;
+      info["dmsg_sessions"] = nullptr; // filled by the dmsg client once it exists
+      auto providers = st.sup.info_providers();
+      if (providers.empty())
+        return boost::json::serialize(info);
+      // ask every info-providing child, bounded by a timeout
+      struct pending {
+        boost::json::object info;
+        size_t left;
+        caf::response_promise rp;
+      };
+      auto p = std::make_shared<pending>(pending{std::move(info), providers.size(),
+                                                 self->make_response_promise()});
+      for (auto& [key, child] : providers) {
+        auto done = [p, key = key](boost::json::value v) {
+          p->info[key] = std::move(v);
+          if (--p->left == 0)
+            p->rp.deliver(boost::json::serialize(p->info));
+        };
+        self->request(child, std::chrono::seconds(2), system::info_atom::value)
+          .then(
+            [done](const std::string& text) {
+              boost::system::error_code ec;
+              auto v = boost::json::parse(text, ec);
+              done(ec ? boost::json::value(text) : std::move(v));
+            },
+            [done](caf::error& err) { done(boost::json::value("unavailable: " + describe(err))); });
+      }
+      return p->rp;
+    },
+    [self](actors_atom) {
+      boost::json::array children;
+      for (auto& c : self->state.sup.status()) {
+        boost::json::object o;
+        o["name"] = c.name;
+        o["state"] = c.state;
+        o["restarts"] = c.restarts;
+        o["last_exit"] = c.last_exit;
+        children.emplace_back(std::move(o));
+      }
+      boost::json::object root;
+      root["name"] = "visor";
+      root["state"] = self->state.stopping ? "stopping" : "running";
+      root["restarts"] = 0;
+      root["children"] = std::move(children);
+      return boost::json::serialize(root);
+    },
+    [self](halt_atom) {
+      SKYWIRE_LOG(info, component, "halt requested over the CLI socket");
+      // answer first, then stop
+      self->send(self, stop_atom::value);
+      return std::string{"\"ok\""};
+    },
+    [self](stop_atom) {
+      if (self->state.stopping)
+        return;
+      self->state.stopping = true;
+      self->state.sup.on_stopped = [self] { self->quit(caf::exit_reason::normal); };
+      self->state.sup.shutdown(caf::exit_reason::user_shutdown);
+    },
+    [self](crash_atom, const std::string& child) -> caf::result<std::string> {
+      if (!self->state.opts.fault_injection)
+        return caf::make_error(caf::sec::invalid_argument, "fault injection is disabled");
+      if (!self->state.sup.inject_fault(child))
+        return caf::make_error(caf::sec::invalid_argument,
+                               "no running child named \"" + child + "\"");
+      SKYWIRE_LOG(info, component, "fault injected", log::kv("child", child));
+      return quoted("injected");
+    },
+    [self](get_config_atom) { return self->state.opts.cfg; },
+  }
+    .or_else(st.sup.handlers());
+}
+
+} // namespace
+
+caf::actor spawn_visor(caf::actor_system& sys, visor_options opts) {
+  return sys.spawn(visor_actor, std::move(opts));
+}
+
+} // namespace skywire::visor
