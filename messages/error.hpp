@@ -31,6 +31,12 @@ caf::atom_value wire_category() noexcept;
 /// Builds an error of the wire category with a context text.
 caf::error make_error(wire_errc code, std::string context = {});
 
+/// Lets a layer above messages/ (e.g. runtime/crypto) have describe() print
+/// the code names of its own category without messages/ including it.
+/// Registration is idempotent; at most 16 categories.
+using error_code_namer = const char* (*)(uint8_t code) noexcept;
+void register_error_category(caf::atom_value category, error_code_namer namer) noexcept;
+
 /// A one-line human-readable rendering of any error made by this project
 /// (category, code name, context). Never throws.
 std::string describe(const caf::error& err);

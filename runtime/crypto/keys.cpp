@@ -145,7 +145,20 @@ caf::atom_value crypto_category() noexcept {
   return caf::atom("crypto");
 }
 
+namespace {
+
+const char* crypto_code_name(uint8_t code) noexcept {
+  return to_string(static_cast<crypto_errc>(code));
+}
+
+} // namespace
+
 caf::error make_error(crypto_errc code, std::string context) {
+  static const bool registered = [] {
+    register_error_category(crypto_category(), crypto_code_name);
+    return true;
+  }();
+  (void) registered;
   return caf::error{static_cast<uint8_t>(code), crypto_category(),
                     caf::make_message(std::move(context))};
 }

@@ -153,3 +153,10 @@ TEST_CASE("text forms") {
   REQUIRE(sig);
   CHECK(sig->is_null());
 }
+
+TEST_CASE("crypto errors carry the \"crypto\" category and describe() prints code names") {
+  auto err = make_error(crypto_errc::wrong_signer, "context");
+  CHECK(err.category() == caf::atom("crypto"));
+  CHECK(describe(err) == "crypto:wrong_signer: context");
+  CHECK(std::string{to_string(crypto_errc::nonce_reuse)} == "nonce_reuse");
+}
