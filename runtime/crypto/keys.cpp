@@ -36,10 +36,33 @@ bool valid_scalar(const uint8_t* sk) noexcept {
   return secp256k1_ec_seckey_verify(ctx(), sk) == 1;
 }
 
+/// Decompressing a point costs a field square root (several µs); a Noise
+/// handshake uses each remote key two or three times. A small per-thread
+/// cache of recently parsed (public, valid) keys avoids the repeats.
+struct parsed_pk_cache {
+  static constexpr size_t slots = 8;
+  std::array<public_key, slots> keys{};
+  std::array<secp256k1_pubkey, slots> parsed{};
+  std::array<bool, slots> used{};
+  size_t next = 0;
+};
+
 bool parse_pk(const public_key& pk, secp256k1_pubkey& out) noexcept {
   if (pk.bytes[0] != 0x02 && pk.bytes[0] != 0x03)
     return false;
-  return secp256k1_ec_pubkey_parse(ctx(), &out, pk.data(), pk.size) == 1;
+  thread_local parsed_pk_cache cache;
+  for (size_t i = 0; i < parsed_pk_cache::slots; ++i)
+    if (cache.used[i] && cache.keys[i] == pk) {
+      out = cache.parsed[i];
+      return true;
+    }
+  if (secp256k1_ec_pubkey_parse(ctx(), &out, pk.data(), pk.size) != 1)
+    return false;
+  size_t slot = cache.next++ % parsed_pk_cache::slots;
+  cache.keys[slot] = pk;
+  cache.parsed[slot] = out;
+  cache.used[slot] = true;
+  return true;
 }
 
 public_key serialize_pk(const secp256k1_pubkey& p) noexcept {
