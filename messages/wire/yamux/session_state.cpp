@@ -80,13 +80,22 @@ expected<uint32_t> session_state::open_stream() {
   return id;
 }
 
+void session_state::erase(std::map<uint32_t, stream>::iterator i) {
+  if (i->second.awaiting_accept && pending_accept_ > 0)
+    --pending_accept_;
+  streams_.erase(i);
+}
+
 caf::error session_state::accept(uint32_t id) {
   auto i = streams_.find(id);
-  if (i == streams_.end() || i->second.st != stream_status::syn_received)
+  if (i == streams_.end() || !i->second.awaiting_accept)
     return make_error(wire_errc::bad_value, "yamux: no stream to accept");
-  i->second.st = stream_status::established;
+  i->second.awaiting_accept = false;
   if (pending_accept_ > 0)
     --pending_accept_;
+  if (i->second.st == stream_status::syn_received)
+    i->second.st = stream_status::established;
+  // The peer may have half-closed already; the ACK is still owed.
   send(frame_type::window_update, flag::ack, id, 0);
   return {};
 }
@@ -142,11 +151,12 @@ caf::error session_state::close_stream(uint32_t id) {
     return {};
   send(frame_type::window_update, flag::fin, id, 0);
   if (s.st == stream_status::remote_closed) {
-    streams_.erase(i);
+    erase(i);
     emit(event::kind::closed, id);
   } else {
-    if (s.st == stream_status::syn_received && pending_accept_ > 0)
+    if (s.awaiting_accept && pending_accept_ > 0)
       --pending_accept_;
+    s.awaiting_accept = false;
     s.st = stream_status::local_closed;
   }
   return {};
@@ -156,9 +166,7 @@ void session_state::reset_stream(uint32_t id) {
   auto i = streams_.find(id);
   if (i == streams_.end())
     return;
-  if (i->second.st == stream_status::syn_received && pending_accept_ > 0)
-    --pending_accept_;
-  streams_.erase(i);
+  erase(i);
   send(frame_type::window_update, flag::rst, id, 0);
 }
 
@@ -202,7 +210,9 @@ caf::error session_state::incoming_syn(uint32_t id) {
     send(frame_type::window_update, flag::rst, id, 0);
     return {};
   }
-  streams_.emplace(id, stream{stream_status::syn_received});
+  stream s{stream_status::syn_received};
+  s.awaiting_accept = true;
+  streams_.emplace(id, s);
   ++pending_accept_;
   emit(event::kind::stream_opened, id);
   return {};
@@ -217,7 +227,7 @@ void session_state::remote_fin(uint32_t id) {
     return;
   emit(event::kind::remote_closed, id);
   if (s.st == stream_status::local_closed) {
-    streams_.erase(i);
+    erase(i);
     emit(event::kind::closed, id);
   } else {
     s.st = stream_status::remote_closed;
@@ -256,9 +266,7 @@ caf::error session_state::handle(const frame_view& f) {
     return {}; // unknown or refused stream: drop (the reference drains and ignores)
   auto& s = i->second;
   if (h.has(flag::rst)) {
-    if (s.st == stream_status::syn_received && pending_accept_ > 0)
-      --pending_accept_;
-    streams_.erase(i);
+    erase(i);
     emit(event::kind::reset, id);
     return {};
   }

@@ -116,7 +116,10 @@ private:
     uint32_t send_window = initial_stream_window;
     uint32_t recv_window = initial_stream_window;
     uint32_t unconsumed = 0; ///< delivered but not yet consumed by the app
+    bool awaiting_accept = false; ///< opened by the peer, accept() not called yet
   };
+
+  void erase(std::map<uint32_t, stream>::iterator i);
 
   void emit(event::kind k, uint32_t id, uint32_t value = 0, std::vector<uint8_t> data = {});
   void send(frame_type t, uint16_t flags, uint32_t id, uint32_t length, byte_span body = {});

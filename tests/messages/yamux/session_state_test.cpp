@@ -234,6 +234,21 @@ TEST_CASE("yamux session: protocol errors fail the session with go-away") {
     CHECK(s.stream_count() == 2);
     CHECK(hex(s.take_output()) == "000100080000000500000000");
   }
+  SUBCASE("a stream the peer opened and half-closed can still be accepted") {
+    session_state s{role::server};
+    // SYN, data "hi" with FIN in one frame.
+    REQUIRE_FALSE(s.receive(unhex("000100010000000100000000" "0000000400000001000000026869")));
+    auto evs = s.take_events();
+    REQUIRE(evs.size() == 3);
+    CHECK(evs[0].k == ek::stream_opened);
+    CHECK(evs[1].k == ek::data);
+    CHECK(evs[2].k == ek::remote_closed);
+    REQUIRE_FALSE(s.accept(1));
+    CHECK(hex(s.take_output()) == "000100020000000100000000");
+    CHECK(s.accept(1)); // only once
+    REQUIRE_FALSE(s.close_stream(1));
+    CHECK_FALSE(s.has_stream(1));
+  }
   SUBCASE("frames for unknown streams are ignored") {
     session_state s{role::server};
     REQUIRE_FALSE(s.receive(unhex("00000000000000090000000568656c6c6f")));
