@@ -1,0 +1,299 @@
+// skywire cli config gen | gen-keys | check | keys
+#include <sys/stat.h>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <sstream>
+
+#include <boost/json.hpp>
+#include <boost/program_options.hpp>
+
+#include "cli/command.hpp"
+#include "runtime/config/errors.hpp"
+#include "runtime/config/registry.hpp"
+#include "runtime/crypto/keys.hpp"
+#include "runtime/log/logger.hpp"
+#include "runtime/system/build_info.hpp"
+
+namespace po = boost::program_options;
+
+namespace skywire::cli {
+
+namespace {
+
+// Parses flags; returns -1 to go on, else an exit code.
+int parse(const std::string& argv0, const std::vector<std::string>& args,
+          const po::options_description& desc, po::variables_map& vm,
+          const po::positional_options_description* pos = nullptr) {
+  try {
+    po::command_line_parser p{args};
+    p.options(desc);
+    if (pos)
+      p.positional(*pos);
+    po::store(p.run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << argv0 << ": " << e.what() << "\n\n" << desc << '\n';
+    return exit_usage;
+  }
+  if (vm.count("help")) {
+    std::cout << desc << '\n';
+    return exit_ok;
+  }
+  return -1;
+}
+
+std::optional<std::vector<public_key>> parse_pks(const std::string& text, std::string& err) {
+  std::vector<public_key> out;
+  std::stringstream ss{text};
+  for (std::string item; std::getline(ss, item, ',');) {
+    if (item.empty())
+      continue;
+    auto pk = public_key::from_hex(item);
+    if (!pk || !crypto::is_valid(*pk)) {
+      err = "not a valid public key: " + item;
+      return std::nullopt;
+    }
+    out.push_back(*pk);
+  }
+  return out;
+}
+
+// Writes with mode 0600 (the file holds the secret key), atomically.
+bool write_private_file(const std::string& path, const std::string& text, std::string& err) {
+  auto tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    err = tmp + ": " + std::strerror(errno);
+    return false;
+  }
+  ::fchmod(fd, 0600);
+  size_t off = 0;
+  while (off < text.size()) {
+    auto n = ::write(fd, text.data() + off, text.size() - off);
+    if (n < 0) {
+      if (errno == EINTR)
+        continue;
+      err = tmp + ": " + std::strerror(errno);
+      ::close(fd);
+      return false;
+    }
+    off += static_cast<size_t>(n);
+  }
+  ::fsync(fd);
+  ::close(fd);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    err = path + ": " + std::strerror(errno);
+    return false;
+  }
+  return true;
+}
+
+int gen(const std::string& argv0, const std::vector<std::string>& args) {
+  std::string out = "skywire-config.json", sk_hex, hvpks, local_ports, local_path = "./local",
+              cli_addr, loglvl = "info", routesetup, tpsetup;
+  bool to_stdout = false, regen = false, ishv = false, retainhv = false, local = false,
+       force = false, is_public = false, no_autoconn = false;
+  uint64_t minsess = 2;
+  uint16_t stcpr = 0, sudph = 0;
+  po::options_description desc{
+    "usage: " + argv0 + " [options]\n"
+    "Writes a visor config with the reference's keys and defaults.\n\noptions"};
+  desc.add_options()("help,h", "show this help")(
+    "out,o", po::value(&out)->value_name("FILE"), "output file (default skywire-config.json)")(
+    "stdout,n", po::bool_switch(&to_stdout), "print the config instead of writing a file")(
+    "regen,r", po::bool_switch(&regen), "regenerate, keeping the keys of the existing file")(
+    "force,f", po::bool_switch(&force), "overwrite an existing file with new keys")(
+    "ishv,i", po::bool_switch(&ishv), "add the local hypervisor block")(
+    "retainhv,x", po::bool_switch(&retainhv), "keep the hypervisors of the existing file")(
+    "hvpks,j", po::value(&hvpks)->value_name("PKS"), "remote hypervisor keys, comma-separated")(
+    "sk,s", po::value(&sk_hex)->value_name("SK"), "use this secret key (64 hex digits)")(
+    "local", po::bool_switch(&local),
+    "point every service URL at a local deployment on 127.0.0.1 (no production keys)")(
+    "local-ports", po::value(&local_ports)->value_name("LIST"),
+    "with --local: ports, e.g. dmsgd=9090,tpd=9091,rf=9092,ar=9093,ut=9096,sd=9098")(
+    "local-path", po::value(&local_path)->value_name("DIR"),
+    "folder for runtime files (default ./local)")(
+    "cli-addr", po::value(&cli_addr)->value_name("ADDR"),
+    "CLI socket (default unix://<local-path>/cli.sock)")(
+    "loglvl", po::value(&loglvl)->value_name("LEVEL"), "log_level (default info)")(
+    "minsess", po::value(&minsess)->value_name("N"), "dmsg.sessions_count (default 2)")(
+    "stcpr", po::value(&stcpr)->value_name("PORT"), "transport.stcpr_port")(
+    "sudph", po::value(&sudph)->value_name("PORT"), "transport.sudph_port")(
+    "routesetup", po::value(&routesetup)->value_name("PKS"), "route setup node keys")(
+    "tpsetup", po::value(&tpsetup)->value_name("PKS"), "transport setup node keys")(
+    "public,z", po::bool_switch(&is_public), "advertise as a public visor (is_public)")(
+    "autoconn,y", po::bool_switch(&no_autoconn), "disable public autoconnect");
+  po::variables_map vm;
+  if (int rc = parse(argv0, args, desc, vm); rc >= 0)
+    return rc;
+
+  config::gen_options o;
+  o.version = system::version();
+  o.hypervisor = ishv;
+  o.local_path = local_path;
+  o.cli_addr = cli_addr;
+  o.log_level = loglvl;
+  o.sessions_count = minsess;
+  if (vm.count("stcpr"))
+    o.stcpr_port = stcpr;
+  if (vm.count("sudph"))
+    o.sudph_port = sudph;
+  o.is_public = is_public;
+  o.public_autoconnect = !no_autoconn;
+  if (!log::parse_level(loglvl) && loglvl != "") {
+    std::cerr << argv0 << ": unknown log level '" << loglvl << "'\n";
+    return exit_usage;
+  }
+  std::string err;
+  if (local) {
+    o.local = config::local_services{};
+    if (!local_ports.empty())
+      if (auto e = config::parse_local_ports(local_ports, *o.local)) {
+        std::cerr << argv0 << ": --local-ports: " << config::message(e) << '\n';
+        return exit_usage;
+      }
+  } else if (!local_ports.empty()) {
+    std::cerr << argv0 << ": --local-ports needs --local\n";
+    return exit_usage;
+  }
+  for (auto [text, target] : {std::pair{&routesetup, &o.route_setup_nodes},
+                              std::pair{&tpsetup, &o.transport_setup}})
+    if (!text->empty()) {
+      auto pks = parse_pks(*text, err);
+      if (!pks) {
+        std::cerr << argv0 << ": " << err << '\n';
+        return exit_usage;
+      }
+      *target = std::move(*pks);
+    }
+  if (!hvpks.empty()) {
+    auto pks = parse_pks(hvpks, err);
+    if (!pks) {
+      std::cerr << argv0 << ": --hvpks: " << err << '\n';
+      return exit_usage;
+    }
+    o.hypervisors = std::move(*pks);
+  }
+
+  std::error_code fec;
+  bool exists = !to_stdout && std::filesystem::exists(out, fec);
+  if ((regen || retainhv) && !to_stdout && !exists) {
+    // nothing to keep: a fresh file
+    regen = retainhv = false;
+  }
+  if ((regen || retainhv) && to_stdout)
+    exists = std::filesystem::exists(out, fec);
+  if (regen || retainhv) {
+    auto old = config::load_file(out);
+    if (!old) {
+      std::cerr << argv0 << ": cannot regenerate from " << out << ": "
+                << config::message(old.error()) << '\n';
+      return exit_failure;
+    }
+    if (regen && sk_hex.empty())
+      o.sk = old->sk;
+    if (retainhv)
+      for (const auto& pk : old->hypervisors)
+        if (std::find(o.hypervisors.begin(), o.hypervisors.end(), pk) == o.hypervisors.end())
+          o.hypervisors.push_back(pk);
+  } else if (exists && !force) {
+    std::cerr << argv0 << ": " << out
+              << " exists; use -r to regenerate it with its keys or -f to replace it\n";
+    return exit_failure;
+  }
+  if (!sk_hex.empty()) {
+    auto sk = secret_key::from_hex(sk_hex);
+    if (!sk || !crypto::derive_public_key(*sk)) {
+      std::cerr << argv0 << ": --sk: not a valid secret key (64 hex digits)\n";
+      return exit_usage;
+    }
+    o.sk = *sk;
+  }
+  if (!o.sk)
+    o.sk = crypto::generate_keypair().sk;
+  // our own key among the hypervisors: host the hypervisor locally instead
+  if (auto pk = crypto::derive_public_key(*o.sk)) {
+    auto it = std::find(o.hypervisors.begin(), o.hypervisors.end(), *pk);
+    if (it != o.hypervisors.end()) {
+      o.hypervisors.erase(it);
+      o.hypervisor = true;
+    }
+  }
+  auto generated = config::generate(o);
+  if (!generated) {
+    std::cerr << argv0 << ": " << config::message(generated.error()) << '\n';
+    return exit_failure;
+  }
+  auto text = config::to_pretty_json(*generated) + "\n";
+  if (to_stdout) {
+    std::cout << text;
+    return exit_ok;
+  }
+  if (!write_private_file(out, text, err)) {
+    std::cerr << argv0 << ": cannot write " << err << '\n';
+    return exit_failure;
+  }
+  std::cerr << "wrote " << out << " (pk " << (*generated)["pk"].as_string().c_str() << ")\n";
+  return exit_ok;
+}
+
+int gen_keys(const std::string& argv0, const std::vector<std::string>& args) {
+  po::options_description desc{"usage: " + argv0
+                               + "\nPrints a new public key, then its secret key.\n\noptions"};
+  desc.add_options()("help,h", "show this help");
+  po::variables_map vm;
+  if (int rc = parse(argv0, args, desc, vm); rc >= 0)
+    return rc;
+  auto kp = crypto::generate_keypair();
+  std::cout << kp.pk.hex() << '\n' << kp.sk.hex() << '\n';
+  return exit_ok;
+}
+
+int check(const std::string& argv0, const std::vector<std::string>& args) {
+  std::string path = "skywire-config.json";
+  po::options_description desc{"usage: " + argv0
+                               + " [FILE]\nValidates a config file; names the first bad key."
+                                 "\n\noptions"};
+  desc.add_options()("help,h", "show this help")("config,c", po::value(&path)->value_name("FILE"),
+                                                  "config file (default skywire-config.json)");
+  po::positional_options_description pos;
+  pos.add("config", 1);
+  po::variables_map vm;
+  if (int rc = parse(argv0, args, desc, vm, &pos); rc >= 0)
+    return rc;
+  auto cfg = config::load_file(path);
+  if (!cfg) {
+    std::cerr << path << ": " << config::message(cfg.error()) << '\n';
+    return exit_failure;
+  }
+  std::cout << path << ": ok (pk " << cfg->pk.hex() << ")\n";
+  for (const auto& k : cfg->unknown_keys)
+    std::cout << "note: unknown key '" << k << "' is ignored\n";
+  return exit_ok;
+}
+
+int keys_doc(const std::string& argv0, const std::vector<std::string>& args) {
+  po::options_description desc{"usage: " + argv0
+                               + "\nPrints every config key as a markdown table.\n\noptions"};
+  desc.add_options()("help,h", "show this help");
+  po::variables_map vm;
+  if (int rc = parse(argv0, args, desc, vm); rc >= 0)
+    return rc;
+  std::cout << config::options_markdown();
+  return exit_ok;
+}
+
+SKYWIRE_CLI_COMMAND("cli config gen", "write a visor config file", gen);
+SKYWIRE_CLI_COMMAND("cli config gen-keys", "print a new key pair (pk, then sk)", gen_keys);
+SKYWIRE_CLI_COMMAND("cli config check", "validate a config file", check);
+SKYWIRE_CLI_COMMAND("cli config keys", "every config key as a markdown table", keys_doc);
+
+} // namespace
+
+} // namespace skywire::cli

@@ -1,0 +1,175 @@
+// skywire cli visor pk|info|actors|halt [--json] [--rpc ADDR] [-c FILE]
+#include <iomanip>
+#include <iostream>
+
+#include <boost/json.hpp>
+#include <boost/program_options.hpp>
+
+#include "cli/command.hpp"
+#include "cli/rpc_client.hpp"
+
+namespace po = boost::program_options;
+namespace json = boost::json;
+
+namespace skywire::cli {
+
+namespace {
+
+struct visor_args {
+  bool json = false;
+  std::string rpc;
+  std::string config;
+};
+
+// Parses the common flags; returns -1 to go on, or an exit code.
+int parse(const std::string& argv0, const std::vector<std::string>& args, visor_args& out,
+          const char* what) {
+  po::options_description desc{std::string{"usage: "} + argv0 + " [options]\n" + what
+                               + "\n\noptions"};
+  desc.add_options()("help,h", "show this help")("json", po::bool_switch(&out.json),
+                                                  "print JSON instead of a table")(
+    "rpc", po::value(&out.rpc)->value_name("ADDR"),
+    "visor CLI socket: unix:///path, ./path or localhost:PORT (default: cli_addr of the "
+    "config, else localhost:3435)")("config,c", po::value(&out.config)->value_name("FILE"),
+                                    "read cli_addr from this config file");
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(desc).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << argv0 << ": " << e.what() << "\n\n" << desc << '\n';
+    return exit_usage;
+  }
+  if (vm.count("help")) {
+    std::cout << desc << '\n';
+    return exit_ok;
+  }
+  return -1;
+}
+
+// Calls a method; prints errors; returns the result or nullopt (rc set).
+std::optional<json::value> call(const visor_args& a, const std::string& method, int& rc) {
+  std::string err;
+  auto ep = resolve_rpc(a.rpc, a.config, err);
+  if (!ep) {
+    std::cerr << "skywire: " << err << '\n';
+    rc = exit_failure;
+    return std::nullopt;
+  }
+  auto r = rpc_call(*ep, method);
+  if (!r.ok) {
+    std::cerr << "skywire: " << r.message << '\n';
+    rc = exit_failure;
+    return std::nullopt;
+  }
+  rc = exit_ok;
+  return std::move(r.result);
+}
+
+std::string text_of(const json::value& v) {
+  if (v.is_string())
+    return std::string{v.get_string()};
+  if (v.is_null())
+    return "-";
+  return json::serialize(v);
+}
+
+int run_simple(const std::string& argv0, const std::vector<std::string>& args,
+               const std::string& method, const char* what,
+               void (*human)(const json::value&)) {
+  visor_args a;
+  if (int rc = parse(argv0, args, a, what); rc >= 0)
+    return rc;
+  int rc = 0;
+  auto v = call(a, method, rc);
+  if (!v)
+    return rc;
+  if (a.json)
+    std::cout << json::serialize(*v) << '\n';
+  else
+    human(*v);
+  return exit_ok;
+}
+
+void print_pk(const json::value& v) {
+  std::cout << text_of(v) << '\n';
+}
+
+void print_info(const json::value& v) {
+  if (!v.is_object()) {
+    std::cout << text_of(v) << '\n';
+    return;
+  }
+  for (const auto& kv : v.get_object()) {
+    std::string key{kv.key()};
+    std::cout << std::left << std::setw(18) << (key + ":") << ' ';
+    if (kv.key() == "uptime_seconds" && kv.value().is_number()) {
+      auto secs = static_cast<long long>(kv.value().to_number<double>());
+      std::cout << secs / 3600 << "h" << (secs / 60) % 60 << "m" << secs % 60 << "s";
+    } else if (kv.key() == "dmsg_sessions" && kv.value().is_null()) {
+      std::cout << "(no dmsg client)";
+    } else {
+      std::cout << text_of(kv.value());
+    }
+    std::cout << '\n';
+  }
+}
+
+void print_actors(const json::value& v) {
+  if (!v.is_object()) {
+    std::cout << text_of(v) << '\n';
+    return;
+  }
+  const auto& root = v.get_object();
+  auto row = [](const std::string& name, const std::string& state, const std::string& restarts,
+                const std::string& last) {
+    std::cout << std::left << std::setw(24) << name << std::setw(12) << state << std::setw(10)
+              << restarts << last << '\n';
+  };
+  row("ACTOR", "STATE", "RESTARTS", "LAST EXIT");
+  auto field = [](const json::object& o, const char* k) {
+    auto* x = o.if_contains(k);
+    return x ? text_of(*x) : std::string{"-"};
+  };
+  row(field(root, "name"), field(root, "state"), field(root, "restarts"), "");
+  if (auto* ch = root.if_contains("children"); ch && ch->is_array())
+    for (const auto& c : ch->get_array())
+      if (c.is_object()) {
+        auto last = field(c.get_object(), "last_exit");
+        row("└─ " + field(c.get_object(), "name"), field(c.get_object(), "state"),
+            field(c.get_object(), "restarts"), last.empty() ? "" : last);
+      }
+}
+
+void print_ok(const json::value& v) {
+  std::cout << text_of(v) << '\n';
+}
+
+SKYWIRE_CLI_COMMAND("cli visor pk", "print the running visor's public key",
+                    [](const std::string& a0, const std::vector<std::string>& args) {
+                      return run_simple(a0, args, "visor.pk",
+                                        "Prints the public key of the running visor.", print_pk);
+                    });
+SKYWIRE_CLI_COMMAND("cli visor info", "summary of the running visor",
+                    [](const std::string& a0, const std::vector<std::string>& args) {
+                      return run_simple(a0, args, "visor.info",
+                                        "Prints the running visor's key, version, uptime, "
+                                        "config and dmsg sessions.",
+                                        print_info);
+                    });
+SKYWIRE_CLI_COMMAND("cli visor actors", "the visor's supervision tree",
+                    [](const std::string& a0, const std::vector<std::string>& args) {
+                      return run_simple(a0, args, "visor.actors",
+                                        "Prints every actor of the visor with its state "
+                                        "and restart count.",
+                                        print_actors);
+                    });
+SKYWIRE_CLI_COMMAND("cli visor halt", "stop the running visor",
+                    [](const std::string& a0, const std::vector<std::string>& args) {
+                      return run_simple(a0, args, "visor.halt", "Stops the running visor.",
+                                        print_ok);
+                    });
+
+} // namespace
+
+} // namespace skywire::cli

@@ -1,0 +1,467 @@
+// End to end: the real `skywire` binary (SKYWIRE_BINARY) on loopback/unix
+// sockets in a temp dir. Every process started here is killed by PID when a
+// check fails (process guard).
+#include <doctest/doctest.h>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <boost/json.hpp>
+
+#include "runtime/config/errors.hpp"
+#include "runtime/config/registry.hpp"
+
+extern char** environ;
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+namespace {
+
+const std::string binary = SKYWIRE_BINARY;
+
+struct temp_dir {
+  fs::path path;
+  temp_dir() {
+    char tmpl[] = "/tmp/sw-e2e-XXXXXX";
+    path = ::mkdtemp(tmpl);
+  }
+  ~temp_dir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+};
+
+// A started process; killed (SIGKILL) and reaped on destruction unless waited.
+struct process {
+  pid_t pid = -1;
+  int status = 0;
+  bool reaped = false;
+  ~process() {
+    if (pid > 0 && !reaped) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+    }
+  }
+  // Waits up to `limit`; true when it exited.
+  bool wait_for(std::chrono::milliseconds limit) {
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto r = ::waitpid(pid, &status, WNOHANG);
+      if (r == pid) {
+        reaped = true;
+        return true;
+      }
+      std::this_thread::sleep_for(20ms);
+    }
+    return false;
+  }
+  int exit_code() const { return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status); }
+};
+
+std::vector<char*> argv_of(std::vector<std::string>& args) {
+  std::vector<char*> v;
+  for (auto& a : args)
+    v.push_back(a.data());
+  v.push_back(nullptr);
+  return v;
+}
+
+// Starts the binary with stdout/stderr to `log` (append).
+void start(process& p, std::vector<std::string> args, const fs::path& log) {
+  args.insert(args.begin(), binary);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+  posix_spawn_file_actions_adddup2(&fa, 1, 2);
+  auto av = argv_of(args);
+  int rc = posix_spawn(&p.pid, binary.c_str(), &fa, nullptr, av.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  REQUIRE(rc == 0);
+}
+
+struct run_result {
+  int code = -1;
+  std::string out, err;
+};
+
+// Runs the binary to completion (bounded: killed after 30 s).
+run_result run(std::vector<std::string> args) {
+  args.insert(args.begin(), binary);
+  int out_pipe[2], err_pipe[2];
+  REQUIRE(::pipe2(out_pipe, O_CLOEXEC) == 0);
+  REQUIRE(::pipe2(err_pipe, O_CLOEXEC) == 0);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, out_pipe[1], 1);
+  posix_spawn_file_actions_adddup2(&fa, err_pipe[1], 2);
+  auto av = argv_of(args);
+  process p;
+  int rc = posix_spawn(&p.pid, binary.c_str(), &fa, nullptr, av.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  ::close(out_pipe[1]);
+  ::close(err_pipe[1]);
+  REQUIRE(rc == 0);
+  run_result r;
+  pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
+  auto deadline = std::chrono::steady_clock::now() + 30s;
+  int open = 2;
+  while (open > 0 && std::chrono::steady_clock::now() < deadline) {
+    if (::poll(fds, 2, 100) <= 0)
+      continue;
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP)))
+        continue;
+      char buf[4096];
+      auto n = ::read(fds[i].fd, buf, sizeof(buf));
+      if (n <= 0) {
+        ::close(fds[i].fd);
+        fds[i].fd = -1;
+        --open;
+      } else {
+        (i == 0 ? r.out : r.err).append(buf, static_cast<size_t>(n));
+      }
+    }
+  }
+  for (auto& f : fds)
+    if (f.fd >= 0)
+      ::close(f.fd);
+  REQUIRE(p.wait_for(10s));
+  r.code = p.exit_code();
+  return r;
+}
+
+int dial_unix(const std::string& path) {
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un sa{};
+  sa.sun_family = AF_UNIX;
+  std::strncpy(sa.sun_path, path.c_str(), sizeof(sa.sun_path) - 1);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+bool wait_for_socket(const std::string& path, std::chrono::milliseconds limit) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    int fd = dial_unix(path);
+    if (fd >= 0) {
+      ::close(fd);
+      return true;
+    }
+    std::this_thread::sleep_for(20ms);
+  }
+  return false;
+}
+
+// Sends bytes, reads one line (bounded). "" on EOF/timeout.
+std::string roundtrip(int fd, const std::string& bytes, std::chrono::milliseconds limit = 5s) {
+  size_t off = 0;
+  while (off < bytes.size()) {
+    auto n = ::send(fd, bytes.data() + off, bytes.size() - off, MSG_NOSIGNAL);
+    if (n <= 0)
+      break;
+    off += static_cast<size_t>(n);
+  }
+  std::string in;
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (in.find('\n') == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 100) <= 0)
+      continue;
+    char buf[4096];
+    auto n = ::recv(fd, buf, sizeof(buf), 0);
+    if (n <= 0)
+      break;
+    in.append(buf, static_cast<size_t>(n));
+  }
+  auto nl = in.find('\n');
+  return nl == std::string::npos ? std::string{} : in.substr(0, nl);
+}
+
+json::object call(const std::string& sock, const std::string& line) {
+  int fd = dial_unix(sock);
+  REQUIRE(fd >= 0);
+  auto reply = roundtrip(fd, line + "\n");
+  ::close(fd);
+  REQUIRE_MESSAGE(!reply.empty(), line);
+  return json::parse(reply).as_object();
+}
+
+json::value actors_json(const temp_dir&, const std::string& sock) {
+  auto r = run({"cli", "visor", "actors", "--json", "--rpc", "unix://" + sock});
+  REQUIRE_MESSAGE(r.code == 0, r.err);
+  return json::parse(r.out);
+}
+
+json::object child(const json::value& tree, const std::string& name) {
+  for (auto& c : tree.as_object().at("children").as_array())
+    if (c.as_object().at("name") == name.c_str())
+      return c.as_object();
+  FAIL("no child " << name);
+  return {};
+}
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in{p};
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// gen a local config in dir; returns the socket path
+std::string gen_config(const temp_dir& dir, const std::string& extra_timeout = {}) {
+  auto cfg = dir.path / "skywire-config.json";
+  auto r = run({"cli", "config", "gen", "--local", "-o", cfg.string(), "--local-path",
+                (dir.path / "local").string()});
+  REQUIRE_MESSAGE(r.code == 0, r.err);
+  struct stat st {};
+  REQUIRE(::stat(cfg.c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  if (!extra_timeout.empty()) {
+    auto v = json::parse(read_file(cfg)).as_object();
+    v["shutdown_timeout"] = extra_timeout;
+    std::ofstream{cfg} << json::serialize(v);
+  }
+  return (dir.path / "local" / "cli.sock").string();
+}
+
+} // namespace
+
+TEST_CASE("usage errors and an absent visor") {
+  auto unknown = run({"frobnicate"});
+  CHECK(unknown.code == 2);
+  CHECK(unknown.err.find("unknown command") != std::string::npos);
+  auto help = run({"--help"});
+  CHECK(help.code == 0);
+  CHECK(help.out.find("visor") != std::string::npos);
+  auto tree = run({"tree"});
+  CHECK(tree.code == 0);
+  CHECK(tree.out.find("cli config gen") != std::string::npos);
+  CHECK(tree.out.find("cli visor actors") != std::string::npos);
+  CHECK(run({"cli", "config", "gen", "--help"}).code == 0);
+  CHECK(run({"cli", "config", "gen", "--bogus"}).code == 2);
+  temp_dir dir;
+  auto sock = (dir.path / "nobody.sock").string();
+  auto r = run({"cli", "visor", "pk", "--rpc", "unix://" + sock});
+  CHECK(r.code == 1);
+  CHECK(r.err.find("cannot reach the visor at unix://" + sock + ": is it running?")
+        != std::string::npos);
+  auto keys = run({"cli", "config", "gen-keys"});
+  CHECK(keys.code == 0);
+  CHECK(keys.out.size() == 66 + 1 + 64 + 1);
+}
+
+TEST_CASE("a bad config is refused with the key named") {
+  temp_dir dir;
+  gen_config(dir);
+  auto cfg = dir.path / "skywire-config.json";
+  auto v = json::parse(read_file(cfg)).as_object();
+  v["dmsg"].as_object()["sessions_count"] = -3;
+  std::ofstream{cfg} << json::serialize(v);
+  auto r = run({"visor", "-c", cfg.string()});
+  CHECK(r.code == 1);
+  CHECK(r.err.find("dmsg.sessions_count: expected a non-negative integer") != std::string::npos);
+  auto chk = run({"cli", "config", "check", cfg.string()});
+  CHECK(chk.code == 1);
+}
+
+TEST_CASE("visor: queries, fault injection with restarts, SIGTERM within the timeout") {
+  temp_dir dir;
+  auto sock = gen_config(dir);
+  auto cfg_path = dir.path / "skywire-config.json";
+  auto cfg = skywire::config::load_file(cfg_path.string());
+  REQUIRE(cfg);
+  auto log = dir.path / "visor.log";
+  process visor;
+  start(visor, {"visor", "-c", cfg_path.string(), "--enable-fault-injection"}, log);
+  REQUIRE_MESSAGE(wait_for_socket(sock, 15s), read_file(log));
+  struct stat st {};
+  REQUIRE(::stat(sock.c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+
+  // through the CLI
+  auto rpc = "unix://" + sock;
+  auto pk = run({"cli", "visor", "pk", "--rpc", rpc});
+  REQUIRE_MESSAGE(pk.code == 0, pk.err);
+  CHECK(pk.out == cfg->pk.hex() + "\n");
+  auto pkj = run({"cli", "visor", "pk", "--json", "-c", cfg_path.string()});
+  REQUIRE_MESSAGE(pkj.code == 0, pkj.err);
+  CHECK(json::parse(pkj.out) == cfg->pk.hex().c_str());
+  auto info = run({"cli", "visor", "info", "--json", "--rpc", rpc});
+  REQUIRE_MESSAGE(info.code == 0, info.err);
+  auto io = json::parse(info.out).as_object();
+  CHECK(io["pk"] == cfg->pk.hex().c_str());
+  CHECK(io["config_path"] == cfg_path.c_str());
+  CHECK(io["fault_injection"] == true);
+  CHECK(io.contains("dmsg_sessions"));
+  CHECK(io["uptime_seconds"].is_number());
+  auto human = run({"cli", "visor", "actors", "--rpc", rpc});
+  CHECK(human.code == 0);
+  CHECK(human.out.find("cli_gateway") != std::string::npos);
+  auto tree = actors_json(dir, sock);
+  CHECK(child(tree, "config_owner")["restarts"] == 0);
+  CHECK(child(tree, "cli_gateway")["state"] == "running");
+
+  // directly over the socket
+  auto r1 = call(sock, R"({"id":7,"method":"visor.pk"})");
+  CHECK(r1["id"] == 7);
+  CHECK(r1["result"] == cfg->pk.hex().c_str());
+  auto r2 = call(sock, R"({"id":"x","method":"no.such"})");
+  CHECK(r2["id"] == "x");
+  CHECK(r2["error"].as_object()["code"] == -32601);
+  auto r3 = call(sock, R"({"id":1,"method":)");
+  CHECK(r3["error"].as_object()["code"] == -32700);
+  auto r4 = call(sock, R"({"id":2,"method":"debug.crash","params":{"actor":"nobody"}})");
+  CHECK(r4["error"].as_object()["code"] == -32000);
+  {
+    // an over-long line: an error, then the connection is closed
+    int fd = dial_unix(sock);
+    REQUIRE(fd >= 0);
+    auto reply = roundtrip(fd, std::string(70 * 1024, 'a'));
+    REQUIRE(!reply.empty());
+    CHECK(json::parse(reply).as_object()["error"].as_object()["code"] == -32600);
+    char c;
+    pollfd p{fd, POLLIN, 0};
+    CHECK(::poll(&p, 1, 3000) == 1);
+    CHECK(::recv(fd, &c, 1, 0) == 0);
+    ::close(fd);
+  }
+  // several requests on one connection, pipelined
+  {
+    int fd = dial_unix(sock);
+    REQUIRE(fd >= 0);
+    auto first = roundtrip(fd, "{\"id\":1,\"method\":\"visor.pk\"}\n{\"id\":2,\"method\":\"visor.pk\"}\n");
+    CHECK(!first.empty());
+    ::close(fd);
+  }
+
+  // inject a crash into config_owner: restarted, count rises
+  auto crash = call(sock, R"({"id":3,"method":"debug.crash","params":{"actor":"config_owner"}})");
+  CHECK(crash["result"] == "injected");
+  bool restarted = false;
+  for (int i = 0; i < 100 && !restarted; ++i) {
+    auto t = actors_json(dir, sock);
+    auto c = child(t, "config_owner");
+    restarted = c["restarts"] == 1 && c["state"] == "running";
+    if (!restarted)
+      std::this_thread::sleep_for(50ms);
+  }
+  CHECK(restarted);
+  // crash the gateway itself: the socket comes back
+  int fd = dial_unix(sock);
+  REQUIRE(fd >= 0);
+  roundtrip(fd, "{\"id\":4,\"method\":\"debug.crash\",\"params\":{\"actor\":\"cli_gateway\"}}\n", 2s);
+  ::close(fd);
+  std::this_thread::sleep_for(300ms);
+  REQUIRE_MESSAGE(wait_for_socket(sock, 10s), read_file(log));
+  bool gw_restarted = false;
+  for (int i = 0; i < 100 && !gw_restarted; ++i) {
+    auto r = run({"cli", "visor", "actors", "--json", "--rpc", rpc});
+    if (r.code == 0)
+      gw_restarted = child(json::parse(r.out), "cli_gateway")["restarts"] == 1;
+    if (!gw_restarted)
+      std::this_thread::sleep_for(50ms);
+  }
+  CHECK(gw_restarted);
+
+  // SIGTERM: clean exit within shutdown_timeout (10 s), socket removed
+  auto t0 = std::chrono::steady_clock::now();
+  REQUIRE(::kill(visor.pid, SIGTERM) == 0);
+  REQUIRE_MESSAGE(visor.wait_for(12s), read_file(log));
+  auto took = std::chrono::steady_clock::now() - t0;
+  CHECK(visor.exit_code() == 0);
+  CHECK(took < 10s);
+  CHECK_FALSE(fs::exists(sock));
+  auto text = read_file(log);
+  CHECK(text.find("msg=\"visor started\"") != std::string::npos);
+  CHECK(text.find("msg=\"visor stopped\"") != std::string::npos);
+  CHECK(text.find(cfg->sk.hex()) == std::string::npos);
+  MESSAGE("SIGTERM to exit: " << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
+                              << " ms");
+}
+
+TEST_CASE("visor: fault injection is off by default; visor.halt stops it") {
+  temp_dir dir;
+  auto sock = gen_config(dir);
+  auto log = dir.path / "visor.log";
+  process visor;
+  start(visor, {"visor", "-c", (dir.path / "skywire-config.json").string(), "--log-json"}, log);
+  REQUIRE_MESSAGE(wait_for_socket(sock, 15s), read_file(log));
+  auto r = call(sock, R"({"id":1,"method":"debug.crash","params":{"actor":"config_owner"}})");
+  CHECK(r["error"].as_object()["code"] == -32601);
+  auto halt = run({"cli", "visor", "halt", "--rpc", "unix://" + sock});
+  CHECK(halt.code == 0);
+  REQUIRE(visor.wait_for(10s));
+  CHECK(visor.exit_code() == 0);
+  // JSON log lines
+  std::istringstream lines{read_file(log)};
+  int n = 0;
+  for (std::string l; std::getline(lines, l);) {
+    auto v = json::parse(l).as_object();
+    CHECK(v.contains("level"));
+    ++n;
+  }
+  CHECK(n >= 2);
+}
+
+TEST_CASE("the reference's config runs a visor on its TCP cli_addr") {
+  temp_dir dir;
+  // the reference file, with cli_addr moved to a free loopback port
+  auto v = json::parse(read_file(SKYWIRE_VECTORS_DIR "/skywire/configs/config-gen.json")).as_object();
+  int probe = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(sa);
+  REQUIRE(::bind(probe, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) == 0);
+  ::getsockname(probe, reinterpret_cast<sockaddr*>(&sa), &len);
+  int port = ntohs(sa.sin_port);
+  ::close(probe);
+  v["cli_addr"] = "localhost:" + std::to_string(port);
+  v["local_path"] = (dir.path / "local").string();
+  // network rule: nothing but loopback, whatever subsystems the visor grows
+  v["dmsg"].as_object()["discovery"] = "http://127.0.0.1:1";
+  v["transport"].as_object()["discovery"] = "http://127.0.0.1:1";
+  v["transport"].as_object()["address_resolver"] = "http://127.0.0.1:1";
+  v["routing"].as_object()["route_finder"] = "http://127.0.0.1:1";
+  v["uptime_tracker"].as_object()["addr"] = "http://127.0.0.1:1";
+  v["launcher"].as_object()["service_discovery"] = "http://127.0.0.1:1";
+  v["stun_servers"] = json::array{};
+  auto cfg = dir.path / "ref.json";
+  std::ofstream{cfg} << json::serialize(v);
+  auto log = dir.path / "visor.log";
+  process visor;
+  start(visor, {"visor", "-c", cfg.string()}, log);
+  run_result pk;
+  for (int i = 0; i < 150; ++i) {
+    pk = run({"cli", "visor", "pk", "--rpc", "127.0.0.1:" + std::to_string(port)});
+    if (pk.code == 0)
+      break;
+    std::this_thread::sleep_for(100ms);
+  }
+  CHECK_MESSAGE(pk.code == 0, read_file(log));
+  CHECK(pk.out == "023b366c597a806126e62a5312504d459bfcf302930252bde7158913c21846df40\n");
+  REQUIRE(::kill(visor.pid, SIGINT) == 0);
+  REQUIRE(visor.wait_for(12s));
+  CHECK(visor.exit_code() == 0);
+}
