@@ -3,6 +3,7 @@
 #include "messages/wire/dmsg/stream_objects.hpp"
 #include "messages/wire/yamux/frame.hpp"
 #include "runtime/crypto/hash.hpp"
+#include "runtime/crypto/noise/handshake.hpp"
 #include "runtime/crypto/keys.hpp"
 #include "tests/messages/gob/vectors.hpp"
 
@@ -268,6 +269,109 @@ TEST_CASE("stream-open transcript: yamux frames carry session object frames") {
         auto ct = len - 8;
         CHECK((ct == 347 + 16 || ct == 272 + 16));
         ++objects;
+      }
+    }
+  }
+  CHECK(objects == 4);
+}
+
+
+namespace {
+
+crypto::keypair seeded(const std::string& seed) {
+  return crypto::deterministic_keypair(
+    byte_span{reinterpret_cast<const uint8_t*>(seed.data()), seed.size()});
+}
+
+// Runs the XK session handshake of the transcript with its fixed ephemerals;
+// returns {client session, server session}.
+std::pair<crypto::noise::session, crypto::noise::session>
+xk_sessions(const boost::json::object& s, const std::string& client_seed,
+            const std::string& server_seed) {
+  using namespace crypto::noise;
+  auto client = seeded(client_seed);
+  auto server = seeded(server_seed);
+  REQUIRE(client.pk.hex() == str(s.at("client_pk")));
+  REQUIRE(server.pk.hex() == str(s.at("server_pk")));
+  auto hi = handshake::make({pattern_kind::xk, role::initiator, client, server.pk,
+                             seeded(str(s.at("client_ephemeral_seed")))});
+  auto hr = handshake::make({pattern_kind::xk, role::responder, server, public_key{},
+                             seeded(str(s.at("server_ephemeral_seed")))});
+  REQUIRE(hi);
+  REQUIRE(hr);
+  std::vector<std::string> client_frames, server_frames;
+  for (int k = 0; k < 3; ++k) {
+    auto& w = hi->my_turn() ? *hi : *hr;
+    auto& r = hi->my_turn() ? *hr : *hi;
+    std::vector<uint8_t> frame;
+    REQUIRE_FALSE(w.write_frame(frame));
+    (&w == &*hi ? client_frames : server_frames).push_back(hex(frame));
+    REQUIRE_FALSE(r.read_message(byte_span{frame}.subspan(2)));
+  }
+  auto& cf = s.at("client_tcp_handshake_frames_hex").as_array();
+  REQUIRE(client_frames.size() == cf.size());
+  for (size_t k = 0; k < cf.size(); ++k)
+    CHECK(client_frames[k] == str(cf[k]));
+  CHECK(server_frames[0] == str(s.at("server_tcp_handshake_frames_hex").as_array()[0]));
+  auto a = hi->split();
+  auto b = hr->split();
+  REQUIRE(a);
+  REQUIRE(b);
+  return {std::move(*a), std::move(*b)};
+}
+
+} // namespace
+
+TEST_CASE("stream-open transcript: every session object decrypts to the signed objects") {
+  auto& t = dmsg_vectors().at("stream_open_transcript").as_object();
+  auto [alice, carol_a] = xk_sessions(t.at("session_alice_carol").as_object(), "alice",
+                                      "carol");
+  auto [bob, carol_b] = xk_sessions(t.at("session_bob_carol").as_object(), "bob", "carol");
+  auto req_obj = str(dmsg_vectors().at("stream_request").at("signed_object_hex"));
+  auto kk = t.at("stream_kk").as_object();
+  size_t objects = 0;
+  for (auto& st : t.at("steps").as_array()) {
+    auto dir = str(st.at("tcp_direction"));
+    auto what = str(st.at("what"));
+    CAPTURE(what);
+    if (what.find("signed") == std::string::npos)
+      continue;
+    crypto::noise::session* rx = dir == "alice -> carol"   ? &carol_a
+                                 : dir == "carol -> alice" ? &alice
+                                 : dir == "carol -> bob"   ? &bob
+                                                           : &carol_b;
+    auto bytes = unhexv(st.at("tcp_bytes_hex"));
+    yamux::frame_reader rd;
+    rd.feed(bytes);
+    for (;;) {
+      auto f = rd.next();
+      REQUIRE(f);
+      if (!f->has_value())
+        break;
+      if ((*f)->hdr.type != yamux::frame_type::data)
+        continue;
+      auto plain = rx->decrypt_object((*f)->body);
+      REQUIRE(plain);
+      auto view = dmsg::split_signed_object(*plain);
+      REQUIRE(view);
+      ++objects;
+      if (what.find("Request") != std::string::npos || what.find("SAME") != std::string::npos) {
+        // The request, relayed unchanged by the server.
+        CHECK(hex(*plain) == req_obj);
+        auto req = dmsg::decode_stream_request(view->gob);
+        REQUIRE(req);
+        CHECK(req->dst.prt.value == 45);
+        CHECK(hex(req->noise_msg) == str(kk.at("kk_msg1_hex")));
+        CHECK_FALSE(crypto::verify(view->gob, req->src.pk, view->sig));
+      } else {
+        auto resp = dmsg::decode_stream_response(view->gob);
+        REQUIRE(resp);
+        CHECK(resp->accepted);
+        CHECK(hex(resp->noise_msg) == str(kk.at("kk_msg2_hex")));
+        // ReqHash = SHA-256 of the whole signed request.
+        CHECK(resp->req_hash == crypto::sha256(unhex(req_obj)));
+        auto bob_pk = seeded("bob").pk;
+        CHECK_FALSE(crypto::verify(view->gob, bob_pk, view->sig));
       }
     }
   }
