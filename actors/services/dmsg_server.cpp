@@ -1,0 +1,347 @@
+#include "actors/services/dmsg_server.hpp"
+
+#include <chrono>
+#include <ctime>
+#include <optional>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/send.hpp>
+
+#include "actors/dmsg/discovery_client.hpp"
+#include "actors/services/dmsg_server_session.hpp"
+#include "messages/wire/dmsg/discovery_entry.hpp"
+#include "messages/wire/json/go_json.hpp"
+#include "runtime/crypto/keys.hpp"
+#include "runtime/http/server.hpp"
+#include "runtime/log/logger.hpp"
+#include "runtime/system/build_info.hpp"
+
+namespace skywire::services {
+
+namespace {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+using check_atom = caf::atom_constant<caf::atom("dscheck")>;
+using posted_atom = caf::atom_constant<caf::atom("dsposted")>;
+
+std::string rfc3339(std::chrono::system_clock::time_point t) {
+  auto secs = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+/// Accepts connections; each gets a slot and a session actor, or is closed.
+class listener : public std::enable_shared_from_this<listener> {
+public:
+  listener(caf::actor_system& sys, io::io_runtime& io,
+           std::shared_ptr<const dmsg_session_context> ctx)
+    : sys_(sys), acc_(io.context()), timer_(io.context()), ctx_(std::move(ctx)) {
+  }
+
+  expected<uint16_t> bind(const host_port& hp) {
+    boost::system::error_code ec;
+    auto addr = hp.host.empty() ? asio::ip::address{asio::ip::address_v6::any()}
+                                : asio::ip::make_address(hp.host == "localhost" ? "127.0.0.1"
+                                                                                : hp.host,
+                                                         ec);
+    if (ec)
+      return make_error(wire_errc::bad_value, "bad listen host \"" + hp.host + "\"");
+    tcp::endpoint ep{addr, hp.port};
+    acc_.open(ep.protocol(), ec);
+    if (!ec && hp.host.empty())
+      acc_.set_option(asio::ip::v6_only(false), ec);
+    if (!ec)
+      acc_.set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec)
+      acc_.bind(ep, ec);
+    if (!ec)
+      acc_.listen(1024, ec);
+    if (ec)
+      return make_error(wire_errc::bad_value,
+                        "cannot listen on " + hp.host + ":" + std::to_string(hp.port) + ": "
+                          + ec.message());
+    return acc_.local_endpoint().port();
+  }
+
+  void start() {
+    asio::post(acc_.get_executor(), [self = shared_from_this()] { self->do_accept(); });
+  }
+
+  void stop() {
+    asio::post(acc_.get_executor(), [self = shared_from_this()] {
+      boost::system::error_code ignored;
+      self->stopped_ = true;
+      self->acc_.close(ignored);
+      self->timer_.cancel();
+    });
+  }
+
+private:
+  void do_accept() {
+    if (stopped_)
+      return;
+    acc_.async_accept([self = shared_from_this()](boost::system::error_code ec, tcp::socket s) {
+      if (self->stopped_)
+        return;
+      if (ec) {
+        // EMFILE and friends: pause instead of spinning.
+        self->timer_.expires_after(std::chrono::milliseconds{50});
+        self->timer_.async_wait([self](boost::system::error_code) { self->do_accept(); });
+        return;
+      }
+      self->on_accept(std::move(s));
+      self->do_accept();
+    });
+  }
+
+  void on_accept(tcp::socket s) {
+    if (!ctx_->registry->try_acquire_slot()) {
+      // Over max_sessions: refuse cleanly (FIN), nothing else is disturbed.
+      boost::system::error_code ignored;
+      s.shutdown(tcp::socket::shutdown_both, ignored);
+      s.close(ignored);
+      return;
+    }
+    auto conn = io::stream_connection::make(std::move(s));
+    spawn_dmsg_server_session(sys_, ctx_, std::move(conn));
+  }
+
+  caf::actor_system& sys_;
+  tcp::acceptor acc_;
+  asio::steady_timer timer_;
+  std::shared_ptr<const dmsg_session_context> ctx_;
+  bool stopped_ = false; // io strand of the acceptor (single-threaded use)
+};
+
+class server_actor : public caf::event_based_actor {
+public:
+  server_actor(caf::actor_config& acfg, io::io_runtime& io, dmsg_server_config cfg,
+               std::shared_ptr<dmsg_server_registry> registry, std::shared_ptr<listener> lst,
+               std::shared_ptr<http::server> health)
+    : caf::event_based_actor(acfg),
+      io_(io),
+      cfg_(std::move(cfg)),
+      registry_(std::move(registry)),
+      listener_(std::move(lst)),
+      health_(std::move(health)) {
+  }
+
+  const char* name() const override {
+    return "dmsg_server";
+  }
+
+  void on_exit() override {
+    shutdown();
+  }
+
+  caf::behavior make_behavior() override {
+    set_exit_handler([this](const caf::exit_msg& msg) {
+      shutdown();
+      quit(msg.reason);
+    });
+    if (discovery_enabled())
+      send(this, check_atom::value);
+    else
+      delayed_send(this, cfg_.check_interval, check_atom::value);
+    return {
+      [this](check_atom) {
+        maybe_update();
+        delayed_send(this, cfg_.check_interval, check_atom::value);
+      },
+      [this](posted_atom, uint64_t seq, int64_t avail) { on_posted(seq, avail); },
+      [this](posted_atom, const std::string& why) { on_post_failed(why); },
+      [this](dsstats_atom) {
+        return caf::make_message(static_cast<uint64_t>(registry_->sessions()),
+                                 static_cast<uint64_t>(registry_->connections()), posts_ok_);
+      },
+    };
+  }
+
+private:
+  bool discovery_enabled() const {
+    return cfg_.register_in_discovery && !cfg_.discovery.empty();
+  }
+
+  void shutdown() {
+    if (down_)
+      return;
+    down_ = true;
+    if (listener_)
+      listener_->stop();
+    if (health_)
+      health_->stop();
+    for (auto& s : registry_->tracked())
+      anon_send_exit(s, caf::exit_reason::user_shutdown);
+  }
+
+  // -- discovery entry ------------------------------------------------------------------
+
+  void maybe_update() {
+    if (!discovery_enabled() || in_flight_ || down_)
+      return;
+    if (!disc_) {
+      auto c = dmsg::discovery_client::make(io_, cfg_.discovery);
+      if (!c) {
+        SKYWIRE_LOG(warn, "dmsg_server", "bad discovery URL", log::kv("url", cfg_.discovery));
+        cfg_.register_in_discovery = false;
+        return;
+      }
+      disc_.emplace(std::move(*c));
+    }
+    auto now = std::chrono::steady_clock::now();
+    auto avail = static_cast<int64_t>(registry_->available());
+    bool first = last_post_ == std::chrono::steady_clock::time_point{};
+    bool due = first || now - last_post_ >= cfg_.effective_update_interval();
+    bool changed = avail != posted_available_ && now - last_post_ >= cfg_.discovery_throttle;
+    if (!due && !changed)
+      return;
+    wire::dmsg::entry e;
+    e.version = std::string{wire::dmsg::entry_version};
+    e.sequence = seq_;
+    e.static_pk = cfg_.pk;
+    wire::dmsg::server_part sp;
+    sp.address = cfg_.public_address;
+    sp.available_sessions = avail;
+    e.server = sp;
+    in_flight_ = true;
+    last_post_ = now;
+    auto self = caf::actor_cast<caf::actor>(this);
+    disc_->put_entry(std::move(e), cfg_.sk, [self](expected<wire::dmsg::entry> r) {
+      if (r)
+        caf::anon_send(self, posted_atom::value, r->sequence,
+                       r->server ? r->server->available_sessions : int64_t{-1});
+      else
+        caf::anon_send(self, posted_atom::value, describe(r.error()));
+    });
+  }
+
+  void on_posted(uint64_t stored_seq, int64_t avail) {
+    in_flight_ = false;
+    seq_ = stored_seq + 1;
+    ++posts_ok_;
+    posted_available_ = avail;
+  }
+
+  void on_post_failed(const std::string& why) {
+    in_flight_ = false;
+    SKYWIRE_LOG(debug, "dmsg_server", "discovery update failed", log::kv("error", why));
+  }
+
+  io::io_runtime& io_;
+  dmsg_server_config cfg_;
+  std::shared_ptr<dmsg_server_registry> registry_;
+  std::shared_ptr<listener> listener_;
+  std::shared_ptr<http::server> health_;
+  bool down_ = false;
+  bool in_flight_ = false;
+  uint64_t seq_ = 0;
+  uint64_t posts_ok_ = 0;
+  int64_t posted_available_ = -1;
+  std::optional<dmsg::discovery_client> disc_;
+  std::chrono::steady_clock::time_point last_post_{};
+};
+
+http::router health_routes(std::shared_ptr<dmsg_server_registry> reg, public_key pk,
+                           std::chrono::system_clock::time_point started) {
+  http::router r;
+  r.get("/health", [reg, pk, started](http::request, http::responder res) {
+    std::string body;
+    wire::json::writer w{body};
+    w.begin_object();
+    w.key("build_info").begin_object();
+    w.key("version").string(system::version());
+    w.key("commit").string("");
+    w.key("date").string("");
+    w.end_object();
+    w.key("started_at").string(rfc3339(started));
+    w.key("public_key").string(pk.hex());
+    w.key("sessions").uinteger(reg->sessions());
+    w.key("connections").uinteger(reg->connections());
+    w.key("max_sessions").uinteger(reg->max_sessions());
+    w.key("available_sessions").uinteger(reg->available());
+    w.end_object();
+    res.send(http::make_response(200, std::move(body)));
+  });
+  return r;
+}
+
+} // namespace
+
+void dmsg_server_handle::stop() {
+  if (actor)
+    caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
+  actor = caf::actor{};
+}
+
+expected<dmsg_server_handle> spawn_dmsg_server(caf::actor_system& sys, io::io_runtime& io,
+                                               dmsg_server_config cfg) {
+  auto derived = crypto::derive_public_key(cfg.sk);
+  if (!derived)
+    return make_error(wire_errc::bad_value, "dmsg server: invalid secret key");
+  if (cfg.pk.is_null())
+    cfg.pk = *derived;
+  if (*derived != cfg.pk)
+    return make_error(wire_errc::bad_value, "dmsg server: public key does not match secret key");
+  if (cfg.max_sessions <= 0)
+    return make_error(wire_errc::bad_value, "dmsg server: max_sessions must be positive");
+  auto local = parse_host_port(cfg.local_address);
+  if (!local)
+    return local.error();
+
+  auto registry = std::make_shared<dmsg_server_registry>(static_cast<size_t>(cfg.max_sessions));
+  auto ctx = std::make_shared<dmsg_session_context>();
+  ctx->server_keys = crypto::keypair{cfg.pk, cfg.sk};
+  ctx->registry = registry;
+  ctx->limits = cfg.limits;
+
+  auto lst = std::make_shared<listener>(sys, io, ctx);
+  auto port = lst->bind(*local);
+  if (!port)
+    return port.error();
+  if (cfg.public_address.empty())
+    cfg.public_address = "127.0.0.1:" + std::to_string(*port);
+
+  std::shared_ptr<http::server> health;
+  uint16_t health_port = 0;
+  {
+    host_port hp;
+    if (cfg.health_endpoint_address.empty()) {
+      hp = *local;
+      hp.port = local->port == 0 ? 0 : static_cast<uint16_t>(local->port + 1);
+    } else {
+      auto p = parse_host_port(cfg.health_endpoint_address);
+      if (!p)
+        return p.error();
+      hp = *p;
+    }
+    http::server_config hc;
+    hc.host = hp.host;
+    hc.port = hp.port;
+    hc.max_connections = 64;
+    health = std::make_shared<http::server>(
+      io, hc, health_routes(registry, cfg.pk, std::chrono::system_clock::now()));
+    auto hport = health->start();
+    if (!hport)
+      return hport.error();
+    health_port = *hport;
+  }
+
+  dmsg_server_handle h;
+  h.port = *port;
+  h.health_port = health_port;
+  h.registry = registry;
+  h.actor = sys.spawn<server_actor>(io, std::move(cfg), registry, lst, health);
+  lst->start();
+  return h;
+}
+
+} // namespace skywire::services

@@ -1,0 +1,48 @@
+// The dmsg server: a TCP listener that spawns one dmsg_server_session actor
+// per accepted connection (at most max_sessions connections: beyond that a
+// new connection is closed at once), the table of live sessions, the
+// discovery entry (registered on start, refreshed every update_interval and,
+// throttled, whenever availableSessions changes) and GET /health.
+//
+//   auto h = spawn_dmsg_server(sys, io, cfg);   // h->port: the bound TCP port
+//   ...
+//   h->stop();
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <caf/actor.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/atom.hpp>
+
+#include "actors/services/dmsg_server_config.hpp"
+#include "actors/services/dmsg_server_registry.hpp"
+#include "messages/error.hpp"
+#include "runtime/io/io_runtime.hpp"
+
+namespace skywire::services {
+
+/// Ask the server actor for its figures: replies (uint64 sessions,
+/// uint64 connections, uint64 discovery_posts_ok).
+using dsstats_atom = caf::atom_constant<caf::atom("dsstats")>;
+
+struct dmsg_server_handle {
+  caf::actor actor;
+  uint16_t port = 0;        ///< bound dmsg TCP port
+  uint16_t health_port = 0; ///< bound health port (0 when disabled)
+  std::shared_ptr<dmsg_server_registry> registry;
+
+  /// Stops accepting, closes every session, stops the health server and the
+  /// actor (idempotent).
+  void stop();
+};
+
+/// Binds local_address (port 0 = ephemeral) and health_endpoint_address,
+/// spawns the server actor, starts accepting. Errors: bad keys, bad
+/// addresses, bind failures.
+expected<dmsg_server_handle> spawn_dmsg_server(caf::actor_system& sys, io::io_runtime& io,
+                                               dmsg_server_config cfg);
+
+} // namespace skywire::services

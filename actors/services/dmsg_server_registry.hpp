@@ -1,0 +1,73 @@
+// The dmsg server's table of live sessions (client PK -> session actor) and
+// its connection budget (max_sessions). Shared by the listener (slots), the
+// session actors (register, lookup) and the health/discovery side (counts).
+// Thread-safe: a mutex around a hash map; lookups happen once per stream
+// open, not per frame.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include <caf/actor_addr.hpp>
+
+#include <caf/actor.hpp>
+
+#include "messages/ids.hpp"
+
+namespace skywire::services {
+
+class dmsg_server_registry {
+public:
+  explicit dmsg_server_registry(size_t max_sessions) : max_(max_sessions) {}
+
+  /// Reserves a connection slot (a connection counts from accept to close,
+  /// handshake included). False when max_sessions connections exist.
+  bool try_acquire_slot() noexcept;
+  void release_slot() noexcept;
+
+  /// Records `session` as the session of `pk`; returns the session it
+  /// replaces (a client with a new session replaces its old one), or an
+  /// invalid handle.
+  caf::actor add(const public_key& pk, caf::actor session);
+
+  /// Removes pk's entry only if it is still `session` (a replaced session
+  /// must not remove its successor).
+  void remove(const public_key& pk, const caf::actor& session);
+
+  /// The session of pk, or an invalid handle.
+  caf::actor find(const public_key& pk) const;
+
+  /// Established sessions (handshake done).
+  size_t sessions() const;
+  /// Open connections (slots in use).
+  size_t connections() const noexcept { return slots_.load(std::memory_order_relaxed); }
+  size_t max_sessions() const noexcept { return max_; }
+  /// max_sessions - connections, never negative (discovery's availableSessions).
+  size_t available() const noexcept;
+
+  /// Every live session actor, registered or still in its handshake (so that
+  /// stop() can close them all).
+  void track(const caf::actor& session);
+  void untrack(const caf::actor_addr& session);
+  std::vector<caf::actor> tracked() const;
+
+  /// Counters for health and tests.
+  uint64_t refused() const noexcept { return refused_.load(std::memory_order_relaxed); }
+  uint64_t accepted() const noexcept { return accepted_.load(std::memory_order_relaxed); }
+
+private:
+  const size_t max_;
+  std::atomic<size_t> slots_{0};
+  std::atomic<uint64_t> refused_{0};
+  std::atomic<uint64_t> accepted_{0};
+  mutable std::mutex mtx_;
+  std::unordered_map<public_key, caf::actor> map_;
+  std::unordered_set<caf::actor_addr> all_;
+};
+
+} // namespace skywire::services
