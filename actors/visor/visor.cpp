@@ -10,6 +10,7 @@
 #include <caf/sec.hpp>
 #include <caf/stateful_actor.hpp>
 
+#include "actors/dmsg/client.hpp"
 #include "actors/visor/cli_gateway.hpp"
 #include "actors/visor/config_owner.hpp"
 #include "runtime/config/endpoint.hpp"
@@ -39,7 +40,17 @@ std::vector<system::child_spec> visor_children(const visor_context& ctx) {
                    {},
                    {}});
   }
-  // Subsystems plug in here, e.g. the dmsg client (info_key "dmsg_sessions").
+  // The dmsg client, from the config's `dmsg` section (skipped when it names
+  // neither a discovery nor servers).
+  if (auto dc = dmsg::client_config_from(*ctx.cfg); dc && ctx.io) {
+    out.push_back({"dmsg_client",
+                   [io = ctx.io, c = std::move(*dc)](caf::actor_system& sys, const caf::actor&) {
+                     return dmsg::spawn_dmsg_client(sys, *io, c);
+                   },
+                   {},
+                   "dmsg_sessions"});
+  }
+  // Subsystems plug in here.
   return out;
 }
 

@@ -21,6 +21,9 @@
 //   stream -> owner  (closed_atom, caf::error)    the stream ended (none = clean close)
 //   any   -> stream  (set_owner_atom, caf::actor) hand the stream to another owner; data
 //                                                 buffered so far is delivered to it
+//   Everything a stream sends to its owner (accept, data, ack, closed) has the
+//   stream actor as sender (current_sender()), so one owner can serve many
+//   streams; owners' handlers for them return nothing.
 #pragma once
 
 #include <cstdint>
@@ -29,6 +32,7 @@
 
 #include <caf/actor.hpp>
 #include <caf/atom.hpp>
+#include <caf/meta/type_name.hpp>
 
 #include "messages/ids.hpp"
 
@@ -47,6 +51,8 @@ using data_atom = caf::atom_constant<caf::atom("data")>;
 using consumed_atom = caf::atom_constant<caf::atom("consumed")>;
 using closed_atom = caf::atom_constant<caf::atom("closed")>;
 using set_owner_atom = caf::atom_constant<caf::atom("set_owner")>;
+using close_atom = caf::atom_constant<caf::atom("close")>;
+using ok_atom = caf::atom_constant<caf::atom("ok")>;
 
 /// A dmsg stream that has completed its handshake.
 struct stream_opened {
@@ -54,6 +60,11 @@ struct stream_opened {
   address local;
   address remote;
 };
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, stream_opened& x) {
+  return f(caf::meta::type_name("skywire::api::stream_opened"), x.stream, x.local, x.remote);
+}
 
 /// One session from a dmsg client to a dmsg server.
 struct session_info {
@@ -65,10 +76,22 @@ struct session_info {
   uint64_t bytes_out = 0;
 };
 
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, session_info& x) {
+  return f(caf::meta::type_name("skywire::api::session_info"), x.server, x.server_address,
+           x.state, x.streams, x.bytes_in, x.bytes_out);
+}
+
 struct client_info {
   public_key pk;
   std::vector<session_info> sessions;
   std::vector<uint16_t> listening_ports;
 };
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, client_info& x) {
+  return f(caf::meta::type_name("skywire::api::client_info"), x.pk, x.sessions,
+           x.listening_ports);
+}
 
 } // namespace skywire::api

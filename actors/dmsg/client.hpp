@@ -1,0 +1,74 @@
+// The dmsg client actor (messages/api/dmsg.hpp, client protocol) and its start
+// function.
+//
+// Start-up as the reference (dmsg-protocol.md §1): GET available_servers
+// (most free first), open sessions until `sessions_count` are up (0 = every
+// listed server), register the client entry with delegated_servers = servers
+// with a live session, refresh it on every change. A lost session is
+// re-established with back-off (1 s x1.5, capped at 20 s), re-reading the
+// server list. dial(pk:port) looks up the remote's entry and uses a session
+// to one of its delegated servers, joining one if needed. Streams are actors
+// (stream.hpp); sessions are actors (session.hpp).
+//
+// Extra messages beyond the API:
+//   (close_atom) -> closes every session, DELETEs the entry, then quits
+//   (ready_atom) -> ok_atom once a session is up and the entry is stored
+//                   (waits up to the request's timeout)
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/atom.hpp>
+
+#include "messages/api/dmsg.hpp"
+#include "messages/ids.hpp"
+#include "messages/wire/dmsg/discovery_entry.hpp"
+#include "runtime/config/visor_config.hpp"
+#include "runtime/io/io_runtime.hpp"
+
+namespace skywire::dmsg {
+
+using ready_atom = caf::atom_constant<caf::atom("ready")>;
+
+struct client_config {
+  public_key pk;
+  secret_key sk;
+  std::string discovery_url = "http://127.0.0.1:9090";
+  /// Sessions to keep (0 = all available servers). The reference default is 1.
+  size_t sessions_count = 1;
+  /// Fixed server entries: used instead of asking the discovery for servers.
+  std::vector<wire::dmsg::entry> servers;
+  /// Written as the entry's client_type when non-empty ("visor").
+  std::string client_type;
+  /// Whether to register the client entry (discovery-less tools may not).
+  bool register_entry = true;
+  std::chrono::milliseconds discovery_timeout{10'000};
+  std::chrono::milliseconds session_handshake_timeout{5'000};
+  std::chrono::milliseconds stream_handshake_timeout{20'000};
+  std::chrono::milliseconds keepalive{30'000};
+  /// Re-read the server list this often while below sessions_count.
+  std::chrono::milliseconds refresh{60'000};
+  double backoff_initial_ms = 1000;
+  double backoff_factor = 1.5;
+  double backoff_max_ms = 20'000;
+};
+
+/// Spawns the client; it starts connecting at once. `io` must outlive it.
+/// The actor also answers the supervisor's status request
+/// (system::info_atom -> JSON text: an array of sessions).
+caf::actor spawn_dmsg_client(caf::actor_system& sys, io::io_runtime& io, client_config cfg);
+
+/// The client configuration of a visor: its keys, the `dmsg` section
+/// (discovery, sessions_count, pre-seeded servers), client_type "visor".
+expected<client_config> client_config_from(const config::visor_config& cfg);
+
+/// JSON text of the sessions of an info answer (the visor shows it as
+/// "dmsg_sessions"): [{"server","address","state","streams","bytes_in","bytes_out"}].
+std::string sessions_json(const api::client_info& info);
+
+} // namespace skywire::dmsg

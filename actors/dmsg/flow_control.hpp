@@ -1,0 +1,79 @@
+// Plain state of one dmsg stream's yamux flow control and byte accounting,
+// kept out of the stream actor so tests drive it directly.
+//
+// Send side: the peer grants a window (256 KiB at open, more by window
+// updates); data frames consume it.
+// Receive side: every data byte received consumes our window; the window is
+// re-opened only for bytes the owner has consumed (back-pressure). Owners count
+// plaintext, yamux counts ciphertext: each delivery records both sizes and a
+// delivery's ciphertext is credited once its plaintext is fully consumed.
+// Updates are sent like hashicorp/yamux does: once the credit reaches half
+// of the maximum window.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+
+#include "messages/wire/yamux/frame.hpp"
+
+namespace skywire::dmsg {
+
+class flow_control {
+public:
+  explicit flow_control(uint32_t window = wire::yamux::initial_stream_window)
+    : max_window_(window), send_window_(window), recv_window_(window) {}
+
+  // -- send side ------------------------------------------------------------------
+
+  uint32_t send_window() const noexcept { return send_window_; }
+  /// A window update from the peer (saturating).
+  void grant(uint32_t delta) noexcept {
+    uint64_t w = uint64_t{send_window_} + delta;
+    send_window_ = w > UINT32_MAX ? UINT32_MAX : static_cast<uint32_t>(w);
+  }
+  /// Bytes we may send now out of `want`; consumes them.
+  uint32_t take(size_t want) noexcept {
+    auto n = static_cast<uint32_t>(want < send_window_ ? want : send_window_);
+    send_window_ -= n;
+    return n;
+  }
+
+  // -- receive side ---------------------------------------------------------------
+
+  uint32_t recv_window() const noexcept { return recv_window_; }
+  /// n bytes of data arrived; false if the peer exceeded our window (a
+  /// protocol error: reset the stream).
+  bool on_received(size_t n) noexcept {
+    if (n > recv_window_)
+      return false;
+    recv_window_ -= static_cast<uint32_t>(n);
+    return true;
+  }
+  /// Bytes that carried no data for the owner (handshake objects, empty
+  /// frames, partial frame prefixes already accounted): credit at once.
+  void credit_now(uint64_t cipher) noexcept { pending_credit_ += cipher; }
+  /// One delivery to the owner: `plain` bytes of data carried in `cipher`
+  /// received bytes.
+  void delivered(uint64_t plain, uint64_t cipher);
+  /// The owner consumed n plaintext bytes.
+  void consumed(uint64_t n);
+  /// The window update to send now, if the credit reached half the window.
+  std::optional<uint32_t> take_update() noexcept;
+  /// Plaintext delivered and not yet consumed.
+  uint64_t unconsumed() const noexcept { return unconsumed_; }
+
+private:
+  struct delivery {
+    uint64_t plain;
+    uint64_t cipher;
+  };
+  uint32_t max_window_;
+  uint32_t send_window_;
+  uint32_t recv_window_;
+  uint64_t pending_credit_ = 0;
+  uint64_t unconsumed_ = 0;
+  std::deque<delivery> deliveries_;
+};
+
+} // namespace skywire::dmsg
