@@ -173,19 +173,24 @@ private:
       if (!tec)
         self->on_response(seq, self->srv_->cfg.error_response(504, "handler timed out"));
     });
+    // The responder holds only a weak reference (no executor): it may outlive
+    // the session and even the io_context (e.g. kept by an actor).
     std::weak_ptr<session> weak = shared_from_this();
-    auto exec = stream_.get_executor();
-    responder res{[weak, exec, seq](response r) {
+    responder res{[weak, seq](response r) {
       if (auto self = weak.lock())
-        asio::post(exec, [self, seq, r = std::move(r)]() mutable {
-          self->on_response(seq, std::move(r));
-        });
+        self->post_response(seq, std::move(r));
     }};
     try {
       match_.r->fn(std::move(req), res);
     } catch (const std::exception&) {
       res.send(srv_->cfg.error_response(500, "something unexpected happened"));
     }
+  }
+
+  void post_response(uint64_t seq, response r) {
+    asio::post(stream_.get_executor(), [self = shared_from_this(), seq, r = std::move(r)]() mutable {
+      self->on_response(seq, std::move(r));
+    });
   }
 
   void on_response(uint64_t seq, response r) {
@@ -302,6 +307,32 @@ void server::impl::on_accept(beast::error_code ec, tcp::socket sock) {
     s->run();
   }
   do_accept();
+}
+
+expected<listen_address> parse_listen_address(std::string_view text) {
+  auto colon = text.rfind(':');
+  if (colon == std::string_view::npos)
+    return make_error(http_errc::bad_url, "listen address needs host:port: " + std::string{text});
+  auto host = text.substr(0, colon);
+  auto port_text = text.substr(colon + 1);
+  if (!host.empty() && host.front() == '[') {
+    if (host.size() < 2 || host.back() != ']')
+      return make_error(http_errc::bad_url, "bad IPv6 literal: " + std::string{text});
+    host = host.substr(1, host.size() - 2);
+  } else if (host.find(':') != std::string_view::npos) {
+    return make_error(http_errc::bad_url, "IPv6 hosts need brackets: " + std::string{text});
+  }
+  unsigned v = 0;
+  if (port_text.empty() || port_text.size() > 5)
+    return make_error(http_errc::bad_url, "bad port: " + std::string{text});
+  for (char c : port_text) {
+    if (c < '0' || c > '9')
+      return make_error(http_errc::bad_url, "bad port: " + std::string{text});
+    v = v * 10 + static_cast<unsigned>(c - '0');
+  }
+  if (v > 65535)
+    return make_error(http_errc::bad_url, "bad port: " + std::string{text});
+  return listen_address{std::string{host}, static_cast<uint16_t>(v)};
 }
 
 server::server(io::io_runtime& io, server_config cfg, router routes)

@@ -44,6 +44,14 @@ struct server_stats {
   uint64_t active_connections = 0;
 };
 
+/// Splits a listen address as the Go services write it: ":9090" (all
+/// interfaces, host ""), "127.0.0.1:9090", "[::1]:9090", "localhost:9090".
+struct listen_address {
+  std::string host;
+  uint16_t port = 0;
+};
+expected<listen_address> parse_listen_address(std::string_view text);
+
 /// The default error body: {"message":"...","code":N}.
 response json_error(unsigned status, std::string_view message);
 
