@@ -51,17 +51,22 @@ void usage(std::ostream& out, const std::vector<std::string>& prefix) {
 }
 
 int tree(const std::string&, const std::vector<std::string>&) {
+  // prints every group once, then its commands, indented by depth
   std::cout << "skywire\n";
+  std::vector<std::string> last;
   for (const auto& c : commands()) {
     if (c.hidden)
       continue;
     auto words = split_words(c.path);
-    std::string line(2 * (words.size() - 1), ' ');
-    line += "└─ " + c.path;
-    std::cout << line;
-    for (size_t i = line.size(); i < 40; ++i)
-      std::cout << ' ';
-    std::cout << "  " << c.summary << '\n';
+    size_t common = 0;
+    while (common < last.size() && common + 1 < words.size() && last[common] == words[common])
+      ++common;
+    for (size_t d = common; d + 1 < words.size(); ++d)
+      std::cout << std::string(2 * d, ' ') << "├─ " << words[d] << '\n';
+    std::string line = std::string(2 * (words.size() - 1), ' ') + "├─ " + words.back();
+    std::cout << line << std::string(line.size() < 34 ? 34 - line.size() : 1, ' ') << c.summary
+              << '\n';
+    last = words;
   }
   return exit_ok;
 }

@@ -121,10 +121,16 @@ void print_actors(const json::value& v) {
     return;
   }
   const auto& root = v.get_object();
-  auto row = [](const std::string& name, const std::string& state, const std::string& restarts,
-                const std::string& last) {
-    std::cout << std::left << std::setw(24) << name << std::setw(12) << state << std::setw(10)
-              << restarts << last << '\n';
+  // pads by characters, not bytes ("└─" is multi-byte UTF-8)
+  auto pad = [](const std::string& s, size_t width) {
+    size_t chars = 0;
+    for (unsigned char c : s)
+      chars += (c & 0xC0) != 0x80;
+    return s + std::string(chars < width ? width - chars : 1, ' ');
+  };
+  auto row = [pad](const std::string& name, const std::string& state, const std::string& restarts,
+                   const std::string& last) {
+    std::cout << pad(name, 24) << pad(state, 12) << pad(restarts, 10) << last << '\n';
   };
   row("ACTOR", "STATE", "RESTARTS", "LAST EXIT");
   auto field = [](const json::object& o, const char* k) {

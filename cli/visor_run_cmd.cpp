@@ -79,6 +79,12 @@ int run_visor(const std::string& argv0, const std::vector<std::string>& args) {
     return exit_failure;
   }
   auto cfg = std::make_shared<config::visor_config>(std::move(*loaded));
+  {
+    std::error_code aec;
+    auto abs = std::filesystem::absolute(config_path, aec);
+    if (!aec)
+      cfg->source_path = abs.lexically_normal().string();
+  }
   auto lvl = log::parse_level(loglvl.empty() ? cfg->log_level : loglvl);
   if (!lvl) {
     std::cerr << "skywire visor: unknown log level '" << loglvl << "'\n";
@@ -169,7 +175,8 @@ int run_visor(const std::string& argv0, const std::vector<std::string>& args) {
     }
     auto uptime = std::chrono::steady_clock::now() - started;
     if (system::is_abnormal(down_reason)) {
-      SKYWIRE_LOG(error, component, "visor failed", log::kv("reason", down_reason));
+      SKYWIRE_LOG(error, component, "visor failed",
+                  log::kv("reason", system::describe_exit(down_reason)));
       rc = exit_failure;
     } else {
       SKYWIRE_LOG(info, component, "visor stopped",

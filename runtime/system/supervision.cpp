@@ -21,6 +21,21 @@ const char* to_string(child_state x) noexcept {
   return "?";
 }
 
+std::string describe_exit(const caf::error& reason) {
+  if (!reason)
+    return "normal";
+  if (reason.category() == caf::atom("system")) {
+    std::string out = caf::to_string(static_cast<caf::sec>(reason.code()));
+    const auto& ctx = reason.context();
+    if (!ctx.empty() && ctx.match_element<std::string>(0))
+      out += ": " + ctx.get_as<std::string>(0);
+    return out;
+  }
+  if (reason.category() == caf::atom("exit"))
+    return caf::to_string(static_cast<caf::exit_reason>(reason.code()));
+  return describe(reason);
+}
+
 bool is_abnormal(const caf::error& reason) noexcept {
   if (!reason)
     return false;
@@ -82,7 +97,7 @@ void supervision::on_down(caf::down_msg& dm) {
       case restart_tracker::action::restart:
         e.state = child_state::restarting;
         SKYWIRE_LOG(warn, component_, "child exited; restarting", log::kv("child", name),
-                    log::kv("reason", dm.reason), log::kv("delay", d.delay),
+                    log::kv("reason", describe_exit(dm.reason)), log::kv("delay", d.delay),
                     log::kv("restarts", e.tracker.restarts()));
         self_->delayed_send(self_, d.delay, restart_atom::value, name, e.generation);
         break;
@@ -93,7 +108,7 @@ void supervision::on_down(caf::down_msg& dm) {
       case restart_tracker::action::give_up:
         e.state = child_state::failed;
         SKYWIRE_LOG(error, component_, "child restarted too often; giving up",
-                    log::kv("child", name), log::kv("reason", dm.reason),
+                    log::kv("child", name), log::kv("reason", describe_exit(dm.reason)),
                     log::kv("restarts", e.tracker.restarts()));
         if (on_give_up)
           on_give_up(name, dm.reason);
@@ -131,7 +146,7 @@ std::vector<child_status> supervision::status() const {
   for (const auto& name : order_) {
     const auto& e = children_.at(name);
     out.push_back({name, to_string(e.state), e.tracker.restarts(),
-                   e.last_exit ? describe(e.last_exit) : std::string{}});
+                   e.last_exit ? describe_exit(e.last_exit) : std::string{}});
   }
   return out;
 }

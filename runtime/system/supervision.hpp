@@ -144,6 +144,10 @@ caf::message_handler fault_injection_handler();
 /// (sec::runtime_error carrying what()) instead of CAF's stdout print.
 void install_exception_handler(caf::scheduled_actor* self, std::string name);
 
+/// A short text for an exit reason: "runtime_error: injected fault",
+/// "user_shutdown", or describe() for project errors.
+std::string describe_exit(const caf::error& reason);
+
 /// Whether an exit reason counts as abnormal (anything but none, normal and
 /// user_shutdown).
 bool is_abnormal(const caf::error& reason) noexcept;
