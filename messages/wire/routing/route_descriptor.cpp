@@ -34,6 +34,11 @@ expected<route_descriptor> route_descriptor::decode(byte_span in) {
   route_descriptor d;
   std::copy(in.begin(), in.begin() + 33, d.src_pk.bytes.begin());
   std::copy(in.begin() + 33, in.begin() + 66, d.dst_pk.bytes.begin());
+  // Same acceptance as the text form: a compressed-point prefix or the null key.
+  for (const auto* pk : {&d.src_pk, &d.dst_pk})
+    if (!pk->is_null() && pk->bytes[0] != 0x02 && pk->bytes[0] != 0x03)
+      return make_error(wire_errc::bad_value, "route descriptor: public key must start "
+                                                "with 02 or 03");
   d.src_port = port{static_cast<uint16_t>(in[66] << 8 | in[67])};
   d.dst_port = port{static_cast<uint16_t>(in[68] << 8 | in[69])};
   return d;

@@ -30,7 +30,8 @@ struct route_descriptor {
   void encode(std::array<uint8_t, route_descriptor_size>& out) const;
   std::array<uint8_t, route_descriptor_size> bytes() const;
 
-  /// Exactly 70 bytes.
+  /// Exactly 70 bytes; each key is null or starts with 02/03 (the curve
+  /// check is crypto's, in runtime).
   static expected<route_descriptor> decode(byte_span in);
 
   /// The reference's log form: "rAddr:<dst pk>:<dst port>, lAddr:<src pk>:<src port>"
