@@ -163,6 +163,11 @@ TEST_CASE("route descriptors: 70 bytes, inverse and string forms") {
   REQUIRE(dec);
   CHECK(*dec == inv);
   CHECK(dec->inverted() == d);
+  // Keys must look like compressed points (or be null), as in the text form.
+  auto bad = unhex(v.at("inverted").at("hex"));
+  bad[33] = 0x04;
+  CHECK_FALSE(route_descriptor::decode(span(bad)));
+  CHECK(route_descriptor::decode(span(std::vector<uint8_t>(70))));
   CHECK_FALSE(route_descriptor::decode(span(std::vector<uint8_t>(69))));
   CHECK_FALSE(route_descriptor::decode(span(std::vector<uint8_t>(71))));
 }
