@@ -86,7 +86,7 @@ http::router test_routes() {
   });
   r.get("/never", [](http::request, http::responder res) {
     // keeps the responder alive past the handler timeout
-    std::thread{[res] { std::this_thread::sleep_for(600ms); }}.detach();
+    std::thread{[res] { std::this_thread::sleep_for(1500ms); }}.detach();
   });
   r.get("/drop", [](http::request, http::responder) {});
   r.get("/query", [](http::request req, http::responder res) {
@@ -101,7 +101,7 @@ http::server_config test_config() {
   cfg.port = 0;
   cfg.read_timeout = 1500ms;
   cfg.write_timeout = 1500ms;
-  cfg.handler_timeout = 300ms;
+  cfg.handler_timeout = 1000ms;
   cfg.max_connections = 8;
   return cfg;
 }
@@ -348,4 +348,23 @@ TEST_CASE("client: timeout, response limit, refused, URL parsing") {
   CHECK_FALSE(http::parse_url("https://x"));
   CHECK_FALSE(http::parse_url("http://x:99999/"));
   CHECK_FALSE(http::parse_url("http://:80/"));
+}
+
+TEST_CASE("listen addresses as the Go services write them") {
+  auto a = http::parse_listen_address(":9090");
+  REQUIRE(a);
+  CHECK(a->host.empty());
+  CHECK(a->port == 9090);
+  a = http::parse_listen_address("127.0.0.1:0");
+  REQUIRE(a);
+  CHECK(a->host == "127.0.0.1");
+  CHECK(a->port == 0);
+  a = http::parse_listen_address("[::1]:8081");
+  REQUIRE(a);
+  CHECK(a->host == "::1");
+  CHECK_FALSE(http::parse_listen_address("9090"));
+  CHECK_FALSE(http::parse_listen_address("::1:80"));
+  CHECK_FALSE(http::parse_listen_address("a:65536"));
+  CHECK_FALSE(http::parse_listen_address("a:"));
+  CHECK_FALSE(http::parse_listen_address("a:8x"));
 }

@@ -2,6 +2,8 @@
 // with crypto::sign, requests through the project's HTTP client.
 #include <doctest/doctest.h>
 
+#include <thread>
+
 #include <boost/json.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -132,7 +134,7 @@ TEST_CASE("dmsg discovery over HTTP: test mode accepts loopback; server entries 
   auto e = server_entry(s, 0, svc::system_unix_ns(), "127.0.0.1:8081", 5);
   CHECK(call(h->port, http::verb::post, "/dmsg-discovery/entry/", dm::encode(e)).status == 200);
   CHECK(call(h->port, http::verb::get, "/dmsg-discovery/entry/" + s.pk.hex()).status == 200);
-  std::this_thread::sleep_for(600ms);
+  std::this_thread::sleep_for(900ms);
   CHECK(call(h->port, http::verb::get, "/dmsg-discovery/entry/" + s.pk.hex()).status == 404);
   auto m = call(h->port, http::verb::get, "/metrics");
   CHECK(m.body.find("dmsg_discovery_expired_total 1") != std::string::npos); // swept
