@@ -1,0 +1,486 @@
+// dmsg figures in one run, measured like the Go reference (dmsg-protocol.md
+// §8: A -> S -> B on loopback, three parties):
+//   S = `skywire dmsg local` (discovery + one dmsg server) in its OWN process,
+//       started here and stopped by PID on every path;
+//   A, B = real dmsg clients (actors/dmsg) in this process, one actor system;
+//       B listens on port 80 (echo) and 81 (sink).
+// Figures (one "DMSG ..." line each, then a table next to the Go figures):
+//   1. stream open latency A->B:80, n dials, each stream closed once open:
+//      without a discovery lookup (A has no discovery; the dial goes through
+//      its session) and with `GET entry/{B}` (the client does not cache
+//      entries: every dial looks B up);
+//   2. 32-byte echo round trip over one stream (event-based actors);
+//   3. single-stream throughput A->B:81, 64 KiB writes, at most 1 MiB
+//      unacknowledged (ack credits), sink hands the window back at once;
+//   4. server RSS delta per idle session: 1000 real clients (no discovery,
+//      fixed server) each with one session, counted by the server's /health;
+//   5. session setups/s while opening those 1000 (16 in flight): client
+//      spawn -> TCP -> Noise XK -> yamux -> ready.
+// The machine is shared: the load average and CPU time (this process and
+// the server process) are printed next to wall-clock figures.
+//
+// usage: bench_dmsg_bench [--skywire PATH] [--sessions N] [--opens N]
+//                         [--rtts N] [--mib N] [--seconds S]
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <boost/json.hpp>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include "actors/dmsg/client.hpp"
+#include "bench/dmsg_bench_actors.hpp"
+#include "bench/dmsg_bench_proc.hpp"
+#include "runtime/crypto/keys.hpp"
+#include "runtime/io/io_runtime.hpp"
+#include "runtime/system/actor_system.hpp"
+
+using namespace skywire;
+using namespace dmsg_bench;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct options {
+  std::string skywire;
+  int sessions = 1000;
+  int opens = 200;
+  int rtts = 5000;
+  uint64_t mib = 512;
+  double seconds = 5;
+};
+
+double pct(std::vector<double> v, double p) {
+  if (v.empty())
+    return NAN;
+  std::sort(v.begin(), v.end());
+  auto idx = static_cast<size_t>(std::ceil(p / 100.0 * static_cast<double>(v.size()))) - 1;
+  return v[std::min(idx, v.size() - 1)];
+}
+
+void note(const std::string& s) {
+  std::cerr << "[dmsg_bench] " << s << std::endl;
+}
+
+[[noreturn]] void die(const std::string& s) {
+  std::cerr << "dmsg_bench: " << s << std::endl;
+  stop_child();
+  std::_Exit(1);
+}
+
+std::string find_skywire(const std::string& given) {
+  if (!given.empty())
+    return given;
+  std::error_code ec;
+  auto exe = fs::read_symlink("/proc/self/exe", ec);
+  if (ec)
+    return {};
+  for (auto cand : {exe.parent_path() / "skywire", exe.parent_path().parent_path() / "skywire"})
+    if (fs::exists(cand, ec))
+      return cand.string();
+  return {};
+}
+
+struct deployment {
+  std::string discovery;
+  public_key server_pk;
+  std::string server_address;
+  uint16_t health_port = 0;
+};
+
+deployment read_info(const std::string& path) {
+  std::ifstream in{path};
+  std::stringstream ss;
+  ss << in.rdbuf();
+  boost::system::error_code ec;
+  auto v = boost::json::parse(ss.str(), ec);
+  if (ec || !v.is_object())
+    die("bad info file " + path);
+  deployment d;
+  auto& o = v.as_object();
+  d.discovery = boost::json::value_to<std::string>(o.at("discovery"));
+  auto& s = o.at("servers").as_array().at(0).as_object();
+  auto pk = public_key::from_hex(boost::json::value_to<std::string>(s.at("pk")));
+  if (!pk)
+    die("bad server pk in " + path);
+  d.server_pk = *pk;
+  d.server_address = boost::json::value_to<std::string>(s.at("address"));
+  auto health = boost::json::value_to<std::string>(s.at("health"));
+  auto colon = health.rfind(':');
+  d.health_port = static_cast<uint16_t>(std::stoi(health.substr(colon + 1)));
+  return d;
+}
+
+/// The server's "sessions" figure from /health, or -1.
+long server_sessions(uint16_t health_port) {
+  auto body = http_get(health_port, "/health", std::chrono::seconds(3));
+  if (!body)
+    return -1;
+  boost::system::error_code ec;
+  auto v = boost::json::parse(*body, ec);
+  if (ec || !v.is_object() || !v.as_object().contains("sessions"))
+    return -1;
+  return static_cast<long>(v.as_object().at("sessions").to_number<int64_t>());
+}
+
+/// Polls /health until `pred(sessions)` or `timeout`; the last figure.
+template <class Pred>
+long wait_sessions(uint16_t health_port, Pred pred, std::chrono::milliseconds timeout) {
+  auto deadline = clk::now() + timeout;
+  long n = -1;
+  while (clk::now() < deadline) {
+    n = server_sessions(health_port);
+    if (pred(n))
+      return n;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return n;
+}
+
+template <class T>
+T wait_for(std::future<T>& f, std::chrono::seconds timeout, const char* what) {
+  if (f.wait_for(timeout) != std::future_status::ready)
+    die(std::string{what} + ": no result within " + std::to_string(timeout.count()) + " s");
+  return f.get();
+}
+
+std::string fmt(double x, int prec = 2) {
+  if (std::isnan(x))
+    return "nan";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", prec, x);
+  return buf;
+}
+
+dmsg::client_config base_client(const deployment& d, bool with_discovery) {
+  dmsg::client_config c;
+  auto kp = crypto::generate_keypair();
+  c.pk = kp.pk;
+  c.sk = kp.sk;
+  c.sessions_count = 1;
+  c.discovery_timeout = std::chrono::seconds(5);
+  c.backoff_initial_ms = 200;
+  c.backoff_max_ms = 1000;
+  if (with_discovery) {
+    c.discovery_url = d.discovery;
+  } else {
+    c.discovery_url.clear();
+    c.register_entry = false;
+    wire::dmsg::entry e;
+    e.version = std::string{wire::dmsg::entry_version};
+    e.static_pk = d.server_pk;
+    e.server = wire::dmsg::server_part{d.server_address, 2048, {}};
+    c.servers.push_back(std::move(e));
+  }
+  return c;
+}
+
+void wait_ready(caf::actor_system& sys, const caf::actor& c, const char* who) {
+  caf::scoped_actor self{sys};
+  std::string err;
+  bool ok = false;
+  self->request(c, std::chrono::seconds(15), dmsg::ready_atom::value)
+    .receive([&](api::ok_atom) { ok = true; },
+             [&](caf::error& e) { err = describe(e); });
+  if (!ok)
+    die(std::string{who} + " not ready: " + err);
+}
+
+void listen(caf::actor_system& sys, const caf::actor& c, uint16_t p, const caf::actor& owner) {
+  caf::scoped_actor self{sys};
+  std::string err;
+  bool ok = false;
+  self->request(c, std::chrono::seconds(5), api::listen_atom::value, port{p}, owner)
+    .receive([&](api::ok_atom) { ok = true; }, [&](caf::error& e) { err = describe(e); });
+  if (!ok)
+    die("listen: " + err);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  options opt;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto val = [&]() -> std::string {
+      if (i + 1 >= argc)
+        die("missing value for " + a);
+      return argv[++i];
+    };
+    if (a == "--skywire")
+      opt.skywire = val();
+    else if (a == "--sessions")
+      opt.sessions = std::stoi(val());
+    else if (a == "--opens")
+      opt.opens = std::stoi(val());
+    else if (a == "--rtts")
+      opt.rtts = std::stoi(val());
+    else if (a == "--mib")
+      opt.mib = std::stoull(val());
+    else if (a == "--seconds")
+      opt.seconds = std::stod(val());
+    else {
+      std::cerr << "usage: " << argv[0]
+                << " [--skywire PATH] [--sessions N] [--opens N] [--rtts N] [--mib N]"
+                   " [--seconds S]\n";
+      return a == "-h" || a == "--help" ? 0 : 2;
+    }
+  }
+  opt.sessions = std::clamp(opt.sessions, 1, 2000);
+  opt.opens = std::clamp(opt.opens, 1, 100000);
+  opt.rtts = std::clamp(opt.rtts, 1, 1000000);
+  auto bin = find_skywire(opt.skywire);
+  if (bin.empty())
+    die("skywire binary not found (pass --skywire PATH)");
+
+  auto wall0 = clk::now();
+  auto load_start = loadavg();
+  auto nofile = raise_nofile();
+  if (nofile < static_cast<uint64_t>(opt.sessions) + 256)
+    note("RLIMIT_NOFILE " + std::to_string(nofile) + " is low for "
+         + std::to_string(opt.sessions) + " sessions");
+
+  // ---- S: discovery + dmsg server in their own process -------------------------------
+  auto info_path = (fs::temp_directory_path()
+                    / ("dmsg_bench_" + std::to_string(::getpid()) + ".json"))
+                     .string();
+  std::remove(info_path.c_str());
+  // A fixed server port: with an ephemeral one `dmsg local` registers
+  // "127.0.0.1:0" in the discovery (see docs/benchmarks.md).
+  auto server_port = free_port();
+  if (server_port == 0)
+    die("no free loopback port");
+  pid_t spid = start_child({bin, "dmsg", "local", "--info-file", info_path, "--loglvl", "error",
+                            "--server-port", std::to_string(server_port)});
+  if (spid <= 0)
+    die("cannot start " + bin);
+  {
+    auto deadline = clk::now() + std::chrono::seconds(15);
+    while (!fs::exists(info_path) && clk::now() < deadline) {
+      if (!child_alive())
+        die("skywire dmsg local exited early");
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    if (!fs::exists(info_path))
+      die("skywire dmsg local wrote no info file in 15 s");
+  }
+  auto dep = read_info(info_path);
+  std::remove(info_path.c_str());
+  note("server pid " + std::to_string(spid) + " at " + dep.server_address + ", discovery "
+       + dep.discovery);
+
+  // ---- A, B: real clients in this process ---------------------------------------------
+  caf::actor_system_config cfg;
+  system::system_options so;
+  so.max_threads = 2;
+  so.load_middleman = false;
+  system::configure(cfg, so);
+  auto io = std::make_unique<io::io_runtime>(1);
+  auto sys = std::make_unique<caf::actor_system>(cfg);
+
+  auto b_cfg = base_client(dep, true);
+  address b_echo{b_cfg.pk, port{80}};
+  address b_sink{b_cfg.pk, port{81}};
+  auto B = dmsg::spawn_dmsg_client(*sys, *io, b_cfg);
+  auto A_lookup = dmsg::spawn_dmsg_client(*sys, *io, base_client(dep, true));
+  auto A = dmsg::spawn_dmsg_client(*sys, *io, base_client(dep, false));
+  wait_ready(*sys, B, "B");
+  wait_ready(*sys, A_lookup, "A (with discovery)");
+  wait_ready(*sys, A, "A");
+  auto echo_actor = sys->spawn(echo);
+  auto sink_st = std::make_shared<sink_stats>();
+  auto sink_actor = sys->spawn(sink, sink_st);
+  listen(*sys, B, 80, echo_actor);
+  listen(*sys, B, 81, sink_actor);
+  long base_sessions = wait_sessions(dep.health_port, [](long n) { return n >= 3; },
+                                     std::chrono::seconds(10));
+  if (base_sessions < 3)
+    die("server reports " + std::to_string(base_sessions) + " sessions, expected 3");
+
+  // ---- 4 + 5: session setups and idle-session memory ---------------------------------
+  std::vector<dmsg::client_config> cfgs;
+  cfgs.reserve(static_cast<size_t>(opt.sessions));
+  for (int i = 0; i < opt.sessions; ++i) {
+    auto c = base_client(dep, false);
+    c.keepalive = std::chrono::seconds(30);
+    cfgs.push_back(std::move(c));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  auto rss_before = rss_kb(spid);
+  auto scpu0 = proc_cpu_s(spid);
+  auto bcpu0 = self_cpu_s();
+  auto prom_setup = std::make_shared<std::promise<setup_result>>();
+  auto fut_setup = prom_setup->get_future();
+  sys->spawn<setup_driver>(io.get(), std::move(cfgs), 16, std::chrono::seconds(30), prom_setup);
+  auto setup = wait_for(fut_setup, std::chrono::seconds(60), "session setups");
+  auto scpu_setup = proc_cpu_s(spid) - scpu0;
+  auto bcpu_setup = self_cpu_s() - bcpu0;
+  auto up = static_cast<long>(setup.s.v.size());
+  long seen = wait_sessions(
+    dep.health_port, [&](long n) { return n >= base_sessions + up; }, std::chrono::seconds(10));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  auto rss_after = rss_kb(spid);
+  auto threads = proc_threads(spid);
+  double kb_per_session = up > 0 ? static_cast<double>(rss_after) - static_cast<double>(rss_before)
+                          : NAN;
+  kb_per_session /= static_cast<double>(std::max<long>(up, 1));
+  note("sessions up " + std::to_string(up) + "/" + std::to_string(opt.sessions) + " (server says "
+       + std::to_string(seen) + ")" + (setup.s.failures ? ", last error: " + setup.s.last_error : ""));
+  for (auto& c : setup.clients)
+    caf::anon_send(c, api::close_atom::value);
+  long after_close = wait_sessions(
+    dep.health_port, [&](long n) { return n >= 0 && n <= base_sessions; }, std::chrono::seconds(15));
+  note("after closing them the server reports " + std::to_string(after_close) + " sessions");
+  setup.clients.clear();
+
+  // ---- 1: stream open latency --------------------------------------------------------
+  auto run_opens = [&](const caf::actor& client, int n) {
+    auto p = std::make_shared<std::promise<series>>();
+    auto f = p->get_future();
+    sys->spawn<opener>(client, b_echo, n, p);
+    return wait_for(f, std::chrono::seconds(60), "stream opens");
+  };
+  run_opens(A, 10); // warm-up
+  scpu0 = proc_cpu_s(spid);
+  bcpu0 = self_cpu_s();
+  auto opens = run_opens(A, opt.opens);
+  auto scpu_open = proc_cpu_s(spid) - scpu0;
+  auto bcpu_open = self_cpu_s() - bcpu0;
+  auto opens_lookup = run_opens(A_lookup, opt.opens);
+  if (opens.failures || opens_lookup.failures)
+    note("open failures: " + std::to_string(opens.failures) + " / "
+         + std::to_string(opens_lookup.failures) + ": " + opens.last_error + " "
+         + opens_lookup.last_error);
+
+  // ---- 2: 32-byte echo round trip ----------------------------------------------------
+  scpu0 = proc_cpu_s(spid);
+  bcpu0 = self_cpu_s();
+  auto prom_rtt = std::make_shared<std::promise<series>>();
+  auto fut_rtt = prom_rtt->get_future();
+  sys->spawn<pinger>(A, b_echo, 200, opt.rtts, size_t{32}, prom_rtt);
+  auto rtt = wait_for(fut_rtt, std::chrono::seconds(60), "round trips");
+  auto scpu_rtt = proc_cpu_s(spid) - scpu0;
+  auto bcpu_rtt = self_cpu_s() - bcpu0;
+  if (rtt.failures)
+    note("round trip failed: " + rtt.last_error);
+  auto rtt_n = static_cast<double>(std::max<size_t>(rtt.v.size(), 1));
+
+  // ---- 3: single-stream throughput ---------------------------------------------------
+  scpu0 = proc_cpu_s(spid);
+  bcpu0 = self_cpu_s();
+  auto prom_tp = std::make_shared<std::promise<send_result>>();
+  auto fut_tp = prom_tp->get_future();
+  auto budget = std::chrono::milliseconds(static_cast<int64_t>(opt.seconds * 1000));
+  sys->spawn<sender>(A, b_sink, opt.mib * 1024 * 1024, budget, size_t{64 * 1024},
+                     uint64_t{1024 * 1024}, prom_tp);
+  auto tp = wait_for(fut_tp, std::chrono::seconds(static_cast<int64_t>(opt.seconds) + 30),
+                     "throughput");
+  {
+    auto deadline = clk::now() + std::chrono::seconds(15);
+    while (sink_st->bytes.load() < tp.sent && clk::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  auto scpu_tp = proc_cpu_s(spid) - scpu0;
+  auto bcpu_tp = self_cpu_s() - bcpu0;
+  uint64_t got = sink_st->bytes.load();
+  double tp_secs = std::chrono::duration<double>(
+                     clk::time_point{clk::duration{sink_st->last_ns.load()}} - tp.t0)
+                     .count();
+  double mib = static_cast<double>(got) / (1024.0 * 1024.0);
+  double mib_s = tp_secs > 0 ? mib / tp_secs : NAN;
+  if (!tp.error.empty())
+    note("throughput: " + tp.error);
+  if (tp.stream)
+    caf::anon_send(tp.stream, api::close_atom::value);
+
+  auto load_end = loadavg();
+  double total_wall = std::chrono::duration<double>(clk::now() - wall0).count();
+
+  // ---- report ------------------------------------------------------------------------
+  auto setups_s = setup.s.wall_s > 0 ? static_cast<double>(up) / setup.s.wall_s : NAN;
+  std::cout << "DMSG setup loadavg_start=" << load_start << " loadavg_end=" << load_end
+            << " cores=" << std::thread::hardware_concurrency() << " nofile=" << nofile
+            << " server=own_process(skywire dmsg local, pid " << spid << ", " << threads
+            << " threads)" << " clients=in_process(A,B one actor system)\n";
+  std::cout << "DMSG open_p50_ms=" << fmt(pct(opens.v, 50), 3)
+            << " open_p99_ms=" << fmt(pct(opens.v, 99), 3) << " n=" << opens.v.size()
+            << " failures=" << opens.failures << " lookup=no"
+            << " cpu_ms_per_open_server=" << fmt(scpu_open * 1000 / opt.opens, 3)
+            << " cpu_ms_per_open_clients=" << fmt(bcpu_open * 1000 / opt.opens, 3) << "\n";
+  std::cout << "DMSG open_lookup_p50_ms=" << fmt(pct(opens_lookup.v, 50), 3)
+            << " open_lookup_p99_ms=" << fmt(pct(opens_lookup.v, 99), 3)
+            << " n=" << opens_lookup.v.size() << " failures=" << opens_lookup.failures
+            << " lookup=every_dial(no client cache)\n";
+  std::cout << "DMSG rtt32_p50_us=" << fmt(pct(rtt.v, 50) * 1000, 1)
+            << " rtt32_p90_us=" << fmt(pct(rtt.v, 90) * 1000, 1)
+            << " rtt32_p99_us=" << fmt(pct(rtt.v, 99) * 1000, 1) << " n=" << rtt.v.size()
+            << " cpu_us_per_rtt_server=" << fmt(scpu_rtt * 1e6 / rtt_n, 1)
+            << " cpu_us_per_rtt_clients=" << fmt(bcpu_rtt * 1e6 / rtt_n, 1) << "\n";
+  std::cout << "DMSG throughput_mib_s=" << fmt(mib_s, 1) << " mib=" << fmt(mib, 1)
+            << " secs=" << fmt(tp_secs, 3) << " write=64KiB inflight=1MiB"
+            << " server_cpu_ms_per_mib=" << fmt(mib > 0 ? scpu_tp * 1000 / mib : NAN, 3)
+            << " clients_cpu_ms_per_mib=" << fmt(mib > 0 ? bcpu_tp * 1000 / mib : NAN, 3)
+            << " server_cores=" << fmt(tp_secs > 0 ? scpu_tp / tp_secs : NAN, 2)
+            << (tp.error.empty() ? "" : " error=1") << "\n";
+  std::cout << "DMSG idle_session_kb=" << fmt(kb_per_session, 2) << " sessions=" << up
+            << " server_reported=" << seen << " rss_before_kb=" << rss_before
+            << " rss_after_kb=" << rss_after << "\n";
+  std::cout << "DMSG setups_per_s=" << fmt(setups_s, 1) << " n=" << up
+            << " failures=" << setup.s.failures << " in_flight=16"
+            << " wall_s=" << fmt(setup.s.wall_s, 3)
+            << " ready_p50_ms=" << fmt(pct(setup.s.v, 50), 2)
+            << " ready_p99_ms=" << fmt(pct(setup.s.v, 99), 2)
+            << " server_cpu_ms_per_setup=" << fmt(up ? scpu_setup * 1000 / static_cast<double>(up) : NAN, 3)
+            << " clients_cpu_ms_per_setup=" << fmt(up ? bcpu_setup * 1000 / static_cast<double>(up) : NAN, 3)
+            << " setups_per_server_cpu_s=" << fmt(scpu_setup > 0 ? static_cast<double>(up) / scpu_setup : NAN, 0)
+            << "\n";
+  std::cout << "DMSG total_wall_s=" << fmt(total_wall, 1) << "\n\n";
+
+  std::cout << "| figure                         | this run          | Go reference | aim        |\n"
+               "|--------------------------------|-------------------|--------------|------------|\n";
+  auto row = [](const std::string& f, const std::string& v, const std::string& g,
+                const std::string& a) {
+    char buf[256];
+    std::snprintf(buf, sizeof buf, "| %-30s | %-17s | %-12s | %-10s |\n", f.c_str(), v.c_str(),
+                  g.c_str(), a.c_str());
+    std::cout << buf;
+  };
+  row("open p50 (no lookup)", fmt(pct(opens.v, 50), 3) + " ms", "6.76 ms", "<= 1 ms");
+  row("open p99 (no lookup)", fmt(pct(opens.v, 99), 3) + " ms", "8.7 ms", "");
+  row("open p50 (with GET entry)", fmt(pct(opens_lookup.v, 50), 3) + " ms", "7.3 ms", "");
+  row("32 B round trip p50", fmt(pct(rtt.v, 50) * 1000, 1) + " us", "166 us", "<= 60 us");
+  row("32 B round trip p99", fmt(pct(rtt.v, 99) * 1000, 1) + " us", "252 us", "");
+  row("single-stream throughput", fmt(mib_s, 1) + " MiB/s", "119-147 MiB/s", ">= 3x");
+  row("server RSS per idle session", fmt(kb_per_session, 1) + " KiB", "~60 KB", "<= 10 KB");
+  row("session setups/s (16 in flight)", fmt(setups_s, 0) + " /s", "~190 /s", ">= 3000 /s");
+  std::cout.flush();
+
+  // ---- teardown: everything by handle, the server by PID -----------------------------
+  std::thread watchdog{[] {
+    std::this_thread::sleep_for(std::chrono::seconds(10));
+    stop_child();
+    std::_Exit(0);
+  }};
+  watchdog.detach();
+  for (auto& a : {A, A_lookup, B, echo_actor, sink_actor})
+    caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  stop_child();
+  sys.reset();
+  io.reset();
+  return 0;
+}

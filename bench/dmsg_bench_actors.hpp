@@ -1,0 +1,345 @@
+// Event-based driver actors of bench/dmsg_bench. Results go back to main()
+// through std::promise (the main thread only waits, it is not on any path).
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <future>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/event_based_actor.hpp>
+
+#include "actors/dmsg/client.hpp"
+#include "messages/api/dmsg.hpp"
+#include "messages/error.hpp"
+#include "runtime/io/io_runtime.hpp"
+
+namespace dmsg_bench {
+
+using clk = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+namespace api = skywire::api;
+
+inline double ms_since(clk::time_point t0) {
+  return std::chrono::duration<double, std::milli>(clk::now() - t0).count();
+}
+
+struct series {
+  std::vector<double> v; ///< milliseconds
+  int failures = 0;
+  std::string last_error;
+  double wall_s = 0;
+};
+
+/// Dials `target` `n` times in a row (each stream closed once open); records
+/// each dial's latency.
+class opener : public caf::event_based_actor {
+public:
+  opener(caf::actor_config& cfg, caf::actor client, skywire::address target, int n,
+         std::shared_ptr<std::promise<series>> done)
+    : caf::event_based_actor(cfg), client_(std::move(client)), target_(target), n_(n),
+      done_(std::move(done)) {}
+
+  caf::behavior make_behavior() override {
+    start_ = clk::now();
+    next();
+    return {
+      [](api::closed_atom, caf::error&) {},
+      [](api::data_atom, api::byte_buffer&) {},
+      [](api::ack_atom, uint64_t) {},
+    };
+  }
+
+private:
+  void next() {
+    if (i_ >= n_) {
+      res_.wall_s = ms_since(start_) / 1000;
+      done_->set_value(std::move(res_));
+      quit();
+      return;
+    }
+    auto t0 = clk::now();
+    request(client_, std::chrono::seconds(10), api::dial_atom::value, target_)
+      .then(
+        [this, t0](api::stream_opened& s) {
+          res_.v.push_back(ms_since(t0));
+          send(s.stream, api::close_atom::value);
+          ++i_;
+          next();
+        },
+        [this](caf::error& err) {
+          ++res_.failures;
+          res_.last_error = skywire::describe(err);
+          ++i_;
+          next();
+        });
+  }
+
+  caf::actor client_;
+  skywire::address target_;
+  int n_;
+  int i_ = 0;
+  clk::time_point start_;
+  series res_;
+  std::shared_ptr<std::promise<series>> done_;
+};
+
+/// Opens one stream, then `warm + n` times: writes `size` bytes, waits for
+/// them to come back (echo), records the round trip of the last n.
+class pinger : public caf::event_based_actor {
+public:
+  pinger(caf::actor_config& cfg, caf::actor client, skywire::address target, int warm, int n,
+         size_t size, std::shared_ptr<std::promise<series>> done)
+    : caf::event_based_actor(cfg), client_(std::move(client)), target_(target), warm_(warm),
+      n_(n), payload_(size, 0xa5), done_(std::move(done)) {}
+
+  caf::behavior make_behavior() override {
+    request(client_, std::chrono::seconds(10), api::dial_atom::value, target_)
+      .then(
+        [this](api::stream_opened& s) {
+          stream_ = s.stream;
+          start_ = clk::now();
+          ping();
+        },
+        [this](caf::error& err) { fail(skywire::describe(err)); });
+    return {
+      [this](api::data_atom, api::byte_buffer& b) {
+        got_ += b.size();
+        send(stream_, api::consumed_atom::value, static_cast<uint32_t>(b.size()));
+        if (got_ < payload_.size())
+          return;
+        got_ -= payload_.size();
+        if (i_ >= warm_)
+          res_.v.push_back(ms_since(t0_));
+        ++i_;
+        if (i_ >= warm_ + n_) {
+          res_.wall_s = ms_since(start_) / 1000;
+          send(stream_, api::close_atom::value);
+          finished_ = true;
+          done_->set_value(std::move(res_));
+          quit();
+          return;
+        }
+        ping();
+      },
+      [](api::ack_atom, uint64_t) {},
+      [this](api::closed_atom, caf::error& err) {
+        if (!finished_)
+          fail("stream closed: " + skywire::describe(err));
+      },
+    };
+  }
+
+private:
+  void ping() {
+    t0_ = clk::now();
+    send(stream_, api::write_atom::value, payload_);
+  }
+
+  void fail(std::string why) {
+    if (finished_)
+      return;
+    finished_ = true;
+    res_.failures++;
+    res_.last_error = std::move(why);
+    done_->set_value(std::move(res_));
+    quit();
+  }
+
+  caf::actor client_;
+  skywire::address target_;
+  int warm_, n_;
+  int i_ = 0;
+  api::byte_buffer payload_;
+  size_t got_ = 0;
+  caf::actor stream_;
+  clk::time_point t0_, start_;
+  bool finished_ = false;
+  series res_;
+  std::shared_ptr<std::promise<series>> done_;
+};
+
+/// B's echo: every accepted stream's data is written back.
+inline caf::behavior echo(caf::event_based_actor* self) {
+  return {
+    [](api::accept_atom, api::stream_opened&) {},
+    [self](api::data_atom, api::byte_buffer& b) {
+      auto n = static_cast<uint32_t>(b.size());
+      auto stream = caf::actor_cast<caf::actor>(self->current_sender());
+      self->send(stream, api::write_atom::value, std::move(b));
+      self->send(stream, api::consumed_atom::value, n);
+    },
+    [](api::ack_atom, uint64_t) {},
+    [](api::closed_atom, caf::error&) {},
+  };
+}
+
+struct sink_stats {
+  std::atomic<uint64_t> bytes{0};
+  std::atomic<int64_t> last_ns{0}; ///< steady_clock time of the last byte
+};
+
+/// B's sink: counts what arrives and hands the window back at once.
+inline caf::behavior sink(caf::event_based_actor* self, std::shared_ptr<sink_stats> st) {
+  return {
+    [](api::accept_atom, api::stream_opened&) {},
+    [self, st](api::data_atom, api::byte_buffer& b) {
+      st->bytes.fetch_add(b.size(), std::memory_order_relaxed);
+      st->last_ns.store(clk::now().time_since_epoch().count(), std::memory_order_relaxed);
+      self->send(caf::actor_cast<caf::actor>(self->current_sender()), api::consumed_atom::value,
+                 static_cast<uint32_t>(b.size()));
+    },
+    [](api::ack_atom, uint64_t) {},
+    [](api::closed_atom, caf::error&) {},
+  };
+}
+
+struct send_result {
+  clk::time_point t0;
+  uint64_t sent = 0;
+  caf::actor stream;
+  std::string error;
+};
+
+/// Opens a stream and writes `chunk`-byte buffers until `total` bytes or
+/// `budget` elapsed, keeping at most `max_inflight` unacknowledged bytes.
+class sender : public caf::event_based_actor {
+public:
+  sender(caf::actor_config& cfg, caf::actor client, skywire::address target, uint64_t total,
+         std::chrono::milliseconds budget, size_t chunk, uint64_t max_inflight,
+         std::shared_ptr<std::promise<send_result>> done)
+    : caf::event_based_actor(cfg), client_(std::move(client)), target_(target), total_(total),
+      budget_(budget), chunk_(chunk), max_inflight_(max_inflight), done_(std::move(done)) {}
+
+  caf::behavior make_behavior() override {
+    request(client_, std::chrono::seconds(10), api::dial_atom::value, target_)
+      .then(
+        [this](api::stream_opened& s) {
+          res_.stream = s.stream;
+          res_.t0 = clk::now();
+          deadline_ = res_.t0 + budget_;
+          pump();
+        },
+        [this](caf::error& err) { report(skywire::describe(err)); });
+    return {
+      [this](api::ack_atom, uint64_t n) {
+        inflight_ -= std::min(inflight_, n);
+        pump();
+      },
+      [](api::data_atom, api::byte_buffer&) {},
+      [this](api::closed_atom, caf::error& err) {
+        report("stream closed: " + skywire::describe(err));
+      },
+    };
+  }
+
+private:
+  void pump() {
+    if (reported_)
+      return;
+    auto now = clk::now();
+    while (inflight_ < max_inflight_ && res_.sent < total_ && now < deadline_) {
+      auto n = static_cast<size_t>(std::min<uint64_t>(chunk_, total_ - res_.sent));
+      send(res_.stream, api::write_atom::value, api::byte_buffer(n, 0x5a));
+      res_.sent += n;
+      inflight_ += n;
+    }
+    if (res_.sent >= total_ || now >= deadline_)
+      report({});
+  }
+
+  void report(std::string err) {
+    if (reported_)
+      return;
+    reported_ = true;
+    res_.error = std::move(err);
+    done_->set_value(res_);
+  }
+
+  caf::actor client_;
+  skywire::address target_;
+  uint64_t total_;
+  std::chrono::milliseconds budget_;
+  size_t chunk_;
+  uint64_t max_inflight_;
+  uint64_t inflight_ = 0;
+  clk::time_point deadline_;
+  bool reported_ = false;
+  send_result res_;
+  std::shared_ptr<std::promise<send_result>> done_;
+};
+
+struct setup_result {
+  series s;
+  std::vector<caf::actor> clients;
+};
+
+/// Starts one real dmsg client per config, `parallel` at a time, each until
+/// its session is up (ready); keeps them (idle sessions). Stops launching
+/// after `budget`.
+class setup_driver : public caf::event_based_actor {
+public:
+  setup_driver(caf::actor_config& cfg, skywire::io::io_runtime* io,
+               std::vector<skywire::dmsg::client_config> cfgs, int parallel,
+               std::chrono::milliseconds budget, std::shared_ptr<std::promise<setup_result>> done)
+    : caf::event_based_actor(cfg), io_(io), cfgs_(std::move(cfgs)), parallel_(parallel),
+      budget_(budget), done_(std::move(done)) {}
+
+  caf::behavior make_behavior() override {
+    start_ = clk::now();
+    for (int k = 0; k < parallel_; ++k)
+      start_one();
+    return {[](api::ok_atom) {}};
+  }
+
+private:
+  void start_one() {
+    if (next_ >= cfgs_.size() || clk::now() - start_ > budget_) {
+      if (finished_ == launched_)
+        finish();
+      return;
+    }
+    auto c = skywire::dmsg::spawn_dmsg_client(system(), *io_, std::move(cfgs_[next_++]));
+    ++launched_;
+    res_.clients.push_back(c);
+    auto t0 = clk::now();
+    request(c, std::chrono::seconds(15), skywire::dmsg::ready_atom::value)
+      .then(
+        [this, t0](api::ok_atom) {
+          res_.s.v.push_back(ms_since(t0));
+          ++finished_;
+          start_one();
+        },
+        [this](caf::error& err) {
+          ++res_.s.failures;
+          res_.s.last_error = skywire::describe(err);
+          ++finished_;
+          start_one();
+        });
+  }
+
+  void finish() {
+    if (delivered_)
+      return;
+    delivered_ = true;
+    res_.s.wall_s = ms_since(start_) / 1000;
+    done_->set_value(std::move(res_));
+    quit();
+  }
+
+  skywire::io::io_runtime* io_;
+  std::vector<skywire::dmsg::client_config> cfgs_;
+  int parallel_;
+  std::chrono::milliseconds budget_;
+  size_t next_ = 0, launched_ = 0, finished_ = 0;
+  bool delivered_ = false;
+  clk::time_point start_;
+  setup_result res_;
+  std::shared_ptr<std::promise<setup_result>> done_;
+};
+
+} // namespace dmsg_bench

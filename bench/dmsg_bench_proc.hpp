@@ -1,0 +1,249 @@
+// Process helpers of bench/dmsg_bench: the dmsg server child process (start,
+// stop by PID on every path), its RSS and CPU time from /proc, the machine's
+// load average, a bounded blocking GET of the server's /health on loopback.
+#pragma once
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace dmsg_bench {
+
+// -- the server child -------------------------------------------------------------
+
+inline volatile sig_atomic_t child_pid = 0;
+
+/// Stops the child (SIGTERM, then SIGKILL after 3 s) and reaps it. Idempotent.
+inline void stop_child() {
+  pid_t pid = child_pid;
+  if (pid <= 0)
+    return;
+  child_pid = 0;
+  ::kill(pid, SIGTERM);
+  for (int i = 0; i < 300; ++i) {
+    int st = 0;
+    if (::waitpid(pid, &st, WNOHANG) == pid)
+      return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ::kill(pid, SIGKILL);
+  int st = 0;
+  ::waitpid(pid, &st, 0);
+}
+
+inline void on_fatal_signal(int sig) {
+  pid_t pid = child_pid;
+  if (pid > 0)
+    ::kill(pid, SIGKILL);
+  ::signal(sig, SIG_DFL);
+  ::raise(sig);
+}
+
+/// Starts `argv` with stdout to /dev/null; the child gets SIGTERM if we die.
+inline pid_t start_child(const std::vector<std::string>& argv) {
+  std::vector<char*> args;
+  for (auto& a : argv)
+    args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t parent = ::getpid();
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (::getppid() != parent)
+      ::_exit(127);
+    int fd = ::open("/dev/null", O_WRONLY);
+    if (fd >= 0) {
+      ::dup2(fd, 1);
+      ::close(fd);
+    }
+    ::execv(args[0], args.data());
+    ::_exit(127);
+  }
+  if (pid > 0) {
+    child_pid = pid;
+    std::atexit(stop_child);
+    ::signal(SIGINT, on_fatal_signal);
+    ::signal(SIGTERM, on_fatal_signal);
+    ::signal(SIGSEGV, on_fatal_signal);
+    ::signal(SIGABRT, on_fatal_signal);
+  }
+  return pid;
+}
+
+inline bool child_alive() {
+  pid_t pid = child_pid;
+  if (pid <= 0)
+    return false;
+  int st = 0;
+  if (::waitpid(pid, &st, WNOHANG) == pid) {
+    child_pid = 0;
+    return false;
+  }
+  return true;
+}
+
+// -- /proc ------------------------------------------------------------------------------
+
+/// VmRSS of `pid` in KiB (0 when unreadable).
+inline uint64_t rss_kb(pid_t pid) {
+  std::ifstream in{"/proc/" + std::to_string(pid) + "/status"};
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("VmRSS:", 0) == 0)
+      return std::stoull(line.substr(6));
+  return 0;
+}
+
+inline uint64_t proc_threads(pid_t pid) {
+  std::ifstream in{"/proc/" + std::to_string(pid) + "/status"};
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("Threads:", 0) == 0)
+      return std::stoull(line.substr(8));
+  return 0;
+}
+
+/// utime + stime of `pid` in seconds.
+inline double proc_cpu_s(pid_t pid) {
+  std::ifstream in{"/proc/" + std::to_string(pid) + "/stat"};
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto rp = text.rfind(')');
+  if (rp == std::string::npos)
+    return 0;
+  std::istringstream ss{text.substr(rp + 2)};
+  std::string tok;
+  unsigned long long ut = 0, st = 0;
+  // fields after comm: state(3) ... utime(14) stime(15)
+  for (int field = 3; field <= 15 && ss >> tok; ++field) {
+    if (field == 14)
+      ut = std::stoull(tok);
+    if (field == 15)
+      st = std::stoull(tok);
+  }
+  return static_cast<double>(ut + st) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+/// User + system CPU of this process in seconds.
+inline double self_cpu_s() {
+  rusage ru{};
+  ::getrusage(RUSAGE_SELF, &ru);
+  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec)
+         + static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-6;
+}
+
+inline std::string loadavg() {
+  std::ifstream in{"/proc/loadavg"};
+  std::string a, b, c;
+  in >> a >> b >> c;
+  return a + "/" + b + "/" + c;
+}
+
+/// Raises the soft RLIMIT_NOFILE to the hard limit; returns the soft limit.
+inline uint64_t raise_nofile() {
+  rlimit rl{};
+  ::getrlimit(RLIMIT_NOFILE, &rl);
+  if (rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &rl);
+    ::getrlimit(RLIMIT_NOFILE, &rl);
+  }
+  return rl.rlim_cur;
+}
+
+/// A loopback TCP port that was free a moment ago (0 on failure).
+inline uint16_t free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return 0;
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof sa;
+  uint16_t port = 0;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0
+      && ::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len) == 0)
+    port = ntohs(sa.sin_port);
+  ::close(fd);
+  return port;
+}
+
+// -- a bounded blocking HTTP GET on 127.0.0.1 -------------------------------------------
+
+/// GET `path` from 127.0.0.1:`port`; the body, or nullopt on any failure or
+/// after `timeout`. Bodies are capped at 64 KiB.
+inline std::optional<std::string> http_get(uint16_t port, const std::string& path,
+                                           std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return std::nullopt;
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(port);
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
+    ::close(fd);
+    return std::nullopt;
+  }
+  std::string req = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(req.size())) {
+    ::close(fd);
+    return std::nullopt;
+  }
+  std::string resp;
+  char buf[4096];
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  deadline - std::chrono::steady_clock::now())
+                  .count();
+    if (left <= 0 || resp.size() > 64 * 1024) {
+      ::close(fd);
+      return std::nullopt;
+    }
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(left)) <= 0)
+      continue;
+    auto n = ::recv(fd, buf, sizeof buf, 0);
+    if (n < 0) {
+      ::close(fd);
+      return std::nullopt;
+    }
+    if (n == 0)
+      break;
+    resp.append(buf, static_cast<size_t>(n));
+    // Content-Length framing: stop once the body is complete.
+    auto he = resp.find("\r\n\r\n");
+    auto cl = resp.find("Content-Length:");
+    if (cl == std::string::npos)
+      cl = resp.find("content-length:");
+    if (he != std::string::npos && cl != std::string::npos && cl < he) {
+      auto len = std::stoull(resp.substr(cl + 15));
+      if (resp.size() >= he + 4 + len)
+        break;
+    }
+  }
+  ::close(fd);
+  auto he = resp.find("\r\n\r\n");
+  if (resp.rfind("HTTP/1.1 200", 0) != 0 || he == std::string::npos)
+    return std::nullopt;
+  return resp.substr(he + 4);
+}
+
+} // namespace dmsg_bench

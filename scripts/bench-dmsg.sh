@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Builds and runs bench/dmsg_bench: dmsg stream open latency, 32-byte round
+# trip, single-stream throughput, server RSS per idle session and session
+# setups/s, next to the Go reference figures (dmsg-protocol.md §8).
+# The dmsg server runs as its own process (`skywire dmsg local`), started and
+# stopped by PID by the bench; loopback only; bounded (~30-90 s).
+#
+#   scripts/bench-dmsg.sh [--anchors] [-- bench args]
+#     BUILD_DIR  build tree (default build-bench)
+#     --anchors  also run /work/shared/bench/anchors_limits.sh first (raw
+#                loopback TCP and AEAD limits of this machine; needs root)
+#   bench args: --sessions N --opens N --rtts N --mib N --seconds S --skywire PATH
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD_DIR=${BUILD_DIR:-build-bench}
+anchors=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --anchors) anchors=1; shift ;;
+    --) shift; break ;;
+    *) break ;;
+  esac
+done
+if [ ! -f "$BUILD_DIR/build.ninja" ]; then
+  cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSKYWIRE_TESTS=OFF >/dev/null
+fi
+cmake --build "$BUILD_DIR" -j"${JOBS:-2}" --target skywire bench_dmsg_bench
+echo "# bench-dmsg $(date -u +%FT%TZ) loadavg=$(cut -d' ' -f1-3 /proc/loadavg) commit=$(git rev-parse --short HEAD 2>/dev/null || echo -)"
+if [ "$anchors" = 1 ]; then
+  anchors_sh=${ANCHORS:-/work/shared/bench/anchors_limits.sh}
+  if [ -x "$anchors_sh" ] || [ -f "$anchors_sh" ]; then
+    RUNS=${RUNS:-1} DUR=${DUR:-5} bash "$anchors_sh" || echo "# anchors failed (rc=$?)"
+  else
+    echo "# no anchors script at $anchors_sh"
+  fi
+fi
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+exec timeout --kill-after=10 180 "$BUILD_DIR/bench_dmsg_bench" --skywire "$BUILD_DIR/skywire" "$@"
