@@ -758,10 +758,13 @@ private:
     std::memcpy(out_.data() + off + headroom, body.data(), body.size());
   }
 
+  // A failed write (queue over its bound: the client does not read) closes
+  // the socket; the session ends when the close is reported (callers may
+  // still hold references into streams_, so nothing is torn down here).
   void write_buf(byte_buffer b) {
     flush_out();
-    if (!conn_->write(std::move(b)))
-      close("slow peer: write queue full");
+    if (!closing_ && !conn_->write(std::move(b)))
+      conn_->close();
   }
 
   void flush_out() {
@@ -770,7 +773,7 @@ private:
     byte_buffer b;
     b.swap(out_);
     if (!conn_->write(std::move(b)))
-      close("slow peer: write queue full");
+      conn_->close();
   }
 
   std::shared_ptr<const dmsg_session_context> ctx_;
