@@ -449,6 +449,15 @@ int main(int argc, char** argv) {
             << " clients_cpu_ms_per_setup=" << fmt(up ? bcpu_setup * 1000 / static_cast<double>(up) : NAN, 3)
             << " setups_per_server_cpu_s=" << fmt(scpu_setup > 0 ? static_cast<double>(up) / scpu_setup : NAN, 0)
             << "\n";
+  // CPU-normalized: what the work costs in CPU of all three parties
+  // (server process + this process), independent of the machine's load.
+  auto per = [](double cpu, double n) { return n > 0 ? cpu / n : NAN; };
+  std::cout << "DMSG cpu open_ms=" << fmt(per((scpu_open + bcpu_open) * 1e3, opt.opens), 3)
+            << " rtt32_us=" << fmt(per((scpu_rtt + bcpu_rtt) * 1e6, rtt_n), 1)
+            << " mib_per_cpu_s=" << fmt(per(mib, scpu_tp + bcpu_tp), 1)
+            << " mib_per_server_cpu_s=" << fmt(per(mib, scpu_tp), 1)
+            << " setups_per_cpu_s=" << fmt(per(static_cast<double>(up), scpu_setup + bcpu_setup), 0)
+            << " (server+clients CPU time)\n";
   std::cout << "DMSG total_wall_s=" << fmt(total_wall, 1) << "\n\n";
 
   std::cout << "| figure                         | this run          | Go reference | aim        |\n"
