@@ -7,6 +7,7 @@
 #
 #   scripts/bench-dmsg.sh [--anchors] [-- bench args]
 #     BUILD_DIR  build tree (default build-bench)
+#     SKIP_BUILD=1  use the binaries already in BUILD_DIR
 #     --anchors  also run /work/shared/bench/anchors_limits.sh first (raw
 #                loopback TCP and AEAD limits of this machine; needs root)
 #   bench args: --sessions N --opens N --rtts N --mib N --seconds S --skywire PATH
@@ -21,10 +22,12 @@ while [ $# -gt 0 ]; do
     *) break ;;
   esac
 done
-if [ ! -f "$BUILD_DIR/build.ninja" ]; then
-  cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSKYWIRE_TESTS=OFF >/dev/null
+if [ "${SKIP_BUILD:-0}" != 1 ]; then
+  if [ ! -f "$BUILD_DIR/build.ninja" ]; then
+    cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSKYWIRE_TESTS=OFF >/dev/null
+  fi
+  cmake --build "$BUILD_DIR" -j"${JOBS:-2}" --target skywire bench_dmsg_bench
 fi
-cmake --build "$BUILD_DIR" -j"${JOBS:-2}" --target skywire bench_dmsg_bench
 echo "# bench-dmsg $(date -u +%FT%TZ) loadavg=$(cut -d' ' -f1-3 /proc/loadavg) commit=$(git rev-parse --short HEAD 2>/dev/null || echo -)"
 if [ "$anchors" = 1 ]; then
   anchors_sh=${ANCHORS:-/work/shared/bench/anchors_limits.sh}
