@@ -49,6 +49,7 @@ struct stream_state {
   caf::actor peer;        ///< the other session
   uint32_t peer_id = 0;   ///< the stream id on the other session
   uint32_t recv_window = window; ///< what the client may still send us
+  uint32_t recv_max = window;    ///< its bound (window + relay buffer once spliced)
   uint32_t send_window = window; ///< what we may still send the client
   dmsg::object_reader reader;    ///< the request or response object
   byte_buffer early;             ///< stream data received before the splice
@@ -525,6 +526,7 @@ private:
     auto rest = std::move(st.reader.leftover());
     st.reader = dmsg::object_reader{};
     st.ph = phase::spliced;
+    open_relay_buffer(id, st);
     anon_send(st.peer, dsopened_atom::value, st.peer_id, id, caf::actor_cast<caf::actor>(this),
               std::move(resp->bytes));
     if (!rest.empty()) {
@@ -560,6 +562,7 @@ private:
     append_data(a_id, obj);
     st.send_window -= static_cast<uint32_t>(obj.size());
     st.ph = phase::spliced;
+    open_relay_buffer(a_id, st);
     if (!st.early.empty()) {
       byte_buffer b(headroom);
       b.insert(b.end(), st.early.begin(), st.early.end());
@@ -578,7 +581,9 @@ private:
       return;
     auto& st = i->second;
     size_t len = data.size() - headroom;
-    if (st.out_bytes + len > ctx_->limits.max_stream_backlog) {
+    if (st.out_bytes + len
+        > std::max<size_t>(ctx_->limits.max_stream_backlog,
+                           size_t{window} + ctx_->limits.relay_buffer)) {
       // The other session sent beyond the credit we gave: a bug or abuse.
       reset_stream(id, true, true);
       return;
@@ -640,10 +645,20 @@ private:
     grant(id, i->second, n);
   }
 
+  /// Lets the client run ahead of the other client's window by the relay
+  /// buffer (bounded: the other session queues at most that much).
+  void open_relay_buffer(uint32_t id, stream_state& st) {
+    auto extra = ctx_->limits.relay_buffer;
+    if (extra == 0)
+      return;
+    st.recv_max = window + extra;
+    grant(id, st, extra);
+  }
+
   void grant(uint32_t id, stream_state& st, uint32_t n) {
     if (n == 0)
       return;
-    uint32_t room = window - st.recv_window;
+    uint32_t room = st.recv_max - st.recv_window;
     n = std::min(n, room);
     if (n == 0)
       return;

@@ -66,6 +66,11 @@ struct dmsg_session_limits {
   /// session is considered broken (the sending session only ever has one
   /// window in flight).
   size_t max_stream_backlog = 512 * 1024;
+  /// Extra receive window granted to each client once a stream is spliced:
+  /// the server buffers up to this much per direction ahead of the other
+  /// client's window, so a window round trip through the server does not
+  /// stall the sender (0 = credit strictly as the other client takes data).
+  uint32_t relay_buffer = 256 * 1024;
   /// Accept a request whose timestamp is within this window of the server
   /// clock (0 = only check > 0, as the reference).
   std::chrono::nanoseconds timestamp_window{0};

@@ -187,7 +187,8 @@ TEST_CASE("bulk relay: 4 MiB A to B within the yamux windows") {
   CHECK(received.size() == total);
   CHECK(received == data);
   // Never more than one window ahead of what B took.
-  CHECK(a.granted(x) <= total + 1024); // + the request object
+  // + the request object and the server's relay buffer (one window)
+  CHECK(a.granted(x) <= total + 1024 + 256 * 1024);
   ping_pong(a, x, b, y, 5);
 }
 
