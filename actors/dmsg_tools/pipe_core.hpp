@@ -1,0 +1,66 @@
+// Byte pump between a local stream socket (io::stream_connection) and a dmsg
+// stream actor, both directions, with back-pressure on each side:
+//  - socket -> dmsg: at most `max_unacked` bytes written to the stream and not
+//    yet acknowledged (ack_atom); beyond that the socket stops being read.
+//  - dmsg -> socket: received bytes are credited back to the stream
+//    (consumed_atom) only once the socket has sent them, so the stream's
+//    receive window (and the remote sender) follows the local reader's pace.
+// Closing: EOF on the socket closes the stream after the queued writes; the
+// stream's end closes the socket once its queue is drained.
+//
+// Plain state driven by the actor that owns both (tcp_pipe, socks5_session).
+#pragma once
+
+#include <cstdint>
+
+#include <caf/actor.hpp>
+#include <caf/event_based_actor.hpp>
+
+#include "runtime/io/stream_connection.hpp"
+
+namespace skywire::dmsg_tools {
+
+using byte_buffer = std::vector<uint8_t>;
+
+class pipe_core {
+public:
+  pipe_core(caf::event_based_actor* self, io::stream_connection_ptr conn, caf::actor stream,
+            size_t max_unacked = 1024 * 1024);
+
+  // socket side (the owner's callbacks turn into these calls)
+  void on_socket_data(byte_buffer&& bytes);
+  void on_socket_sent(size_t n);
+  void on_socket_closed();
+
+  // stream side
+  void on_stream_data(byte_buffer&& bytes);
+  void on_stream_ack(uint64_t n);
+  void on_stream_closed();
+
+  /// Both directions have ended: the owner can quit.
+  bool done() const noexcept { return socket_closed_ && stream_closed_; }
+
+  /// Closes both sides at once (owner shutting down).
+  void abort();
+
+  uint64_t bytes_to_stream() const noexcept { return to_stream_; }
+  uint64_t bytes_to_socket() const noexcept { return to_socket_; }
+
+private:
+  void maybe_close_socket();
+
+  caf::event_based_actor* self_;
+  io::stream_connection_ptr conn_;
+  caf::actor stream_;
+  size_t max_unacked_;
+  uint64_t unacked_ = 0;
+  bool paused_ = false;
+  bool socket_closed_ = false;
+  bool stream_closed_ = false;
+  bool close_socket_when_drained_ = false;
+  uint64_t to_stream_ = 0;
+  uint64_t to_socket_ = 0;
+  uint64_t socket_queued_ = 0; ///< bytes handed to the socket, not yet sent
+};
+
+} // namespace skywire::dmsg_tools

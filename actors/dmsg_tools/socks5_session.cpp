@@ -1,0 +1,224 @@
+#include "actors/dmsg_tools/socks5_session.hpp"
+
+#include <algorithm>
+#include <memory>
+
+#include <caf/event_based_actor.hpp>
+
+#include "actors/dmsg_tools/pipe_core.hpp"
+#include "actors/dmsg_tools/socket_events.hpp"
+#include "messages/api/dmsg.hpp"
+#include "messages/wire/socks5/socks5.hpp"
+#include "runtime/log/logger.hpp"
+
+namespace skywire::dmsg_tools {
+
+namespace socks5 = wire::socks5;
+
+namespace {
+
+constexpr const char* component = "dmsg_web";
+constexpr size_t max_handshake_bytes = 1024;
+
+using hs_timeout_atom = caf::atom_constant<caf::atom("s5_hsto")>;
+
+class socks5_session : public caf::event_based_actor {
+public:
+  socks5_session(caf::actor_config& cfg, caf::actor client, io::stream_connection_ptr conn,
+                 socks5_config conf)
+    : caf::event_based_actor(cfg),
+      client_(std::move(client)),
+      conn_(std::move(conn)),
+      conf_(std::move(conf)) {
+  }
+
+  const char* name() const override { return "socks5_session"; }
+
+  void on_exit() override {
+    if (core_)
+      core_->abort();
+    else if (conn_)
+      conn_->close();
+  }
+
+  caf::behavior make_behavior() override {
+    conn_->start(socket_callbacks(caf::actor{this}));
+    delayed_send(this, conf_.handshake_timeout, hs_timeout_atom::value);
+    set_down_handler([this](caf::down_msg& dm) {
+      if (core_ && stream_ && dm.source == stream_.address()) {
+        core_->on_stream_closed();
+        check_done();
+      }
+    });
+    return {
+      [this](sock_data_atom, byte_buffer& b) {
+        if (core_)
+          return core_->on_socket_data(std::move(b));
+        in_.insert(in_.end(), b.begin(), b.end());
+        if (in_.size() > max_handshake_bytes)
+          return close_now("handshake too long");
+        advance();
+      },
+      [this](sock_sent_atom, uint64_t n) {
+        if (core_) {
+          core_->on_socket_sent(n);
+          check_done();
+        }
+      },
+      [this](sock_closed_atom) {
+        if (!core_)
+          return quit();
+        core_->on_socket_closed();
+        check_done();
+      },
+      [this](api::data_atom, byte_buffer& b) {
+        if (core_)
+          core_->on_stream_data(std::move(b));
+      },
+      [this](api::ack_atom, uint64_t n) {
+        if (core_)
+          core_->on_stream_ack(n);
+      },
+      [this](api::closed_atom, const caf::error&) {
+        if (core_) {
+          core_->on_stream_closed();
+          check_done();
+        }
+      },
+      [this](hs_timeout_atom) {
+        if (!core_ && !dialing_)
+          close_now("handshake timeout");
+      },
+    };
+  }
+
+private:
+  enum class state { greeting, request, done };
+
+  void advance() {
+    if (st_ == state::greeting) {
+      auto g = socks5::parse_greeting(in_);
+      if (!g)
+        return close_now(describe(g.error()));
+      if (!*g)
+        return;
+      in_.erase(in_.begin(), in_.begin() + static_cast<std::ptrdiff_t>((*g)->consumed));
+      if (!(*g)->value.offers(socks5::method::no_auth)) {
+        auto r = socks5::encode_method_choice(socks5::method::none_acceptable);
+        conn_->write(byte_buffer(r.begin(), r.end()));
+        return close_after_write();
+      }
+      auto r = socks5::encode_method_choice(socks5::method::no_auth);
+      conn_->write(byte_buffer(r.begin(), r.end()));
+      st_ = state::request;
+    }
+    if (st_ == state::request) {
+      auto q = socks5::parse_request(in_);
+      if (!q) {
+        reply(socks5::reply_code::general_failure);
+        return close_after_write();
+      }
+      if (!*q)
+        return;
+      in_.erase(in_.begin(), in_.begin() + static_cast<std::ptrdiff_t>((*q)->consumed));
+      st_ = state::done;
+      auto& req = (*q)->value;
+      if (req.cmd != socks5::command::connect) {
+        reply(socks5::reply_code::command_not_supported);
+        return close_after_write();
+      }
+      auto pk = resolve_dmsg_name(req.dst.host_string(), conf_.suffix);
+      if (!pk) {
+        SKYWIRE_LOG(debug, component, "refusing a non-dmsg host",
+                    log::kv("host", req.dst.host_string()));
+        reply(socks5::reply_code::host_unreachable);
+        return close_after_write();
+      }
+      dial(*pk, req.dst.port == 0 ? uint16_t{80} : req.dst.port);
+    }
+  }
+
+  void dial(const public_key& pk, uint16_t p) {
+    dialing_ = true;
+    conn_->pause_reading();
+    skywire::address remote{pk, port{p}};
+    request(client_, conf_.dial_timeout, api::dial_atom::value, remote)
+      .then(
+        [this](api::stream_opened& s) {
+          stream_ = s.stream;
+          monitor(stream_);
+          send(stream_, api::set_owner_atom::value, caf::actor{this});
+          reply(socks5::reply_code::succeeded);
+          core_.emplace(this, conn_, stream_);
+          if (!in_.empty())
+            core_->on_socket_data(std::move(in_));
+          in_.clear();
+          conn_->resume_reading();
+        },
+        [this](caf::error& err) {
+          SKYWIRE_LOG(debug, component, "dial failed", log::kv("error", err));
+          reply(socks5::reply_code::host_unreachable);
+          close_after_write();
+        });
+  }
+
+  void reply(socks5::reply_code code) {
+    conn_->write(socks5::encode_reply(code));
+  }
+
+  void close_after_write() {
+    // the reply is queued; close once it has been written (sock_sent) or the
+    // peer goes away. A small delay keeps this simple and bounded.
+    delayed_send(this, std::chrono::milliseconds(50), hs_timeout_atom::value);
+    become(caf::keep_behavior,
+           [this](sock_sent_atom, uint64_t) {
+             if (conn_->queued_bytes() == 0)
+               close_now("done");
+           },
+           [this](hs_timeout_atom) { close_now("done"); },
+           [this](sock_closed_atom) { quit(); },
+           [this](sock_data_atom, byte_buffer&) {});
+  }
+
+  void close_now(const std::string& why) {
+    SKYWIRE_LOG(debug, component, "closing client connection", log::kv("why", why));
+    conn_->close();
+    quit();
+  }
+
+  void check_done() {
+    if (core_ && core_->done())
+      quit();
+  }
+
+  caf::actor client_;
+  io::stream_connection_ptr conn_;
+  socks5_config conf_;
+  state st_ = state::greeting;
+  byte_buffer in_;
+  bool dialing_ = false;
+  caf::actor stream_;
+  std::optional<pipe_core> core_;
+};
+
+} // namespace
+
+std::optional<public_key> resolve_dmsg_name(std::string_view host, std::string_view suffix) {
+  if (host.size() != 66 + suffix.size())
+    return std::nullopt;
+  auto tail = host.substr(66);
+  if (!std::equal(tail.begin(), tail.end(), suffix.begin(), suffix.end(),
+                  [](char a, char b) { return std::tolower(a) == std::tolower(b); }))
+    return std::nullopt;
+  auto pk = public_key::from_hex(host.substr(0, 66));
+  if (!pk || pk->is_null())
+    return std::nullopt;
+  return *pk;
+}
+
+caf::actor spawn_socks5_session(caf::actor_system& sys, caf::actor dmsg_client,
+                                io::stream_connection_ptr conn, socks5_config cfg) {
+  return sys.spawn<socks5_session>(std::move(dmsg_client), std::move(conn), std::move(cfg));
+}
+
+} // namespace skywire::dmsg_tools

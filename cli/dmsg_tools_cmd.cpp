@@ -1,0 +1,335 @@
+// skywire dmsg curl | http | web | web srv — client tools on a dmsg client.
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <sstream>
+
+#include <boost/json.hpp>
+
+#include <caf/scoped_actor.hpp>
+
+#include "actors/dmsg_tools/dmsghttp_file_server.hpp"
+#include "actors/dmsg_tools/http_fetch.hpp"
+#include "actors/dmsg_tools/port_forward.hpp"
+#include "actors/dmsg_tools/socks5_session.hpp"
+#include "cli/command.hpp"
+#include "cli/dmsg_client_setup.hpp"
+#include "cli/options.hpp"
+#include "cli/stop_signal.hpp"
+#include "runtime/crypto/keys.hpp"
+#include "runtime/io/tcp_listener.hpp"
+#include "runtime/log/logger.hpp"
+
+namespace po = boost::program_options;
+
+namespace skywire::cli {
+
+namespace {
+
+constexpr const char* component = "dmsg";
+
+std::optional<std::vector<public_key>> parse_pk_list(const std::string& text) {
+  std::vector<public_key> out;
+  std::stringstream ss{text};
+  for (std::string item; std::getline(ss, item, ',');) {
+    if (item.empty())
+      continue;
+    auto pk = public_key::from_hex(item);
+    if (!pk || !crypto::is_valid(*pk))
+      return std::nullopt;
+    out.push_back(*pk);
+  }
+  return out;
+}
+
+std::string human_bytes(double b) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  int u = 0;
+  while (b >= 1024 && u < 4) {
+    b /= 1024;
+    ++u;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), u == 0 ? "%.0f %s" : "%.1f %s", b, units[u]);
+  return buf;
+}
+
+/// A progress bar on stderr, redrawn in place.
+class progress_bar {
+public:
+  void operator()(uint64_t got, std::optional<uint64_t> total) {
+    auto now = std::chrono::steady_clock::now();
+    if (!started_) {
+      start_ = now;
+      started_ = true;
+    }
+    double secs = std::chrono::duration<double>(now - start_).count();
+    double rate = secs > 0 ? static_cast<double>(got) / secs : 0;
+    std::string line = "\r";
+    if (total && *total > 0) {
+      int pct = static_cast<int>(100.0 * static_cast<double>(got) / static_cast<double>(*total));
+      int filled = pct * 30 / 100;
+      line += "[" + std::string(static_cast<size_t>(filled), '#')
+              + std::string(static_cast<size_t>(30 - filled), ' ') + "] "
+              + std::to_string(pct) + "% " + human_bytes(static_cast<double>(got)) + " / "
+              + human_bytes(static_cast<double>(*total));
+    } else {
+      line += human_bytes(static_cast<double>(got));
+    }
+    line += "  " + human_bytes(rate) + "/s   ";
+    std::cerr << line << std::flush;
+    drawn_ = true;
+  }
+  ~progress_bar() {
+    if (drawn_)
+      std::cerr << '\n';
+  }
+
+private:
+  bool started_ = false;
+  bool drawn_ = false;
+  std::chrono::steady_clock::time_point start_;
+};
+
+int run_curl(const std::string& argv0, const std::vector<std::string>& args) {
+  dmsg_client_flags flags;
+  std::string url_text, out_path, data;
+  bool quiet = false, fail = false, json = false;
+  int timeout_s = 60;
+  po::options_description desc{
+    "usage: " + argv0 + " [options] dmsg://<pk>[:port]/path\n"
+    "Fetches a URL over dmsghttp (GET, or POST with -d) to stdout or a file.\n\noptions"};
+  desc.add_options()("help,h", "show this help")(
+    "output,o", po::value(&out_path)->value_name("FILE"), "write the body to FILE")(
+    "data,d", po::value(&data)->value_name("TEXT"), "POST TEXT as the body")(
+    "quiet,q", po::bool_switch(&quiet), "no progress bar")(
+    "fail,f", po::bool_switch(&fail), "exit 22 on an HTTP status >= 400")(
+    "timeout,t", po::value(&timeout_s)->value_name("S"),
+    "give up after S seconds without data (default 60)")(
+    "json", po::bool_switch(&json), "print a JSON summary on stderr at the end");
+  flags.add_to(desc);
+  po::options_description hidden;
+  hidden.add_options()("url", po::value(&url_text));
+  po::options_description all;
+  all.add(desc).add(hidden);
+  po::positional_options_description pos;
+  pos.add("url", 1);
+  po::variables_map vm;
+  if (int rc = parse_options(argv0, args, all, vm, &pos); rc >= 0)
+    return rc;
+  if (url_text.empty()) {
+    std::cerr << argv0 << ": missing URL\n\n" << desc << '\n';
+    return exit_usage;
+  }
+  auto url = dmsg_tools::parse_dmsg_url(url_text);
+  if (!url) {
+    std::cerr << argv0 << ": " << describe(url.error()) << '\n';
+    return 3; // curl: URL malformed
+  }
+  std::FILE* out = stdout;
+  if (!out_path.empty()) {
+    out = std::fopen(out_path.c_str(), "wb");
+    if (!out) {
+      std::cerr << argv0 << ": cannot write " << out_path << '\n';
+      return 23; // curl: write error
+    }
+  }
+  block_stop_signals();
+  auto proc = dmsg_client_process::start(argv0, flags);
+  if (!proc) {
+    if (out != stdout)
+      std::fclose(out);
+    return 7; // curl: could not connect
+  }
+  dmsg_tools::fetch_request req;
+  req.url = *url;
+  if (vm.count("data")) {
+    req.method = "POST";
+    req.body = data;
+  }
+  req.idle_timeout = std::chrono::seconds(timeout_s);
+  bool show_progress = !quiet && out != stdout && isatty(STDERR_FILENO);
+  auto bar = std::make_shared<progress_bar>();
+  dmsg_tools::progress_fn progress;
+  if (show_progress)
+    progress = [bar](uint64_t got, std::optional<uint64_t> total) { (*bar)(got, total); };
+  auto fetch = dmsg_tools::spawn_http_fetch(
+    proc->system(), proc->client(), req,
+    [out](const uint8_t* p, size_t n) { return std::fwrite(p, 1, n, out) == n; }, progress);
+  int rc = exit_ok;
+  {
+    caf::scoped_actor self{proc->system()};
+    self->request(fetch, caf::infinite, caf::ok_atom::value)
+      .receive(
+        [&](dmsg_tools::fetch_result& res) {
+          if (json)
+            std::cerr << boost::json::serialize(boost::json::object{
+                           {"status", res.status},
+                           {"bytes", res.body_bytes},
+                           {"content_type", res.content_type}})
+                      << '\n';
+          if (fail && res.status >= 400) {
+            std::cerr << argv0 << ": HTTP " << res.status << '\n';
+            rc = 22;
+          }
+        },
+        [&](caf::error& err) {
+          std::cerr << argv0 << ": " << describe(err) << '\n';
+          rc = 56; // curl: failure receiving data
+        });
+  }
+  bar.reset();
+  if (std::fflush(out) != 0)
+    rc = 23;
+  if (out != stdout)
+    std::fclose(out);
+  return rc;
+}
+
+int run_http(const std::string& argv0, const std::vector<std::string>& args) {
+  dmsg_client_flags flags;
+  std::string dir = ".", wl;
+  int port = 80;
+  po::options_description desc{"usage: " + argv0 + " [-d DIR] [-p PORT] [-w PKS]\n"
+                               "Serves a directory over dmsghttp until SIGINT/SIGTERM.\n\noptions"};
+  desc.add_options()("help,h", "show this help")(
+    "dir,d", po::value(&dir)->value_name("DIR"), "directory to serve (default .)")(
+    "port,p", po::value(&port)->value_name("PORT"), "dmsg port (default 80)")(
+    "wl,w", po::value(&wl)->value_name("PKS"), "comma-separated PKs allowed (default: all)");
+  flags.add_to(desc);
+  po::variables_map vm;
+  if (int rc = parse_options(argv0, args, desc, vm); rc >= 0)
+    return rc;
+  auto whitelist = parse_pk_list(wl);
+  if (!whitelist || port < 1 || port > 65535 || !std::filesystem::is_directory(dir)) {
+    std::cerr << argv0 << ": need an existing directory, a port 1..65535 and valid PKs\n";
+    return exit_usage;
+  }
+  block_stop_signals();
+  auto proc = dmsg_client_process::start(argv0, flags);
+  if (!proc)
+    return exit_failure;
+  dmsg_tools::file_server_config fc;
+  fc.root = std::filesystem::absolute(dir);
+  fc.dmsg_port = static_cast<uint16_t>(port);
+  fc.whitelist = *whitelist;
+  auto srv = dmsg_tools::spawn_dmsghttp_file_server(proc->system(), proc->client(), fc);
+  bool ok = false;
+  {
+    caf::scoped_actor self{proc->system()};
+    self->request(srv, std::chrono::seconds(15), caf::ok_atom::value)
+      .receive([&](caf::ok_atom) { ok = true; },
+               [&](caf::error& err) {
+                 std::cerr << argv0 << ": cannot listen on dmsg port " << port << ": "
+                           << describe(err) << '\n';
+               });
+  }
+  if (!ok)
+    return exit_failure;
+  std::cout << "serving " << fc.root.string() << " at dmsg://" << proc->pk().hex() << ":" << port
+            << "/" << std::endl;
+  wait_for_stop();
+  caf::anon_send_exit(srv, caf::exit_reason::user_shutdown);
+  return exit_ok;
+}
+
+int run_web(const std::string& argv0, const std::vector<std::string>& args) {
+  dmsg_client_flags flags;
+  std::string addr = "127.0.0.1";
+  int socks_port = 4445;
+  po::options_description desc{
+    "usage: " + argv0 + " [-q PORT]\n"
+    "A local SOCKS5 proxy that resolves <pk>.dmsg[:port] names to dmsg streams\n"
+    "(default dmsg port 80), e.g.\n"
+    "  curl --socks5-hostname 127.0.0.1:4445 http://<pk>.dmsg/\n"
+    "Other host names are refused. Runs until SIGINT/SIGTERM.\n\noptions"};
+  desc.add_options()("help,h", "show this help")(
+    "proxy,q", po::value(&socks_port)->value_name("PORT"), "SOCKS5 port (default 4445)")(
+    "addr", po::value(&addr)->value_name("IP"), "SOCKS5 listen address (default 127.0.0.1)");
+  flags.add_to(desc);
+  po::variables_map vm;
+  if (int rc = parse_options(argv0, args, desc, vm); rc >= 0)
+    return rc;
+  if (socks_port < 0 || socks_port > 65535) {
+    std::cerr << argv0 << ": bad port\n";
+    return exit_usage;
+  }
+  block_stop_signals();
+  auto proc = dmsg_client_process::start(argv0, flags);
+  if (!proc)
+    return exit_failure;
+  auto* sys = &proc->system();
+  auto client = proc->client();
+  dmsg_tools::socks5_config sc;
+  auto listener = io::tcp_listener::start(
+    proc->io(), addr, static_cast<uint16_t>(socks_port),
+    [sys, client, sc](io::stream_connection_ptr conn) {
+      dmsg_tools::spawn_socks5_session(*sys, client, std::move(conn), sc);
+    });
+  if (!listener) {
+    std::cerr << argv0 << ": " << describe(listener.error()) << '\n';
+    return exit_failure;
+  }
+  std::cout << "SOCKS5 on " << addr << ":" << (*listener)->port() << " resolving *.dmsg"
+            << std::endl;
+  wait_for_stop();
+  (*listener)->stop();
+  return exit_ok;
+}
+
+int run_web_srv(const std::string& argv0, const std::vector<std::string>& args) {
+  dmsg_client_flags flags;
+  int dmsg_port = 80, local_port = 8086;
+  std::string wl;
+  po::options_description desc{
+    "usage: " + argv0 + " [-d DMSGPORT] [-p LOCALPORT] [-w PKS]\n"
+    "Exposes the local TCP port 127.0.0.1:LOCALPORT on a dmsg port until\n"
+    "SIGINT/SIGTERM.\n\noptions"};
+  desc.add_options()("help,h", "show this help")(
+    "dport,d", po::value(&dmsg_port)->value_name("PORT"), "dmsg port (default 80)")(
+    "lport,p", po::value(&local_port)->value_name("PORT"), "local TCP port (default 8086)")(
+    "wl,w", po::value(&wl)->value_name("PKS"), "comma-separated PKs allowed (default: all)");
+  flags.add_to(desc);
+  po::variables_map vm;
+  if (int rc = parse_options(argv0, args, desc, vm); rc >= 0)
+    return rc;
+  auto whitelist = parse_pk_list(wl);
+  if (!whitelist || dmsg_port < 1 || dmsg_port > 65535 || local_port < 1 || local_port > 65535) {
+    std::cerr << argv0 << ": need ports 1..65535 and valid PKs\n";
+    return exit_usage;
+  }
+  block_stop_signals();
+  auto proc = dmsg_client_process::start(argv0, flags);
+  if (!proc)
+    return exit_failure;
+  dmsg_tools::port_forward_config pc;
+  pc.dmsg_port = static_cast<uint16_t>(dmsg_port);
+  pc.local_port = static_cast<uint16_t>(local_port);
+  pc.whitelist = *whitelist;
+  auto fwd = dmsg_tools::spawn_port_forward(proc->system(), proc->io(), proc->client(), pc);
+  bool ok = false;
+  {
+    caf::scoped_actor self{proc->system()};
+    self->request(fwd, std::chrono::seconds(15), caf::ok_atom::value)
+      .receive([&](caf::ok_atom) { ok = true; },
+               [&](caf::error& err) { std::cerr << argv0 << ": " << describe(err) << '\n'; });
+  }
+  if (!ok)
+    return exit_failure;
+  std::cout << "dmsg://" << proc->pk().hex() << ":" << dmsg_port << " -> 127.0.0.1:"
+            << local_port << std::endl;
+  wait_for_stop();
+  caf::anon_send_exit(fwd, caf::exit_reason::user_shutdown);
+  return exit_ok;
+}
+
+} // namespace
+
+SKYWIRE_CLI_COMMAND("dmsg curl", "fetch a dmsg:// URL over dmsghttp", run_curl);
+SKYWIRE_CLI_COMMAND("dmsg http", "serve a directory over dmsghttp", run_http);
+SKYWIRE_CLI_COMMAND("dmsg web", "SOCKS5 proxy resolving <pk>.dmsg names", run_web);
+SKYWIRE_CLI_COMMAND("dmsg web srv", "expose a local TCP port on a dmsg port", run_web_srv);
+
+} // namespace skywire::cli

@@ -1,0 +1,204 @@
+// Test support: temp dirs and child processes of the `skywire` binary, each
+// killed (SIGKILL) and reaped by PID when the test leaves its scope, so no
+// process outlives a failed check. Header-only; include from any test folder.
+#pragma once
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+extern char** environ;
+
+namespace skywire::test {
+
+struct temp_dir {
+  std::filesystem::path path;
+  temp_dir() {
+    char tmpl[] = "/tmp/sw-test-XXXXXX";
+    if (auto* p = ::mkdtemp(tmpl))
+      path = p;
+  }
+  ~temp_dir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  temp_dir(const temp_dir&) = delete;
+  temp_dir& operator=(const temp_dir&) = delete;
+};
+
+/// A child process; SIGKILLed and reaped on destruction unless it was reaped.
+struct process {
+  pid_t pid = -1;
+  int status = 0;
+  bool reaped = false;
+
+  process() = default;
+  process(const process&) = delete;
+  process& operator=(const process&) = delete;
+  ~process() { kill_now(); }
+
+  void kill_now() {
+    if (pid > 0 && !reaped) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      reaped = true;
+    }
+  }
+  /// Sends `sig` and waits up to `limit` for the exit; true when it exited.
+  bool stop(int sig, std::chrono::milliseconds limit) {
+    if (pid <= 0 || reaped)
+      return true;
+    ::kill(pid, sig);
+    return wait_for(limit);
+  }
+  bool wait_for(std::chrono::milliseconds limit) {
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (::waitpid(pid, &status, WNOHANG) == pid) {
+        reaped = true;
+        return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+  }
+  bool running() { return pid > 0 && !reaped && ::waitpid(pid, &status, WNOHANG) == 0; }
+  int exit_code() const {
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+};
+
+/// Starts `args[0]` with stdout and stderr appended to `log`. False on failure.
+inline bool spawn(process& p, std::vector<std::string> args, const std::filesystem::path& log) {
+  std::vector<char*> av;
+  for (auto& a : args)
+    av.push_back(a.data());
+  av.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+  posix_spawn_file_actions_adddup2(&fa, 1, 2);
+  int rc = posix_spawnp(&p.pid, av[0], &fa, nullptr, av.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  return rc == 0;
+}
+
+struct run_result {
+  int code = -1;
+  bool timed_out = false;
+  std::string out, err;
+};
+
+/// Runs `args[0]` to completion, capturing stdout and stderr; killed after `limit`.
+inline run_result run(std::vector<std::string> args,
+                      std::chrono::milliseconds limit = std::chrono::seconds(60)) {
+  run_result r;
+  int out_pipe[2], err_pipe[2];
+  if (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0)
+    return r;
+  std::vector<char*> av;
+  for (auto& a : args)
+    av.push_back(a.data());
+  av.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, out_pipe[1], 1);
+  posix_spawn_file_actions_adddup2(&fa, err_pipe[1], 2);
+  process p;
+  int rc = posix_spawnp(&p.pid, av[0], &fa, nullptr, av.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  ::close(out_pipe[1]);
+  ::close(err_pipe[1]);
+  if (rc != 0) {
+    ::close(out_pipe[0]);
+    ::close(err_pipe[0]);
+    p.pid = -1;
+    return r;
+  }
+  pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  int open = 2;
+  while (open > 0 && std::chrono::steady_clock::now() < deadline) {
+    if (::poll(fds, 2, 100) <= 0)
+      continue;
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP)))
+        continue;
+      char buf[8192];
+      auto n = ::read(fds[i].fd, buf, sizeof(buf));
+      if (n <= 0) {
+        ::close(fds[i].fd);
+        fds[i].fd = -1;
+        --open;
+      } else {
+        (i == 0 ? r.out : r.err).append(buf, static_cast<size_t>(n));
+      }
+    }
+  }
+  for (auto& f : fds)
+    if (f.fd >= 0)
+      ::close(f.fd);
+  if (open > 0)
+    r.timed_out = true;
+  if (!p.wait_for(r.timed_out ? std::chrono::milliseconds(0) : std::chrono::seconds(10))) {
+    r.timed_out = true;
+    p.kill_now();
+  }
+  r.code = p.exit_code();
+  return r;
+}
+
+/// Waits until `path` exists and is non-empty (bounded).
+inline std::optional<std::string> wait_for_file(const std::filesystem::path& path,
+                                                std::chrono::milliseconds limit) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::ifstream in{path};
+    if (in) {
+      std::stringstream ss;
+      ss << in.rdbuf();
+      auto s = ss.str();
+      if (!s.empty() && s.back() == '\n')
+        return s;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return std::nullopt;
+}
+
+/// Waits until the text of `path` contains `needle` (bounded).
+inline bool wait_for_text(const std::filesystem::path& path, const std::string& needle,
+                          std::chrono::milliseconds limit) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::ifstream in{path};
+    std::stringstream ss;
+    ss << in.rdbuf();
+    if (ss.str().find(needle) != std::string::npos)
+      return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+
+inline std::string read_text(const std::filesystem::path& p) {
+  std::ifstream in{p};
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+} // namespace skywire::test
