@@ -90,8 +90,9 @@ caf::behavior visor_actor(caf::stateful_actor<visor_state>* self, visor_options 
   st.sup.attach(self, component);
   st.sup.on_give_up = [self](const std::string& child, const caf::error& reason) {
     // escalate: the whole visor stops with the child's error
-    auto err = caf::make_error(caf::sec::runtime_error,
-                               "child " + child + " restarted too often: " + describe(reason));
+    auto err = caf::make_error(caf::sec::runtime_error, "child " + child
+                                                          + " restarted too often: "
+                                                          + system::describe_exit(reason));
     self->state.stopping = true;
     self->state.sup.on_stopped = [self, err] { self->quit(err); };
     self->state.sup.shutdown(caf::exit_reason::user_shutdown);
