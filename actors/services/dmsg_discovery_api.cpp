@@ -95,8 +95,10 @@ size_t dmsg_discovery_api::sweep() {
 
 http::response dmsg_discovery_api::get_entry(const http::request& req) {
   auto pk = public_key::from_hex(req.param("pk"));
-  if (!pk || pk->is_null())
+  if (!pk)
     return message_response(400, "error bad input");
+  if (pk->is_null()) // the reference answers the null key as not found
+    return message_response(404, not_found_text);
   auto e = store_->get(*pk, now());
   if (!e)
     return message_response(404, not_found_text);
@@ -147,8 +149,8 @@ http::response dmsg_discovery_api::delete_entry(const http::request& req) {
     return error_response(err);
   auto t = now();
   auto stored = store_->get(e->static_pk, t);
-  if (!stored)
-    return message_response(404, not_found_text);
+  if (!stored) // as the reference: deleting what is not there succeeds
+    return message_response(200, "deleted entry");
   // A delete must be at least as new as what it deletes: an old signed entry
   // captured off the wire cannot be replayed to remove a newer one.
   if (e->sequence < stored->sequence)

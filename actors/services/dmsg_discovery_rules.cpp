@@ -82,23 +82,22 @@ caf::error validate_fields(const entry& e, int64_t now_ns, const validation_conf
   if (!e.sig)
     return invalid("entry has no signature");
   if (e.static_pk.is_null())
-    return invalid("entry Keys is null");
+    return invalid("entry Keys is nil");
   if (!e.client && !e.server)
     return invalid("entry has neither client or server field");
   if (e.server) {
     const auto& addr = e.server->address;
     if (addr.empty())
-      return invalid("entry.server.address is empty");
+      return invalid("server address cannot be empty");
     auto colon = addr.rfind(':');
     if (colon == std::string::npos || colon + 1 == addr.size())
       return invalid("entry.server.address is not host:port");
     if (!cfg.test_mode && is_local_address(addr))
-      return invalid("entry.server.address has a loopback or empty host (allowed only in test mode)");
+      return invalid("advertising localhost listening address is not allowed in production mode");
     auto lo = now_ns - cfg.max_age.count();
     auto hi = now_ns + cfg.max_ahead.count();
     if (e.timestamp < lo || e.timestamp > hi)
-      return invalid("entry timestamp is outside [now-" + std::to_string(cfg.max_age.count() / 1'000'000'000)
-                     + "s, now+" + std::to_string(cfg.max_ahead.count() / 1'000'000'000) + "s]");
+      return invalid("advertised entry has outdated timestamp");
   }
   return {};
 }
@@ -117,7 +116,7 @@ caf::error validate_update(const entry& next, const entry& stored) {
   if (next.sequence <= stored.sequence)
     return invalid("sequence field of new entry is not sequence of old entry + 1");
   if (next.timestamp < stored.timestamp)
-    return invalid("previous entry timestamp is not set before current entry timestamp");
+    return invalid("advertised entry timestamp is not greater than previous");
   return {};
 }
 
