@@ -460,12 +460,12 @@ int main(int argc, char** argv) {
             << " (server+clients CPU time)\n";
   std::cout << "DMSG total_wall_s=" << fmt(total_wall, 1) << "\n\n";
 
-  std::cout << "| figure                         | this run          | Go reference | aim        |\n"
-               "|--------------------------------|-------------------|--------------|------------|\n";
+  std::cout << "| figure                           | this run          | Go reference  | aim        |\n"
+               "|----------------------------------|-------------------|---------------|------------|\n";
   auto row = [](const std::string& f, const std::string& v, const std::string& g,
                 const std::string& a) {
     char buf[256];
-    std::snprintf(buf, sizeof buf, "| %-30s | %-17s | %-12s | %-10s |\n", f.c_str(), v.c_str(),
+    std::snprintf(buf, sizeof buf, "| %-32s | %-17s | %-13s | %-10s |\n", f.c_str(), v.c_str(),
                   g.c_str(), a.c_str());
     std::cout << buf;
   };
