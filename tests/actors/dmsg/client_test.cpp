@@ -51,9 +51,10 @@ caf::behavior echo(caf::event_based_actor* self) {
 }
 
 struct net {
+  // io outlives sys: actors still alive at shutdown close their sockets on it.
   caf::actor_system_config cfg;
-  caf::actor_system sys{cfg};
   io::io_runtime io{2};
+  caf::actor_system sys{cfg};
   svc::dmsg_discovery_handle disc;
   std::vector<svc::dmsg_server_handle> servers;
 
@@ -223,6 +224,9 @@ void close_client(caf::actor_system& sys, const caf::actor& c) {
 
 } // namespace
 
+// Passes its assertions, but the actor system's shutdown sometimes hangs in a
+// session destructor's socket close under heavy load (under investigation):
+// skipped by default; run with --no-skip.
 TEST_CASE("two clients through one server, both directions, data intact" * doctest::skip()) {
   net n;
   auto& s = n.server("cli-test-s1");
@@ -283,9 +287,9 @@ TEST_CASE("dial to an unbound port fails fast with 306; unknown key with 100") {
   close_client(n.sys, b);
 }
 
-// Passes its assertions, but the actor system's shutdown sometimes waits for an
-// actor that does not terminate (under investigation): skipped by default, run
-// with --no-skip.
+// Passes its assertions, but the actor system's shutdown sometimes hangs in a
+// session destructor's socket close under heavy load (under investigation):
+// skipped by default; run with --no-skip.
 TEST_CASE("A on S1, B on S2: A joins S2 to reach B" * doctest::skip()) {
   net n;
   auto s1 = n.server("cli-test-s1"); // copies: the vector may reallocate
