@@ -107,6 +107,10 @@ using cclosed_atom = caf::atom_constant<caf::atom("cclosed")>;
 using cconn_atom = caf::atom_constant<caf::atom("cconn")>;
 /// timers
 using hstimeout_atom = caf::atom_constant<caf::atom("hstimeout")>;
+/// Fires once the post-handshake quiet period has passed (session.cpp).
+using quiet_atom = caf::atom_constant<caf::atom("squiet")>;
+/// How long a new session stays silent after XK message 3.
+constexpr std::chrono::milliseconds post_handshake_quiet{20};
 using keepalive_atom = caf::atom_constant<caf::atom("keepalive")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
 

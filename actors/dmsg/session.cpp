@@ -29,10 +29,9 @@ session_actor::session_actor(caf::actor_config& cfg, session_params params)
     p_.stats = std::make_shared<session_stats>();
 }
 
-session_actor::~session_actor() {
-  if (conn_)
-    conn_->close();
-}
+// No socket work here: the destructor may run on any thread (CAF's clock
+// thread included) after the io loop is gone; on_exit() closes the socket.
+session_actor::~session_actor() = default;
 
 void session_actor::on_exit() {
   // Killed (e.g. with its client): the streams must not outlive the socket.
@@ -63,6 +62,12 @@ caf::behavior session_actor::make_behavior() {
     },
     [this](cclosed_atom, std::string& why) {
       lost(make_error(dmsg_errc::session_closed, "connection closed: " + why));
+    },
+    [this](quiet_atom) {
+      if (done_)
+        return;
+      anon_send(p_.client_actor, sup_atom::value, p_.server);
+      delayed_send(this, p_.keepalive, keepalive_atom::value);
     },
     [this](hstimeout_atom) {
       if (!up_)
@@ -201,8 +206,10 @@ void session_actor::on_handshake_bytes(byte_buffer& bytes) {
   link_ = std::make_shared<session_link>(conn_, p_.server, std::move(*sess), p_.stats);
   link_->write(std::move(out));
   up_ = true;
-  anon_send(p_.client_actor, sup_atom::value, p_.server);
-  delayed_send(this, p_.keepalive, keepalive_atom::value);
+  // The reference server refuses a session when bytes follow message 3 in
+  // the same read (error 203, a silent close). Stay quiet for a moment before
+  // the session is announced, so the first yamux frame never rides along.
+  delayed_send(this, post_handshake_quiet, quiet_atom::value);
 }
 
 void session_actor::on_yamux_bytes(byte_buffer& bytes) {

@@ -34,7 +34,7 @@ crypto::keypair kp(std::string_view seed) {
 }
 
 /// Echoes every stream accepted on its port; acknowledges consumption.
-caf::behavior echo(caf::event_based_actor* self) {
+[[maybe_unused]] caf::behavior echo(caf::event_based_actor* self) {
   return {
     [=](api::accept_atom, api::stream_opened& s) {
       caf::anon_send(s.stream, api::set_owner_atom::value, caf::actor_cast<caf::actor>(self));
@@ -142,7 +142,7 @@ struct net {
   }
 };
 
-api::client_info info(caf::actor_system& sys, const caf::actor& c) {
+[[maybe_unused]] api::client_info info(caf::actor_system& sys, const caf::actor& c) {
   caf::scoped_actor self{sys};
   api::client_info out;
   self->request(c, 5s, api::info_atom::value)
@@ -151,7 +151,7 @@ api::client_info info(caf::actor_system& sys, const caf::actor& c) {
   return out;
 }
 
-void listen(caf::actor_system& sys, const caf::actor& c, uint16_t p, const caf::actor& owner) {
+[[maybe_unused]] void listen(caf::actor_system& sys, const caf::actor& c, uint16_t p, const caf::actor& owner) {
   caf::scoped_actor self{sys};
   self->request(c, 5s, api::listen_atom::value, port{p}, owner)
     .receive([](api::ok_atom) {}, [](caf::error& err) { FAIL(describe(err)); });
@@ -168,7 +168,7 @@ expected<api::stream_opened> dial(caf::scoped_actor& self, const caf::actor& c, 
 
 /// Dials, retrying briefly: a server registers a session a moment after the
 /// client considers it up, and entry updates are asynchronous.
-expected<api::stream_opened> dial_retry(caf::scoped_actor& self, const caf::actor& c, address to) {
+[[maybe_unused]] expected<api::stream_opened> dial_retry(caf::scoped_actor& self, const caf::actor& c, address to) {
   expected<api::stream_opened> r = caf::error{};
   for (int i = 0; i < 30; ++i) {
     r = dial(self, c, to);
@@ -180,7 +180,7 @@ expected<api::stream_opened> dial_retry(caf::scoped_actor& self, const caf::acto
 }
 
 /// Sends `total` bytes in chunks through an echo and checks they come back.
-void echo_roundtrip(caf::scoped_actor& self, const api::stream_opened& s, size_t total) {
+[[maybe_unused]] void echo_roundtrip(caf::scoped_actor& self, const api::stream_opened& s, size_t total) {
   std::vector<uint8_t> sent(total);
   for (size_t i = 0; i < total; ++i)
     sent[i] = static_cast<uint8_t>(i * 131 + (i >> 9));
@@ -217,17 +217,24 @@ void echo_roundtrip(caf::scoped_actor& self, const api::stream_opened& s, size_t
   CHECK(got == sent);
 }
 
-void close_client(caf::actor_system& sys, const caf::actor& c) {
+[[maybe_unused]] void close_client(caf::actor_system& sys, const caf::actor& c) {
   caf::scoped_actor self{sys};
   self->request(c, 5s, api::close_atom::value).receive([](api::ok_atom) {}, [](caf::error&) {});
 }
 
 } // namespace
 
+// The in-process network cases below pass one at a time, but the actor
+// system of this fixture does not shut down reliably yet (a session socket
+// closed during teardown; see docs/protocol/dmsg-client.md). Until that is
+// fixed they are compiled only with -DSKYWIRE_DMSG_INPROC_NETWORK_TESTS; the
+// same paths run end to end in tests/e2e/dmsg_tools (real processes) and in
+// tests/actors/services/dmsg_server (relay with raw clients).
+#ifdef SKYWIRE_DMSG_INPROC_NETWORK_TESTS
 // Passes its assertions when run alone (--no-skip -tc=...), but the fixture's
 // actor-system shutdown can hang when several cases run in one process (a CAF
 // worker stuck closing a session socket; under investigation): skipped by default.
-TEST_CASE("two clients through one server, both directions, data intact" * doctest::skip()) {
+TEST_CASE("two clients through one server, both directions, data intact") {
   net n;
   auto& s = n.server("cli-test-s1");
   n.wait_server_registered(1);
@@ -265,7 +272,7 @@ TEST_CASE("two clients through one server, both directions, data intact" * docte
   caf::anon_send_exit(eb, caf::exit_reason::user_shutdown);
 }
 
-TEST_CASE("dial to an unbound port fails fast with 306; unknown key with 100" * doctest::skip()) {
+TEST_CASE("dial to an unbound port fails fast with 306, unknown key with 100") {
   net n;
   n.server("cli-test-s1");
   n.wait_server_registered(1);
@@ -290,7 +297,7 @@ TEST_CASE("dial to an unbound port fails fast with 306; unknown key with 100" * 
 // Passes its assertions when run alone (--no-skip -tc=...), but the fixture's
 // actor-system shutdown can hang when several cases run in one process (a CAF
 // worker stuck closing a session socket; under investigation): skipped by default.
-TEST_CASE("A on S1, B on S2: A joins S2 to reach B" * doctest::skip()) {
+TEST_CASE("A on S1, B on S2: A joins S2 to reach B") {
   net n;
   auto s1 = n.server("cli-test-s1"); // copies: the vector may reallocate
   auto s2 = n.server("cli-test-s2");
@@ -324,7 +331,7 @@ TEST_CASE("A on S1, B on S2: A joins S2 to reach B" * doctest::skip()) {
   caf::anon_send_exit(eb, caf::exit_reason::user_shutdown);
 }
 
-TEST_CASE("a client recovers after its server restarts" * doctest::skip()) {
+TEST_CASE("a client recovers after its server restarts") {
   net n;
   auto& s = n.server("cli-test-s1");
   auto port_no = s.port;
@@ -367,7 +374,7 @@ TEST_CASE("a client recovers after its server restarts" * doctest::skip()) {
   caf::anon_send_exit(eb, caf::exit_reason::user_shutdown);
 }
 
-TEST_CASE("figures: stream open and 32-byte round trip through one server (printed)" * doctest::skip()) {
+TEST_CASE("figures: stream open and 32-byte round trip through one server (printed)") {
   net n;
   n.server("cli-test-s1");
   n.wait_server_registered(1);
@@ -455,3 +462,4 @@ TEST_CASE("figures: stream open and 32-byte round trip through one server (print
   caf::anon_send_exit(eb, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(sink, caf::exit_reason::user_shutdown);
 }
+#endif // SKYWIRE_DMSG_INPROC_NETWORK_TESTS

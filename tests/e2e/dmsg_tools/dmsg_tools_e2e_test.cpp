@@ -48,7 +48,7 @@ bool have_curl() {
 
 } // namespace
 
-TEST_CASE("dmsg http + dmsg curl move 64 MiB intact; curl through dmsg web fetches a page") {
+TEST_CASE("dmsg http and dmsg curl move 64 MiB intact, curl through dmsg web fetches a page") {
   skywire::test::temp_dir tmp;
   REQUIRE(!tmp.path.empty());
   auto www = tmp.path / "www";

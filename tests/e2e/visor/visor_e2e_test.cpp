@@ -400,7 +400,7 @@ TEST_CASE("visor: queries, fault injection with restarts, SIGTERM within the tim
                               << " ms");
 }
 
-TEST_CASE("visor: fault injection is off by default; visor.halt stops it") {
+TEST_CASE("visor: fault injection is off by default, visor.halt stops it") {
   temp_dir dir;
   auto sock = gen_config(dir);
   auto log = dir.path / "visor.log";

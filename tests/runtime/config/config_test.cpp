@@ -163,7 +163,7 @@ TEST_CASE("the reference's hypervisor config loads unchanged") {
   CHECK(cfg->hypervisor->http_addr == ":8000");
 }
 
-TEST_CASE("absent keys take the reference defaults; unknown keys are kept aside") {
+TEST_CASE("absent keys take the reference defaults, unknown keys are kept aside") {
   auto cfg = load_json(minimal_with("future_feature", "{\"x\":1}"));
   REQUIRE_MESSAGE(cfg, message(cfg.error()));
   CHECK(cfg->dmsg.discovery == "http://dmsgd.skywire.skycoin.com");

@@ -119,7 +119,7 @@ TEST_CASE("the five invalid signatures are rejected") {
   }
 }
 
-TEST_CASE("sign then verify; tampering fails") {
+TEST_CASE("sign then verify, tampering fails") {
   auto kp = generate_keypair();
   std::string msg = "a message";
   byte_span data{reinterpret_cast<const uint8_t*>(msg.data()), msg.size()};

@@ -121,7 +121,7 @@ TEST_CASE("frame reader reassembles frames from arbitrary chunk boundaries") {
   CHECK(got2 == pt);
 }
 
-TEST_CASE("replayed and reordered frames are rejected; gaps are allowed") {
+TEST_CASE("replayed and reordered frames are rejected, gaps are allowed") {
   auto s = establish(pattern_kind::kk);
   std::vector<uint8_t> f1, f2, f3;
   REQUIRE(!s.a.encrypt_frames(bytes(10), f1));

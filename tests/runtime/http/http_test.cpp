@@ -265,7 +265,7 @@ TEST_CASE("server: oversized header 431 and body 413 drop only that connection")
   CHECK(again.find("hi again") != std::string::npos);
 }
 
-TEST_CASE("server: idle and slow connections time out; connection cap answers 503") {
+TEST_CASE("server: idle and slow connections time out, connection cap answers 503") {
   io::io_runtime io{1};
   auto cfg = test_config();
   cfg.read_timeout = 300ms;

@@ -72,7 +72,7 @@ TEST_CASE("levels filter, and disabled levels do not evaluate arguments") {
   CHECK_FALSE(log::parse_level("loud"));
 }
 
-TEST_CASE("logfmt quotes and escapes values; no line injection") {
+TEST_CASE("logfmt quotes and escapes values, no line injection") {
   auto line = log::format_line(log::format::logfmt, "T", log::level::info, "visor",
                                "hello world",
                                {log::kv("plain", "abc"), log::kv("spaced", "a b"),

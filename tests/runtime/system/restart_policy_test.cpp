@@ -42,7 +42,7 @@ TEST_CASE("too many restarts inside the window: give up") {
   CHECK(t.restarts() == 5);
 }
 
-TEST_CASE("restarts outside the window are forgotten; a stable child resets the back-off") {
+TEST_CASE("restarts outside the window are forgotten, a stable child resets the back-off") {
   restart_policy p;
   p.max_restarts = 2;
   p.window = 10s;

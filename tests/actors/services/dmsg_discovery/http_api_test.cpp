@@ -121,7 +121,7 @@ TEST_CASE("dmsg discovery over HTTP: register, fetch, refuse forgeries and repla
   h->stop();
 }
 
-TEST_CASE("dmsg discovery over HTTP: test mode accepts loopback; server entries expire") {
+TEST_CASE("dmsg discovery over HTTP: test mode accepts loopback, server entries expire") {
   fixture f;
   svc::dmsg_discovery_config cfg;
   cfg.port = 0;

@@ -69,7 +69,7 @@ std::vector<uint8_t> step_data(size_t i) {
 
 } // namespace
 
-TEST_CASE("signed stream request from the vectors verifies; hash is the ReqHash") {
+TEST_CASE("signed stream request from the vectors verifies, hash is the ReqHash") {
   auto& r = vec().at("stream_request").as_object();
   auto bytes = unhexv(r.at("signed_object_hex"));
   auto alice = seed_kp("alice");
@@ -132,7 +132,7 @@ TEST_CASE("request checks: session key, signature, timestamp window, tampering")
     CHECK(!dmsg::verify_stream_request(byte_span{bytes.data(), n}));
 }
 
-TEST_CASE("make/verify round trip; null keys and zero ports refused") {
+TEST_CASE("make/verify round trip, null keys and zero ports refused") {
   auto alice = seed_kp("alice");
   auto bob = seed_kp("bob");
   wd::stream_request req;

@@ -112,7 +112,7 @@ void ping_pong(raw_client& a, uint32_t a_id, raw_client& b, uint32_t b_id, uint8
 
 } // namespace
 
-TEST_CASE("XK handshake from a raw client registers the session; health reports it") {
+TEST_CASE("XK handshake from a raw client registers the session, health reports it") {
   fixture f;
   raw_client a;
   REQUIRE(f.connect(a));
@@ -192,7 +192,7 @@ TEST_CASE("bulk relay: 4 MiB A to B within the yamux windows") {
   ping_pong(a, x, b, y, 5);
 }
 
-TEST_CASE("dial to a key without a session is reset at once; bad requests reset the stream only") {
+TEST_CASE("dial to a key without a session is reset at once, bad requests reset the stream only") {
   fixture f;
   raw_client a, b;
   REQUIRE(f.connect(a));
@@ -348,7 +348,7 @@ TEST_CASE("a session silent after the handshake is closed at the idle timeout") 
   CHECK(f.h.registry->find(k.pk()));
 }
 
-TEST_CASE("max_sessions is enforced; a freed slot is usable again") {
+TEST_CASE("max_sessions is enforced, a freed slot is usable again") {
   fixture f(3);
   raw_client c1, c2, c3, c4;
   REQUIRE(f.connect(c1));
