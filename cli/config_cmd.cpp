@@ -14,6 +14,7 @@
 #include <boost/program_options.hpp>
 
 #include "cli/command.hpp"
+#include "cli/options.hpp"
 #include "runtime/config/errors.hpp"
 #include "runtime/config/registry.hpp"
 #include "runtime/crypto/keys.hpp"
@@ -26,26 +27,11 @@ namespace skywire::cli {
 
 namespace {
 
-// Parses flags; returns -1 to go on, else an exit code.
+// Parses flags; returns -1 to go on, else an exit code (cli/options.hpp).
 int parse(const std::string& argv0, const std::vector<std::string>& args,
           const po::options_description& desc, po::variables_map& vm,
           const po::positional_options_description* pos = nullptr) {
-  try {
-    po::command_line_parser p{args};
-    p.options(desc);
-    if (pos)
-      p.positional(*pos);
-    po::store(p.run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::cerr << argv0 << ": " << e.what() << "\n\n" << desc << '\n';
-    return exit_usage;
-  }
-  if (vm.count("help")) {
-    std::cout << desc << '\n';
-    return exit_ok;
-  }
-  return -1;
+  return parse_options(argv0, args, desc, vm, pos);
 }
 
 std::optional<std::vector<public_key>> parse_pks(const std::string& text, std::string& err) {
