@@ -26,6 +26,7 @@
 
 #include "runtime/config/errors.hpp"
 #include "runtime/config/registry.hpp"
+#include "tests/support/process.hpp"
 
 extern char** environ;
 
@@ -37,114 +38,21 @@ namespace {
 
 const std::string binary = SKYWIRE_BINARY;
 
-struct temp_dir {
-  fs::path path;
-  temp_dir() {
-    char tmpl[] = "/tmp/sw-e2e-XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
-
-// A started process; killed (SIGKILL) and reaped on destruction unless waited.
-struct process {
-  pid_t pid = -1;
-  int status = 0;
-  bool reaped = false;
-  ~process() {
-    if (pid > 0 && !reaped) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, &status, 0);
-    }
-  }
-  // Waits up to `limit`; true when it exited.
-  bool wait_for(std::chrono::milliseconds limit) {
-    auto deadline = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < deadline) {
-      auto r = ::waitpid(pid, &status, WNOHANG);
-      if (r == pid) {
-        reaped = true;
-        return true;
-      }
-      std::this_thread::sleep_for(20ms);
-    }
-    return false;
-  }
-  int exit_code() const { return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status); }
-};
-
-std::vector<char*> argv_of(std::vector<std::string>& args) {
-  std::vector<char*> v;
-  for (auto& a : args)
-    v.push_back(a.data());
-  v.push_back(nullptr);
-  return v;
-}
+using skywire::test::process;
+using skywire::test::run_result;
+using skywire::test::temp_dir;
 
 // Starts the binary with stdout/stderr to `log` (append).
 void start(process& p, std::vector<std::string> args, const fs::path& log) {
   args.insert(args.begin(), binary);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-  posix_spawn_file_actions_adddup2(&fa, 1, 2);
-  auto av = argv_of(args);
-  int rc = posix_spawn(&p.pid, binary.c_str(), &fa, nullptr, av.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  REQUIRE(rc == 0);
+  REQUIRE(skywire::test::spawn(p, std::move(args), log));
 }
-
-struct run_result {
-  int code = -1;
-  std::string out, err;
-};
 
 // Runs the binary to completion (bounded: killed after 30 s).
 run_result run(std::vector<std::string> args) {
   args.insert(args.begin(), binary);
-  int out_pipe[2], err_pipe[2];
-  REQUIRE(::pipe2(out_pipe, O_CLOEXEC) == 0);
-  REQUIRE(::pipe2(err_pipe, O_CLOEXEC) == 0);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, out_pipe[1], 1);
-  posix_spawn_file_actions_adddup2(&fa, err_pipe[1], 2);
-  auto av = argv_of(args);
-  process p;
-  int rc = posix_spawn(&p.pid, binary.c_str(), &fa, nullptr, av.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  ::close(out_pipe[1]);
-  ::close(err_pipe[1]);
-  REQUIRE(rc == 0);
-  run_result r;
-  pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
-  auto deadline = std::chrono::steady_clock::now() + 30s;
-  int open = 2;
-  while (open > 0 && std::chrono::steady_clock::now() < deadline) {
-    if (::poll(fds, 2, 100) <= 0)
-      continue;
-    for (int i = 0; i < 2; ++i) {
-      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP)))
-        continue;
-      char buf[4096];
-      auto n = ::read(fds[i].fd, buf, sizeof(buf));
-      if (n <= 0) {
-        ::close(fds[i].fd);
-        fds[i].fd = -1;
-        --open;
-      } else {
-        (i == 0 ? r.out : r.err).append(buf, static_cast<size_t>(n));
-      }
-    }
-  }
-  for (auto& f : fds)
-    if (f.fd >= 0)
-      ::close(f.fd);
-  REQUIRE(p.wait_for(10s));
-  r.code = p.exit_code();
+  auto r = skywire::test::run(std::move(args), 30s);
+  REQUIRE_FALSE(r.timed_out);
   return r;
 }
 
