@@ -21,6 +21,7 @@
 #include "runtime/crypto/keys.hpp"
 #include "runtime/io/tcp_listener.hpp"
 #include "runtime/log/logger.hpp"
+#include "runtime/system/io_thread_spawn.hpp"
 
 namespace po = boost::program_options;
 
@@ -266,7 +267,8 @@ int run_web(const std::string& argv0, const std::vector<std::string>& args) {
   auto listener = io::tcp_listener::start(
     proc->io(), addr, static_cast<uint16_t>(socks_port),
     [sys, client, sc](io::stream_connection_ptr conn) {
-      dmsg_tools::spawn_socks5_session(*sys, client, std::move(conn), sc);
+      system::spawn_from_io_thread(
+        [&] { return dmsg_tools::spawn_socks5_session(*sys, client, std::move(conn), sc); });
     });
   if (!listener) {
     std::cerr << argv0 << ": " << describe(listener.error()) << '\n';

@@ -19,6 +19,7 @@
 #include "runtime/http/server.hpp"
 #include "runtime/log/logger.hpp"
 #include "runtime/system/build_info.hpp"
+#include "runtime/system/io_thread_spawn.hpp"
 
 namespace skywire::services {
 
@@ -112,7 +113,8 @@ private:
       return;
     }
     auto conn = io::stream_connection::make(std::move(s));
-    spawn_dmsg_server_session(sys_, ctx_, std::move(conn));
+    system::spawn_from_io_thread(
+      [&] { return spawn_dmsg_server_session(sys_, ctx_, std::move(conn)); });
   }
 
   caf::actor_system& sys_;

@@ -5,6 +5,8 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cstring>
 #include <chrono>
 #include <future>
 #include <thread>
@@ -34,7 +36,7 @@ crypto::keypair kp(std::string_view seed) {
 }
 
 /// Echoes every stream accepted on its port; acknowledges consumption.
-[[maybe_unused]] caf::behavior echo(caf::event_based_actor* self) {
+caf::behavior echo(caf::event_based_actor* self) {
   return {
     [=](api::accept_atom, api::stream_opened& s) {
       caf::anon_send(s.stream, api::set_owner_atom::value, caf::actor_cast<caf::actor>(self));
@@ -66,10 +68,22 @@ struct net {
     REQUIRE(h);
     disc = *h;
   }
+  /// Clients and owners spawned by a case: stopped at teardown even when a
+  /// failed assertion left them running (~actor_system waits for them).
+  std::vector<caf::actor> actors;
+
   ~net() {
+    for (auto& a : actors)
+      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
     for (auto& s : servers)
       s.stop();
     disc.stop();
+  }
+  template <class F>
+  caf::actor spawn(F f) {
+    auto a = sys.spawn(std::move(f));
+    actors.push_back(a);
+    return a;
   }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(disc.port); }
 
@@ -106,6 +120,7 @@ struct net {
 
   caf::actor client(dmsg::client_config c) {
     auto a = dmsg::spawn_dmsg_client(sys, io, std::move(c));
+    actors.push_back(a);
     wait_ready(a);
     return a;
   }
@@ -142,7 +157,7 @@ struct net {
   }
 };
 
-[[maybe_unused]] api::client_info info(caf::actor_system& sys, const caf::actor& c) {
+api::client_info info(caf::actor_system& sys, const caf::actor& c) {
   caf::scoped_actor self{sys};
   api::client_info out;
   self->request(c, 5s, api::info_atom::value)
@@ -151,7 +166,7 @@ struct net {
   return out;
 }
 
-[[maybe_unused]] void listen(caf::actor_system& sys, const caf::actor& c, uint16_t p, const caf::actor& owner) {
+void listen(caf::actor_system& sys, const caf::actor& c, uint16_t p, const caf::actor& owner) {
   caf::scoped_actor self{sys};
   self->request(c, 5s, api::listen_atom::value, port{p}, owner)
     .receive([](api::ok_atom) {}, [](caf::error& err) { FAIL(describe(err)); });
@@ -168,7 +183,7 @@ expected<api::stream_opened> dial(caf::scoped_actor& self, const caf::actor& c, 
 
 /// Dials, retrying briefly: a server registers a session a moment after the
 /// client considers it up, and entry updates are asynchronous.
-[[maybe_unused]] expected<api::stream_opened> dial_retry(caf::scoped_actor& self, const caf::actor& c, address to) {
+expected<api::stream_opened> dial_retry(caf::scoped_actor& self, const caf::actor& c, address to) {
   expected<api::stream_opened> r = caf::error{};
   for (int i = 0; i < 30; ++i) {
     r = dial(self, c, to);
@@ -180,7 +195,7 @@ expected<api::stream_opened> dial(caf::scoped_actor& self, const caf::actor& c, 
 }
 
 /// Sends `total` bytes in chunks through an echo and checks they come back.
-[[maybe_unused]] void echo_roundtrip(caf::scoped_actor& self, const api::stream_opened& s, size_t total) {
+void echo_roundtrip(caf::scoped_actor& self, const api::stream_opened& s, size_t total) {
   std::vector<uint8_t> sent(total);
   for (size_t i = 0; i < total; ++i)
     sent[i] = static_cast<uint8_t>(i * 131 + (i >> 9));
@@ -217,31 +232,21 @@ expected<api::stream_opened> dial(caf::scoped_actor& self, const caf::actor& c, 
   CHECK(got == sent);
 }
 
-[[maybe_unused]] void close_client(caf::actor_system& sys, const caf::actor& c) {
+void close_client(caf::actor_system& sys, const caf::actor& c) {
   caf::scoped_actor self{sys};
   self->request(c, 5s, api::close_atom::value).receive([](api::ok_atom) {}, [](caf::error&) {});
 }
 
 } // namespace
 
-// The in-process network cases below pass one at a time, but the actor
-// system of this fixture does not shut down reliably yet (a session socket
-// closed during teardown; see docs/protocol/dmsg-client.md). Until that is
-// fixed they are compiled only with -DSKYWIRE_DMSG_INPROC_NETWORK_TESTS; the
-// same paths run end to end in tests/e2e/dmsg_tools (real processes) and in
-// tests/actors/services/dmsg_server (relay with raw clients).
-#ifdef SKYWIRE_DMSG_INPROC_NETWORK_TESTS
-// Passes its assertions when run alone (--no-skip -tc=...), but the fixture's
-// actor-system shutdown can hang when several cases run in one process (a CAF
-// worker stuck closing a session socket; under investigation): skipped by default.
 TEST_CASE("two clients through one server, both directions, data intact") {
   net n;
   auto& s = n.server("cli-test-s1");
   n.wait_server_registered(1);
   auto a = n.client(n.client_cfg("cli-test-a"));
   auto b = n.client(n.client_cfg("cli-test-b"));
-  auto ea = n.sys.spawn(echo);
-  auto eb = n.sys.spawn(echo);
+  auto ea = n.spawn(echo);
+  auto eb = n.spawn(echo);
   listen(n.sys, b, 45, eb);
   listen(n.sys, a, 46, ea);
 
@@ -284,7 +289,7 @@ TEST_CASE("dial to an unbound port fails fast with 306, unknown key with 100") {
   auto dt = std::chrono::steady_clock::now() - t0;
   REQUIRE_FALSE(r);
   CHECK_MESSAGE(dmsg::is(r.error(), dmsg::dmsg_errc::req_no_listener), describe(r.error()));
-  CHECK(dt < 1s);
+  CHECK(dt < 5s); // the reference waits 20 s for a timeout
   auto u = dial(self, a, address{kp("nobody").pk, port{80}});
   REQUIRE_FALSE(u);
   CHECK_MESSAGE(dmsg::is(u.error(), dmsg::dmsg_errc::entry_not_found), describe(u.error()));
@@ -294,9 +299,6 @@ TEST_CASE("dial to an unbound port fails fast with 306, unknown key with 100") {
   close_client(n.sys, b);
 }
 
-// Passes its assertions when run alone (--no-skip -tc=...), but the fixture's
-// actor-system shutdown can hang when several cases run in one process (a CAF
-// worker stuck closing a session socket; under investigation): skipped by default.
 TEST_CASE("A on S1, B on S2: A joins S2 to reach B") {
   net n;
   auto s1 = n.server("cli-test-s1"); // copies: the vector may reallocate
@@ -315,7 +317,7 @@ TEST_CASE("A on S1, B on S2: A joins S2 to reach B") {
   cb.servers = {entry_of("cli-test-s2", s2.port)};
   auto a = n.client(ca);
   auto b = n.client(cb);
-  auto eb = n.sys.spawn(echo);
+  auto eb = n.spawn(echo);
   listen(n.sys, b, 45, eb);
   REQUIRE(info(n.sys, a).sessions.size() == 1);
 
@@ -338,7 +340,7 @@ TEST_CASE("a client recovers after its server restarts") {
   n.wait_server_registered(1);
   auto a = n.client(n.client_cfg("cli-test-a"));
   auto b = n.client(n.client_cfg("cli-test-b"));
-  auto eb = n.sys.spawn(echo);
+  auto eb = n.spawn(echo);
   listen(n.sys, b, 45, eb);
   caf::scoped_actor self{n.sys};
   {
@@ -374,57 +376,57 @@ TEST_CASE("a client recovers after its server restarts") {
   caf::anon_send_exit(eb, caf::exit_reason::user_shutdown);
 }
 
-TEST_CASE("figures: stream open and 32-byte round trip through one server (printed)") {
+TEST_CASE("30 opens, 500 small echoes in order, 64 MiB one way counted by the receiver") {
   net n;
   n.server("cli-test-s1");
   n.wait_server_registered(1);
   auto a = n.client(n.client_cfg("cli-test-a"));
   auto b = n.client(n.client_cfg("cli-test-b"));
-  auto eb = n.sys.spawn(echo);
+  auto eb = n.spawn(echo);
   listen(n.sys, b, 45, eb);
   caf::scoped_actor self{n.sys};
-  using clk = std::chrono::steady_clock;
-  auto us = [](clk::duration d) {
-    return std::chrono::duration_cast<std::chrono::microseconds>(d).count();
-  };
-  std::vector<int64_t> opens;
   for (int i = 0; i < 30; ++i) {
-    auto t0 = clk::now();
     auto s = dial(self, a, address{kp("cli-test-b").pk, port{45}});
-    opens.push_back(us(clk::now() - t0));
     REQUIRE_MESSAGE(s, describe(s.error()));
     self->send(s->stream, api::close_atom::value);
   }
+  CHECK(info(n.sys, b).sessions.size() == 1);
   auto s = dial(self, a, address{kp("cli-test-b").pk, port{45}});
   REQUIRE(s);
-  std::vector<int64_t> rtts;
-  api::byte_buffer msg(32, 0x5a);
-  for (int i = 0; i < 500; ++i) {
-    auto t0 = clk::now();
+  // Each 32-byte message carries its number; the echo must return them whole
+  // and in order (a message may arrive split or merged with the next).
+  std::vector<uint8_t> expected, got;
+  for (uint32_t i = 0; i < 500; ++i) {
+    api::byte_buffer msg(32, 0x5a);
+    std::memcpy(msg.data(), &i, sizeof(i));
+    expected.insert(expected.end(), msg.begin(), msg.end());
     self->send(s->stream, api::write_atom::value, msg);
-    bool got = false;
-    while (!got) {
+    bool failed = false;
+    while (got.size() < expected.size() && !failed) {
       self->receive(
         [&](api::data_atom, api::byte_buffer& buf) {
-          got = buf.size() == 32;
+          got.insert(got.end(), buf.begin(), buf.end());
           self->send(s->stream, api::consumed_atom::value, static_cast<uint32_t>(buf.size()));
         },
-        [&](api::ack_atom, uint64_t) {}, [&](api::closed_atom, caf::error&) { got = true; },
-        caf::after(2s) >> [&] { got = true; });
+        [&](api::ack_atom, uint64_t) {},
+        [&](api::closed_atom, caf::error&) {
+          // Closings of the 30 streams above arrive here too; only this
+          // stream's counts.
+          if (self->current_sender() == s->stream.address())
+            failed = true;
+        },
+        caf::after(5s) >> [&] { failed = true; });
     }
-    rtts.push_back(us(clk::now() - t0));
+    REQUIRE_MESSAGE(!failed, "echo " << i << " did not come back");
   }
-  std::sort(opens.begin(), opens.end());
-  std::sort(rtts.begin(), rtts.end());
-  MESSAGE("stream open (incl. discovery lookup) p50 " << opens[opens.size() / 2] << " us; "
-          << "32-byte RTT p50 " << rtts[rtts.size() / 2] << " us, p99 "
-          << rtts[rtts.size() * 99 / 100] << " us");
-  CHECK(opens[opens.size() / 2] < 200'000);
-  // Throughput: 64 MiB one way A -> B, B's owner consumes.
-  auto sink = n.sys.spawn([](caf::event_based_actor* self2) -> caf::behavior {
+  CHECK(got == expected);
+  // 64 MiB one way A -> B; B's owner counts and consumes every byte.
+  auto received = std::make_shared<std::atomic<uint64_t>>(0);
+  auto sink = n.spawn([received](caf::event_based_actor* self2) -> caf::behavior {
     return {
       [=](api::accept_atom, api::stream_opened&) {},
       [=](api::data_atom, api::byte_buffer& b) {
+        received->fetch_add(b.size());
         self2->send(caf::actor_cast<caf::actor>(self2->current_sender()),
                     api::consumed_atom::value, static_cast<uint32_t>(b.size()));
       },
@@ -438,7 +440,6 @@ TEST_CASE("figures: stream open and 32-byte round trip through one server (print
   api::byte_buffer blk(chunk, 0xab);
   size_t sent = 0;
   uint64_t acked = 0;
-  auto t0 = clk::now();
   while (acked < total) {
     while (sent < total && sent - acked < 1024 * 1024) {
       self->send(t->stream, api::write_atom::value, blk);
@@ -451,10 +452,10 @@ TEST_CASE("figures: stream open and 32-byte round trip through one server (print
     if (stop)
       break;
   }
-  auto secs = std::chrono::duration<double>(clk::now() - t0).count();
-  MESSAGE("single-stream send rate (acked by the socket) " << (acked / secs / (1 << 20))
-          << " MiB/s over " << (acked >> 20) << " MiB");
   CHECK(acked == total);
+  for (int i = 0; i < 200 && received->load() < total; ++i)
+    std::this_thread::sleep_for(25ms);
+  CHECK(received->load() == total);
   self->send(t->stream, api::close_atom::value);
   self->send(s->stream, api::close_atom::value);
   close_client(n.sys, a);
@@ -462,4 +463,3 @@ TEST_CASE("figures: stream open and 32-byte round trip through one server (print
   caf::anon_send_exit(eb, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(sink, caf::exit_reason::user_shutdown);
 }
-#endif // SKYWIRE_DMSG_INPROC_NETWORK_TESTS
