@@ -80,8 +80,9 @@ public:
           return failed_;
         if (listening_)
           return caf::ok_atom::value;
-        ready_.push_back(make_response_promise<caf::ok_atom>());
-        return ready_.back();
+        auto rp = make_response_promise<caf::ok_atom>();
+        ready_.push_back(rp);
+        return rp;
       },
       [this](api::accept_atom, api::stream_opened& s) { on_stream(std::move(s)); },
       [this](cli_conn_atom, conn_box& box) { on_cli(std::move(box.conn)); },
@@ -150,7 +151,7 @@ private:
     if (sessions_ >= cfg_.max_sessions)
       return reject_stream(s, "too many sessions");
     session_params p;
-    p.host = this;
+    p.host = caf::actor{this};
     p.dmsg = client_;
     p.io = &io_;
     p.stream = std::move(s);
@@ -166,7 +167,7 @@ private:
       return;
     }
     session_params p;
-    p.host = this;
+    p.host = caf::actor{this};
     p.dmsg = client_;
     p.io = &io_;
     p.conn = std::move(c);
@@ -187,7 +188,7 @@ private:
   io::unix_listener_ptr cli_;
   caf::error failed_;
   bool listening_ = false;
-  std::vector<caf::response_promise> ready_;
+  std::vector<caf::typed_response_promise<caf::ok_atom>> ready_;
   size_t sessions_ = 0;
 };
 

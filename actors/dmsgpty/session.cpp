@@ -94,9 +94,10 @@ public:
       },
       // ---- dmsg streams: the inbound one, or the proxy's outbound one ----
       [this](api::data_atom, byte_buffer& b) {
-        if (is_remote(current_sender()))
+        auto from = current_sender();
+        if (is_remote(from)) {
           on_remote_data(std::move(b));
-        else if (p_.stream) {
+        } else if (is_inbound(from)) {
           auto n = static_cast<uint32_t>(b.size());
           on_input(std::move(b));
           send(p_.stream->stream, api::consumed_atom::value, n);
@@ -107,9 +108,10 @@ public:
           core_->on_stream_ack(n);
       },
       [this](api::closed_atom, const caf::error&) {
-        if (is_remote(current_sender()))
+        auto from = current_sender();
+        if (is_remote(from))
           remote_ended();
-        else
+        else if (is_inbound(from))
           connection_ended();
       },
       // ---- the pty ----
@@ -160,6 +162,10 @@ private:
 
   bool is_remote(const caf::strong_actor_ptr& sender) const {
     return remote_ && sender == caf::actor_cast<caf::strong_actor_ptr>(remote_);
+  }
+
+  bool is_inbound(const caf::strong_actor_ptr& sender) const {
+    return p_.stream && sender == caf::actor_cast<caf::strong_actor_ptr>(p_.stream->stream);
   }
 
   // ---- connection output ----

@@ -143,7 +143,9 @@ expected<command_req> command_req_from_gob(const gob::decoder& dec, const value&
     auto w = win_size_from_gob(dec, *s);
     if (!w)
       return w.error();
-    c.size = *w;
+    // all zero reads as unset: a 0x0 window is what a pty without a size has
+    if (!(*w == win_size{}))
+      c.size = *w;
   }
   return c;
 }

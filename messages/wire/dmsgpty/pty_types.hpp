@@ -29,7 +29,8 @@ struct win_size {
   friend bool operator==(const win_size&, const win_size&) = default;
 };
 
-/// CommandReq{Name string; Arg []string; Size *WinSize}.
+/// CommandReq{Name string; Arg []string; Size *WinSize}. A nil Size and an
+/// all-zero one read the same (unset).
 struct command_req {
   std::string name;
   std::vector<std::string> args;

@@ -97,7 +97,7 @@ TEST_CASE("dmsgpty proxy query: pk and port parsed, bad values refused") {
   REQUIRE(t);
   CHECK(*t == target);
 
-  for (const std::string bad :
+  for (const std::string& bad : std::vector<std::string>
        {"dmsgpty/proxy?port=22", "dmsgpty/proxy?pk=" + pk_hex,
         "dmsgpty/proxy?pk=" + pk_hex.substr(2) + "&port=22",
         "dmsgpty/proxy?pk=zz" + pk_hex.substr(2) + "&port=22",
