@@ -423,7 +423,9 @@ TEST_CASE("figures: stream open and 32-byte round trip through one server (print
   // Throughput: 64 MiB one way A -> B, B's owner consumes.
   auto sink = n.sys.spawn([](caf::event_based_actor* self2) -> caf::behavior {
     return {
-      [=](api::accept_atom, api::stream_opened&) {},
+      [=](api::accept_atom, api::stream_opened& s) {
+        self2->send(s.stream, api::set_owner_atom::value, caf::actor_cast<caf::actor>(self2));
+      },
       [=](api::data_atom, api::byte_buffer& b) {
         self2->send(caf::actor_cast<caf::actor>(self2->current_sender()),
                     api::consumed_atom::value, static_cast<uint32_t>(b.size()));
