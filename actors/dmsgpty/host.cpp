@@ -162,6 +162,8 @@ private:
   void on_cli(io::stream_connection_ptr c) {
     if (sessions_ >= cfg_.max_sessions) {
       SKYWIRE_LOG(info, component, "CLI connection refused: too many sessions");
+      // best effort: close() may drop the queued byte; the CLI reads either
+      // the reject or the close as a refusal
       c->write({wire::dmsgpty::reject_byte});
       c->close();
       return;

@@ -206,7 +206,8 @@ caf::error pty_process::set_size(const pty_size& size) {
   ws.ws_ypixel = size.y_pixels;
   // master_fd_ is only closed on the strand after terminate(); an ioctl on a
   // closed fd just fails
-  if (master_fd_ < 0 || ::ioctl(master_fd_, TIOCSWINSZ, &ws) != 0)
+  int fd = master_fd_.load();
+  if (fd < 0 || ::ioctl(fd, TIOCSWINSZ, &ws) != 0)
     return make_error(wire_errc::bad_value, "no active pty session");
   return {};
 }

@@ -20,6 +20,7 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -78,7 +79,7 @@ private:
   boost::asio::strand<boost::asio::io_context::executor_type> strand_;
   boost::asio::posix::stream_descriptor master_;
   boost::asio::steady_timer timer_;
-  int master_fd_ = -1; ///< for ioctl; -1 once closed
+  std::atomic<int> master_fd_{-1}; ///< for ioctl (any thread); -1 once closed
   pid_t pid_ = -1;
   callbacks cbs_;
   size_t max_read_ = 64 * 1024;
@@ -86,7 +87,7 @@ private:
   std::deque<byte_buffer> queue_;
   bool writing_ = false, paused_ = false, reading_ = false, eof_ = false;
   bool terminating_ = false;
-  bool reaped_ = false;
+  std::atomic<bool> reaped_{false};
 };
 
 using pty_process_ptr = std::shared_ptr<pty_process>;

@@ -212,6 +212,11 @@ TEST_CASE("dmsgpty hosts on loopback: proxy, whitelist, window size, stop and cl
     INFO(r.err);
     CHECK(r.code == 0);
     CHECK(r.out.find("hi-42\r\n") != std::string::npos);
+    // the end of piped input reaches the remote program as end of file
+    r = cli(b, a, {"-c", "/bin/cat"}, "abc\n");
+    INFO(r.err);
+    CHECK(r.code == 0);
+    CHECK(r.out.find("abc\r\n") != std::string::npos);
     // a local pty on b's own socket
     auto l = run_with_input(tmp.path,
                             {binary, "dmsg", "pty", "cli", "--cli-addr", b.sock.string(), "-c",
