@@ -100,12 +100,21 @@ public:
         } else if (is_inbound(from)) {
           auto n = static_cast<uint32_t>(b.size());
           on_input(std::move(b));
-          send(p_.stream->stream, api::consumed_atom::value, n);
+          credit(n);
         }
       },
       [this](api::ack_atom, uint64_t n) {
-        if (core_ && is_remote(current_sender()))
+        auto from = current_sender();
+        if (core_ && is_remote(from)) {
           core_->on_stream_ack(n);
+        } else if (is_inbound(from)) {
+          unacked_ = n > unacked_ ? 0 : unacked_ - n;
+          if (unacked_ <= max_unacked / 2 && held_credit_ > 0) {
+            auto c = held_credit_;
+            held_credit_ = 0;
+            credit(c);
+          }
+        }
       },
       [this](api::closed_atom, const caf::error&) {
         auto from = current_sender();
@@ -174,6 +183,7 @@ private:
     if (bytes.empty() || phase_ == phase::closing)
       return;
     if (p_.stream) {
+      unacked_ += bytes.size();
       send(p_.stream->stream, api::write_atom::value, std::move(bytes));
     } else if (p_.conn && !p_.conn->write(std::move(bytes))) {
       SKYWIRE_LOG(debug, component, "CLI connection too slow; closing");
@@ -196,6 +206,16 @@ private:
       if (p_.conn->queued_bytes() == 0)
         p_.conn->close();
     }
+  }
+
+  // Opens the inbound stream's receive window again, unless the peer does
+  // not take our answers: then its calls wait (their replies would pile up).
+  void credit(uint32_t n) {
+    if (unacked_ > max_unacked) {
+      held_credit_ += n;
+      return;
+    }
+    send(p_.stream->stream, api::consumed_atom::value, n);
   }
 
   void close_connection_now() {
@@ -610,6 +630,9 @@ private:
   wire::rpc::server_codec codec_;
   bool close_when_sent_ = false;
   bool stream_closed_ = false;
+  static constexpr uint64_t max_unacked = 4u << 20; ///< replies in flight on a dmsg stream
+  uint64_t unacked_ = 0;
+  uint32_t held_credit_ = 0;
 
   // pty
   io::pty_process_ptr pty_;
