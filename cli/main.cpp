@@ -35,8 +35,7 @@ void print_children(std::ostream& out, const std::vector<std::string>& prefix) {
       continue;
     bool leaf = words.size() == prefix.size() + 1;
     out << "  " << child;
-    for (size_t i = child.size(); i < 12; ++i)
-      out << ' ';
+    out << std::string(child.size() < 12 ? 12 - child.size() : 1, ' ');
     out << (leaf ? c.summary : "(" + child + " commands)") << '\n';
   }
 }

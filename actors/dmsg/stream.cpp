@@ -109,6 +109,7 @@ caf::behavior stream_actor::make_behavior() {
       if (owner_)
         demonitor(owner_);
       owner_ = std::move(next);
+      awaiting_owner_ = false;
       if (owner_) {
         monitor(owner_);
         for (auto& b : held_)
@@ -303,6 +304,10 @@ void stream_actor::on_request(byte_buffer plain) {
   ns_ = std::move(*s);
   owner_ = listener;
   monitor(owner_);
+  // data stays here until the listener (or whom it hands the stream to) sets
+  // the owner: a peer that writes right after the handshake would otherwise
+  // reach the listener instead of the actor serving the stream
+  awaiting_owner_ = true;
   send(owner_, api::accept_atom::value,
             api::stream_opened{caf::actor_cast<caf::actor>(this), local_, remote_});
   established(std::move(objr_.leftover()));
@@ -410,7 +415,7 @@ void stream_actor::on_remote_flags(uint16_t flags) {
 }
 
 void stream_actor::deliver(byte_buffer&& plain) {
-  if (owner_)
+  if (owner_ && !awaiting_owner_)
     send(owner_, api::data_atom::value, std::move(plain));
   else
     held_.push_back(std::move(plain));

@@ -97,6 +97,7 @@ private:
   };
   std::deque<pending_ack> acks_;
   std::vector<byte_buffer> held_; ///< data while no owner is set
+  bool awaiting_owner_ = false;   ///< accepted, not yet handed over (set_owner)
 
   bool fin_sent_ = false;
   bool closed_notified_ = false;

@@ -20,7 +20,10 @@
 //   owner -> stream  (close_atom)                 close (FIN); stream then quits
 //   stream -> owner  (closed_atom, caf::error)    the stream ended (none = clean close)
 //   any   -> stream  (set_owner_atom, caf::actor) hand the stream to another owner; data
-//                                                 buffered so far is delivered to it
+//                                                 buffered so far is delivered to it. An
+//                                                 accepted stream holds received data until
+//                                                 the first set_owner (the listener only
+//                                                 gets the accept)
 //   Everything a stream sends to its owner (accept, data, ack, closed) has the
 //   stream actor as sender (current_sender()), so one owner can serve many
 //   streams; owners' handlers for them return nothing.

@@ -424,7 +424,9 @@ TEST_CASE("30 opens, 500 small echoes in order, 64 MiB one way counted by the re
   auto received = std::make_shared<std::atomic<uint64_t>>(0);
   auto sink = n.spawn([received](caf::event_based_actor* self2) -> caf::behavior {
     return {
-      [=](api::accept_atom, api::stream_opened&) {},
+      [=](api::accept_atom, api::stream_opened& s) {
+        self2->send(s.stream, api::set_owner_atom::value, caf::actor_cast<caf::actor>(self2));
+      },
       [=](api::data_atom, api::byte_buffer& b) {
         received->fetch_add(b.size());
         self2->send(caf::actor_cast<caf::actor>(self2->current_sender()),
