@@ -1,9 +1,12 @@
 // skywire: the single binary. Subcommands register themselves (command.hpp);
 // this file only dispatches and prints the overview.
+#include <algorithm>
 #include <cstring>
 #include <iostream>
 #include <set>
 #include <sstream>
+#include <utility>
+#include <vector>
 
 #include "cli/command.hpp"
 #include "runtime/system/build_info.hpp"
@@ -22,7 +25,9 @@ std::vector<std::string> split_words(const std::string& path) {
 
 // The command groups under `prefix` (its direct children), with a summary.
 void print_children(std::ostream& out, const std::vector<std::string>& prefix) {
+  std::vector<std::pair<std::string, std::string>> rows; // name, summary
   std::set<std::string> shown;
+  size_t width = 0;
   for (const auto& c : commands()) {
     if (c.hidden)
       continue;
@@ -34,10 +39,11 @@ void print_children(std::ostream& out, const std::vector<std::string>& prefix) {
     if (!shown.insert(child).second)
       continue;
     bool leaf = words.size() == prefix.size() + 1;
-    out << "  " << child;
-    out << std::string(child.size() < 12 ? 12 - child.size() : 1, ' ');
-    out << (leaf ? c.summary : "(" + child + " commands)") << '\n';
+    width = std::max(width, child.size());
+    rows.emplace_back(child, leaf ? c.summary : "(" + child + " commands)");
   }
+  for (const auto& [name, summary] : rows)
+    out << "  " << name << std::string(width + 2 - name.size(), ' ') << summary << '\n';
 }
 
 void usage(std::ostream& out, const std::vector<std::string>& prefix) {
