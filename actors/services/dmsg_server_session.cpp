@@ -35,6 +35,10 @@ using resptimeout_atom = caf::atom_constant<caf::atom("dsresptmo")>;
 using dscancel_atom = caf::atom_constant<caf::atom("dscancel")>;
 
 constexpr uint32_t window = ym::initial_stream_window;
+/// Relayed bytes credited back to the sending session in one `dscredit`.
+/// Below half of the smallest receive window (see grant()), so a sender
+/// blocked on its window always gets it back once the relayed data is out.
+constexpr uint32_t credit_batch = window / 4;
 constexpr size_t headroom = ym::header_size;
 
 enum class phase : uint8_t {
@@ -51,6 +55,8 @@ struct stream_state {
   uint32_t recv_window = window; ///< what the client may still send us
   uint32_t recv_max = window;    ///< its bound (window + relay buffer once spliced)
   uint32_t send_window = window; ///< what we may still send the client
+  uint32_t grant_pending = 0;    ///< window owed to the client, not yet written
+  uint32_t credit_pending = 0;   ///< relayed bytes not yet credited to the peer
   dmsg::object_reader reader;    ///< the request or response object
   byte_buffer early;             ///< stream data received before the splice
   sha256_digest req_hash;        ///< server-opened: hash of the forwarded request
@@ -356,6 +362,11 @@ private:
       on_stream_data(id, st, body);
       if (closing_)
         return;
+      // The stream may be gone (reset while handling the data).
+      if (auto j = streams_.find(id); j != streams_.end())
+        maybe_grant(id, j->second);
+      else
+        return;
     }
     if (h.has(ym::flag::rst)) {
       reset_stream(id, true, false);
@@ -593,7 +604,7 @@ private:
       put_header(data.data(), ym::frame_type::data, 0, id, static_cast<uint32_t>(len));
       st.send_window -= static_cast<uint32_t>(len);
       write_buf(std::move(data));
-      anon_send(st.peer, dscredit_atom::value, st.peer_id, static_cast<uint32_t>(len));
+      credit_peer(st, static_cast<uint32_t>(len));
       return;
     }
     st.out.push_back(std::move(data));
@@ -628,8 +639,7 @@ private:
       st.out_bytes -= n;
       credited += static_cast<uint32_t>(n);
     }
-    if (credited > 0 && st.peer)
-      anon_send(st.peer, dscredit_atom::value, st.peer_id, credited);
+    credit_peer(st, credited);
     if (st.out.empty() && st.fin_pending) {
       st.fin_pending = false;
       send_fin(id, st);
@@ -655,15 +665,34 @@ private:
     grant(id, st, extra);
   }
 
+  /// The client may send n more bytes. The window update is written only
+  /// once the client's remaining window is below half of its bound (as
+  /// hashicorp/yamux and the client's flow_control::take_update do), so a
+  /// steady stream costs one update per half window, not one per frame.
   void grant(uint32_t id, stream_state& st, uint32_t n) {
-    if (n == 0)
+    uint32_t room = st.recv_max - st.recv_window - st.grant_pending;
+    st.grant_pending += std::min(n, room);
+    maybe_grant(id, st);
+  }
+
+  /// Writes the owed window update if the client's window fell below half.
+  /// Called on every credit and on every data frame from the client.
+  void maybe_grant(uint32_t id, stream_state& st) {
+    if (st.grant_pending == 0 || st.recv_window >= st.recv_max / 2)
       return;
-    uint32_t room = st.recv_max - st.recv_window;
-    n = std::min(n, room);
-    if (n == 0)
+    st.recv_window += st.grant_pending;
+    append_header(ym::frame_type::window_update, 0, id, st.grant_pending);
+    st.grant_pending = 0;
+  }
+
+  /// n relayed bytes were written to our client: the sending session may
+  /// re-open its client's window by as much (batched, see credit_batch).
+  void credit_peer(stream_state& st, uint32_t n) {
+    st.credit_pending += n;
+    if (st.credit_pending < credit_batch || !st.peer)
       return;
-    st.recv_window += n;
-    append_header(ym::frame_type::window_update, 0, id, n);
+    anon_send(st.peer, dscredit_atom::value, st.peer_id, st.credit_pending);
+    st.credit_pending = 0;
   }
 
   // -- closing streams ----------------------------------------------------------------
