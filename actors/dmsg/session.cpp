@@ -105,6 +105,7 @@ caf::behavior session_actor::make_behavior() {
     },
     [this](api::close_atom) {
       if (link_) {
+        link_->release(); // closing anyway: the quiet no longer matters
         byte_buffer buf;
         yx::append_frame(buf, yx::header{0, yx::frame_type::go_away, 0, 0, 0});
         link_->write(std::move(buf));
