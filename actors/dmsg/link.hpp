@@ -51,15 +51,34 @@ using session_stats_ptr = std::shared_ptr<session_stats>;
 /// One session's connection and object crypto.
 class session_link {
 public:
+  /// held: frames wait (in order) until release() (the post-handshake quiet).
   session_link(io::stream_connection_ptr conn, public_key server, crypto::noise::session obj,
-               session_stats_ptr stats)
-    : conn_(std::move(conn)), server_(server), obj_(std::move(obj)), stats_(std::move(stats)) {}
+               session_stats_ptr stats, bool held = false)
+    : conn_(std::move(conn)), server_(server), obj_(std::move(obj)), stats_(std::move(stats)),
+      held_(held) {}
 
   /// Queues whole yamux frames; false if the connection is closed or its
   /// queue is over its bound (the session will fail).
   bool write(byte_buffer&& bytes) {
     stats_->bytes_out.fetch_add(bytes.size(), std::memory_order_relaxed);
+    if (held_.load(std::memory_order_acquire)) {
+      std::lock_guard<std::mutex> guard{hold_mtx_};
+      if (held_.load(std::memory_order_relaxed)) {
+        held_frames_.push_back(std::move(bytes));
+        return true;
+      }
+    }
     return conn_->write(std::move(bytes));
+  }
+
+  /// Ends the hold: writes the held frames, then lets writes through.
+  void release() {
+    std::lock_guard<std::mutex> guard{hold_mtx_};
+    for (auto& b : held_frames_)
+      if (!conn_->write(std::move(b)))
+        break; // closed: the session fails on its own
+    held_frames_.clear();
+    held_.store(false, std::memory_order_release);
   }
 
   caf::error seal(byte_span signed_bytes, byte_buffer& out) {
@@ -81,6 +100,9 @@ private:
   std::mutex mtx_;
   crypto::noise::session obj_;
   session_stats_ptr stats_;
+  std::atomic<bool> held_;
+  std::mutex hold_mtx_;
+  std::vector<byte_buffer> held_frames_;
 };
 
 using session_link_ptr = std::shared_ptr<session_link>;

@@ -66,7 +66,7 @@ caf::behavior session_actor::make_behavior() {
     [this](quiet_atom) {
       if (done_)
         return;
-      anon_send(p_.client_actor, sup_atom::value, p_.server);
+      link_->release();
       delayed_send(this, p_.keepalive, keepalive_atom::value);
     },
     [this](hstimeout_atom) {
@@ -105,6 +105,7 @@ caf::behavior session_actor::make_behavior() {
     },
     [this](api::close_atom) {
       if (link_) {
+        link_->release(); // closing anyway: the quiet no longer matters
         byte_buffer buf;
         yx::append_frame(buf, yx::header{0, yx::frame_type::go_away, 0, 0, 0});
         link_->write(std::move(buf));
@@ -203,12 +204,15 @@ void session_actor::on_handshake_bytes(byte_buffer& bytes) {
   hs_.reset();
   hs_buf_.clear();
   hs_buf_.shrink_to_fit();
-  link_ = std::make_shared<session_link>(conn_, p_.server, std::move(*sess), p_.stats);
-  link_->write(std::move(out));
-  up_ = true;
+  p_.stats->bytes_out.fetch_add(out.size(), std::memory_order_relaxed);
+  conn_->write(std::move(out));
   // The reference server refuses a session when bytes follow message 3 in
-  // the same read (error 203, a silent close). Stay quiet for a moment before
-  // the session is announced, so the first yamux frame never rides along.
+  // the same read (error 203, a silent close). The session is announced now,
+  // but its yamux frames (stream opens included) are held back for a moment
+  // (session_link::release at quiet_atom), so the first one never rides along.
+  link_ = std::make_shared<session_link>(conn_, p_.server, std::move(*sess), p_.stats, true);
+  up_ = true;
+  anon_send(p_.client_actor, sup_atom::value, p_.server);
   delayed_send(this, post_handshake_quiet, quiet_atom::value);
 }
 

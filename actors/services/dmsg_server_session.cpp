@@ -8,6 +8,7 @@
 #include <vector>
 
 #include <caf/actor_cast.hpp>
+#include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/send.hpp>
 
@@ -18,10 +19,38 @@
 #include "runtime/crypto/noise/handshake.hpp"
 #include "runtime/log/logger.hpp"
 
+namespace skywire::services::relay_detail {
+
+/// Data toward one client on one stream, shared by the session that owns the
+/// stream (the client's session) and the session relaying into it. While the
+/// owner is spliced and nothing relayed by message is pending, the relaying
+/// session writes data frames straight onto the owner's connection (no actor
+/// hop per frame); otherwise it sends `dsrelay` and the owner writes them in
+/// order. Everything below is guarded by mtx (lock order: mtx, then the
+/// connection's own lock).
+struct relay_out {
+  relay_out(io::stream_connection_ptr c, uint32_t stream, uint32_t w)
+    : conn(std::move(c)), id(stream), send_window(w) {}
+  std::mutex mtx;
+  const io::stream_connection_ptr conn; ///< the owner's connection
+  const uint32_t id;                    ///< the stream id on the owner's session
+  uint32_t send_window;                 ///< what the client still takes
+  size_t queued = 0; ///< bytes sent by `dsrelay` and not yet written by the owner
+  bool open = false; ///< the owner is spliced and not finished: direct writes allowed
+};
+
+using relay_out_ptr = std::shared_ptr<relay_out>;
+
+} // namespace skywire::services::relay_detail
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(skywire::services::relay_detail::relay_out_ptr)
+
 namespace skywire::services {
 
 namespace {
 
+using relay_detail::relay_out;
+using relay_detail::relay_out_ptr;
 namespace ym = wire::yamux;
 namespace nz = crypto::noise;
 using byte_buffer = io::byte_buffer;
@@ -35,6 +64,10 @@ using resptimeout_atom = caf::atom_constant<caf::atom("dsresptmo")>;
 using dscancel_atom = caf::atom_constant<caf::atom("dscancel")>;
 
 constexpr uint32_t window = ym::initial_stream_window;
+/// Relayed bytes credited back to the sending session in one `dscredit`.
+/// Below half of the smallest receive window (see grant()), so a sender
+/// blocked on its window always gets it back once the relayed data is out.
+constexpr uint32_t credit_batch = window / 4;
 constexpr size_t headroom = ym::header_size;
 
 enum class phase : uint8_t {
@@ -50,7 +83,10 @@ struct stream_state {
   uint32_t peer_id = 0;   ///< the stream id on the other session
   uint32_t recv_window = window; ///< what the client may still send us
   uint32_t recv_max = window;    ///< its bound (window + relay buffer once spliced)
-  uint32_t send_window = window; ///< what we may still send the client
+  relay_out_ptr to_client;       ///< data toward our client (its send window)
+  relay_out_ptr to_peer;         ///< data toward the other client, once spliced
+  uint32_t grant_pending = 0;    ///< window owed to the client, not yet written
+  uint32_t credit_pending = 0;   ///< relayed bytes not yet credited to the peer
   dmsg::object_reader reader;    ///< the request or response object
   byte_buffer early;             ///< stream data received before the splice
   sha256_digest req_hash;        ///< server-opened: hash of the forwarded request
@@ -104,12 +140,13 @@ public:
           flush_out();
         }
       },
-      [this](dsopen_atom, uint32_t a_id, caf::actor& a, byte_buffer& req) {
-        on_open(a_id, std::move(a), std::move(req));
+      [this](dsopen_atom, uint32_t a_id, caf::actor& a, relay_out_ptr& to_a, byte_buffer& req) {
+        on_open(a_id, std::move(a), std::move(to_a), std::move(req));
         flush_out();
       },
-      [this](dsopened_atom, uint32_t a_id, uint32_t b_id, caf::actor& b, byte_buffer& resp) {
-        on_opened(a_id, b_id, b, resp);
+      [this](dsopened_atom, uint32_t a_id, uint32_t b_id, caf::actor& b, relay_out_ptr& to_b,
+             byte_buffer& resp) {
+        on_opened(a_id, b_id, b, std::move(to_b), resp);
         flush_out();
       },
       [this](dsfail_atom, uint32_t a_id) {
@@ -202,6 +239,8 @@ private:
       ctx_->registry->untrack(addr_);
       ctx_->registry->release_slot();
     }
+    for (auto& kv : streams_)
+      close_to_client(kv.second);
     streams_.clear();
   }
 
@@ -334,17 +373,24 @@ private:
         return;
       }
       it = streams_.emplace(id, stream_state{}).first;
+      it->second.to_client = std::make_shared<relay_out>(conn_, id, window);
       append_header(ym::frame_type::window_update, ym::flag::ack, id, 0);
     }
     if (it == streams_.end())
       return; // a stream we already reset: ignore, as yamux does
     auto& st = it->second;
     if (h.type == ym::frame_type::window_update) {
-      if (uint64_t{st.send_window} + h.length > 0xffffffffu) {
+      bool overflow;
+      {
+        std::lock_guard<std::mutex> guard{st.to_client->mtx};
+        overflow = uint64_t{st.to_client->send_window} + h.length > 0xffffffffu;
+        if (!overflow)
+          st.to_client->send_window += h.length;
+      }
+      if (overflow) {
         close("window overflow");
         return;
       }
-      st.send_window += h.length;
       if (!st.out.empty())
         drain(id, st);
     } else if (!body.empty()) {
@@ -355,6 +401,11 @@ private:
       st.recv_window -= static_cast<uint32_t>(body.size());
       on_stream_data(id, st, body);
       if (closing_)
+        return;
+      // The stream may be gone (reset while handling the data).
+      if (auto j = streams_.find(id); j != streams_.end())
+        maybe_grant(id, j->second);
+      else
         return;
     }
     if (h.has(ym::flag::rst)) {
@@ -421,7 +472,7 @@ private:
       auto i = streams_.find(id);
       if (i == streams_.end() || !i->second.peer || buf.size() <= headroom)
         continue;
-      anon_send(i->second.peer, dsrelay_atom::value, i->second.peer_id, std::move(buf));
+      relay_to_peer(id, i->second, std::move(buf));
     }
     batches_.clear();
   }
@@ -432,8 +483,7 @@ private:
         continue;
       auto i = streams_.find(id);
       if (i != streams_.end() && i->second.peer && it->second.size() > headroom)
-        anon_send(i->second.peer, dsrelay_atom::value, i->second.peer_id,
-                  std::move(it->second));
+        relay_to_peer(id, i->second, std::move(it->second));
       batches_.erase(it);
       return;
     }
@@ -476,12 +526,12 @@ private:
     st.reader = dmsg::object_reader{};
     st.ph = phase::awaiting_peer;
     st.peer = peer;
-    anon_send(peer, dsopen_atom::value, id, caf::actor_cast<caf::actor>(this),
+    anon_send(peer, dsopen_atom::value, id, caf::actor_cast<caf::actor>(this), st.to_client,
               std::move(req->bytes));
   }
 
   /// B's side: another session asks us to open a stream to our client.
-  void on_open(uint32_t a_id, caf::actor a, byte_buffer req) {
+  void on_open(uint32_t a_id, caf::actor a, relay_out_ptr to_a, byte_buffer req) {
     if (closing_ || !sess_.valid() || streams_.size() >= ctx_->limits.max_streams
         || next_id_ > 0xfffffff0u) {
       anon_send(a, dsfail_atom::value, a_id);
@@ -493,6 +543,8 @@ private:
     st.ph = phase::awaiting_response;
     st.peer = std::move(a);
     st.peer_id = a_id;
+    st.to_peer = std::move(to_a);
+    st.to_client = std::make_shared<relay_out>(conn_, id, window);
     st.req_hash = crypto::sha256(req);
     byte_buffer obj;
     if (dmsg::seal_object(sess_, req, obj)) {
@@ -502,7 +554,7 @@ private:
     }
     append_header(ym::frame_type::window_update, ym::flag::syn, id, 0);
     append_data(id, obj);
-    st.send_window -= static_cast<uint32_t>(obj.size());
+    st.to_client->send_window -= static_cast<uint32_t>(obj.size()); // not shared yet
     delayed_send(this, ctx_->limits.response_timeout, resptimeout_atom::value, id);
   }
 
@@ -527,13 +579,15 @@ private:
     st.reader = dmsg::object_reader{};
     st.ph = phase::spliced;
     open_relay_buffer(id, st);
+    open_to_client(st);
     anon_send(st.peer, dsopened_atom::value, st.peer_id, id, caf::actor_cast<caf::actor>(this),
-              std::move(resp->bytes));
+              st.to_client, std::move(resp->bytes));
     if (!rest.empty()) {
-      // Data the responder wrote right after its response.
+      // Data the responder wrote right after its response (A's side is not
+      // open yet: this goes by message, after dsopened).
       byte_buffer b(headroom);
       b.insert(b.end(), rest.begin(), rest.end());
-      anon_send(st.peer, dsrelay_atom::value, st.peer_id, std::move(b));
+      relay_to_peer(id, st, std::move(b));
     }
   }
 
@@ -545,7 +599,8 @@ private:
   }
 
   /// A's side: B's session accepted and forwarded the response.
-  void on_opened(uint32_t a_id, uint32_t b_id, const caf::actor& b, const byte_buffer& resp) {
+  void on_opened(uint32_t a_id, uint32_t b_id, const caf::actor& b, relay_out_ptr to_b,
+                 const byte_buffer& resp) {
     auto i = streams_.find(a_id);
     if (i == streams_.end() || i->second.ph != phase::awaiting_peer) {
       // We reset this stream meanwhile: B's side goes too.
@@ -554,26 +609,77 @@ private:
     }
     auto& st = i->second;
     st.peer_id = b_id;
+    st.to_peer = std::move(to_b);
     byte_buffer obj;
-    if (dmsg::seal_object(sess_, resp, obj) || obj.size() > st.send_window) {
+    bool fits = false;
+    if (!dmsg::seal_object(sess_, resp, obj)) {
+      std::lock_guard<std::mutex> guard{st.to_client->mtx}; // B's data waits: not open
+      fits = obj.size() <= st.to_client->send_window;
+      if (fits)
+        st.to_client->send_window -= static_cast<uint32_t>(obj.size());
+    }
+    if (!fits) {
       reset_stream(a_id, true, true);
       return;
     }
     append_data(a_id, obj);
-    st.send_window -= static_cast<uint32_t>(obj.size());
     st.ph = phase::spliced;
     open_relay_buffer(a_id, st);
+    open_to_client(st);
+    if (!st.out.empty())
+      drain(a_id, st);
     if (!st.early.empty()) {
       byte_buffer b(headroom);
       b.insert(b.end(), st.early.begin(), st.early.end());
       byte_buffer{}.swap(st.early);
-      anon_send(st.peer, dsrelay_atom::value, st.peer_id, std::move(b));
+      relay_to_peer(a_id, st, std::move(b));
     }
     if (st.remote_fin)
       anon_send(st.peer, dsfin_atom::value, st.peer_id);
   }
 
   // -- relay toward our client ------------------------------------------------------
+
+  /// Relays data of our client's stream to the other client: straight onto
+  /// the other session's connection when it allows (then our client gets the
+  /// window back at once), else as `dsrelay` to the other session.
+  void relay_to_peer(uint32_t id, stream_state& st, byte_buffer data) {
+    auto len = static_cast<uint32_t>(data.size() - headroom);
+    auto& r = st.to_peer;
+    if (!r) { // not spliced (cannot happen: data is only batched once spliced)
+      anon_send(st.peer, dsrelay_atom::value, st.peer_id, std::move(data));
+      return;
+    }
+    {
+      std::lock_guard<std::mutex> guard{r->mtx};
+      if (!r->open || r->queued > 0 || len > r->send_window) {
+        r->queued += len;
+        anon_send(st.peer, dsrelay_atom::value, st.peer_id, std::move(data));
+        return;
+      }
+      put_header(data.data(), ym::frame_type::data, 0, r->id, len);
+      r->send_window -= len;
+      // A failed write means the other session's connection is closed: its
+      // session resets the stream on both sides.
+      r->conn->write(std::move(data));
+    }
+    grant(id, st, len);
+  }
+
+  /// Our side of the splice is up: the other session may write to our client.
+  void open_to_client(stream_state& st) {
+    flush_out(); // the response object (A's side) goes first
+    std::lock_guard<std::mutex> guard{st.to_client->mtx};
+    st.to_client->open = true;
+  }
+
+  /// No more data toward our client (FIN sent, reset, session closing).
+  void close_to_client(stream_state& st) {
+    if (!st.to_client)
+      return;
+    std::lock_guard<std::mutex> guard{st.to_client->mtx};
+    st.to_client->open = false;
+  }
 
   void on_relay(uint32_t id, byte_buffer data) {
     auto i = streams_.find(id);
@@ -588,27 +694,22 @@ private:
       reset_stream(id, true, true);
       return;
     }
-    if (st.out.empty() && len <= st.send_window && st.ph == phase::spliced) {
-      // The common case: one data frame, written from the same buffer.
-      put_header(data.data(), ym::frame_type::data, 0, id, static_cast<uint32_t>(len));
-      st.send_window -= static_cast<uint32_t>(len);
-      write_buf(std::move(data));
-      anon_send(st.peer, dscredit_atom::value, st.peer_id, static_cast<uint32_t>(len));
-      return;
-    }
     st.out.push_back(std::move(data));
     st.out_bytes += len;
     if (st.ph == phase::spliced)
       drain(id, st);
   }
 
-  /// Writes queued relay data within the client's window.
+  /// Writes relay data queued by `dsrelay` within the client's window; the
+  /// other session writes directly again once nothing is queued.
   void drain(uint32_t id, stream_state& st) {
     uint32_t credited = 0;
-    while (!st.out.empty() && st.send_window > 0) {
+    std::unique_lock<std::mutex> guard{st.to_client->mtx};
+    auto& r = *st.to_client;
+    while (!st.out.empty() && r.send_window > 0) {
       auto& front = st.out.front();
       size_t avail = front.size() - headroom - st.out_front;
-      size_t n = std::min<size_t>(avail, st.send_window);
+      size_t n = std::min<size_t>(avail, r.send_window);
       if (st.out_front == 0 && n == avail) {
         put_header(front.data(), ym::frame_type::data, 0, id, static_cast<uint32_t>(n));
         write_buf(std::move(front));
@@ -624,12 +725,13 @@ private:
           st.out_front = 0;
         }
       }
-      st.send_window -= static_cast<uint32_t>(n);
+      r.send_window -= static_cast<uint32_t>(n);
+      r.queued -= std::min(r.queued, n);
       st.out_bytes -= n;
       credited += static_cast<uint32_t>(n);
     }
-    if (credited > 0 && st.peer)
-      anon_send(st.peer, dscredit_atom::value, st.peer_id, credited);
+    guard.unlock();
+    credit_peer(st, credited, st.out.empty());
     if (st.out.empty() && st.fin_pending) {
       st.fin_pending = false;
       send_fin(id, st);
@@ -655,15 +757,34 @@ private:
     grant(id, st, extra);
   }
 
+  /// The client may send n more bytes. The window update is written only
+  /// once the client's remaining window is below half of its bound (as
+  /// hashicorp/yamux and the client's flow_control::take_update do), so a
+  /// steady stream costs one update per half window, not one per frame.
   void grant(uint32_t id, stream_state& st, uint32_t n) {
-    if (n == 0)
+    uint32_t room = st.recv_max - st.recv_window - st.grant_pending;
+    st.grant_pending += std::min(n, room);
+    maybe_grant(id, st);
+  }
+
+  /// Writes the owed window update if the client's window fell below half.
+  /// Called on every credit and on every data frame from the client.
+  void maybe_grant(uint32_t id, stream_state& st) {
+    if (st.grant_pending == 0 || st.recv_window >= st.recv_max / 2)
       return;
-    uint32_t room = st.recv_max - st.recv_window;
-    n = std::min(n, room);
-    if (n == 0)
+    st.recv_window += st.grant_pending;
+    append_header(ym::frame_type::window_update, 0, id, st.grant_pending);
+    st.grant_pending = 0;
+  }
+
+  /// n relayed bytes were written to our client: the sending session may
+  /// re-open its client's window by as much (batched, see credit_batch).
+  void credit_peer(stream_state& st, uint32_t n, bool now) {
+    st.credit_pending += n;
+    if (st.credit_pending == 0 || !st.peer || (st.credit_pending < credit_batch && !now))
       return;
-    st.recv_window += n;
-    append_header(ym::frame_type::window_update, 0, id, n);
+    anon_send(st.peer, dscredit_atom::value, st.peer_id, st.credit_pending);
+    st.credit_pending = 0;
   }
 
   // -- closing streams ----------------------------------------------------------------
@@ -708,6 +829,7 @@ private:
     if (st.local_fin)
       return;
     st.local_fin = true;
+    close_to_client(st);
     append_header(ym::frame_type::window_update, ym::flag::fin, id, 0);
     maybe_erase(id, st);
   }
@@ -730,6 +852,7 @@ private:
       else if (st.ph == phase::awaiting_peer) // B has not answered yet
         anon_send(st.peer, dscancel_atom::value, id, caf::actor_cast<caf::actor>(this));
     }
+    close_to_client(st);
     if (to_client)
       append_header(ym::frame_type::window_update, ym::flag::rst, id, 0);
     streams_.erase(i);

@@ -10,18 +10,26 @@
 //   session keys, reads the response, verifies it (ReqHash, signature by B)
 //   and answers A's session with `dsopened`; A's session forwards the
 //   response under A's keys. Then the two streams are spliced: data frames of
-//   X become data frames of Y and back, untouched.
+//   X become data frames of Y and back, untouched. Each side hands the other
+//   its `relay_out` (the stream's send window toward its client and its
+//   connection): while the receiving side is spliced and has nothing queued,
+//   the sending session writes the data frames straight onto the other
+//   session's connection, without an actor message per frame; otherwise they
+//   go as `dsrelay` and the other session writes them in order.
 //
 // Flow control end to end: the client's receive window on the sending side is
-// re-opened (`dscredit`) only once the other session could write the bytes
-// within its client's window, so buffering per stream stays below one
-// window (256 KiB). A client exceeding its window, a garbage header, an
-// oversized frame, a bad handshake or silence beyond idle_timeout closes
-// that session only.
+// re-opened only once the bytes were written to the other client within its
+// window (at once for direct writes, by `dscredit` for queued ones, batched),
+// so buffering per stream stays below one window plus the relay buffer.
+// Window updates to a client are written once its remaining window is below
+// half (hashicorp/yamux's rule), not per frame. A client exceeding its window,
+// a garbage header, an oversized frame, a bad handshake or silence beyond
+// idle_timeout closes that session only.
 //
 // Messages between session actors (local only):
-//   (dsopen,  uint32 a_stream, actor a_session, byte_buffer signed_request)
-//   (dsopened, uint32 a_stream, uint32 b_stream, byte_buffer signed_response)
+//   (dsopen,  uint32 a_stream, actor a_session, relay_out to_a, byte_buffer signed_request)
+//   (dsopened, uint32 a_stream, uint32 b_stream, actor b_session, relay_out to_b,
+//              byte_buffer signed_response)
 //   (dsfail,  uint32 a_stream)
 //   (dsrelay, uint32 stream, byte_buffer data_with_12_byte_headroom)
 //   (dscredit, uint32 stream, uint32 bytes)

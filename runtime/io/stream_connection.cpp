@@ -1,5 +1,10 @@
 #include "runtime/io/stream_connection.hpp"
 
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <cerrno>
+
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/post.hpp>
@@ -16,6 +21,7 @@ stream_connection::stream_connection(socket_type&& s)
                                 .get_executor())) {
   error_code ec;
   socket_.non_blocking(true, ec);
+  fd_ = socket_.native_handle();
 }
 
 std::shared_ptr<stream_connection> stream_connection::make(asio::ip::tcp::socket&& s) {
@@ -48,9 +54,14 @@ stream_connection::make(asio::local::stream_protocol::socket&& s) {
 stream_connection::~stream_connection() = default;
 
 void stream_connection::start(callbacks cbs, size_t max_read) {
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    report_sent_ = static_cast<bool>(cbs.on_sent);
+  }
   asio::post(strand_, [self = shared_from_this(), cbs = std::move(cbs), max_read]() mutable {
     self->cbs_ = std::move(cbs);
     self->max_read_ = max_read == 0 ? 1 : max_read;
+    self->report_direct(); // bytes sent directly before start()
     self->do_wait_read();
   });
 }
@@ -93,32 +104,75 @@ void stream_connection::do_read_available() {
 bool stream_connection::write(byte_buffer&& bytes) {
   if (bytes.empty())
     return true;
+  bool post_write = false;
+  bool post_report = false;
   {
     std::lock_guard<std::mutex> guard{mtx_};
     if (closed_ || queued_ + bytes.size() > max_queued_)
       return false;
-    queued_ += bytes.size();
-    queue_.push_back(std::move(bytes));
+    size_t sent = 0;
+    // Whoever queues into an idle connection posts the write; otherwise a
+    // post or a write completion is already due and takes these bytes too.
+    bool idle = !writing_ && queue_.empty();
+    if (idle) {
+      // Nothing ahead of these bytes: send them now. closed_ is set under
+      // this mutex before the strand closes the socket, so fd_ is still ours.
+      ssize_t n;
+      do {
+        n = ::send(fd_, bytes.data(), bytes.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+      } while (n < 0 && errno == EINTR);
+      // Errors other than a full buffer: queue; the strand's write reports them.
+      if (n > 0) {
+        sent = static_cast<size_t>(n);
+        if (report_sent_) {
+          post_report = direct_unreported_ == 0;
+          direct_unreported_ += sent;
+        }
+      }
+    }
+    if (sent < bytes.size()) {
+      if (sent > 0)
+        bytes.erase(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(sent));
+      queued_ += bytes.size();
+      queue_.push_back(std::move(bytes));
+      post_write = idle;
+    }
   }
-  asio::post(strand_, [self = shared_from_this()] { self->do_write(); });
+  if (post_write)
+    asio::post(strand_, [self = shared_from_this()] { self->do_write(); });
+  if (post_report)
+    asio::post(strand_, [self = shared_from_this()] { self->report_direct(); });
   return true;
 }
 
+void stream_connection::report_direct() {
+  size_t n;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    if (!report_sent_)
+      return;
+    n = direct_unreported_;
+    direct_unreported_ = 0;
+  }
+  if (n > 0 && !finished_ && cbs_.on_sent)
+    cbs_.on_sent(n);
+}
+
 void stream_connection::do_write() {
-  if (writing_ || finished_)
+  if (finished_)
     return;
   std::vector<byte_buffer> batch;
   {
     std::lock_guard<std::mutex> guard{mtx_};
-    if (queue_.empty())
+    if (writing_ || queue_.empty())
       return;
     batch.reserve(queue_.size());
     while (!queue_.empty() && batch.size() < 64) {
       batch.push_back(std::move(queue_.front()));
       queue_.pop_front();
     }
+    writing_ = true;
   }
-  writing_ = true;
   auto owned = std::make_shared<std::vector<byte_buffer>>(std::move(batch));
   std::vector<asio::const_buffer> bufs;
   bufs.reserve(owned->size());
@@ -130,9 +184,9 @@ void stream_connection::do_write() {
   asio::async_write(socket_, bufs,
                     asio::bind_executor(strand_, [self = shared_from_this(), owned,
                                                   total](error_code ec, size_t) {
-                      self->writing_ = false;
                       {
                         std::lock_guard<std::mutex> guard{self->mtx_};
+                        self->writing_ = false;
                         self->queued_ -= total;
                       }
                       if (self->finished_)

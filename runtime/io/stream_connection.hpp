@@ -6,9 +6,13 @@
 // readability first), so thousands of idle connections cost little memory.
 // pause_reading()/resume_reading() give the owner back-pressure.
 //
-// Writes: write() is thread-safe and never blocks; queued buffers are sent with
-// one gathered write per round (batching). on_sent reports how many bytes left
-// the queue, so the owner can bound its unacknowledged bytes.
+// Writes: write() is thread-safe and never blocks. When nothing is queued and
+// no write is in flight, it sends at once from the caller's thread with a
+// non-blocking send(2) (no io-thread wake-up per frame) and queues only what
+// the kernel did not take; queued buffers are sent by the io thread with one
+// gathered write per round (batching). on_sent reports how many bytes left
+// the queue (bytes sent directly included, reported from the io thread), so
+// the owner can bound its unacknowledged bytes.
 //
 // Callbacks run on an io thread: an actor's callbacks should only anon_send to
 // the actor. After close() or an error, on_closed is called exactly once and no
@@ -73,6 +77,7 @@ private:
   void do_wait_read();
   void do_read_available();
   void do_write();
+  void report_direct();
   void finish(const boost::system::error_code& ec);
 
   socket_type socket_;
@@ -80,10 +85,13 @@ private:
   callbacks cbs_;
   size_t max_read_ = 256 * 1024;
   size_t max_queued_ = 16 * 1024 * 1024;
-  mutable std::mutex mtx_;  // guards queue_, queued_, closed_
+  int fd_ = -1;             // socket_'s descriptor, for direct sends
+  mutable std::mutex mtx_;  // guards queue_, queued_, writing_, closed_, direct_*
   std::deque<byte_buffer> queue_;
   size_t queued_ = 0;
-  bool writing_ = false;    // strand only
+  bool writing_ = false;    // a gathered write is in flight (or being started)
+  bool report_sent_ = true; // on_sent wanted (known once start() ran)
+  size_t direct_unreported_ = 0; // sent directly, not yet passed to on_sent
   bool reading_paused_ = false; // strand only
   bool read_pending_ = false;   // strand only
   bool closed_ = false;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <initializer_list>
 #include <optional>
@@ -453,13 +454,44 @@ private:
     if (!local || !remote)
       return handshake_status::missing_key;
     std::array<uint8_t, DH::dh_len> out{};
-    if (!DH::dh(*local, *remote, out.data())) {
+    bool ok = t == token::ss ? static_dh(*local, *remote, out.data())
+                             : DH::dh(*local, *remote, out.data());
+    if (!ok) {
       sodium_memzero(out.data(), out.size());
       return handshake_status::bad_key;
     }
     ss_.mix_key(out.data(), out.size());
     sodium_memzero(out.data(), out.size());
     return handshake_status::ok;
+  }
+
+  /// ss (static-static, KK's first message) is the same for every handshake
+  /// between two keys: a small per-thread cache keyed by (local secret, remote
+  /// key) saves one DH per stream open on each side. The cached value is no
+  /// more sensitive than the static secret itself, which the process holds.
+  static bool static_dh(const keypair& local, const public_key& remote, uint8_t* out) noexcept {
+    struct slot {
+      std::array<uint8_t, 32> sk{};
+      public_key rs{};
+      std::array<uint8_t, DH::dh_len> dh{};
+      bool used = false;
+    };
+    static_assert(sizeof(local.sk) == 32);
+    thread_local std::array<slot, 8> cache{};
+    thread_local size_t next = 0;
+    for (auto& c : cache)
+      if (c.used && c.rs == remote && std::memcmp(c.sk.data(), local.sk.data(), 32) == 0) {
+        std::memcpy(out, c.dh.data(), DH::dh_len);
+        return true;
+      }
+    if (!DH::dh(local, remote, out))
+      return false;
+    auto& c = cache[next++ % cache.size()];
+    std::memcpy(c.sk.data(), local.sk.data(), 32);
+    c.rs = remote;
+    std::memcpy(c.dh.data(), out, DH::dh_len);
+    c.used = true;
+    return true;
   }
 
   const handshake_pattern* pattern_ = nullptr;
