@@ -2,19 +2,11 @@
 
 #include <algorithm>
 
+#include "messages/wire/percent.hpp"
+
 namespace skywire {
 
 namespace {
-
-int hex_val(char c) noexcept {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
 
 bool all_zero_chars(std::string_view text) noexcept {
   return std::all_of(text.begin(), text.end(), [](char c) { return c == '0'; });
@@ -39,8 +31,8 @@ caf::error from_hex(std::string_view text, std::span<uint8_t> out) {
                                               + " hex digits, got "
                                               + std::to_string(text.size()));
   for (size_t i = 0; i < out.size(); ++i) {
-    int hi = hex_val(text[2 * i]);
-    int lo = hex_val(text[2 * i + 1]);
+    int hi = wire::hex_digit(text[2 * i]);
+    int lo = wire::hex_digit(text[2 * i + 1]);
     if (hi < 0 || lo < 0)
       return make_error(wire_errc::malformed, "invalid hex digit at offset "
                                                 + std::to_string(hi < 0 ? 2 * i : 2 * i + 1));

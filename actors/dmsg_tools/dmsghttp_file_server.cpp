@@ -11,6 +11,7 @@
 #include <caf/scheduled_actor.hpp>
 
 #include "messages/api/dmsg.hpp"
+#include "messages/wire/percent.hpp"
 #include "runtime/log/logger.hpp"
 
 namespace skywire::dmsg_tools {
@@ -25,16 +26,6 @@ constexpr size_t chunk_size = 64 * 1024;
 constexpr size_t max_chunks_in_flight = 8;
 
 using head_timeout_atom = caf::atom_constant<caf::atom("fs_hdto")>;
-
-int hexval(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
 
 std::string html_escape(std::string_view s) {
   std::string out;
@@ -287,20 +278,10 @@ expected<fs::path> resolve_target(const fs::path& root, std::string_view target)
     target = target.substr(0, q);
   if (target.empty() || target.front() != '/')
     return make_error(wire_errc::bad_value, "request target must start with /");
-  std::string decoded;
-  for (size_t i = 0; i < target.size(); ++i) {
-    if (target[i] == '%') {
-      if (i + 2 >= target.size())
-        return make_error(wire_errc::malformed, "bad percent escape");
-      int hi = hexval(target[i + 1]), lo = hexval(target[i + 2]);
-      if (hi < 0 || lo < 0)
-        return make_error(wire_errc::malformed, "bad percent escape");
-      decoded.push_back(static_cast<char>(hi << 4 | lo));
-      i += 2;
-    } else {
-      decoded.push_back(target[i]);
-    }
-  }
+  auto unescaped = wire::percent_decode(target);
+  if (!unescaped)
+    return make_error(wire_errc::malformed, "bad percent escape");
+  auto& decoded = *unescaped;
   if (decoded.find('\0') != std::string::npos)
     return make_error(wire_errc::bad_value, "NUL in path");
   fs::path rel;

@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "messages/wire/percent.hpp"
+
 namespace skywire::wire::dmsgpty {
 
 expected<std::vector<uint8_t>> encode_request(std::string_view uri) {
@@ -29,36 +31,11 @@ expected<std::optional<raw_request>> parse_request(byte_span in) {
 
 namespace {
 
-int hex_digit(char c) noexcept {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 expected<std::string> unescape(std::string_view s, bool plus_is_space) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    if (c == '%') {
-      if (i + 2 >= s.size())
-        return make_error(wire_errc::malformed, "dmsgpty URI: truncated % escape");
-      int hi = hex_digit(s[i + 1]), lo = hex_digit(s[i + 2]);
-      if (hi < 0 || lo < 0)
-        return make_error(wire_errc::malformed, "dmsgpty URI: bad % escape");
-      out.push_back(static_cast<char>(hi * 16 + lo));
-      i += 2;
-    } else if (c == '+' && plus_is_space) {
-      out.push_back(' ');
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out;
+  auto out = percent_decode(s, plus_is_space);
+  if (!out)
+    return make_error(wire_errc::malformed, "dmsgpty URI: bad or truncated % escape");
+  return std::move(*out);
 }
 
 } // namespace

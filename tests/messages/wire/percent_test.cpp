@@ -1,0 +1,29 @@
+#include <doctest/doctest.h>
+
+#include "messages/wire/percent.hpp"
+
+using skywire::wire::hex_digit;
+using skywire::wire::percent_decode;
+
+TEST_CASE("hex digits of either case, -1 otherwise") {
+  CHECK(hex_digit('0') == 0);
+  CHECK(hex_digit('9') == 9);
+  CHECK(hex_digit('a') == 10);
+  CHECK(hex_digit('F') == 15);
+  CHECK(hex_digit('g') == -1);
+  CHECK(hex_digit('%') == -1);
+  CHECK(hex_digit('\0') == -1);
+}
+
+TEST_CASE("percent decoding: escapes, plus in queries, truncated and non-hex escapes refused") {
+  CHECK(percent_decode("/a%20b%2Fc") == std::optional<std::string>{"/a b/c"});
+  CHECK(percent_decode("a+b") == std::optional<std::string>{"a+b"});
+  CHECK(percent_decode("a+b", true) == std::optional<std::string>{"a b"});
+  CHECK(percent_decode("%41") == std::optional<std::string>{"A"});
+  CHECK(percent_decode("%00") == std::optional<std::string>{std::string(1, '\0')});
+  CHECK(percent_decode("") == std::optional<std::string>{""});
+  CHECK_FALSE(percent_decode("%"));
+  CHECK_FALSE(percent_decode("a%4"));
+  CHECK_FALSE(percent_decode("%4g"));
+  CHECK_FALSE(percent_decode("%zz"));
+}
