@@ -166,7 +166,10 @@ private:
 /// B's echo: every accepted stream's data is written back.
 inline caf::behavior echo(caf::event_based_actor* self) {
   return {
-    [](api::accept_atom, api::stream_opened&) {},
+    [self](api::accept_atom, api::stream_opened& s) {
+      // An accepted stream holds its data until it has an owner.
+      self->send(s.stream, api::set_owner_atom::value, caf::actor_cast<caf::actor>(self));
+    },
     [self](api::data_atom, api::byte_buffer& b) {
       auto n = static_cast<uint32_t>(b.size());
       auto stream = caf::actor_cast<caf::actor>(self->current_sender());
@@ -186,7 +189,10 @@ struct sink_stats {
 /// B's sink: counts what arrives and hands the window back at once.
 inline caf::behavior sink(caf::event_based_actor* self, std::shared_ptr<sink_stats> st) {
   return {
-    [](api::accept_atom, api::stream_opened&) {},
+    [self](api::accept_atom, api::stream_opened& s) {
+      // An accepted stream holds its data until it has an owner.
+      self->send(s.stream, api::set_owner_atom::value, caf::actor_cast<caf::actor>(self));
+    },
     [self, st](api::data_atom, api::byte_buffer& b) {
       st->bytes.fetch_add(b.size(), std::memory_order_relaxed);
       st->last_ns.store(clk::now().time_since_epoch().count(), std::memory_order_relaxed);
