@@ -150,12 +150,8 @@ private:
       return reject_stream(s, "not whitelisted");
     if (sessions_ >= cfg_.max_sessions)
       return reject_stream(s, "too many sessions");
-    session_params p;
-    p.host = caf::actor{this};
-    p.dmsg = client_;
-    p.io = &io_;
+    auto p = params();
     p.stream = std::move(s);
-    p.limits = cfg_.limits;
     start(std::move(p));
   }
 
@@ -168,13 +164,19 @@ private:
       c->close();
       return;
     }
+    auto p = params();
+    p.conn = std::move(c);
+    start(std::move(p));
+  }
+
+  /// What every session gets, whichever way it arrived.
+  session_params params() {
     session_params p;
     p.host = caf::actor{this};
     p.dmsg = client_;
     p.io = &io_;
-    p.conn = std::move(c);
     p.limits = cfg_.limits;
-    start(std::move(p));
+    return p;
   }
 
   void start(session_params p) {
