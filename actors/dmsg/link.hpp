@@ -16,12 +16,14 @@
 #include <mutex>
 #include <vector>
 
+#include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/atom.hpp>
 
 #include "actors/dmsg/objects.hpp"
 #include "actors/dmsg/port_table.hpp"
 #include "messages/ids.hpp"
 #include "runtime/crypto/noise/session.hpp"
+#include "actors/dmsg/stream_core.hpp"
 #include "runtime/io/stream_connection.hpp"
 
 namespace skywire::dmsg {
@@ -48,22 +50,36 @@ struct session_stats {
 };
 using session_stats_ptr = std::shared_ptr<session_stats>;
 
-/// One session's connection and object crypto.
+/// One session's connection and object crypto. Thread-safe: stream cores
+/// write whole frames from any thread (stream_connection::write never blocks
+/// and each buffer holds whole frames, so frames never interleave).
+///
+/// Back-pressure: data frames are written only while the connection's queue
+/// is below high_water; above it a stream core parks itself (wait_ready) and
+/// is flushed again once the queue drained (on_sent, from the io thread).
+/// Control frames (window updates, FIN, RST, pings, handshake objects) are
+/// always written: they are small and bounded by the number of streams.
 class session_link {
 public:
+  /// Queue length above which data frames wait.
+  static constexpr size_t high_water = 1024 * 1024;
+
   /// held: frames wait (in order) until release() (the post-handshake quiet).
   session_link(io::stream_connection_ptr conn, public_key server, crypto::noise::session obj,
                session_stats_ptr stats, bool held = false)
     : conn_(std::move(conn)), server_(server), obj_(std::move(obj)), stats_(std::move(stats)),
       held_(held) {}
 
-  /// Queues whole yamux frames; false if the connection is closed or its
-  /// queue is over its bound (the session will fail).
-  bool write(byte_buffer&& bytes) {
+  /// Queues whole yamux data frames; false if the connection is closed.
+  bool write(byte_buffer&& bytes) { return write_control(std::move(bytes)); }
+
+  /// Queues whole yamux frames; false if the connection is closed.
+  bool write_control(byte_buffer&& bytes) {
     stats_->bytes_out.fetch_add(bytes.size(), std::memory_order_relaxed);
     if (held_.load(std::memory_order_acquire)) {
       std::lock_guard<std::mutex> guard{hold_mtx_};
       if (held_.load(std::memory_order_relaxed)) {
+        held_bytes_ += bytes.size();
         held_frames_.push_back(std::move(bytes));
         return true;
       }
@@ -71,14 +87,48 @@ public:
     return conn_->write(std::move(bytes));
   }
 
+  /// Whether data frames should wait for the connection to drain.
+  bool congested() const {
+    return held_bytes_ > high_water || conn_->queued_bytes() > high_water;
+  }
+
+  /// Parks a stream core until the connection drained. Returns false (and
+  /// parks nothing) if it already has.
+  bool wait_ready(std::weak_ptr<stream_core> core) {
+    std::lock_guard<std::mutex> guard{wait_mtx_};
+    if (!congested())
+      return false;
+    waiting_.push_back(std::move(core));
+    return true;
+  }
+
+  /// io thread: bytes left the connection's queue; wakes parked streams once
+  /// it is below the mark.
+  void on_sent() {
+    std::vector<std::weak_ptr<stream_core>> ready;
+    {
+      std::lock_guard<std::mutex> guard{wait_mtx_};
+      if (waiting_.empty() || congested())
+        return;
+      ready.swap(waiting_);
+    }
+    for (auto& w : ready)
+      if (auto c = w.lock())
+        c->on_link_ready();
+  }
+
   /// Ends the hold: writes the held frames, then lets writes through.
   void release() {
-    std::lock_guard<std::mutex> guard{hold_mtx_};
-    for (auto& b : held_frames_)
-      if (!conn_->write(std::move(b)))
-        break; // closed: the session fails on its own
-    held_frames_.clear();
-    held_.store(false, std::memory_order_release);
+    {
+      std::lock_guard<std::mutex> guard{hold_mtx_};
+      for (auto& b : held_frames_)
+        if (!conn_->write(std::move(b)))
+          break; // closed: the session fails on its own
+      held_frames_.clear();
+      held_bytes_ = 0;
+      held_.store(false, std::memory_order_release);
+    }
+    on_sent();
   }
 
   caf::error seal(byte_span signed_bytes, byte_buffer& out) {
@@ -92,6 +142,7 @@ public:
   }
 
   const public_key& server() const noexcept { return server_; }
+  session_stats& stats() noexcept { return *stats_; }
   void close() { conn_->close(); }
 
 private:
@@ -103,6 +154,9 @@ private:
   std::atomic<bool> held_;
   std::mutex hold_mtx_;
   std::vector<byte_buffer> held_frames_;
+  std::atomic<size_t> held_bytes_{0};
+  std::mutex wait_mtx_;
+  std::vector<std::weak_ptr<stream_core>> waiting_;
 };
 
 using session_link_ptr = std::shared_ptr<session_link>;
@@ -110,10 +164,17 @@ using client_shared_ptr = std::shared_ptr<client_shared>;
 
 // -- internal messages (never leave the process) -------------------------------------
 
-/// session -> stream: yamux frame(s) for the stream: (flags, body). Data
-/// frames carry a body; window updates carry (flags, delta) with ywin_atom.
-using yframe_atom = caf::atom_constant<caf::atom("yframe")>;
-using ywin_atom = caf::atom_constant<caf::atom("ywin")>;
+/// any -> stream actor: (score_atom) -> stream_core_ptr, the stream's data path
+/// for consumers that read and write it directly (stream_core.hpp).
+using score_atom = caf::atom_constant<caf::atom("score")>;
+/// stream core -> stream actor: (snote_atom, uint8 stream_core::notice::kind).
+using snote_atom = caf::atom_constant<caf::atom("snote")>;
+/// session io -> session actor: (sacc_atom, stream_core_ptr) the server opened a stream.
+using sacc_atom = caf::atom_constant<caf::atom("sacc")>;
+/// session io -> session actor: (sready_atom, session_link_ptr) the XK handshake completed.
+using sready_atom = caf::atom_constant<caf::atom("sready")>;
+/// session io -> session actor: (sfail_atom, error) the connection failed.
+using sfail_atom = caf::atom_constant<caf::atom("sfail")>;
 /// session -> stream: the session is gone (error).
 using slost_atom = caf::atom_constant<caf::atom("slost")>;
 /// stream -> session: the stream with this id has ended.
@@ -123,9 +184,6 @@ using sdial_atom = caf::atom_constant<caf::atom("sdial")>;
 /// session -> client: (sup_atom, server pk) up; (sdown_atom, server pk, error) lost.
 using sup_atom = caf::atom_constant<caf::atom("sup")>;
 using sdown_atom = caf::atom_constant<caf::atom("sdown")>;
-/// io thread -> session: socket bytes / socket closed.
-using cdata_atom = caf::atom_constant<caf::atom("cdata")>;
-using cclosed_atom = caf::atom_constant<caf::atom("cclosed")>;
 using cconn_atom = caf::atom_constant<caf::atom("cconn")>;
 /// timers
 using hstimeout_atom = caf::atom_constant<caf::atom("hstimeout")>;
@@ -137,3 +195,6 @@ using keepalive_atom = caf::atom_constant<caf::atom("keepalive")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
 
 } // namespace skywire::dmsg
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(skywire::dmsg::stream_core_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(skywire::dmsg::session_link_ptr)

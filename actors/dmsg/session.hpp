@@ -1,8 +1,10 @@
 // One dmsg session (client -> server, dmsg-protocol.md §2): TCP connect, Noise
 // XK (client = initiator, 5 s deadline, u16-length frames), then yamux client
-// directly on the socket. The actor demultiplexes yamux frames to its stream
-// actors, answers pings, sends keepalive pings, and spawns stream actors for
-// dials (odd ids) and for streams the server opens (even ids).
+// directly on the socket. The socket side (handshake, yamux demultiplexing,
+// stream data) runs on the connection's io thread (session_io.hpp); this
+// actor steers: it connects, sends keepalive pings, spawns stream actors for
+// dials (odd ids) and for streams the server opens (even ids), and reports
+// the session up or lost.
 //
 // Messages:
 //   client -> session: (sdial_atom, address local, address remote) as a
@@ -22,8 +24,7 @@
 #include <caf/event_based_actor.hpp>
 
 #include "actors/dmsg/link.hpp"
-#include "messages/wire/yamux/frame.hpp"
-#include "runtime/crypto/noise/handshake.hpp"
+#include "actors/dmsg/session_io.hpp"
 #include "runtime/io/io_runtime.hpp"
 
 namespace skywire::dmsg {
@@ -53,31 +54,18 @@ private:
 
   void start_connect();
   void on_connected();
-  void on_handshake_bytes(byte_buffer& bytes);
-  void on_yamux_bytes(byte_buffer& bytes);
-  void route(const wire::yamux::frame_view& f);
-  void flush_pending();
-  caf::actor accept_stream(uint32_t id);
   void lost(caf::error err);
 
   session_params p_;
   std::shared_ptr<connect_slot> slot_;
-  io::stream_connection_ptr conn_;
-  std::optional<crypto::noise::handshake> hs_;
-  byte_buffer hs_buf_;
+  session_io_ptr io_;
   session_link_ptr link_;
-  wire::yamux::frame_reader reader_;
   std::unordered_map<uint32_t, caf::actor> streams_;
   uint32_t next_id_ = 1;
   bool up_ = false;
   bool done_ = false;
   uint32_t ping_id_ = 0;
   bool ping_outstanding_ = false;
-  // Consecutive data frames of one stream inside a read, sent as one message.
-  uint32_t pend_id_ = 0;
-  uint16_t pend_flags_ = 0;
-  byte_buffer pend_body_;
-  bool pend_ = false;
 };
 
 } // namespace skywire::dmsg

@@ -2,6 +2,10 @@
 // stream of a session, the stream handshake (signed StreamRequest/Response
 // carrying Noise KK), then Noise transport frames inside yamux data frames.
 //
+// The data path (flow control, Noise transport, delivery, writes) is the
+// stream core (stream_core.hpp), run by the session's io thread and by the
+// writers; this actor runs the handshake and the lifecycle.
+//
 // Spawned by its session actor: as initiator on a dial (the dial request is
 // delegated to it, so it answers the dialer itself and its first data follows
 // the answer in order), as responder when the server opens a stream (SYN).
@@ -16,9 +20,9 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/response_promise.hpp>
 
-#include "actors/dmsg/flow_control.hpp"
 #include "actors/dmsg/link.hpp"
 #include "actors/dmsg/objects.hpp"
+#include "actors/dmsg/stream_core.hpp"
 #include "messages/api/dmsg.hpp"
 #include "runtime/crypto/noise/handshake.hpp"
 #include "runtime/crypto/noise/session.hpp"
@@ -31,6 +35,7 @@ struct stream_params {
   caf::actor session;
   uint32_t id = 0;
   bool initiator = true;
+  stream_core_ptr core; ///< the data path, shared with the session's io thread
 };
 
 class stream_actor : public caf::event_based_actor {
@@ -38,31 +43,16 @@ public:
   stream_actor(caf::actor_config& cfg, stream_params params);
 
   caf::behavior make_behavior() override;
+  void on_exit() override;
   const char* name() const override { return "dmsg_stream"; }
 
 private:
-  enum class phase : uint8_t { handshake, established, closing, done };
-
   // handshake
   void start_dial(skywire::address local, skywire::address remote);
-  void on_handshake_bytes(byte_span body);
+  void on_object();
   void on_response(byte_buffer plain);
   void on_request(byte_buffer plain);
-  void established(byte_buffer leftover);
-
-  // data path
-  void on_data(uint16_t flags, byte_buffer& body);
-  void on_window(uint16_t flags, uint32_t delta);
-  void on_remote_flags(uint16_t flags);
-  void write_plain(byte_span plain);
-  void flush();
-  void deliver(byte_buffer&& plain);
-  void maybe_update_window();
-
-  // frames
-  void send_header(wire::yamux::frame_type t, uint16_t flags, uint32_t length);
-  void send_fin();
-  void send_rst();
+  void on_notice(stream_core::notice::kind k);
 
   // endings
   void begin_close();
@@ -70,7 +60,10 @@ private:
   void finish(caf::error err);
 
   stream_params p_;
-  phase phase_ = phase::handshake;
+  stream_core_ptr core_;
+  bool established_ = false;
+  bool closing_ = false;
+  bool done_ = false;
   caf::actor owner_;
   caf::response_promise dial_rp_;
   bool dial_pending_ = false;
@@ -80,26 +73,6 @@ private:
 
   std::optional<crypto::noise::handshake> hs_;
   sha256_digest req_hash_;
-  object_reader objr_;
-
-  crypto::noise::session ns_;
-  crypto::noise::frame_reader fr_;
-  flow_control fc_;
-
-  byte_buffer out_;       ///< ciphertext waiting for send window
-  size_t out_off_ = 0;
-  uint64_t cipher_queued_ = 0; ///< total ciphertext produced
-  uint64_t cipher_sent_ = 0;   ///< total ciphertext handed to the socket
-  struct pending_ack {
-    uint64_t cipher_end;
-    uint64_t plain;
-    caf::actor to;
-  };
-  std::deque<pending_ack> acks_;
-  std::vector<byte_buffer> held_; ///< data while no owner is set
-  bool awaiting_owner_ = false;   ///< accepted, not yet handed over (set_owner)
-
-  bool fin_sent_ = false;
   bool closed_notified_ = false;
 };
 

@@ -2,25 +2,40 @@
 
 namespace skywire::io {
 
-io_runtime::io_runtime(unsigned threads) : guard_(ctx_.get_executor()) {
-  if (threads == 0)
-    threads = 1;
-  threads_.reserve(threads);
-  for (unsigned i = 0; i < threads; ++i)
-    threads_.emplace_back([this] { ctx_.run(); });
+io_runtime::io_runtime(unsigned n) {
+  if (n == 0)
+    n = 1;
+  shards_.reserve(n);
+  for (unsigned i = 0; i < n; ++i)
+    shards_.push_back(std::make_unique<shard>());
+  for (auto& s : shards_) {
+    auto* p = s.get();
+    p->thread = std::thread([p] { p->ctx.run(); });
+  }
 }
 
 io_runtime::~io_runtime() {
   stop();
 }
 
+boost::asio::io_context& io_runtime::next_context() noexcept {
+  auto i = next_.fetch_add(1, std::memory_order_relaxed);
+  return shards_[i % shards_.size()]->ctx;
+}
+
 void io_runtime::stop() {
-  guard_.reset();
-  ctx_.stop();
-  for (auto& t : threads_)
-    if (t.joinable() && t.get_id() != std::this_thread::get_id())
-      t.join();
-  threads_.clear();
+  for (auto& s : shards_) {
+    s->guard.reset();
+    s->ctx.stop();
+  }
+  for (auto& s : shards_)
+    if (s->thread.joinable() && s->thread.get_id() != std::this_thread::get_id())
+      s->thread.join();
+}
+
+unsigned default_shards() noexcept {
+  auto n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : n;
 }
 
 } // namespace skywire::io

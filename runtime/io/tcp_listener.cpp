@@ -7,7 +7,7 @@ namespace skywire::io {
 namespace asio = boost::asio;
 
 tcp_listener::tcp_listener(io_runtime& io, accept_fn fn)
-  : acceptor_(io.context()), on_accept_(std::move(fn)) {
+  : io_(&io), acceptor_(io.context()), on_accept_(std::move(fn)) {
 }
 
 expected<std::shared_ptr<tcp_listener>> tcp_listener::start(io_runtime& io,
@@ -35,8 +35,11 @@ expected<std::shared_ptr<tcp_listener>> tcp_listener::start(io_runtime& io,
 }
 
 void tcp_listener::do_accept() {
-  acceptor_.async_accept([self = shared_from_this()](boost::system::error_code ec,
-                                                     asio::ip::tcp::socket sock) {
+  // Each accepted socket lives on the next shard (its reads, parsing and
+  // writes run there); the accept handler itself runs on shard 0.
+  acceptor_.async_accept(io_->next_context(), [self = shared_from_this()](
+                                                boost::system::error_code ec,
+                                                asio::ip::tcp::socket sock) {
     if (ec == asio::error::operation_aborted || !self->acceptor_.is_open())
       return;
     if (!ec && self->on_accept_)

@@ -31,6 +31,7 @@ private:
   tcp_listener(io_runtime& io, accept_fn fn);
   void do_accept();
 
+  io_runtime* io_;
   boost::asio::ip::tcp::acceptor acceptor_;
   accept_fn on_accept_;
   uint16_t port_ = 0;

@@ -1,0 +1,182 @@
+// The data path of one dmsg stream as a plain class: yamux flow control, the
+// end-to-end Noise transport, the send queue and the delivery of received
+// plaintext. It is shared by three parties, all under one mutex:
+//  - the session's io thread (the connection's strand) feeds every frame of
+//    the stream (on_data / on_window) and ends each socket read with
+//    end_batch(), which hands the plaintext of that read to the consumer as
+//    one message (or one call of a direct sink);
+//  - the stream actor (actors/dmsg/stream.cpp) runs the stream handshake and
+//    the lifecycle: it reads the handshake object once the io thread has it
+//    whole, installs the Noise keys (establish), sets the owner, closes;
+//  - writers (the stream actor for write_atom, or consumers holding the core
+//    directly) encrypt and send from their own thread: write() encrypts
+//    under the lock and writes whole frames onto the session connection, so a
+//    write costs no actor hop and no io-thread wake-up.
+// Nothing here blocks; every buffer is bounded (the receive side by the yamux
+// window, the send side by max_send_queue: a write beyond it is refused, and
+// the stream is reset so both ends see the failure, never a silent drop).
+// When the session connection is congested (its queue above the link's high
+// water mark), flushing stops and resumes once the connection drained: the
+// stream's send window, not a queue, absorbs the wait.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/error.hpp>
+
+#include "actors/dmsg/flow_control.hpp"
+#include "actors/dmsg/objects.hpp"
+#include "runtime/crypto/noise/session.hpp"
+
+namespace skywire::dmsg {
+
+using byte_buffer = std::vector<uint8_t>;
+
+class session_link;
+
+class stream_core : public std::enable_shared_from_this<stream_core> {
+public:
+  enum class phase : uint8_t {
+    handshake,    ///< reading the StreamRequest/Response object
+    keys_pending, ///< object complete, the actor runs the handshake; data waits
+    established,
+    closing,      ///< close requested: pending data goes out, then FIN
+    done,
+  };
+
+  /// What the io thread must tell the stream actor after a batch.
+  struct notice {
+    enum class kind : uint8_t { none, object_ready, remote_fin, remote_rst, failed, drained };
+  };
+
+  /// Direct consumer on the session's io thread (replaces messages to the
+  /// owner). It may call write()/consumed()/close_now() on this core.
+  using sink_fn = std::function<void(byte_buffer&&)>;
+
+  /// Ciphertext that may wait beyond the peer's window before write() refuses.
+  static constexpr size_t max_send_queue = 8 * 1024 * 1024;
+  /// Largest yamux data frame we send.
+  static constexpr size_t max_data_frame = 64 * 1024;
+
+  stream_core(uint32_t id, std::shared_ptr<session_link> link, bool initiator);
+  ~stream_core();
+
+  uint32_t id() const noexcept { return id_; }
+  bool initiator() const noexcept { return initiator_; }
+
+  // -- wiring (stream actor) -------------------------------------------------------
+
+  /// The stream actor: sender of deliveries and receiver of notices.
+  void bind(caf::actor self);
+  /// Drops the actor references (the actor is ending).
+  void unbind();
+  /// Sets the owner that receives (data_atom, bytes); with hold, received data
+  /// is kept until the next set_owner/set_sink (an accepted stream).
+  void set_owner(caf::actor owner, bool hold = false);
+  /// Installs a direct consumer; data held so far is handed to it at once.
+  void set_sink(sink_fn sink);
+
+  // -- receive side (the session's io thread) --------------------------------------
+
+  /// A data frame's body and flags.
+  void on_data(uint16_t flags, byte_span body);
+  /// A window update's delta and flags.
+  void on_window(uint16_t flags, uint32_t delta);
+  /// End of one socket read: delivers what it produced, sends notices.
+  void end_batch();
+  /// The connection drained below its low water mark: flush again.
+  void on_link_ready();
+
+  // -- handshake (stream actor) ----------------------------------------------------
+
+  /// Decrypts the complete handshake object (the session's object keys).
+  expected<byte_buffer> open_object();
+  /// Sends a sealed object (StreamRequest with SYN, or StreamResponse) as one
+  /// data frame; syn prepends the SYN window update.
+  caf::error send_object(byte_span signed_bytes, bool syn);
+  /// Installs the stream's Noise keys: data that waited is decrypted and
+  /// delivered; the stream is established.
+  caf::error establish(crypto::noise::session ns);
+
+  // -- send side (any thread) ------------------------------------------------------
+
+  enum class write_result : uint8_t { ok, not_open, queue_full, link_failed };
+  /// Encrypts and sends (as far as the window allows). ack_to, if set, gets
+  /// (ack_atom, n) from the stream actor once n bytes left the send queue.
+  write_result write(byte_span plain, const caf::actor& ack_to = nullptr);
+  /// The consumer processed n received bytes (re-opens the receive window).
+  void consumed(uint64_t n);
+  /// Graceful close: pending data goes out, then FIN; `drained` follows.
+  /// Returns true if the stream is already finished (FIN sent).
+  bool begin_close();
+  /// Sends RST (once) and ends the stream's data path.
+  void reset();
+  /// Sends FIN (once) without waiting for pending data.
+  void send_fin();
+  /// The stream is over: no more sends, no more deliveries.
+  void mark_done();
+
+  // -- inspection --------------------------------------------------------------------
+
+  phase current_phase() const;
+  size_t send_queue_bytes() const;
+  uint64_t unconsumed() const;
+  /// The error that failed the data path (notice failed).
+  caf::error failure() const;
+
+private:
+  void deliver_locked(byte_buffer&& plain);
+  void flush_locked();
+  void send_header_locked(uint8_t type, uint16_t flags, uint32_t length);
+  void maybe_update_window_locked();
+  void fail_locked(caf::error err);
+  void notify_locked(notice::kind k);
+  void dispatch_locked();
+  void decrypt_locked(byte_span cipher);
+
+  const uint32_t id_;
+  const bool initiator_;
+  std::shared_ptr<session_link> link_;
+
+  mutable std::recursive_mutex mtx_;
+  phase phase_ = phase::handshake;
+  caf::actor self_;
+  caf::actor owner_;
+  bool hold_ = false;
+  sink_fn sink_;
+  std::vector<byte_buffer> held_;
+
+  object_reader objr_;
+  byte_buffer early_; ///< ciphertext received while keys are pending
+  crypto::noise::session ns_;
+  crypto::noise::frame_reader fr_;
+  flow_control fc_;
+
+  byte_buffer rx_plain_; ///< plaintext of the current batch
+  std::vector<notice::kind> notices_;
+
+  byte_buffer out_; ///< ciphertext waiting for send window
+  size_t out_off_ = 0;
+  uint64_t cipher_queued_ = 0;
+  uint64_t cipher_sent_ = 0;
+  struct pending_ack {
+    uint64_t cipher_end;
+    uint64_t plain;
+    caf::actor to;
+  };
+  std::deque<pending_ack> acks_;
+  bool waiting_link_ = false;
+  bool fin_sent_ = false;
+  caf::error failure_;
+};
+
+using stream_core_ptr = std::shared_ptr<stream_core>;
+
+} // namespace skywire::dmsg
