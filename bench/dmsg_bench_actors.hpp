@@ -14,6 +14,7 @@
 #include <caf/event_based_actor.hpp>
 
 #include "actors/dmsg/client.hpp"
+#include "actors/dmsg/stream_core.hpp"
 #include "messages/api/dmsg.hpp"
 #include "messages/error.hpp"
 #include "runtime/io/io_runtime.hpp"
@@ -102,14 +103,21 @@ public:
       .then(
         [this](api::stream_opened& s) {
           stream_ = s.stream;
-          start_ = clk::now();
-          ping();
+          // Write through the stream's data path (no actor hop per write).
+          request(stream_, std::chrono::seconds(10), skywire::dmsg::score_atom::value)
+            .then(
+              [this](skywire::dmsg::stream_core_ptr& core) {
+                core_ = std::move(core);
+                start_ = clk::now();
+                ping();
+              },
+              [this](caf::error& err) { fail(skywire::describe(err)); });
         },
         [this](caf::error& err) { fail(skywire::describe(err)); });
     return {
       [this](api::data_atom, api::byte_buffer& b) {
         got_ += b.size();
-        send(stream_, api::consumed_atom::value, static_cast<uint32_t>(b.size()));
+        core_->consumed(b.size());
         if (got_ < payload_.size())
           return;
         got_ -= payload_.size();
@@ -137,7 +145,8 @@ public:
 private:
   void ping() {
     t0_ = clk::now();
-    send(stream_, api::write_atom::value, payload_);
+    if (core_->write(payload_) != skywire::dmsg::stream_core::write_result::ok)
+      fail("write refused");
   }
 
   void fail(std::string why) {
@@ -157,18 +166,29 @@ private:
   api::byte_buffer payload_;
   size_t got_ = 0;
   caf::actor stream_;
+  skywire::dmsg::stream_core_ptr core_;
   clk::time_point t0_, start_;
   bool finished_ = false;
   series res_;
   std::shared_ptr<std::promise<series>> done_;
 };
 
-/// B's echo: every accepted stream's data is written back.
+/// B's echo: every accepted stream's data is written back, on the stream's
+/// io thread (a direct sink: no actor hop between reading and writing back).
 inline caf::behavior echo(caf::event_based_actor* self) {
   return {
     [self](api::accept_atom, api::stream_opened& s) {
-      // An accepted stream holds its data until it has an owner.
-      self->send(s.stream, api::set_owner_atom::value, caf::actor_cast<caf::actor>(self));
+      // An accepted stream holds its data until it has an owner or a sink.
+      self->request(s.stream, std::chrono::seconds(10), skywire::dmsg::score_atom::value)
+        .then([](skywire::dmsg::stream_core_ptr& core) {
+          std::weak_ptr<skywire::dmsg::stream_core> weak = core;
+          core->set_sink([weak](api::byte_buffer&& b) {
+            if (auto c = weak.lock()) {
+              c->write(b);
+              c->consumed(b.size());
+            }
+          });
+        });
     },
     [self](api::data_atom, api::byte_buffer& b) {
       auto n = static_cast<uint32_t>(b.size());

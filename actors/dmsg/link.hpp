@@ -164,9 +164,6 @@ using client_shared_ptr = std::shared_ptr<client_shared>;
 
 // -- internal messages (never leave the process) -------------------------------------
 
-/// any -> stream actor: (score_atom) -> stream_core_ptr, the stream's data path
-/// for consumers that read and write it directly (stream_core.hpp).
-using score_atom = caf::atom_constant<caf::atom("score")>;
 /// stream core -> stream actor: (snote_atom, uint8 stream_core::notice::kind).
 using snote_atom = caf::atom_constant<caf::atom("snote")>;
 /// session io -> session actor: (sacc_atom, stream_core_ptr) the server opened a stream.
@@ -196,5 +193,4 @@ using tick_atom = caf::atom_constant<caf::atom("tick")>;
 
 } // namespace skywire::dmsg
 
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(skywire::dmsg::stream_core_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(skywire::dmsg::session_link_ptr)

@@ -29,6 +29,8 @@
 #include <vector>
 
 #include <caf/actor.hpp>
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/atom.hpp>
 #include <caf/error.hpp>
 
 #include "actors/dmsg/flow_control.hpp"
@@ -179,4 +181,11 @@ private:
 
 using stream_core_ptr = std::shared_ptr<stream_core>;
 
+/// any -> stream actor: (score_atom) -> stream_core_ptr: the stream's data
+/// path, for consumers that read (set_sink) and write (write) it directly,
+/// without an actor message per read or write (pipes, relays, echo).
+using score_atom = caf::atom_constant<caf::atom("score")>;
+
 } // namespace skywire::dmsg
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(skywire::dmsg::stream_core_ptr)
