@@ -65,7 +65,7 @@ public:
   static constexpr size_t high_water = 1024 * 1024;
 
   /// held: frames wait (in order) until release() (the post-handshake quiet).
-  session_link(io::stream_connection_ptr conn, public_key server, crypto::noise::session obj,
+  session_link(io::byte_link_ptr conn, public_key server, crypto::noise::session obj,
                session_stats_ptr stats, bool held = false)
     : conn_(std::move(conn)), server_(server), obj_(std::move(obj)), stats_(std::move(stats)),
       held_(held) {}
@@ -146,7 +146,7 @@ public:
   void close() { conn_->close(); }
 
 private:
-  io::stream_connection_ptr conn_;
+  io::byte_link_ptr conn_;
   public_key server_;
   std::mutex mtx_;
   crypto::noise::session obj_;

@@ -172,8 +172,12 @@ void session_actor::on_connected() {
   boost::system::error_code ignore;
   slot->socket.set_option(asio::ip::tcp::no_delay{true}, ignore);
   auto conn = io::stream_connection::make(std::move(slot->socket));
-  io_ = std::make_shared<session_io>(
-    session_io::params{p_.client, p_.server, p_.stats, caf::actor_cast<caf::actor>(this)});
+  session_io::params ps;
+  ps.client = p_.client;
+  ps.server = p_.server;
+  ps.stats = p_.stats;
+  ps.actor = caf::actor_cast<caf::actor>(this);
+  io_ = std::make_shared<session_io>(std::move(ps));
   if (auto err = io_->start(std::move(conn)))
     return lost(std::move(err));
 }

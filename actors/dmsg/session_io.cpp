@@ -15,7 +15,7 @@ session_io::session_io(params p)
 
 session_io::~session_io() = default;
 
-caf::error session_io::start(io::stream_connection_ptr conn) {
+caf::error session_io::start(io::byte_link_ptr conn) {
   conn_ = std::move(conn);
   nz::handshake::config hc;
   hc.pattern = nz::pattern_kind::xk;
@@ -34,7 +34,7 @@ caf::error session_io::start(io::stream_connection_ptr conn) {
   // for the queue to drain above session_link::high_water): the queue bound
   // of the connection is only a safety net.
   conn_->set_max_queued(256u * 1024 * 1024);
-  io::stream_connection::callbacks cbs;
+  io::byte_link::callbacks cbs;
   auto self = shared_from_this();
   cbs.on_data = [self](io::byte_buffer&& b) { self->on_bytes(std::move(b)); };
   cbs.on_sent = [self](size_t) {
@@ -128,7 +128,10 @@ void session_io::on_handshake_bytes(byte_buffer& bytes) {
   // but its yamux frames are held (session_link::release, by the actor after
   // the quiet period) so the first one never rides along.
   link_ = std::make_shared<session_link>(conn_, p_.server, std::move(*sess), p_.stats, true);
-  caf::anon_send(p_.actor, sready_atom::value, link_);
+  if (p_.actor)
+    caf::anon_send(p_.actor, sready_atom::value, link_);
+  if (p_.on_ready)
+    p_.on_ready(link_);
 }
 
 void session_io::on_yamux_bytes(byte_buffer& bytes) {
@@ -164,7 +167,10 @@ stream_core_ptr session_io::accept(uint32_t id) {
   byte_buffer buf;
   yx::append_frame(buf, yx::header{0, yx::frame_type::window_update, yx::flag::ack, id, 0});
   link_->write_control(std::move(buf));
-  caf::anon_send(p_.actor, sacc_atom::value, core);
+  if (p_.actor)
+    caf::anon_send(p_.actor, sacc_atom::value, core);
+  if (p_.on_accept)
+    p_.on_accept(core);
   return core;
 }
 
@@ -226,14 +232,20 @@ void session_io::fail(caf::error err) {
   for (auto& c : touched_)
     c->end_batch();
   touched_.clear();
+  std::unordered_map<uint32_t, stream_core_ptr> streams;
   {
     std::lock_guard<std::mutex> g{mtx_};
     closed_ = true;
-    streams_.clear();
+    streams.swap(streams_);
   }
+  for (auto& kv : streams)
+    kv.second->on_session_lost(err);
   if (conn_)
     conn_->close();
-  caf::anon_send(p_.actor, sfail_atom::value, std::move(err));
+  if (p_.on_fail)
+    p_.on_fail(err);
+  if (p_.actor)
+    caf::anon_send(p_.actor, sfail_atom::value, std::move(err));
 }
 
 } // namespace skywire::dmsg

@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -25,7 +26,7 @@
 #include "actors/dmsg/stream_core.hpp"
 #include "messages/wire/yamux/frame.hpp"
 #include "runtime/crypto/noise/handshake.hpp"
-#include "runtime/io/stream_connection.hpp"
+#include "runtime/io/byte_link.hpp"
 
 namespace skywire::dmsg {
 
@@ -36,13 +37,18 @@ public:
     public_key server;
     session_stats_ptr stats;
     caf::actor actor; ///< the session actor (receives the control events)
+    /// Direct hooks (simulations and tests without an actor), called on the
+    /// io thread in addition to the messages.
+    std::function<void(const session_link_ptr&)> on_ready;
+    std::function<void(const stream_core_ptr&)> on_accept;
+    std::function<void(const caf::error&)> on_fail;
   };
 
   explicit session_io(params p);
   ~session_io();
 
   /// Sends XK message 1 and starts reading. An error means nothing started.
-  caf::error start(io::stream_connection_ptr conn);
+  caf::error start(io::byte_link_ptr conn);
 
   /// Registers a stream we open; false if the session is gone.
   bool add(stream_core_ptr core);
@@ -66,7 +72,7 @@ private:
   void fail(caf::error err);
 
   params p_;
-  io::stream_connection_ptr conn_;
+  io::byte_link_ptr conn_;
   std::optional<crypto::noise::handshake> hs_; // strand only
   byte_buffer hs_buf_;                         // strand only
   session_link_ptr link_;                      // set on the strand once up

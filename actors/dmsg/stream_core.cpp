@@ -42,6 +42,7 @@ void stream_core::unbind() {
   self_ = nullptr;
   owner_ = nullptr;
   sink_ = nullptr;
+  notice_fn_ = nullptr;
   acks_.clear();
   held_.clear();
 }
@@ -68,6 +69,12 @@ void stream_core::set_sink(sink_fn sink) {
   for (auto& b : held)
     if (sink_)
       sink_(std::move(b));
+}
+
+void stream_core::set_notice_fn(notice_fn fn) {
+  std::lock_guard<std::recursive_mutex> g{mtx_};
+  notice_fn_ = std::move(fn);
+  dispatch_locked();
 }
 
 // -- receive side ---------------------------------------------------------------------
@@ -149,12 +156,16 @@ void stream_core::dispatch_locked() {
       deliver_locked(std::move(b));
   }
   maybe_update_window_locked();
-  if (notices_.empty() || !self_)
+  if (notices_.empty() || (!self_ && !notice_fn_))
     return; // kept until bind()
   auto notes = std::move(notices_);
   notices_.clear();
-  for (auto k : notes)
-    caf::anon_send(self_, snote_atom::value, static_cast<uint8_t>(k));
+  for (auto k : notes) {
+    if (self_)
+      caf::anon_send(self_, snote_atom::value, static_cast<uint8_t>(k));
+    else
+      notice_fn_(k);
+  }
 }
 
 void stream_core::deliver_locked(byte_buffer&& plain) {
@@ -172,6 +183,17 @@ void stream_core::on_link_ready() {
   waiting_link_ = false;
   if (phase_ == phase::established || phase_ == phase::closing)
     flush_locked();
+  dispatch_locked();
+}
+
+void stream_core::on_session_lost(caf::error err) {
+  std::lock_guard<std::recursive_mutex> g{mtx_};
+  if (phase_ == phase::done)
+    return;
+  fin_sent_ = true; // nothing can be sent any more
+  failure_ = std::move(err);
+  phase_ = phase::done;
+  notify_locked(notice::kind::failed);
   dispatch_locked();
 }
 

@@ -84,6 +84,9 @@ public:
   void set_owner(caf::actor owner, bool hold = false);
   /// Installs a direct consumer; data held so far is handed to it at once.
   void set_sink(sink_fn sink);
+  /// Notices go to this function when no actor is bound (simulations, tests).
+  using notice_fn = std::function<void(notice::kind)>;
+  void set_notice_fn(notice_fn fn);
 
   // -- receive side (the session's io thread) --------------------------------------
 
@@ -95,6 +98,9 @@ public:
   void end_batch();
   /// The connection drained below its low water mark: flush again.
   void on_link_ready();
+  /// The session under the stream is gone: the data path fails with err
+  /// (notice failed), nothing more is sent.
+  void on_session_lost(caf::error err);
 
   // -- handshake (stream actor) ----------------------------------------------------
 
@@ -153,6 +159,7 @@ private:
   caf::actor owner_;
   bool hold_ = false;
   sink_fn sink_;
+  notice_fn notice_fn_;
   std::vector<byte_buffer> held_;
 
   object_reader objr_;

@@ -31,46 +31,43 @@
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/strand.hpp>
 
+#include "runtime/io/byte_link.hpp"
+
 namespace skywire::io {
 
-using byte_buffer = std::vector<uint8_t>;
-
-class stream_connection : public std::enable_shared_from_this<stream_connection> {
+class stream_connection : public byte_link,
+                          public std::enable_shared_from_this<stream_connection> {
 public:
   using socket_type = boost::asio::generic::stream_protocol::socket;
   using strand_type = boost::asio::strand<boost::asio::io_context::executor_type>;
 
-  struct callbacks {
-    std::function<void(byte_buffer&&)> on_data;
-    std::function<void(size_t)> on_sent;                      ///< optional
-    std::function<void(const boost::system::error_code&)> on_closed;
-  };
+  using callbacks = byte_link::callbacks;
 
   static std::shared_ptr<stream_connection> make(boost::asio::ip::tcp::socket&& s);
   static std::shared_ptr<stream_connection> make(boost::asio::local::stream_protocol::socket&& s);
 
-  ~stream_connection();
+  ~stream_connection() override;
 
   /// Starts reading. max_read bounds one read (and so one on_data buffer).
-  void start(callbacks cbs, size_t max_read = 256 * 1024);
+  void start(callbacks cbs, size_t max_read = 256 * 1024) override;
 
   /// Queues bytes; thread-safe. Returns false when the connection is closed
   /// or more than max_queued bytes are already waiting (the caller should treat
   /// that as a slow peer and close).
-  bool write(byte_buffer&& bytes);
+  bool write(byte_buffer&& bytes) override;
 
-  void pause_reading();
-  void resume_reading();
+  void pause_reading() override;
+  void resume_reading() override;
 
   /// Closes the socket; on_closed follows (once). Thread-safe.
-  void close();
+  void close() override;
 
   /// Bytes queued and not yet written.
-  size_t queued_bytes() const;
+  size_t queued_bytes() const override;
 
-  std::string remote_endpoint() const; ///< "ip:port" or the unix path, for logs
+  std::string remote_endpoint() const override; ///< "ip:port" or the unix path, for logs
 
-  void set_max_queued(size_t n) { max_queued_ = n; }
+  void set_max_queued(size_t n) override { max_queued_ = n; }
 
 private:
   explicit stream_connection(socket_type&& s);

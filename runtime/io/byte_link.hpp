@@ -1,0 +1,57 @@
+// A byte-stream link as the protocol engines above it see it: whatever
+// carries a dmsg session (a TCP connection today; tests/sim's in-memory link
+// in simulations; later a transport's stream). The engines (dmsg session_io,
+// stream cores) depend on this interface only, so the same code runs over
+// sockets and over a simulated link with injected faults.
+//
+// Contract (stream_connection is the reference implementation):
+//  - start(): reading begins; on_data gets each read batch, in order, on one
+//    thread at a time (the link's shard); on_sent reports bytes that left the
+//    write queue; on_closed comes exactly once, last.
+//  - write() never blocks and is thread-safe; it returns false when the link
+//    is closed or over its queue bound (the caller treats that as a failure:
+//    nothing is dropped quietly).
+//  - queued_bytes() is what was accepted by write() and not yet sent.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/system/error_code.hpp>
+
+namespace skywire::io {
+
+using byte_buffer = std::vector<uint8_t>;
+
+class byte_link {
+public:
+  struct callbacks {
+    std::function<void(byte_buffer&&)> on_data;
+    std::function<void(size_t)> on_sent; ///< optional
+    std::function<void(const boost::system::error_code&)> on_closed;
+  };
+
+  virtual ~byte_link() = default;
+
+  /// Starts reading. max_read bounds one read (and so one on_data buffer).
+  virtual void start(callbacks cbs, size_t max_read = 256 * 1024) = 0;
+  /// Queues bytes; thread-safe; false when closed or over the queue bound.
+  virtual bool write(byte_buffer&& bytes) = 0;
+  virtual void pause_reading() = 0;
+  virtual void resume_reading() = 0;
+  /// Closes; on_closed follows (once). Thread-safe.
+  virtual void close() = 0;
+  /// Bytes accepted by write() and not yet sent.
+  virtual size_t queued_bytes() const = 0;
+  virtual void set_max_queued(size_t n) = 0;
+  /// "ip:port", a unix path or a simulated name, for logs.
+  virtual std::string remote_endpoint() const = 0;
+};
+
+using byte_link_ptr = std::shared_ptr<byte_link>;
+
+} // namespace skywire::io
