@@ -8,6 +8,7 @@
 #include "actors/dmsg/errors.hpp"
 #include "actors/dmsg/objects.hpp"
 #include "actors/dmsg/stream.hpp"
+#include "runtime/log/logger.hpp"
 
 namespace skywire::dmsg {
 
@@ -118,6 +119,7 @@ caf::behavior session_actor::make_behavior() {
       delayed_send(this, p_.keepalive, keepalive_atom::value);
     },
     [this](api::close_atom) {
+      closing_ = true;
       if (link_) {
         link_->release(); // closing anyway: the quiet no longer matters
         byte_buffer buf;
@@ -186,6 +188,10 @@ void session_actor::lost(caf::error err) {
   if (done_)
     return;
   done_ = true;
+  if (!closing_)
+    SKYWIRE_LOG(info, "dmsg", up_ ? "session lost" : "session failed",
+                log::kv("server", p_.server.hex()), log::kv("address", p_.address),
+                log::kv("cause", describe(err)), log::kv("streams", streams_.size()));
   for (auto& kv : streams_)
     send(kv.second, slost_atom::value, err);
   streams_.clear();

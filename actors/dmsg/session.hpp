@@ -64,6 +64,7 @@ private:
   uint32_t next_id_ = 1;
   bool up_ = false;
   bool done_ = false;
+  bool closing_ = false; ///< closed on request: not a failure worth a log line
   uint32_t ping_id_ = 0;
   bool ping_outstanding_ = false;
 };
