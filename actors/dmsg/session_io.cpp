@@ -10,7 +10,7 @@ namespace yx = wire::yamux;
 namespace nz = crypto::noise;
 
 session_io::session_io(params p)
-  : p_(std::move(p)), reader_(yx::parse_limits{yx::initial_stream_window}) {
+  : p_(std::move(p)), splitter_(yx::parse_limits{yx::initial_stream_window}) {
 }
 
 session_io::~session_io() = default;
@@ -36,7 +36,7 @@ caf::error session_io::start(io::byte_link_ptr conn) {
   conn_->set_max_queued(256u * 1024 * 1024);
   io::byte_link::callbacks cbs;
   auto self = shared_from_this();
-  cbs.on_data = [self](io::byte_buffer&& b) { self->on_bytes(std::move(b)); };
+  cbs.on_span = [self](byte_span b) { self->on_bytes(b); };
   cbs.on_sent = [self](size_t) {
     if (self->link_)
       self->link_->on_sent();
@@ -89,7 +89,7 @@ stream_core_ptr session_io::find(uint32_t id) {
 
 // -- strand -----------------------------------------------------------------------------
 
-void session_io::on_bytes(byte_buffer&& bytes) {
+void session_io::on_bytes(byte_span bytes) {
   if (failed_)
     return;
   p_.stats->bytes_in.fetch_add(bytes.size(), std::memory_order_relaxed);
@@ -99,7 +99,7 @@ void session_io::on_bytes(byte_buffer&& bytes) {
     on_handshake_bytes(bytes);
 }
 
-void session_io::on_handshake_bytes(byte_buffer& bytes) {
+void session_io::on_handshake_bytes(byte_span bytes) {
   if (!hs_)
     return fail(make_error(client_errc::protocol, "bytes before the handshake"));
   hs_buf_.insert(hs_buf_.end(), bytes.begin(), bytes.end());
@@ -134,20 +134,14 @@ void session_io::on_handshake_bytes(byte_buffer& bytes) {
     p_.on_ready(link_);
 }
 
-void session_io::on_yamux_bytes(byte_buffer& bytes) {
-  reader_.feed(bytes);
-  for (;;) {
-    auto next = reader_.next();
-    if (!next) {
-      fail(make_error(client_errc::protocol, "yamux: " + describe(next.error())));
-      break;
-    }
-    if (!*next)
-      break;
-    route(**next);
-    if (failed_)
-      break;
-  }
+void session_io::on_yamux_bytes(byte_span bytes) {
+  // Frames are parsed in the read buffer (no copy unless cut by a read).
+  auto err = splitter_.feed(bytes, [this](const yx::frame_view& f) {
+    route(f);
+    return !failed_;
+  });
+  if (err && !failed_)
+    fail(make_error(client_errc::protocol, "yamux: " + describe(err)));
   // One delivery per stream and read.
   for (auto& c : touched_)
     c->end_batch();

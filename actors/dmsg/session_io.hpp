@@ -63,9 +63,9 @@ public:
   void close();
 
 private:
-  void on_bytes(byte_buffer&& bytes);
-  void on_handshake_bytes(byte_buffer& bytes);
-  void on_yamux_bytes(byte_buffer& bytes);
+  void on_bytes(byte_span bytes);
+  void on_handshake_bytes(byte_span bytes);
+  void on_yamux_bytes(byte_span bytes);
   void route(const wire::yamux::frame_view& f);
   stream_core_ptr find(uint32_t id);
   stream_core_ptr accept(uint32_t id);
@@ -76,7 +76,7 @@ private:
   std::optional<crypto::noise::handshake> hs_; // strand only
   byte_buffer hs_buf_;                         // strand only
   session_link_ptr link_;                      // set on the strand once up
-  wire::yamux::frame_reader reader_;           // strand only
+  wire::yamux::frame_splitter splitter_;       // strand only
   std::vector<stream_core_ptr> touched_;       // strand only: streams of this read
   bool failed_ = false;                        // strand only
   mutable std::mutex mtx_;

@@ -360,7 +360,8 @@ caf::behavior cli_gateway(caf::stateful_actor<gateway_state>* self, caf::actor v
                     [addr, id](const boost::system::error_code&) {
                       if (auto h = caf::actor_cast<caf::actor>(addr))
                         caf::anon_send(h, closed_atom::value, id);
-                    }},
+                    },
+                    {}},
                   opts.max_line + 1);
     },
     [self, send, handle_line, opts](data_atom, uint64_t id, const io::byte_buffer& bytes) {

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -30,9 +31,14 @@ using byte_buffer = std::vector<uint8_t>;
 class byte_link {
 public:
   struct callbacks {
+    /// Each read as an owned buffer (for consumers that keep or forward it).
     std::function<void(byte_buffer&&)> on_data;
     std::function<void(size_t)> on_sent; ///< optional
     std::function<void(const boost::system::error_code&)> on_closed;
+    /// Each read as a view, valid during the call only: the link reads into a
+    /// per-shard buffer that is reused (no allocation, no zero-fill per read).
+    /// When set, on_data is not used.
+    std::function<void(std::span<const uint8_t>)> on_span;
   };
 
   virtual ~byte_link() = default;

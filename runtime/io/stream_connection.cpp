@@ -81,8 +81,38 @@ void stream_connection::do_wait_read() {
                      }));
 }
 
+namespace {
+
+/// The shard's read buffer for span consumers: allocated once per io thread,
+/// never zero-filled, reused by every connection of the shard (a read is
+/// consumed before the next one starts on this thread).
+uint8_t* shard_read_buffer(size_t n) {
+  thread_local std::unique_ptr<uint8_t[]> buf;
+  thread_local size_t size = 0;
+  if (size < n) {
+    buf.reset(new uint8_t[n]);
+    size = n;
+  }
+  return buf.get();
+}
+
+} // namespace
+
 void stream_connection::do_read_available() {
   error_code ec;
+  if (cbs_.on_span) {
+    auto* p = shard_read_buffer(max_read_);
+    size_t n = socket_.read_some(asio::buffer(p, max_read_), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      do_wait_read();
+      return;
+    }
+    if (ec)
+      return finish(ec);
+    cbs_.on_span(std::span<const uint8_t>{p, n});
+    do_wait_read();
+    return;
+  }
   size_t avail = socket_.available(ec);
   if (ec)
     return finish(ec);

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <utility>
 #include <vector>
 
 #include "messages/wire/yamux/frame.hpp"
@@ -74,6 +75,38 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   size_t chunk = 1 + data[0] % 40;
   std::span<const uint8_t> in{data + 1, size - 1};
+
+  // The zero-copy splitter, fed in chunks, yields exactly the frames (and
+  // the error) of the copying reader fed at once.
+  {
+    std::vector<std::pair<header, std::vector<uint8_t>>> split, whole;
+    frame_splitter sp{parse_limits{1 << 16}};
+    bool sp_failed = false;
+    for (size_t pos = 0; pos < in.size() && !sp_failed; pos += chunk) {
+      auto err = sp.feed(in.subspan(pos, std::min(chunk, in.size() - pos)), [&](const frame_view& f) {
+        split.emplace_back(f.hdr, std::vector<uint8_t>(f.body.begin(), f.body.end()));
+        return true;
+      });
+      sp_failed = static_cast<bool>(err);
+    }
+    frame_reader wr{parse_limits{1 << 16}};
+    wr.feed(in);
+    bool wr_failed = false;
+    for (;;) {
+      auto f = wr.next();
+      if (!f) {
+        wr_failed = true;
+        break;
+      }
+      if (!*f)
+        break;
+      whole.emplace_back((*f)->hdr, std::vector<uint8_t>((*f)->body.begin(), (*f)->body.end()));
+    }
+    if (split != whole || sp_failed != wr_failed)
+      fail("splitter and reader disagree");
+    if (!sp_failed && sp.buffered() != wr.buffered())
+      fail("splitter keeps another tail");
+  }
 
   // Frame round trip.
   frame_reader r{parse_limits{1 << 16}};

@@ -290,6 +290,7 @@ private:
   /// One read: everything buffered, up to max_read bytes.
   void read_batch() {
     std::function<void(io::byte_buffer&&)> on_data;
+    std::function<void(std::span<const uint8_t>)> on_span;
     io::byte_buffer batch;
     {
       std::lock_guard<std::recursive_mutex> g{mtx_};
@@ -306,8 +307,11 @@ private:
           front.erase(front.begin(), front.begin() + static_cast<std::ptrdiff_t>(take));
       }
       on_data = cbs_.on_data;
+      on_span = cbs_.on_span;
     }
-    if (on_data)
+    if (on_span)
+      on_span(std::span<const uint8_t>{batch});
+    else if (on_data)
       on_data(std::move(batch));
     std::lock_guard<std::recursive_mutex> g{mtx_};
     schedule_rx();

@@ -126,4 +126,28 @@ expected<std::optional<frame_view>> frame_reader::next() {
   return step->frame;
 }
 
+expected<size_t> frame_splitter::fill_tail(byte_span bytes) {
+  size_t used = 0;
+  if (tail_.size() < header_size) {
+    size_t take = std::min(header_size - tail_.size(), bytes.size());
+    tail_.insert(tail_.end(), bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(take));
+    used += take;
+    if (tail_.size() < header_size)
+      return used;
+  }
+  auto h = decode_header(byte_span{tail_});
+  if (!h)
+    return h.error();
+  size_t body = h->type == frame_type::data ? h->length : 0;
+  if (body > limits_.max_body)
+    return make_error(wire_errc::oversized, "yamux: data frame of " + std::to_string(body) +
+                                              " bytes exceeds " +
+                                              std::to_string(limits_.max_body));
+  size_t need = header_size + body - tail_.size();
+  size_t take = std::min(need, bytes.size() - used);
+  tail_.insert(tail_.end(), bytes.begin() + static_cast<std::ptrdiff_t>(used),
+               bytes.begin() + static_cast<std::ptrdiff_t>(used + take));
+  return used + take;
+}
+
 } // namespace skywire::wire::yamux

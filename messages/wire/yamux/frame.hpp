@@ -136,4 +136,69 @@ private:
   caf::error failed_;
 };
 
+/// Splits a byte stream into frames without copying them: every frame that
+/// lies wholly inside one read is handed out as a view into that read; only a
+/// frame cut by a read boundary is assembled in a small tail buffer (at most
+/// one header plus limits.max_body bytes). The read path of dmsg sessions
+/// (client and server) uses it; frame_reader (copying) remains for callers
+/// that want frames one at a time.
+class frame_splitter {
+public:
+  explicit frame_splitter(parse_limits limits = {}) : limits_(limits) {}
+
+  /// Calls fn(const frame_view&) for each complete frame of tail + bytes, in
+  /// order; a view is valid during its call only. Stops at the first invalid
+  /// frame and returns its error (sticky). fn may return false to stop (the
+  /// rest of `bytes` is dropped: the caller is closing the connection).
+  template <class Fn>
+  caf::error feed(byte_span bytes, Fn&& fn);
+
+  /// Bytes of an incomplete frame kept between reads.
+  size_t buffered() const noexcept { return tail_.size(); }
+
+private:
+  /// Completes the frame in tail_ from bytes; returns bytes used, or an error.
+  expected<size_t> fill_tail(byte_span bytes);
+
+  parse_limits limits_;
+  std::vector<uint8_t> tail_;
+  caf::error failed_;
+};
+
+template <class Fn>
+caf::error frame_splitter::feed(byte_span bytes, Fn&& fn) {
+  if (failed_)
+    return failed_;
+  if (!tail_.empty()) {
+    auto used = fill_tail(bytes);
+    if (!used)
+      return failed_ = used.error();
+    bytes = bytes.subspan(*used);
+    auto step = parse_frame(byte_span{tail_}, limits_);
+    if (!step)
+      return failed_ = step.error();
+    if (!step->frame)
+      return {}; // still incomplete: everything was taken into the tail
+    bool go_on = fn(*step->frame);
+    tail_.clear();
+    if (tail_.capacity() > 64 * 1024)
+      std::vector<uint8_t>{}.swap(tail_);
+    if (!go_on)
+      return {};
+  }
+  while (!bytes.empty()) {
+    auto step = parse_frame(bytes, limits_);
+    if (!step)
+      return failed_ = step.error();
+    if (!step->frame) {
+      tail_.assign(bytes.begin(), bytes.end());
+      return {};
+    }
+    if (!fn(*step->frame))
+      return {};
+    bytes = bytes.subspan(step->consumed);
+  }
+  return {};
+}
+
 } // namespace skywire::wire::yamux

@@ -185,3 +185,89 @@ TEST_CASE("yamux streaming parser: byte-at-a-time and oversized bodies") {
   CHECK(step->consumed == 12);
   CHECK(step->frame->hdr.length == 0xffffffffu);
 }
+
+TEST_CASE("yamux frame_splitter: frames split at every point") {
+  // A stream open, data, ping and FIN fed in two reads cut at every offset:
+  // the same frames, whatever the cut.
+  std::vector<uint8_t> stream;
+  append_frame(stream, header{0, frame_type::window_update, flag::syn, 1, 0});
+  std::vector<uint8_t> body(300);
+  for (size_t i = 0; i < body.size(); ++i)
+    body[i] = static_cast<uint8_t>(i * 7);
+  append_frame(stream, header{0, frame_type::data, 0, 1, 0}, body);
+  append_frame(stream, header{0, frame_type::ping, flag::syn, 0, 9});
+  append_frame(stream, header{0, frame_type::data, flag::fin, 1, 0}, std::vector<uint8_t>(5, 1));
+  for (size_t cut = 0; cut <= stream.size(); ++cut) {
+    frame_splitter sp;
+    std::vector<header> hs;
+    std::vector<std::vector<uint8_t>> bodies;
+    auto collect = [&](const frame_view& f) {
+      hs.push_back(f.hdr);
+      bodies.emplace_back(f.body.begin(), f.body.end());
+      return true;
+    };
+    REQUIRE_FALSE(sp.feed(byte_span{stream}.subspan(0, cut), collect));
+    REQUIRE_FALSE(sp.feed(byte_span{stream}.subspan(cut), collect));
+    REQUIRE(hs.size() == 4);
+    CHECK(hs[0].has(flag::syn));
+    CHECK(bodies[1] == body);
+    CHECK(hs[2].type == frame_type::ping);
+    CHECK(hs[3].has(flag::fin));
+    CHECK(bodies[3].size() == 5);
+    CHECK(sp.buffered() == 0);
+  }
+}
+
+TEST_CASE("yamux frame_splitter: one byte at a time, an oversized frame, a stop") {
+  std::vector<uint8_t> stream;
+  append_frame(stream, header{0, frame_type::data, 0, 3, 0}, std::vector<uint8_t>(100, 9));
+  frame_splitter sp{parse_limits{64}};
+  caf::error err;
+  for (size_t i = 0; i < stream.size() && !err; ++i)
+    err = sp.feed(byte_span{stream}.subspan(i, 1), [](const frame_view&) { return true; });
+  REQUIRE(err);
+  CHECK(describe(err).find("exceeds 64") != std::string::npos);
+  // sticky
+  CHECK(sp.feed(byte_span{stream}, [](const frame_view&) { return true; }));
+
+  frame_splitter ok;
+  std::vector<uint8_t> two;
+  append_frame(two, header{0, frame_type::ping, flag::syn, 0, 1});
+  append_frame(two, header{0, frame_type::ping, flag::syn, 0, 2});
+  int seen = 0;
+  CHECK_FALSE(ok.feed(byte_span{two}, [&](const frame_view&) {
+    ++seen;
+    return false; // the caller is closing: stop at the first
+  }));
+  CHECK(seen == 1);
+}
+
+TEST_CASE("yamux frame_splitter: the Go stream-open transcript, cut at every point") {
+  auto v = test::load_vectors("skywire/dmsg.json");
+  for (auto& step : v.at("stream_open_transcript").at("steps").as_array()) {
+    CAPTURE(str(step.at("what")));
+    auto bytes = unhexv(step.at("tcp_bytes_hex"));
+    frame_reader r;
+    r.feed(bytes);
+    std::vector<std::pair<header, std::vector<uint8_t>>> want;
+    for (;;) {
+      auto f = r.next();
+      REQUIRE(f);
+      if (!*f)
+        break;
+      want.emplace_back((*f)->hdr, std::vector<uint8_t>((*f)->body.begin(), (*f)->body.end()));
+    }
+    REQUIRE(!want.empty());
+    for (size_t cut = 0; cut <= bytes.size(); ++cut) {
+      frame_splitter sp;
+      std::vector<std::pair<header, std::vector<uint8_t>>> got;
+      auto collect = [&](const frame_view& f) {
+        got.emplace_back(f.hdr, std::vector<uint8_t>(f.body.begin(), f.body.end()));
+        return true;
+      };
+      REQUIRE_FALSE(sp.feed(byte_span{bytes}.subspan(0, cut), collect));
+      REQUIRE_FALSE(sp.feed(byte_span{bytes}.subspan(cut), collect));
+      CHECK(got == want);
+    }
+  }
+}

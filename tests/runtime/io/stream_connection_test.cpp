@@ -48,7 +48,8 @@ struct collector {
               std::lock_guard<std::mutex> g{mtx};
               closed = true;
               cv.notify_all();
-            }};
+            },
+            {}};
   }
 };
 
@@ -89,6 +90,35 @@ TEST_CASE("stream_connection moves 8 MiB in order in both directions and reports
   CHECK(ca.wait_closed());
   CHECK(cb.wait_closed()); // peer sees EOF
   CHECK_FALSE(a->write(io::byte_buffer(10, 1)));
+  rt.stop();
+}
+
+TEST_CASE("stream_connection span reads: views of the shard buffer, in order, 8 MiB") {
+  io::io_runtime rt{2};
+  auto [sa, sb] = connected_pair(rt.next_context());
+  auto a = io::stream_connection::make(std::move(sa));
+  auto b = io::stream_connection::make(std::move(sb));
+  collector ca, cb;
+  a->start(ca.cbs());
+  auto span_cbs = cb.cbs();
+  auto on_data = std::move(span_cbs.on_data);
+  span_cbs.on_data = nullptr;
+  size_t reads = 0;
+  span_cbs.on_span = [&, on_data](std::span<const uint8_t> s) {
+    ++reads;
+    on_data(io::byte_buffer(s.begin(), s.end()));
+  };
+  b->start(std::move(span_cbs), 16 * 1024);
+  io::byte_buffer expected(8u << 20);
+  for (size_t j = 0; j < expected.size(); ++j)
+    expected[j] = static_cast<uint8_t>((j * 7 + j / 4096) & 0xff);
+  REQUIRE(a->write(io::byte_buffer(expected)));
+  REQUIRE(cb.wait_for(expected.size()));
+  CHECK(cb.data == expected);
+  CHECK(reads >= expected.size() / (16 * 1024)); // bounded by max_read per read
+  b->close();
+  CHECK(cb.wait_closed());
+  CHECK(ca.wait_closed());
   rt.stop();
 }
 
