@@ -188,6 +188,10 @@ inline caf::behavior echo(caf::event_based_actor* self) {
               c->consumed(b.size());
             }
           });
+        },
+        [](caf::error&) {
+          // the stream ended before it was handed over (the opener phase
+          // closes its streams at once): nothing to echo
         });
     },
     [self](api::data_atom, api::byte_buffer& b) {
