@@ -188,7 +188,6 @@ using hstimeout_atom = caf::atom_constant<caf::atom("hstimeout")>;
 using quiet_atom = caf::atom_constant<caf::atom("squiet")>;
 /// How long a new session stays silent after XK message 3.
 constexpr std::chrono::milliseconds post_handshake_quiet{20};
-using keepalive_atom = caf::atom_constant<caf::atom("keepalive")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
 
 } // namespace skywire::dmsg

@@ -65,7 +65,8 @@ caf::behavior session_actor::make_behavior() {
       if (done_)
         return;
       link_->release();
-      delayed_send(this, p_.keepalive, keepalive_atom::value);
+      if (io_)
+        io_->start_keepalive();
     },
     [this](hstimeout_atom) {
       if (!up_)
@@ -104,19 +105,6 @@ caf::behavior session_actor::make_behavior() {
       streams_.erase(id);
       if (io_)
         io_->remove(id);
-    },
-    [this](keepalive_atom) {
-      if (!up_ || done_)
-        return;
-      if (io_->take_pong())
-        ping_outstanding_ = false;
-      if (ping_outstanding_)
-        return lost(make_error(client_errc::timeout, "keepalive: no pong from the server"));
-      ping_outstanding_ = true;
-      byte_buffer buf;
-      yx::append_frame(buf, yx::header{0, yx::frame_type::ping, yx::flag::syn, 0, ++ping_id_});
-      link_->write_control(std::move(buf));
-      delayed_send(this, p_.keepalive, keepalive_atom::value);
     },
     [this](api::close_atom) {
       closing_ = true;
@@ -179,6 +167,7 @@ void session_actor::on_connected() {
   ps.server = p_.server;
   ps.stats = p_.stats;
   ps.actor = caf::actor_cast<caf::actor>(this);
+  ps.keepalive = p_.keepalive;
   io_ = std::make_shared<session_io>(std::move(ps));
   if (auto err = io_->start(std::move(conn)))
     return lost(std::move(err));

@@ -2,7 +2,7 @@
 // XK (client = initiator, 5 s deadline, u16-length frames), then yamux client
 // directly on the socket. The socket side (handshake, yamux demultiplexing,
 // stream data) runs on the connection's io thread (session_io.hpp); this
-// actor steers: it connects, sends keepalive pings, spawns stream actors for
+// actor steers: it connects, starts the keepalive, spawns stream actors for
 // dials (odd ids) and for streams the server opens (even ids), and reports
 // the session up or lost.
 //
@@ -65,8 +65,6 @@ private:
   bool up_ = false;
   bool done_ = false;
   bool closing_ = false; ///< closed on request: not a failure worth a log line
-  uint32_t ping_id_ = 0;
-  bool ping_outstanding_ = false;
 };
 
 } // namespace skywire::dmsg

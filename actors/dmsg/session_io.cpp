@@ -177,7 +177,7 @@ void session_io::route(const yx::frame_view& f) {
         yx::append_frame(buf, yx::header{0, yx::frame_type::ping, yx::flag::ack, 0, h.length});
         link_->write_control(std::move(buf));
       } else if (h.has(yx::flag::ack)) {
-        pong_.store(true);
+        ping_outstanding_ = false;
       }
       return;
     case yx::frame_type::go_away:
@@ -219,10 +219,41 @@ void session_io::route(const yx::frame_view& f) {
     core->on_data(h.flags, f.body);
 }
 
+void session_io::start_keepalive() {
+  if (!conn_ || p_.keepalive.count() <= 0)
+    return;
+  // the wheel belongs to the link's thread: arm it from there
+  auto self = shared_from_this();
+  conn_->post([self] {
+    if (self->failed_ || self->keepalive_timer_ != 0)
+      return;
+    self->keepalive_timer_ =
+      self->conn_->timers().schedule(self->p_.keepalive, [self] { self->on_keepalive(); });
+  });
+}
+
+void session_io::on_keepalive() {
+  keepalive_timer_ = 0;
+  if (failed_ || !link_)
+    return;
+  if (ping_outstanding_)
+    return fail(make_error(client_errc::timeout, "keepalive: no pong from the server"));
+  ping_outstanding_ = true;
+  byte_buffer buf;
+  yx::append_frame(buf, yx::header{0, yx::frame_type::ping, yx::flag::syn, 0, ++ping_id_});
+  link_->write_control(std::move(buf));
+  auto self = shared_from_this();
+  keepalive_timer_ = conn_->timers().schedule(p_.keepalive, [self] { self->on_keepalive(); });
+}
+
 void session_io::fail(caf::error err) {
   if (failed_)
     return;
   failed_ = true;
+  if (keepalive_timer_ != 0) {
+    conn_->timers().cancel(keepalive_timer_);
+    keepalive_timer_ = 0;
+  }
   for (auto& c : touched_)
     c->end_batch();
   touched_.clear();

@@ -5,6 +5,7 @@
 // there, on this thread); pings are answered here. Only control reaches the
 // session actor: the session is up (sready_atom), a stream the server opened
 // (sacc_atom), the session failed (sfail_atom). No actor message per frame.
+// Keepalive pings are data timers on the link's timer wheel (no CAF timer).
 //
 // Streams are registered by the session actor before their SYN is written
 // (add) and removed when their actor ends (remove); the table is guarded by a
@@ -12,6 +13,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -37,6 +39,9 @@ public:
     public_key server;
     session_stats_ptr stats;
     caf::actor actor; ///< the session actor (receives the control events)
+    /// Keepalive: a ping this often once the session is up (the link's timer
+    /// wheel); a ping still unanswered at the next one fails the session.
+    std::chrono::nanoseconds keepalive{std::chrono::seconds{30}};
     /// Direct hooks (simulations and tests without an actor), called on the
     /// io thread in addition to the messages.
     std::function<void(const session_link_ptr&)> on_ready;
@@ -55,8 +60,8 @@ public:
   void remove(uint32_t id);
   size_t streams() const;
 
-  /// Whether a pong arrived since the last call (keepalive).
-  bool take_pong() noexcept { return pong_.exchange(false); }
+  /// Starts the keepalive (after the post-handshake quiet); thread-safe.
+  void start_keepalive();
 
   /// Closes the connection (the actor learns it through sfail_atom unless it
   /// asked for it).
@@ -70,6 +75,7 @@ private:
   stream_core_ptr find(uint32_t id);
   stream_core_ptr accept(uint32_t id);
   void fail(caf::error err);
+  void on_keepalive();
 
   params p_;
   io::byte_link_ptr conn_;
@@ -82,7 +88,9 @@ private:
   mutable std::mutex mtx_;
   std::unordered_map<uint32_t, stream_core_ptr> streams_;
   bool closed_ = false; // guarded by mtx_
-  std::atomic<bool> pong_{false};
+  bool ping_outstanding_ = false;             // strand only
+  uint32_t ping_id_ = 0;                       // strand only
+  io::timer_service::timer_id keepalive_timer_ = 0; // strand only
 };
 
 using session_io_ptr = std::shared_ptr<session_io>;

@@ -24,6 +24,8 @@
 
 #include <boost/system/error_code.hpp>
 
+#include "runtime/io/timer_service.hpp"
+
 namespace skywire::io {
 
 using byte_buffer = std::vector<uint8_t>;
@@ -56,6 +58,11 @@ public:
   virtual void set_max_queued(size_t n) = 0;
   /// "ip:port", a unix path or a simulated name, for logs.
   virtual std::string remote_endpoint() const = 0;
+  /// The data timers of the thread the link's callbacks run on (its shard's
+  /// timer wheel; the virtual clock in simulations). Use from that thread.
+  virtual timer_service& timers() = 0;
+  /// Runs fn on the link's thread (serialized with its callbacks).
+  virtual void post(std::function<void()> fn) = 0;
 };
 
 using byte_link_ptr = std::shared_ptr<byte_link>;

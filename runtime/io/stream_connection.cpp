@@ -1,5 +1,7 @@
 #include "runtime/io/stream_connection.hpp"
 
+#include "runtime/io/shard_timers.hpp"
+
 #include <sys/socket.h>
 #include <sys/types.h>
 
@@ -268,6 +270,14 @@ void stream_connection::finish(const error_code& ec) {
 size_t stream_connection::queued_bytes() const {
   std::lock_guard<std::mutex> guard{mtx_};
   return queued_;
+}
+
+void stream_connection::post(std::function<void()> fn) {
+  asio::post(strand_, std::move(fn));
+}
+
+timer_service& stream_connection::timers() {
+  return shard_timers::of(static_cast<asio::io_context&>(socket_.get_executor().context()));
 }
 
 std::string stream_connection::remote_endpoint() const {

@@ -69,6 +69,9 @@ public:
 
   void set_max_queued(size_t n) override { max_queued_ = n; }
 
+  timer_service& timers() override;
+  void post(std::function<void()> fn) override;
+
 private:
   explicit stream_connection(socket_type&& s);
   void do_wait_read();

@@ -458,6 +458,7 @@ struct session_fixture {
     ps.on_ready = [this](const skywire::dmsg::session_link_ptr& l) { ready = l; };
     ps.on_accept = [this](const stream_core_ptr& c) { accepted.push_back(c); };
     ps.on_fail = [this](const caf::error& e) { failed = e; };
+    ps.keepalive = 1s;
     io = std::make_shared<skywire::dmsg::session_io>(std::move(ps));
     server.start(server_end);
     REQUIRE_FALSE(io->start(client_end));
@@ -542,4 +543,41 @@ TEST_CASE("sim session: a cut during the handshake fails the session, streams in
   session_fixture s{f};
   REQUIRE(s.net.run_until([&] { return s.failed.has_value(); }, 1s));
   CHECK(s.ready == nullptr);
+}
+
+TEST_CASE("sim session: keepalive pings every interval on the virtual clock; answered, it lives") {
+  faults f;
+  f.delay = 5ms;
+  session_fixture s{f};
+  REQUIRE(s.net.run_until([&] { return s.server.up && s.ready; }, 1s));
+  s.ready->release();
+  s.io->start_keepalive();
+  size_t answered = 0;
+  s.net.run_until(
+    [&] {
+      for (; answered < s.server.frames.size(); ++answered) {
+        auto& h = s.server.frames[answered];
+        if (h.type == yx::frame_type::ping && h.has(yx::flag::syn))
+          s.server.send(yx::header{0, yx::frame_type::ping, yx::flag::ack, 0, h.length});
+      }
+      return false;
+    },
+    5500ms);
+  size_t pings = 0;
+  for (auto& h : s.server.frames)
+    pings += h.type == yx::frame_type::ping ? 1 : 0;
+  CHECK(pings == 5); // at 1, 2, 3, 4 and 5 s
+  CHECK_FALSE(s.failed);
+}
+
+TEST_CASE("sim session: a server that stops answering pings fails the session at the next tick") {
+  session_fixture s;
+  REQUIRE(s.net.run_until([&] { return s.server.up && s.ready; }, 1s));
+  s.ready->release();
+  s.io->start_keepalive();
+  auto t0 = s.net.now();
+  REQUIRE(s.net.run_until([&] { return s.failed.has_value(); }, 5s));
+  CHECK(skywire::describe(*s.failed).find("keepalive") != std::string::npos);
+  CHECK(s.net.now() - t0 >= 2s); // the ping at 1 s, unanswered at 2 s
+  CHECK(s.net.now() - t0 < 2100ms);
 }

@@ -34,19 +34,41 @@ namespace skywire::sim {
 
 using nanos = std::chrono::nanoseconds;
 
-/// A virtual clock and its event queue (single-threaded; schedule() may be
+/// A virtual clock and its event queue (single-threaded; at()/after() may be
 /// called from any thread, events run on the thread calling advance/run_until).
-class network {
+class network : public io::timer_service {
 public:
   explicit network(uint64_t seed = 1) : rng_(seed) {}
 
+  // -- io::timer_service: data timers on the virtual clock -----------------------------
+  timer_id schedule(std::chrono::nanoseconds delay, std::function<void()> fn) override {
+    auto id = next_timer_++;
+    auto alive = std::make_shared<bool>(true);
+    timers_[id] = alive;
+    after(delay, [this, id, alive, fn = std::move(fn)] {
+      if (!*alive)
+        return;
+      timers_.erase(id);
+      fn();
+    });
+    return id;
+  }
+  bool cancel(timer_id id) override {
+    auto i = timers_.find(id);
+    if (i == timers_.end())
+      return false;
+    *i->second = false;
+    timers_.erase(i);
+    return true;
+  }
+
   nanos now() const { return now_; }
 
-  void schedule(nanos at, std::function<void()> fn) {
+  void at(nanos at, std::function<void()> fn) {
     std::lock_guard<std::mutex> g{mtx_};
     events_.emplace(std::make_pair(std::max(at, now_), seq_++), std::move(fn));
   }
-  void after(nanos dt, std::function<void()> fn) { schedule(now_ + dt, std::move(fn)); }
+  void after(nanos dt, std::function<void()> fn) { at(now_ + dt, std::move(fn)); }
 
   /// Runs every event due within dt, advancing the clock to each; the clock
   /// ends at now + dt. Returns the number of events run.
@@ -93,6 +115,8 @@ private:
   std::mutex mtx_;
   std::map<std::pair<nanos, uint64_t>, std::function<void()>> events_;
   std::mt19937_64 rng_;
+  timer_id next_timer_ = 1;
+  std::map<timer_id, std::shared_ptr<bool>> timers_;
 };
 
 /// Faults of one direction.
@@ -179,6 +203,8 @@ public:
     max_queued_ = n;
   }
   std::string remote_endpoint() const override { return name_; }
+  io::timer_service& timers() override { return net_; }
+  void post(std::function<void()> fn) override { net_.after(nanos{0}, std::move(fn)); }
 
   // -- simulation -------------------------------------------------------------------------
 
@@ -228,7 +254,7 @@ private:
     bool cut_now = f_.cut_after > 0 && stats_.bytes_sent >= f_.cut_after;
     auto epoch = epoch_;
     auto self = shared_from_this();
-    net_.schedule(sent_at, [self, n, epoch] {
+    net_.at(sent_at, [self, n, epoch] {
       std::function<void(size_t)> on_sent;
       {
         std::lock_guard<std::recursive_mutex> g{self->mtx_};
@@ -255,13 +281,13 @@ private:
       }
     }
     if (cut_now)
-      net_.schedule(sent_at, [self] { self->cut(); });
+      net_.at(sent_at, [self] { self->cut(); });
   }
 
   void deliver_at(const std::shared_ptr<sim_link>& peer, nanos at, io::byte_buffer chunk,
                   uint64_t epoch) {
     auto self = shared_from_this();
-    net_.schedule(at, [self, peer, c = std::move(chunk), epoch]() mutable {
+    net_.at(at, [self, peer, c = std::move(chunk), epoch]() mutable {
       {
         std::lock_guard<std::recursive_mutex> g{self->mtx_};
         if (epoch != self->epoch_)

@@ -1,0 +1,50 @@
+#include "runtime/io/shard_timers.hpp"
+
+namespace skywire::io {
+
+namespace asio = boost::asio;
+
+asio::execution_context::id shard_timers::id;
+
+shard_timers::shard_timers(asio::execution_context& ctx)
+  : asio::execution_context::service(ctx), wheel_(timer_wheel::clock::now()),
+    timer_(std::make_unique<asio::steady_timer>(static_cast<asio::io_context&>(ctx))) {
+}
+
+shard_timers::~shard_timers() = default;
+
+shard_timers& shard_timers::of(asio::io_context& ctx) {
+  return asio::use_service<shard_timers>(ctx);
+}
+
+void shard_timers::shutdown() {
+  stopped_ = true;
+  timer_.reset();
+}
+
+timer_service::timer_id shard_timers::schedule(std::chrono::nanoseconds delay,
+                                               std::function<void()> fn) {
+  auto id = wheel_.schedule(timer_wheel::clock::now(), delay, std::move(fn));
+  arm();
+  return id;
+}
+
+bool shard_timers::cancel(timer_id id) {
+  return wheel_.cancel(id);
+}
+
+void shard_timers::arm() {
+  if (armed_ || stopped_ || wheel_.size() == 0 || !timer_)
+    return;
+  armed_ = true;
+  timer_->expires_after(wheel_.tick());
+  timer_->async_wait([this](const boost::system::error_code& ec) {
+    armed_ = false;
+    if (ec || stopped_)
+      return;
+    wheel_.advance(timer_wheel::clock::now());
+    arm();
+  });
+}
+
+} // namespace skywire::io
