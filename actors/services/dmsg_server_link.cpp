@@ -91,7 +91,8 @@ void dmsg_server_link::handshake_bytes(const byte_buffer& buf) {
     if (!*f)
       return;
     byte_buffer body((*f)->body.begin(), (*f)->body.end());
-    pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>((*f)->consumed));
+    auto used = static_cast<std::ptrdiff_t>((*f)->consumed);
+    pending_.erase(pending_.begin(), pending_.begin() + used);
     // XK: the initiator sends two messages; what follows is yamux.
     if (++hs_frames_ == 2) {
       bool extra = !pending_.empty();
