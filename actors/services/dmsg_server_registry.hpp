@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <unordered_map>
 #include <unordered_set>
@@ -17,6 +18,7 @@
 
 #include <caf/actor.hpp>
 
+#include "actors/services/dmsg_server_relay.hpp"
 #include "messages/ids.hpp"
 
 namespace skywire::services {
@@ -59,12 +61,16 @@ public:
   /// Counters for health and tests.
   uint64_t refused() const noexcept { return refused_.load(std::memory_order_relaxed); }
   uint64_t accepted() const noexcept { return accepted_.load(std::memory_order_relaxed); }
+  /// Relay figures of every session (bytes queued toward clients, peaks).
+  const std::shared_ptr<dmsg_relay::relay_stats>& relay() const noexcept { return relay_; }
 
 private:
   const size_t max_;
   std::atomic<size_t> slots_{0};
   std::atomic<uint64_t> refused_{0};
   std::atomic<uint64_t> accepted_{0};
+  const std::shared_ptr<dmsg_relay::relay_stats> relay_ =
+    std::make_shared<dmsg_relay::relay_stats>();
   mutable std::mutex mtx_;
   std::unordered_map<public_key, caf::actor> map_;
   std::unordered_set<caf::actor_addr> all_;

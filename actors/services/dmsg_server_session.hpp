@@ -1,39 +1,34 @@
-// One dmsg client session on the server: owns the TCP connection, runs the
-// Noise XK responder (5 s deadline), then a yamux server on the raw socket,
-// and relays streams to other sessions without decrypting stream payloads.
+// One dmsg client session on the server: the actor that steers a
+// connection; the bytes are moved by its dmsg_server_link on the io thread.
+//
+//   io thread (the connection's strand)      session actor (CAF scheduler)
+//   ─────────────────────────────────────    ──────────────────────────────────────
+//   link: Noise frames ──────────────────▶   XK responder (5 s deadline), register
+//   link: yamux parse, pings, SYN ACK,       stream open protocol: StreamRequest /
+//         windows; spliced data ──▶ peer's    StreamResponse verify, dsopen/dsopened
+//         relay_tx (no actor hop)             with the peer session, timers,
+//   link: open-protocol bytes ───(notify)▶    keepalive and idle timeout, close
 //
 // Stream open (client A -> server -> client B):
-//   A's session reads the session-encrypted StreamRequest on A's stream X,
-//   verifies it (signature by SrcAddr.PK == A's PK, keys, ports, timestamp),
-//   finds B's session (none: RST X at once) and sends it `dsopen`. B's session
-//   opens an even stream Y to client B, writes the same signed bytes under B's
-//   session keys, reads the response, verifies it (ReqHash, signature by B)
-//   and answers A's session with `dsopened`; A's session forwards the
-//   response under A's keys. Then the two streams are spliced: data frames of
-//   X become data frames of Y and back, untouched. Each side hands the other
-//   its `relay_out` (the stream's send window toward its client and its
-//   connection): while the receiving side is spliced and has nothing queued,
-//   the sending session writes the data frames straight onto the other
-//   session's connection, without an actor message per frame; otherwise they
-//   go as `dsrelay` and the other session writes them in order.
-//
-// Flow control end to end: the client's receive window on the sending side is
-// re-opened only once the bytes were written to the other client within its
-// window (at once for direct writes, by `dscredit` for queued ones, batched),
-// so buffering per stream stays below one window plus the relay buffer.
-// Window updates to a client are written once its remaining window is below
-// half (hashicorp/yamux's rule), not per frame. A client exceeding its window,
-// a garbage header, an oversized frame, a bad handshake or silence beyond
-// idle_timeout closes that session only.
+//   A's session takes the session-encrypted StreamRequest on A's stream X
+//   from its link, verifies it (signature by SrcAddr.PK == A's PK, keys,
+//   ports, timestamp), finds B's session (none: RST X at once) and sends it
+//   `dsopen` with X's relay_tx. B's session opens an even stream Y to client
+//   B, writes the same signed bytes under B's session keys, takes the
+//   response, verifies it (ReqHash, signature by B), splices Y into X's
+//   relay_tx and answers `dsopened` with Y's relay_tx; A's session writes the
+//   response under A's keys ahead of any relayed data and splices X into Y's
+//   relay_tx. From then on the links relay on the io threads (see
+//   dmsg_server_link.hpp and dmsg_server_relay.hpp: flow control end to end,
+//   bounds, lock order).
 //
 // Messages between session actors (local only):
-//   (dsopen,  uint32 a_stream, actor a_session, relay_out to_a, byte_buffer signed_request)
-//   (dsopened, uint32 a_stream, uint32 b_stream, actor b_session, relay_out to_b,
+//   (dsopen,  uint32 a_stream, actor a_session, relay_tx to_a, byte_buffer signed_request)
+//   (dsopened, uint32 a_stream, uint32 b_stream, actor b_session, relay_tx to_b,
 //              byte_buffer signed_response)
-//   (dsfail,  uint32 a_stream)
-//   (dsrelay, uint32 stream, byte_buffer data_with_12_byte_headroom)
-//   (dscredit, uint32 stream, uint32 bytes)
-//   (dsfin,   uint32 stream)         (dsrst, uint32 stream)
+//   (dsfail,  uint32 a_stream)       B could not open the stream
+//   (dsrst,   uint32 stream)         reset the stream toward our client
+//   (dscancel, uint32 a_stream, actor a_session)  A gave up before the response
 //   (dsreplace)                      the client opened a newer session
 #pragma once
 
@@ -57,10 +52,8 @@ class dmsg_server_registry;
 using dsopen_atom = caf::atom_constant<caf::atom("dsopen")>;
 using dsopened_atom = caf::atom_constant<caf::atom("dsopened")>;
 using dsfail_atom = caf::atom_constant<caf::atom("dsfail")>;
-using dsrelay_atom = caf::atom_constant<caf::atom("dsrelay")>;
-using dscredit_atom = caf::atom_constant<caf::atom("dscredit")>;
-using dsfin_atom = caf::atom_constant<caf::atom("dsfin")>;
 using dsrst_atom = caf::atom_constant<caf::atom("dsrst")>;
+using dscancel_atom = caf::atom_constant<caf::atom("dscancel")>;
 using dsreplace_atom = caf::atom_constant<caf::atom("dsreplace")>;
 
 /// Tuning of a server session (the JSON config covers none of these).
@@ -70,10 +63,15 @@ struct dmsg_session_limits {
   std::chrono::milliseconds keepalive_interval{30000};
   std::chrono::milliseconds idle_timeout{90000};     ///< nothing received: close
   size_t max_streams = 512;                          ///< per session
-  /// Bytes buffered toward one stream beyond the client's window before the
-  /// session is considered broken (the sending session only ever has one
-  /// window in flight).
+  /// Bound of the relay queue of one stream toward a client; the sender is
+  /// credited only for bytes written, so it never needs more than one window
+  /// plus the relay buffer (the bound used is the larger of the two). More
+  /// means a broken peer: the stream is reset.
   size_t max_stream_backlog = 512 * 1024;
+  /// Relay data toward a client waits while its connection holds more than
+  /// this unsent (the senders are not credited meanwhile and stall); control
+  /// frames are bounded by the connection's own limit (16 MiB, then close).
+  size_t relay_sink_limit = 1024 * 1024;
   /// Extra receive window granted to each client once a stream is spliced:
   /// the server buffers up to this much per direction ahead of the other
   /// client's window, so a window round trip through the server does not

@@ -205,30 +205,57 @@ void stream_connection::do_write() {
     }
     writing_ = true;
   }
-  auto owned = std::make_shared<std::vector<byte_buffer>>(std::move(batch));
+  write_batch(std::make_shared<std::vector<byte_buffer>>(std::move(batch)), 0, 0);
+}
+
+// One gathered write of batch[index..] (the first from offset). queued_
+// drops by exactly what the kernel took, buffer by buffer, so queued_bytes()
+// is exact while a large batch is under way; the rest goes in the next round.
+void stream_connection::write_batch(std::shared_ptr<std::vector<byte_buffer>> owned, size_t index,
+                                    size_t offset) {
   std::vector<asio::const_buffer> bufs;
-  bufs.reserve(owned->size());
-  size_t total = 0;
-  for (auto& b : *owned) {
-    bufs.emplace_back(b.data(), b.size());
-    total += b.size();
+  bufs.reserve(owned->size() - index);
+  for (size_t i = index; i < owned->size(); ++i) {
+    size_t skip = i == index ? offset : 0;
+    bufs.emplace_back((*owned)[i].data() + skip, (*owned)[i].size() - skip);
   }
-  asio::async_write(socket_, bufs,
-                    asio::bind_executor(strand_, [self = shared_from_this(), owned,
-                                                  total](error_code ec, size_t) {
-                      {
-                        std::lock_guard<std::mutex> guard{self->mtx_};
-                        self->writing_ = false;
-                        self->queued_ -= total;
-                      }
-                      if (self->finished_)
-                        return;
-                      if (ec)
-                        return self->finish(ec);
-                      if (self->cbs_.on_sent)
-                        self->cbs_.on_sent(total);
-                      self->do_write();
-                    }));
+  socket_.async_write_some(
+    bufs, asio::bind_executor(strand_, [self = shared_from_this(), owned, index,
+                                        offset](error_code ec, size_t n) {
+      size_t i = index;
+      size_t off = offset;
+      for (size_t left = n; i < owned->size() && left > 0;) {
+        size_t avail = (*owned)[i].size() - off;
+        if (left < avail) {
+          off += left;
+          break;
+        }
+        left -= avail;
+        ++i;
+        off = 0;
+      }
+      bool done = i == owned->size();
+      bool stop = ec || self->finished_;
+      size_t dropped = 0; // not written and never will be: the connection ends
+      if (stop && !done)
+        for (size_t k = i; k < owned->size(); ++k)
+          dropped += (*owned)[k].size() - (k == i ? off : 0);
+      {
+        std::lock_guard<std::mutex> guard{self->mtx_};
+        self->queued_ -= n + dropped;
+        if (done || stop)
+          self->writing_ = false;
+      }
+      if (self->finished_)
+        return;
+      if (ec)
+        return self->finish(ec);
+      if (n > 0 && self->cbs_.on_sent)
+        self->cbs_.on_sent(n);
+      if (!done)
+        return self->write_batch(owned, i, off);
+      self->do_write();
+    }));
 }
 
 void stream_connection::pause_reading() {

@@ -77,6 +77,7 @@ private:
   void do_wait_read();
   void do_read_available();
   void do_write();
+  void write_batch(std::shared_ptr<std::vector<byte_buffer>> batch, size_t index, size_t offset);
   void report_direct();
   void finish(const boost::system::error_code& ec);
 

@@ -53,6 +53,12 @@ public:
     return !ec;
   }
 
+  /// A small fixed receive buffer (no autotuning): a client that stops
+  /// reading pushes back on the server at once.
+  void set_receive_buffer(int n) {
+    ::setsockopt(sock_.native_handle(), SOL_SOCKET, SO_RCVBUF, &n, sizeof n);
+  }
+
   void send_raw(const bytes& b) {
     boost::system::error_code ec;
     asio::write(sock_, asio::buffer(b), ec);

@@ -1,0 +1,139 @@
+// The session actor of one dmsg server connection, internal: its lifetime,
+// handshake and keepalive are in dmsg_server_session.cpp, the stream open
+// protocol in dmsg_server_open.cpp. See dmsg_server_session.hpp.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <caf/actor_cast.hpp>
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/send.hpp>
+
+#include "actors/dmsg/objects.hpp"
+#include "actors/services/dmsg_server_link.hpp"
+#include "actors/services/dmsg_server_session.hpp"
+#include "runtime/crypto/noise/handshake.hpp"
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(skywire::services::dmsg_relay::relay_tx_ptr)
+
+namespace skywire::services::session_detail {
+
+namespace ym = wire::yamux;
+namespace nz = crypto::noise;
+namespace rl = dmsg_relay;
+using byte_buffer = io::byte_buffer;
+using rl::relay_tx_ptr;
+
+using hsframe_atom = caf::atom_constant<caf::atom("dshsframe")>;
+using ctldata_atom = caf::atom_constant<caf::atom("dsctldata")>;
+using ctlrst_atom = caf::atom_constant<caf::atom("dsctlrst")>;
+using linkfail_atom = caf::atom_constant<caf::atom("dslinkfail")>;
+using finsent_atom = caf::atom_constant<caf::atom("dsfinsent")>;
+using sclosed_atom = caf::atom_constant<caf::atom("dssclosed")>;
+using hstimeout_atom = caf::atom_constant<caf::atom("dshstmo")>;
+using tick_atom = caf::atom_constant<caf::atom("dstick")>;
+using resptimeout_atom = caf::atom_constant<caf::atom("dsresptmo")>;
+
+inline constexpr uint32_t window = ym::initial_stream_window;
+
+/// What the link and the relays tell the session, from io threads: every
+/// event is a message to the actor (they are called with locks held).
+class session_events final : public rl::link_hooks, public rl::stream_events {
+public:
+  explicit session_events(caf::actor_addr a) : addr_(std::move(a)) {}
+  void handshake_frame(byte_buffer body, bool extra_after) override {
+    send(hsframe_atom::value, std::move(body), extra_after);
+  }
+  void control_data(uint32_t id) override { send(ctldata_atom::value, id); }
+  void control_reset(uint32_t id) override { send(ctlrst_atom::value, id); }
+  void failed(const char* reason) override { send(linkfail_atom::value, std::string{reason}); }
+  void reset_stream(uint32_t id) override { send(dsrst_atom::value, id); }
+  void fin_sent(uint32_t id) override { send(finsent_atom::value, id); }
+
+private:
+  template <class... Ts>
+  void send(Ts&&... xs) {
+    if (auto a = caf::actor_cast<caf::actor>(addr_))
+      caf::anon_send(a, std::forward<Ts>(xs)...);
+  }
+  caf::actor_addr addr_;
+};
+
+enum class phase : uint8_t {
+  awaiting_request,  ///< client-opened stream: the StreamRequest is being read
+  awaiting_peer,     ///< request forwarded, waiting for the other session
+  awaiting_response, ///< server-opened stream: the StreamResponse is being read
+};
+
+/// A stream in the open protocol (spliced streams live in the link only).
+struct open_state {
+  phase ph = phase::awaiting_request;
+  caf::actor peer;       ///< the other session
+  uint32_t peer_id = 0;  ///< the stream id on the other session
+  relay_tx_ptr to_peer;  ///< server-opened: data toward the other client
+  dmsg::object_reader reader;
+  byte_buffer early;     ///< stream data that followed the request
+  sha256_digest req_hash;
+};
+
+class session_actor : public caf::event_based_actor {
+public:
+  session_actor(caf::actor_config& cfg, std::shared_ptr<const dmsg_session_context> ctx,
+                io::stream_connection_ptr conn)
+    : caf::event_based_actor(cfg), ctx_(std::move(ctx)), conn_(std::move(conn)) {}
+
+  ~session_actor() override { release(true); }
+
+  const char* name() const override { return "dmsg_server_session"; }
+
+  void on_exit() override { release(); }
+  caf::behavior make_behavior() override;
+
+private:
+  // lifetime, handshake, keepalive (dmsg_server_session.cpp)
+  void start();
+  /// Ends the session: resets every stream on its peer, leaves the registry,
+  /// closes the socket and quits.
+  void close(const char* why);
+  void release(bool in_destructor = false);
+  void on_handshake_frame(const byte_buffer& body, bool extra);
+  void schedule_tick();
+  void on_tick();
+  // the stream open protocol (dmsg_server_open.cpp)
+  /// The link has bytes (or a FIN) of a stream in the open protocol.
+  void on_control(uint32_t id);
+  /// A's side: the StreamRequest is complete.
+  void on_request(uint32_t id, open_state& st);
+  /// B's side: another session asks us to open a stream to our client.
+  void on_open(uint32_t a_id, caf::actor a, relay_tx_ptr to_a, const byte_buffer& req);
+  /// B's side: the StreamResponse is complete.
+  void on_response(uint32_t id, open_state& st);
+  /// A's side: B's session accepted and forwarded the response.
+  void on_opened(uint32_t a_id, uint32_t b_id, const caf::actor& b, relay_tx_ptr to_b,
+                 const byte_buffer& resp);
+  void fail_open(open_state& st);
+  /// Resets a stream: tells the other session if it is in the open protocol
+  /// (`to_peer`), sends RST to our client (`to_client`) and forgets it.
+  /// Spliced streams: the link resets the peer's side through its relay.
+  void reset_open(uint32_t id, bool to_peer, bool to_client);
+
+  std::shared_ptr<const dmsg_session_context> ctx_;
+  io::stream_connection_ptr conn_;
+  std::shared_ptr<rl::dmsg_server_link> link_;
+  std::optional<nz::handshake> hs_;
+  nz::session sess_;
+  public_key client_pk_;
+  bool registered_ = false;
+  bool closing_ = false;
+  bool released_ = false;
+  std::unordered_map<uint32_t, open_state> opens_;
+  uint32_t next_id_ = 2;
+  uint32_t ping_id_ = 0;
+  caf::actor_addr addr_;
+};
+
+} // namespace skywire::services::session_detail
