@@ -41,7 +41,7 @@ clock_type::time_point dmsg_server_link::last_rx() const {
 
 // -- the io thread ------------------------------------------------------------------------
 
-void dmsg_server_link::on_data(byte_buffer&& buf) {
+void dmsg_server_link::on_data(byte_span buf) {
   last_rx_.store(now_ns(), std::memory_order_relaxed);
   std::lock_guard<std::mutex> guard{mtx_};
   switch (mode_) {
@@ -80,7 +80,7 @@ void dmsg_server_link::fail(const char* reason) {
   hooks_->failed(reason);
 }
 
-void dmsg_server_link::handshake_bytes(const byte_buffer& buf) {
+void dmsg_server_link::handshake_bytes(byte_span buf) {
   pending_.insert(pending_.end(), buf.begin(), buf.end());
   while (mode_ == mode::handshake) {
     auto f = nz::next_frame(pending_, max_handshake_body);
@@ -105,40 +105,20 @@ void dmsg_server_link::handshake_bytes(const byte_buffer& buf) {
   }
 }
 
-void dmsg_server_link::yamux_bytes(byte_buffer& buf) {
-  byte_span in;
-  if (pending_.empty()) {
-    in = byte_span{buf};
-  } else {
-    pending_.insert(pending_.end(), buf.begin(), buf.end());
-    in = byte_span{pending_};
-  }
-  ym::parse_limits lim;
-  lim.max_body = window;
-  size_t pos = 0;
-  while (mode_ == mode::yamux) {
-    auto step = ym::parse_frame(in.subspan(pos), lim);
-    if (!step) {
-      fail("yamux protocol error");
-      return;
-    }
-    if (!step->frame)
-      break;
-    pos += step->consumed;
-    on_frame(step->frame->hdr, step->frame->body);
+void dmsg_server_link::yamux_bytes(byte_span buf) {
+  // Frames are parsed in the read buffer: no copy unless a frame is cut by a
+  // read boundary (frame_splitter keeps that one in its tail).
+  auto err = splitter_.feed(buf, [this](const ym::frame_view& f) {
+    on_frame(f.hdr, f.body);
+    return mode_ == mode::yamux;
+  });
+  if (err && mode_ == mode::yamux) {
+    fail("yamux protocol error");
+    return;
   }
   if (mode_ != mode::yamux)
     return;
   flush_batches();
-  // Keep only the incomplete tail; release large buffers while idle.
-  if (pending_.empty()) {
-    if (pos < buf.size())
-      pending_.assign(buf.begin() + static_cast<std::ptrdiff_t>(pos), buf.end());
-  } else {
-    pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(pos));
-    if (pending_.empty())
-      byte_buffer{}.swap(pending_);
-  }
 }
 
 void dmsg_server_link::on_frame(const ym::header& h, byte_span body) {

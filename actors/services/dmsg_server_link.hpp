@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "actors/services/dmsg_server_relay.hpp"
+#include "messages/wire/yamux/frame.hpp"
 #include "messages/ids.hpp"
 
 namespace skywire::services::dmsg_relay {
@@ -73,7 +74,8 @@ public:
 
   // -- the io thread ---------------------------------------------------------------------
 
-  void on_data(byte_buffer&& buf);
+  /// One read (a view of the shard's read buffer, valid during the call).
+  void on_data(byte_span buf);
   /// The connection wrote bytes: relay data waiting for room goes on.
   void on_sent();
   std::chrono::steady_clock::time_point last_rx() const;
@@ -130,8 +132,8 @@ private:
   };
 
   void fail(const char* reason);
-  void handshake_bytes(const byte_buffer& buf);
-  void yamux_bytes(byte_buffer& buf);
+  void handshake_bytes(byte_span buf);
+  void yamux_bytes(byte_span buf);
   void on_frame(const wire::yamux::header& h, byte_span body);
   void on_stream_data(uint32_t id, stream& s, byte_span body);
   void client_fin(uint32_t id, stream& s);
@@ -151,7 +153,8 @@ private:
   mutable std::mutex mtx_;
   mode mode_ = mode::handshake;
   int hs_frames_ = 0;
-  byte_buffer pending_; ///< incomplete handshake message or yamux frame, or held bytes
+  byte_buffer pending_; ///< incomplete handshake message, or bytes held until yamux starts
+  wire::yamux::frame_splitter splitter_{wire::yamux::parse_limits{wire::yamux::initial_stream_window}};
   std::unordered_map<uint32_t, stream> streams_;
   std::vector<std::pair<uint32_t, byte_buffer>> batches_;
   std::atomic<int64_t> last_rx_;

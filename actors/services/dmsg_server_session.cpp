@@ -76,9 +76,9 @@ void session_actor::start() {
   // The connection holds the link weakly: the actor owns it.
   std::weak_ptr<rl::dmsg_server_link> weak = link_;
   io::stream_connection::callbacks cbs;
-  cbs.on_data = [weak](byte_buffer&& b) {
+  cbs.on_span = [weak](byte_span b) {
     if (auto l = weak.lock())
-      l->on_data(std::move(b));
+      l->on_data(b);
   };
   cbs.on_sent = [weak](size_t) {
     if (auto l = weak.lock())
