@@ -1,5 +1,7 @@
 #include "actors/services/dmsg_server.hpp"
 
+#include "runtime/system/alloc_stats.hpp"
+
 #include <chrono>
 #include <ctime>
 #include <optional>
@@ -272,6 +274,51 @@ http::router health_routes(std::shared_ptr<dmsg_server_registry> reg, public_key
     w.key("available_sessions").uinteger(reg->available());
     w.end_object();
     res.send(http::make_response(200, std::move(body)));
+  });
+  // Prometheus text format: what the relay did and what the process costs.
+  r.get("/metrics", [reg](http::request, http::responder res) {
+    std::string out;
+    auto metric = [&out](const char* name, const char* type, const char* help, uint64_t v) {
+      out += "# HELP ";
+      out += name;
+      out += ' ';
+      out += help;
+      out += "\n# TYPE ";
+      out += name;
+      out += ' ';
+      out += type;
+      out += '\n';
+      out += name;
+      out += ' ';
+      out += std::to_string(v);
+      out += '\n';
+    };
+    const auto& rs = *reg->relay();
+    metric("dmsg_server_sessions", "gauge", "Established client sessions.", reg->sessions());
+    metric("dmsg_server_connections", "gauge", "Accepted connections (handshakes included).",
+           reg->connections());
+    metric("dmsg_relay_frames_total", "counter", "Data frames received on spliced streams.",
+           rs.frames.load());
+    metric("dmsg_relay_bytes_total", "counter", "Body bytes of those frames.", rs.bytes.load());
+    metric("dmsg_relay_copied_bytes_total", "counter",
+           "Payload bytes the relay copied in user space.", rs.copied_bytes.load());
+    metric("dmsg_relay_writes_total", "counter",
+           "Buffers handed to the receiving client's connection.", rs.writes.load());
+    metric("dmsg_relay_resets_total", "counter", "Streams reset because a write was refused.",
+           rs.resets.load());
+    metric("dmsg_relay_queued_bytes", "gauge", "Relay bytes waiting for a client's window.",
+           rs.queued.load());
+    metric("dmsg_relay_queued_bytes_peak", "gauge", "The most relay bytes ever waiting at once.",
+           rs.queued_peak.load());
+    auto& al = system::alloc_stats();
+    if (al.enabled.load()) {
+      metric("process_allocations_total", "counter", "Calls of operator new in this process.",
+             al.allocations.load());
+      metric("process_allocated_bytes_total", "counter", "Bytes requested from operator new.",
+             al.bytes.load());
+    }
+    http::response resp = http::make_response(200, std::move(out));
+    res.send(std::move(resp));
   });
   return r;
 }

@@ -179,6 +179,10 @@ void dmsg_server_link::on_stream_data(uint32_t id, stream& s, byte_span body) {
   if (s.ph == phase::spliced) {
     auto& b = batch_for(id, body.size());
     b.insert(b.end(), body.begin(), body.end());
+    auto& st = out_->stats();
+    st.frames.fetch_add(1, std::memory_order_relaxed);
+    st.bytes.fetch_add(body.size(), std::memory_order_relaxed);
+    st.copied_bytes.fetch_add(body.size(), std::memory_order_relaxed);
     return;
   }
   // Bounded by the receive window: the actor credits only what it consumed.

@@ -285,6 +285,7 @@ void relay_tx::pump_locked(outcome& o) {
     } else {
       b.resize(headroom + n);
       std::memcpy(b.data() + headroom, front.data() + headroom + front_sent_, n);
+      out_->stats().copied_bytes.fetch_add(n, std::memory_order_relaxed);
       front_sent_ += n;
       if (front_sent_ == front.size() - headroom) {
         queue_.pop_front();
@@ -316,6 +317,7 @@ void relay_tx::note(outcome& o) const {
 }
 
 bool relay_tx::write_locked(byte_buffer&& b, size_t body, outcome& o) {
+  out_->stats().writes.fetch_add(1, std::memory_order_relaxed);
   if (!out_->sink().write(std::move(b))) {
     // Refused (closed, or over the connection's hard bound): never dropped
     // quietly, the stream is reset toward both clients.

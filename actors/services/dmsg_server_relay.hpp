@@ -98,6 +98,11 @@ struct relay_stats {
   std::atomic<uint64_t> queued_peak{0}; ///< the most ever waiting at once
   std::atomic<uint64_t> sink_peak{0};   ///< the most a connection held when relay data was written
   std::atomic<uint64_t> resets{0};      ///< streams reset because a write was refused
+  // What the relay did, counted where it happens (exported on /metrics):
+  std::atomic<uint64_t> frames{0};       ///< data frames received on spliced streams
+  std::atomic<uint64_t> bytes{0};        ///< their body bytes
+  std::atomic<uint64_t> copied_bytes{0}; ///< payload bytes copied in user space by the relay
+  std::atomic<uint64_t> writes{0};       ///< buffers handed to the other client's connection
 };
 
 /// One session's output toward its client.
@@ -109,6 +114,7 @@ public:
   frame_sink& sink() { return *sink_; }
   stream_events& events() { return *events_; }
   size_t sink_limit() const { return sink_limit_; }
+  relay_stats& stats() { return *stats_; }
 
   /// True while the connection holds less than sink_limit. When it holds
   /// more, marks the session blocked (take_blocked() tells the drain side)

@@ -190,6 +190,13 @@ TEST_CASE("bulk relay: 4 MiB A to B within the yamux windows") {
   // Never more than one window ahead of what B took.
   // + the request object and the server's relay buffer (one window)
   CHECK(a.granted(x) <= total + 1024 + 256 * 1024);
+  // the relay counted what it moved (the /metrics figures): every body byte
+  // of every frame A sent, each copied once into the per-read batch
+  auto st = f.h.registry->relay();
+  CHECK(st->frames.load() == total / chunk);
+  CHECK(st->bytes.load() == total);
+  CHECK(st->copied_bytes.load() >= total);
+  CHECK(st->writes.load() >= 1); // split to B's window updates: may exceed the frames
   ping_pong(a, x, b, y, 5);
 }
 
