@@ -727,11 +727,27 @@ const std::vector<option>& registry() {
 const gen_options& reference_defaults() {
   static const gen_options g = [] {
     gen_options o;
-    o.cli_addr = "localhost:3435";
+    o.cli_addr = reference_cli_addr;
     o.log_level = "";
     return o;
   }();
   return g;
+}
+
+caf::error make_go_compatible(gen_options& opts) {
+  opts.version = reference_config_version;
+  if (opts.cli_addr.empty()) {
+    opts.cli_addr = reference_cli_addr;
+    return {};
+  }
+  auto ep = parse_local_endpoint(opts.cli_addr);
+  if (!ep)
+    return make_error(config_errc::invalid_value, "cli_addr: " + message(ep.error()));
+  if (ep->is_unix())
+    return make_error(config_errc::invalid_value,
+                      "cli_addr: the Go visor opens cli_addr as TCP only; give a loopback "
+                      "host:port (the reference's is localhost:3435)");
+  return {};
 }
 
 } // namespace skywire::config
