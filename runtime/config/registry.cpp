@@ -236,7 +236,7 @@ std::vector<option> build_registry() {
   std::vector<option> r;
   auto add = [&r](option o) { r.push_back(std::move(o)); };
   // clang-format off
-  add({"version", value_kind::string, "version of the program that wrote the file (informational)", opt_none, 0, {}, 0,
+  add({"version", value_kind::string, "config format version (config gen writes the reference's v1.3.20; the Go visor requires its own major version, we ignore it)", opt_none, 0, {}, 0,
        [](const G& o) -> V { return V(o.version); },
        [](C& c, const V& v) { c.version = str(v); }});
   add({"sk", value_kind::secret_key, "the visor's secret key (64 hex digits); never logged", opt_required, 0, {}, 0,
