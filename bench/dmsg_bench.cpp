@@ -10,8 +10,8 @@
 //      its session) and with `GET entry/{B}` (the client does not cache
 //      entries: every dial looks B up);
 //   2. 32-byte echo round trip over one stream (event-based actors);
-//   3. single-stream throughput A->B:81, 64 KiB writes, at most 1 MiB
-//      unacknowledged (ack credits), sink hands the window back at once;
+//   3. single-stream throughput A->B:81, 64 KiB writes (--write-size; the
+//      Go figures use 32 KiB), at most 1 MiB unacknowledged (ack credits), sink hands the window back at once;
 //   4. server RSS delta per idle session: 1000 real clients (no discovery,
 //      fixed server) each with one session, counted by the server's /health;
 //   5. session setups/s while opening those 1000 (16 in flight): client
@@ -21,6 +21,7 @@
 //
 // usage: bench_dmsg_bench [--skywire PATH] [--sessions N] [--opens N]
 //                         [--rtts N] [--mib N] [--seconds S]
+//                         [--write-size BYTES|NK]
 #include <unistd.h>
 
 #include <algorithm>
@@ -63,7 +64,29 @@ struct options {
   int rtts = 5000;
   uint64_t mib = 512;
   double seconds = 5;
+  size_t write_size = 64 * 1024; ///< bytes per write in the throughput phase
 };
+
+// "32768", "32k" or "32KiB" -> bytes; 0 when malformed.
+size_t parse_size(const std::string& text) {
+  size_t used = 0;
+  unsigned long long v = 0;
+  try {
+    v = std::stoull(text, &used);
+  } catch (const std::exception&) {
+    return 0;
+  }
+  auto unit = text.substr(used);
+  if (unit == "k" || unit == "K" || unit == "KiB")
+    v *= 1024;
+  else if (!unit.empty())
+    return 0;
+  return static_cast<size_t>(v);
+}
+
+std::string size_text(size_t n) {
+  return n % 1024 == 0 ? std::to_string(n / 1024) + "KiB" : std::to_string(n) + "B";
+}
 
 double pct(std::vector<double> v, double p) {
   if (v.empty())
@@ -234,10 +257,14 @@ int main(int argc, char** argv) {
       opt.mib = std::stoull(val());
     else if (a == "--seconds")
       opt.seconds = std::stod(val());
-    else {
+    else if (a == "--write-size") {
+      opt.write_size = parse_size(val());
+      if (opt.write_size == 0 || opt.write_size > (16u << 20))
+        die("--write-size: 1 byte .. 16 MiB, e.g. 32768 or 32k");
+    } else {
       std::cerr << "usage: " << argv[0]
                 << " [--skywire PATH] [--sessions N] [--opens N] [--rtts N] [--mib N]"
-                   " [--seconds S]\n";
+                   " [--seconds S] [--write-size BYTES|NK]\n";
       return a == "-h" || a == "--help" ? 0 : 2;
     }
   }
@@ -386,7 +413,7 @@ int main(int argc, char** argv) {
   auto prom_tp = std::make_shared<std::promise<send_result>>();
   auto fut_tp = prom_tp->get_future();
   auto budget = std::chrono::milliseconds(static_cast<int64_t>(opt.seconds * 1000));
-  sys->spawn<sender>(A, b_sink, opt.mib * 1024 * 1024, budget, size_t{64 * 1024},
+  sys->spawn<sender>(A, b_sink, opt.mib * 1024 * 1024, budget, opt.write_size,
                      uint64_t{1024 * 1024}, prom_tp);
   auto tp = wait_for(fut_tp, std::chrono::seconds(static_cast<int64_t>(opt.seconds) + 30),
                      "throughput");
@@ -432,7 +459,7 @@ int main(int argc, char** argv) {
             << " cpu_us_per_rtt_server=" << fmt(scpu_rtt * 1e6 / rtt_n, 1)
             << " cpu_us_per_rtt_clients=" << fmt(bcpu_rtt * 1e6 / rtt_n, 1) << "\n";
   std::cout << "DMSG throughput_mib_s=" << fmt(mib_s, 1) << " mib=" << fmt(mib, 1)
-            << " secs=" << fmt(tp_secs, 3) << " write=64KiB inflight=1MiB"
+            << " secs=" << fmt(tp_secs, 3) << " write=" << size_text(opt.write_size) << " inflight=1MiB"
             << " server_cpu_ms_per_mib=" << fmt(mib > 0 ? scpu_tp * 1000 / mib : NAN, 3)
             << " clients_cpu_ms_per_mib=" << fmt(mib > 0 ? bcpu_tp * 1000 / mib : NAN, 3)
             << " server_cores=" << fmt(tp_secs > 0 ? scpu_tp / tp_secs : NAN, 2)

@@ -19,7 +19,6 @@
 #include "runtime/config/registry.hpp"
 #include "runtime/crypto/keys.hpp"
 #include "runtime/log/logger.hpp"
-#include "runtime/system/build_info.hpp"
 
 namespace po = boost::program_options;
 
@@ -84,7 +83,7 @@ int gen(const std::string& argv0, const std::vector<std::string>& args) {
   std::string out = "skywire-config.json", sk_hex, hvpks, local_ports, local_path = "./local",
               cli_addr, loglvl = "info", routesetup, tpsetup;
   bool to_stdout = false, regen = false, ishv = false, retainhv = false, local = false,
-       force = false, is_public = false, no_autoconn = false;
+       force = false, is_public = false, no_autoconn = false, go_compatible = false;
   uint64_t minsess = 2;
   uint16_t stcpr = 0, sudph = 0;
   po::options_description desc{
@@ -107,6 +106,9 @@ int gen(const std::string& argv0, const std::vector<std::string>& args) {
     "folder for runtime files (default ./local)")(
     "cli-addr", po::value(&cli_addr)->value_name("ADDR"),
     "CLI socket (default unix://<local-path>/cli.sock)")(
+    "go-compatible", po::bool_switch(&go_compatible),
+    "a file the Go visor runs too: cli_addr localhost:3435 (TCP) unless --cli-addr "
+    "names another loopback host:port")(
     "loglvl", po::value(&loglvl)->value_name("LEVEL"), "log_level (default info)")(
     "minsess", po::value(&minsess)->value_name("N"), "dmsg.sessions_count (default 2)")(
     "stcpr", po::value(&stcpr)->value_name("PORT"), "transport.stcpr_port")(
@@ -120,10 +122,17 @@ int gen(const std::string& argv0, const std::vector<std::string>& args) {
     return rc;
 
   config::gen_options o;
-  o.version = system::version();
+  // the reference's config version, not ours: the Go visor refuses another
+  // major version than its own
+  o.version = config::reference_config_version;
   o.hypervisor = ishv;
   o.local_path = local_path;
   o.cli_addr = cli_addr;
+  if (go_compatible)
+    if (auto e = config::make_go_compatible(o)) {
+      std::cerr << argv0 << ": --go-compatible: " << config::message(e) << '\n';
+      return exit_usage;
+    }
   o.log_level = loglvl;
   o.sessions_count = minsess;
   if (vm.count("stcpr"))

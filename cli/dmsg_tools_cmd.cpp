@@ -1,7 +1,13 @@
 // skywire dmsg curl | http | web | web srv — client tools on a dmsg client.
+#include <sys/stat.h>
+
+#include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <sstream>
@@ -94,6 +100,91 @@ private:
   std::chrono::steady_clock::time_point start_;
 };
 
+/// `dmsg curl -o FILE`: the body is written to a temporary file in FILE's
+/// folder and renamed over FILE only by commit(); discard() (or destruction
+/// without commit) removes it, so a failed fetch leaves FILE as it was.
+class partial_file {
+public:
+  partial_file() = default;
+  partial_file(const partial_file&) = delete;
+  partial_file& operator=(const partial_file&) = delete;
+  ~partial_file() { discard(); }
+
+  bool open(const std::string& path, std::string& err) {
+    std::filesystem::path p{path};
+    if (p.filename().empty()) {
+      err = path + ": not a file name";
+      return false;
+    }
+    auto dir = p.parent_path().empty() ? std::filesystem::path{"."} : p.parent_path();
+    std::string tmpl = (dir / ("." + p.filename().string() + ".part-XXXXXX")).string();
+    int fd = ::mkostemp(tmpl.data(), O_CLOEXEC);
+    if (fd < 0) {
+      err = path + ": " + std::strerror(errno);
+      return false;
+    }
+    // the mode of the file it replaces, else what curl would create
+    struct stat st {};
+    mode_t mode;
+    if (::stat(path.c_str(), &st) == 0) {
+      mode = st.st_mode & 07777;
+    } else {
+      mode_t mask = ::umask(0);
+      ::umask(mask);
+      mode = 0666 & ~mask;
+    }
+    ::fchmod(fd, mode);
+    file_ = ::fdopen(fd, "wb");
+    if (!file_) {
+      err = path + ": " + std::strerror(errno);
+      ::close(fd);
+      ::unlink(tmpl.c_str());
+      return false;
+    }
+    path_ = path;
+    tmp_ = std::move(tmpl);
+    return true;
+  }
+
+  bool is_open() const { return file_ != nullptr; }
+  std::FILE* file() const { return file_; }
+
+  /// Flushes, closes and renames over the target.
+  bool commit(std::string& err) {
+    bool ok = std::fflush(file_) == 0 && ::fsync(::fileno(file_)) == 0;
+    if (!ok)
+      err = path_ + ": " + std::strerror(errno);
+    ok = std::fclose(file_) == 0 && ok;
+    file_ = nullptr;
+    if (ok && ::rename(tmp_.c_str(), path_.c_str()) != 0) {
+      err = path_ + ": " + std::strerror(errno);
+      ok = false;
+    }
+    if (!ok) {
+      if (err.empty())
+        err = path_ + ": " + std::strerror(errno);
+      ::unlink(tmp_.c_str());
+    }
+    tmp_.clear();
+    return ok;
+  }
+
+  void discard() {
+    if (file_) {
+      std::fclose(file_);
+      file_ = nullptr;
+    }
+    if (!tmp_.empty()) {
+      ::unlink(tmp_.c_str());
+      tmp_.clear();
+    }
+  }
+
+private:
+  std::FILE* file_ = nullptr;
+  std::string path_, tmp_;
+};
+
 int run_curl(const std::string& argv0, const std::vector<std::string>& args) {
   dmsg_client_flags flags;
   std::string url_text, out_path, data;
@@ -101,7 +192,13 @@ int run_curl(const std::string& argv0, const std::vector<std::string>& args) {
   int timeout_s = 60;
   po::options_description desc{
     "usage: " + argv0 + " [options] dmsg://<pk>[:port]/path\n"
-    "Fetches a URL over dmsghttp (GET, or POST with -d) to stdout or a file.\n\noptions"};
+    "Fetches a URL over dmsghttp (GET, or POST with -d) to stdout or a file.\n"
+    "With -o the body goes to a temporary file beside FILE, renamed over it only\n"
+    "on success: a failed fetch leaves FILE as it was.\n"
+    "Exit codes as curl's: 3 bad URL, 6 peer not found (no such key in discovery),\n"
+    "7 cannot connect (no session, dial refused or reset), 8 not an HTTP reply,\n"
+    "22 HTTP status >= 400 with -f, 23 write error, 28 timeout, 56 the stream\n"
+    "failed after connecting.\n\noptions"};
   desc.add_options()("help,h", "show this help")(
     "output,o", po::value(&out_path)->value_name("FILE"), "write the body to FILE")(
     "data,d", po::value(&data)->value_name("TEXT"), "POST TEXT as the body")(
@@ -130,18 +227,21 @@ int run_curl(const std::string& argv0, const std::vector<std::string>& args) {
     return 3; // curl: URL malformed
   }
   std::FILE* out = stdout;
+  partial_file part;
   if (!out_path.empty()) {
-    out = std::fopen(out_path.c_str(), "wb");
-    if (!out) {
-      std::cerr << argv0 << ": cannot write " << out_path << '\n';
+    // a failed fetch must not destroy a good copy: the body goes to a
+    // temporary file beside FILE, renamed over it only on success
+    std::string err;
+    if (!part.open(out_path, err)) {
+      std::cerr << argv0 << ": cannot write " << err << '\n';
       return 23; // curl: write error
     }
+    out = part.file();
   }
   block_stop_signals();
   auto proc = dmsg_client_process::start(argv0, flags);
   if (!proc) {
-    if (out != stdout)
-      std::fclose(out);
+    std::cerr << argv0 << ": could not connect: no dmsg session\n";
     return 7; // curl: could not connect
   }
   dmsg_tools::fetch_request req;
@@ -177,15 +277,29 @@ int run_curl(const std::string& argv0, const std::vector<std::string>& args) {
           }
         },
         [&](caf::error& err) {
-          std::cerr << argv0 << ": " << describe(err) << '\n';
-          rc = 56; // curl: failure receiving data
+          // curl's exit codes: 6 resolve, 7 connect, 8 bad reply, 23 write,
+          // 28 timeout, 56 receive
+          rc = dmsg_tools::curl_exit_code(err);
+          std::cerr << argv0 << ": " << dmsg_tools::fetch_failure_text(err) << '\n';
         });
   }
   bar.reset();
-  if (std::fflush(out) != 0)
-    rc = 23;
-  if (out != stdout)
-    std::fclose(out);
+  if (!part.is_open()) {
+    if (std::fflush(out) != 0) {
+      std::cerr << argv0 << ": cannot write the output: " << std::strerror(errno) << '\n';
+      rc = 23;
+    }
+    return rc;
+  }
+  if (rc != exit_ok) {
+    part.discard(); // the previous FILE, if any, stays as it was
+    return rc;
+  }
+  std::string err;
+  if (!part.commit(err)) {
+    std::cerr << argv0 << ": cannot write " << err << '\n';
+    return 23;
+  }
   return rc;
 }
 

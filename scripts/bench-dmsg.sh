@@ -8,11 +8,16 @@
 #   scripts/bench-dmsg.sh [--anchors] [-- bench args]
 #     BUILD_DIR  build tree (default build-bench)
 #     SKIP_BUILD=1  use the binaries already in BUILD_DIR
-#     --anchors  also run /work/shared/bench/anchors_limits.sh first (raw
-#                loopback TCP and AEAD limits of this machine; needs root)
+#     --anchors  also run the anchors of the steering repository's shared/bench
+#                first (raw loopback TCP and AEAD limits of this machine; needs
+#                root), when that folder exists beside the repository
+#                (../shared/bench from the repository root); skipped otherwise
+#     ANCHORS_DIR   the anchors folder (default <repo>/../shared/bench)
+#     ANCHORS       the anchors script (default $ANCHORS_DIR/anchors_limits.sh)
 #   bench args: --sessions N --opens N --rtts N --mib N --seconds S --skywire PATH
 set -euo pipefail
 cd "$(dirname "$0")/.."
+repo_root=$(pwd -P)
 BUILD_DIR=${BUILD_DIR:-build-bench}
 anchors=0
 while [ $# -gt 0 ]; do
@@ -30,11 +35,12 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then
 fi
 echo "# bench-dmsg $(date -u +%FT%TZ) loadavg=$(cut -d' ' -f1-3 /proc/loadavg) commit=$(git rev-parse --short HEAD 2>/dev/null || echo -)"
 if [ "$anchors" = 1 ]; then
-  anchors_sh=${ANCHORS:-/work/shared/bench/anchors_limits.sh}
-  if [ -x "$anchors_sh" ] || [ -f "$anchors_sh" ]; then
+  anchors_dir=${ANCHORS_DIR:-$repo_root/../shared/bench}
+  anchors_sh=${ANCHORS:-$anchors_dir/anchors_limits.sh}
+  if [ -f "$anchors_sh" ]; then
     RUNS=${RUNS:-1} DUR=${DUR:-5} bash "$anchors_sh" || echo "# anchors failed (rc=$?)"
   else
-    echo "# no anchors script at $anchors_sh"
+    echo "# anchors SKIPPED: no $anchors_sh (set ANCHORS_DIR or ANCHORS to run them)"
   fi
 fi
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true

@@ -148,8 +148,8 @@ private:
       if (fs::is_regular_file(index, ec)) {
         path = index;
       } else {
-        return finish_with(200, listing(*path, std::string{req.target()}), "text/html; charset=utf-8",
-                           head_only);
+        std::string_view target{req.target().data(), req.target().size()};
+        return finish_with(200, listing(*path, target), "text/html; charset=utf-8", head_only);
       }
     }
     file_.open(*path, std::ios::binary);
@@ -172,9 +172,12 @@ private:
     pump();
   }
 
-  std::string listing(const fs::path& dir, const std::string& target) {
-    std::string base = target.empty() || target.back() != '/' ? target + "/" : target;
-    std::string out = "<!doctype html><html><body><h1>" + html_escape(target) + "</h1><ul>";
+  std::string listing(const fs::path& dir, std::string_view target) {
+    // the path as the client meant it (resolve_target accepted its escapes)
+    target = target.substr(0, std::min(target.find_first_of("?#"), target.size()));
+    std::string path = wire::percent_decode(target).value_or(std::string{target});
+    std::string base = path.empty() || path.back() != '/' ? path + "/" : path;
+    std::string out = "<!doctype html><html><body><h1>" + html_escape(path) + "</h1><ul>";
     std::vector<std::string> names;
     std::error_code ec;
     for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator();
@@ -185,7 +188,10 @@ private:
     }
     std::sort(names.begin(), names.end());
     for (auto& n : names)
-      out += "<li><a href=\"" + html_escape(base + n) + "\">" + html_escape(n) + "</a></li>";
+      // the href is a URL: percent-encode it (?, #, %, space...), then
+      // HTML-escape the text that names it
+      out += "<li><a href=\"" + html_escape(wire::percent_encode(base + n, "/")) + "\">"
+             + html_escape(n) + "</a></li>";
     out += "</ul></body></html>\n";
     return out;
   }

@@ -5,6 +5,10 @@
 #include <boost/beast/http/parser.hpp>
 #include <caf/event_based_actor.hpp>
 
+#include <caf/make_message.hpp>
+#include <caf/sec.hpp>
+
+#include "actors/dmsg/errors.hpp"
 #include "messages/api/dmsg.hpp"
 #include "runtime/log/logger.hpp"
 
@@ -16,8 +20,8 @@ namespace {
 
 using idle_atom = caf::atom_constant<caf::atom("hf_idle")>;
 
-caf::error fetch_error(std::string what) {
-  return make_error(wire_errc::malformed, "dmsghttp: " + std::move(what));
+const char* fetch_code_name(uint8_t code) noexcept {
+  return to_string(static_cast<fetch_errc>(code));
 }
 
 class http_fetch : public caf::event_based_actor {
@@ -47,9 +51,10 @@ public:
       [this](api::closed_atom, const caf::error& err) { on_closed(err); },
       [this](idle_atom, uint64_t gen) {
         if (gen == activity_ && !done_)
-          fail(make_error(wire_errc::truncated, "dmsghttp: no data for "
-                                                  + std::to_string(req_.idle_timeout.count())
-                                                  + " ms"));
+          fail(make_error(fetch_errc::timeout,
+                          "no data for " + std::to_string(req_.idle_timeout.count()) + " ms"
+                            + (header_seen_ ? " after " + std::to_string(received_) + " body bytes"
+                                            : " (no response yet)")));
         else if (!done_)
           arm_idle();
       },
@@ -80,7 +85,14 @@ private:
           send(stream_, api::write_atom::value, api::byte_buffer(head.begin(), head.end()));
           arm_idle();
         },
-        [this](caf::error& err) { fail(std::move(err)); });
+        [this](caf::error& err) {
+          auto code = classify_dial_error(err);
+          std::string what = code == fetch_errc::resolve   ? "could not resolve "
+                             : code == fetch_errc::timeout ? "timed out dialling "
+                                                           : "could not connect to ";
+          fail(make_error(code, what + req_.url.pk.hex() + ":" + std::to_string(req_.url.port)
+                                  + " (" + describe(err) + ")"));
+        });
   }
 
   void arm_idle() {
@@ -103,7 +115,7 @@ private:
       if (produced > 0) {
         received_ += produced;
         if (!sink_(out_, produced))
-          return fail(make_error(wire_errc::bad_value, "dmsghttp: cannot write the output"));
+          return fail(make_error(fetch_errc::write, "cannot write the output"));
         report(false);
       }
       if (ec == http::error::need_buffer)
@@ -111,7 +123,9 @@ private:
       if (ec == http::error::need_more)
         break;
       if (ec)
-        return fail(fetch_error(ec.message()));
+        return fail(make_error(parser_.is_header_done() ? fetch_errc::receive
+                                                        : fetch_errc::bad_response,
+                               "bad response: " + ec.message()));
       if (used == 0 && produced == 0)
         break;
     }
@@ -135,13 +149,12 @@ private:
       if (!ec)
         return succeed();
     }
+    std::string when = parser_.is_header_done()
+                         ? "after " + std::to_string(received_) + " body bytes"
+                         : "before a response";
     if (err)
-      return fail(err);
-    fail(make_error(wire_errc::truncated,
-                    parser_.is_header_done()
-                      ? "dmsghttp: stream closed after " + std::to_string(received_)
-                          + " body bytes"
-                      : "dmsghttp: stream closed before a response"));
+      return fail(make_error(fetch_errc::receive, "stream failed " + when + ": " + describe(err)));
+    fail(make_error(fetch_errc::receive, "stream closed " + when));
   }
 
   void report(bool final) {
@@ -196,6 +209,69 @@ private:
 };
 
 } // namespace
+
+const char* to_string(fetch_errc x) noexcept {
+  switch (x) {
+    case fetch_errc::resolve: return "could_not_resolve";
+    case fetch_errc::connect: return "could_not_connect";
+    case fetch_errc::bad_response: return "bad_response";
+    case fetch_errc::write: return "write_error";
+    case fetch_errc::timeout: return "timeout";
+    case fetch_errc::receive: return "receive_error";
+  }
+  return "unknown";
+}
+
+caf::atom_value fetch_category() noexcept {
+  return caf::atom("dmsghttp");
+}
+
+caf::error make_error(fetch_errc code, std::string context) {
+  register_error_category(fetch_category(), fetch_code_name);
+  return caf::error{static_cast<uint8_t>(code), fetch_category(),
+                    caf::make_message(std::move(context))};
+}
+
+std::optional<fetch_errc> fetch_code(const caf::error& err) noexcept {
+  if (!err || err.category() != fetch_category())
+    return std::nullopt;
+  switch (static_cast<fetch_errc>(err.code())) {
+    case fetch_errc::resolve:
+    case fetch_errc::connect:
+    case fetch_errc::bad_response:
+    case fetch_errc::write:
+    case fetch_errc::timeout:
+    case fetch_errc::receive: return static_cast<fetch_errc>(err.code());
+  }
+  return std::nullopt;
+}
+
+fetch_errc classify_dial_error(const caf::error& err) noexcept {
+  using dmsg::client_errc;
+  using dmsg::dmsg_errc;
+  if (err == caf::sec::request_timeout || dmsg::is(err, client_errc::timeout))
+    return fetch_errc::timeout;
+  if (dmsg::is(err, dmsg_errc::entry_not_found) || dmsg::is(err, dmsg_errc::entry_not_client)
+      || dmsg::is(err, dmsg_errc::no_delegated_servers)
+      || dmsg::is(err, client_errc::discovery_failed)
+      || dmsg::is(err, client_errc::invalid_argument))
+    return fetch_errc::resolve;
+  return fetch_errc::connect;
+}
+
+int curl_exit_code(const caf::error& err) noexcept {
+  auto code = fetch_code(err);
+  return code ? static_cast<int>(*code) : static_cast<int>(fetch_errc::receive);
+}
+
+std::string fetch_failure_text(const caf::error& err) {
+  if (fetch_code(err)) {
+    const auto& ctx = err.context();
+    if (!ctx.empty() && ctx.match_element<std::string>(0))
+      return ctx.get_as<std::string>(0);
+  }
+  return describe(err);
+}
 
 expected<dmsg_url> parse_dmsg_url(std::string_view text) {
   constexpr std::string_view scheme = "dmsg://";

@@ -54,6 +54,30 @@ typename Inspector::result_type inspect(Inspector& f, fetch_result& x) {
            x.content_type);
 }
 
+/// Why a fetch failed (category "dmsghttp"). Each value is the exit code curl
+/// uses for the same failure, and `dmsg curl` exits with it.
+enum class fetch_errc : uint8_t {
+  resolve = 6,       ///< no such peer in discovery, bad address, discovery unreachable
+  connect = 7,       ///< no session to the peer's servers, dial refused or reset
+  bad_response = 8,  ///< the peer's answer is not an HTTP/1.x response
+  write = 23,        ///< the body could not be written (the sink refused it)
+  timeout = 28,      ///< the dial or the transfer timed out
+  receive = 56,      ///< the stream failed or ended early after the dial
+};
+
+const char* to_string(fetch_errc x) noexcept;
+caf::atom_value fetch_category() noexcept;
+/// The text is "<what failed>: <context>"; describe() names the code.
+caf::error make_error(fetch_errc code, std::string context = {});
+/// The code of a fetch error, else nullopt.
+std::optional<fetch_errc> fetch_code(const caf::error& err) noexcept;
+/// How a failed dial counts: resolve, timeout or connect (see fetch_errc).
+fetch_errc classify_dial_error(const caf::error& err) noexcept;
+/// curl's exit code for a failed fetch (56 for an error of another category).
+int curl_exit_code(const caf::error& err) noexcept;
+/// The cause in words: a fetch error's text, otherwise describe(err).
+std::string fetch_failure_text(const caf::error& err);
+
 /// Receives body bytes; returns false to abort (e.g. a write error).
 using body_sink = std::function<bool(const uint8_t* data, size_t n)>;
 /// Called with (received, total or nullopt) at most a few times per second

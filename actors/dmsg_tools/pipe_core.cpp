@@ -63,10 +63,11 @@ void pipe_core::on_stream_data(byte_buffer&& bytes) {
   }
 }
 
-void pipe_core::on_stream_closed() {
+void pipe_core::on_stream_closed(const caf::error& err) {
   if (stream_closed_)
     return;
   stream_closed_ = true;
+  reset_socket_ = static_cast<bool>(err);
   close_socket_when_drained_ = true;
   maybe_close_socket();
 }
@@ -74,7 +75,11 @@ void pipe_core::on_stream_closed() {
 void pipe_core::maybe_close_socket() {
   if (close_socket_when_drained_ && !socket_closed_ && socket_queued_ == 0) {
     close_socket_when_drained_ = false;
-    conn_->close(); // on_socket_closed follows through the owner's callback
+    // on_socket_closed follows through the owner's callback
+    if (reset_socket_)
+      conn_->close_with_reset();
+    else
+      conn_->close();
   }
 }
 
@@ -84,7 +89,7 @@ void pipe_core::abort() {
     stream_closed_ = true;
   }
   if (!socket_closed_)
-    conn_->close();
+    conn_->close_with_reset();
 }
 
 } // namespace skywire::dmsg_tools

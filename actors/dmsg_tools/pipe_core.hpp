@@ -6,7 +6,10 @@
 //    (consumed_atom) only once the socket has sent them, so the stream's
 //    receive window (and the remote sender) follows the local reader's pace.
 // Closing: EOF on the socket closes the stream after the queued writes; the
-// stream's end closes the socket once its queue is drained.
+// stream's end closes the socket once its queue is drained: with a FIN when
+// the stream closed cleanly, with an RST when it ended with an error (reset,
+// session lost), so the local reader cannot take a cut stream for a complete
+// one. abort() resets the socket too.
 //
 // Plain state driven by the actor that owns both (tcp_pipe, socks5_session).
 #pragma once
@@ -14,6 +17,7 @@
 #include <cstdint>
 
 #include <caf/actor.hpp>
+#include <caf/error.hpp>
 #include <caf/event_based_actor.hpp>
 
 #include "runtime/io/stream_connection.hpp"
@@ -35,12 +39,14 @@ public:
   // stream side
   void on_stream_data(byte_buffer&& bytes);
   void on_stream_ack(uint64_t n);
-  void on_stream_closed();
+  /// The stream ended; `err` set = it failed (the socket then gets an RST).
+  void on_stream_closed(const caf::error& err = {});
 
   /// Both directions have ended: the owner can quit.
   bool done() const noexcept { return socket_closed_ && stream_closed_; }
 
-  /// Closes both sides at once (owner shutting down).
+  /// Closes both sides at once (owner shutting down, or the socket cannot
+  /// take more): the stream with a FIN, the socket with an RST.
   void abort();
 
   uint64_t bytes_to_stream() const noexcept { return to_stream_; }
@@ -58,6 +64,7 @@ private:
   bool socket_closed_ = false;
   bool stream_closed_ = false;
   bool close_socket_when_drained_ = false;
+  bool reset_socket_ = false; ///< the stream failed: end the socket with an RST
   uint64_t to_stream_ = 0;
   uint64_t to_socket_ = 0;
   uint64_t socket_queued_ = 0; ///< bytes handed to the socket, not yet sent

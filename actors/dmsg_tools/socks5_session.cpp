@@ -46,7 +46,13 @@ public:
     delayed_send(this, conf_.handshake_timeout, hs_timeout_atom::value);
     set_down_handler([this](caf::down_msg& dm) {
       if (core_ && stream_ && dm.source == stream_.address()) {
-        core_->on_stream_closed();
+        // a stream actor that quits normally has sent closed_atom already
+        caf::error err;
+        if (dm.reason && dm.reason != caf::exit_reason::normal) {
+          err = dm.reason;
+          stream_failed(err);
+        }
+        core_->on_stream_closed(err);
         check_done();
       }
     });
@@ -79,9 +85,11 @@ public:
         if (core_)
           core_->on_stream_ack(n);
       },
-      [this](api::closed_atom, const caf::error&) {
+      [this](api::closed_atom, const caf::error& err) {
         if (core_) {
-          core_->on_stream_closed();
+          if (err)
+            stream_failed(err);
+          core_->on_stream_closed(err);
           check_done();
         }
       },
@@ -94,6 +102,17 @@ public:
 
 private:
   enum class state { greeting, request, done };
+
+  // Once per stream, at info: the stream (or its session) failed, and why.
+  void stream_failed(const caf::error& err) {
+    if (failure_logged_)
+      return;
+    failure_logged_ = true;
+    SKYWIRE_LOG(info, component, "dmsg stream failed; resetting the SOCKS client connection",
+                log::kv("remote", remote_.to_string()), log::kv("error", err),
+                log::kv("bytes_to_client", core_ ? core_->bytes_to_socket() : 0),
+                log::kv("bytes_to_remote", core_ ? core_->bytes_to_stream() : 0));
+  }
 
   void advance() {
     if (st_ == state::greeting) {
@@ -146,6 +165,7 @@ private:
       .then(
         [this](api::stream_opened& s) {
           stream_ = s.stream;
+          remote_ = s.remote;
           monitor(stream_);
           send(stream_, api::set_owner_atom::value, caf::actor{this});
           reply(socks5::reply_code::succeeded);
@@ -155,8 +175,9 @@ private:
           in_.clear();
           conn_->resume_reading();
         },
-        [this](caf::error& err) {
-          SKYWIRE_LOG(debug, component, "dial failed", log::kv("error", err));
+        [this, remote](caf::error& err) {
+          SKYWIRE_LOG(info, component, "dmsg dial failed", log::kv("remote", remote.to_string()),
+                      log::kv("error", err));
           reply(socks5::reply_code::host_unreachable);
           close_after_write();
         });
@@ -198,7 +219,9 @@ private:
   byte_buffer in_;
   bool dialing_ = false;
   caf::actor stream_;
+  skywire::address remote_;
   std::optional<pipe_core> core_;
+  bool failure_logged_ = false;
 };
 
 } // namespace

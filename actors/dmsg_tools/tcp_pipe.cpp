@@ -49,8 +49,12 @@ public:
     send(stream_.stream, api::set_owner_atom::value, caf::actor{this});
     monitor(stream_.stream);
     set_down_handler([this](caf::down_msg& dm) {
-      if (dm.source == stream_.stream.address())
-        stream_end();
+      if (dm.source != stream_.stream.address())
+        return;
+      // a stream actor that quits normally has sent closed_atom already
+      if (dm.reason && dm.reason != caf::exit_reason::normal)
+        stream_failed(dm.reason);
+      stream_end(dm.reason == caf::exit_reason::normal ? caf::error{} : dm.reason);
     });
     return {
       [this](sock_data_atom, byte_buffer& b) {
@@ -76,14 +80,18 @@ public:
         if (core_)
           core_->on_stream_ack(n);
       },
-      [this](api::closed_atom, const caf::error&) { stream_end(); },
+      [this](api::closed_atom, const caf::error& err) {
+        if (err)
+          stream_failed(err);
+        stream_end(err);
+      },
       [this](connected_atom, socket_box& box) {
         adopt(io::stream_connection::make(std::move(*box.sock)));
         for (auto& b : early_)
           core_->on_stream_data(std::move(b));
         early_.clear();
         if (stream_gone_)
-          core_->on_stream_closed();
+          core_->on_stream_closed(stream_error_);
       },
       [this](connect_failed_atom, const std::string& what) {
         SKYWIRE_LOG(debug, component, "local connect failed", log::kv("error", what));
@@ -107,10 +115,23 @@ public:
   }
 
 private:
-  void stream_end() {
+  // Once per stream, at info: the stream (or its session) failed, and why.
+  void stream_failed(const caf::error& err) {
+    if (failure_logged_)
+      return;
+    failure_logged_ = true;
+    SKYWIRE_LOG(info, component, "dmsg stream failed; resetting the local connection",
+                log::kv("remote", stream_.remote.to_string()), log::kv("error", err),
+                log::kv("bytes_to_local", core_ ? core_->bytes_to_socket() : 0),
+                log::kv("bytes_to_remote", core_ ? core_->bytes_to_stream() : 0));
+  }
+
+  void stream_end(const caf::error& err) {
+    if (!stream_gone_)
+      stream_error_ = err;
     stream_gone_ = true;
     if (core_)
-      core_->on_stream_closed();
+      core_->on_stream_closed(err);
     else
       quit(); // still connecting: nothing to flush
     check_done();
@@ -127,6 +148,8 @@ private:
   std::optional<pipe_core> core_;
   std::vector<byte_buffer> early_;
   bool stream_gone_ = false;
+  caf::error stream_error_;
+  bool failure_logged_ = false;
 };
 
 } // namespace

@@ -23,4 +23,9 @@ constexpr int hex_digit(char c) noexcept {
 /// strings). nullopt on a truncated or non-hex escape.
 std::optional<std::string> percent_decode(std::string_view s, bool plus_is_space = false);
 
+/// Encodes every byte as %XX (uppercase hex) except the unreserved characters
+/// of RFC 3986 (A-Z a-z 0-9 - . _ ~) and those listed in `keep` (e.g. "/" to
+/// encode a path segment by segment). percent_decode inverts it.
+std::string percent_encode(std::string_view s, std::string_view keep = {});
+
 } // namespace skywire::wire

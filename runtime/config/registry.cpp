@@ -236,7 +236,7 @@ std::vector<option> build_registry() {
   std::vector<option> r;
   auto add = [&r](option o) { r.push_back(std::move(o)); };
   // clang-format off
-  add({"version", value_kind::string, "version of the program that wrote the file (informational)", opt_none, 0, {}, 0,
+  add({"version", value_kind::string, "config format version (config gen writes the reference's v1.3.20; the Go visor requires its own major version, we ignore it)", opt_none, 0, {}, 0,
        [](const G& o) -> V { return V(o.version); },
        [](C& c, const V& v) { c.version = str(v); }});
   add({"sk", value_kind::secret_key, "the visor's secret key (64 hex digits); never logged", opt_required, 0, {}, 0,
@@ -727,11 +727,27 @@ const std::vector<option>& registry() {
 const gen_options& reference_defaults() {
   static const gen_options g = [] {
     gen_options o;
-    o.cli_addr = "localhost:3435";
+    o.cli_addr = reference_cli_addr;
     o.log_level = "";
     return o;
   }();
   return g;
+}
+
+caf::error make_go_compatible(gen_options& opts) {
+  opts.version = reference_config_version;
+  if (opts.cli_addr.empty()) {
+    opts.cli_addr = reference_cli_addr;
+    return {};
+  }
+  auto ep = parse_local_endpoint(opts.cli_addr);
+  if (!ep)
+    return make_error(config_errc::invalid_value, "cli_addr: " + message(ep.error()));
+  if (ep->is_unix())
+    return make_error(config_errc::invalid_value,
+                      "cli_addr: the Go visor opens cli_addr as TCP only; give a loopback "
+                      "host:port (the reference's is localhost:3435)");
+  return {};
 }
 
 } // namespace skywire::config

@@ -63,6 +63,16 @@ struct local_services {
 /// into `out`.
 caf::error parse_local_ports(std::string_view text, local_services& out);
 
+/// The "version" `config gen` writes: the reference release whose config
+/// format the file follows (skywire-protocol.md §6), not our own version. The
+/// Go visor refuses a file whose major version differs from its own (v1), so
+/// our v0.x must not appear there.
+inline constexpr const char* reference_config_version = "v1.3.20";
+
+/// The reference's (and so the Go visor's) cli_addr: the Go visor opens it as
+/// TCP only.
+inline constexpr const char* reference_cli_addr = "localhost:3435";
+
 /// Inputs of `config gen` (and the defaults that apply to absent keys).
 struct gen_options {
   std::optional<secret_key> sk; ///< generate() requires it (the CLI draws a random one)
@@ -86,6 +96,12 @@ struct gen_options {
 /// The profile used to fill keys absent from a loaded file: the reference's
 /// defaults (cli_addr localhost:3435, production service URLs).
 const gen_options& reference_defaults();
+
+/// `config gen --go-compatible`: a file the Go visor runs as well as ours: the
+/// reference config version and, unless a TCP cli_addr is already chosen, the
+/// reference's loopback TCP cli_addr. Fails when cli_addr names a unix socket
+/// (the Go visor cannot open one).
+caf::error make_go_compatible(gen_options& opts);
 
 enum option_flags : uint32_t {
   opt_none = 0,

@@ -277,6 +277,17 @@ void stream_connection::close() {
   asio::post(strand_, [self = shared_from_this()] { self->finish(asio::error::operation_aborted); });
 }
 
+void stream_connection::close_with_reset() {
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    closed_ = true;
+  }
+  asio::post(strand_, [self = shared_from_this()] {
+    self->reset_on_finish_ = true;
+    self->finish(asio::error::operation_aborted);
+  });
+}
+
 void stream_connection::finish(const error_code& ec) {
   if (finished_)
     return;
@@ -286,7 +297,10 @@ void stream_connection::finish(const error_code& ec) {
     closed_ = true;
   }
   error_code ignored;
-  socket_.shutdown(socket_type::shutdown_both, ignored);
+  if (reset_on_finish_)
+    socket_.set_option(asio::socket_base::linger(true, 0), ignored); // close() sends RST
+  else
+    socket_.shutdown(socket_type::shutdown_both, ignored);
   socket_.close(ignored);
   auto cb = std::move(cbs_.on_closed);
   cbs_ = {};

@@ -62,6 +62,15 @@ public:
   /// Closes the socket; on_closed follows (once). Thread-safe.
   void close() override;
 
+  /// Ends the connection with a TCP RST instead of a FIN (SO_LINGER {1, 0},
+  /// then close, no shutdown), so the peer reads ECONNRESET rather than a
+  /// clean end of stream: for when what it got is known to be incomplete.
+  /// Like close(), it does not wait for queued bytes (call it once on_sent
+  /// has reported them), and bytes the kernel has not yet delivered are
+  /// dropped, as with any abortive close. on_closed follows (once).
+  /// Thread-safe.
+  void close_with_reset();
+
   /// Bytes queued and not yet written.
   size_t queued_bytes() const override;
 
@@ -97,6 +106,7 @@ private:
   bool read_pending_ = false;   // strand only
   bool closed_ = false;
   bool finished_ = false;   // strand only
+  bool reset_on_finish_ = false; // strand only: finish() sends an RST
   std::string remote_;
 };
 

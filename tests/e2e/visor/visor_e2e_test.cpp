@@ -179,6 +179,25 @@ TEST_CASE("usage errors and an absent visor") {
   CHECK(keys.out.size() == 66 + 1 + 64 + 1);
 }
 
+TEST_CASE("config gen writes the reference version, --go-compatible a TCP cli_addr") {
+  auto plain = run({"cli", "config", "gen", "-n"});
+  REQUIRE_MESSAGE(plain.code == 0, plain.err);
+  auto p = json::parse(plain.out).as_object();
+  CHECK(p["version"] == "v1.3.20");
+  CHECK(p["cli_addr"].as_string().starts_with("unix://")); // our default
+  auto go = run({"cli", "config", "gen", "-n", "--go-compatible"});
+  REQUIRE_MESSAGE(go.code == 0, go.err);
+  auto g = json::parse(go.out).as_object();
+  CHECK(g["version"] == "v1.3.20");
+  CHECK(g["cli_addr"] == "localhost:3435");
+  auto other = run({"cli", "config", "gen", "-n", "--go-compatible", "--cli-addr", "127.0.0.1:4435"});
+  REQUIRE_MESSAGE(other.code == 0, other.err);
+  CHECK(json::parse(other.out).as_object()["cli_addr"] == "127.0.0.1:4435");
+  auto bad = run({"cli", "config", "gen", "-n", "--go-compatible", "--cli-addr", "/tmp/x.sock"});
+  CHECK(bad.code == 2);
+  CHECK(bad.err.find("TCP only") != std::string::npos);
+}
+
 TEST_CASE("a bad config is refused with the key named") {
   temp_dir dir;
   gen_config(dir);

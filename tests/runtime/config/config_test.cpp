@@ -328,3 +328,39 @@ TEST_CASE("the docs table lists every key") {
   for (const auto& opt : registry())
     CHECK_MESSAGE(md.find("`" + std::string{opt.path} + "`") != std::string::npos, opt.path);
 }
+
+TEST_CASE("--go-compatible: the reference's config version and a TCP cli_addr") {
+  gen_options o;
+  o.sk = crypto::generate_keypair().sk;
+  o.local_path = "/tmp/x/local";
+  REQUIRE_FALSE(make_go_compatible(o));
+  auto g = generate(o);
+  REQUIRE(g);
+  // the Go visor refuses another major version than its own (v1)
+  CHECK((*g)["version"] == "v1.3.20");
+  CHECK(std::string{reference_config_version}.rfind("v1.", 0) == 0);
+  // and opens cli_addr as TCP only; the reference default
+  CHECK((*g)["cli_addr"] == "localhost:3435");
+  // same keys in the same order as the reference's file
+  auto ref = boost::json::parse(read(vectors + "config-gen.json")).as_object();
+  std::vector<std::string> ka, kb;
+  for (auto& kv : *g) ka.emplace_back(kv.key());
+  for (auto& kv : ref) kb.emplace_back(kv.key());
+  CHECK(ka == kb);
+  // ours loads it back
+  auto back = load_json(to_pretty_json(*g));
+  REQUIRE_MESSAGE(back, message(back.error()));
+  CHECK(back->cli_addr == "localhost:3435");
+  CHECK(back->version == "v1.3.20");
+
+  // another loopback host:port is kept; a unix socket is refused
+  gen_options tcp;
+  tcp.cli_addr = "127.0.0.1:4000";
+  REQUIRE_FALSE(make_go_compatible(tcp));
+  CHECK(tcp.cli_addr == "127.0.0.1:4000");
+  gen_options unix_sock;
+  unix_sock.cli_addr = "unix:///tmp/cli.sock";
+  auto err = make_go_compatible(unix_sock);
+  REQUIRE(err);
+  CHECK(message(err).find("TCP only") != std::string::npos);
+}

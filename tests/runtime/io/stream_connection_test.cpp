@@ -6,6 +6,11 @@
 #include <mutex>
 #include <numeric>
 
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+
 #include <boost/asio/ip/tcp.hpp>
 
 #include "runtime/io/io_runtime.hpp"
@@ -136,5 +141,41 @@ TEST_CASE("stream_connection refuses writes beyond its queue bound") {
   CHECK(refused);
   a->close();
   CHECK(ca.wait_closed());
+  rt.stop();
+}
+
+TEST_CASE("close_with_reset: the peer reads the sent bytes, then ECONNRESET instead of EOF") {
+  io::io_runtime rt{1};
+  for (bool reset : {false, true}) {
+    auto [sa, sb] = connected_pair(rt.context());
+    auto a = io::stream_connection::make(std::move(sa));
+    collector ca;
+    a->start(ca.cbs());
+    REQUIRE(a->write(io::byte_buffer(5000, 7)));
+    {
+      std::unique_lock<std::mutex> lk{ca.mtx};
+      REQUIRE(ca.cv.wait_for(lk, std::chrono::seconds(10), [&] { return ca.sent == 5000; }));
+    }
+    if (reset)
+      a->close_with_reset();
+    else
+      a->close();
+    CHECK(ca.wait_closed());
+    size_t got = 0;
+    int end = -1; // 0 = EOF, else errno
+    while (end < 0) {
+      pollfd p{sb.native_handle(), POLLIN, 0};
+      REQUIRE(::poll(&p, 1, 10000) == 1);
+      char buf[4096];
+      auto n = ::recv(sb.native_handle(), buf, sizeof buf, 0);
+      if (n > 0)
+        got += static_cast<size_t>(n);
+      else
+        end = n == 0 ? 0 : errno;
+    }
+    CHECK(got == 5000);
+    CHECK(end == (reset ? ECONNRESET : 0));
+    CHECK_FALSE(a->write(io::byte_buffer(10, 1)));
+  }
   rt.stop();
 }
