@@ -15,7 +15,6 @@
 #include "actors/dmsg/link.hpp"
 #include "actors/dmsg/objects.hpp"
 #include "actors/dmsg/session.hpp"
-#include "runtime/log/logger.hpp"
 #include "runtime/system/supervision.hpp"
 
 #include <boost/json.hpp>
@@ -248,12 +247,8 @@ private:
     last_error_ = err;
     if (closing_)
       return;
-    if (was_up) {
-      // once per lost session; its streams report their own ends
-      SKYWIRE_LOG(info, "dmsg", "session to a dmsg server lost", log::kv("server", pk),
-                  log::kv("error", err));
+    if (was_up) // (the session logs its own loss once, with its cause)
       update_entry();
-    }
     if (auto w = waiting_.find(pk); w != waiting_.end()) {
       auto ids = std::move(w->second);
       waiting_.erase(w);
