@@ -239,20 +239,29 @@ struct send_result {
 /// `budget` elapsed, keeping at most `max_inflight` unacknowledged bytes.
 class sender : public caf::event_based_actor {
 public:
+  /// max_frame: cap the stream's yamux frames (0 = the default; 4096 = one
+  /// yamux frame per Noise frame, as Go senders write).
   sender(caf::actor_config& cfg, caf::actor client, skywire::address target, uint64_t total,
          std::chrono::milliseconds budget, size_t chunk, uint64_t max_inflight,
-         std::shared_ptr<std::promise<send_result>> done)
+         std::shared_ptr<std::promise<send_result>> done, size_t max_frame = 0)
     : caf::event_based_actor(cfg), client_(std::move(client)), target_(target), total_(total),
-      budget_(budget), chunk_(chunk), max_inflight_(max_inflight), done_(std::move(done)) {}
+      budget_(budget), chunk_(chunk), max_inflight_(max_inflight), done_(std::move(done)),
+      max_frame_(max_frame) {}
 
   caf::behavior make_behavior() override {
     request(client_, std::chrono::seconds(10), api::dial_atom::value, target_)
       .then(
         [this](api::stream_opened& s) {
           res_.stream = s.stream;
-          res_.t0 = clk::now();
-          deadline_ = res_.t0 + budget_;
-          pump();
+          if (max_frame_ == 0)
+            return start();
+          request(s.stream, std::chrono::seconds(10), skywire::dmsg::score_atom::value)
+            .then(
+              [this](skywire::dmsg::stream_core_ptr& core) {
+                core->set_max_frame(max_frame_);
+                start();
+              },
+              [this](caf::error& err) { report(skywire::describe(err)); });
         },
         [this](caf::error& err) { report(skywire::describe(err)); });
     return {
@@ -268,6 +277,12 @@ public:
   }
 
 private:
+  void start() {
+    res_.t0 = clk::now();
+    deadline_ = res_.t0 + budget_;
+    pump();
+  }
+
   void pump() {
     if (reported_)
       return;
@@ -301,6 +316,7 @@ private:
   bool reported_ = false;
   send_result res_;
   std::shared_ptr<std::promise<send_result>> done_;
+  size_t max_frame_ = 0;
 };
 
 struct setup_result {

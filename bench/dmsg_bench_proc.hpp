@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -138,6 +139,35 @@ inline double proc_cpu_s(pid_t pid) {
       st = std::stoull(tok);
   }
   return static_cast<double>(ut + st) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+/// Context switches of every thread of `pid` (voluntary + involuntary): each
+/// voluntary switch is a thread going to sleep, so the difference over a
+/// phase counts the wake-ups it cost.
+inline uint64_t proc_ctx_switches(pid_t pid) {
+  uint64_t total = 0;
+  std::error_code ec;
+  for (auto& t : std::filesystem::directory_iterator{"/proc/" + std::to_string(pid) + "/task", ec}) {
+    std::ifstream in{t.path() / "status"};
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.rfind("voluntary_ctxt_switches:", 0) == 0)
+        total += std::stoull(line.substr(24));
+      else if (line.rfind("nonvoluntary_ctxt_switches:", 0) == 0)
+        total += std::stoull(line.substr(27));
+    }
+  }
+  return total;
+}
+
+/// One figure of a Prometheus text body ("name value" line), or -1.
+inline double prom_value(const std::string& body, const std::string& name) {
+  std::istringstream in{body};
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind(name + " ", 0) == 0)
+      return std::stod(line.substr(name.size() + 1));
+  return -1;
 }
 
 /// User + system CPU of this process in seconds.

@@ -285,13 +285,13 @@ void stream_core::flush_locked() {
       waiting_link_ = true;
     } else {
       auto n = fc_.take(pending);
-      size_t frames = (n + max_data_frame - 1) / max_data_frame;
+      size_t frames = (n + max_frame_ - 1) / max_frame_;
       byte_buffer buf;
       buf.resize(n + frames * yx::header_size);
       auto* w = buf.data();
       size_t left = n;
       while (left > 0) {
-        size_t chunk = std::min(left, max_data_frame);
+        size_t chunk = std::min(left, max_frame_);
         put_header(w, yx::frame_type::data, 0, id_, static_cast<uint32_t>(chunk));
         std::memcpy(w + yx::header_size, out_.data() + out_off_, chunk);
         w += yx::header_size + chunk;
@@ -326,6 +326,11 @@ void stream_core::flush_locked() {
     phase_ = phase::done;
     notify_locked(notice::kind::drained);
   }
+}
+
+void stream_core::set_max_frame(size_t n) {
+  std::lock_guard<std::recursive_mutex> g{mtx_};
+  max_frame_ = std::clamp<size_t>(n, crypto::noise::max_frame_size, max_data_frame);
 }
 
 void stream_core::consumed(uint64_t n) {

@@ -119,6 +119,11 @@ public:
   /// Encrypts and sends (as far as the window allows). ack_to, if set, gets
   /// (ack_atom, n) from the stream actor once n bytes left the send queue.
   write_result write(byte_span plain, const caf::actor& ack_to = nullptr);
+  /// Caps the yamux data frames this stream writes (default max_data_frame;
+  /// at least one Noise frame, 4096 bytes). 4096 makes one yamux frame per
+  /// Noise frame, as Go senders write them (the bench uses it to measure the
+  /// server with Go-sized frames).
+  void set_max_frame(size_t n);
   /// The consumer processed n received bytes (re-opens the receive window).
   void consumed(uint64_t n);
   /// Graceful close: pending data goes out, then FIN; `drained` follows.
@@ -181,6 +186,7 @@ private:
     caf::actor to;
   };
   std::deque<pending_ack> acks_;
+  size_t max_frame_ = max_data_frame;
   bool waiting_link_ = false;
   bool fin_sent_ = false;
   caf::error failure_;
