@@ -34,6 +34,9 @@ caf::error session_io::start(io::byte_link_ptr conn) {
   // for the queue to drain above session_link::high_water): the queue bound
   // of the connection is only a safety net.
   conn_->set_max_queued(256u * 1024 * 1024);
+  // on_sent only wakes streams parked on a long queue (queued writes report
+  // it); a report per direct write would cost a wake-up of this thread each.
+  conn_->set_direct_send_reports(false);
   io::byte_link::callbacks cbs;
   auto self = shared_from_this();
   cbs.on_span = [self](byte_span b) { self->on_bytes(b); };

@@ -76,6 +76,9 @@ void session_actor::start() {
   // The connection holds the link weakly: the actor owns it.
   std::weak_ptr<rl::dmsg_server_link> weak = link_;
   io::stream_connection::callbacks cbs;
+  // on_sent only resumes relay data that waited for a full connection to
+  // drain (queued writes report it): no report (and no wake-up) per direct write.
+  conn_->set_direct_send_reports(false);
   cbs.on_span = [weak](byte_span b) {
     if (auto l = weak.lock())
       l->on_data(b);

@@ -61,6 +61,12 @@ public:
   /// The data timers of the thread the link's callbacks run on (its shard's
   /// timer wheel; the virtual clock in simulations). Use from that thread.
   virtual timer_service& timers() = 0;
+  /// Whether bytes that write() sent at once (nothing was queued) are also
+  /// reported through on_sent. Consumers that pace themselves by on_sent
+  /// (pipes crediting a stream) need them; consumers that only wait for a
+  /// queue to drain do not, and turning them off saves a wake-up of the
+  /// link's thread per direct write. Default: on. Call before start().
+  virtual void set_direct_send_reports(bool on) { static_cast<void>(on); }
   /// Runs fn on the link's thread (serialized with its callbacks).
   virtual void post(std::function<void()> fn) = 0;
 };

@@ -58,7 +58,7 @@ stream_connection::~stream_connection() = default;
 void stream_connection::start(callbacks cbs, size_t max_read) {
   {
     std::lock_guard<std::mutex> guard{mtx_};
-    report_sent_ = static_cast<bool>(cbs.on_sent);
+    report_sent_ = static_cast<bool>(cbs.on_sent) && direct_reports_;
   }
   asio::post(strand_, [self = shared_from_this(), cbs = std::move(cbs), max_read]() mutable {
     self->cbs_ = std::move(cbs);
@@ -311,6 +311,12 @@ void stream_connection::finish(const error_code& ec) {
 size_t stream_connection::queued_bytes() const {
   std::lock_guard<std::mutex> guard{mtx_};
   return queued_;
+}
+
+void stream_connection::set_direct_send_reports(bool on) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  direct_reports_ = on;
+  report_sent_ = report_sent_ && on;
 }
 
 void stream_connection::post(std::function<void()> fn) {

@@ -79,6 +79,7 @@ public:
   void set_max_queued(size_t n) override { max_queued_ = n; }
 
   timer_service& timers() override;
+  void set_direct_send_reports(bool on) override;
   void post(std::function<void()> fn) override;
 
 private:
@@ -101,6 +102,7 @@ private:
   size_t queued_ = 0;
   bool writing_ = false;    // a gathered write is in flight (or being started)
   bool report_sent_ = true; // on_sent wanted (known once start() ran)
+  bool direct_reports_ = true; // on_sent also for bytes sent directly by write()
   size_t direct_unreported_ = 0; // sent directly, not yet passed to on_sent
   bool reading_paused_ = false; // strand only
   bool read_pending_ = false;   // strand only
