@@ -136,6 +136,18 @@ struct consumer {
   bool saw(notice k) const { return std::find(notices.begin(), notices.end(), k) != notices.end(); }
 };
 
+/// Writes data[off..] to core in `chunk`-byte writes while its send queue
+/// holds less than `ahead` bytes (a writer that respects back-pressure);
+/// advances off. Every write must be accepted.
+void write_ahead(stream_core& core, const byte_buffer& data, size_t& off, size_t ahead,
+                 size_t chunk = 64 * 1024) {
+  while (off < data.size() && core.send_queue_bytes() < ahead) {
+    auto n = std::min(chunk, data.size() - off);
+    REQUIRE(core.write(skywire::byte_span{data.data() + off, n}) == stream_core::write_result::ok);
+    off += n;
+  }
+}
+
 /// Two established cores (stream 1) joined by a simulated link.
 struct stream_pair {
   network net{42};
@@ -223,12 +235,7 @@ TEST_CASE("sim: a reader that stops for 10 s holds the sender without loss; memo
   size_t max_queue = 0;
   p.net.run_until(
     [&] {
-      while (off < data.size() && p.a->send_queue_bytes() < (1u << 20)) {
-        auto n = std::min<size_t>(64 * 1024, data.size() - off);
-        REQUIRE(p.a->write(skywire::byte_span{data.data() + off, n}) ==
-                stream_core::write_result::ok);
-        off += n;
-      }
+      write_ahead(*p.a, data, off, 1u << 20);
       max_queue = std::max(max_queue, p.a->send_queue_bytes());
       return false;
     },
@@ -243,12 +250,7 @@ TEST_CASE("sim: a reader that stops for 10 s holds the sender without loss; memo
   p.b->consumed(p.cb.unconsumed);
   REQUIRE(p.net.run_until(
     [&] {
-      while (off < data.size() && p.a->send_queue_bytes() < (1u << 20)) {
-        auto n = std::min<size_t>(64 * 1024, data.size() - off);
-        REQUIRE(p.a->write(skywire::byte_span{data.data() + off, n}) ==
-                stream_core::write_result::ok);
-        off += n;
-      }
+      write_ahead(*p.a, data, off, 1u << 20);
       return off == data.size() && p.cb.got.size() == data.size();
     },
     10s));
@@ -266,12 +268,7 @@ TEST_CASE("sim: a congested connection parks data frames instead of growing its 
   size_t max_link_queue = 0;
   REQUIRE(p.net.run_until(
     [&] {
-      while (off < data.size() && p.a->send_queue_bytes() < (2u << 20)) {
-        auto n = std::min<size_t>(64 * 1024, data.size() - off);
-        REQUIRE(p.a->write(skywire::byte_span{data.data() + off, n}) ==
-                stream_core::write_result::ok);
-        off += n;
-      }
+      write_ahead(*p.a, data, off, 2u << 20);
       max_link_queue = std::max(max_link_queue, p.la->queued_bytes());
       return off == data.size() && p.cb.got.size() == data.size();
     },
@@ -304,18 +301,8 @@ TEST_CASE("sim: both directions at once, with jitter, stay in order") {
   size_t oa = 0, ob = 0;
   REQUIRE(p.net.run_until(
     [&] {
-      while (oa < ab.size() && p.a->send_queue_bytes() < (256u << 10)) {
-        auto n = std::min<size_t>(32 * 1024, ab.size() - oa);
-        REQUIRE(p.a->write(skywire::byte_span{ab.data() + oa, n}) ==
-                stream_core::write_result::ok);
-        oa += n;
-      }
-      while (ob < ba.size() && p.b->send_queue_bytes() < (256u << 10)) {
-        auto n = std::min<size_t>(32 * 1024, ba.size() - ob);
-        REQUIRE(p.b->write(skywire::byte_span{ba.data() + ob, n}) ==
-                stream_core::write_result::ok);
-        ob += n;
-      }
+      write_ahead(*p.a, ab, oa, 256u << 10, 32 * 1024);
+      write_ahead(*p.b, ba, ob, 256u << 10, 32 * 1024);
       return p.cb.got.size() == ab.size() && p.ca.got.size() == ba.size();
     },
     20s));

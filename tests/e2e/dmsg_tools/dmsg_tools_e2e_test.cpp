@@ -22,38 +22,20 @@
 #include <boost/json.hpp>
 
 #include "runtime/crypto/hash.hpp"
+#include "tests/support/e2e_helpers.hpp"
 #include "tests/support/process.hpp"
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
+using skywire::test::have_curl;
+using skywire::test::match;
 using skywire::test::process;
+using skywire::test::pseudo_random;
 
 namespace {
 
 const std::string binary = SKYWIRE_BINARY;
 
-std::vector<uint8_t> pseudo_random(size_t n, uint64_t seed) {
-  std::vector<uint8_t> out(n);
-  uint64_t x = seed;
-  for (size_t i = 0; i + 8 <= n; i += 8) {
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    std::memcpy(out.data() + i, &x, 8);
-  }
-  return out;
-}
-
-std::string match(const std::string& text, const std::string& re) {
-  std::smatch m;
-  if (std::regex_search(text, m, std::regex{re}))
-    return m[1];
-  return {};
-}
-
-bool have_curl() {
-  return skywire::test::run({"curl", "--version"}, 10s).code == 0;
-}
 
 } // namespace
 

@@ -25,43 +25,25 @@
 #include <boost/json.hpp>
 
 #include "runtime/crypto/hash.hpp"
+#include "tests/support/e2e_helpers.hpp"
 #include "tests/support/process.hpp"
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
+using skywire::test::have_curl;
+using skywire::test::match;
 using skywire::test::process;
+using skywire::test::pseudo_random;
 
 namespace {
 
 const std::string binary = SKYWIRE_BINARY;
-
-std::vector<uint8_t> pseudo_random(size_t n, uint64_t seed) {
-  std::vector<uint8_t> out(n);
-  uint64_t x = seed;
-  for (size_t i = 0; i + 8 <= n; i += 8) {
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    std::memcpy(out.data() + i, &x, 8);
-  }
-  return out;
-}
-
-std::string match(const std::string& text, const std::string& re) {
-  std::smatch m;
-  if (std::regex_search(text, m, std::regex{re}))
-    return m[1];
-  return {};
-}
 
 std::vector<uint8_t> read_file(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), {}};
 }
 
-bool have_curl() {
-  return skywire::test::run({"curl", "--version"}, 10s).code == 0;
-}
 
 /// A close-delimited HTTP/1.0 server on 127.0.0.1: every request gets
 /// "HTTP/1.0 200 OK", no Content-Length, the body, then the connection is
@@ -195,6 +177,24 @@ std::vector<int> parallel_curl(int n, const std::string& socks_port, const std::
   return codes;
 }
 
+/// How many of the n downloads (out_i) exited 0 with exactly `want`'s bytes;
+/// each one that did not is described.
+int intact_downloads(int n, const std::vector<int>& codes, size_t size,
+                     const skywire::sha256_digest& want, const fs::path& dir) {
+  int intact = 0;
+  for (int i = 0; i < n; ++i) {
+    auto got = read_file(dir / ("out_" + std::to_string(i)));
+    auto code = codes[static_cast<size_t>(i)];
+    if (code == 0 && got.size() == size && skywire::crypto::sha256(got) == want) {
+      ++intact;
+      continue;
+    }
+    MESSAGE("download " << i << ": exit " << code << ", " << got.size() << " bytes; "
+                        << skywire::test::read_text(dir / ("curl_" + std::to_string(i) + ".log")));
+  }
+  return intact;
+}
+
 bool curl_required() {
   if (have_curl())
     return true;
@@ -236,19 +236,7 @@ TEST_CASE("100 parallel 8 MiB downloads through one dmsg web session all arrive 
 
   constexpr int n = 100;
   auto codes = parallel_curl(n, socks, "http://" + pk + ".dmsg/f.bin", tmp.path);
-  int intact = 0;
-  for (int i = 0; i < n; ++i) {
-    auto got = read_file(tmp.path / ("out_" + std::to_string(i)));
-    bool good = codes[static_cast<size_t>(i)] == 0 && got.size() == body.size() &&
-                skywire::crypto::sha256(got) == want;
-    if (good)
-      ++intact;
-    else
-      MESSAGE("download " << i << ": exit " << codes[static_cast<size_t>(i)] << ", "
-                          << got.size() << " bytes; "
-                          << skywire::test::read_text(tmp.path /
-                                                      ("curl_" + std::to_string(i) + ".log")));
-  }
+  int intact = intact_downloads(n, codes, body.size(), want, tmp.path);
   CHECK(intact == n);
   CHECK(web.stop(SIGTERM, 10s));
   CHECK(http.stop(SIGTERM, 10s));
@@ -283,19 +271,7 @@ TEST_CASE("60 parallel downloads through dmsg web srv from a close-delimited HTT
 
   constexpr int n = 60;
   auto codes = parallel_curl(n, socks, "http://" + pk + ".dmsg/x", tmp.path);
-  int intact = 0;
-  for (int i = 0; i < n; ++i) {
-    auto got = read_file(tmp.path / ("out_" + std::to_string(i)));
-    bool good = codes[static_cast<size_t>(i)] == 0 && got.size() == body->size() &&
-                skywire::crypto::sha256(got) == want;
-    if (good)
-      ++intact;
-    else
-      MESSAGE("download " << i << ": exit " << codes[static_cast<size_t>(i)] << ", "
-                          << got.size() << " bytes; "
-                          << skywire::test::read_text(tmp.path /
-                                                      ("curl_" + std::to_string(i) + ".log")));
-  }
+  int intact = intact_downloads(n, codes, body->size(), want, tmp.path);
   CHECK(intact == n);
   CHECK(origin.served() == n);
   CHECK(web.stop(SIGTERM, 10s));
