@@ -9,7 +9,9 @@
 //      without a discovery lookup (A has no discovery; the dial goes through
 //      its session) and with `GET entry/{B}` (the client does not cache
 //      entries: every dial looks B up);
-//   2. 32-byte echo round trip over one stream (event-based actors);
+//   2. 32-byte echo round trip over one stream: A an event-based actor (one
+//      actor hop per round trip), then A a direct sink on its io thread (as
+//      pipes consume; no actor hop); B echoes on its io thread in both;
 //   3. single-stream throughput A->B:81, 64 KiB writes (--write-size; the
 //      Go figures use 32 KiB), at most 1 MiB unacknowledged (ack credits), sink hands the window back at once;
 //      then 4 KiB writes (what Go senders write): the server's CPU per MiB and,
@@ -410,6 +412,14 @@ int main(int argc, char** argv) {
   if (rtt.failures)
     note("round trip failed: " + rtt.last_error);
   auto rtt_n = static_cast<double>(std::max<size_t>(rtt.v.size(), 1));
+  // 2b: the same with A consuming on its io thread (no actor hop)
+  auto prom_srtt = std::make_shared<std::promise<series>>();
+  auto fut_srtt = prom_srtt->get_future();
+  auto spinger = sys->spawn<shard_pinger>(A, b_echo, 200, opt.rtts, prom_srtt);
+  auto srtt = wait_for(fut_srtt, std::chrono::seconds(60), "round trips (shard consumer)");
+  caf::anon_send_exit(spinger, caf::exit_reason::user_shutdown);
+  if (srtt.failures)
+    note("round trip (shard consumer) failed: " + srtt.last_error);
 
   // ---- 3: single-stream throughput ---------------------------------------------------
   scpu0 = proc_cpu_s(spid);
@@ -506,6 +516,10 @@ int main(int argc, char** argv) {
             << " rtt32_p99_us=" << fmt(pct(rtt.v, 99) * 1000, 1) << " n=" << rtt.v.size()
             << " cpu_us_per_rtt_server=" << fmt(scpu_rtt * 1e6 / rtt_n, 1)
             << " cpu_us_per_rtt_clients=" << fmt(bcpu_rtt * 1e6 / rtt_n, 1) << "\n";
+  std::cout << "DMSG rtt32_shard_p50_us=" << fmt(pct(srtt.v, 50) * 1000, 1)
+            << " rtt32_shard_p90_us=" << fmt(pct(srtt.v, 90) * 1000, 1)
+            << " rtt32_shard_p99_us=" << fmt(pct(srtt.v, 99) * 1000, 1) << " n=" << srtt.v.size()
+            << " (A reads and writes on its io thread: a direct sink, as pipes consume)\n";
   std::cout << "DMSG throughput_mib_s=" << fmt(mib_s, 1) << " mib=" << fmt(mib, 1)
             << " secs=" << fmt(tp_secs, 3) << " write=" << size_text(opt.write_size) << " inflight=1MiB"
             << " server_cpu_ms_per_mib=" << fmt(mib > 0 ? scpu_tp * 1000 / mib : NAN, 3)
@@ -560,6 +574,7 @@ int main(int argc, char** argv) {
   row("open p50 (with GET entry)", fmt(pct(opens_lookup.v, 50), 3) + " ms", "7.3 ms", "");
   row("32 B round trip p50", fmt(pct(rtt.v, 50) * 1000, 1) + " us", "166 us", "<=1.5x relay");
   row("32 B round trip p99", fmt(pct(rtt.v, 99) * 1000, 1) + " us", "252 us", "");
+  row("32 B RTT p50, shard consumer", fmt(pct(srtt.v, 50) * 1000, 1) + " us", "166 us", "<=1.5x relay");
   row("single-stream throughput", fmt(mib_s, 1) + " MiB/s", "119-147 MiB/s", ">=0.8x AEAD");
   row("server CPU per MiB, 4 KiB writes",
       fmt(mib_4k > 0 ? scpu_4k * 1000 / mib_4k : NAN, 2) + " ms", "5-6.5 ms", "<= 1.5 ms");

@@ -173,6 +173,99 @@ private:
   std::shared_ptr<std::promise<series>> done_;
 };
 
+/// Like pinger, but A consumes on its io thread: the answer is read and the
+/// next ping written by a direct sink on A's stream (as pipes and relays
+/// consume), so a round trip is four socket crossings and no actor hop. The
+/// actor only dials and hands the stream over.
+class shard_pinger : public caf::event_based_actor {
+public:
+  shard_pinger(caf::actor_config& cfg, caf::actor client, skywire::address target, int warm,
+               int n, std::shared_ptr<std::promise<series>> done)
+    : caf::event_based_actor(cfg), client_(std::move(client)), target_(target),
+      st_(std::make_shared<state>()) {
+    st_->warm = warm;
+    st_->n = n;
+    st_->done = std::move(done);
+  }
+
+  caf::behavior make_behavior() override {
+    request(client_, std::chrono::seconds(10), api::dial_atom::value, target_)
+      .then(
+        [this](api::stream_opened& s) {
+          stream_ = s.stream;
+          request(stream_, std::chrono::seconds(10), skywire::dmsg::score_atom::value)
+            .then(
+              [this](skywire::dmsg::stream_core_ptr& core) { start(std::move(core)); },
+              [this](caf::error& err) { fail(skywire::describe(err)); });
+        },
+        [this](caf::error& err) { fail(skywire::describe(err)); });
+    return {
+      [](api::data_atom, api::byte_buffer&) {},
+      [](api::ack_atom, uint64_t) {},
+      [this](api::closed_atom, caf::error& err) { fail("stream closed: " + skywire::describe(err)); },
+    };
+  }
+
+private:
+  struct state {
+    int warm = 0, n = 0, i = 0;
+    size_t got = 0;
+    api::byte_buffer payload = api::byte_buffer(32, 0xa5);
+    clk::time_point t0, start;
+    series res;
+    std::atomic<bool> finished{false};
+    std::shared_ptr<std::promise<series>> done;
+    void finish(std::string err = {}) {
+      if (finished.exchange(true))
+        return;
+      if (!err.empty()) {
+        res.failures++;
+        res.last_error = std::move(err);
+      }
+      done->set_value(std::move(res));
+    }
+  };
+
+  void start(skywire::dmsg::stream_core_ptr core) {
+    std::weak_ptr<skywire::dmsg::stream_core> weak = core;
+    auto st = st_;
+    // Runs on A's io thread from here on.
+    core->set_sink([weak, st](api::byte_buffer&& b) {
+      auto c = weak.lock();
+      if (!c || st->finished)
+        return;
+      st->got += b.size();
+      c->consumed(b.size());
+      if (st->got < st->payload.size())
+        return;
+      st->got -= st->payload.size();
+      if (st->i >= st->warm)
+        st->res.v.push_back(ms_since(st->t0));
+      if (++st->i >= st->warm + st->n) {
+        st->res.wall_s = ms_since(st->start) / 1000;
+        return st->finish();
+      }
+      st->t0 = clk::now();
+      c->write(st->payload);
+    });
+    st->start = st->t0 = clk::now();
+    if (core->write(st->payload) != skywire::dmsg::stream_core::write_result::ok)
+      fail("write refused");
+    core_ = std::move(core);
+  }
+
+  void fail(std::string why) {
+    st_->finish(std::move(why));
+    quit();
+  }
+
+  caf::actor client_;
+  skywire::address target_;
+  caf::actor stream_;
+  skywire::dmsg::stream_core_ptr core_;
+  std::shared_ptr<state> st_;
+};
+
 /// B's echo: every accepted stream's data is written back, on the stream's
 /// io thread (a direct sink: no actor hop between reading and writing back).
 inline caf::behavior echo(caf::event_based_actor* self) {
