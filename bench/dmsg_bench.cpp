@@ -323,7 +323,7 @@ int main(int argc, char** argv) {
   so.max_threads = 2;
   so.load_middleman = false;
   system::configure(cfg, so);
-  auto io = std::make_unique<io::io_runtime>(1);
+  auto io = std::make_unique<io::io_runtime>(io::default_shards());
   auto sys = std::make_unique<caf::actor_system>(cfg);
 
   auto b_cfg = base_client(dep, true);

@@ -165,11 +165,14 @@ expected<services::dmsg_server_config> read_server_config(const std::string& pat
 
 int run_server_start(const std::string& argv0, const std::vector<std::string>& args) {
   std::string path = "config.json", loglvl;
+  unsigned io_threads = 0;
   po::options_description desc{"usage: " + argv0 + " [-c FILE]\n"
                                "Runs a dmsg server until SIGINT/SIGTERM.\n\noptions"};
   desc.add_options()("help,h", "show this help")(
     "config,c", po::value(&path)->value_name("FILE"), "server config (default config.json)")(
-    "loglvl,l", po::value(&loglvl)->value_name("LEVEL"), "log level (default: the config's)");
+    "loglvl,l", po::value(&loglvl)->value_name("LEVEL"), "log level (default: the config's)")(
+    "io-threads", po::value(&io_threads)->value_name("N"),
+    "io shards: threads that read, relay and write (default: one per core)");
   po::positional_options_description pos;
   pos.add("config", 1);
   po::variables_map vm;
@@ -182,8 +185,12 @@ int run_server_start(const std::string& argv0, const std::vector<std::string>& a
   }
   if (!apply_log_level(loglvl.empty() ? cfg->log_level : loglvl))
     return exit_usage;
+  if (io_threads > 64) {
+    std::cerr << argv0 << ": --io-threads must be 1..64\n";
+    return exit_usage;
+  }
   block_stop_signals();
-  io::io_runtime io{1};
+  io::io_runtime io{io_threads == 0 ? io::default_shards() : io_threads};
   caf::actor_system_config caf_cfg;
   system::configure(caf_cfg);
   caf::actor_system sys{caf_cfg};
@@ -205,6 +212,7 @@ int run_server_start(const std::string& argv0, const std::vector<std::string>& a
 
 int run_local(const std::string& argv0, const std::vector<std::string>& args) {
   int disc_port = 0, server_port = 0, nservers = 1;
+  unsigned io_threads = 0;
   std::string info_file, loglvl = "warn";
   bool json = false;
   po::options_description desc{
@@ -219,19 +227,21 @@ int run_local(const std::string& argv0, const std::vector<std::string>& args) {
     "info-file", po::value(&info_file)->value_name("FILE"),
     "also write the JSON description to FILE once everything listens")(
     "json", po::bool_switch(&json), "print the description as JSON")(
+    "io-threads", po::value(&io_threads)->value_name("N"),
+    "io shards: threads that read, relay and write (default: one per core)")(
     "loglvl,l", po::value(&loglvl)->value_name("LEVEL"), "log level (default warn)");
   po::variables_map vm;
   if (int rc = parse_options(argv0, args, desc, vm); rc >= 0)
     return rc;
   if (nservers < 1 || nservers > 64 || disc_port < 0 || disc_port > 65535 || server_port < 0
-      || server_port > 65535 - 2 * nservers) {
-    std::cerr << argv0 << ": --servers must be 1..64 and ports 0..65535\n";
+      || server_port > 65535 - 2 * nservers || io_threads > 64) {
+    std::cerr << argv0 << ": --servers must be 1..64, --io-threads 0..64 and ports 0..65535\n";
     return exit_usage;
   }
   if (!apply_log_level(loglvl))
     return exit_usage;
   block_stop_signals();
-  io::io_runtime io{1};
+  io::io_runtime io{io_threads == 0 ? io::default_shards() : io_threads};
   caf::actor_system_config caf_cfg;
   system::configure(caf_cfg);
   caf::actor_system sys{caf_cfg};
