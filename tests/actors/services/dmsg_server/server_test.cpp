@@ -3,6 +3,10 @@
 // robustness case while a healthy A<->B stream keeps working.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <string>
 #include <thread>
 
 #include <caf/actor_system.hpp>
@@ -466,8 +470,19 @@ TEST_CASE("64 streams into a reader that stops reading: senders stall, nothing l
   constexpr size_t window = 256 * 1024;
   const size_t relay_buffer = svc::dmsg_session_limits{}.relay_buffer;
   const size_t sink_limit = svc::dmsg_session_limits{}.relay_sink_limit;
-  const auto pause = std::chrono::seconds{2};
+  // 2 s in ctest; SKYWIRE_STALL_SECONDS=10 runs the issue's 10 s form
+  const char* stall_env = std::getenv("SKYWIRE_STALL_SECONDS");
+  const auto pause = std::chrono::seconds{stall_env ? std::clamp(std::atoi(stall_env), 1, 25) : 2};
   auto stats = f.h.registry->relay();
+  auto rss_kib = [] {
+    std::ifstream in{"/proc/self/status"};
+    std::string line;
+    while (std::getline(in, line))
+      if (line.rfind("VmRSS:", 0) == 0)
+        return std::stol(line.substr(6));
+    return 0L;
+  };
+  const long rss_start = rss_kib();
 
   std::vector<uint32_t> xs(n), ys(n);
   std::map<uint32_t, size_t> index_of_y;
@@ -529,9 +544,10 @@ TEST_CASE("64 streams into a reader that stops reading: senders stall, nothing l
   const size_t bound = n * (window + relay_buffer);
   CHECK(stats->queued.load() <= bound);
   CHECK(stats->queued.load() > 0);
-  MESSAGE("stalled: sent " << total_sent << " queued " << stats->queued.load() << " peak "
-                           << stats->queued_peak.load() << " sink peak "
-                           << stats->sink_peak.load());
+  MESSAGE("stalled " << pause.count() << " s: sent " << total_sent << " queued "
+                     << stats->queued.load() << " peak " << stats->queued_peak.load()
+                     << " sink peak " << stats->sink_peak.load() << "; process RSS "
+                     << rss_start << " KiB at start, " << rss_kib() << " KiB while stalled");
 
   // Phase 2: B reads again (granting each frame back); everything arrives.
   size_t total_got = 0;
