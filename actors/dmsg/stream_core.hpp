@@ -59,7 +59,10 @@ public:
   };
 
   /// Direct consumer on the session's io thread (replaces messages to the
-  /// owner). It may call write()/consumed()/close_now() on this core.
+  /// owner), called under this core's lock. It may call write()/consumed() on
+  /// this core, but must not call into another stream core (two sinks feeding
+  /// each other's cores would take the two locks in opposite orders): a relay
+  /// between streams hands bytes to a connection's queue instead.
   using sink_fn = std::function<void(byte_buffer&&)>;
 
   /// Ciphertext that may wait beyond the peer's window before write() refuses.
