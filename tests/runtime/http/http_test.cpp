@@ -280,9 +280,16 @@ TEST_CASE("server: idle and slow connections time out, connection cap answers 50
     CHECK(slow.closed_by_peer());
     CHECK(std::chrono::steady_clock::now() - t0 < 2s);
   }
-  std::this_thread::sleep_for(100ms);
+  // wait until the slow connection is gone, then until both new ones count
+  auto wait_active = [&](uint64_t n) {
+    auto until = std::chrono::steady_clock::now() + 5s;
+    while (srv.stats().active_connections != n && std::chrono::steady_clock::now() < until)
+      std::this_thread::yield();
+    return srv.stats().active_connections == n;
+  };
+  REQUIRE(wait_active(0));
   raw_conn a{*port, 3000}, b{*port, 3000};
-  std::this_thread::sleep_for(100ms); // let the server register both
+  REQUIRE(wait_active(2));
   raw_conn c{*port, 3000};
   CHECK(status_of(c.read_response()) == 503);
   CHECK(srv.stats().connections_rejected >= 1);

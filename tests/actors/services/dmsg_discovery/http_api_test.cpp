@@ -134,9 +134,19 @@ TEST_CASE("dmsg discovery over HTTP: test mode accepts loopback, server entries 
   auto e = server_entry(s, 0, svc::system_unix_ns(), "127.0.0.1:8081", 5);
   CHECK(call(h->port, http::verb::post, "/dmsg-discovery/entry/", dm::encode(e)).status == 200);
   CHECK(call(h->port, http::verb::get, "/dmsg-discovery/entry/" + s.pk.hex()).status == 200);
-  std::this_thread::sleep_for(900ms);
-  CHECK(call(h->port, http::verb::get, "/dmsg-discovery/entry/" + s.pk.hex()).status == 404);
+  // TTL 300 ms, sweep every 100 ms: wait (bounded) until the entry is gone
+  // and the sweep has counted it
+  auto until = std::chrono::steady_clock::now() + 5s;
+  unsigned status = 200;
   auto m = call(h->port, http::verb::get, "/metrics");
+  while (std::chrono::steady_clock::now() < until) {
+    status = call(h->port, http::verb::get, "/dmsg-discovery/entry/" + s.pk.hex()).status;
+    m = call(h->port, http::verb::get, "/metrics");
+    if (status == 404 && m.body.find("dmsg_discovery_expired_total 1") != std::string::npos)
+      break;
+    std::this_thread::sleep_for(20ms); // poll interval of a bounded wait
+  }
+  CHECK(status == 404);
   CHECK(m.body.find("dmsg_discovery_expired_total 1") != std::string::npos); // swept
   // a second discovery cannot bind the same port
   svc::dmsg_discovery_config dup;
