@@ -9,8 +9,17 @@
 // delivery's ciphertext is credited once its plaintext is fully consumed.
 // Updates are sent like hashicorp/yamux does: once the credit reaches half
 // of the maximum window.
+//
+// Receive-window auto-tuning: a stream starts at yamux's 256 KiB (what the
+// peer assumes) and doubles its window, up to max_window, each time a whole
+// window's worth of credit comes back faster than grow_interval (the sender
+// is held by the window, not by us: the consumer keeps up). A consumer that
+// falls behind returns credit slowly, so its stream never grows; a stream
+// that stops growing keeps what it had. The peer learns the larger window as
+// a larger window-update delta (yamux senders add any delta they get).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <optional>
@@ -21,8 +30,14 @@ namespace skywire::dmsg {
 
 class flow_control {
 public:
+  using clock = std::chrono::steady_clock;
+
   explicit flow_control(uint32_t window = wire::yamux::initial_stream_window)
-    : max_window_(window), send_window_(window), recv_window_(window) {}
+    : max_window_(window), cap_window_(window), send_window_(window), recv_window_(window) {}
+  /// Starts at `initial` (what the peer assumes) and may grow up to `cap`.
+  flow_control(uint32_t initial, uint32_t cap, clock::duration grow_interval)
+    : max_window_(initial), cap_window_(cap > initial ? cap : initial), send_window_(initial),
+      recv_window_(initial), grow_interval_(grow_interval) {}
 
   // -- send side ------------------------------------------------------------------
 
@@ -58,8 +73,11 @@ public:
   void delivered(uint64_t plain, uint64_t cipher);
   /// The owner consumed n plaintext bytes.
   void consumed(uint64_t n);
-  /// The window update to send now, if the credit reached half the window.
-  std::optional<uint32_t> take_update() noexcept;
+  /// The window update to send now, if the credit reached half the window;
+  /// `now` drives the auto-tuning (a window that cycles fast grows).
+  std::optional<uint32_t> take_update(clock::time_point now = {}) noexcept;
+  /// The receive window we currently allow (grows up to the cap).
+  uint32_t max_window() const noexcept { return max_window_; }
   /// Plaintext delivered and not yet consumed.
   uint64_t unconsumed() const noexcept { return unconsumed_; }
 
@@ -69,11 +87,15 @@ private:
     uint64_t cipher;
   };
   uint32_t max_window_;
+  uint32_t cap_window_;
   uint32_t send_window_;
   uint32_t recv_window_;
   uint64_t pending_credit_ = 0;
   uint64_t unconsumed_ = 0;
   std::deque<delivery> deliveries_;
+  clock::duration grow_interval_{};
+  clock::time_point epoch_{};    ///< when the current window's credit started
+  uint64_t epoch_credit_ = 0;    ///< credit granted since epoch_
 };
 
 } // namespace skywire::dmsg

@@ -10,7 +10,7 @@ namespace yx = wire::yamux;
 namespace nz = crypto::noise;
 
 session_io::session_io(params p)
-  : p_(std::move(p)), splitter_(yx::parse_limits{yx::initial_stream_window}) {
+  : p_(std::move(p)), splitter_(yx::parse_limits{stream_core::recv_window_cap}) {
 }
 
 session_io::~session_io() = default;

@@ -260,6 +260,11 @@ stream_core::write_result stream_core::write(byte_span plain, const caf::actor& 
   if (out_off_ == out_.size()) {
     out_.clear();
     out_off_ = 0;
+    // Nothing waits and the window takes it all: encrypt straight into the
+    // yamux frames that go to the link (no ciphertext queue, no copy).
+    auto cipher = crypto::noise::frames_size(plain.size());
+    if (!waiting_link_ && fc_.send_window() >= cipher && !link_->congested())
+      return write_framed_locked(plain, cipher, ack_to);
   }
   auto before = out_.size();
   if (auto err = ns_.encrypt_frames(plain, out_)) {
@@ -270,6 +275,41 @@ stream_core::write_result stream_core::write(byte_span plain, const caf::actor& 
   if (ack_to)
     acks_.push_back({cipher_queued_, plain.size(), ack_to});
   flush_locked();
+  dispatch_locked();
+  if (phase_ == phase::done && failure_)
+    return write_result::link_failed;
+  return write_result::ok;
+}
+
+stream_core::write_result stream_core::write_framed_locked(byte_span plain, size_t cipher,
+                                                          const caf::actor& ack_to) {
+  namespace nz = crypto::noise;
+  // Whole Noise frames per yamux frame (max_frame_ is at least one).
+  size_t per_frame = std::max<size_t>(1, max_frame_ / nz::max_frame_size) * nz::max_frame_plaintext;
+  size_t frames = (plain.size() + per_frame - 1) / per_frame;
+  byte_buffer buf(cipher + frames * yx::header_size);
+  auto* w = buf.data();
+  for (auto rest = plain; !rest.empty();) {
+    auto part = rest.first(std::min(rest.size(), per_frame));
+    auto len = nz::frames_size(part.size());
+    put_header(w, yx::frame_type::data, 0, id_, static_cast<uint32_t>(len));
+    if (auto err = ns_.encrypt_frames_to(part, w + yx::header_size)) {
+      fail_locked(err);
+      return write_result::link_failed;
+    }
+    w += yx::header_size + len;
+    rest = rest.subspan(part.size());
+  }
+  fc_.take(cipher);
+  cipher_queued_ += cipher;
+  cipher_sent_ += cipher;
+  if (ack_to)
+    acks_.push_back({cipher_queued_, plain.size(), ack_to});
+  if (!link_->write(std::move(buf))) {
+    fail_locked(make_error(dmsg_errc::session_closed, "session write failed"));
+    return write_result::link_failed;
+  }
+  flush_locked(); // the acknowledgements
   dispatch_locked();
   if (phase_ == phase::done && failure_)
     return write_result::link_failed;
@@ -342,7 +382,7 @@ void stream_core::consumed(uint64_t n) {
 void stream_core::maybe_update_window_locked() {
   if (fin_sent_ || phase_ == phase::done)
     return;
-  if (auto delta = fc_.take_update())
+  if (auto delta = fc_.take_update(flow_control::clock::now()))
     send_header_locked(static_cast<uint8_t>(yx::frame_type::window_update), 0, *delta);
 }
 

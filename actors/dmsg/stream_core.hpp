@@ -69,6 +69,11 @@ public:
   static constexpr size_t max_send_queue = 8 * 1024 * 1024;
   /// Largest yamux data frame we send.
   static constexpr size_t max_data_frame = 64 * 1024;
+  /// The receive window grows from yamux's 256 KiB up to this while the
+  /// consumer keeps up (flow_control's auto-tuning); the most a stream's
+  /// owner can have delivered and not yet consumed.
+  static constexpr uint32_t recv_window_cap = 2 * 1024 * 1024;
+  static constexpr std::chrono::milliseconds recv_window_grow_interval{4};
 
   stream_core(uint32_t id, std::shared_ptr<session_link> link, bool initiator);
   ~stream_core();
@@ -152,6 +157,8 @@ private:
   void flush_locked();
   void send_header_locked(uint8_t type, uint16_t flags, uint32_t length);
   void maybe_update_window_locked();
+  /// write() when nothing is queued and the window takes all of it.
+  write_result write_framed_locked(byte_span plain, size_t cipher, const caf::actor& ack_to);
   void fail_locked(caf::error err);
   void notify_locked(notice::kind k);
   void dispatch_locked();
@@ -174,7 +181,7 @@ private:
   byte_buffer early_; ///< ciphertext received while keys are pending
   crypto::noise::session ns_;
   crypto::noise::frame_reader fr_;
-  flow_control fc_;
+  flow_control fc_{wire::yamux::initial_stream_window, recv_window_cap, recv_window_grow_interval};
 
   byte_buffer rx_plain_; ///< plaintext of the current batch
   std::vector<notice::kind> notices_;

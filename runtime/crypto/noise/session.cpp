@@ -88,12 +88,21 @@ void session::encrypt_one(const uint8_t* pt, size_t len, uint8_t* frame) noexcep
 caf::error session::encrypt_frames(byte_span plaintext, std::vector<uint8_t>& out) {
   if (!valid_)
     return make_error(crypto_errc::handshake_failed, "session has no keys");
+  size_t off = out.size();
+  out.resize(off + frames_size(plaintext.size()));
+  if (auto err = encrypt_frames_to(plaintext, out.data() + off)) {
+    out.resize(off);
+    return err;
+  }
+  return {};
+}
+
+caf::error session::encrypt_frames_to(byte_span plaintext, uint8_t* dst) {
+  if (!valid_)
+    return make_error(crypto_errc::handshake_failed, "session has no keys");
   size_t frames = (plaintext.size() + max_frame_plaintext - 1) / max_frame_plaintext;
   if (UINT64_MAX - send_n_ <= frames)
     return make_error(crypto_errc::nonce_reuse, "send counter exhausted");
-  size_t off = out.size();
-  out.resize(off + frames_size(plaintext.size()));
-  uint8_t* dst = out.data() + off;
   while (!plaintext.empty()) {
     size_t len = std::min(plaintext.size(), max_frame_plaintext);
     encrypt_one(plaintext.data(), len, dst);

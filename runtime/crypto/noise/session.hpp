@@ -68,6 +68,9 @@ public:
   /// resize of out, no other allocation). An empty plaintext writes nothing.
   /// Errors only when the 64-bit counter is exhausted.
   caf::error encrypt_frames(byte_span plaintext, std::vector<uint8_t>& out);
+  /// The same frames written to dst, which has room for
+  /// frames_size(plaintext.size()) bytes (no allocation at all).
+  caf::error encrypt_frames_to(byte_span plaintext, uint8_t* dst);
 
   /// Decrypts one frame body (`u64 nonce | ct+tag`, prefix stripped) into out
   /// (room for body.size() - 24 bytes); returns the plaintext length. The

@@ -55,6 +55,64 @@ TEST_CASE("flow control: receive window opens only for consumed bytes, in halves
   CHECK_FALSE(fc.take_update());
 }
 
+namespace {
+/// The peer sends a whole window, the owner consumes it all; the update.
+std::optional<uint32_t> cycle(dmsg::flow_control& fc, dmsg::flow_control::clock::time_point now) {
+  uint32_t w = fc.recv_window();
+  if (!fc.on_received(w))
+    return std::nullopt;
+  fc.delivered(w, w);
+  fc.consumed(w);
+  return fc.take_update(now);
+}
+} // namespace
+
+TEST_CASE("flow control: the receive window grows while the consumer keeps up, up to its cap") {
+  using namespace std::chrono_literals;
+  dmsg::flow_control fc{1000, 8000, 4ms};
+  dmsg::flow_control::clock::time_point t{1s};
+  CHECK(fc.max_window() == 1000);
+  // A window that cycles fast doubles; the update carries the extra, so the
+  // peer's view (recv_window) and ours stay equal.
+  auto u = cycle(fc, t);
+  REQUIRE(u);
+  CHECK(*u == 1000);      // the epoch starts: no growth yet
+  u = cycle(fc, t + 1ms);
+  REQUIRE(u);
+  CHECK(*u == 2000);      // 1000 credited + 1000 more window
+  CHECK(fc.max_window() == 2000);
+  CHECK(fc.recv_window() == 2000);
+  u = cycle(fc, t + 2ms);
+  REQUIRE(u);
+  CHECK(fc.max_window() == 4000);
+  CHECK(fc.recv_window() == 4000);
+  u = cycle(fc, t + 3ms);
+  REQUIRE(u);
+  CHECK(fc.max_window() == 8000);
+  u = cycle(fc, t + 4ms);
+  REQUIRE(u);
+  CHECK(fc.max_window() == 8000); // the cap
+  CHECK(fc.recv_window() == 8000);
+  CHECK_FALSE(fc.on_received(8001));
+}
+
+TEST_CASE("flow control: a slow consumer keeps the window it has") {
+  using namespace std::chrono_literals;
+  dmsg::flow_control fc{1000, 8000, 4ms};
+  dmsg::flow_control::clock::time_point t{1s};
+  for (int i = 0; i < 10; ++i) {
+    auto u = cycle(fc, t + i * 10ms); // a window every 10 ms: slower than 4 ms
+    REQUIRE(u);
+    CHECK(*u == 1000);
+  }
+  CHECK(fc.max_window() == 1000);
+  // Without a clock (the default) the window never grows.
+  dmsg::flow_control fixed{1000};
+  for (int i = 0; i < 4; ++i)
+    CHECK(cycle(fixed, t) == std::optional<uint32_t>{1000});
+  CHECK(fixed.max_window() == 1000);
+}
+
 TEST_CASE("port table: listeners, ephemeral ports, release and wrap") {
   caf::actor_system_config cfg;
   caf::actor_system sys{cfg};
