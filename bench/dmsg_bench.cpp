@@ -329,6 +329,7 @@ int main(int argc, char** argv) {
   auto b_cfg = base_client(dep, true);
   address b_echo{b_cfg.pk, port{80}};
   address b_sink{b_cfg.pk, port{81}};
+  address b_shard_sink{b_cfg.pk, port{82}};
   auto B = dmsg::spawn_dmsg_client(*sys, *io, b_cfg);
   auto A_lookup = dmsg::spawn_dmsg_client(*sys, *io, base_client(dep, true));
   auto A = dmsg::spawn_dmsg_client(*sys, *io, base_client(dep, false));
@@ -340,6 +341,9 @@ int main(int argc, char** argv) {
   auto sink_actor = sys->spawn(sink, sink_st);
   listen(*sys, B, 80, echo_actor);
   listen(*sys, B, 81, sink_actor);
+  auto shard_st = std::make_shared<sink_stats>();
+  auto shard_sink_actor = sys->spawn(shard_sink, shard_st);
+  listen(*sys, B, 82, shard_sink_actor);
   long base_sessions = wait_sessions(dep.health_port, [](long n) { return n >= 3; },
                                      std::chrono::seconds(10));
   if (base_sessions < 3)
@@ -449,6 +453,32 @@ int main(int argc, char** argv) {
   if (tp.stream)
     caf::anon_send(tp.stream, api::close_atom::value);
 
+  // ---- 3a: the same, B consuming on its io thread (a direct sink, as pipes) ---------
+  scpu0 = proc_cpu_s(spid);
+  bcpu0 = self_cpu_s();
+  auto prom_tps = std::make_shared<std::promise<send_result>>();
+  auto fut_tps = prom_tps->get_future();
+  sys->spawn<sender>(A, b_shard_sink, opt.mib * 1024 * 1024, budget, opt.write_size,
+                     uint64_t{1024 * 1024}, prom_tps);
+  auto tps = wait_for(fut_tps, std::chrono::seconds(static_cast<int64_t>(opt.seconds) + 30),
+                      "throughput (shard consumer)");
+  {
+    auto deadline = clk::now() + std::chrono::seconds(15);
+    while (shard_st->bytes.load() < tps.sent && clk::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  auto scpu_tps = proc_cpu_s(spid) - scpu0;
+  auto bcpu_tps = self_cpu_s() - bcpu0;
+  double mib_sh = static_cast<double>(shard_st->bytes.load()) / (1024.0 * 1024.0);
+  double secs_sh = std::chrono::duration<double>(
+                     clk::time_point{clk::duration{shard_st->last_ns.load()}} - tps.t0)
+                     .count();
+  double mib_s_sh = secs_sh > 0 ? mib_sh / secs_sh : NAN;
+  if (!tps.error.empty())
+    note("throughput (shard consumer): " + tps.error);
+  if (tps.stream)
+    caf::anon_send(tps.stream, api::close_atom::value);
+
   // ---- 3b: 4 KiB writes (what Go senders write): server CPU and, counted by
   // the server (/metrics) and /proc, what one relayed frame costs it -----------
   auto metrics = [&] { return http_get(dep.health_port, "/metrics", std::chrono::seconds(3)); };
@@ -526,6 +556,12 @@ int main(int argc, char** argv) {
             << " clients_cpu_ms_per_mib=" << fmt(mib > 0 ? bcpu_tp * 1000 / mib : NAN, 3)
             << " server_cores=" << fmt(tp_secs > 0 ? scpu_tp / tp_secs : NAN, 2)
             << (tp.error.empty() ? "" : " error=1") << "\n";
+  std::cout << "DMSG throughput_shard_mib_s=" << fmt(mib_s_sh, 1) << " mib=" << fmt(mib_sh, 1)
+            << " secs=" << fmt(secs_sh, 3) << " write=" << size_text(opt.write_size)
+            << " server_cpu_ms_per_mib=" << fmt(mib_sh > 0 ? scpu_tps * 1000 / mib_sh : NAN, 3)
+            << " clients_cpu_ms_per_mib=" << fmt(mib_sh > 0 ? bcpu_tps * 1000 / mib_sh : NAN, 3)
+            << " (B consumes on its io thread: a direct sink, as pipes consume)"
+            << (tps.error.empty() ? "" : " error=1") << "\n";
   std::cout << "DMSG throughput4k_mib_s=" << fmt(secs_4k > 0 ? mib_4k / secs_4k : NAN, 1)
             << " mib=" << fmt(mib_4k, 1) << " write=4KiB frames=4KiB(one yamux frame per Noise frame, as Go)"
             << " server_cpu_ms_per_mib=" << fmt(mib_4k > 0 ? scpu_4k * 1000 / mib_4k : NAN, 3)
@@ -576,6 +612,7 @@ int main(int argc, char** argv) {
   row("32 B round trip p99", fmt(pct(rtt.v, 99) * 1000, 1) + " us", "252 us", "");
   row("32 B RTT p50, shard consumer", fmt(pct(srtt.v, 50) * 1000, 1) + " us", "166 us", "<=1.5x relay");
   row("single-stream throughput", fmt(mib_s, 1) + " MiB/s", "119-147 MiB/s", ">=0.8x AEAD");
+  row("throughput, shard consumer", fmt(mib_s_sh, 1) + " MiB/s", "119-147 MiB/s", ">=0.8x AEAD");
   row("server CPU per MiB, 4 KiB writes",
       fmt(mib_4k > 0 ? scpu_4k * 1000 / mib_4k : NAN, 2) + " ms", "5-6.5 ms", "<= 1.5 ms");
   row("server RSS per idle session", fmt(kb_per_session, 1) + " KiB", "~60 KB", "<= 6 KiB");
@@ -591,7 +628,7 @@ int main(int argc, char** argv) {
     std::_Exit(0);
   }};
   watchdog.detach();
-  for (auto& a : {A, A_lookup, B, echo_actor, sink_actor})
+  for (auto& a : {A, A_lookup, B, echo_actor, sink_actor, shard_sink_actor})
     caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   stop_child();
   sys.reset();

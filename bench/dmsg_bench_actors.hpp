@@ -321,6 +321,31 @@ inline caf::behavior sink(caf::event_based_actor* self, std::shared_ptr<sink_sta
   };
 }
 
+/// B's sink on its io thread: every accepted stream gets a direct sink that
+/// counts and re-opens the window in place (as pipes consume: no actor hop
+/// between reading and crediting).
+inline caf::behavior shard_sink(caf::event_based_actor* self, std::shared_ptr<sink_stats> st) {
+  return {
+    [self, st](api::accept_atom, api::stream_opened& s) {
+      self->request(s.stream, std::chrono::seconds(10), skywire::dmsg::score_atom::value)
+        .then(
+          [st](skywire::dmsg::stream_core_ptr& core) {
+            std::weak_ptr<skywire::dmsg::stream_core> weak = core;
+            core->set_sink([weak, st](api::byte_buffer&& b) {
+              st->bytes.fetch_add(b.size(), std::memory_order_relaxed);
+              st->last_ns.store(clk::now().time_since_epoch().count(), std::memory_order_relaxed);
+              if (auto c = weak.lock())
+                c->consumed(b.size());
+            });
+          },
+          [](caf::error&) {});
+    },
+    [](api::data_atom, api::byte_buffer&) {},
+    [](api::ack_atom, uint64_t) {},
+    [](api::closed_atom, caf::error&) {},
+  };
+}
+
 struct send_result {
   clk::time_point t0;
   uint64_t sent = 0;

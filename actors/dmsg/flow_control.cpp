@@ -4,7 +4,7 @@ namespace skywire::dmsg {
 
 void flow_control::delivered(uint64_t plain, uint64_t cipher) {
   if (plain == 0) {
-    pending_credit_ += cipher;
+    recv_.credit(cipher);
     return;
   }
   unconsumed_ += plain;
@@ -17,7 +17,7 @@ void flow_control::consumed(uint64_t n) {
     if (n >= d.plain) {
       n -= d.plain;
       unconsumed_ -= d.plain;
-      pending_credit_ += d.cipher;
+      recv_.credit(d.cipher);
       deliveries_.pop_front();
     } else {
       d.plain -= n;
@@ -28,33 +28,27 @@ void flow_control::consumed(uint64_t n) {
 }
 
 std::optional<uint32_t> flow_control::take_update(clock::time_point now) noexcept {
-  // Never grant beyond the maximum window.
-  uint64_t room = uint64_t{max_window_} - recv_window_;
-  uint64_t delta = pending_credit_ < room ? pending_credit_ : room;
-  if (delta == 0 || delta < max_window_ / 2)
+  auto delta = recv_.take_update();
+  if (!delta)
     return std::nullopt;
-  pending_credit_ -= delta;
-  recv_window_ += static_cast<uint32_t>(delta);
-  if (max_window_ < cap_window_ && now != clock::time_point{}) {
+  if (recv_.bound() < cap_window_ && now != clock::time_point{}) {
     if (epoch_ == clock::time_point{}) {
       // The first update starts the clock: credit is measured from here.
       epoch_ = now;
       epoch_credit_ = 0;
-    } else if (epoch_credit_ += delta; epoch_credit_ >= max_window_) {
+    } else if (epoch_credit_ += *delta; epoch_credit_ >= recv_.bound()) {
       // A whole window came back: fast enough to be window-bound? Grow, and
-      // hand the peer the extra at once.
+      // hand the peer the extra in this update.
       if (now - epoch_ < grow_interval_) {
-        uint32_t grown = max_window_ > cap_window_ / 2 ? cap_window_ : max_window_ * 2;
-        uint32_t extra = grown - max_window_;
-        max_window_ = grown;
-        recv_window_ += extra;
-        delta += extra;
+        auto bound = recv_.bound();
+        uint32_t grown = bound > cap_window_ / 2 ? cap_window_ : bound * 2;
+        *delta += recv_.grow(grown - bound);
       }
       epoch_ = now;
       epoch_credit_ = 0;
     }
   }
-  return static_cast<uint32_t>(delta);
+  return delta;
 }
 
 } // namespace skywire::dmsg

@@ -25,6 +25,7 @@
 #include <optional>
 
 #include "messages/wire/yamux/frame.hpp"
+#include "messages/wire/yamux/window.hpp"
 
 namespace skywire::dmsg {
 
@@ -33,41 +34,29 @@ public:
   using clock = std::chrono::steady_clock;
 
   explicit flow_control(uint32_t window = wire::yamux::initial_stream_window)
-    : max_window_(window), cap_window_(window), send_window_(window), recv_window_(window) {}
+    : send_(window), recv_(window), cap_window_(window) {}
   /// Starts at `initial` (what the peer assumes) and may grow up to `cap`.
   flow_control(uint32_t initial, uint32_t cap, clock::duration grow_interval)
-    : max_window_(initial), cap_window_(cap > initial ? cap : initial), send_window_(initial),
-      recv_window_(initial), grow_interval_(grow_interval) {}
+    : send_(initial), recv_(initial), cap_window_(cap > initial ? cap : initial),
+      grow_interval_(grow_interval) {}
 
   // -- send side ------------------------------------------------------------------
 
-  uint32_t send_window() const noexcept { return send_window_; }
-  /// A window update from the peer (saturating).
-  void grant(uint32_t delta) noexcept {
-    uint64_t w = uint64_t{send_window_} + delta;
-    send_window_ = w > UINT32_MAX ? UINT32_MAX : static_cast<uint32_t>(w);
-  }
+  uint32_t send_window() const noexcept { return send_.available(); }
+  /// A window update from the peer; false if it overflows (a protocol error).
+  [[nodiscard]] bool grant(uint32_t delta) noexcept { return send_.grant(delta); }
   /// Bytes we may send now out of `want`; consumes them.
-  uint32_t take(size_t want) noexcept {
-    auto n = static_cast<uint32_t>(want < send_window_ ? want : send_window_);
-    send_window_ -= n;
-    return n;
-  }
+  uint32_t take(size_t want) noexcept { return send_.take(want); }
 
   // -- receive side ---------------------------------------------------------------
 
-  uint32_t recv_window() const noexcept { return recv_window_; }
+  uint32_t recv_window() const noexcept { return recv_.window(); }
   /// n bytes of data arrived; false if the peer exceeded our window (a
   /// protocol error: reset the stream).
-  bool on_received(size_t n) noexcept {
-    if (n > recv_window_)
-      return false;
-    recv_window_ -= static_cast<uint32_t>(n);
-    return true;
-  }
+  bool on_received(size_t n) noexcept { return recv_.receive(n); }
   /// Bytes that carried no data for the owner (handshake objects, empty
   /// frames, partial frame prefixes already accounted): credit at once.
-  void credit_now(uint64_t cipher) noexcept { pending_credit_ += cipher; }
+  void credit_now(uint64_t cipher) noexcept { recv_.credit(cipher); }
   /// One delivery to the owner: `plain` bytes of data carried in `cipher`
   /// received bytes.
   void delivered(uint64_t plain, uint64_t cipher);
@@ -77,7 +66,7 @@ public:
   /// `now` drives the auto-tuning (a window that cycles fast grows).
   std::optional<uint32_t> take_update(clock::time_point now = {}) noexcept;
   /// The receive window we currently allow (grows up to the cap).
-  uint32_t max_window() const noexcept { return max_window_; }
+  uint32_t max_window() const noexcept { return recv_.bound(); }
   /// Plaintext delivered and not yet consumed.
   uint64_t unconsumed() const noexcept { return unconsumed_; }
 
@@ -86,11 +75,9 @@ private:
     uint64_t plain;
     uint64_t cipher;
   };
-  uint32_t max_window_;
+  wire::yamux::send_window send_;
+  wire::yamux::recv_window recv_;
   uint32_t cap_window_;
-  uint32_t send_window_;
-  uint32_t recv_window_;
-  uint64_t pending_credit_ = 0;
   uint64_t unconsumed_ = 0;
   std::deque<delivery> deliveries_;
   clock::duration grow_interval_{};

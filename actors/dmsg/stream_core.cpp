@@ -134,7 +134,8 @@ void stream_core::on_window(uint16_t flags, uint32_t delta) {
   std::lock_guard<std::recursive_mutex> g{mtx_};
   if (phase_ == phase::done)
     return;
-  fc_.grant(delta);
+  if (!fc_.grant(delta))
+    return fail_locked(make_error(client_errc::protocol, "window update overflows the send window"));
   if (phase_ == phase::established || phase_ == phase::closing)
     flush_locked();
   if (flags & yx::flag::rst)

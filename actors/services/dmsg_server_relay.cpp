@@ -74,52 +74,44 @@ void session_out::sub_queued(size_t n) {
 // -- relay_rx ---------------------------------------------------------------------------
 
 relay_rx::relay_rx(std::shared_ptr<frame_sink> sink, uint32_t id, uint32_t window)
-  : sink_(std::move(sink)), id_(id), window_(window), bound_(window) {}
+  : sink_(std::move(sink)), id_(id), rw_(window) {}
 
 bool relay_rx::take(uint32_t n) {
   std::lock_guard<std::mutex> guard{mtx_};
-  if (n > window_)
-    return false;
-  window_ -= n;
-  maybe_grant();
-  return true;
+  return rw_.receive(n);
 }
 
 void relay_rx::credit(uint32_t n) {
   std::lock_guard<std::mutex> guard{mtx_};
-  uint32_t room = bound_ - window_ - pending_;
-  pending_ += std::min(n, room);
+  rw_.credit(n);
   maybe_grant();
 }
 
 void relay_rx::widen(uint32_t extra) {
   std::lock_guard<std::mutex> guard{mtx_};
-  bound_ += extra;
-  pending_ += extra;
+  rw_.widen(extra);
   maybe_grant();
 }
 
 uint32_t relay_rx::window() const {
   std::lock_guard<std::mutex> guard{mtx_};
-  return window_;
+  return rw_.window();
 }
 
 uint32_t relay_rx::bound() const {
   std::lock_guard<std::mutex> guard{mtx_};
-  return bound_;
+  return rw_.bound();
 }
 
-// Written only once the client's window fell below half of its bound
-// (hashicorp/yamux's rule): one update per half window, not one per frame.
+// One update per half window (wire::yamux::recv_window), not one per frame.
 void relay_rx::maybe_grant() {
-  if (pending_ == 0 || window_ >= bound_ / 2)
+  auto delta = rw_.take_update();
+  if (!delta)
     return;
-  window_ += pending_;
   // A refused update means a client that does not read (hard bound) or a
   // closed connection: the session ends, loudly.
-  if (!sink_->write(header_frame(ym::frame_type::window_update, 0, id_, pending_)))
+  if (!sink_->write(header_frame(ym::frame_type::window_update, 0, id_, *delta)))
     sink_->close();
-  pending_ = 0;
 }
 
 // -- relay_tx ---------------------------------------------------------------------------
@@ -133,9 +125,8 @@ bool relay_tx::add_window(uint32_t n) {
   {
     std::lock_guard<std::mutex> guard{mtx_};
     note(o);
-    if (uint64_t{window_} + n > 0xffffffffu)
+    if (!window_.grant(n))
       return false;
-    window_ += n;
     pump_locked(o);
   }
   settle(o);
@@ -148,14 +139,14 @@ bool relay_tx::open_with(const byte_buffer& body) {
   {
     std::lock_guard<std::mutex> guard{mtx_};
     note(o);
-    if (closed_ || body.size() > window_) {
+    if (closed_ || body.size() > window_.available()) {
       ok = false;
     } else {
       byte_buffer b(headroom + body.size());
       put_header(b.data(), ym::frame_type::data, 0, id_, static_cast<uint32_t>(body.size()));
       std::memcpy(b.data() + headroom, body.data(), body.size());
       if (out_->sink().write(std::move(b))) {
-        window_ -= static_cast<uint32_t>(body.size());
+        window_.take(body.size());
         open_ = true;
         pump_locked(o);
       } else {
@@ -169,7 +160,7 @@ bool relay_tx::open_with(const byte_buffer& body) {
 
 void relay_tx::consume_window(uint32_t n) {
   std::lock_guard<std::mutex> guard{mtx_};
-  window_ -= std::min(n, window_);
+  window_.take(n);
 }
 
 void relay_tx::open() {
@@ -227,7 +218,7 @@ relay_tx::push_result relay_tx::push(byte_buffer&& data) {
       closed_ = true;
       drop_locked();
       o.failed = true;
-    } else if (queue_.empty() && open_ && len <= window_ && out_->has_room(len)) {
+    } else if (queue_.empty() && open_ && len <= window_.available() && out_->has_room(len)) {
       // The common case: straight onto the reader's connection.
       put_header(data.data(), ym::frame_type::data, 0, id_, static_cast<uint32_t>(len));
       write_locked(std::move(data), len, o);
@@ -266,16 +257,16 @@ size_t relay_tx::queued() const {
 
 uint32_t relay_tx::send_window() const {
   std::lock_guard<std::mutex> guard{mtx_};
-  return window_;
+  return window_.available();
 }
 
 void relay_tx::pump_locked(outcome& o) {
   if (closed_ || !open_)
     return;
-  while (!queue_.empty() && window_ > 0) {
+  while (!queue_.empty() && window_.available() > 0) {
     auto& front = queue_.front();
     size_t avail = front.size() - headroom - front_sent_;
-    size_t n = std::min<size_t>(avail, window_);
+    size_t n = std::min<size_t>(avail, window_.available());
     if (!out_->has_room(n))
       return; // the connection's drain pumps again; the sender is not credited meanwhile
     byte_buffer b;
@@ -326,7 +317,7 @@ bool relay_tx::write_locked(byte_buffer&& b, size_t body, outcome& o) {
     o.failed = true;
     return false;
   }
-  window_ -= static_cast<uint32_t>(body);
+  window_.take(body);
   o.credited += static_cast<uint32_t>(body);
   return true;
 }

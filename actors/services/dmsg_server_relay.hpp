@@ -43,6 +43,7 @@
 #include <mutex>
 
 #include "messages/wire/yamux/frame.hpp"
+#include "messages/wire/yamux/window.hpp"
 #include "runtime/io/stream_connection.hpp"
 
 namespace skywire::services::dmsg_relay {
@@ -161,9 +162,7 @@ private:
   mutable std::mutex mtx_;
   const std::shared_ptr<frame_sink> sink_;
   const uint32_t id_;
-  uint32_t window_;    ///< what the client may still send
-  uint32_t bound_;     ///< window + relay buffer once spliced
-  uint32_t pending_ = 0; ///< granted, not yet written
+  wire::yamux::recv_window rw_; ///< what the client may still send; bound = window + relay buffer once spliced
 };
 
 using relay_rx_ptr = std::shared_ptr<relay_rx>;
@@ -230,7 +229,7 @@ private:
   const std::shared_ptr<session_out> out_;
   const uint32_t id_;
   const size_t max_queued_;
-  uint32_t window_;
+  wire::yamux::send_window window_; ///< what the client granted us
   std::deque<byte_buffer> queue_; ///< bodies after `headroom`, in order
   size_t front_sent_ = 0;         ///< body bytes of queue_.front() already written
   size_t queued_ = 0;             ///< body bytes in queue_ not yet written

@@ -17,9 +17,11 @@ TEST_CASE("flow control: send window is consumed and granted") {
   CHECK(fc.take(600) == 600);
   CHECK(fc.take(600) == 400);
   CHECK(fc.take(1) == 0);
-  fc.grant(50);
+  CHECK(fc.grant(50));
   CHECK(fc.send_window() == 50);
-  fc.grant(UINT32_MAX);
+  CHECK_FALSE(fc.grant(UINT32_MAX)); // overflow: a protocol error, nothing changes
+  CHECK(fc.send_window() == 50);
+  CHECK(fc.grant(UINT32_MAX - 50));
   CHECK(fc.send_window() == UINT32_MAX);
 }
 
