@@ -31,6 +31,8 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/message_handler.hpp>
 #include <caf/meta/type_name.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
 
 #include "runtime/system/restart_policy.hpp"
 
@@ -42,6 +44,10 @@ using restart_atom = caf::atom_constant<caf::atom("sv_restart")>;
 using crash_atom = caf::atom_constant<caf::atom("sv_crash")>;
 /// Asks an info-providing child for its JSON status text (a std::string).
 using info_atom = caf::atom_constant<caf::atom("sv_info")>;
+
+/// What a child with an info_key implements (typed children extend their
+/// interface with it).
+using info_provider_actor = caf::typed_actor<caf::replies_to<info_atom>::with<std::string>>;
 
 enum class child_state : uint8_t { running, restarting, stopped, failed };
 const char* to_string(child_state x) noexcept;
