@@ -45,7 +45,7 @@ std::vector<system::child_spec> visor_children(const visor_context& ctx) {
   if (auto dc = dmsg::client_config_from(*ctx.cfg); dc && ctx.io) {
     out.push_back({"dmsg_client",
                    [io = ctx.io, c = std::move(*dc)](caf::actor_system& sys, const caf::actor&) {
-                     return dmsg::spawn_dmsg_client(sys, *io, c);
+                     return caf::actor_cast<caf::actor>(dmsg::spawn_dmsg_client(sys, *io, c));
                    },
                    {},
                    "dmsg_sessions"});

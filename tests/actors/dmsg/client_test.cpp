@@ -118,17 +118,17 @@ struct net {
     return c;
   }
 
-  caf::actor client(dmsg::client_config c) {
+  api::dmsg_client_actor client(dmsg::client_config c) {
     auto a = dmsg::spawn_dmsg_client(sys, io, std::move(c));
-    actors.push_back(a);
+    actors.push_back(caf::actor_cast<caf::actor>(a));
     wait_ready(a);
     return a;
   }
 
-  void wait_ready(const caf::actor& a) {
+  void wait_ready(const api::dmsg_client_actor& a) {
     caf::scoped_actor self{sys};
     bool ok = false;
-    self->request(a, 10s, dmsg::ready_atom::value)
+    self->request(a, 10s, api::ready_atom::value)
       .receive([&](api::ok_atom) { ok = true; },
                [&](caf::error& err) {
                  caf::scoped_actor s2{sys};
@@ -157,7 +157,7 @@ struct net {
   }
 };
 
-api::client_info info(caf::actor_system& sys, const caf::actor& c) {
+api::client_info info(caf::actor_system& sys, const api::dmsg_client_actor& c) {
   caf::scoped_actor self{sys};
   api::client_info out;
   self->request(c, 5s, api::info_atom::value)
@@ -166,13 +166,13 @@ api::client_info info(caf::actor_system& sys, const caf::actor& c) {
   return out;
 }
 
-void listen(caf::actor_system& sys, const caf::actor& c, uint16_t p, const caf::actor& owner) {
+void listen(caf::actor_system& sys, const api::dmsg_client_actor& c, uint16_t p, const caf::actor& owner) {
   caf::scoped_actor self{sys};
   self->request(c, 5s, api::listen_atom::value, port{p}, owner)
     .receive([](api::ok_atom) {}, [](caf::error& err) { FAIL(describe(err)); });
 }
 
-expected<api::stream_opened> dial(caf::scoped_actor& self, const caf::actor& c, address to,
+expected<api::stream_opened> dial(caf::scoped_actor& self, const api::dmsg_client_actor& c, address to,
                                   std::chrono::milliseconds timeout = 10s) {
   expected<api::stream_opened> out = caf::error{};
   self->request(c, timeout, api::dial_atom::value, to)
@@ -183,7 +183,7 @@ expected<api::stream_opened> dial(caf::scoped_actor& self, const caf::actor& c, 
 
 /// Dials, retrying briefly: a server registers a session a moment after the
 /// client considers it up, and entry updates are asynchronous.
-expected<api::stream_opened> dial_retry(caf::scoped_actor& self, const caf::actor& c, address to) {
+expected<api::stream_opened> dial_retry(caf::scoped_actor& self, const api::dmsg_client_actor& c, address to) {
   expected<api::stream_opened> r = caf::error{};
   for (int i = 0; i < 30; ++i) {
     r = dial(self, c, to);
@@ -232,7 +232,7 @@ void echo_roundtrip(caf::scoped_actor& self, const api::stream_opened& s, size_t
   CHECK(got == sent);
 }
 
-void close_client(caf::actor_system& sys, const caf::actor& c) {
+void close_client(caf::actor_system& sys, const api::dmsg_client_actor& c) {
   caf::scoped_actor self{sys};
   self->request(c, 5s, api::close_atom::value).receive([](api::ok_atom) {}, [](caf::error&) {});
 }
