@@ -219,18 +219,18 @@ dmsg::client_config base_client(const deployment& d, bool with_discovery) {
   return c;
 }
 
-void wait_ready(caf::actor_system& sys, const caf::actor& c, const char* who) {
+void wait_ready(caf::actor_system& sys, const api::dmsg_client_actor& c, const char* who) {
   caf::scoped_actor self{sys};
   std::string err;
   bool ok = false;
-  self->request(c, std::chrono::seconds(15), dmsg::ready_atom::value)
+  self->request(c, std::chrono::seconds(15), api::ready_atom::value)
     .receive([&](api::ok_atom) { ok = true; },
              [&](caf::error& e) { err = describe(e); });
   if (!ok)
     die(std::string{who} + " not ready: " + err);
 }
 
-void listen(caf::actor_system& sys, const caf::actor& c, uint16_t p, const caf::actor& owner) {
+void listen(caf::actor_system& sys, const api::dmsg_client_actor& c, uint16_t p, const caf::actor& owner) {
   caf::scoped_actor self{sys};
   std::string err;
   bool ok = false;
@@ -386,7 +386,7 @@ int main(int argc, char** argv) {
   setup.clients.clear();
 
   // ---- 1: stream open latency --------------------------------------------------------
-  auto run_opens = [&](const caf::actor& client, int n) {
+  auto run_opens = [&](const api::dmsg_client_actor& client, int n) {
     auto p = std::make_shared<std::promise<series>>();
     auto f = p->get_future();
     sys->spawn<opener>(client, b_echo, n, p);
@@ -628,7 +628,9 @@ int main(int argc, char** argv) {
     std::_Exit(0);
   }};
   watchdog.detach();
-  for (auto& a : {A, A_lookup, B, echo_actor, sink_actor, shard_sink_actor})
+  for (auto& c : {A, A_lookup, B})
+    caf::anon_send_exit(c, caf::exit_reason::user_shutdown);
+  for (auto& a : {echo_actor, sink_actor, shard_sink_actor})
     caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   stop_child();
   sys.reset();

@@ -40,7 +40,7 @@ struct series {
 /// each dial's latency.
 class opener : public caf::event_based_actor {
 public:
-  opener(caf::actor_config& cfg, caf::actor client, skywire::address target, int n,
+  opener(caf::actor_config& cfg, api::dmsg_client_actor client, skywire::address target, int n,
          std::shared_ptr<std::promise<series>> done)
     : caf::event_based_actor(cfg), client_(std::move(client)), target_(target), n_(n),
       done_(std::move(done)) {}
@@ -80,7 +80,7 @@ private:
         });
   }
 
-  caf::actor client_;
+  api::dmsg_client_actor client_;
   skywire::address target_;
   int n_;
   int i_ = 0;
@@ -93,7 +93,7 @@ private:
 /// them to come back (echo), records the round trip of the last n.
 class pinger : public caf::event_based_actor {
 public:
-  pinger(caf::actor_config& cfg, caf::actor client, skywire::address target, int warm, int n,
+  pinger(caf::actor_config& cfg, api::dmsg_client_actor client, skywire::address target, int warm, int n,
          size_t size, std::shared_ptr<std::promise<series>> done)
     : caf::event_based_actor(cfg), client_(std::move(client)), target_(target), warm_(warm),
       n_(n), payload_(size, 0xa5), done_(std::move(done)) {}
@@ -104,7 +104,7 @@ public:
         [this](api::stream_opened& s) {
           stream_ = s.stream;
           // Write through the stream's data path (no actor hop per write).
-          request(stream_, std::chrono::seconds(10), skywire::dmsg::score_atom::value)
+          request(stream_, std::chrono::seconds(10), api::score_atom::value)
             .then(
               [this](skywire::dmsg::stream_core_ptr& core) {
                 core_ = std::move(core);
@@ -159,13 +159,13 @@ private:
     quit();
   }
 
-  caf::actor client_;
+  api::dmsg_client_actor client_;
   skywire::address target_;
   int warm_, n_;
   int i_ = 0;
   api::byte_buffer payload_;
   size_t got_ = 0;
-  caf::actor stream_;
+  api::dmsg_stream_actor stream_;
   skywire::dmsg::stream_core_ptr core_;
   clk::time_point t0_, start_;
   bool finished_ = false;
@@ -179,7 +179,7 @@ private:
 /// actor only dials and hands the stream over.
 class shard_pinger : public caf::event_based_actor {
 public:
-  shard_pinger(caf::actor_config& cfg, caf::actor client, skywire::address target, int warm,
+  shard_pinger(caf::actor_config& cfg, api::dmsg_client_actor client, skywire::address target, int warm,
                int n, std::shared_ptr<std::promise<series>> done)
     : caf::event_based_actor(cfg), client_(std::move(client)), target_(target),
       st_(std::make_shared<state>()) {
@@ -193,7 +193,7 @@ public:
       .then(
         [this](api::stream_opened& s) {
           stream_ = s.stream;
-          request(stream_, std::chrono::seconds(10), skywire::dmsg::score_atom::value)
+          request(stream_, std::chrono::seconds(10), api::score_atom::value)
             .then(
               [this](skywire::dmsg::stream_core_ptr& core) { start(std::move(core)); },
               [this](caf::error& err) { fail(skywire::describe(err)); });
@@ -259,9 +259,9 @@ private:
     quit();
   }
 
-  caf::actor client_;
+  api::dmsg_client_actor client_;
   skywire::address target_;
-  caf::actor stream_;
+  api::dmsg_stream_actor stream_;
   skywire::dmsg::stream_core_ptr core_;
   std::shared_ptr<state> st_;
 };
@@ -272,7 +272,7 @@ inline caf::behavior echo(caf::event_based_actor* self) {
   return {
     [self](api::accept_atom, api::stream_opened& s) {
       // An accepted stream holds its data until it has an owner or a sink.
-      self->request(s.stream, std::chrono::seconds(10), skywire::dmsg::score_atom::value)
+      self->request(s.stream, std::chrono::seconds(10), api::score_atom::value)
         .then([](skywire::dmsg::stream_core_ptr& core) {
           std::weak_ptr<skywire::dmsg::stream_core> weak = core;
           core->set_sink([weak](api::byte_buffer&& b) {
@@ -327,7 +327,7 @@ inline caf::behavior sink(caf::event_based_actor* self, std::shared_ptr<sink_sta
 inline caf::behavior shard_sink(caf::event_based_actor* self, std::shared_ptr<sink_stats> st) {
   return {
     [self, st](api::accept_atom, api::stream_opened& s) {
-      self->request(s.stream, std::chrono::seconds(10), skywire::dmsg::score_atom::value)
+      self->request(s.stream, std::chrono::seconds(10), api::score_atom::value)
         .then(
           [st](skywire::dmsg::stream_core_ptr& core) {
             std::weak_ptr<skywire::dmsg::stream_core> weak = core;
@@ -349,7 +349,7 @@ inline caf::behavior shard_sink(caf::event_based_actor* self, std::shared_ptr<si
 struct send_result {
   clk::time_point t0;
   uint64_t sent = 0;
-  caf::actor stream;
+  api::dmsg_stream_actor stream;
   std::string error;
 };
 
@@ -359,7 +359,7 @@ class sender : public caf::event_based_actor {
 public:
   /// max_frame: cap the stream's yamux frames (0 = the default; 4096 = one
   /// yamux frame per Noise frame, as Go senders write).
-  sender(caf::actor_config& cfg, caf::actor client, skywire::address target, uint64_t total,
+  sender(caf::actor_config& cfg, api::dmsg_client_actor client, skywire::address target, uint64_t total,
          std::chrono::milliseconds budget, size_t chunk, uint64_t max_inflight,
          std::shared_ptr<std::promise<send_result>> done, size_t max_frame = 0)
     : caf::event_based_actor(cfg), client_(std::move(client)), target_(target), total_(total),
@@ -373,7 +373,7 @@ public:
           res_.stream = s.stream;
           if (max_frame_ == 0)
             return start();
-          request(s.stream, std::chrono::seconds(10), skywire::dmsg::score_atom::value)
+          request(s.stream, std::chrono::seconds(10), api::score_atom::value)
             .then(
               [this](skywire::dmsg::stream_core_ptr& core) {
                 core->set_max_frame(max_frame_);
@@ -423,7 +423,7 @@ private:
     done_->set_value(res_);
   }
 
-  caf::actor client_;
+  api::dmsg_client_actor client_;
   skywire::address target_;
   uint64_t total_;
   std::chrono::milliseconds budget_;
@@ -439,7 +439,7 @@ private:
 
 struct setup_result {
   series s;
-  std::vector<caf::actor> clients;
+  std::vector<api::dmsg_client_actor> clients;
 };
 
 /// Starts one real dmsg client per config, `parallel` at a time, each until
@@ -471,7 +471,7 @@ private:
     ++launched_;
     res_.clients.push_back(c);
     auto t0 = clk::now();
-    request(c, std::chrono::seconds(15), skywire::dmsg::ready_atom::value)
+    request(c, std::chrono::seconds(15), api::ready_atom::value)
       .then(
         [this, t0](api::ok_atom) {
           res_.s.v.push_back(ms_since(t0));

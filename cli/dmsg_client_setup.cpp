@@ -77,7 +77,7 @@ std::unique_ptr<dmsg_client_process> dmsg_client_process::start(const std::strin
   caf::error err;
   {
     caf::scoped_actor self{*p->sys_};
-    self->request(p->client_, std::chrono::seconds(flags.ready_timeout_s), dmsg::ready_atom::value)
+    self->request(p->client_, std::chrono::seconds(flags.ready_timeout_s), api::ready_atom::value)
       .receive([&](caf::ok_atom) { ready = true; }, [&](caf::error& e) { err = std::move(e); });
   }
   if (!ready) {

@@ -10,6 +10,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 
+#include "messages/api/dmsg.hpp"
 #include "messages/ids.hpp"
 #include "runtime/io/io_runtime.hpp"
 
@@ -38,7 +39,7 @@ public:
 
   caf::actor_system& system() { return *sys_; }
   io::io_runtime& io() { return *io_; }
-  const caf::actor& client() const { return client_; }
+  const api::dmsg_client_actor& client() const { return client_; }
   const public_key& pk() const { return pk_; }
 
 private:
@@ -46,7 +47,7 @@ private:
   std::unique_ptr<io::io_runtime> io_;
   std::unique_ptr<caf::actor_system_config> cfg_;
   std::unique_ptr<caf::actor_system> sys_;
-  caf::actor client_;
+  api::dmsg_client_actor client_;
   public_key pk_;
 };
 

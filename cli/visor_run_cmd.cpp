@@ -182,7 +182,7 @@ int run_visor(const std::string& argv0, const std::vector<std::string>& args) {
       SKYWIRE_LOG(info, component, "visor stopped",
                   log::kv("uptime_s", std::chrono::duration<double>(uptime).count()));
     }
-    self->demonitor(v);
+    self->demonitor(v.address());
   }
   return rc;
 }

@@ -6,9 +6,9 @@
 
 #include <caf/actor_cast.hpp>
 #include <caf/allowed_unsafe_message_type.hpp>
-#include <caf/event_based_actor.hpp>
 #include <caf/response_promise.hpp>
 #include <caf/send.hpp>
+#include <caf/typed_event_based_actor.hpp>
 
 #include "actors/dmsg/discovery_client.hpp"
 #include "actors/dmsg/errors.hpp"
@@ -54,10 +54,20 @@ using etick_atom = caf::atom_constant<caf::atom("etick")>;
 using rtick_atom = caf::atom_constant<caf::atom("rtick")>;
 using deleted_atom = caf::atom_constant<caf::atom("deleted")>;
 
-class client_actor : public caf::event_based_actor {
+/// The client's full interface: the public one, the owner side of its
+/// sessions, the supervisor's status request, and its private messages
+/// (discovery answers from io threads, timers).
+using client_interface =
+  api::dmsg_client_actor::extend_with<api::link_owner_actor, system::info_provider_actor>::extend<
+    caf::reacts_to<detail::servers_result>, caf::reacts_to<detail::lookup_result>,
+    caf::reacts_to<detail::server_entry_result>, caf::reacts_to<detail::entry_result>,
+    caf::reacts_to<dtick_atom>, caf::reacts_to<etick_atom>, caf::reacts_to<rtick_atom>,
+    caf::reacts_to<deleted_atom>>;
+
+class client_actor : public client_interface::base {
 public:
   client_actor(caf::actor_config& cfg, io::io_runtime* io, client_config conf)
-    : caf::event_based_actor(cfg), io_(io), cfg_(std::move(conf)),
+    : client_interface::base(cfg), io_(io), cfg_(std::move(conf)),
       backoff_(cfg_.backoff_initial_ms, cfg_.backoff_factor, cfg_.backoff_max_ms),
       entry_backoff_(cfg_.backoff_initial_ms, cfg_.backoff_factor, cfg_.backoff_max_ms) {
     shared_ = std::make_shared<client_shared>();
@@ -75,7 +85,7 @@ public:
     sessions_.clear();
   }
 
-  caf::behavior make_behavior() override {
+  behavior_type make_behavior() override {
     if (!cfg_.discovery_url.empty()) {
       auto dc = discovery_client::make(*io_, cfg_.discovery_url, cfg_.discovery_timeout);
       if (dc)
@@ -86,7 +96,9 @@ public:
     refresh_servers();
     delayed_send(this, cfg_.refresh, rtick_atom::value);
     return {
-      [this](api::dial_atom, skywire::address remote) { dial(remote); },
+      [this](api::dial_atom, skywire::address remote) -> caf::result<api::stream_opened> {
+        return dial(remote);
+      },
       [this](api::listen_atom, skywire::port p, caf::actor owner) -> caf::result<api::ok_atom> {
         if (!owner)
           return make_error(client_errc::invalid_argument, "listen without an owner");
@@ -98,20 +110,26 @@ public:
       [this](api::unlisten_atom, skywire::port p) { shared_->ports.unlisten(p.value); },
       [this](api::info_atom) { return info(); },
       [this](system::info_atom) { return sessions_json(info()); },
-      [this](ready_atom) {
-        auto rp = make_response_promise();
+      [this](api::ready_atom) -> caf::result<api::ok_atom> {
         if (is_ready())
-          rp.deliver(api::ok_atom::value);
-        else
-          ready_waiters_.push_back(rp);
+          return api::ok_atom::value;
+        auto rp = make_response_promise();
+        ready_waiters_.push_back(rp);
+        return rp;
       },
-      [this](api::close_atom) { close(); },
-      [this](detail::servers_result& r) { on_servers(r); },
-      [this](detail::lookup_result& r) { on_lookup(r); },
-      [this](detail::server_entry_result& r) { on_server_entry(r); },
-      [this](detail::entry_result& r) { on_entry(r); },
-      [this](sup_atom, public_key pk) { on_up(pk); },
-      [this](sdown_atom, public_key pk, caf::error& err) { on_down(pk, err); },
+      [this](api::close_atom) -> caf::result<api::ok_atom> {
+        auto rp = make_response_promise();
+        close_rp_.push_back(rp);
+        close();
+        return rp;
+      },
+      [this](detail::servers_result r) { on_servers(r); },
+      [this](detail::lookup_result r) { on_lookup(r); },
+      [this](detail::server_entry_result r) { on_server_entry(r); },
+      [this](detail::entry_result r) { on_entry(r); },
+      [this](api::link_up_atom, public_key pk) { on_up(pk); },
+      [this](api::link_down_atom, public_key pk, caf::error err) { on_down(pk, err); },
+      [this](api::link_error_atom, public_key pk, caf::error err) { on_down(pk, err); },
       [this](dtick_atom) {
         retry_scheduled_ = false;
         refresh_servers();
@@ -133,7 +151,7 @@ public:
 
 private:
   struct session_rec {
-    caf::actor actor;
+    api::dmsg_session_actor actor;
     std::string address;
     bool up = false;
     session_stats_ptr stats;
@@ -168,7 +186,7 @@ private:
     if (!disc_ || servers_in_flight_)
       return;
     servers_in_flight_ = true;
-    auto self = caf::actor_cast<caf::actor>(this);
+    auto self = caf::actor_cast<client_interface>(this);
     disc_->available_servers([self](expected<std::vector<entry>> r) {
       caf::anon_send(self, detail::servers_result{std::move(r)});
     });
@@ -210,7 +228,7 @@ private:
   void start_session(const public_key& server, const std::string& address) {
     session_params sp;
     sp.client = shared_;
-    sp.client_actor = caf::actor_cast<caf::actor>(this);
+    sp.client_actor = caf::actor_cast<api::link_owner_actor>(this);
     sp.io = io_;
     sp.server = server;
     sp.address = address;
@@ -282,7 +300,7 @@ private:
       e.sequence += 1;
     e.client = wire::dmsg::client_part{delegated()};
     e.client_type = cfg_.client_type;
-    auto self = caf::actor_cast<caf::actor>(this);
+    auto self = caf::actor_cast<client_interface>(this);
     disc_->put_entry(std::move(e), cfg_.sk, [self](expected<entry> r) {
       caf::anon_send(self, detail::entry_result{std::move(r)});
     });
@@ -323,24 +341,19 @@ private:
 
   // -- dial ---------------------------------------------------------------------------------
 
-  void dial(skywire::address remote) {
-    auto rp = make_response_promise();
-    if (closing_) {
-      rp.deliver(make_error(client_errc::closed, "client is closing"));
-      return;
-    }
-    if (remote.pk.is_null() || remote.prt.value == 0) {
-      rp.deliver(make_error(client_errc::invalid_argument, "dial " + remote.to_string()));
-      return;
-    }
+  /// Answered later (the promise is kept in dials_) unless it fails at once.
+  caf::result<api::stream_opened> dial(skywire::address remote) {
+    if (closing_)
+      return make_error(client_errc::closed, "client is closing");
+    if (remote.pk.is_null() || remote.prt.value == 0)
+      return make_error(client_errc::invalid_argument, "dial " + remote.to_string());
     auto p = shared_->ports.reserve_ephemeral();
-    if (!p) {
-      rp.deliver(make_error(client_errc::no_ports));
-      return;
-    }
+    if (!p)
+      return make_error(client_errc::no_ports);
+    auto rp = make_response_promise();
     auto id = ++next_dial_;
     pending_dial d;
-    d.rp = std::move(rp);
+    d.rp = rp;
     d.local = skywire::address{cfg_.pk, skywire::port{*p}};
     d.remote = remote;
     dials_.emplace(id, std::move(d));
@@ -349,12 +362,14 @@ private:
       auto& pd = dials_[id];
       for (const auto& kv : sessions_)
         pd.candidates.push_back(kv.first);
-      return try_dial(id, make_error(dmsg_errc::entry_not_found, "no discovery configured"));
+      try_dial(id, make_error(dmsg_errc::entry_not_found, "no discovery configured"));
+      return rp;
     }
-    auto self = caf::actor_cast<caf::actor>(this);
+    auto self = caf::actor_cast<client_interface>(this);
     disc_->get_entry(remote.pk, [self, id](expected<entry> r) {
       caf::anon_send(self, detail::lookup_result{id, std::move(r)});
     });
+    return rp;
   }
 
   void on_lookup(detail::lookup_result& r) {
@@ -404,7 +419,7 @@ private:
       }
       if (!disc_)
         continue;
-      auto self = caf::actor_cast<caf::actor>(this);
+      auto self = caf::actor_cast<client_interface>(this);
       disc_->get_entry(c, [self, id, c](expected<entry> r) {
         caf::anon_send(self, detail::server_entry_result{id, c, std::move(r)});
       });
@@ -442,7 +457,7 @@ private:
       d.rp.deliver(make_error(dmsg_errc::session_closed));
       return;
     }
-    d.rp.delegate(s->second.actor, sdial_atom::value, d.local, d.remote);
+    d.rp.delegate(s->second.actor, api::open_atom::value, d.local, d.remote);
   }
 
   void fail_dial(uint64_t id, caf::error err) {
@@ -473,8 +488,8 @@ private:
     return out;
   }
 
+  /// The caller has queued its promise in close_rp_.
   void close() {
-    close_rp_.push_back(make_response_promise());
     if (closing_)
       return;
     closing_ = true;
@@ -487,7 +502,7 @@ private:
       send(kv.second.actor, api::close_atom::value);
     sessions_.clear();
     if (entry_ && disc_ && cfg_.register_entry) {
-      auto self = caf::actor_cast<caf::actor>(this);
+      auto self = caf::actor_cast<client_interface>(this);
       disc_->delete_entry(*entry_, [self](caf::error) {
         caf::anon_send(self, deleted_atom::value);
       });
@@ -566,7 +581,8 @@ expected<client_config> client_config_from(const config::visor_config& cfg) {
   return c;
 }
 
-caf::actor spawn_dmsg_client(caf::actor_system& sys, io::io_runtime& io, client_config cfg) {
+api::dmsg_client_actor spawn_dmsg_client(caf::actor_system& sys, io::io_runtime& io,
+                                         client_config cfg) {
   return sys.spawn<client_actor>(&io, std::move(cfg));
 }
 

@@ -10,10 +10,11 @@
 // to one of its delegated servers, joining one if needed. Streams are actors
 // (stream.hpp); sessions are actors (session.hpp).
 //
-// Extra messages beyond the API:
-//   (close_atom) -> closes every session, DELETEs the entry, then quits
-//   (ready_atom) -> ok_atom once a session is up and the entry is stored
-//                   (waits up to the request's timeout)
+// Typed: api::dmsg_client_actor (messages/api/dmsg.hpp: dial, listen,
+// unlisten, info, ready, close), the owner side of its sessions
+// (api::link_owner_actor: link up/down/error) and the supervisor's status
+// request (system::info_provider_actor); discovery answers and timers are
+// private messages of client.cpp.
 #pragma once
 
 #include <chrono>
@@ -21,9 +22,7 @@
 #include <string>
 #include <vector>
 
-#include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
-#include <caf/atom.hpp>
 
 #include "messages/api/dmsg.hpp"
 #include "messages/ids.hpp"
@@ -32,8 +31,6 @@
 #include "runtime/io/io_runtime.hpp"
 
 namespace skywire::dmsg {
-
-using ready_atom = caf::atom_constant<caf::atom("ready")>;
 
 struct client_config {
   public_key pk;
@@ -60,8 +57,10 @@ struct client_config {
 
 /// Spawns the client; it starts connecting at once. `io` must outlive it.
 /// The actor also answers the supervisor's status request
-/// (system::info_atom -> JSON text: an array of sessions).
-caf::actor spawn_dmsg_client(caf::actor_system& sys, io::io_runtime& io, client_config cfg);
+/// (system::info_atom -> JSON text: an array of sessions); a supervisor
+/// holds it as the caf::actor of this handle.
+api::dmsg_client_actor spawn_dmsg_client(caf::actor_system& sys, io::io_runtime& io,
+                                         client_config cfg);
 
 /// The client configuration of a visor: its keys, the `dmsg` section
 /// (discovery, sessions_count, pre-seeded servers), client_type "visor".

@@ -18,6 +18,8 @@
 
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/atom.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
 
 #include "actors/dmsg/objects.hpp"
 #include "actors/dmsg/port_table.hpp"
@@ -176,11 +178,13 @@ using sfail_atom = caf::atom_constant<caf::atom("sfail")>;
 using slost_atom = caf::atom_constant<caf::atom("slost")>;
 /// stream -> session: the stream with this id has ended.
 using sgone_atom = caf::atom_constant<caf::atom("sgone")>;
-/// client -> session -> stream: open a stream (local, remote).
-using sdial_atom = caf::atom_constant<caf::atom("sdial")>;
-/// session -> client: (sup_atom, server pk) up; (sdown_atom, server pk, error) lost.
-using sup_atom = caf::atom_constant<caf::atom("sup")>;
-using sdown_atom = caf::atom_constant<caf::atom("sdown")>;
+/// The session as its streams see it (part of the session actor's interface).
+using stream_registry_actor = caf::typed_actor<caf::reacts_to<sgone_atom, uint32_t>>;
+// Opening a stream: client -> session -> stream, (api::open_atom, local,
+// remote) (messages/api/dmsg.hpp). Session -> client events: api::link_up_atom,
+// api::link_down_atom, api::link_error_atom (messages/api/link.hpp).
+
+/// session actor -> itself: the TCP connect finished (connect_slot holds the result).
 using cconn_atom = caf::atom_constant<caf::atom("cconn")>;
 /// timers
 using hstimeout_atom = caf::atom_constant<caf::atom("hstimeout")>;

@@ -23,7 +23,7 @@ struct session_actor::connect_slot {
 };
 
 session_actor::session_actor(caf::actor_config& cfg, session_params params)
-  : caf::event_based_actor(cfg), p_(std::move(params)) {
+  : session_interface::base(cfg), p_(std::move(params)) {
   if (!p_.stats)
     p_.stats = std::make_shared<session_stats>();
 }
@@ -47,20 +47,20 @@ void session_actor::on_exit() {
   link_ = nullptr;
 }
 
-caf::behavior session_actor::make_behavior() {
+session_actor::behavior_type session_actor::make_behavior() {
   start_connect();
   delayed_send(this, p_.handshake_timeout, hstimeout_atom::value);
   return {
     [this](cconn_atom) { on_connected(); },
-    [this](sready_atom, session_link_ptr& link) {
+    [this](sready_atom, session_link_ptr link) {
       if (done_)
         return;
       link_ = std::move(link);
       up_ = true;
-      anon_send(p_.client_actor, sup_atom::value, p_.server);
+      anon_send(p_.client_actor, api::link_up_atom::value, p_.server);
       delayed_send(this, post_handshake_quiet, quiet_atom::value);
     },
-    [this](sfail_atom, caf::error& err) { lost(std::move(err)); },
+    [this](sfail_atom, caf::error err) { lost(std::move(err)); },
     [this](quiet_atom) {
       if (done_)
         return;
@@ -72,7 +72,7 @@ caf::behavior session_actor::make_behavior() {
       if (!up_)
         lost(make_error(client_errc::timeout, "session handshake with " + p_.address));
     },
-    [this](sacc_atom, stream_core_ptr& core) {
+    [this](sacc_atom, stream_core_ptr core) {
       if (done_) {
         core->reset();
         return;
@@ -81,25 +81,31 @@ caf::behavior session_actor::make_behavior() {
       auto s = spawn<stream_actor>(stream_params{p_.client, link_, this, id, false, core});
       streams_.emplace(id, s);
     },
-    [this](sdial_atom, skywire::address local, skywire::address remote) {
+    [this](api::open_atom, skywire::address local,
+           skywire::address remote) -> caf::result<api::stream_opened> {
       if (!up_ || done_) {
         if (local.prt.value >= first_ephemeral_port)
           p_.client->ports.release(local.prt.value);
-        auto rp = make_response_promise();
-        rp.deliver(make_error(dmsg_errc::session_closed, "session is not up"));
-        return;
+        return make_error(dmsg_errc::session_closed, "session is not up");
       }
       auto id = next_id_;
       next_id_ += 2;
       auto core = std::make_shared<stream_core>(id, link_, true);
-      if (!io_->add(core)) {
-        auto rp = make_response_promise();
-        rp.deliver(make_error(dmsg_errc::session_closed, "session is closing"));
-        return;
-      }
+      if (!io_->add(core))
+        return make_error(dmsg_errc::session_closed, "session is closing");
       auto s = spawn<stream_actor>(stream_params{p_.client, link_, this, id, true, core});
       streams_.emplace(id, s);
-      delegate(s, sdial_atom::value, local, remote);
+      return delegate(s, api::open_atom::value, local, remote);
+    },
+    [this](api::link_stats_atom) {
+      api::link_stats out;
+      out.peer = p_.server;
+      out.address = p_.address;
+      out.state = done_ ? "closed" : up_ ? "up" : "connecting";
+      out.streams = p_.stats->streams.load(std::memory_order_relaxed);
+      out.bytes_in = p_.stats->bytes_in.load(std::memory_order_relaxed);
+      out.bytes_out = p_.stats->bytes_out.load(std::memory_order_relaxed);
+      return out;
     },
     [this](sgone_atom, uint32_t id) {
       streams_.erase(id);
@@ -132,7 +138,7 @@ void session_actor::start_connect() {
   auto port = p_.address.substr(colon + 1);
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
     host = host.substr(1, host.size() - 2);
-  auto self = caf::actor_cast<caf::actor>(this);
+  auto self = caf::actor_cast<session_interface>(this);
   auto slot = slot_;
   slot->resolver.async_resolve(
     host, port, asio::ip::resolver_base::numeric_service,
@@ -189,7 +195,10 @@ void session_actor::lost(caf::error err) {
     io_->close();
   io_ = nullptr;
   link_ = nullptr;
-  anon_send(p_.client_actor, sdown_atom::value, p_.server, err);
+  if (up_)
+    anon_send(p_.client_actor, api::link_down_atom::value, p_.server, err);
+  else
+    anon_send(p_.client_actor, api::link_error_atom::value, p_.server, err);
   quit();
 }
 

@@ -6,12 +6,16 @@
 // dials (odd ids) and for streams the server opens (even ids), and reports
 // the session up or lost.
 //
-// Messages:
-//   client -> session: (sdial_atom, address local, address remote) as a
-//     delegated request: answered by the stream actor (stream_opened | error)
+// Typed: api::dmsg_session_actor (a link, messages/api/link.hpp) plus what
+// its streams, its io side and its timers send (session_interface below):
+//   client -> session: (open_atom, address local, address remote), delegated
+//     to the new stream actor, which answers (stream_opened | error)
 //   client -> session: close_atom (go away, close the socket, quit)
-//   session -> client: (sup_atom, pk) once up; (sdown_atom, pk, error) when
-//     the handshake failed or the session was lost (then the actor quits)
+//   any -> session: link_stats_atom -> link_stats
+//   session -> client (api::link_owner_actor): (link_up_atom, pk) once up;
+//     (link_down_atom, pk, error) when an up session was lost or closed,
+//     (link_error_atom, pk, error) when it never came up (connect, handshake,
+//     timeout); after either the actor quits
 #pragma once
 
 #include <chrono>
@@ -21,17 +25,28 @@
 #include <string>
 #include <unordered_map>
 
-#include <caf/event_based_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 
 #include "actors/dmsg/link.hpp"
 #include "actors/dmsg/session_io.hpp"
+#include "actors/dmsg/stream.hpp"
+#include "messages/api/dmsg.hpp"
 #include "runtime/io/io_runtime.hpp"
 
 namespace skywire::dmsg {
 
+/// The session actor's full interface: the link, the face its streams see,
+/// and what its io side (session_io, from the io thread) and timers send.
+using session_interface = api::dmsg_session_actor::extend_with<stream_registry_actor>::extend<
+  caf::reacts_to<cconn_atom>,                        // the TCP connect finished
+  caf::reacts_to<sready_atom, session_link_ptr>,     // io: XK handshake done
+  caf::reacts_to<sfail_atom, caf::error>,            // io: the connection failed
+  caf::reacts_to<sacc_atom, stream_core_ptr>,        // io: the server opened a stream
+  caf::reacts_to<quiet_atom>, caf::reacts_to<hstimeout_atom>>; // timers
+
 struct session_params {
   client_shared_ptr client;
-  caf::actor client_actor;
+  api::link_owner_actor client_actor;
   io::io_runtime* io = nullptr;
   public_key server;
   std::string address; ///< host:port of the server
@@ -40,12 +55,12 @@ struct session_params {
   std::chrono::milliseconds keepalive{30'000};
 };
 
-class session_actor : public caf::event_based_actor {
+class session_actor : public session_interface::base {
 public:
   session_actor(caf::actor_config& cfg, session_params params);
   ~session_actor() override;
 
-  caf::behavior make_behavior() override;
+  behavior_type make_behavior() override;
   void on_exit() override;
   const char* name() const override { return "dmsg_session"; }
 
@@ -60,7 +75,7 @@ private:
   std::shared_ptr<connect_slot> slot_;
   session_io_ptr io_;
   session_link_ptr link_;
-  std::unordered_map<uint32_t, caf::actor> streams_;
+  std::unordered_map<uint32_t, stream_interface> streams_;
   uint32_t next_id_ = 1;
   bool up_ = false;
   bool done_ = false;

@@ -27,7 +27,7 @@ caf::error error_of_code(uint16_t code) {
 } // namespace
 
 stream_actor::stream_actor(caf::actor_config& cfg, stream_params params)
-  : caf::event_based_actor(cfg), p_(std::move(params)), core_(p_.core) {
+  : stream_interface::base(cfg), p_(std::move(params)), core_(p_.core) {
   // Owners answer nothing on the data path; drop stray replies quietly.
   set_default_handler(caf::drop);
   // Owners that die take their streams with them.
@@ -50,17 +50,19 @@ void stream_actor::on_exit() {
   core_->unbind();
 }
 
-caf::behavior stream_actor::make_behavior() {
+stream_actor::behavior_type stream_actor::make_behavior() {
   core_->bind(caf::actor_cast<caf::actor>(this));
   delayed_send(this, p_.client->handshake_timeout, hstimeout_atom::value);
   return {
-    [this](sdial_atom, skywire::address local, skywire::address remote) {
+    [this](api::open_atom, skywire::address local,
+           skywire::address remote) -> caf::result<api::stream_opened> {
       owner_ = caf::actor_cast<caf::actor>(current_sender());
       if (owner_)
         monitor(owner_);
       dial_rp_ = make_response_promise();
       dial_pending_ = true;
       start_dial(local, remote);
+      return dial_rp_; // answered by on_response or fail_dial
     },
     [this](snote_atom, uint8_t k) { on_notice(static_cast<notice>(k)); },
     [this](slost_atom, caf::error& err) {
@@ -69,7 +71,7 @@ caf::behavior stream_actor::make_behavior() {
         fail_dial(err);
       finish(std::move(err));
     },
-    [this](score_atom) -> stream_core_ptr { return core_; },
+    [this](api::score_atom) -> stream_core_ptr { return core_; },
     [this](api::write_atom, byte_buffer& bytes) {
       auto sender = caf::actor_cast<caf::actor>(current_sender());
       switch (core_->write(bytes, sender)) {
@@ -77,8 +79,9 @@ caf::behavior stream_actor::make_behavior() {
           return;
         case stream_core::write_result::not_open:
           if (sender)
-            send(sender, api::closed_atom::value,
-                 make_error(client_errc::closed, "write on a stream that is not open"));
+            caf::unsafe_send_as(this, sender, api::closed_atom::value,
+                                make_error(client_errc::closed,
+                                           "write on a stream that is not open"));
           return;
         case stream_core::write_result::queue_full: {
           // The writer ignored its acks: fail loudly on both ends.
@@ -103,7 +106,7 @@ caf::behavior stream_actor::make_behavior() {
       }
       begin_close();
     },
-    [this](api::set_owner_atom, caf::actor& next) {
+    [this](api::set_owner_atom, caf::actor next) {
       if (owner_)
         demonitor(owner_);
       owner_ = next;
@@ -161,7 +164,7 @@ void stream_actor::on_notice(notice k) {
       // No half-close in dmsg: the remote finished; send what is pending, FIN.
       if (owner_ && !closed_notified_) {
         closed_notified_ = true;
-        send(owner_, api::closed_atom::value, caf::error{});
+        to_owner(api::closed_atom::value, caf::error{});
       }
       return begin_close();
     }
@@ -256,7 +259,8 @@ void stream_actor::on_response(byte_buffer plain) {
   hs_.reset();
   dial_pending_ = false;
   // The answer first, then data (the owner learns the stream before its bytes).
-  dial_rp_.deliver(api::stream_opened{caf::actor_cast<caf::actor>(this), local_, remote_});
+  dial_rp_.deliver(
+    api::stream_opened{caf::actor_cast<api::dmsg_stream_actor>(this), local_, remote_});
   core_->set_owner(owner_, false);
   established_ = true;
   if (auto err = core_->establish(std::move(*s)))
@@ -331,8 +335,8 @@ void stream_actor::on_request(byte_buffer plain) {
   // otherwise reach the listener instead of the actor serving the stream.
   core_->set_owner(owner_, true);
   established_ = true;
-  send(owner_, api::accept_atom::value,
-       api::stream_opened{caf::actor_cast<caf::actor>(this), local_, remote_});
+  to_owner(api::accept_atom::value,
+           api::stream_opened{caf::actor_cast<api::dmsg_stream_actor>(this), local_, remote_});
   if (auto e3 = core_->establish(std::move(*s)))
     finish(std::move(e3));
 }
@@ -363,7 +367,7 @@ void stream_actor::finish(caf::error err) {
   core_->mark_done();
   if (owner_ && !closed_notified_) {
     closed_notified_ = true;
-    send(owner_, api::closed_atom::value, std::move(err));
+    to_owner(api::closed_atom::value, std::move(err));
   }
   if (ephemeral_)
     p_.client->ports.release(local_.prt.value);

@@ -12,13 +12,18 @@
 // Fails fast: a reset/close before the response fails the dial at once; a
 // request for a port nobody listens on is answered with a signed rejection
 // (Accepted=false, ErrCode=306) and the stream closed.
+//
+// Typed: api::dmsg_stream_actor (messages/api/dmsg.hpp) extended with what
+// only its session, its core (from the io thread) and its timers send
+// (stream_interface below). Toward its owner the stream sends untyped
+// (api::stream_opened's note on owners), as itself.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 
-#include <caf/event_based_actor.hpp>
 #include <caf/response_promise.hpp>
+#include <caf/typed_event_based_actor.hpp>
 
 #include "actors/dmsg/link.hpp"
 #include "actors/dmsg/objects.hpp"
@@ -29,20 +34,32 @@
 
 namespace skywire::dmsg {
 
+/// The stream actor's full interface: the public one and its private messages.
+using stream_interface = api::dmsg_stream_actor::extend<
+  /// session -> stream (delegated dial of the client): run the handshake as
+  /// initiator; the stream answers the dialer itself
+  caf::replies_to<api::open_atom, address, address>::with<api::stream_opened>,
+  /// stream core (io thread) -> stream: a notice (stream_core::notice::kind)
+  caf::reacts_to<snote_atom, uint8_t>,
+  /// session -> stream: the session is gone
+  caf::reacts_to<slost_atom, caf::error>,
+  /// timers: the handshake deadline, the close deadline
+  caf::reacts_to<hstimeout_atom>, caf::reacts_to<tick_atom>>;
+
 struct stream_params {
   client_shared_ptr client;
   session_link_ptr link;
-  caf::actor session;
+  stream_registry_actor session;
   uint32_t id = 0;
   bool initiator = true;
   stream_core_ptr core; ///< the data path, shared with the session's io thread
 };
 
-class stream_actor : public caf::event_based_actor {
+class stream_actor : public stream_interface::base {
 public:
   stream_actor(caf::actor_config& cfg, stream_params params);
 
-  caf::behavior make_behavior() override;
+  behavior_type make_behavior() override;
   void on_exit() override;
   const char* name() const override { return "dmsg_stream"; }
 
@@ -58,6 +75,12 @@ private:
   void begin_close();
   void fail_dial(caf::error err);
   void finish(caf::error err);
+
+  /// Sends to the owner (an untyped actor) with this stream as the sender.
+  template <class... Ts>
+  void to_owner(Ts&&... xs) {
+    caf::unsafe_send_as(this, owner_, std::forward<Ts>(xs)...);
+  }
 
   stream_params p_;
   stream_core_ptr core_;

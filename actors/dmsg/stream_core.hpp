@@ -204,10 +204,7 @@ private:
 
 using stream_core_ptr = std::shared_ptr<stream_core>;
 
-/// any -> stream actor: (score_atom) -> stream_core_ptr: the stream's data
-/// path, for consumers that read (set_sink) and write (write) it directly,
-/// without an actor message per read or write (pipes, relays, echo).
-using score_atom = caf::atom_constant<caf::atom("score")>;
+/// (The stream actor hands this out: api::score_atom, messages/api/dmsg.hpp.)
 
 } // namespace skywire::dmsg
 

@@ -247,7 +247,7 @@ private:
 
 class file_server : public caf::event_based_actor {
 public:
-  file_server(caf::actor_config& cfg, caf::actor client, file_server_config conf)
+  file_server(caf::actor_config& cfg, api::dmsg_client_actor client, file_server_config conf)
     : caf::event_based_actor(cfg),
       client_(std::move(client)),
       conf_(std::make_shared<const file_server_config>(std::move(conf))) {
@@ -272,7 +272,7 @@ public:
   }
 
 private:
-  caf::actor client_;
+  api::dmsg_client_actor client_;
   std::shared_ptr<const file_server_config> conf_;
 };
 
@@ -312,7 +312,7 @@ expected<fs::path> resolve_target(const fs::path& root, std::string_view target)
   return full;
 }
 
-caf::actor spawn_dmsghttp_file_server(caf::actor_system& sys, caf::actor dmsg_client,
+caf::actor spawn_dmsghttp_file_server(caf::actor_system& sys, api::dmsg_client_actor dmsg_client,
                                       file_server_config cfg) {
   return sys.spawn<file_server>(std::move(dmsg_client), std::move(cfg));
 }

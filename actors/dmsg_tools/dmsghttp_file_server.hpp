@@ -17,6 +17,7 @@
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
 
+#include "messages/api/dmsg.hpp"
 #include "messages/ids.hpp"
 
 namespace skywire::dmsg_tools {
@@ -32,7 +33,7 @@ struct file_server_config {
 /// Spawns the listener; it asks `dmsg_client` to listen on cfg.dmsg_port.
 /// The returned actor answers (caf::ok_atom) once listening, an error otherwise:
 /// request it with a timeout.
-caf::actor spawn_dmsghttp_file_server(caf::actor_system& sys, caf::actor dmsg_client,
+caf::actor spawn_dmsghttp_file_server(caf::actor_system& sys, api::dmsg_client_actor dmsg_client,
                                       file_server_config cfg);
 
 /// Maps a request target onto a file under root; errors for paths that leave

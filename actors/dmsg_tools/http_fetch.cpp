@@ -26,7 +26,7 @@ const char* fetch_code_name(uint8_t code) noexcept {
 
 class http_fetch : public caf::event_based_actor {
 public:
-  http_fetch(caf::actor_config& cfg, caf::actor client, fetch_request req, body_sink sink,
+  http_fetch(caf::actor_config& cfg, api::dmsg_client_actor client, fetch_request req, body_sink sink,
              progress_fn progress)
     : caf::event_based_actor(cfg),
       client_(std::move(client)),
@@ -191,12 +191,12 @@ private:
     quit();
   }
 
-  caf::actor client_;
+  api::dmsg_client_actor client_;
   fetch_request req_;
   body_sink sink_;
   progress_fn progress_;
   caf::response_promise rp_;
-  caf::actor stream_;
+  api::dmsg_stream_actor stream_;
   http::response_parser<http::buffer_body> parser_;
   api::byte_buffer pending_;
   uint8_t out_[64 * 1024];
@@ -308,7 +308,7 @@ expected<dmsg_url> parse_dmsg_url(std::string_view text) {
   return out;
 }
 
-caf::actor spawn_http_fetch(caf::actor_system& sys, caf::actor dmsg_client, fetch_request req,
+caf::actor spawn_http_fetch(caf::actor_system& sys, api::dmsg_client_actor dmsg_client, fetch_request req,
                             body_sink sink, progress_fn progress) {
   return sys.spawn<http_fetch>(std::move(dmsg_client), std::move(req), std::move(sink),
                                std::move(progress));

@@ -19,6 +19,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/meta/type_name.hpp>
 
+#include "messages/api/dmsg.hpp"
 #include "messages/ids.hpp"
 
 namespace skywire::dmsg_tools {
@@ -84,7 +85,7 @@ using body_sink = std::function<bool(const uint8_t* data, size_t n)>;
 /// and once at the end.
 using progress_fn = std::function<void(uint64_t, std::optional<uint64_t>)>;
 
-caf::actor spawn_http_fetch(caf::actor_system& sys, caf::actor dmsg_client, fetch_request req,
+caf::actor spawn_http_fetch(caf::actor_system& sys, api::dmsg_client_actor dmsg_client, fetch_request req,
                             body_sink sink, progress_fn progress = {});
 
 } // namespace skywire::dmsg_tools

@@ -6,7 +6,8 @@
 
 namespace skywire::dmsg_tools {
 
-pipe_core::pipe_core(caf::event_based_actor* self, io::stream_connection_ptr conn, caf::actor stream,
+pipe_core::pipe_core(caf::event_based_actor* self, io::stream_connection_ptr conn,
+            api::dmsg_stream_actor stream,
                      size_t max_unacked)
   : self_(self), conn_(std::move(conn)), stream_(std::move(stream)), max_unacked_(max_unacked) {
 }

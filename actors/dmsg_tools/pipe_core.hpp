@@ -20,6 +20,7 @@
 #include <caf/error.hpp>
 #include <caf/event_based_actor.hpp>
 
+#include "messages/api/dmsg.hpp"
 #include "runtime/io/stream_connection.hpp"
 
 namespace skywire::dmsg_tools {
@@ -28,7 +29,8 @@ using byte_buffer = std::vector<uint8_t>;
 
 class pipe_core {
 public:
-  pipe_core(caf::event_based_actor* self, io::stream_connection_ptr conn, caf::actor stream,
+  pipe_core(caf::event_based_actor* self, io::stream_connection_ptr conn,
+            api::dmsg_stream_actor stream,
             size_t max_unacked = 1024 * 1024);
 
   // socket side (the owner's callbacks turn into these calls)
@@ -57,7 +59,7 @@ private:
 
   caf::event_based_actor* self_;
   io::stream_connection_ptr conn_;
-  caf::actor stream_;
+  api::dmsg_stream_actor stream_;
   size_t max_unacked_;
   uint64_t unacked_ = 0;
   bool paused_ = false;

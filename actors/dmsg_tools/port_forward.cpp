@@ -14,7 +14,7 @@ namespace {
 
 class port_forward : public caf::event_based_actor {
 public:
-  port_forward(caf::actor_config& cfg, io::io_runtime* io, caf::actor client,
+  port_forward(caf::actor_config& cfg, io::io_runtime* io, api::dmsg_client_actor client,
                port_forward_config conf)
     : caf::event_based_actor(cfg), io_(io), client_(std::move(client)), conf_(std::move(conf)) {
   }
@@ -47,13 +47,13 @@ public:
 
 private:
   io::io_runtime* io_;
-  caf::actor client_;
+  api::dmsg_client_actor client_;
   port_forward_config conf_;
 };
 
 } // namespace
 
-caf::actor spawn_port_forward(caf::actor_system& sys, io::io_runtime& io, caf::actor dmsg_client,
+caf::actor spawn_port_forward(caf::actor_system& sys, io::io_runtime& io, api::dmsg_client_actor dmsg_client,
                               port_forward_config cfg) {
   return sys.spawn<port_forward>(&io, std::move(dmsg_client), std::move(cfg));
 }

@@ -7,6 +7,7 @@
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
 
+#include "messages/api/dmsg.hpp"
 #include "messages/ids.hpp"
 #include "runtime/io/io_runtime.hpp"
 
@@ -20,7 +21,7 @@ struct port_forward_config {
 };
 
 /// Asked with (caf::ok_atom) it starts listening and answers ok or an error.
-caf::actor spawn_port_forward(caf::actor_system& sys, io::io_runtime& io, caf::actor dmsg_client,
+caf::actor spawn_port_forward(caf::actor_system& sys, io::io_runtime& io, api::dmsg_client_actor dmsg_client,
                               port_forward_config cfg);
 
 } // namespace skywire::dmsg_tools

@@ -24,7 +24,7 @@ using hs_timeout_atom = caf::atom_constant<caf::atom("s5_hsto")>;
 
 class socks5_session : public caf::event_based_actor {
 public:
-  socks5_session(caf::actor_config& cfg, caf::actor client, io::stream_connection_ptr conn,
+  socks5_session(caf::actor_config& cfg, api::dmsg_client_actor client, io::stream_connection_ptr conn,
                  socks5_config conf)
     : caf::event_based_actor(cfg),
       client_(std::move(client)),
@@ -212,13 +212,13 @@ private:
       quit();
   }
 
-  caf::actor client_;
+  api::dmsg_client_actor client_;
   io::stream_connection_ptr conn_;
   socks5_config conf_;
   state st_ = state::greeting;
   byte_buffer in_;
   bool dialing_ = false;
-  caf::actor stream_;
+  api::dmsg_stream_actor stream_;
   skywire::address remote_;
   std::optional<pipe_core> core_;
   bool failure_logged_ = false;
@@ -239,7 +239,7 @@ std::optional<public_key> resolve_dmsg_name(std::string_view host, std::string_v
   return *pk;
 }
 
-caf::actor spawn_socks5_session(caf::actor_system& sys, caf::actor dmsg_client,
+caf::actor spawn_socks5_session(caf::actor_system& sys, api::dmsg_client_actor dmsg_client,
                                 io::stream_connection_ptr conn, socks5_config cfg) {
   return sys.spawn<socks5_session>(std::move(dmsg_client), std::move(conn), std::move(cfg));
 }

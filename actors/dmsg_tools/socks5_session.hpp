@@ -14,6 +14,7 @@
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
 
+#include "messages/api/dmsg.hpp"
 #include "messages/ids.hpp"
 #include "runtime/io/stream_connection.hpp"
 
@@ -29,7 +30,7 @@ struct socks5_config {
 /// every other name.
 std::optional<public_key> resolve_dmsg_name(std::string_view host, std::string_view suffix);
 
-caf::actor spawn_socks5_session(caf::actor_system& sys, caf::actor dmsg_client,
+caf::actor spawn_socks5_session(caf::actor_system& sys, api::dmsg_client_actor dmsg_client,
                                 io::stream_connection_ptr conn, socks5_config cfg);
 
 } // namespace skywire::dmsg_tools

@@ -37,7 +37,7 @@ constexpr size_t max_config_bytes = 1 << 20;
 
 class host : public caf::event_based_actor {
 public:
-  host(caf::actor_config& cfg, io::io_runtime& io, caf::actor client, host_config hc)
+  host(caf::actor_config& cfg, io::io_runtime& io, api::dmsg_client_actor client, host_config hc)
     : caf::event_based_actor(cfg), io_(io), client_(std::move(client)), cfg_(std::move(hc)),
       wl_(cfg_.whitelist.begin(), cfg_.whitelist.end()) {
   }
@@ -186,7 +186,7 @@ private:
   }
 
   io::io_runtime& io_;
-  caf::actor client_;
+  api::dmsg_client_actor client_;
   host_config cfg_;
   std::set<public_key> wl_;
   io::unix_listener_ptr cli_;
@@ -232,7 +232,7 @@ caf::error write_whitelist(const std::string& path, const std::vector<public_key
   return {};
 }
 
-caf::actor spawn_host(caf::actor_system& sys, io::io_runtime& io, caf::actor dmsg_client,
+caf::actor spawn_host(caf::actor_system& sys, io::io_runtime& io, api::dmsg_client_actor dmsg_client,
                       host_config cfg) {
   return sys.spawn<host>(io, std::move(dmsg_client), std::move(cfg));
 }

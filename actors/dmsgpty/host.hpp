@@ -32,7 +32,7 @@ struct host_config {
   session_limits limits;
 };
 
-caf::actor spawn_host(caf::actor_system& sys, io::io_runtime& io, caf::actor dmsg_client,
+caf::actor spawn_host(caf::actor_system& sys, io::io_runtime& io, api::dmsg_client_actor dmsg_client,
                       host_config cfg);
 
 /// Rewrites the "wl" array of the JSON object in `path` (creating the file

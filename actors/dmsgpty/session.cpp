@@ -645,7 +645,7 @@ private:
   size_t wl_calls_ = 0;
 
   // proxy
-  caf::actor remote_;
+  api::dmsg_stream_actor remote_;
   byte_buffer early_;
   std::optional<dmsg_tools::pipe_core> core_;
 };

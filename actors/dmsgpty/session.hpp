@@ -39,7 +39,7 @@ struct session_limits {
 
 struct session_params {
   caf::actor host;   ///< whitelist calls
-  caf::actor dmsg;   ///< the dmsg client (proxy dials)
+  api::dmsg_client_actor dmsg;///< the dmsg client (proxy dials)
   io::io_runtime* io = nullptr;
   /// Exactly one of the two: a dmsg stream (remote peer, pty only) or a CLI
   /// socket connection (every endpoint).

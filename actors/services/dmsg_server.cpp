@@ -10,7 +10,7 @@
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <caf/event_based_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 #include <caf/send.hpp>
 
 #include "actors/dmsg/discovery_client.hpp"
@@ -32,6 +32,12 @@ using tcp = asio::ip::tcp;
 
 using check_atom = caf::atom_constant<caf::atom("dscheck")>;
 using posted_atom = caf::atom_constant<caf::atom("dsposted")>;
+
+/// The server actor's full interface: the public one and its private
+/// messages (the entry refresh timer, the discovery's answers from io threads).
+using server_interface = api::dmsg_server_actor::extend<
+  caf::reacts_to<check_atom>, caf::reacts_to<posted_atom, uint64_t, int64_t>,
+  caf::reacts_to<posted_atom, std::string>>;
 
 std::string rfc3339(std::chrono::system_clock::time_point t) {
   auto secs = std::chrono::system_clock::to_time_t(t);
@@ -126,12 +132,12 @@ private:
   bool stopped_ = false; // io strand of the acceptor (single-threaded use)
 };
 
-class server_actor : public caf::event_based_actor {
+class server_actor : public server_interface::base {
 public:
   server_actor(caf::actor_config& acfg, io::io_runtime& io, dmsg_server_config cfg,
                std::shared_ptr<dmsg_server_registry> registry, std::shared_ptr<listener> lst,
                std::shared_ptr<http::server> health)
-    : caf::event_based_actor(acfg),
+    : server_interface::base(acfg),
       io_(io),
       cfg_(std::move(cfg)),
       registry_(std::move(registry)),
@@ -147,7 +153,7 @@ public:
     shutdown();
   }
 
-  caf::behavior make_behavior() override {
+  behavior_type make_behavior() override {
     set_exit_handler([this](const caf::exit_msg& msg) {
       shutdown();
       quit(msg.reason);
@@ -163,9 +169,10 @@ public:
       },
       [this](posted_atom, uint64_t seq, int64_t avail) { on_posted(seq, avail); },
       [this](posted_atom, const std::string& why) { on_post_failed(why); },
-      [this](dsstats_atom) {
-        return caf::make_message(static_cast<uint64_t>(registry_->sessions()),
-                                 static_cast<uint64_t>(registry_->connections()), posts_ok_);
+      [this](api::dmsg_server_stats_atom) {
+        return api::dmsg_server_stats{static_cast<uint64_t>(registry_->sessions()),
+                                      static_cast<uint64_t>(registry_->connections()),
+                                      posts_ok_};
       },
     };
   }
@@ -218,7 +225,7 @@ private:
     e.server = sp;
     in_flight_ = true;
     last_post_ = now;
-    auto self = caf::actor_cast<caf::actor>(this);
+    auto self = caf::actor_cast<server_interface>(this);
     disc_->put_entry(std::move(e), cfg_.sk, [self](expected<wire::dmsg::entry> r) {
       if (r)
         caf::anon_send(self, posted_atom::value, r->sequence,
@@ -328,7 +335,7 @@ http::router health_routes(std::shared_ptr<dmsg_server_registry> reg, public_key
 void dmsg_server_handle::stop() {
   if (actor)
     caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
-  actor = caf::actor{};
+  actor = nullptr;
 }
 
 expected<dmsg_server_handle> spawn_dmsg_server(caf::actor_system& sys, io::io_runtime& io,

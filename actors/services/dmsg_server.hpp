@@ -7,29 +7,28 @@
 //   auto h = spawn_dmsg_server(sys, io, cfg);   // h->port: the bound TCP port
 //   ...
 //   h->stop();
+//
+// The server actor is typed (api::dmsg_server_actor, messages/api/dmsg_server.hpp);
+// its session actors and their open protocol (dsopen/dsopened between two
+// sessions of this server) are internal to the service and untyped.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <string>
 
-#include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
-#include <caf/atom.hpp>
 
 #include "actors/services/dmsg_server_config.hpp"
 #include "actors/services/dmsg_server_registry.hpp"
+#include "messages/api/dmsg_server.hpp"
 #include "messages/error.hpp"
 #include "runtime/io/io_runtime.hpp"
 
 namespace skywire::services {
 
-/// Ask the server actor for its figures: replies (uint64 sessions,
-/// uint64 connections, uint64 discovery_posts_ok).
-using dsstats_atom = caf::atom_constant<caf::atom("dsstats")>;
-
 struct dmsg_server_handle {
-  caf::actor actor;
+  api::dmsg_server_actor actor;
   uint16_t port = 0;        ///< bound dmsg TCP port
   uint16_t health_port = 0; ///< bound health port (0 when disabled)
   std::shared_ptr<dmsg_server_registry> registry;

@@ -1,6 +1,6 @@
-// Messages of the visor subsystem (local to one process). Replies to the
-// RPC-style requests are JSON texts (std::string) that the cli_gateway puts
-// verbatim into `{"id":…,"result":…}`.
+// Messages of the visor subsystem (local to one process). The requests of
+// the CLI are the typed api::visor_actor (messages/api/visor.hpp); what stays
+// here is internal to the visor's tree.
 #pragma once
 
 #include <memory>
@@ -8,20 +8,17 @@
 #include <caf/atom.hpp>
 #include <caf/type_erased_value.hpp>
 
+#include "messages/api/visor.hpp"
 #include "runtime/config/visor_config.hpp"
 
 namespace skywire::visor {
 
-/// (pk_atom) -> std::string: "\"<66 hex>\""
-using pk_atom = caf::atom_constant<caf::atom("vis_pk")>;
-/// (info_atom) -> std::string: the visor.info object
-using info_atom = caf::atom_constant<caf::atom("vis_info")>;
-/// (actors_atom) -> std::string: the supervision tree
-using actors_atom = caf::atom_constant<caf::atom("vis_actors")>;
-/// (halt_atom) -> std::string "\"ok\"", then the visor stops
-using halt_atom = caf::atom_constant<caf::atom("vis_halt")>;
-/// (crash_atom, std::string child) -> std::string (fault injection only)
-using crash_atom = caf::atom_constant<caf::atom("vis_crash")>;
+// The visor.* requests (messages/api/visor.hpp), by their short names here.
+using pk_atom = api::visor_pk_atom;
+using info_atom = api::visor_info_atom;
+using actors_atom = api::visor_actors_atom;
+using halt_atom = api::visor_halt_atom;
+using crash_atom = api::visor_crash_atom;
 /// (get_config_atom) -> config_ptr (config_owner)
 using get_config_atom = caf::atom_constant<caf::atom("vis_config")>;
 

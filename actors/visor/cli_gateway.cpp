@@ -238,7 +238,7 @@ std::string error_text(const caf::error& err) {
   return describe(err);
 }
 
-caf::behavior cli_gateway(caf::stateful_actor<gateway_state>* self, caf::actor visor,
+caf::behavior cli_gateway(caf::stateful_actor<gateway_state>* self, api::visor_actor visor,
                           cli_gateway_options opts) {
   system::install_exception_handler(self, component);
   auto core = self->state.core;
@@ -262,10 +262,11 @@ caf::behavior cli_gateway(caf::stateful_actor<gateway_state>* self, caf::actor v
       i->second.conn->write(io::byte_buffer(line.begin(), line.end()));
   };
 
-  // Forwards one request to the visor and writes the answer back.
-  auto forward = [self, visor, send, timeout = opts.request_timeout](uint64_t id, std::string rid,
-                                                                     caf::message msg) {
-    self->request(visor, timeout, std::move(msg))
+  // Forwards one request to the visor and writes the answer back (every
+  // visor.* request answers a JSON text: checked against api::visor_actor).
+  auto forward = [self, visor, send, timeout = opts.request_timeout](
+                   uint64_t id, std::string rid, auto... request) {
+    self->request(visor, timeout, std::move(request)...)
       .then([send, id, rid](std::string& result) { send(id, result_line(rid, result)); },
             [send, id, rid](caf::error& err) {
               int code = err == caf::sec::request_timeout ? timeout_error : server_error;
@@ -311,13 +312,13 @@ caf::behavior cli_gateway(caf::stateful_actor<gateway_state>* self, caf::actor v
     std::string_view method = m->value().get_string();
     SKYWIRE_LOG(trace, component, "request", log::kv("method", method), log::kv("conn", id));
     if (method == "visor.pk")
-      forward(id, rid, caf::make_message(pk_atom::value));
+      forward(id, rid, pk_atom::value);
     else if (method == "visor.info")
-      forward(id, rid, caf::make_message(info_atom::value));
+      forward(id, rid, info_atom::value);
     else if (method == "visor.actors")
-      forward(id, rid, caf::make_message(actors_atom::value));
+      forward(id, rid, actors_atom::value);
     else if (method == "visor.halt")
-      forward(id, rid, caf::make_message(halt_atom::value));
+      forward(id, rid, halt_atom::value);
     else if (method == "debug.crash") {
       if (!opts.fault_injection) {
         send(id, error_line(rid, method_not_found,
@@ -331,7 +332,7 @@ caf::behavior cli_gateway(caf::stateful_actor<gateway_state>* self, caf::actor v
         send(id, error_line(rid, invalid_params, "params.actor must name a child actor"));
         return;
       }
-      forward(id, rid, caf::make_message(crash_atom::value, std::string{actor->get_string()}));
+      forward(id, rid, crash_atom::value, std::string{actor->get_string()});
     } else {
       send(id, error_line(rid, method_not_found,
                           "unknown method \"" + std::string{method.substr(0, 64)} + "\""));
@@ -409,7 +410,7 @@ caf::behavior cli_gateway(caf::stateful_actor<gateway_state>* self, caf::actor v
 
 } // namespace
 
-caf::actor spawn_cli_gateway(caf::actor_system& sys, const caf::actor& visor,
+caf::actor spawn_cli_gateway(caf::actor_system& sys, const api::visor_actor& visor,
                              cli_gateway_options opts) {
   return sys.spawn(cli_gateway, visor, std::move(opts));
 }

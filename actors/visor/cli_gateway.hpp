@@ -22,6 +22,7 @@
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
 
+#include "messages/api/visor.hpp"
 #include "runtime/config/endpoint.hpp"
 #include "runtime/io/io_runtime.hpp"
 
@@ -37,7 +38,7 @@ struct cli_gateway_options {
 };
 
 /// `visor` is the actor that answers the visor.* requests.
-caf::actor spawn_cli_gateway(caf::actor_system& sys, const caf::actor& visor,
+caf::actor spawn_cli_gateway(caf::actor_system& sys, const api::visor_actor& visor,
                              cli_gateway_options opts);
 
 } // namespace skywire::visor

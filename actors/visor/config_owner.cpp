@@ -1,6 +1,7 @@
 #include "actors/visor/config_owner.hpp"
 
 #include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 
 #include "runtime/system/supervision.hpp"
 
@@ -13,18 +14,19 @@ struct config_owner_state {
   static inline const char* name = "config_owner";
 };
 
-caf::behavior config_owner(caf::stateful_actor<config_owner_state>* self, config_ptr cfg) {
+config_owner_actor::behavior_type
+config_owner(config_owner_actor::stateful_pointer<config_owner_state> self, config_ptr cfg) {
   self->state.cfg = std::move(cfg);
   system::install_exception_handler(self, "config_owner");
-  return caf::message_handler{
+  return {
     [self](get_config_atom) { return self->state.cfg; },
-  }
-    .or_else(system::fault_injection_handler());
+    [](system::crash_atom) { system::throw_injected_fault(); },
+  };
 }
 
 } // namespace
 
-caf::actor spawn_config_owner(caf::actor_system& sys, config_ptr cfg) {
+config_owner_actor spawn_config_owner(caf::actor_system& sys, config_ptr cfg) {
   return sys.spawn(config_owner, std::move(cfg));
 }
 

@@ -3,13 +3,19 @@
 // will apply config changes made over RPC.
 #pragma once
 
-#include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
 
 #include "actors/visor/atoms.hpp"
+#include "runtime/system/supervision.hpp"
 
 namespace skywire::visor {
 
-caf::actor spawn_config_owner(caf::actor_system& sys, config_ptr cfg);
+/// (get_config_atom) -> config_ptr, and debug.crash like every child.
+using config_owner_actor = caf::typed_actor<caf::replies_to<get_config_atom>::with<config_ptr>>::
+  extend_with<system::fault_injectable_actor>;
+
+config_owner_actor spawn_config_owner(caf::actor_system& sys, config_ptr cfg);
 
 } // namespace skywire::visor

@@ -9,6 +9,7 @@
 #include <caf/exit_reason.hpp>
 #include <caf/sec.hpp>
 #include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 
 #include "actors/dmsg/client.hpp"
 #include "actors/visor/cli_gateway.hpp"
@@ -23,7 +24,7 @@ std::vector<system::child_spec> visor_children(const visor_context& ctx) {
   std::vector<system::child_spec> out;
   out.push_back({"config_owner",
                  [cfg = ctx.cfg](caf::actor_system& sys, const caf::actor&) {
-                   return spawn_config_owner(sys, cfg);
+                   return caf::actor_cast<caf::actor>(spawn_config_owner(sys, cfg));
                  },
                  {},
                  {}});
@@ -35,7 +36,8 @@ std::vector<system::child_spec> visor_children(const visor_context& ctx) {
     g.fault_injection = ctx.fault_injection;
     out.push_back({"cli_gateway",
                    [g](caf::actor_system& sys, const caf::actor& parent) {
-                     return spawn_cli_gateway(sys, parent, g);
+                     // the parent of every visor child is the visor
+                     return spawn_cli_gateway(sys, caf::actor_cast<api::visor_actor>(parent), g);
                    },
                    {},
                    {}});
@@ -45,7 +47,7 @@ std::vector<system::child_spec> visor_children(const visor_context& ctx) {
   if (auto dc = dmsg::client_config_from(*ctx.cfg); dc && ctx.io) {
     out.push_back({"dmsg_client",
                    [io = ctx.io, c = std::move(*dc)](caf::actor_system& sys, const caf::actor&) {
-                     return dmsg::spawn_dmsg_client(sys, *io, c);
+                     return caf::actor_cast<caf::actor>(dmsg::spawn_dmsg_client(sys, *io, c));
                    },
                    {},
                    "dmsg_sessions"});
@@ -57,6 +59,13 @@ std::vector<system::child_spec> visor_children(const visor_context& ctx) {
 namespace {
 
 using stop_atom = caf::atom_constant<caf::atom("vis_stop")>;
+
+/// The visor's full interface: the CLI's requests (api::visor_actor), the
+/// config its children ask for, its own stop message and the supervision's
+/// restart timer.
+using visor_interface = api::visor_actor::extend<
+  caf::replies_to<get_config_atom>::with<config_ptr>, caf::reacts_to<stop_atom>,
+  caf::reacts_to<system::restart_atom, std::string, uint64_t>>;
 
 constexpr const char* component = "visor";
 
@@ -82,7 +91,8 @@ std::string quoted(std::string_view s) {
   return boost::json::serialize(boost::json::value(s));
 }
 
-caf::behavior visor_actor(caf::stateful_actor<visor_state>* self, visor_options opts) {
+visor_interface::behavior_type visor_actor(visor_interface::stateful_pointer<visor_state> self,
+                                          visor_options opts) {
   auto& st = self->state;
   st.opts = std::move(opts);
   st.started_steady = std::chrono::steady_clock::now();
@@ -111,7 +121,7 @@ caf::behavior visor_actor(caf::stateful_actor<visor_state>* self, visor_options 
   for (auto& spec : st.opts.extra_children)
     st.sup.add(std::move(spec));
 
-  return caf::message_handler{
+  return {
     [self](pk_atom) { return quoted(self->state.opts.cfg->pk.hex()); },
     [self](info_atom) -> caf::result<std::string> {
       auto& st = self->state;
@@ -198,13 +208,15 @@ caf::behavior visor_actor(caf::stateful_actor<visor_state>* self, visor_options 
       return quoted("injected");
     },
     [self](get_config_atom) { return self->state.opts.cfg; },
-  }
-    .or_else(st.sup.handlers());
+    [self](system::restart_atom, const std::string& child, uint64_t generation) {
+      self->state.sup.on_restart(child, generation);
+    },
+  };
 }
 
 } // namespace
 
-caf::actor spawn_visor(caf::actor_system& sys, visor_options opts) {
+api::visor_actor spawn_visor(caf::actor_system& sys, visor_options opts) {
   return sys.spawn(visor_actor, std::move(opts));
 }
 

@@ -41,6 +41,8 @@ struct visor_context {
 /// The built-in children, in start order.
 std::vector<system::child_spec> visor_children(const visor_context& ctx);
 
-caf::actor spawn_visor(caf::actor_system& sys, visor_options opts);
+/// The visor answers api::visor_actor (messages/api/visor.hpp); its full
+/// interface (config requests of its children, timers) is private.
+api::visor_actor spawn_visor(caf::actor_system& sys, visor_options opts);
 
 } // namespace skywire::visor

@@ -4,7 +4,9 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/exit_reason.hpp>
+#include <caf/scheduled_actor.hpp>
 #include <caf/sec.hpp>
+#include <caf/send.hpp>
 
 #include "messages/error.hpp"
 #include "runtime/log/logger.hpp"
@@ -42,7 +44,7 @@ bool is_abnormal(const caf::error& reason) noexcept {
   return reason != caf::exit_reason::normal && reason != caf::exit_reason::user_shutdown;
 }
 
-void supervision::attach(caf::event_based_actor* self, std::string component) {
+void supervision::attach(caf::scheduled_actor* self, std::string component) {
   self_ = self;
   component_ = std::move(component);
   self_->set_down_handler([this](caf::down_msg& dm) { on_down(dm); });
@@ -99,7 +101,8 @@ void supervision::on_down(caf::down_msg& dm) {
         SKYWIRE_LOG(warn, component_, "child exited; restarting", log::kv("child", name),
                     log::kv("reason", describe_exit(dm.reason)), log::kv("delay", d.delay),
                     log::kv("restarts", e.tracker.restarts()));
-        self_->delayed_send(self_, d.delay, restart_atom::value, name, e.generation);
+        caf::delayed_anon_send(caf::actor_cast<caf::actor>(self_), d.delay, restart_atom::value,
+                               name, e.generation);
         break;
       case restart_tracker::action::stop:
         e.state = child_state::stopped;
@@ -123,15 +126,19 @@ void supervision::on_down(caf::down_msg& dm) {
 caf::message_handler supervision::handlers() {
   return caf::message_handler{
     [this](restart_atom, const std::string& name, uint64_t generation) {
-      auto i = children_.find(name);
-      if (i == children_.end() || shutting_down_)
-        return;
-      auto& e = i->second;
-      if (e.generation != generation || e.state != child_state::restarting)
-        return; // stale timer
-      spawn(e);
+      on_restart(name, generation);
     },
   };
+}
+
+void supervision::on_restart(const std::string& name, uint64_t generation) {
+  auto i = children_.find(name);
+  if (i == children_.end() || shutting_down_)
+    return;
+  auto& e = i->second;
+  if (e.generation != generation || e.state != child_state::restarting)
+    return; // stale timer
+  spawn(e);
 }
 
 caf::actor supervision::child(const std::string& name) const {
@@ -192,13 +199,17 @@ bool supervision::inject_fault(const std::string& name) {
   auto h = child(name);
   if (!h)
     return false;
-  self_->send(h, crash_atom::value);
+  caf::unsafe_send_as(self_, h, crash_atom::value);
   return true;
+}
+
+void throw_injected_fault() {
+  throw std::runtime_error("injected fault (debug.crash)");
 }
 
 caf::message_handler fault_injection_handler() {
   return caf::message_handler{
-    [](crash_atom) { throw std::runtime_error("injected fault (debug.crash)"); },
+    [](crash_atom) { throw_injected_fault(); },
   };
 }
 

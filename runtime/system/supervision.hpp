@@ -9,6 +9,9 @@
 //     return message_handler{ ...own handlers... }.or_else(self->state.sup.handlers());
 //   }
 //
+// A typed owner (e.g. the visor) adds reacts_to<restart_atom, std::string,
+// uint64_t> to its interface and calls on_restart() from that handler.
+//
 // A child that exits abnormally is restarted after a back-off (restart_tracker);
 // too many restarts inside the window mark it failed and call on_give_up (the
 // owner escalates, usually by quitting with that error). Each child's state
@@ -29,8 +32,11 @@
 #include <caf/actor.hpp>
 #include <caf/atom.hpp>
 #include <caf/event_based_actor.hpp>
+#include <caf/scheduled_actor.hpp>
 #include <caf/message_handler.hpp>
 #include <caf/meta/type_name.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
 
 #include "runtime/system/restart_policy.hpp"
 
@@ -42,6 +48,10 @@ using restart_atom = caf::atom_constant<caf::atom("sv_restart")>;
 using crash_atom = caf::atom_constant<caf::atom("sv_crash")>;
 /// Asks an info-providing child for its JSON status text (a std::string).
 using info_atom = caf::atom_constant<caf::atom("sv_info")>;
+
+/// What a child with an info_key implements (typed children extend their
+/// interface with it).
+using info_provider_actor = caf::typed_actor<caf::replies_to<info_atom>::with<std::string>>;
 
 enum class child_state : uint8_t { running, restarting, stopped, failed };
 const char* to_string(child_state x) noexcept;
@@ -75,9 +85,10 @@ public:
   supervision(const supervision&) = delete;
   supervision& operator=(const supervision&) = delete;
 
-  /// Binds to the owning actor and installs its down handler (call once, in
-  /// the actor's init). `component` names the owner in log lines.
-  void attach(caf::event_based_actor* self, std::string component = "supervisor");
+  /// Binds to the owning actor (typed or not) and installs its down handler
+  /// (call once, in the actor's init). `component` names the owner in log
+  /// lines.
+  void attach(caf::scheduled_actor* self, std::string component = "supervisor");
 
   /// Called with the child name and last exit reason when a child exceeds
   /// its restart budget (the child is then in state `failed`).
@@ -94,6 +105,10 @@ public:
 
   /// The restart timer handler; include in the owner's behaviour.
   caf::message_handler handlers();
+
+  /// What handlers() does with (restart_atom, name, generation): for typed
+  /// owners, whose behaviour cannot include a message_handler.
+  void on_restart(const std::string& name, uint64_t generation);
 
   /// The current handle of a running child (invalid when not running).
   caf::actor child(const std::string& name) const;
@@ -128,7 +143,7 @@ private:
   void spawn(entry& e);
   void on_down(caf::down_msg& dm);
 
-  caf::event_based_actor* self_ = nullptr;
+  caf::scheduled_actor* self_ = nullptr;
   std::string component_;
   std::vector<std::string> order_;
   std::map<std::string, entry> children_;
@@ -139,6 +154,12 @@ private:
 
 /// (crash_atom) -> throws std::runtime_error("injected fault").
 caf::message_handler fault_injection_handler();
+
+/// What that handler does (typed children: reacts_to<crash_atom>).
+[[noreturn]] void throw_injected_fault();
+
+/// The typed face of a child that takes part in fault injection.
+using fault_injectable_actor = caf::typed_actor<caf::reacts_to<crash_atom>>;
 
 /// Makes an exception escaping a handler a logged abnormal exit
 /// (sec::runtime_error carrying what()) instead of CAF's stdout print.

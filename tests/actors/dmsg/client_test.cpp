@@ -19,6 +19,7 @@
 #include "actors/dmsg/client.hpp"
 #include "actors/dmsg/discovery_client.hpp"
 #include "actors/dmsg/errors.hpp"
+#include "actors/dmsg/session.hpp"
 #include "actors/services/dmsg_discovery.hpp"
 #include "actors/services/dmsg_server.hpp"
 #include "runtime/crypto/keys.hpp"
@@ -118,17 +119,17 @@ struct net {
     return c;
   }
 
-  caf::actor client(dmsg::client_config c) {
+  api::dmsg_client_actor client(dmsg::client_config c) {
     auto a = dmsg::spawn_dmsg_client(sys, io, std::move(c));
-    actors.push_back(a);
+    actors.push_back(caf::actor_cast<caf::actor>(a));
     wait_ready(a);
     return a;
   }
 
-  void wait_ready(const caf::actor& a) {
+  void wait_ready(const api::dmsg_client_actor& a) {
     caf::scoped_actor self{sys};
     bool ok = false;
-    self->request(a, 10s, dmsg::ready_atom::value)
+    self->request(a, 10s, api::ready_atom::value)
       .receive([&](api::ok_atom) { ok = true; },
                [&](caf::error& err) {
                  caf::scoped_actor s2{sys};
@@ -157,7 +158,7 @@ struct net {
   }
 };
 
-api::client_info info(caf::actor_system& sys, const caf::actor& c) {
+api::client_info info(caf::actor_system& sys, const api::dmsg_client_actor& c) {
   caf::scoped_actor self{sys};
   api::client_info out;
   self->request(c, 5s, api::info_atom::value)
@@ -166,13 +167,13 @@ api::client_info info(caf::actor_system& sys, const caf::actor& c) {
   return out;
 }
 
-void listen(caf::actor_system& sys, const caf::actor& c, uint16_t p, const caf::actor& owner) {
+void listen(caf::actor_system& sys, const api::dmsg_client_actor& c, uint16_t p, const caf::actor& owner) {
   caf::scoped_actor self{sys};
   self->request(c, 5s, api::listen_atom::value, port{p}, owner)
     .receive([](api::ok_atom) {}, [](caf::error& err) { FAIL(describe(err)); });
 }
 
-expected<api::stream_opened> dial(caf::scoped_actor& self, const caf::actor& c, address to,
+expected<api::stream_opened> dial(caf::scoped_actor& self, const api::dmsg_client_actor& c, address to,
                                   std::chrono::milliseconds timeout = 10s) {
   expected<api::stream_opened> out = caf::error{};
   self->request(c, timeout, api::dial_atom::value, to)
@@ -183,7 +184,7 @@ expected<api::stream_opened> dial(caf::scoped_actor& self, const caf::actor& c, 
 
 /// Dials, retrying briefly: a server registers a session a moment after the
 /// client considers it up, and entry updates are asynchronous.
-expected<api::stream_opened> dial_retry(caf::scoped_actor& self, const caf::actor& c, address to) {
+expected<api::stream_opened> dial_retry(caf::scoped_actor& self, const api::dmsg_client_actor& c, address to) {
   expected<api::stream_opened> r = caf::error{};
   for (int i = 0; i < 30; ++i) {
     r = dial(self, c, to);
@@ -232,7 +233,7 @@ void echo_roundtrip(caf::scoped_actor& self, const api::stream_opened& s, size_t
   CHECK(got == sent);
 }
 
-void close_client(caf::actor_system& sys, const caf::actor& c) {
+void close_client(caf::actor_system& sys, const api::dmsg_client_actor& c) {
   caf::scoped_actor self{sys};
   self->request(c, 5s, api::close_atom::value).receive([](api::ok_atom) {}, [](caf::error&) {});
 }
@@ -464,4 +465,58 @@ TEST_CASE("30 opens, 500 small echoes in order, 64 MiB one way counted by the re
   close_client(n.sys, b);
   caf::anon_send_exit(eb, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(sink, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE("a dmsg session is a typed link: up, stats, down on close, error when unreachable") {
+  net n;
+  auto& s = n.server("cli-test-link-s");
+  caf::scoped_actor owner{n.sys};
+  auto k = kp("cli-test-link-c");
+  auto shared = std::make_shared<dmsg::client_shared>();
+  shared->pk = k.pk;
+  shared->sk = k.sk;
+  auto params = [&](std::string address) {
+    dmsg::session_params p;
+    p.client = shared;
+    p.client_actor = caf::actor_cast<api::link_owner_actor>(owner);
+    p.io = &n.io;
+    p.server = kp("cli-test-link-s").pk;
+    p.address = std::move(address);
+    p.handshake_timeout = 5s;
+    return p;
+  };
+
+  // The public handle: open/close/stats (api::dmsg_session_actor).
+  api::dmsg_session_actor link =
+    n.sys.spawn<dmsg::session_actor>(params("127.0.0.1:" + std::to_string(s.port)));
+  bool up = false;
+  owner->receive([&](api::link_up_atom, public_key pk) { up = pk == kp("cli-test-link-s").pk; },
+                 [&](api::link_error_atom, public_key, caf::error& err) {
+                   FAIL("link error: " << describe(err));
+                 },
+                 caf::after(10s) >> [] { FAIL("no link_up"); });
+  CHECK(up);
+  owner->request(link, 5s, api::link_stats_atom::value)
+    .receive(
+      [&](const api::link_stats& st) {
+        CHECK(st.peer == kp("cli-test-link-s").pk);
+        CHECK(st.state == "up");
+        CHECK(st.address == "127.0.0.1:" + std::to_string(s.port));
+        CHECK(st.bytes_out > 0); // the XK handshake
+      },
+      [&](caf::error& err) { FAIL("stats: " << describe(err)); });
+  owner->send(link, api::close_atom::value);
+  bool down = false;
+  owner->receive([&](api::link_down_atom, public_key, caf::error&) { down = true; },
+                 caf::after(10s) >> [] { FAIL("no link_down"); });
+  CHECK(down);
+
+  // Nothing listens there: the link never comes up and says so.
+  auto dead = n.sys.spawn<dmsg::session_actor>(params("127.0.0.1:1"));
+  bool error = false;
+  owner->receive([&](api::link_error_atom, public_key, caf::error& err) { error = bool{err}; },
+                 [&](api::link_up_atom, public_key) { FAIL("up on a closed port"); },
+                 caf::after(10s) >> [] { FAIL("no link_error"); });
+  CHECK(error);
+  owner->wait_for(dead);
 }

@@ -64,7 +64,7 @@ socket_end run_pipe(caf::actor_system& sys, io::io_runtime& rt, const std::strin
                     const caf::error& err) {
   auto [client, server] = connected_pair(rt.context());
   caf::scoped_actor stream{sys};
-  api::stream_opened opened{caf::actor_cast<caf::actor>(stream), {}, {}};
+  api::stream_opened opened{caf::actor_cast<api::dmsg_stream_actor>(stream), {}, {}};
   auto pipe = dmsg_tools::spawn_tcp_pipe(sys, opened, io::stream_connection::make(std::move(server)));
   // the pipe takes the stream first; then the order of what follows is fixed
   stream->receive([](api::set_owner_atom, caf::actor&) {},

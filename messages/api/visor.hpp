@@ -1,0 +1,39 @@
+// The control interface of a visor (actors/visor/visor): the requests the
+// CLI gateway forwards from `skywire cli` (line-delimited JSON over cli_addr).
+// Local messages only. Every answer is a JSON text (std::string) that the
+// gateway puts verbatim into {"id":…,"result":…}; failures are errors.
+//
+//   request(visor, T, pk_atom)                  -> "\"<66 hex>\""
+//   request(visor, T, info_atom)                -> the visor.info object
+//   request(visor, T, actors_atom)              -> the supervision tree
+//   request(visor, T, halt_atom)                -> "\"ok\"", then the visor stops
+//   request(visor, T, crash_atom, child name)   -> "\"injected\"" | error
+//                                                  (fault injection only)
+//
+// Besides these, the visor answers what its children ask (get_config_atom,
+// actors/visor/atoms.hpp) and its own timers; its full interface is in
+// actors/visor/visor.hpp.
+#pragma once
+
+#include <string>
+
+#include <caf/atom.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+namespace skywire::api {
+
+using visor_pk_atom = caf::atom_constant<caf::atom("vis_pk")>;
+using visor_info_atom = caf::atom_constant<caf::atom("vis_info")>;
+using visor_actors_atom = caf::atom_constant<caf::atom("vis_actors")>;
+using visor_halt_atom = caf::atom_constant<caf::atom("vis_halt")>;
+using visor_crash_atom = caf::atom_constant<caf::atom("vis_crash")>;
+
+using visor_actor =
+  caf::typed_actor<caf::replies_to<visor_pk_atom>::with<std::string>,
+                   caf::replies_to<visor_info_atom>::with<std::string>,
+                   caf::replies_to<visor_actors_atom>::with<std::string>,
+                   caf::replies_to<visor_halt_atom>::with<std::string>,
+                   caf::replies_to<visor_crash_atom, std::string>::with<std::string>>;
+
+} // namespace skywire::api
