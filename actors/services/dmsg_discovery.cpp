@@ -1,4 +1,6 @@
 #include "actors/services/dmsg_discovery.hpp"
+#include "runtime/log/logger.hpp"
+#include "runtime/system/stop_and_wait.hpp"
 
 #include <caf/event_based_actor.hpp>
 #include <caf/send.hpp>
@@ -49,8 +51,9 @@ public:
 void dmsg_discovery_handle::stop() {
   if (server)
     server->stop();
-  if (actor)
-    caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
+  if (actor && !system::stop_and_wait(actor))
+    SKYWIRE_LOG(info, "dmsg_discovery", "discovery actor still running 5 s after stop");
+  actor = nullptr;
 }
 
 http::router make_dmsg_discovery_routes(caf::actor actor, size_t max_body) {

@@ -22,6 +22,7 @@
 #include "runtime/log/logger.hpp"
 #include "runtime/system/build_info.hpp"
 #include "runtime/system/io_thread_spawn.hpp"
+#include "runtime/system/stop_and_wait.hpp"
 
 namespace skywire::services {
 
@@ -333,8 +334,10 @@ http::router health_routes(std::shared_ptr<dmsg_server_registry> reg, public_key
 } // namespace
 
 void dmsg_server_handle::stop() {
-  if (actor)
-    caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
+  // Waits for the actor: its shutdown posts to the listener's io context,
+  // which the caller may destroy next.
+  if (actor && !system::stop_and_wait(actor))
+    SKYWIRE_LOG(info, "dmsg_server", "server actor still running 5 s after stop");
   actor = nullptr;
 }
 

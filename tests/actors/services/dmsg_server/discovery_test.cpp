@@ -50,8 +50,8 @@ void stop_all(svc::dmsg_server_handle& h, svc::dmsg_discovery_handle& d) {
   auto reg = h.registry;
   h.stop();
   d.stop();
-  eventually([&] { return reg->connections() == 0; });
-  std::this_thread::sleep_for(std::chrono::milliseconds{100});
+  // The actor system's destructor waits for the actors themselves.
+  eventually([&] { return reg->connections() == 0 && reg->tracked().empty(); });
 }
 
 } // namespace

@@ -53,8 +53,9 @@ struct fixture {
   ~fixture() {
     auto reg = h.registry;
     h.stop();
-    eventually([&] { return reg->connections() == 0; });
-    std::this_thread::sleep_for(std::chrono::milliseconds{50});
+    // Every session released its socket and left the registry; the actor
+    // system's destructor then waits for the actors themselves.
+    eventually([&] { return reg->connections() == 0 && reg->tracked().empty(); });
   }
 
   template <class Pred>
