@@ -429,6 +429,7 @@ expected<dmsg_server_handle> spawn_dmsg_server(caf::actor_system& sys, io::io_ru
   h.port = *port;
   h.health_port = health_port;
   h.registry = registry;
+  h.admission = ctx->admission;
   h.actor = sys.spawn<server_actor>(io, std::move(cfg), registry, lst, health);
   lst->start();
   return h;

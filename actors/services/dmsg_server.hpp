@@ -33,6 +33,7 @@ struct dmsg_server_handle {
   uint16_t port = 0;        ///< bound dmsg TCP port
   uint16_t health_port = 0; ///< bound health port (0 when disabled)
   std::shared_ptr<dmsg_server_registry> registry;
+  io::admission_ptr admission; ///< the listener's admission control (counters)
 
   /// Stops accepting, closes every session, stops the health server and the
   /// actor (idempotent).
