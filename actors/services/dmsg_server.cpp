@@ -23,6 +23,7 @@
 #include "runtime/log/rate_limit.hpp"
 #include "runtime/system/build_info.hpp"
 #include "runtime/system/io_thread_spawn.hpp"
+#include "runtime/system/memory.hpp"
 
 namespace skywire::services {
 
@@ -193,6 +194,9 @@ public:
       delayed_send(this, cfg_.check_interval, check_atom::value);
     return {
       [this](check_atom) {
+        // After a flood of connections (handshakes included): give the
+        // freed memory back.
+        releaser_.tick(registry_->connections() + registry_->slots());
         maybe_update();
         delayed_send(this, cfg_.check_interval, check_atom::value);
       },
@@ -286,6 +290,7 @@ private:
   uint64_t posts_ok_ = 0;
   int64_t posted_available_ = -1;
   std::optional<dmsg::discovery_client> disc_;
+  system::memory_releaser releaser_{64};
   std::chrono::steady_clock::time_point last_post_{};
 };
 
