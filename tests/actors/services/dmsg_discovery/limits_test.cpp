@@ -117,7 +117,7 @@ TEST_CASE("discovery limits: new keys per source are rate-limited, updates are n
   CHECK(m.body.find("dmsg_discovery_posts_rate_limited_total 295") != std::string::npos);
 }
 
-TEST_CASE("discovery limits: a full store says so; /entries is paginated") {
+TEST_CASE("discovery limits: a full store says so, /entries is paginated") {
   int64_t now = t0;
   svc::dmsg_discovery_config cfg;
   cfg.clock = [&] { return now; };
