@@ -3,6 +3,8 @@
 // The dmsg control plane as foreground processes: a discovery, a server, or
 // both together on loopback (`local`, the embedded deployment used by tests
 // and scripts/run-local.sh). Each runs until SIGINT/SIGTERM.
+#include <sys/resource.h>
+
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -76,6 +78,16 @@ expected<services::dmsg_discovery_config> discovery_config(const std::string& ad
   return cfg;
 }
 
+/// A listener holds a descriptor per connection it admits: use the hard
+/// limit (admission control bounds how many it keeps).
+void raise_nofile() {
+  rlimit rl{};
+  if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &rl);
+  }
+}
+
 /// Session actors own sockets on the io loop: wait (bounded) until they are
 /// gone before the loop stops.
 void drain(const services::dmsg_server_handle& h) {
@@ -107,6 +119,8 @@ int run_disc(const std::string& argv0, const std::vector<std::string>& args) {
     std::cerr << argv0 << ": " << describe(cfg.error()) << '\n';
     return exit_usage;
   }
+  raise_nofile();
+  raise_nofile();
   block_stop_signals();
   io::io_runtime io{1};
   caf::actor_system_config caf_cfg;
@@ -189,6 +203,7 @@ int run_server_start(const std::string& argv0, const std::vector<std::string>& a
     std::cerr << argv0 << ": --io-threads must be 1..64\n";
     return exit_usage;
   }
+  raise_nofile();
   block_stop_signals();
   io::io_runtime io{io_threads == 0 ? io::default_shards() : io_threads};
   caf::actor_system_config caf_cfg;
@@ -240,6 +255,7 @@ int run_local(const std::string& argv0, const std::vector<std::string>& args) {
   }
   if (!apply_log_level(loglvl))
     return exit_usage;
+  raise_nofile();
   block_stop_signals();
   io::io_runtime io{io_threads == 0 ? io::default_shards() : io_threads};
   caf::actor_system_config caf_cfg;

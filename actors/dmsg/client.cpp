@@ -143,6 +143,9 @@ public:
           return;
         if (live_or_connecting() < target())
           refresh_servers();
+        // keep our entry alive in the discovery (client entries expire)
+        if (entry_ && std::chrono::steady_clock::now() - entry_posted_ >= cfg_.entry_refresh)
+          update_entry();
         delayed_send(this, cfg_.refresh, rtick_atom::value);
       },
       [this](deleted_atom) { finish_close(); },
@@ -319,6 +322,7 @@ private:
     }
     entry_backoff_.reset();
     entry_ = std::move(*r.e);
+    entry_posted_ = std::chrono::steady_clock::now();
     if (entry_dirty_)
       update_entry();
     check_ready();
@@ -537,6 +541,7 @@ private:
   std::optional<entry> entry_;
   bool entry_busy_ = false;
   bool entry_dirty_ = false;
+  std::chrono::steady_clock::time_point entry_posted_{}; ///< last accepted post of our entry
   bool entry_retry_ = false;
   std::vector<caf::response_promise> ready_waiters_;
   std::vector<caf::response_promise> close_rp_;

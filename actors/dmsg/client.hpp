@@ -50,6 +50,10 @@ struct client_config {
   std::chrono::milliseconds keepalive{30'000};
   /// Re-read the server list this often while below sessions_count.
   std::chrono::milliseconds refresh{60'000};
+  /// Re-post our own entry at least this often (with register_entry): the
+  /// discovery expires client entries that are not refreshed (ours after 10
+  /// minutes, dmsg_discovery_config::client_ttl). Checked every `refresh`.
+  std::chrono::milliseconds entry_refresh{120'000};
   double backoff_initial_ms = 1000;
   double backoff_factor = 1.5;
   double backoff_max_ms = 20'000;

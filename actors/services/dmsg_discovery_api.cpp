@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include "messages/wire/json/go_json.hpp"
+#include "runtime/io/admission.hpp"
 
 namespace skywire::services {
 
@@ -76,8 +77,8 @@ http::response dmsg_discovery_api::handle(discovery_op op, const http::request& 
     case discovery_op::get_entry: return get_entry(req);
     case discovery_op::post_entry: return post_entry(req);
     case discovery_op::delete_entry: return delete_entry(req);
-    case discovery_op::entries: return key_list(false);
-    case discovery_op::visor_entries: return key_list(true);
+    case discovery_op::entries: return key_list(false, req);
+    case discovery_op::visor_entries: return key_list(true, req);
     case discovery_op::available_servers: return servers(true);
     case discovery_op::all_servers: return servers(false);
     case discovery_op::deregister: return deregister(req);
@@ -88,9 +89,36 @@ http::response dmsg_discovery_api::handle(discovery_op op, const http::request& 
 }
 
 size_t dmsg_discovery_api::sweep() {
-  auto n = store_->sweep(now());
+  auto t = now();
+  auto n = store_->sweep(t);
   swept_ += n;
+  // Buckets that have refilled carry no information: forget them.
+  for (auto it = buckets_.begin(); it != buckets_.end();) {
+    auto refill = static_cast<double>(t - it->second.at_ns) / 6e10 * cfg_.new_keys_per_minute;
+    if (it->second.tokens + refill >= static_cast<double>(cfg_.new_keys_burst))
+      it = buckets_.erase(it);
+    else
+      ++it;
+  }
   return n;
+}
+
+bool dmsg_discovery_api::take_new_key_token(const std::string& source, int64_t now_ns) {
+  auto it = buckets_.find(source);
+  if (it == buckets_.end()) {
+    if (buckets_.size() >= cfg_.max_sources_tracked)
+      return false;
+    it = buckets_.emplace(source, bucket{static_cast<double>(cfg_.new_keys_burst), now_ns}).first;
+  }
+  auto& b = it->second;
+  auto elapsed = static_cast<double>(std::max<int64_t>(now_ns - b.at_ns, 0));
+  b.tokens = std::min(static_cast<double>(cfg_.new_keys_burst),
+                      b.tokens + elapsed / 6e10 * cfg_.new_keys_per_minute);
+  b.at_ns = now_ns;
+  if (b.tokens < 1.0)
+    return false;
+  b.tokens -= 1.0;
+  return true;
 }
 
 http::response dmsg_discovery_api::get_entry(const http::request& req) {
@@ -118,21 +146,42 @@ http::response dmsg_discovery_api::post_entry(const http::request& req) {
     ++posts_refused_;
     return error_response(err);
   };
+  auto stored = store_->get(e->static_pk, t);
+  // A new key costs a token of its source's budget, checked before the
+  // signature (so a flood of fresh keys costs no verification past it).
+  if (!stored && cfg_.new_keys_burst > 0) {
+    auto source = io::parse_remote_address(req.remote);
+    auto key = source.is_unspecified() ? req.remote : source.to_string();
+    if (!take_new_key_token(key, t)) {
+      ++posts_refused_;
+      ++posts_rate_limited_;
+      auto r = message_response(
+        429, "too many new registrations from " + key + ": at most "
+               + std::to_string(cfg_.new_keys_burst) + " new keys, then "
+               + std::to_string(static_cast<uint64_t>(cfg_.new_keys_per_minute))
+               + " a minute, per source address; try again later");
+      r.headers.emplace_back("Retry-After", "60");
+      return r;
+    }
+  }
   if (auto err = validate_fields(*e, t, rules_))
     return refuse(err);
   if (auto err = verify_signature(*e))
     return refuse(err);
-  auto stored = store_->get(e->static_pk, t);
   if (stored)
     if (auto err = validate_update(*e, *stored))
       return refuse(err);
   std::chrono::nanoseconds ttl{0};
   if (e->server)
     ttl = cfg_.server_ttl;
+  else if (e->client)
+    ttl = cfg_.client_ttl;
   if (req.query_param("timeout") == "true")
     ttl = cfg_.legacy_timeout_ttl;
   if (auto err = store_->put(*e, ttl, t))
-    return refuse(make_error(discovery_errc::full, "discovery is full"));
+    return refuse(make_error(discovery_errc::full,
+                             "discovery is full (" + std::to_string(cfg_.max_entries)
+                               + " entries): no new entry can be stored until others expire"));
   ++posts_accepted_;
   return message_response(200, stored ? "wrote new entry iteration" : "wrote a new entry");
 }
@@ -160,9 +209,9 @@ http::response dmsg_discovery_api::delete_entry(const http::request& req) {
   return message_response(200, "deleted entry");
 }
 
-http::response dmsg_discovery_api::key_list(bool visors_only) {
+http::response dmsg_discovery_api::key_list(bool visors_only, const http::request& req) {
   auto t = now();
-  auto keys = store_->client_keys(t);
+  auto keys = store_->client_keys(t); // ordered by key: stable pages
   if (visors_only) {
     std::vector<public_key> visors;
     for (const auto& pk : keys)
@@ -170,7 +219,33 @@ http::response dmsg_discovery_api::key_list(bool visors_only) {
         visors.push_back(pk);
     keys = std::move(visors);
   }
-  return json_ok(dmsgw::encode_key_list(keys));
+  auto number = [&](std::string_view name, size_t dflt) -> std::optional<size_t> {
+    auto v = req.query_param(name);
+    if (!v || v->empty())
+      return dflt;
+    size_t n = 0;
+    for (char c : *v) {
+      if (c < '0' || c > '9' || n > (size_t{1} << 40))
+        return std::nullopt;
+      n = n * 10 + static_cast<size_t>(c - '0');
+    }
+    return n;
+  };
+  auto offset = number("offset", 0);
+  auto limit = number("limit", cfg_.entries_page_limit);
+  if (!offset || !limit)
+    return message_response(400, "error bad input: offset and limit must be numbers");
+  auto lim = std::min(*limit, cfg_.entries_page_limit);
+  auto total = keys.size();
+  auto from = std::min(*offset, total);
+  auto to = std::min(total, from + lim);
+  std::vector<public_key> page(keys.begin() + static_cast<std::ptrdiff_t>(from),
+                               keys.begin() + static_cast<std::ptrdiff_t>(to));
+  auto r = json_ok(dmsgw::encode_key_list(page));
+  r.headers.emplace_back("X-Total-Count", std::to_string(total));
+  if (to < total)
+    r.headers.emplace_back("X-Next-Offset", std::to_string(to));
+  return r;
 }
 
 http::response dmsg_discovery_api::servers(bool available_only) {
@@ -228,6 +303,7 @@ http::response dmsg_discovery_api::metrics() {
   line("server_entries", "gauge", c.servers);
   line("posts_accepted_total", "counter", posts_accepted_);
   line("posts_refused_total", "counter", posts_refused_);
+  line("posts_rate_limited_total", "counter", posts_rate_limited_);
   line("expired_total", "counter", swept_);
   if (extra_metrics_)
     out += extra_metrics_();

@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "actors/services/discovery_store.hpp"
@@ -37,6 +38,18 @@ struct dmsg_discovery_config {
   bool test_mode = false;
   std::chrono::nanoseconds server_ttl = std::chrono::minutes{2};
   std::chrono::nanoseconds legacy_timeout_ttl = std::chrono::minutes{3}; ///< ?timeout=true
+  /// Client entries expire unless re-posted within this (0 = never, as the
+  /// reference's Redis store without ?timeout=true). Our clients re-post
+  /// every dmsg::client_config::entry_refresh (2 min).
+  std::chrono::nanoseconds client_ttl = std::chrono::minutes{10};
+  /// New keys one source address may register: a burst, then a steady rate
+  /// (updates of a key already stored are not counted). Beyond: 429.
+  size_t new_keys_burst = 256;
+  double new_keys_per_minute = 60;
+  size_t max_sources_tracked = 100'000; ///< rate-limit buckets kept (then 429 for new sources)
+  /// GET /entries and /visorEntries return at most this many keys per page
+  /// (?offset=N&limit=M; headers X-Total-Count and X-Next-Offset).
+  size_t entries_page_limit = 10'000;
   std::chrono::nanoseconds sweep_interval = std::chrono::seconds{10};
   std::chrono::nanoseconds max_age = std::chrono::minutes{1};
   std::chrono::nanoseconds max_ahead = std::chrono::seconds{5};
@@ -74,7 +87,9 @@ private:
   http::response get_entry(const http::request& req);
   http::response post_entry(const http::request& req);
   http::response delete_entry(const http::request& req);
-  http::response key_list(bool visors_only);
+  http::response key_list(bool visors_only, const http::request& req);
+  /// Takes a token of `source`'s new-key budget; false: over the limit.
+  bool take_new_key_token(const std::string& source, int64_t now_ns);
   http::response servers(bool available_only);
   http::response deregister(const http::request& req);
   http::response health();
@@ -87,6 +102,12 @@ private:
   uint64_t posts_accepted_ = 0;
   uint64_t posts_refused_ = 0;
   uint64_t swept_ = 0;
+  uint64_t posts_rate_limited_ = 0;
+  struct bucket {
+    double tokens = 0;
+    int64_t at_ns = 0;
+  };
+  std::unordered_map<std::string, bucket> buckets_; ///< source address -> new-key budget
   std::function<std::string()> extra_metrics_;
 };
 

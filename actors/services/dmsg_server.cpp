@@ -20,8 +20,10 @@
 #include "runtime/crypto/keys.hpp"
 #include "runtime/http/server.hpp"
 #include "runtime/log/logger.hpp"
+#include "runtime/log/rate_limit.hpp"
 #include "runtime/system/build_info.hpp"
 #include "runtime/system/io_thread_spawn.hpp"
+#include "runtime/system/memory.hpp"
 #include "runtime/system/stop_and_wait.hpp"
 
 namespace skywire::services {
@@ -74,7 +76,7 @@ public:
     if (!ec)
       acc_.bind(ep, ec);
     if (!ec)
-      acc_.listen(1024, ec);
+      acc_.listen(asio::socket_base::max_listen_connections, ec);
     if (ec)
       return make_error(wire_errc::bad_value,
                         "cannot listen on " + hp.host + ":" + std::to_string(hp.port) + ": "
@@ -113,17 +115,51 @@ private:
     });
   }
 
+  /// Refused at accept: an RST (no TIME_WAIT kept here, nothing read).
+  static void refuse(tcp::socket& s) {
+    boost::system::error_code ignored;
+    s.set_option(asio::socket_base::linger(true, 0), ignored);
+    s.close(ignored);
+  }
+
   void on_accept(tcp::socket s) {
-    if (!ctx_->registry->try_acquire_slot()) {
-      // Over max_sessions: refuse cleanly (FIN), nothing else is disturbed.
-      boost::system::error_code ignored;
-      s.shutdown(tcp::socket::shutdown_both, ignored);
-      s.close(ignored);
+    auto& adm = *ctx_->admission;
+    if (ctx_->registry->available() == 0) {
+      // Every session slot taken: no handshake could end in a session.
+      // Refused at once; established sessions are not disturbed.
+      ctx_->registry->count_refused();
+      adm.count(io::refusal::sessions_full);
+      refuse(s);
       return;
     }
+    boost::system::error_code ec;
+    auto from = s.remote_endpoint(ec);
+    if (ec) {
+      refuse(s);
+      return;
+    }
+    // The connection is made first so that an eviction can close it; it is
+    // not started (nothing read) unless admitted.
     auto conn = io::stream_connection::make(std::move(s));
-    system::spawn_from_io_thread(
-      [&] { return spawn_dmsg_server_session(sys_, ctx_, std::move(conn)); });
+    std::weak_ptr<io::stream_connection> weak = conn;
+    auto d = adm.admit(from.address(), [weak] {
+      if (auto c = weak.lock())
+        c->close_with_reset(); // the session sees it and reports "evicted"
+    });
+    if (!d.ticket) {
+      static log::rate_limit limit{20};
+      uint64_t suppressed = 0;
+      if (limit.allow(suppressed))
+        SKYWIRE_LOG(info, "dmsg_server", "connection refused",
+                    log::kv("cause", std::string{"admission: "} + io::to_string(d.why)),
+                    log::kv("remote", conn->remote_endpoint()),
+                    log::kv("similar_lines_suppressed", suppressed));
+      conn->close_with_reset();
+      return;
+    }
+    system::spawn_from_io_thread([&] {
+      return spawn_dmsg_server_session(sys_, ctx_, std::move(conn), std::move(d.ticket));
+    });
   }
 
   caf::actor_system& sys_;
@@ -165,6 +201,9 @@ public:
       delayed_send(this, cfg_.check_interval, check_atom::value);
     return {
       [this](check_atom) {
+        // After a flood of connections (handshakes included): give the
+        // freed memory back.
+        releaser_.tick(registry_->connections() + registry_->slots());
         maybe_update();
         delayed_send(this, cfg_.check_interval, check_atom::value);
       },
@@ -259,11 +298,12 @@ private:
   uint64_t posts_ok_ = 0;
   int64_t posted_available_ = -1;
   std::optional<dmsg::discovery_client> disc_;
+  system::memory_releaser releaser_{64};
   std::chrono::steady_clock::time_point last_post_{};
 };
 
-http::router health_routes(std::shared_ptr<dmsg_server_registry> reg, public_key pk,
-                           std::chrono::system_clock::time_point started) {
+http::router health_routes(std::shared_ptr<dmsg_server_registry> reg, io::admission_ptr adm,
+                           public_key pk, std::chrono::system_clock::time_point started) {
   http::router r;
   r.get("/health", [reg, pk, started](http::request, http::responder res) {
     std::string body;
@@ -284,7 +324,7 @@ http::router health_routes(std::shared_ptr<dmsg_server_registry> reg, public_key
     res.send(http::make_response(200, std::move(body)));
   });
   // Prometheus text format: what the relay did and what the process costs.
-  r.get("/metrics", [reg](http::request, http::responder res) {
+  r.get("/metrics", [reg, adm](http::request, http::responder res) {
     std::string out;
     auto metric = [&out](const char* name, const char* type, const char* help, uint64_t v) {
       out += "# HELP ";
@@ -318,6 +358,8 @@ http::router health_routes(std::shared_ptr<dmsg_server_registry> reg, public_key
            rs.queued.load());
     metric("dmsg_relay_queued_bytes_peak", "gauge", "The most relay bytes ever waiting at once.",
            rs.queued_peak.load());
+    if (adm)
+      out += adm->metrics_text("dmsg_server_");
     auto& al = system::alloc_stats();
     if (al.enabled.load()) {
       metric("process_allocations_total", "counter", "Calls of operator new in this process.",
@@ -361,6 +403,10 @@ expected<dmsg_server_handle> spawn_dmsg_server(caf::actor_system& sys, io::io_ru
   ctx->server_keys = crypto::keypair{cfg.pk, cfg.sk};
   ctx->registry = registry;
   ctx->limits = cfg.limits;
+  // The unloaded handshake deadline is limits.handshake_timeout.
+  auto ac = cfg.admission;
+  ac.deadline = cfg.limits.handshake_timeout;
+  ctx->admission = io::admission::make(ac);
 
   auto lst = std::make_shared<listener>(sys, io, ctx);
   auto port = lst->bind(*local);
@@ -387,7 +433,7 @@ expected<dmsg_server_handle> spawn_dmsg_server(caf::actor_system& sys, io::io_ru
     hc.port = hp.port;
     hc.max_connections = 64;
     health = std::make_shared<http::server>(
-      io, hc, health_routes(registry, cfg.pk, std::chrono::system_clock::now()));
+      io, hc, health_routes(registry, ctx->admission, cfg.pk, std::chrono::system_clock::now()));
     auto hport = health->start();
     if (!hport)
       return hport.error();
@@ -398,6 +444,7 @@ expected<dmsg_server_handle> spawn_dmsg_server(caf::actor_system& sys, io::io_ru
   h.port = *port;
   h.health_port = health_port;
   h.registry = registry;
+  h.admission = ctx->admission;
   h.actor = sys.spawn<server_actor>(io, std::move(cfg), registry, lst, health);
   lst->start();
   return h;

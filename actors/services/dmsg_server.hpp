@@ -1,6 +1,7 @@
 // The dmsg server: a TCP listener that spawns one dmsg_server_session actor
-// per accepted connection (at most max_sessions connections: beyond that a
-// new connection is closed at once), the table of live sessions, the
+// per admitted connection (handshakes in progress hold a slot of the
+// listener's admission control, established sessions one of max_sessions:
+// docs/protocol/dmsg-server.md "Admission"), the table of live sessions, the
 // discovery entry (registered on start, refreshed every update_interval and,
 // throttled, whenever availableSessions changes) and GET /health.
 //
@@ -32,6 +33,7 @@ struct dmsg_server_handle {
   uint16_t port = 0;        ///< bound dmsg TCP port
   uint16_t health_port = 0; ///< bound health port (0 when disabled)
   std::shared_ptr<dmsg_server_registry> registry;
+  io::admission_ptr admission; ///< the listener's admission control (counters)
 
   /// Stops accepting, closes every session, stops the health server and the
   /// actor (idempotent).

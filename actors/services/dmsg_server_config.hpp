@@ -16,6 +16,17 @@
 
 namespace skywire::services {
 
+/// The dmsg server's defaults: 512 pending handshakes, 32 per address, 64
+/// per /24 or /64, deadline 5 s shrinking to 1 s.
+inline io::admission_config default_admission() {
+  io::admission_config a;
+  a.max_pending = 512;
+  a.max_pending_per_ip = 32;
+  a.max_pending_per_prefix = 64;
+    a.min_deadline = std::chrono::milliseconds{1000};
+  return a;
+}
+
 struct dmsg_server_config {
   public_key pk;
   secret_key sk;
@@ -29,6 +40,12 @@ struct dmsg_server_config {
 
   // -- not in the JSON ---------------------------------------------------------------
   dmsg_session_limits limits;
+  /// Admission control of connections still in their handshake (a budget
+  /// separate from max_sessions, per-source bounds, a deadline that shrinks
+  /// under pressure; docs/protocol/dmsg-server.md "Admission").
+  /// The unloaded handshake deadline is limits.handshake_timeout
+  /// (admission.deadline is set from it); admission.min_deadline the least.
+  io::admission_config admission = default_admission();
   /// Shortest time between two discovery updates caused by session-count changes.
   std::chrono::milliseconds discovery_throttle{1000};
   /// Poll period of the session count (and of the update timer).

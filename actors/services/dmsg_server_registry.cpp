@@ -8,7 +8,7 @@ bool dmsg_server_registry::try_acquire_slot() noexcept {
   auto cur = slots_.load(std::memory_order_relaxed);
   do {
     if (cur >= max_) {
-      refused_.fetch_add(1, std::memory_order_relaxed);
+      count_refused();
       return false;
     }
   } while (!slots_.compare_exchange_weak(cur, cur + 1, std::memory_order_relaxed));
@@ -50,12 +50,14 @@ size_t dmsg_server_registry::sessions() const {
 
 void dmsg_server_registry::track(const caf::actor& session) {
   std::lock_guard<std::mutex> guard{mtx_};
-  all_.insert(session.address());
+  if (all_.insert(session.address()).second)
+    live_.fetch_add(1, std::memory_order_relaxed);
 }
 
 void dmsg_server_registry::untrack(const caf::actor_addr& session) {
   std::lock_guard<std::mutex> guard{mtx_};
-  all_.erase(session);
+  if (all_.erase(session) > 0)
+    live_.fetch_sub(1, std::memory_order_relaxed);
 }
 
 std::vector<caf::actor> dmsg_server_registry::tracked() const {
@@ -69,7 +71,7 @@ std::vector<caf::actor> dmsg_server_registry::tracked() const {
 }
 
 size_t dmsg_server_registry::available() const noexcept {
-  auto used = connections();
+  auto used = slots();
   return used >= max_ ? 0 : max_ - used;
 }
 

@@ -27,8 +27,10 @@ class dmsg_server_registry {
 public:
   explicit dmsg_server_registry(size_t max_sessions) : max_(max_sessions) {}
 
-  /// Reserves a connection slot (a connection counts from accept to close,
-  /// handshake included). False when max_sessions connections exist.
+  /// Reserves a session slot (taken when the handshake succeeds, held until
+  /// the session ends; connections still in their handshake hold a slot of
+  /// the listener's admission control instead, see runtime/io/admission.hpp).
+  /// False when max_sessions sessions exist.
   bool try_acquire_slot() noexcept;
   void release_slot() noexcept;
 
@@ -46,10 +48,12 @@ public:
 
   /// Established sessions (handshake done).
   size_t sessions() const;
-  /// Open connections (slots in use).
-  size_t connections() const noexcept { return slots_.load(std::memory_order_relaxed); }
+  /// Open connections (session actors alive, handshakes included).
+  size_t connections() const noexcept { return live_.load(std::memory_order_relaxed); }
+  /// Session slots in use (handshake done, not yet closed).
+  size_t slots() const noexcept { return slots_.load(std::memory_order_relaxed); }
   size_t max_sessions() const noexcept { return max_; }
-  /// max_sessions - connections, never negative (discovery's availableSessions).
+  /// max_sessions - slots, never negative (discovery's availableSessions).
   size_t available() const noexcept;
 
   /// Every live session actor, registered or still in its handshake (so that
@@ -59,6 +63,8 @@ public:
   std::vector<caf::actor> tracked() const;
 
   /// Counters for health and tests.
+  /// A connection refused because every session slot is taken.
+  void count_refused() noexcept { refused_.fetch_add(1, std::memory_order_relaxed); }
   uint64_t refused() const noexcept { return refused_.load(std::memory_order_relaxed); }
   uint64_t accepted() const noexcept { return accepted_.load(std::memory_order_relaxed); }
   /// Relay figures of every session (bytes queued toward clients, peaks).
@@ -67,6 +73,7 @@ public:
 private:
   const size_t max_;
   std::atomic<size_t> slots_{0};
+  std::atomic<size_t> live_{0};
   std::atomic<uint64_t> refused_{0};
   std::atomic<uint64_t> accepted_{0};
   const std::shared_ptr<dmsg_relay::relay_stats> relay_ =

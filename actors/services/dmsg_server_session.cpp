@@ -2,8 +2,11 @@
 
 #include <algorithm>
 
+#include <boost/asio/error.hpp>
+
 #include "actors/services/dmsg_server_registry.hpp"
 #include "runtime/log/logger.hpp"
+#include "runtime/log/rate_limit.hpp"
 
 namespace skywire::services {
 
@@ -15,12 +18,15 @@ caf::behavior session_actor::make_behavior() {
     [this](hsframe_atom, byte_buffer& body, bool extra) { on_handshake_frame(body, extra); },
     [this](ctldata_atom, uint32_t id) { on_control(id); },
     [this](ctlrst_atom, uint32_t id) { reset_open(id, true, false); },
-    [this](linkfail_atom, const std::string& why) { close(why.c_str()); },
+    [this](linkfail_atom, const std::string& why) { close("protocol error: " + why); },
     [this](finsent_atom, uint32_t id) { link_->fin_sent(id); },
-    [this](sclosed_atom) { close("connection closed"); },
+    [this](sclosed_atom, const std::string& cause) { on_closed(cause); },
     [this](hstimeout_atom) {
-      if (!sess_.valid())
+      if (!sess_.valid() && !closing_) {
+        if (ctx_->admission)
+          ctx_->admission->count(io::refusal::deadline);
         close("handshake timeout");
+      }
     },
     [this](tick_atom) { on_tick(); },
     [this](resptimeout_atom, uint32_t id) {
@@ -47,7 +53,7 @@ caf::behavior session_actor::make_behavior() {
           break;
         }
     },
-    [this](dsreplace_atom) { close("replaced by a newer session"); },
+    [this](dsreplace_atom) { close("replaced by a newer session of the same client", false); },
   };
 }
 
@@ -87,22 +93,62 @@ void session_actor::start() {
     if (auto l = weak.lock())
       l->on_sent();
   };
-  cbs.on_closed = [addr](const boost::system::error_code&) {
+  cbs.on_closed = [addr](const boost::system::error_code& ec) {
+    namespace ae = boost::asio::error;
+    std::string cause;
+    if (ec == ae::eof)
+      cause = "peer closed the connection";
+    else if (ec == ae::connection_reset)
+      cause = "peer reset the connection";
+    else if (ec == ae::operation_aborted)
+      cause = "closed by the server";
+    else
+      cause = ec.message();
     if (auto a = caf::actor_cast<caf::actor>(addr))
-      caf::anon_send(a, sclosed_atom::value);
+      caf::anon_send(a, sclosed_atom::value, std::move(cause));
   };
   conn_->start(std::move(cbs), 256 * 1024);
-  delayed_send(this, ctx_->limits.handshake_timeout, hstimeout_atom::value);
+  // The deadline the admission control gave this connection (it shrinks
+  // while many handshakes are pending).
+  auto deadline = ticket_ ? ticket_->deadline() : ctx_->limits.handshake_timeout;
+  delayed_send(this, deadline, hstimeout_atom::value);
+}
+
+void session_actor::on_closed(const std::string& cause) {
+  if (closing_)
+    return;
+  if (ticket_ && ticket_->evicted()) {
+    close("admission: evicted in its handshake for a newer connection (pending budget full)");
+    return;
+  }
+  if (!sess_.valid()) {
+    close("connection ended in the handshake: " + cause);
+    return;
+  }
+  // A client that closes its session cleanly is not a failure.
+  close("session ended: " + cause, cause != "peer closed the connection");
 }
 
 /// Ends the session: resets every stream on its peer, leaves the registry,
 /// closes the socket and quits.
-void session_actor::close(const char* why) {
+void session_actor::close(const std::string& why, bool abnormal) {
   if (closing_)
     return;
   closing_ = true;
-  SKYWIRE_LOG(debug, "dmsg_server", "session closed", log::kv("reason", why),
-              log::kv("remote", conn_ ? conn_->remote_endpoint() : std::string{}));
+  // Once, at info when abnormal; at most 20 such lines a second (a flood of
+  // refused handshakes is counted in /metrics, not written line by line).
+  static log::rate_limit limit{20};
+  uint64_t suppressed = 0;
+  if (abnormal && limit.allow(suppressed)) {
+    SKYWIRE_LOG(info, "dmsg_server", sess_.valid() ? "session failed" : "connection refused",
+                log::kv("cause", why),
+                log::kv("remote", conn_ ? conn_->remote_endpoint() : std::string{}),
+                log::kv("client", sess_.valid() ? client_pk_.hex() : std::string{}),
+                log::kv("similar_lines_suppressed", suppressed));
+  } else {
+    SKYWIRE_LOG(debug, "dmsg_server", "session closed", log::kv("cause", why),
+                log::kv("remote", conn_ ? conn_->remote_endpoint() : std::string{}));
+  }
   std::vector<uint32_t> ids;
   for (auto& kv : opens_)
     ids.push_back(kv.first);
@@ -124,8 +170,12 @@ void session_actor::release(bool in_destructor) {
     conn_->close();
   if (ctx_) {
     ctx_->registry->untrack(addr_);
-    ctx_->registry->release_slot();
+    if (slot_held_)
+      ctx_->registry->release_slot();
+    slot_held_ = false;
   }
+  if (ticket_)
+    ticket_->release();
   opens_.clear();
 }
 
@@ -157,6 +207,17 @@ void session_actor::on_handshake_frame(const byte_buffer& body, bool extra) {
     close("handshake split failed");
     return;
   }
+  // Authenticated: leave the pending budget, take a session slot (none
+  // free: refused, nothing established is disturbed).
+  if (!ctx_->registry->try_acquire_slot()) {
+    if (ctx_->admission)
+      ctx_->admission->count(io::refusal::sessions_full);
+    close("max_sessions reached");
+    return;
+  }
+  slot_held_ = true;
+  if (ticket_)
+    ticket_->release();
   client_pk_ = hs_->remote_static();
   sess_ = std::move(*s);
   hs_.reset();
@@ -192,8 +253,10 @@ void session_actor::on_tick() {
 
 caf::actor spawn_dmsg_server_session(caf::actor_system& sys,
                                      std::shared_ptr<const dmsg_session_context> ctx,
-                                     io::stream_connection_ptr conn) {
-  return sys.spawn<session_detail::session_actor>(std::move(ctx), std::move(conn));
+                                     io::stream_connection_ptr conn,
+                                     io::admission_ticket_ptr ticket) {
+  return sys.spawn<session_detail::session_actor>(std::move(ctx), std::move(conn),
+                                                  std::move(ticket));
 }
 
 } // namespace skywire::services

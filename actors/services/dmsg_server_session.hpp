@@ -43,6 +43,7 @@
 
 #include "messages/ids.hpp"
 #include "runtime/crypto/keys.hpp"
+#include "runtime/io/admission.hpp"
 #include "runtime/io/stream_connection.hpp"
 
 namespace skywire::services {
@@ -87,12 +88,20 @@ struct dmsg_session_context {
   crypto::keypair server_keys;
   std::shared_ptr<dmsg_server_registry> registry;
   dmsg_session_limits limits;
+  /// The listener's admission control (counters of refusals the session
+  /// decides: handshake deadline, max_sessions); null in tests without one.
+  io::admission_ptr admission;
 };
 
-/// Spawns the actor for an accepted connection whose slot in the registry is
-/// already acquired (the session releases it when it ends). Starts reading.
+/// Spawns the actor for an accepted connection. `ticket` is its pending slot
+/// of the listener's admission control (null: none; the handshake deadline
+/// is then limits.handshake_timeout): the session gives it back when its
+/// handshake succeeds and it takes a session slot of the registry
+/// (max_sessions; none free: the session is refused and closed), or when it
+/// ends. Starts reading.
 caf::actor spawn_dmsg_server_session(caf::actor_system& sys,
                                      std::shared_ptr<const dmsg_session_context> ctx,
-                                     io::stream_connection_ptr conn);
+                                     io::stream_connection_ptr conn,
+                                     io::admission_ticket_ptr ticket = {});
 
 } // namespace skywire::services

@@ -83,8 +83,9 @@ struct open_state {
 class session_actor : public caf::event_based_actor {
 public:
   session_actor(caf::actor_config& cfg, std::shared_ptr<const dmsg_session_context> ctx,
-                io::stream_connection_ptr conn)
-    : caf::event_based_actor(cfg), ctx_(std::move(ctx)), conn_(std::move(conn)) {}
+                io::stream_connection_ptr conn, io::admission_ticket_ptr ticket)
+    : caf::event_based_actor(cfg), ctx_(std::move(ctx)), conn_(std::move(conn)),
+      ticket_(std::move(ticket)) {}
 
   ~session_actor() override { release(true); }
 
@@ -98,7 +99,11 @@ private:
   void start();
   /// Ends the session: resets every stream on its peer, leaves the registry,
   /// closes the socket and quits.
-  void close(const char* why);
+  /// `abnormal`: logged once at info with `why` (rate-limited under floods);
+  /// a session the client ended cleanly or the server's shutdown: debug.
+  void close(const std::string& why, bool abnormal = true);
+  /// The connection ended (`sclosed`): its cause in words.
+  void on_closed(const std::string& cause);
   void release(bool in_destructor = false);
   void on_handshake_frame(const byte_buffer& body, bool extra);
   void schedule_tick();
@@ -123,6 +128,8 @@ private:
 
   std::shared_ptr<const dmsg_session_context> ctx_;
   io::stream_connection_ptr conn_;
+  io::admission_ticket_ptr ticket_; ///< pending slot until the handshake is done
+  bool slot_held_ = false;          ///< a session slot of the registry
   std::shared_ptr<rl::dmsg_server_link> link_;
   std::optional<nz::handshake> hs_;
   nz::session sess_;

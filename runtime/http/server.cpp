@@ -53,10 +53,18 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
   std::mutex mtx;
   uint64_t next_id = 0;
   std::unordered_map<uint64_t, std::weak_ptr<session>> sessions;
+  io::admission_ptr adm;
 
   impl(asio::io_context& c, server_config conf, router r)
     : ctx(c), cfg(std::move(conf)), routes(std::move(r)), acceptor(asio::make_strand(c)),
       retry_timer(acceptor.get_executor()) {
+    io::admission_config ac;
+    ac.max_pending = std::max<size_t>(cfg.max_connections, 1);
+    ac.max_pending_per_ip = cfg.max_connections_per_ip;
+    ac.max_pending_per_prefix = cfg.max_connections_per_prefix;
+    ac.deadline = cfg.read_timeout;
+    ac.min_deadline = std::min(cfg.min_header_timeout, cfg.read_timeout);
+    adm = io::admission::make(ac);
     if (!cfg.error_response)
       cfg.error_response = [](unsigned st, std::string_view why) { return json_error(st, why); };
   }
@@ -79,8 +87,10 @@ namespace {
 
 class session : public std::enable_shared_from_this<session> {
 public:
-  session(std::shared_ptr<server::impl> srv, tcp::socket sock, uint64_t id)
-    : srv_(std::move(srv)), stream_(std::move(sock)), timer_(stream_.get_executor()), id_(id) {
+  session(std::shared_ptr<server::impl> srv, tcp::socket sock, uint64_t id,
+          io::admission_ticket_ptr ticket)
+    : srv_(std::move(srv)), stream_(std::move(sock)), timer_(stream_.get_executor()), id_(id),
+      ticket_(std::move(ticket)) {
     beast::error_code ec;
     auto ep = stream_.socket().remote_endpoint(ec);
     if (!ec)
@@ -105,7 +115,10 @@ private:
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(srv_->cfg.header_limit));
     parser_->body_limit(std::max(srv_->routes.max_body_limit(), srv_->cfg.default_body_limit));
-    stream_.expires_after(srv_->cfg.read_timeout);
+    // Waiting for a header (first or keep-alive): evictable, and the
+    // deadline is what the pressure allows now.
+    auto deadline = ticket_ ? ticket_->idle() : srv_->cfg.read_timeout;
+    stream_.expires_after(std::min(deadline, srv_->cfg.read_timeout));
     bhttp::async_read_header(stream_, buffer_, *parser_,
                              [self = shared_from_this()](beast::error_code ec, size_t) {
                                self->on_header(ec);
@@ -130,6 +143,8 @@ private:
   void on_header(beast::error_code ec) {
     if (handle_read_error(ec))
       return;
+    if (ticket_)
+      ticket_->busy(); // a request is being served: never evicted
     auto& h = parser_->get();
     auto target = std::string_view{h.target().data(), h.target().size()};
     auto path = target.substr(0, target.find('?'));
@@ -245,6 +260,8 @@ private:
     stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
     stream_.close();
     srv_->unregister(id_);
+    if (ticket_)
+      ticket_->release();
   }
 
   std::shared_ptr<server::impl> srv_;
@@ -256,6 +273,7 @@ private:
   router::match match_;
   std::string remote_;
   uint64_t id_;
+  io::admission_ticket_ptr ticket_;
   uint64_t seq_ = 0;
   bool awaiting_ = false;
   bool keep_alive_ = true;
@@ -283,10 +301,25 @@ void server::impl::on_accept(beast::error_code ec, tcp::socket sock) {
     });
     return;
   }
-  if (active.load() >= cfg.max_connections) {
+  beast::error_code rec;
+  auto from = sock.remote_endpoint(rec);
+  // The session is created after the admission decision; an eviction finds
+  // it through this cell (both run on this io_context's one thread).
+  auto cell = std::make_shared<std::weak_ptr<session>>();
+  io::admission::decision d;
+  if (!rec)
+    d = adm->admit(from.address(), [cell] {
+      if (auto s = cell->lock())
+        s->shutdown();
+    });
+  if (!d.ticket) {
+    // Nothing evictable in the newcomer's scope (its address, its /24, or
+    // all connections busy): 503 with the reason, then close.
     ++rejected;
-    static constexpr std::string_view busy = "HTTP/1.1 503 Service Unavailable\r\n"
-                                             "Content-Length: 0\r\nConnection: close\r\n\r\n";
+    std::string why = rec ? "no peer address" : std::string{"admission: "} + io::to_string(d.why);
+    std::string busy = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\n"
+                       "Content-Length: "
+                       + std::to_string(why.size()) + "\r\nConnection: close\r\n\r\n" + why;
     beast::error_code wec;
     sock.non_blocking(true, wec);
     sock.write_some(asio::buffer(busy.data(), busy.size()), wec);
@@ -301,9 +334,10 @@ void server::impl::on_accept(beast::error_code ec, tcp::socket sock) {
     {
       std::lock_guard<std::mutex> g{mtx};
       auto id = next_id++;
-      s = std::make_shared<session>(shared_from_this(), std::move(sock), id);
+      s = std::make_shared<session>(shared_from_this(), std::move(sock), id, std::move(d.ticket));
       sessions.emplace(id, s);
     }
+    *cell = s;
     s->run();
   }
   do_accept();
@@ -409,7 +443,12 @@ server_stats server::stats() const noexcept {
   s.responses_4xx = impl_->r4xx.load();
   s.responses_5xx = impl_->r5xx.load();
   s.active_connections = impl_->active.load();
+  s.connections_evicted = impl_->adm->counter(io::refusal::evicted);
   return s;
+}
+
+const io::admission& server::admission() const noexcept {
+  return *impl_->adm;
 }
 
 std::string server::metrics_text(std::string_view prefix) const {
@@ -434,6 +473,8 @@ std::string server::metrics_text(std::string_view prefix) const {
   line("http_responses_4xx_total", "counter", s.responses_4xx);
   line("http_responses_5xx_total", "counter", s.responses_5xx);
   line("http_active_connections", "gauge", s.active_connections);
+  line("http_connections_evicted_total", "counter", s.connections_evicted);
+  out += impl_->adm->metrics_text(std::string{prefix} + "http_");
   return out;
 }
 

@@ -16,6 +16,7 @@
 #include "messages/error.hpp"
 #include "runtime/http/message.hpp"
 #include "runtime/http/router.hpp"
+#include "runtime/io/admission.hpp"
 #include "runtime/io/io_runtime.hpp"
 
 namespace skywire::http {
@@ -29,6 +30,16 @@ struct server_config {
   std::chrono::milliseconds write_timeout{10'000};
   std::chrono::milliseconds handler_timeout{10'000}; ///< then 504
   size_t max_connections = 1024;
+  /// Admission control (runtime/io/admission.hpp) of the connections: every
+  /// connection holds a slot (max_pending is set to max_connections); one
+  /// waiting for a request header (new or idle keep-alive) can be evicted
+  /// for a newcomer from a lighter source, one being served never is. Over a
+  /// per-source bound with nothing evictable: 503. The header/idle deadline
+  /// is read_timeout while at most half the connections are in use, then
+  /// shrinks linearly to min_deadline.
+  size_t max_connections_per_ip = 64;
+  size_t max_connections_per_prefix = 256; ///< per /24 (IPv4) or /64 (IPv6)
+  std::chrono::milliseconds min_header_timeout{1000};
   std::string server_name = "skywire-cpp";
   /// Body of the server's own error replies (404, 405, 413, 431, 400, 503, 504).
   /// Default: {"message":"<reason>","code":<status>} as the Go services answer.
@@ -37,7 +48,8 @@ struct server_config {
 
 struct server_stats {
   uint64_t connections_accepted = 0;
-  uint64_t connections_rejected = 0; ///< over max_connections
+  uint64_t connections_rejected = 0; ///< refused by admission control (503)
+  uint64_t connections_evicted = 0;  ///< idle ones pushed out for a newcomer
   uint64_t requests = 0;
   uint64_t responses_4xx = 0;
   uint64_t responses_5xx = 0;
@@ -70,6 +82,9 @@ public:
 
   uint16_t port() const noexcept;
   server_stats stats() const noexcept;
+
+  /// The admission control's counters (per refusal kind).
+  const io::admission& admission() const noexcept;
 
   /// Prometheus text exposition of stats(), metric names prefixed by `prefix`.
   std::string metrics_text(std::string_view prefix) const;

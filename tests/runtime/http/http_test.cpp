@@ -30,7 +30,11 @@ namespace {
 struct raw_conn {
   asio::io_context ctx;
   tcp::socket sock{ctx};
-  explicit raw_conn(uint16_t port, int timeout_ms = 3000) {
+  explicit raw_conn(uint16_t port, int timeout_ms = 3000, const char* from = nullptr) {
+    if (from) { // another loopback source address (a different client to admission control)
+      sock.open(tcp::v4());
+      sock.bind({asio::ip::make_address(from), 0});
+    }
     sock.connect({asio::ip::make_address("127.0.0.1"), port});
     timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
     ::setsockopt(sock.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
@@ -288,13 +292,58 @@ TEST_CASE("server: idle and slow connections time out, connection cap answers 50
     return srv.stats().active_connections == n;
   };
   REQUIRE(wait_active(0));
+  // Two connections being served (their handler never answers): neither can
+  // be evicted, so a third gets 503.
   raw_conn a{*port, 3000}, b{*port, 3000};
-  REQUIRE(wait_active(2));
+  a.send("GET /never HTTP/1.1\r\nHost: x\r\n\r\n");
+  b.send("GET /never HTTP/1.1\r\nHost: x\r\n\r\n");
+  auto until = std::chrono::steady_clock::now() + 5s;
+  while (srv.stats().requests < 2 && std::chrono::steady_clock::now() < until)
+    std::this_thread::yield();
+  REQUIRE(srv.stats().requests == 2);
   raw_conn c{*port, 3000};
-  CHECK(status_of(c.read_response()) == 503);
+  auto refused = c.read_response();
+  CHECK(status_of(refused) == 503);
+  CHECK(refused.find("admission: budget") != std::string::npos);
   CHECK(srv.stats().connections_rejected >= 1);
   auto m = srv.metrics_text("test_");
   CHECK(m.find("test_http_connections_rejected_total 1") != std::string::npos);
+  CHECK(m.find("test_http_admission_refused_total{reason=\"budget\"} 1") != std::string::npos);
+}
+
+TEST_CASE("server: idle connections give way to a newcomer from a lighter source") {
+  io::io_runtime io{1};
+  auto cfg = test_config();
+  cfg.read_timeout = 10s; // nothing times out during the test
+  cfg.max_connections = 4;
+  cfg.max_connections_per_ip = 2;
+  http::server srv{io, cfg, test_routes()};
+  auto port = srv.start();
+  REQUIRE(port);
+  auto wait_active = [&](uint64_t n) {
+    auto until = std::chrono::steady_clock::now() + 5s;
+    while (srv.stats().active_connections != n && std::chrono::steady_clock::now() < until)
+      std::this_thread::yield();
+    return srv.stats().active_connections == n;
+  };
+  // Four idle connections (never a byte) from two other loopback sources.
+  std::vector<std::unique_ptr<raw_conn>> idle;
+  for (const char* from : {"127.0.0.2", "127.0.0.2", "127.0.0.3", "127.0.0.3"})
+    idle.push_back(std::make_unique<raw_conn>(*port, 3000, from));
+  REQUIRE(wait_active(4));
+  // A third from 127.0.0.2 pushes out that address's oldest.
+  idle.push_back(std::make_unique<raw_conn>(*port, 3000, "127.0.0.2"));
+  CHECK(idle[0]->closed_by_peer());
+  CHECK(srv.admission().counter(io::refusal::evicted) == 1);
+  // The budget is full of idle connections: an honest request still gets in.
+  for (int i = 0; i < 3; ++i) {
+    raw_conn honest{*port, 3000};
+    honest.send("GET /hello/me HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    auto r = honest.read_response();
+    CHECK(status_of(r) == 200);
+  }
+  CHECK(srv.stats().connections_evicted >= 2);
+  CHECK(srv.stats().connections_rejected == 0);
 }
 
 TEST_CASE("client: timeout, response limit, refused, URL parsing") {
