@@ -157,9 +157,7 @@ private:
       conn->close_with_reset();
       return;
     }
-    system::spawn_from_io_thread([&] {
-      return spawn_dmsg_server_session(sys_, ctx_, std::move(conn), std::move(d.ticket));
-    });
+    start_dmsg_server_session(sys_, ctx_, std::move(conn), std::move(d.ticket));
   }
 
   caf::actor_system& sys_;

@@ -15,20 +15,12 @@ namespace session_detail {
 caf::behavior session_actor::make_behavior() {
   start();
   return {
-    [this](hsframe_atom, byte_buffer& body, bool extra) { on_handshake_frame(body, extra); },
     [this](ctldata_atom, uint32_t id) { on_control(id); },
     [this](ctlrst_atom, uint32_t id) { reset_open(id, true, false); },
     [this](linkfail_atom, const std::string& why) { close("protocol error: " + why); },
     [this](finsent_atom, uint32_t id) { link_->fin_sent(id); },
     [this](sclosed_atom, const std::string& cause) { on_closed(cause); },
-    [this](hstimeout_atom) {
-      if (!sess_.valid() && !closing_) {
-        if (ctx_->admission)
-          ctx_->admission->count(io::refusal::deadline);
-        close("handshake timeout");
-      }
-    },
-    [this](tick_atom) { on_tick(); },
+    [this](idle_atom) { close("idle timeout"); },
     [this](resptimeout_atom, uint32_t id) {
       auto i = opens_.find(id);
       if (i != opens_.end() && i->second.ph == phase::awaiting_response) {
@@ -59,72 +51,24 @@ caf::behavior session_actor::make_behavior() {
 
 // -- lifetime ---------------------------------------------------------------------
 
+/// The handshake is done (on the io thread, server_handshake): register,
+/// take the link's events, start yamux and the keepalive.
 void session_actor::start() {
-  auto addr = caf::actor_cast<caf::actor_addr>(this);
-  addr_ = addr;
-  ctx_->registry->track(caf::actor_cast<caf::actor>(this));
-  auto events = std::make_shared<session_events>(addr);
-  rl::link_config lc;
-  const auto& lim = ctx_->limits;
-  lc.max_streams = lim.max_streams;
-  lc.relay_buffer = lim.relay_buffer;
-  lc.max_backlog = std::max<size_t>(lim.max_stream_backlog, size_t{window} + lim.relay_buffer);
-  lc.sink_limit = lim.relay_sink_limit;
-  link_ = std::make_shared<rl::dmsg_server_link>(std::make_shared<rl::connection_sink>(conn_),
-                                                 events, events, lc, ctx_->registry->relay());
-  auto hs = nz::handshake::make({nz::pattern_kind::xk, nz::role::responder,
-                                 ctx_->server_keys, public_key{}, std::nullopt});
-  if (!hs) {
-    close("bad server keys");
-    return;
-  }
-  hs_.emplace(std::move(*hs));
-  // The connection holds the link weakly: the actor owns it.
-  std::weak_ptr<rl::dmsg_server_link> weak = link_;
-  io::stream_connection::callbacks cbs;
-  // on_sent only resumes relay data that waited for a full connection to
-  // drain (queued writes report it): no report (and no wake-up) per direct write.
-  conn_->set_direct_send_reports(false);
-  cbs.on_span = [weak](byte_span b) {
-    if (auto l = weak.lock())
-      l->on_data(b);
-  };
-  cbs.on_sent = [weak](size_t) {
-    if (auto l = weak.lock())
-      l->on_sent();
-  };
-  cbs.on_closed = [addr](const boost::system::error_code& ec) {
-    namespace ae = boost::asio::error;
-    std::string cause;
-    if (ec == ae::eof)
-      cause = "peer closed the connection";
-    else if (ec == ae::connection_reset)
-      cause = "peer reset the connection";
-    else if (ec == ae::operation_aborted)
-      cause = "closed by the server";
-    else
-      cause = ec.message();
-    if (auto a = caf::actor_cast<caf::actor>(addr))
-      caf::anon_send(a, sclosed_atom::value, std::move(cause));
-  };
-  conn_->start(std::move(cbs), 256 * 1024);
-  // The deadline the admission control gave this connection (it shrinks
-  // while many handshakes are pending).
-  auto deadline = ticket_ ? ticket_->deadline() : ctx_->limits.handshake_timeout;
-  delayed_send(this, deadline, hstimeout_atom::value);
+  auto self = caf::actor_cast<caf::actor>(this);
+  addr_ = caf::actor_cast<caf::actor_addr>(this);
+  ctx_->registry->track(self);
+  auto old = ctx_->registry->add(client_pk_, self);
+  registered_ = true;
+  if (old && old != self)
+    anon_send(old, dsreplace_atom::value);
+  // Events (and a close or failure since the handshake) come to us now.
+  events_->attach_actor(addr_);
+  link_->start_yamux();
 }
 
 void session_actor::on_closed(const std::string& cause) {
   if (closing_)
     return;
-  if (ticket_ && ticket_->evicted()) {
-    close("admission: evicted in its handshake for a newer connection (pending budget full)");
-    return;
-  }
-  if (!sess_.valid()) {
-    close("connection ended in the handshake: " + cause);
-    return;
-  }
   // A client that closes its session cleanly is not a failure.
   close("session ended: " + cause, cause != "peer closed the connection");
 }
@@ -140,10 +84,10 @@ void session_actor::close(const std::string& why, bool abnormal) {
   static log::rate_limit limit{20};
   uint64_t suppressed = 0;
   if (abnormal && limit.allow(suppressed)) {
-    SKYWIRE_LOG(info, "dmsg_server", sess_.valid() ? "session failed" : "connection refused",
+    SKYWIRE_LOG(info, "dmsg_server", "session failed",
                 log::kv("cause", why),
                 log::kv("remote", conn_ ? conn_->remote_endpoint() : std::string{}),
-                log::kv("client", sess_.valid() ? client_pk_.hex() : std::string{}),
+                log::kv("client", client_pk_.hex()),
                 log::kv("similar_lines_suppressed", suppressed));
   } else {
     SKYWIRE_LOG(debug, "dmsg_server", "session closed", log::kv("cause", why),
@@ -174,89 +118,16 @@ void session_actor::release(bool in_destructor) {
       ctx_->registry->release_slot();
     slot_held_ = false;
   }
-  if (ticket_)
-    ticket_->release();
   opens_.clear();
 }
 
-// -- handshake ------------------------------------------------------------------------
-
-void session_actor::on_handshake_frame(const byte_buffer& body, bool extra) {
-  if (closing_ || sess_.valid() || !hs_)
-    return;
-  if (auto err = hs_->read_message(body)) {
-    close("bad handshake message");
-    return;
-  }
-  if (!hs_->finished()) {
-    byte_buffer out;
-    if (auto err = hs_->write_frame(out)) {
-      close("handshake write failed");
-      return;
-    }
-    conn_->write(std::move(out));
-    return;
-  }
-  // Message 3 read: any byte after it in the same read is error 203.
-  if (extra) {
-    close("extra bytes after handshake (dmsg error 203)");
-    return;
-  }
-  auto s = hs_->split();
-  if (!s) {
-    close("handshake split failed");
-    return;
-  }
-  // Authenticated: leave the pending budget, take a session slot (none
-  // free: refused, nothing established is disturbed).
-  if (!ctx_->registry->try_acquire_slot()) {
-    if (ctx_->admission)
-      ctx_->admission->count(io::refusal::sessions_full);
-    close("max_sessions reached");
-    return;
-  }
-  slot_held_ = true;
-  if (ticket_)
-    ticket_->release();
-  client_pk_ = hs_->remote_static();
-  sess_ = std::move(*s);
-  hs_.reset();
-  auto self = caf::actor_cast<caf::actor>(this);
-  auto old = ctx_->registry->add(client_pk_, self);
-  registered_ = true;
-  if (old && old != self)
-    anon_send(old, dsreplace_atom::value);
-  link_->start_yamux();
-  schedule_tick();
-}
-// -- keepalive ------------------------------------------------------------------------
-
-void session_actor::schedule_tick() {
-  auto every = std::min(ctx_->limits.keepalive_interval, ctx_->limits.idle_timeout / 2);
-  if (every.count() <= 0)
-    every = std::chrono::milliseconds{1000};
-  delayed_send(this, every, tick_atom::value);
-}
-
-void session_actor::on_tick() {
-  if (closing_)
-    return;
-  auto idle = std::chrono::steady_clock::now() - link_->last_rx();
-  if (idle > ctx_->limits.idle_timeout) {
-    close("idle timeout");
-    return;
-  }
-  link_->write_control(ym::frame_type::ping, ym::flag::syn, 0, ++ping_id_);
-  schedule_tick();
-}
 } // namespace session_detail
 
-caf::actor spawn_dmsg_server_session(caf::actor_system& sys,
-                                     std::shared_ptr<const dmsg_session_context> ctx,
-                                     io::stream_connection_ptr conn,
-                                     io::admission_ticket_ptr ticket) {
-  return sys.spawn<session_detail::session_actor>(std::move(ctx), std::move(conn),
-                                                  std::move(ticket));
+void start_dmsg_server_session(caf::actor_system& sys,
+                               std::shared_ptr<const dmsg_session_context> ctx,
+                               io::stream_connection_ptr conn, io::admission_ticket_ptr ticket) {
+  session_detail::server_handshake::start(sys, std::move(ctx), std::move(conn),
+                                          std::move(ticket));
 }
 
 } // namespace skywire::services

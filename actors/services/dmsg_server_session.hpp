@@ -93,15 +93,15 @@ struct dmsg_session_context {
   io::admission_ptr admission;
 };
 
-/// Spawns the actor for an accepted connection. `ticket` is its pending slot
-/// of the listener's admission control (null: none; the handshake deadline
-/// is then limits.handshake_timeout): the session gives it back when its
-/// handshake succeeds and it takes a session slot of the registry
-/// (max_sessions; none free: the session is refused and closed), or when it
-/// ends. Starts reading.
-caf::actor spawn_dmsg_server_session(caf::actor_system& sys,
-                                     std::shared_ptr<const dmsg_session_context> ctx,
-                                     io::stream_connection_ptr conn,
-                                     io::admission_ticket_ptr ticket = {});
+/// Starts an accepted connection: its Noise XK handshake runs on the
+/// connection's io thread (server_handshake, no actor yet) within the
+/// deadline of its admission `ticket` (null: none; the deadline is then
+/// limits.handshake_timeout). An authenticated client takes a session slot
+/// of the registry (max_sessions; none free: refused and closed), gives the
+/// ticket back and gets its session actor.
+void start_dmsg_server_session(caf::actor_system& sys,
+                               std::shared_ptr<const dmsg_session_context> ctx,
+                               io::stream_connection_ptr conn,
+                               io::admission_ticket_ptr ticket = {});
 
 } // namespace skywire::services

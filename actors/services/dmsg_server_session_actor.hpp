@@ -3,6 +3,7 @@
 // protocol in dmsg_server_open.cpp. See dmsg_server_session.hpp.
 #pragma once
 
+#include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -15,6 +16,7 @@
 
 #include "actors/dmsg/objects.hpp"
 #include "actors/services/dmsg_server_link.hpp"
+#include "actors/services/dmsg_server_handshake.hpp"
 #include "actors/services/dmsg_server_session.hpp"
 #include "runtime/crypto/noise/handshake.hpp"
 
@@ -28,39 +30,101 @@ namespace rl = dmsg_relay;
 using byte_buffer = io::byte_buffer;
 using rl::relay_tx_ptr;
 
-using hsframe_atom = caf::atom_constant<caf::atom("dshsframe")>;
 using ctldata_atom = caf::atom_constant<caf::atom("dsctldata")>;
 using ctlrst_atom = caf::atom_constant<caf::atom("dsctlrst")>;
 using linkfail_atom = caf::atom_constant<caf::atom("dslinkfail")>;
 using finsent_atom = caf::atom_constant<caf::atom("dsfinsent")>;
 using sclosed_atom = caf::atom_constant<caf::atom("dssclosed")>;
-using hstimeout_atom = caf::atom_constant<caf::atom("dshstmo")>;
-using tick_atom = caf::atom_constant<caf::atom("dstick")>;
+using idle_atom = caf::atom_constant<caf::atom("dsidle")>;
 using resptimeout_atom = caf::atom_constant<caf::atom("dsresptmo")>;
 
 inline constexpr uint32_t window = ym::initial_stream_window;
 
-/// What the link and the relays tell the session, from io threads: every
-/// event is a message to the actor (they are called with locks held).
+/// What the link, the relays and the connection tell the session, from io
+/// threads. Until the session actor exists (the XK handshake runs on the io
+/// thread, dmsg_server_handshake.hpp) handshake frames and failures go to the
+/// handshake object; from then on every event is a message to the actor (the
+/// link calls these with its mutex held). A close or failure that happens
+/// between the two is kept and delivered when the actor attaches.
 class session_events final : public rl::link_hooks, public rl::stream_events {
 public:
-  explicit session_events(caf::actor_addr a) : addr_(std::move(a)) {}
+  void attach_handshake(std::weak_ptr<server_handshake> hs) {
+    std::lock_guard<std::mutex> g{mtx_};
+    hs_ = std::move(hs);
+  }
+  void attach_actor(caf::actor_addr a) {
+    std::optional<std::string> closed, failed;
+    {
+      std::lock_guard<std::mutex> g{mtx_};
+      addr_ = std::move(a);
+      hs_.reset();
+      closed.swap(pending_close_);
+      failed.swap(pending_fail_);
+    }
+    if (failed)
+      send(linkfail_atom::value, std::move(*failed));
+    if (closed)
+      send(sclosed_atom::value, std::move(*closed));
+  }
   void handshake_frame(byte_buffer body, bool extra_after) override {
-    send(hsframe_atom::value, std::move(body), extra_after);
+    if (auto h = handshake())
+      h->on_frame(std::move(body), extra_after);
   }
   void control_data(uint32_t id) override { send(ctldata_atom::value, id); }
   void control_reset(uint32_t id) override { send(ctlrst_atom::value, id); }
-  void failed(const char* reason) override { send(linkfail_atom::value, std::string{reason}); }
+  void failed(const char* reason) override {
+    if (route(pending_fail_, std::string{reason}, "protocol error: "))
+      send(linkfail_atom::value, std::string{reason});
+  }
   void reset_stream(uint32_t id) override { send(dsrst_atom::value, id); }
   void fin_sent(uint32_t id) override { send(finsent_atom::value, id); }
+  /// Nothing came from the client for idle_timeout (the keepalive's check).
+  void idle() { send(idle_atom::value); }
+  /// The connection ended (its cause in words).
+  void closed(std::string cause) {
+    if (route(pending_close_, cause, "connection ended in the handshake: "))
+      send(sclosed_atom::value, std::move(cause));
+  }
 
 private:
+  std::shared_ptr<server_handshake> handshake() {
+    std::lock_guard<std::mutex> g{mtx_};
+    return hs_.lock();
+  }
+  /// True when the actor should get the event; otherwise the handshake took
+  /// it, or it is kept for the actor to come.
+  bool route(std::optional<std::string>& keep, const std::string& what, const char* prefix) {
+    std::shared_ptr<server_handshake> h;
+    {
+      std::lock_guard<std::mutex> g{mtx_};
+      if (addr_)
+        return true;
+      h = hs_.lock();
+    }
+    if (h && h->on_failed(prefix + what))
+      return false;
+    std::lock_guard<std::mutex> g{mtx_};
+    if (addr_)
+      return true; // attached meanwhile
+    if (!keep)
+      keep = what;
+    return false;
+  }
   template <class... Ts>
   void send(Ts&&... xs) {
-    if (auto a = caf::actor_cast<caf::actor>(addr_))
-      caf::anon_send(a, std::forward<Ts>(xs)...);
+    caf::actor_addr a;
+    {
+      std::lock_guard<std::mutex> g{mtx_};
+      a = addr_;
+    }
+    if (auto act = caf::actor_cast<caf::actor>(a))
+      caf::anon_send(act, std::forward<Ts>(xs)...);
   }
+  std::mutex mtx_;
   caf::actor_addr addr_;
+  std::weak_ptr<server_handshake> hs_;
+  std::optional<std::string> pending_close_;
+  std::optional<std::string> pending_fail_;
 };
 
 enum class phase : uint8_t {
@@ -83,9 +147,10 @@ struct open_state {
 class session_actor : public caf::event_based_actor {
 public:
   session_actor(caf::actor_config& cfg, std::shared_ptr<const dmsg_session_context> ctx,
-                io::stream_connection_ptr conn, io::admission_ticket_ptr ticket)
+                io::stream_connection_ptr conn, std::shared_ptr<established> est)
     : caf::event_based_actor(cfg), ctx_(std::move(ctx)), conn_(std::move(conn)),
-      ticket_(std::move(ticket)) {}
+      slot_held_(true), link_(std::move(est->link)), events_(std::move(est->events)),
+      sess_(std::move(est->sess)), client_pk_(est->client) {}
 
   ~session_actor() override { release(true); }
 
@@ -105,9 +170,6 @@ private:
   /// The connection ended (`sclosed`): its cause in words.
   void on_closed(const std::string& cause);
   void release(bool in_destructor = false);
-  void on_handshake_frame(const byte_buffer& body, bool extra);
-  void schedule_tick();
-  void on_tick();
   // the stream open protocol (dmsg_server_open.cpp)
   /// The link has bytes (or a FIN) of a stream in the open protocol.
   void on_control(uint32_t id);
@@ -128,10 +190,9 @@ private:
 
   std::shared_ptr<const dmsg_session_context> ctx_;
   io::stream_connection_ptr conn_;
-  io::admission_ticket_ptr ticket_; ///< pending slot until the handshake is done
   bool slot_held_ = false;          ///< a session slot of the registry
   std::shared_ptr<rl::dmsg_server_link> link_;
-  std::optional<nz::handshake> hs_;
+  std::shared_ptr<session_events> events_;
   nz::session sess_;
   public_key client_pk_;
   bool registered_ = false;
@@ -139,7 +200,6 @@ private:
   bool released_ = false;
   std::unordered_map<uint32_t, open_state> opens_;
   uint32_t next_id_ = 2;
-  uint32_t ping_id_ = 0;
   caf::actor_addr addr_;
 };
 

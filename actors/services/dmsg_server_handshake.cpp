@@ -1,0 +1,239 @@
+#include "actors/services/dmsg_server_handshake.hpp"
+
+#include <boost/asio/error.hpp>
+
+#include "actors/services/dmsg_server_registry.hpp"
+#include "actors/services/dmsg_server_session_actor.hpp"
+#include "runtime/log/logger.hpp"
+#include "runtime/log/rate_limit.hpp"
+#include "runtime/system/io_thread_spawn.hpp"
+
+namespace skywire::services::session_detail {
+
+namespace {
+
+std::string cause_of(const boost::system::error_code& ec) {
+  namespace ae = boost::asio::error;
+  if (ec == ae::eof)
+    return "peer closed the connection";
+  if (ec == ae::connection_reset)
+    return "peer reset the connection";
+  if (ec == ae::operation_aborted)
+    return "closed by the server";
+  return ec.message();
+}
+
+} // namespace
+
+void server_handshake::start(caf::actor_system& sys,
+                             std::shared_ptr<const dmsg_session_context> ctx,
+                             io::stream_connection_ptr conn, io::admission_ticket_ptr ticket) {
+  auto hs = std::make_shared<server_handshake>(sys, std::move(ctx), conn, std::move(ticket));
+  // Everything from here runs on the connection's own io thread.
+  conn->post([hs] { hs->begin(); });
+}
+
+server_handshake::server_handshake(caf::actor_system& sys,
+                                   std::shared_ptr<const dmsg_session_context> ctx,
+                                   io::stream_connection_ptr conn, io::admission_ticket_ptr ticket)
+  : sys_(sys), ctx_(std::move(ctx)), conn_(std::move(conn)), ticket_(std::move(ticket)) {}
+
+server_handshake::~server_handshake() {
+  if (ticket_)
+    ticket_->release();
+}
+
+void server_handshake::begin() {
+  events_ = std::make_shared<session_events>();
+  events_->attach_handshake(weak_from_this());
+  dmsg_relay::link_config lc;
+  const auto& lim = ctx_->limits;
+  lc.max_streams = lim.max_streams;
+  lc.relay_buffer = lim.relay_buffer;
+  lc.max_backlog = std::max<size_t>(lim.max_stream_backlog, size_t{window} + lim.relay_buffer);
+  lc.sink_limit = lim.relay_sink_limit;
+  link_ = std::make_shared<dmsg_relay::dmsg_server_link>(
+    std::make_shared<dmsg_relay::connection_sink>(conn_), events_, events_, lc,
+    ctx_->registry->relay());
+  auto hs = crypto::noise::handshake::make({crypto::noise::pattern_kind::xk,
+                                            crypto::noise::role::responder, ctx_->server_keys,
+                                            public_key{}, std::nullopt});
+  if (!hs) {
+    close("bad server keys");
+    return;
+  }
+  hs_.emplace(std::move(*hs));
+  // The connection holds the link weakly: the handshake, then the session
+  // actor, owns it.
+  std::weak_ptr<dmsg_relay::dmsg_server_link> weak = link_;
+  io::stream_connection::callbacks cbs;
+  // on_sent only resumes relay data that waited for a full connection to
+  // drain (queued writes report it): no report (and no wake-up) per direct write.
+  conn_->set_direct_send_reports(false);
+  cbs.on_span = [weak](byte_span b) {
+    if (auto l = weak.lock())
+      l->on_data(b);
+  };
+  cbs.on_sent = [weak](size_t) {
+    if (auto l = weak.lock())
+      l->on_sent();
+  };
+  cbs.on_closed = [ev = events_](const boost::system::error_code& ec) { ev->closed(cause_of(ec)); };
+  // The deadline the admission control gave this connection (it shrinks
+  // while many handshakes are pending), on the shard's timer wheel.
+  auto deadline = ticket_ ? ticket_->deadline() : ctx_->limits.handshake_timeout;
+  std::weak_ptr<server_handshake> me = weak_from_this();
+  deadline_ = conn_->timers().schedule(deadline, [me] {
+    if (auto h = me.lock()) {
+      h->deadline_ = 0;
+      if (!h->done_) {
+        if (h->ctx_->admission)
+          h->ctx_->admission->count(io::refusal::deadline);
+        h->close("handshake timeout");
+      }
+    }
+  });
+  // Keeps this object alive until the handshake ends: the timer and the
+  // events hold it weakly, the connection's callbacks not at all.
+  self_ = shared_from_this();
+  conn_->start(std::move(cbs), 256 * 1024);
+}
+
+void server_handshake::on_frame(io::byte_buffer body, bool extra) {
+  if (done_ || !hs_)
+    return;
+  if (auto err = hs_->read_message(body)) {
+    close("bad handshake message");
+    return;
+  }
+  if (!hs_->finished()) {
+    io::byte_buffer out;
+    if (auto err = hs_->write_frame(out)) {
+      close("handshake write failed");
+      return;
+    }
+    conn_->write(std::move(out));
+    return;
+  }
+  // Message 3 read: any byte after it in the same read is error 203.
+  if (extra) {
+    close("extra bytes after handshake (dmsg error 203)");
+    return;
+  }
+  auto s = hs_->split();
+  if (!s) {
+    close("handshake split failed");
+    return;
+  }
+  sess_.emplace(std::move(*s));
+  // The link calls us with its mutex held: finish outside of it.
+  done_ = true;
+  conn_->post([self = shared_from_this()] { self->complete(); });
+}
+
+bool server_handshake::on_failed(const std::string& why) {
+  if (done_)
+    return closed_; // verified: the session actor is coming and gets it
+  if (ticket_ && ticket_->evicted()) {
+    close("admission: evicted in its handshake for a newer connection (pending budget full)");
+    return true;
+  }
+  close(why);
+  return true;
+}
+
+void server_handshake::complete() {
+  if (deadline_ != 0) {
+    conn_->timers().cancel(deadline_);
+    deadline_ = 0;
+  }
+  auto keep = std::move(self_);
+  // (A connection that ended since the last message: the events kept the
+  // cause and hand it to the actor, which closes at once.)
+  // Authenticated: leave the pending budget, take a session slot (none
+  // free: refused, nothing established is disturbed).
+  if (!ctx_->registry->try_acquire_slot()) {
+    if (ctx_->admission)
+      ctx_->admission->count(io::refusal::sessions_full);
+    close("max_sessions reached");
+    return;
+  }
+  if (ticket_)
+    ticket_->release();
+  auto est = std::make_shared<established>();
+  est->link = std::move(link_);
+  est->events = events_;
+  est->client = hs_->remote_static();
+  est->sess = std::move(*sess_);
+  hs_.reset();
+  sess_.reset();
+  start_keepalive(est->link);
+  system::spawn_from_io_thread([&] {
+    return sys_.spawn<session_actor>(ctx_, conn_, std::move(est));
+  });
+}
+
+// The session's keepalive on the shard's timer wheel: a ping every
+// keepalive_interval (at most half the idle timeout); a client silent for
+// idle_timeout is reported to the actor, which closes. It stops by itself
+// once the link is gone.
+void server_handshake::start_keepalive(const std::shared_ptr<dmsg_relay::dmsg_server_link>& link) {
+  struct keepalive : std::enable_shared_from_this<keepalive> {
+    std::weak_ptr<dmsg_relay::dmsg_server_link> link;
+    std::weak_ptr<session_events> events;
+    io::stream_connection_ptr conn;
+    std::chrono::milliseconds every;
+    std::chrono::milliseconds idle;
+    uint32_t ping_id = 0;
+    void arm() {
+      conn->timers().schedule(every, [self = shared_from_this()] { self->tick(); });
+    }
+    void tick() {
+      auto l = link.lock();
+      if (!l)
+        return; // the session is gone: the keepalive with it
+      if (std::chrono::steady_clock::now() - l->last_rx() > idle) {
+        if (auto ev = events.lock())
+          ev->idle();
+        return;
+      }
+      l->write_control(ym::frame_type::ping, ym::flag::syn, 0, ++ping_id);
+      arm();
+    }
+  };
+  auto k = std::make_shared<keepalive>();
+  k->link = link;
+  k->events = events_;
+  k->conn = conn_;
+  k->idle = ctx_->limits.idle_timeout;
+  k->every = std::min(ctx_->limits.keepalive_interval, ctx_->limits.idle_timeout / 2);
+  if (k->every.count() <= 0)
+    k->every = std::chrono::milliseconds{1000};
+  k->arm();
+}
+
+void server_handshake::close(const std::string& why) {
+  if (closed_)
+    return;
+  closed_ = true;
+  done_ = true;
+  // Once, at info; at most 20 such lines a second (a flood of refused
+  // handshakes is counted in /metrics, not written line by line).
+  static log::rate_limit limit{20};
+  uint64_t suppressed = 0;
+  if (limit.allow(suppressed))
+    SKYWIRE_LOG(info, "dmsg_server", "connection refused", log::kv("cause", why),
+                log::kv("remote", conn_->remote_endpoint()),
+                log::kv("similar_lines_suppressed", suppressed));
+  if (deadline_ != 0) {
+    conn_->timers().cancel(deadline_);
+    deadline_ = 0;
+  }
+  if (ticket_)
+    ticket_->release();
+  conn_->close();
+  // The link and this object go when the last callback lets go of them.
+  auto keep = std::move(self_);
+}
+
+} // namespace skywire::services::session_detail
