@@ -33,6 +33,9 @@ dmsg_server_link::dmsg_server_link(std::shared_ptr<frame_sink> sink,
     cfg_(cfg),
     out_(std::make_shared<session_out>(std::move(sink), cfg.sink_limit, std::move(events),
                                        std::move(stats))),
+    // A client may send one frame as large as its window (spliced streams
+    // get the relay buffer on top).
+    splitter_(wire::yamux::parse_limits{window + cfg.relay_buffer}),
     last_rx_(now_ns()) {}
 
 clock_type::time_point dmsg_server_link::last_rx() const {
@@ -76,7 +79,9 @@ void dmsg_server_link::fail(const char* reason) {
     return;
   mode_ = mode::dead;
   byte_buffer{}.swap(pending_);
-  batches_.clear();
+  for (size_t i = 0; i < nbatches_; ++i)
+    batches_[i].clear();
+  nbatches_ = 0;
   hooks_->failed(reason);
 }
 
@@ -108,6 +113,7 @@ void dmsg_server_link::handshake_bytes(byte_span buf) {
 void dmsg_server_link::yamux_bytes(byte_span buf) {
   // Frames are parsed in the read buffer: no copy unless a frame is cut by a
   // read boundary (frame_splitter keeps that one in its tail).
+  read_ = buf;
   auto err = splitter_.feed(buf, [this](const ym::frame_view& f) {
     on_frame(f.hdr, f.body);
     return mode_ == mode::yamux;
@@ -177,12 +183,18 @@ void dmsg_server_link::on_frame(const ym::header& h, byte_span body) {
 
 void dmsg_server_link::on_stream_data(uint32_t id, stream& s, byte_span body) {
   if (s.ph == phase::spliced) {
-    auto& b = batch_for(id, body.size());
-    b.insert(b.end(), body.begin(), body.end());
+    auto& b = batch_for(id);
     auto& st = out_->stats();
+    if (body.data() >= read_.data() && body.data() + body.size() <= read_.data() + read_.size()) {
+      b.parts.push_back(body); // a view into the read buffer
+    } else {
+      b.owned.emplace_back(body.begin(), body.end());
+      b.parts.push_back(b.owned.back());
+      st.copied_bytes.fetch_add(body.size(), std::memory_order_relaxed);
+    }
+    b.len += body.size();
     st.frames.fetch_add(1, std::memory_order_relaxed);
     st.bytes.fetch_add(body.size(), std::memory_order_relaxed);
-    st.copied_bytes.fetch_add(body.size(), std::memory_order_relaxed);
     return;
   }
   // Bounded by the receive window: the actor credits only what it consumed.
@@ -226,52 +238,53 @@ void dmsg_server_link::client_rst(uint32_t id, stream& s) {
 
 // -- batches: one buffer per spliced stream and read -----------------------------------
 
-byte_buffer& dmsg_server_link::batch_for(uint32_t id, size_t hint) {
-  for (auto& b : batches_)
-    if (b.first == id)
-      return b.second;
-  batches_.emplace_back(id, byte_buffer{});
-  auto& b = batches_.back().second;
-  b.reserve(headroom + std::max<size_t>(hint, 4096));
-  b.resize(headroom);
+dmsg_server_link::batch& dmsg_server_link::batch_for(uint32_t id) {
+  for (size_t i = 0; i < nbatches_; ++i)
+    if (batches_[i].id == id)
+      return batches_[i];
+  if (nbatches_ == batches_.size())
+    batches_.emplace_back();
+  auto& b = batches_[nbatches_++];
+  b.id = id;
   return b;
 }
 
+// A batch taken out (flushed, dropped) stays in its slot, empty, until the
+// read is done: a reset while flushing may drop batches, and nothing moves.
 void dmsg_server_link::drop_batch(uint32_t id) {
-  for (auto it = batches_.begin(); it != batches_.end(); ++it)
-    if (it->first == id) {
-      batches_.erase(it);
-      return;
-    }
+  for (size_t i = 0; i < nbatches_; ++i)
+    if (batches_[i].id == id)
+      batches_[i].clear();
 }
 
 void dmsg_server_link::flush_batch(uint32_t id) {
-  for (auto it = batches_.begin(); it != batches_.end(); ++it) {
-    if (it->first != id)
+  for (size_t i = 0; i < nbatches_; ++i) {
+    auto& b = batches_[i];
+    if (b.id != id || b.len == 0)
       continue;
-    auto data = std::move(it->second);
-    batches_.erase(it);
-    if (auto i = streams_.find(id); i != streams_.end())
-      push(id, i->second, std::move(data));
-    return;
+    if (auto it = streams_.find(id); it != streams_.end())
+      push(id, it->second, b);
+    b.clear();
   }
 }
 
 void dmsg_server_link::flush_batches() {
-  auto batches = std::move(batches_);
-  batches_.clear();
-  for (auto& [id, data] : batches)
-    if (auto i = streams_.find(id); i != streams_.end())
-      push(id, i->second, std::move(data));
-  // Keep the vector's capacity for the next read.
-  batches.clear();
-  batches_.swap(batches);
+  // In the order the streams first had data in this read.
+  for (size_t i = 0; i < nbatches_; ++i) {
+    auto& b = batches_[i];
+    if (b.len == 0)
+      continue;
+    if (auto it = streams_.find(b.id); it != streams_.end())
+      push(b.id, it->second, b);
+    b.clear();
+  }
+  nbatches_ = 0;
 }
 
-void dmsg_server_link::push(uint32_t id, stream& s, byte_buffer&& data) {
-  if (!s.peer_tx || data.size() <= headroom)
+void dmsg_server_link::push(uint32_t id, stream& s, batch& b) {
+  if (!s.peer_tx || b.len == 0)
     return;
-  if (s.peer_tx->push(std::move(data)) == relay_tx::push_result::closed)
+  if (s.peer_tx->push_parts(b.parts, b.len) == relay_tx::push_result::closed)
     reset_locked(id, true, false); // the other side is reset already
 }
 
@@ -422,7 +435,9 @@ void dmsg_server_link::shutdown() {
     }
   }
   streams_.clear();
-  batches_.clear();
+  for (size_t i = 0; i < nbatches_; ++i)
+    batches_[i].clear();
+  nbatches_ = 0;
   byte_buffer{}.swap(pending_);
 }
 

@@ -30,6 +30,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <deque>
+#include <list>
 #include <mutex>
 #include <unordered_map>
 #include <utility>
@@ -138,11 +140,33 @@ private:
   void on_stream_data(uint32_t id, stream& s, byte_span body);
   void client_fin(uint32_t id, stream& s);
   void client_rst(uint32_t id, stream& s);
-  byte_buffer& batch_for(uint32_t id, size_t hint);
+  /// The bodies of one read toward one spliced stream: views into the read
+  /// buffer (valid until the read is handled), copies only of bodies that
+  /// lie elsewhere (a frame the splitter completed from its tail).
+  struct batch {
+    uint32_t id = 0;
+    std::vector<byte_span> parts;
+    size_t len = 0;
+    /// A list: its nodes stay where they are when batches_ grows (the
+    /// views point into them), and it moves without throwing, so batches_
+    /// moves batches instead of copying them.
+    std::list<byte_buffer> owned;
+    batch() = default;
+    batch(batch&&) noexcept = default;
+    batch& operator=(batch&&) noexcept = default;
+    batch(const batch&) = delete;
+    batch& operator=(const batch&) = delete;
+    void clear() {
+      parts.clear(); // keeps its capacity for the next read
+      owned.clear();
+      len = 0;
+    }
+  };
+  batch& batch_for(uint32_t id);
   void drop_batch(uint32_t id);
   void flush_batch(uint32_t id);
   void flush_batches();
-  void push(uint32_t id, stream& s, byte_buffer&& data);
+  void push(uint32_t id, stream& s, batch& b);
   void reset_locked(uint32_t id, bool rst_to_client, bool tell_peer);
   void write(byte_buffer&& b);
 
@@ -154,9 +178,11 @@ private:
   mode mode_ = mode::handshake;
   int hs_frames_ = 0;
   byte_buffer pending_; ///< incomplete handshake message, or bytes held until yamux starts
-  wire::yamux::frame_splitter splitter_{wire::yamux::parse_limits{wire::yamux::initial_stream_window}};
+  wire::yamux::frame_splitter splitter_;
   std::unordered_map<uint32_t, stream> streams_;
-  std::vector<std::pair<uint32_t, byte_buffer>> batches_;
+  std::vector<batch> batches_;  ///< in use: [0, nbatches_)
+  size_t nbatches_ = 0;
+  byte_span read_{};            ///< the read being handled (yamux_bytes)
   std::atomic<int64_t> last_rx_;
 };
 

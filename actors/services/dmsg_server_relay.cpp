@@ -1,6 +1,7 @@
 #include "actors/services/dmsg_server_relay.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 
 namespace skywire::services::dmsg_relay {
@@ -231,6 +232,75 @@ relay_tx::push_result relay_tx::push(byte_buffer&& data) {
   }
   if (gone) {
     out_->events().reset_stream(id_); // no-op for the owner if already gone
+    return push_result::closed;
+  }
+  settle(o);
+  return o.failed ? push_result::closed : push_result::ok;
+}
+
+relay_tx::push_result relay_tx::push_parts(std::span<const byte_span> parts, size_t len) {
+  if (len == 0)
+    return push_result::ok;
+  outcome o;
+  bool gone = false;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    note(o);
+    if (closed_ || fin_pending_ || fin_sent_) {
+      gone = true;
+    } else if (queued_ + len > max_queued_) {
+      closed_ = true;
+      drop_locked();
+      o.failed = true;
+    } else {
+      // One yamux frame per max_gather - 1 views.
+      while (!parts.empty() && !closed_) {
+        auto chunk = parts.first(std::min(parts.size(), max_gather - 1));
+        parts = parts.subspan(chunk.size());
+        size_t n = 0;
+        for (auto p : chunk)
+          n += p.size();
+        if (queue_.empty() && open_ && n <= window_.available() && out_->has_room(n)) {
+          // The common case: header and bodies straight from the sender's
+          // read buffer onto the reader's connection, one sendmsg, no copy.
+          std::array<uint8_t, headroom> hdr;
+          put_header(hdr.data(), ym::frame_type::data, 0, id_, static_cast<uint32_t>(n));
+          std::array<byte_span, max_gather> all;
+          all[0] = byte_span{hdr.data(), hdr.size()};
+          std::copy(chunk.begin(), chunk.end(), all.begin() + 1);
+          size_t copied = 0;
+          out_->stats().writes.fetch_add(1, std::memory_order_relaxed);
+          if (!out_->sink().write_gather(std::span{all.data(), chunk.size() + 1}, copied)) {
+            // Refused (closed, or over the connection's hard bound): never
+            // dropped quietly, the stream is reset toward both clients.
+            closed_ = true;
+            drop_locked();
+            o.failed = true;
+            break;
+          }
+          window_.take(n);
+          o.credited += static_cast<uint32_t>(n);
+          out_->stats().copied_bytes.fetch_add(copied > headroom ? copied - headroom : 0,
+                                               std::memory_order_relaxed);
+        } else {
+          // Behind queued data, the window or a full connection: copied
+          // into the queue, written when the obstacle goes.
+          byte_buffer b;
+          b.reserve(headroom + n);
+          b.resize(headroom);
+          for (auto p : chunk)
+            b.insert(b.end(), p.begin(), p.end());
+          out_->stats().copied_bytes.fetch_add(n, std::memory_order_relaxed);
+          queue_.push_back(std::move(b));
+          queued_ += n;
+          out_->add_queued(n);
+          pump_locked(o);
+        }
+      }
+    }
+  }
+  if (gone) {
+    out_->events().reset_stream(id_);
     return push_result::closed;
   }
   settle(o);

@@ -41,6 +41,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <span>
 
 #include "messages/wire/yamux/frame.hpp"
 #include "messages/wire/yamux/window.hpp"
@@ -49,6 +50,7 @@
 namespace skywire::services::dmsg_relay {
 
 using byte_buffer = io::byte_buffer;
+using byte_span = std::span<const uint8_t>;
 
 /// A yamux header in front of every relayed body.
 inline constexpr size_t headroom = 12;
@@ -65,6 +67,15 @@ public:
   virtual ~frame_sink() = default;
   /// False: closed, or over the connection's hard bound (nothing queued).
   virtual bool write(byte_buffer&& bytes) = 0;
+  /// Writes parts in order, straight from the caller's memory where the
+  /// sink can (copied: bytes it had to copy). Default: one copy, write().
+  virtual bool write_gather(std::span<const byte_span> parts, size_t& copied) {
+    byte_buffer b;
+    for (auto p : parts)
+      b.insert(b.end(), p.begin(), p.end());
+    copied = b.size();
+    return write(std::move(b));
+  }
   /// Bytes accepted and not yet handed to the kernel.
   virtual size_t queued_bytes() const = 0;
   virtual void close() = 0;
@@ -75,6 +86,9 @@ class connection_sink final : public frame_sink {
 public:
   explicit connection_sink(io::stream_connection_ptr c) : conn_(std::move(c)) {}
   bool write(byte_buffer&& bytes) override { return conn_->write(std::move(bytes)); }
+  bool write_gather(std::span<const byte_span> parts, size_t& copied) override {
+    return conn_->write_gather(parts, copied);
+  }
   size_t queued_bytes() const override { return conn_->queued_bytes(); }
   void close() override { conn_->close(); }
 
@@ -171,6 +185,8 @@ using relay_rx_ptr = std::shared_ptr<relay_rx>;
 class relay_tx {
 public:
   enum class push_result : uint8_t { ok, closed };
+  /// Most views one push_parts() writes with one sendmsg (header included).
+  static constexpr size_t max_gather = 64;
 
   relay_tx(std::shared_ptr<session_out> out, uint32_t id, uint32_t send_window,
            size_t max_queued);
@@ -203,6 +219,10 @@ public:
   /// Relays the bodies in data (after `headroom` bytes). `closed`: the stream
   /// is gone on this side (the caller resets its own stream).
   push_result push(byte_buffer&& data);
+  /// Relays `len` bytes given as views (valid during the call only): written
+  /// straight from them when nothing waits (zero copies), else copied into
+  /// the queue.
+  push_result push_parts(std::span<const byte_span> parts, size_t len);
   /// FIN after the data pushed so far.
   void finish();
 

@@ -4,7 +4,9 @@
 
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
+#include <array>
 #include <cerrno>
 
 #include <boost/asio/bind_executor.hpp>
@@ -167,6 +169,69 @@ bool stream_connection::write(byte_buffer&& bytes) {
         bytes.erase(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(sent));
       queued_ += bytes.size();
       queue_.push_back(std::move(bytes));
+      post_write = idle;
+    }
+  }
+  if (post_write)
+    asio::post(strand_, [self = shared_from_this()] { self->do_write(); });
+  if (post_report)
+    asio::post(strand_, [self = shared_from_this()] { self->report_direct(); });
+  return true;
+}
+
+bool stream_connection::write_gather(std::span<const std::span<const uint8_t>> parts, size_t& copied) {
+  copied = 0;
+  size_t total = 0;
+  for (auto p : parts)
+    total += p.size();
+  if (total == 0)
+    return true;
+  bool post_write = false;
+  bool post_report = false;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    if (closed_ || queued_ + total > max_queued_)
+      return false;
+    size_t sent = 0;
+    bool idle = !writing_ && queue_.empty();
+    if (idle && parts.size() <= 64) {
+      // Nothing ahead of these bytes: one gathered send from the caller's
+      // buffers. closed_ is set under this mutex before the strand closes
+      // the socket, so fd_ is still ours.
+      std::array<iovec, 64> iov;
+      for (size_t i = 0; i < parts.size(); ++i)
+        iov[i] = iovec{const_cast<uint8_t*>(parts[i].data()), parts[i].size()};
+      msghdr msg{};
+      msg.msg_iov = iov.data();
+      msg.msg_iovlen = parts.size();
+      ssize_t n;
+      do {
+        n = ::sendmsg(fd_, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+      } while (n < 0 && errno == EINTR);
+      // Errors other than a full buffer: queue; the strand's write reports them.
+      if (n > 0) {
+        sent = static_cast<size_t>(n);
+        if (report_sent_) {
+          post_report = direct_unreported_ == 0;
+          direct_unreported_ += sent;
+        }
+      }
+    }
+    if (sent < total) {
+      byte_buffer rest;
+      rest.reserve(total - sent);
+      size_t skip = sent;
+      for (auto p : parts) {
+        if (skip >= p.size()) {
+          skip -= p.size();
+          continue;
+        }
+        rest.insert(rest.end(), p.begin() + static_cast<std::ptrdiff_t>(skip), p.end());
+        skip = 0;
+      }
+      copied = rest.size();
+      queued_ += rest.size();
+      queue_.push_back(std::move(rest));
       post_write = idle;
     }
   }

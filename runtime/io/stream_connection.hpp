@@ -56,6 +56,13 @@ public:
   /// that as a slow peer and close).
   bool write(byte_buffer&& bytes) override;
 
+  /// Writes `parts` in order, sent straight from the caller's memory with
+  /// one sendmsg when nothing is queued ahead of them (zero copies); what
+  /// the kernel does not take, or everything when bytes are already queued,
+  /// is copied into the queue. `copied` gets how many bytes were copied.
+  /// Same bounds and results as write(); thread-safe.
+  bool write_gather(std::span<const std::span<const uint8_t>> parts, size_t& copied);
+
   void pause_reading() override;
   void resume_reading() override;
 
