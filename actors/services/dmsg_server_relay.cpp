@@ -79,7 +79,10 @@ relay_rx::relay_rx(std::shared_ptr<frame_sink> sink, uint32_t id, uint32_t windo
 
 bool relay_rx::take(uint32_t n) {
   std::lock_guard<std::mutex> guard{mtx_};
-  return rw_.receive(n);
+  if (!rw_.receive(n))
+    return false;
+  maybe_grant();
+  return true;
 }
 
 void relay_rx::credit(uint32_t n) {
@@ -104,9 +107,11 @@ uint32_t relay_rx::bound() const {
   return rw_.bound();
 }
 
-// One update per half window (wire::yamux::recv_window), not one per frame.
+// Written once the client's window fell below half of its bound
+// (recv_window::policy::low_window): one update per half window, not one per
+// frame, and the sender's window never runs dry while credit is owed.
 void relay_rx::maybe_grant() {
-  auto delta = rw_.take_update();
+  auto delta = rw_.take_update(wire::yamux::recv_window::policy::low_window);
   if (!delta)
     return;
   // A refused update means a client that does not read (hard bound) or a

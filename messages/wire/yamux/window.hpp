@@ -10,7 +10,8 @@
 // as credit (the owner decides when: consumed by the application, written to
 // the other side of a relay) and are granted back in one update once the
 // credit reaches half of the bound (hashicorp/yamux's rule: one update per
-// half window, not one per frame). The bound starts at what the peer assumes
+// half window, not one per frame) or, for a relay, once the peer's window
+// fell below half of the bound (see recv_window::policy). The bound starts at what the peer assumes
 // and may grow (auto-tuning, a relay's extra buffer).
 #pragma once
 
@@ -101,9 +102,22 @@ public:
     return extra;
   }
 
-  /// The update to write now, if the credit reached half of the bound.
-  std::optional<uint32_t> take_update() noexcept {
-    if (pending_ == 0 || pending_ < bound_ / 2)
+  /// When an update is due.
+  enum class policy : uint8_t {
+    /// The credit reached half of the bound (hashicorp/yamux's receiver:
+    /// an endpoint that consumes what it receives).
+    half_credit,
+    /// The peer's window fell below half of the bound: all the credit goes
+    /// out (a relay, whose credit trickles in as the other side drains:
+    /// keeps the sender's window from running dry between updates).
+    low_window,
+  };
+
+  /// The update to write now, if one is due under `p`.
+  std::optional<uint32_t> take_update(policy p = policy::half_credit) noexcept {
+    if (pending_ == 0)
+      return std::nullopt;
+    if (p == policy::half_credit ? pending_ < bound_ / 2 : window_ >= bound_ / 2)
       return std::nullopt;
     auto delta = pending_;
     window_ += delta;

@@ -54,3 +54,17 @@ TEST_CASE("yamux receive window: widen credits the extra, grow adds it to the cu
   CHECK(w.window() == 1500);
   CHECK(w.window() + w.pending() <= w.bound());
 }
+
+TEST_CASE("yamux receive window, relay policy: all the credit goes once the window is below half") {
+  using p = recv_window::policy;
+  recv_window w{1000};
+  CHECK(w.receive(300));
+  w.credit(100);
+  CHECK_FALSE(w.take_update(p::low_window)); // window 700 >= 500
+  CHECK(w.receive(300));                     // window 400 < 500
+  auto u = w.take_update(p::low_window);
+  REQUIRE(u);
+  CHECK(*u == 100); // small, but the sender never runs dry
+  CHECK(w.window() == 500);
+  CHECK_FALSE(w.take_update(p::low_window)); // nothing owed
+}
