@@ -16,6 +16,7 @@
 
 #include <caf/scoped_actor.hpp>
 
+#include "actors/dmsg/errors.hpp"
 #include "actors/dmsg_tools/dmsghttp_file_server.hpp"
 #include "actors/dmsg_tools/http_fetch.hpp"
 #include "actors/dmsg_tools/port_forward.hpp"
@@ -239,11 +240,10 @@ int run_curl(const std::string& argv0, const std::vector<std::string>& args) {
     out = part.file();
   }
   block_stop_signals();
-  auto proc = dmsg_client_process::start(argv0, flags);
-  if (!proc) {
-    std::cerr << argv0 << ": could not connect: no dmsg session\n";
-    return 7; // curl: could not connect
-  }
+  start_failure why{};
+  auto proc = dmsg_client_process::start(argv0, flags, &why);
+  if (!proc)
+    return exit_code_for(why); // 1 config, 6 discovery, 7 no session (the cause is printed)
   dmsg_tools::fetch_request req;
   req.url = *url;
   if (vm.count("data")) {
@@ -323,9 +323,10 @@ int run_http(const std::string& argv0, const std::vector<std::string>& args) {
     return exit_usage;
   }
   block_stop_signals();
-  auto proc = dmsg_client_process::start(argv0, flags);
+  start_failure why{};
+  auto proc = dmsg_client_process::start(argv0, flags, &why);
   if (!proc)
-    return exit_failure;
+    return exit_code_for(why);
   dmsg_tools::file_server_config fc;
   fc.root = std::filesystem::absolute(dir);
   fc.dmsg_port = static_cast<uint16_t>(port);
@@ -338,7 +339,7 @@ int run_http(const std::string& argv0, const std::vector<std::string>& args) {
       .receive([&](caf::ok_atom) { ok = true; },
                [&](caf::error& err) {
                  std::cerr << argv0 << ": cannot listen on dmsg port " << port << ": "
-                           << describe(err) << '\n';
+                           << dmsg::failure_cause(err) << " (" << describe(err) << ")\n";
                });
   }
   if (!ok)
@@ -372,9 +373,10 @@ int run_web(const std::string& argv0, const std::vector<std::string>& args) {
     return exit_usage;
   }
   block_stop_signals();
-  auto proc = dmsg_client_process::start(argv0, flags);
+  start_failure why{};
+  auto proc = dmsg_client_process::start(argv0, flags, &why);
   if (!proc)
-    return exit_failure;
+    return exit_code_for(why);
   auto* sys = &proc->system();
   auto client = proc->client();
   dmsg_tools::socks5_config sc;
@@ -385,7 +387,8 @@ int run_web(const std::string& argv0, const std::vector<std::string>& args) {
         [&] { return dmsg_tools::spawn_socks5_session(*sys, client, std::move(conn), sc); });
     });
   if (!listener) {
-    std::cerr << argv0 << ": " << describe(listener.error()) << '\n';
+    std::cerr << argv0 << ": cannot listen on " << addr << ":" << socks_port << ": "
+              << describe(listener.error()) << '\n';
     return exit_failure;
   }
   std::cout << "SOCKS5 on " << addr << ":" << (*listener)->port() << " resolving *.dmsg"
@@ -417,9 +420,10 @@ int run_web_srv(const std::string& argv0, const std::vector<std::string>& args) 
     return exit_usage;
   }
   block_stop_signals();
-  auto proc = dmsg_client_process::start(argv0, flags);
+  start_failure why{};
+  auto proc = dmsg_client_process::start(argv0, flags, &why);
   if (!proc)
-    return exit_failure;
+    return exit_code_for(why);
   dmsg_tools::port_forward_config pc;
   pc.dmsg_port = static_cast<uint16_t>(dmsg_port);
   pc.local_port = static_cast<uint16_t>(local_port);
@@ -430,7 +434,10 @@ int run_web_srv(const std::string& argv0, const std::vector<std::string>& args) 
     caf::scoped_actor self{proc->system()};
     self->request(fwd, std::chrono::seconds(15), caf::ok_atom::value)
       .receive([&](caf::ok_atom) { ok = true; },
-               [&](caf::error& err) { std::cerr << argv0 << ": " << describe(err) << '\n'; });
+               [&](caf::error& err) {
+                 std::cerr << argv0 << ": cannot listen on dmsg port " << dmsg_port << ": "
+                           << dmsg::failure_cause(err) << " (" << describe(err) << ")\n";
+               });
   }
   if (!ok)
     return exit_failure;
