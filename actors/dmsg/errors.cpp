@@ -71,7 +71,7 @@ std::string failure_cause(const caf::error& err) {
     switch (*c) {
       case dmsg_errc::entry_not_found: return "no such peer in discovery";
       case dmsg_errc::entry_not_server: return "the key is not a dmsg server's";
-      case dmsg_errc::entry_not_client:
+      case dmsg_errc::entry_not_client: return "the key is not a dmsg client's";
       case dmsg_errc::no_delegated_servers: return "the peer has no dmsg server";
       case dmsg_errc::entity_closed: return "the dmsg client stopped";
       case dmsg_errc::session_closed: return "session to the dmsg server lost";
