@@ -196,10 +196,11 @@ int run_curl(const std::string& argv0, const std::vector<std::string>& args) {
     "Fetches a URL over dmsghttp (GET, or POST with -d) to stdout or a file.\n"
     "With -o the body goes to a temporary file beside FILE, renamed over it only\n"
     "on success: a failed fetch leaves FILE as it was.\n"
-    "Exit codes as curl's: 3 bad URL, 6 peer not found (no such key in discovery),\n"
-    "7 cannot connect (no session, dial refused or reset), 8 not an HTTP reply,\n"
-    "22 HTTP status >= 400 with -f, 23 write error, 28 timeout, 56 the stream\n"
-    "failed after connecting.\n\noptions"};
+    "Exit codes as curl's: 3 bad URL, 6 peer not found (no such key in discovery,\n"
+    "or the discovery is unreachable), 7 cannot connect (no session, dial refused\n"
+    "or reset), 8 not an HTTP reply, 22 HTTP status >= 400 with -f, 23 write error,\n"
+    "28 timeout, 56 the stream failed after connecting; 1 a config error (-s, -D,\n"
+    "-l), 2 a usage error. What failed is printed in words.\n\noptions"};
   desc.add_options()("help,h", "show this help")(
     "output,o", po::value(&out_path)->value_name("FILE"), "write the body to FILE")(
     "data,d", po::value(&data)->value_name("TEXT"), "POST TEXT as the body")(
