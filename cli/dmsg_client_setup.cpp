@@ -6,7 +6,9 @@
 #include <caf/scoped_actor.hpp>
 
 #include "actors/dmsg/client.hpp"
+#include "actors/dmsg/errors.hpp"
 #include "runtime/crypto/keys.hpp"
+#include "runtime/http/client.hpp"
 #include "runtime/log/logger.hpp"
 #include "runtime/system/actor_system.hpp"
 
@@ -41,10 +43,30 @@ dmsg_client_process::~dmsg_client_process() {
   sys_.reset();
 }
 
+int exit_code_for(start_failure why) noexcept {
+  switch (why) {
+    case start_failure::none: return 0;
+    case start_failure::config: return 1;
+    case start_failure::discovery: return 6;  // curl: could not resolve
+    case start_failure::no_session: return 7; // curl: could not connect
+  }
+  return 1;
+}
+
 std::unique_ptr<dmsg_client_process> dmsg_client_process::start(const std::string& argv0,
-                                                                const dmsg_client_flags& flags) {
-  if (auto lvl = log::parse_level(flags.loglvl))
+                                                                const dmsg_client_flags& flags,
+                                                                start_failure* why) {
+  start_failure ignored;
+  if (!why)
+    why = &ignored;
+  *why = start_failure::config;
+  if (auto lvl = log::parse_level(flags.loglvl)) {
     log::set_level(*lvl);
+  } else {
+    std::cerr << argv0 << ": -l " << flags.loglvl
+              << ": not a log level (trace, debug, info, warn, error, fatal)\n";
+    return nullptr;
+  }
   dmsg::client_config cc;
   if (flags.sk_hex.empty()) {
     auto kp = crypto::generate_keypair();
@@ -64,6 +86,15 @@ std::unique_ptr<dmsg_client_process> dmsg_client_process::start(const std::strin
     std::cerr << argv0 << ": --sess must be >= 0\n";
     return nullptr;
   }
+  if (auto u = http::parse_url(flags.discovery); !u) {
+    std::cerr << argv0 << ": -D " << flags.discovery << ": not a discovery URL ("
+              << describe(u.error()) << ")\n";
+    return nullptr;
+  }
+  if (flags.ready_timeout_s <= 0) {
+    std::cerr << argv0 << ": --ready-timeout must be > 0\n";
+    return nullptr;
+  }
   cc.discovery_url = flags.discovery;
   cc.sessions_count = static_cast<size_t>(flags.sessions);
   std::unique_ptr<dmsg_client_process> p{new dmsg_client_process};
@@ -79,12 +110,37 @@ std::unique_ptr<dmsg_client_process> dmsg_client_process::start(const std::strin
     caf::scoped_actor self{*p->sys_};
     self->request(p->client_, std::chrono::seconds(flags.ready_timeout_s), api::ready_atom::value)
       .receive([&](caf::ok_atom) { ready = true; }, [&](caf::error& e) { err = std::move(e); });
+    if (!ready) {
+      // the deadline passed (or the client stopped): ask it what went wrong
+      self->request(p->client_, std::chrono::seconds(5), api::info_atom::value)
+        .receive(
+          [&](api::client_info& info) {
+            if (info.last_error)
+              err = std::move(info.last_error);
+          },
+          [](caf::error&) {});
+    }
   }
   if (!ready) {
-    std::cerr << argv0 << ": no dmsg session via " << flags.discovery << ": " << describe(err)
-              << '\n';
+    std::string what;
+    if (dmsg::is(err, dmsg::client_errc::invalid_argument)) {
+      *why = start_failure::config;
+      what = "bad configuration";
+    } else if (dmsg::is(err, dmsg::client_errc::discovery_failed)) {
+      *why = start_failure::discovery;
+      what = "the discovery " + flags.discovery + " is unreachable or failed";
+    } else {
+      *why = start_failure::no_session;
+      what = "no session to a dmsg server within " + std::to_string(flags.ready_timeout_s)
+             + " s (discovery " + flags.discovery + ")";
+    }
+    std::cerr << argv0 << ": could not start the dmsg client: " << what;
+    if (err && err != caf::sec::request_timeout)
+      std::cerr << ": " << describe(err);
+    std::cerr << '\n';
     return nullptr;
   }
+  *why = start_failure::none;
   return p;
 }
 

@@ -2,6 +2,7 @@
 // discovery, and a running dmsg client with its actor system and io loop.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -26,6 +27,18 @@ struct dmsg_client_flags {
   void add_to(boost::program_options::options_description& desc);
 };
 
+/// Why dmsg_client_process::start failed.
+enum class start_failure : uint8_t {
+  none,
+  config,     ///< bad -s, --sess or discovery URL (exit 1)
+  discovery,  ///< the discovery is unreachable or failed (curl's 6: could not resolve)
+  no_session, ///< no session to any dmsg server in time (curl's 7: could not connect)
+};
+
+/// The exit code a tool uses for a failed start: 1 for a config error, else
+/// curl's (6 discovery, 7 no session).
+int exit_code_for(start_failure why) noexcept;
+
 /// A dmsg client and what it runs on. Destruction closes the client (its
 /// discovery entry is deleted) and stops everything.
 class dmsg_client_process {
@@ -33,9 +46,11 @@ public:
   ~dmsg_client_process();
 
   /// Starts the client and waits until it has a session and a stored entry.
-  /// On failure prints a message and returns nullptr.
+  /// On failure prints what failed in words and returns nullptr; `why` (if
+  /// given) says which kind of failure it was.
   static std::unique_ptr<dmsg_client_process> start(const std::string& argv0,
-                                                    const dmsg_client_flags& flags);
+                                                    const dmsg_client_flags& flags,
+                                                    start_failure* why = nullptr);
 
   caf::actor_system& system() { return *sys_; }
   io::io_runtime& io() { return *io_; }

@@ -16,6 +16,7 @@
 
 #include <caf/scoped_actor.hpp>
 
+#include "actors/dmsg/errors.hpp"
 #include "actors/dmsg_tools/dmsghttp_file_server.hpp"
 #include "actors/dmsg_tools/http_fetch.hpp"
 #include "actors/dmsg_tools/port_forward.hpp"
@@ -195,10 +196,11 @@ int run_curl(const std::string& argv0, const std::vector<std::string>& args) {
     "Fetches a URL over dmsghttp (GET, or POST with -d) to stdout or a file.\n"
     "With -o the body goes to a temporary file beside FILE, renamed over it only\n"
     "on success: a failed fetch leaves FILE as it was.\n"
-    "Exit codes as curl's: 3 bad URL, 6 peer not found (no such key in discovery),\n"
-    "7 cannot connect (no session, dial refused or reset), 8 not an HTTP reply,\n"
-    "22 HTTP status >= 400 with -f, 23 write error, 28 timeout, 56 the stream\n"
-    "failed after connecting.\n\noptions"};
+    "Exit codes as curl's: 3 bad URL, 6 peer not found (no such key in discovery,\n"
+    "or the discovery is unreachable), 7 cannot connect (no session, dial refused\n"
+    "or reset), 8 not an HTTP reply, 22 HTTP status >= 400 with -f, 23 write error,\n"
+    "28 timeout, 56 the stream failed after connecting; 1 a config error (-s, -D,\n"
+    "-l), 2 a usage error. What failed is printed in words.\n\noptions"};
   desc.add_options()("help,h", "show this help")(
     "output,o", po::value(&out_path)->value_name("FILE"), "write the body to FILE")(
     "data,d", po::value(&data)->value_name("TEXT"), "POST TEXT as the body")(
@@ -239,11 +241,10 @@ int run_curl(const std::string& argv0, const std::vector<std::string>& args) {
     out = part.file();
   }
   block_stop_signals();
-  auto proc = dmsg_client_process::start(argv0, flags);
-  if (!proc) {
-    std::cerr << argv0 << ": could not connect: no dmsg session\n";
-    return 7; // curl: could not connect
-  }
+  start_failure why{};
+  auto proc = dmsg_client_process::start(argv0, flags, &why);
+  if (!proc)
+    return exit_code_for(why); // 1 config, 6 discovery, 7 no session (the cause is printed)
   dmsg_tools::fetch_request req;
   req.url = *url;
   if (vm.count("data")) {
@@ -323,9 +324,10 @@ int run_http(const std::string& argv0, const std::vector<std::string>& args) {
     return exit_usage;
   }
   block_stop_signals();
-  auto proc = dmsg_client_process::start(argv0, flags);
+  start_failure why{};
+  auto proc = dmsg_client_process::start(argv0, flags, &why);
   if (!proc)
-    return exit_failure;
+    return exit_code_for(why);
   dmsg_tools::file_server_config fc;
   fc.root = std::filesystem::absolute(dir);
   fc.dmsg_port = static_cast<uint16_t>(port);
@@ -338,7 +340,7 @@ int run_http(const std::string& argv0, const std::vector<std::string>& args) {
       .receive([&](caf::ok_atom) { ok = true; },
                [&](caf::error& err) {
                  std::cerr << argv0 << ": cannot listen on dmsg port " << port << ": "
-                           << describe(err) << '\n';
+                           << dmsg::failure_cause(err) << " (" << describe(err) << ")\n";
                });
   }
   if (!ok)
@@ -372,9 +374,10 @@ int run_web(const std::string& argv0, const std::vector<std::string>& args) {
     return exit_usage;
   }
   block_stop_signals();
-  auto proc = dmsg_client_process::start(argv0, flags);
+  start_failure why{};
+  auto proc = dmsg_client_process::start(argv0, flags, &why);
   if (!proc)
-    return exit_failure;
+    return exit_code_for(why);
   auto* sys = &proc->system();
   auto client = proc->client();
   dmsg_tools::socks5_config sc;
@@ -385,7 +388,8 @@ int run_web(const std::string& argv0, const std::vector<std::string>& args) {
         [&] { return dmsg_tools::spawn_socks5_session(*sys, client, std::move(conn), sc); });
     });
   if (!listener) {
-    std::cerr << argv0 << ": " << describe(listener.error()) << '\n';
+    std::cerr << argv0 << ": cannot listen on " << addr << ":" << socks_port << ": "
+              << describe(listener.error()) << '\n';
     return exit_failure;
   }
   std::cout << "SOCKS5 on " << addr << ":" << (*listener)->port() << " resolving *.dmsg"
@@ -417,9 +421,10 @@ int run_web_srv(const std::string& argv0, const std::vector<std::string>& args) 
     return exit_usage;
   }
   block_stop_signals();
-  auto proc = dmsg_client_process::start(argv0, flags);
+  start_failure why{};
+  auto proc = dmsg_client_process::start(argv0, flags, &why);
   if (!proc)
-    return exit_failure;
+    return exit_code_for(why);
   dmsg_tools::port_forward_config pc;
   pc.dmsg_port = static_cast<uint16_t>(dmsg_port);
   pc.local_port = static_cast<uint16_t>(local_port);
@@ -430,7 +435,10 @@ int run_web_srv(const std::string& argv0, const std::vector<std::string>& args) 
     caf::scoped_actor self{proc->system()};
     self->request(fwd, std::chrono::seconds(15), caf::ok_atom::value)
       .receive([&](caf::ok_atom) { ok = true; },
-               [&](caf::error& err) { std::cerr << argv0 << ": " << describe(err) << '\n'; });
+               [&](caf::error& err) {
+                 std::cerr << argv0 << ": cannot listen on dmsg port " << dmsg_port << ": "
+                           << dmsg::failure_cause(err) << " (" << describe(err) << ")\n";
+               });
   }
   if (!ok)
     return exit_failure;

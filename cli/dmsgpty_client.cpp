@@ -236,18 +236,35 @@ private:
 
 } // namespace
 
+namespace {
+
+// What failed, in words: the error's own text (this file's errors all carry
+// one), else describe().
+std::string user_text(const caf::error& err) {
+  const auto& ctx = err.context();
+  if (!ctx.empty() && ctx.match_element<std::string>(0) && !ctx.get_as<std::string>(0).empty())
+    return ctx.get_as<std::string>(0);
+  return describe(err);
+}
+
+} // namespace
+
 int run_pty_cli(const std::string& argv0, const pty_cli_options& opts) {
   using namespace std::chrono_literals;
   const bool tty = ::isatty(STDIN_FILENO);
   std::string uri = opts.remote ? wp::proxy_request_uri(*opts.remote) : std::string{wp::pty_uri};
   dmsgpty_connection conn;
   if (auto err = conn.open(opts.cli_path, uri, opts.connect_timeout)) {
-    std::cerr << argv0 << ": " << describe(err);
+    std::cerr << argv0 << ": " << user_text(err);
     if (opts.remote)
       std::cerr << " (is " << opts.remote->pk.hex()
                 << " up, and does its whitelist hold this host's key?)";
     std::cerr << '\n';
-    return 1;
+    // curl's codes: 28 no answer in time, 7 could not connect or refused
+    return err.code() == static_cast<uint8_t>(wire_errc::truncated)
+               && user_text(err).find("in time") != std::string::npos
+             ? 28
+             : 7;
   }
   wp::command_req cmd{opts.cmd, opts.args, std::nullopt};
   if (opts.size)
@@ -257,7 +274,7 @@ int run_pty_cli(const std::string& argv0, const pty_cli_options& opts) {
   auto started = conn.call_and_wait("pty.Start", wp::command_req_schema(),
                                     wp::command_req_value(cmd), 30s);
   if (!started) {
-    std::cerr << argv0 << ": failed to start command on pty: " << describe(started.error())
+    std::cerr << argv0 << ": failed to start command on pty: " << user_text(started.error())
               << '\n';
     return 1;
   }
@@ -324,7 +341,7 @@ int run_pty_cli(const std::string& argv0, const pty_cli_options& opts) {
       for (;;) {
         auto r = conn.next(0ms);
         if (!r) {
-          std::cerr << argv0 << ": " << describe(r.error()) << '\n';
+          std::cerr << argv0 << ": " << user_text(r.error()) << '\n';
           rc = 1;
           break;
         }

@@ -184,9 +184,10 @@ int run_host(const std::string& argv0, const std::vector<std::string>& args) {
   flags.sessions = f.sessions;
   flags.loglvl = loglvl;
   flags.ready_timeout_s = ready_timeout;
-  auto proc = dmsg_client_process::start(argv0, flags);
+  start_failure why{};
+  auto proc = dmsg_client_process::start(argv0, flags, &why);
   if (!proc)
-    return exit_failure;
+    return exit_code_for(why);
   dmsgpty::host_config hc;
   hc.dmsg_port = static_cast<uint16_t>(f.port);
   hc.cli_address = f.cli_addr;

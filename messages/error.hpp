@@ -8,6 +8,8 @@
 
 #include <caf/atom.hpp>
 #include <caf/error.hpp>
+#include <caf/exit_reason.hpp>
+#include <caf/sec.hpp>
 #include <caf/expected.hpp>
 
 namespace skywire {
@@ -33,12 +35,23 @@ caf::error make_error(wire_errc code, std::string context = {});
 
 /// Lets a layer above messages/ (e.g. runtime/crypto) have describe() print
 /// the code names of its own category without messages/ including it.
-/// Registration is idempotent; at most 16 categories.
+/// Registration is idempotent; at most 16 categories. A `self_describing`
+/// category's errors always carry their full meaning in words in the context
+/// text ("dmsg error 100 - entry is not found in discovery: ..."): describe()
+/// then prints only that text.
 using error_code_namer = const char* (*)(uint8_t code) noexcept;
-void register_error_category(caf::atom_value category, error_code_namer namer) noexcept;
+void register_error_category(caf::atom_value category, error_code_namer namer,
+                             bool self_describing = false) noexcept;
 
-/// A one-line human-readable rendering of any error made by this project
-/// (category, code name, context). Never throws.
+/// CAF's own error codes in words ("request timed out", "the actor asked
+/// has stopped"); nullptr for a value CAF does not define.
+const char* describe_sec(caf::sec code) noexcept;
+const char* describe_exit_reason(caf::exit_reason code) noexcept;
+
+/// A one-line human-readable rendering of any error: CAF's codes (categories
+/// "system" and "exit") in words, this project's as "category:code_name:
+/// context" (only the context for a self-describing category). Never throws;
+/// never prints a bare number for a code it knows.
 std::string describe(const caf::error& err);
 
 } // namespace skywire

@@ -489,6 +489,7 @@ private:
       out.sessions.push_back(std::move(si));
     }
     out.listening_ports = shared_->ports.listening_ports();
+    out.last_error = startup_error_ ? startup_error_ : last_error_;
     return out;
   }
 

@@ -34,4 +34,18 @@ bool is(const caf::error& err, client_errc code) noexcept;
 /// Whether err is a dmsg error with this reference code.
 bool is(const caf::error& err, dmsg_errc code) noexcept;
 
+/// What ended a dmsg dial, stream or session, in a few words (a log line's
+/// `cause`, the first words of a CLI message): "no such peer in discovery",
+/// "dial refused: nothing listens on that port", "reset by the peer or the
+/// server", "session to the dmsg server lost", "send queue full", "handshake
+/// timeout", "timed out", "the dmsg client stopped", ... describe(err) has the
+/// detail. "none" for no error.
+std::string failure_cause(const caf::error& err);
+
+/// The same for a session to a dmsg server that failed before it was up
+/// (`up` false) or was lost: a connection the server closes or resets during
+/// the handshake reads "refused by the server during the handshake (admission
+/// or capacity)".
+std::string session_failure_cause(const caf::error& err, bool up);
+
 } // namespace skywire::dmsg

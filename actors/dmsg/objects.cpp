@@ -43,31 +43,44 @@ caf::atom_value dmsg_category() noexcept {
   return caf::atom("dmsg");
 }
 
+namespace {
+
+// caf::error codes are uint8_t, so an error's code is the 1-based index into
+// this table of dmsg codes (dmsg_code() maps it back); the text has the number.
+constexpr uint16_t dmsg_code_table[] = {100, 101, 102, 103, 200, 201, 202, 203, 300, 301, 302,
+                                        303, 304, 305, 306, 307, 350, 351, 352, 370, 400, 401};
+
+const char* dmsg_code_name(uint8_t idx) noexcept {
+  if (idx == 0 || idx > std::size(dmsg_code_table))
+    return "unknown dmsg error";
+  return to_string(static_cast<dmsg_errc>(dmsg_code_table[idx - 1]));
+}
+
+} // namespace
+
 caf::error make_error(dmsg_errc code, std::string context) {
+  // the text says it all ("dmsg error 100 - entry is not found in discovery")
+  static const bool registered =
+    (register_error_category(dmsg_category(), dmsg_code_name, true), true);
+  (void)registered;
   std::string text = "dmsg error " + std::to_string(static_cast<unsigned>(code)) + " - "
                      + to_string(code);
   if (!context.empty())
     text += ": " + context;
-  // caf::error codes are uint8_t, so the code is the 1-based index into the
-  // table of dmsg codes (dmsg_code() maps it back); the text has the number.
-  static constexpr uint16_t table[] = {100, 101, 102, 103, 200, 201, 202, 203, 300, 301, 302,
-                                       303, 304, 305, 306, 307, 350, 351, 352, 370, 400, 401};
   uint8_t idx = 0;
-  for (uint8_t i = 0; i < std::size(table); ++i)
-    if (table[i] == static_cast<uint16_t>(code))
+  for (uint8_t i = 0; i < std::size(dmsg_code_table); ++i)
+    if (dmsg_code_table[i] == static_cast<uint16_t>(code))
       idx = static_cast<uint8_t>(i + 1);
   return caf::error{idx, dmsg_category(), caf::make_message(std::move(text))};
 }
 
 std::optional<dmsg_errc> dmsg_code(const caf::error& err) noexcept {
-  static constexpr uint16_t table[] = {100, 101, 102, 103, 200, 201, 202, 203, 300, 301, 302,
-                                       303, 304, 305, 306, 307, 350, 351, 352, 370, 400, 401};
   if (!err || err.category() != dmsg_category())
     return std::nullopt;
   auto idx = err.code();
-  if (idx == 0 || idx > std::size(table))
+  if (idx == 0 || idx > std::size(dmsg_code_table))
     return std::nullopt;
-  return static_cast<dmsg_errc>(table[idx - 1]);
+  return static_cast<dmsg_errc>(dmsg_code_table[idx - 1]);
 }
 
 // -- signed objects ---------------------------------------------------------------

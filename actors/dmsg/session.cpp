@@ -186,7 +186,8 @@ void session_actor::lost(caf::error err) {
   if (!closing_)
     SKYWIRE_LOG(info, "dmsg", up_ ? "session lost" : "session failed",
                 log::kv("server", p_.server.hex()), log::kv("address", p_.address),
-                log::kv("cause", describe(err)), log::kv("streams", streams_.size()));
+                log::kv("cause", session_failure_cause(err, up_)), log::kv("error", describe(err)),
+                log::kv("streams", streams_.size()));
   for (auto& kv : streams_)
     send(kv.second, slost_atom::value, err);
   streams_.clear();

@@ -67,6 +67,9 @@ stream_actor::behavior_type stream_actor::make_behavior() {
     [this](snote_atom, uint8_t k) { on_notice(static_cast<notice>(k)); },
     [this](slost_atom, caf::error& err) {
       core_->mark_done(); // nothing can be sent any more
+      // the owner reads "session to the dmsg server lost" as the cause
+      if (!is(err, dmsg_errc::session_closed))
+        err = make_error(dmsg_errc::session_closed, "session lost: " + describe(err));
       if (dial_pending_)
         fail_dial(err);
       finish(std::move(err));
@@ -86,8 +89,7 @@ stream_actor::behavior_type stream_actor::make_behavior() {
         case stream_core::write_result::queue_full: {
           // The writer ignored its acks: fail loudly on both ends.
           auto err = make_error(client_errc::protocol, "send queue full (writer ignored acks)");
-          SKYWIRE_LOG(info, "dmsg", "stream reset", log::kv("cause", describe(err)),
-                      log::kv("remote", remote_.to_string()));
+          log_failure(err);
           core_->reset();
           return finish(std::move(err));
         }
@@ -170,8 +172,7 @@ void stream_actor::on_notice(notice k) {
     }
     case notice::failed: {
       auto err = core_->failure();
-      SKYWIRE_LOG(info, "dmsg", "stream reset", log::kv("cause", describe(err)),
-                  log::kv("remote", remote_.to_string()));
+      log_failure(err);
       if (dial_pending_)
         fail_dial(err);
       return finish(std::move(err));
@@ -358,6 +359,17 @@ void stream_actor::fail_dial(caf::error err) {
   dial_pending_ = false;
   closed_notified_ = true; // the dialer learns from the answer
   dial_rp_.deliver(std::move(err));
+}
+
+void stream_actor::log_failure(const caf::error& err) {
+  // once, at info; at debug when an owner is told (closed_atom carries err)
+  // and logs it with what it knows (dmsg web: the local client)
+  if (owner_ && !closed_notified_)
+    SKYWIRE_LOG(debug, "dmsg", "stream reset", log::kv("cause", failure_cause(err)),
+                log::kv("error", err), log::kv("remote", remote_.to_string()));
+  else
+    SKYWIRE_LOG(info, "dmsg", "stream reset", log::kv("cause", failure_cause(err)),
+                log::kv("error", err), log::kv("remote", remote_.to_string()));
 }
 
 void stream_actor::finish(caf::error err) {

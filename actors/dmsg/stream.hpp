@@ -74,6 +74,7 @@ private:
   // endings
   void begin_close();
   void fail_dial(caf::error err);
+  void log_failure(const caf::error& err);
   void finish(caf::error err);
 
   /// Sends to the owner (an untyped actor) with this stream as the sender.

@@ -70,9 +70,9 @@ private:
           stream_ = s.stream;
           send(stream_, api::set_owner_atom::value, caf::actor{this});
           monitor(stream_);
-          set_down_handler([this](caf::down_msg&) {
+          set_down_handler([this](caf::down_msg& dm) {
             if (!done_)
-              on_closed(caf::error{});
+              on_closed(dm.reason == caf::exit_reason::normal ? caf::error{} : dm.reason);
           });
           std::string head = req_.method + " " + req_.url.target + " HTTP/1.1\r\nHost: "
                              + req_.url.pk.hex() + ":" + std::to_string(req_.url.port)
@@ -91,7 +91,8 @@ private:
                              : code == fetch_errc::timeout ? "timed out dialling "
                                                            : "could not connect to ";
           fail(make_error(code, what + req_.url.pk.hex() + ":" + std::to_string(req_.url.port)
-                                  + " (" + describe(err) + ")"));
+                                  + ": " + dmsg::failure_cause(err) + " (" + describe(err)
+                                  + ")"));
         });
   }
 
@@ -153,7 +154,9 @@ private:
                          ? "after " + std::to_string(received_) + " body bytes"
                          : "before a response";
     if (err)
-      return fail(make_error(fetch_errc::receive, "stream failed " + when + ": " + describe(err)));
+      return fail(make_error(fetch_errc::receive, "stream failed " + when + ": "
+                                                    + dmsg::failure_cause(err) + " ("
+                                                    + describe(err) + ")"));
     fail(make_error(fetch_errc::receive, "stream closed " + when));
   }
 

@@ -60,6 +60,7 @@ void pipe_core::on_stream_data(byte_buffer&& bytes) {
   socket_queued_ += n;
   if (!conn_->write(std::move(bytes))) {
     // the local reader is gone or hopelessly slow: end both sides
+    local_failure_ = "local socket queue full (the local reader is too slow or gone)";
     abort();
   }
 }

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include <caf/actor.hpp>
 #include <caf/error.hpp>
@@ -52,6 +53,9 @@ public:
   void abort();
 
   uint64_t bytes_to_stream() const noexcept { return to_stream_; }
+  /// Why the pipe gave up on the local side (empty: it did not): the socket
+  /// refused more bytes (its queue is full, or it is closed).
+  const std::string& local_failure() const noexcept { return local_failure_; }
   uint64_t bytes_to_socket() const noexcept { return to_socket_; }
 
 private:
@@ -70,6 +74,7 @@ private:
   uint64_t to_stream_ = 0;
   uint64_t to_socket_ = 0;
   uint64_t socket_queued_ = 0; ///< bytes handed to the socket, not yet sent
+  std::string local_failure_;
 };
 
 } // namespace skywire::dmsg_tools

@@ -4,6 +4,7 @@
 
 #include <caf/event_based_actor.hpp>
 
+#include "actors/dmsg_tools/failure_log.hpp"
 #include "actors/dmsg_tools/tcp_pipe.hpp"
 #include "messages/api/dmsg.hpp"
 #include "runtime/log/logger.hpp"
@@ -35,8 +36,11 @@ public:
         if (!conf_.whitelist.empty()
             && std::find(conf_.whitelist.begin(), conf_.whitelist.end(), s.remote.pk)
                  == conf_.whitelist.end()) {
-          SKYWIRE_LOG(info, "dmsg_web_srv", "refused a stream from a PK not in the whitelist",
-                      log::kv("remote", s.remote.pk));
+          pipe_end e;
+          e.component = "dmsg_web_srv";
+          e.remote = s.remote.to_string();
+          e.local = conf_.local_host + ":" + std::to_string(conf_.local_port);
+          log_failure(e, "refused a dmsg stream", "the remote key is not in the whitelist");
           send(s.stream, api::close_atom::value);
           return;
         }

@@ -5,6 +5,7 @@
 
 #include <caf/event_based_actor.hpp>
 
+#include "actors/dmsg_tools/failure_log.hpp"
 #include "actors/dmsg_tools/pipe_core.hpp"
 #include "actors/dmsg_tools/socket_events.hpp"
 #include "messages/api/dmsg.hpp"
@@ -30,15 +31,19 @@ public:
       client_(std::move(client)),
       conn_(std::move(conn)),
       conf_(std::move(conf)) {
+    local_ = conn_->remote_endpoint();
   }
 
   const char* name() const override { return "socks5_session"; }
 
   void on_exit() override {
-    if (core_)
+    if (core_) {
+      if (!failure_logged_ && core_->local_failure().empty() && core_->done())
+        log_clean_end(end_info(), "dmsg stream closed");
       core_->abort();
-    else if (conn_)
+    } else if (conn_) {
       conn_->close();
+    }
   }
 
   caf::behavior make_behavior() override {
@@ -103,15 +108,32 @@ public:
 private:
   enum class state { greeting, request, done };
 
+  pipe_end end_info() const {
+    pipe_end e;
+    e.component = component;
+    e.remote = remote_.to_string();
+    e.local = local_;
+    if (core_) {
+      e.bytes_to_local = core_->bytes_to_socket();
+      e.bytes_to_remote = core_->bytes_to_stream();
+    }
+    return e;
+  }
+
   // Once per stream, at info: the stream (or its session) failed, and why.
   void stream_failed(const caf::error& err) {
     if (failure_logged_)
       return;
     failure_logged_ = true;
-    SKYWIRE_LOG(info, component, "dmsg stream failed; resetting the SOCKS client connection",
-                log::kv("remote", remote_.to_string()), log::kv("error", err),
-                log::kv("bytes_to_client", core_ ? core_->bytes_to_socket() : 0),
-                log::kv("bytes_to_remote", core_ ? core_->bytes_to_stream() : 0));
+    log_failure(end_info(), "dmsg stream failed; resetting the SOCKS client connection", err);
+  }
+
+  // Once, at info: the pipe gave up on the SOCKS client (it stopped reading).
+  void local_failed() {
+    if (failure_logged_ || !core_ || core_->local_failure().empty())
+      return;
+    failure_logged_ = true;
+    log_failure(end_info(), "SOCKS client connection reset", core_->local_failure());
   }
 
   void advance() {
@@ -176,9 +198,10 @@ private:
           conn_->resume_reading();
         },
         [this, remote](caf::error& err) {
-          SKYWIRE_LOG(info, component, "dmsg dial failed", log::kv("remote", remote.to_string()),
-                      log::kv("error", err));
-          reply(socks5::reply_code::host_unreachable);
+          remote_ = remote;
+          failure_logged_ = true;
+          log_failure(end_info(), "dmsg dial failed", err);
+          reply(static_cast<socks5::reply_code>(socks5_reply_for(err)));
           close_after_write();
         });
   }
@@ -208,8 +231,10 @@ private:
   }
 
   void check_done() {
-    if (core_ && core_->done())
+    if (core_ && core_->done()) {
+      local_failed();
       quit();
+    }
   }
 
   api::dmsg_client_actor client_;
@@ -220,6 +245,7 @@ private:
   bool dialing_ = false;
   api::dmsg_stream_actor stream_;
   skywire::address remote_;
+  std::string local_; ///< the SOCKS client's ip:port
   std::optional<pipe_core> core_;
   bool failure_logged_ = false;
 };

@@ -8,6 +8,7 @@
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/event_based_actor.hpp>
 
+#include "actors/dmsg_tools/failure_log.hpp"
 #include "actors/dmsg_tools/pipe_core.hpp"
 #include "actors/dmsg_tools/socket_events.hpp"
 #include "runtime/log/logger.hpp"
@@ -32,15 +33,20 @@ namespace skywire::dmsg_tools {
 
 namespace {
 
-constexpr const char* component = "tcp_pipe";
+constexpr const char* component = "dmsg_web_srv";
 
 class tcp_pipe : public caf::event_based_actor {
 public:
   tcp_pipe(caf::actor_config& cfg, api::stream_opened stream, io::stream_connection_ptr conn,
-           std::vector<uint8_t> leftover)
-    : caf::event_based_actor(cfg), stream_(std::move(stream)), leftover_(std::move(leftover)) {
-    if (conn)
+           std::vector<uint8_t> leftover, std::string local)
+    : caf::event_based_actor(cfg),
+      stream_(std::move(stream)),
+      leftover_(std::move(leftover)),
+      local_(std::move(local)) {
+    if (conn) {
+      local_ = conn->remote_endpoint();
       adopt(std::move(conn));
+    }
   }
 
   const char* name() const override { return "tcp_pipe"; }
@@ -94,7 +100,9 @@ public:
           core_->on_stream_closed(stream_error_);
       },
       [this](connect_failed_atom, const std::string& what) {
-        SKYWIRE_LOG(debug, component, "local connect failed", log::kv("error", what));
+        failure_logged_ = true;
+        log_failure(end_info(), "local connect failed; closing the dmsg stream",
+                    "the local service refused the connection", what);
         send(stream_.stream, api::close_atom::value);
         quit();
       },
@@ -110,20 +118,32 @@ public:
   }
 
   void on_exit() override {
-    if (core_)
+    if (core_) {
+      if (!failure_logged_ && core_->local_failure().empty() && core_->done())
+        log_clean_end(end_info(), "dmsg stream closed");
       core_->abort();
+    }
   }
 
 private:
+  pipe_end end_info() const {
+    pipe_end e;
+    e.component = component;
+    e.remote = stream_.remote.to_string();
+    e.local = local_;
+    if (core_) {
+      e.bytes_to_local = core_->bytes_to_socket();
+      e.bytes_to_remote = core_->bytes_to_stream();
+    }
+    return e;
+  }
+
   // Once per stream, at info: the stream (or its session) failed, and why.
   void stream_failed(const caf::error& err) {
     if (failure_logged_)
       return;
     failure_logged_ = true;
-    SKYWIRE_LOG(info, component, "dmsg stream failed; resetting the local connection",
-                log::kv("remote", stream_.remote.to_string()), log::kv("error", err),
-                log::kv("bytes_to_local", core_ ? core_->bytes_to_socket() : 0),
-                log::kv("bytes_to_remote", core_ ? core_->bytes_to_stream() : 0));
+    log_failure(end_info(), "dmsg stream failed; resetting the local connection", err);
   }
 
   void stream_end(const caf::error& err) {
@@ -138,12 +158,19 @@ private:
   }
 
   void check_done() {
-    if (core_ && core_->done())
+    if (core_ && core_->done()) {
+      if (!failure_logged_ && !core_->local_failure().empty()) {
+        failure_logged_ = true;
+        log_failure(end_info(), "local connection reset; closing the dmsg stream",
+                    core_->local_failure());
+      }
       quit();
+    }
   }
 
   api::stream_opened stream_;
   std::vector<uint8_t> leftover_;
+  std::string local_; ///< the local end: the connected socket's peer, or host:port
   io::stream_connection_ptr conn_;
   std::optional<pipe_core> core_;
   std::vector<byte_buffer> early_;
@@ -156,13 +183,15 @@ private:
 
 caf::actor spawn_tcp_pipe(caf::actor_system& sys, api::stream_opened stream,
                           io::stream_connection_ptr conn, std::vector<uint8_t> leftover) {
-  return sys.spawn<tcp_pipe>(std::move(stream), std::move(conn), std::move(leftover));
+  return sys.spawn<tcp_pipe>(std::move(stream), std::move(conn), std::move(leftover),
+                             std::string{});
 }
 
 caf::actor spawn_tcp_pipe_to(caf::actor_system& sys, io::io_runtime& io, api::stream_opened stream,
                              std::string host, uint16_t port) {
+  auto local = host + ":" + std::to_string(port);
   auto pipe = sys.spawn<tcp_pipe>(std::move(stream), io::stream_connection_ptr{},
-                                  std::vector<uint8_t>{});
+                                  std::vector<uint8_t>{}, std::move(local));
   namespace asio = boost::asio;
   auto sock = std::make_shared<asio::ip::tcp::socket>(io.context());
   boost::system::error_code ec;

@@ -16,7 +16,24 @@ caf::atom_value discovery_category() noexcept {
   return caf::atom("dmsgdisc");
 }
 
+namespace {
+const char* discovery_code_name(uint8_t code) noexcept {
+  switch (static_cast<discovery_errc>(code)) {
+    case discovery_errc::not_found: return "not_found";
+    case discovery_errc::bad_input: return "bad_input";
+    case discovery_errc::unauthorized: return "unauthorized";
+    case discovery_errc::validation: return "validation";
+    case discovery_errc::full: return "full";
+    case discovery_errc::unexpected: return "unexpected";
+  }
+  return "unknown";
+}
+} // namespace
+
 caf::error make_error(discovery_errc code, std::string context) {
+  static const bool registered =
+    (register_error_category(discovery_category(), discovery_code_name), true);
+  (void)registered;
   return caf::error{static_cast<uint8_t>(code), discovery_category(),
                     caf::make_message(std::move(context))};
 }

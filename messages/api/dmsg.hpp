@@ -69,6 +69,7 @@
 
 #include <caf/actor.hpp>
 #include <caf/atom.hpp>
+#include <caf/error.hpp>
 #include <caf/meta/type_name.hpp>
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
@@ -145,12 +146,15 @@ struct client_info {
   public_key pk;
   std::vector<session_info> sessions;
   std::vector<uint16_t> listening_ports;
+  /// The last failure (discovery, session), for "why is there no session";
+  /// none when nothing failed.
+  caf::error last_error;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, client_info& x) {
   return f(caf::meta::type_name("skywire::api::client_info"), x.pk, x.sessions,
-           x.listening_ports);
+           x.listening_ports, x.last_error);
 }
 
 /// A dmsg session (client -> dmsg server): a link whose streams are dmsg

@@ -21,7 +21,16 @@ caf::atom_value config_category() noexcept {
   return caf::atom("config");
 }
 
+namespace {
+const char* config_code_name(uint8_t code) noexcept {
+  return to_string(static_cast<config_errc>(code));
+}
+} // namespace
+
 caf::error make_error(config_errc code, std::string context) {
+  static const bool registered =
+    (register_error_category(config_category(), config_code_name), true);
+  (void)registered;
   return caf::error{static_cast<uint8_t>(code), config_category(),
                     caf::make_message(std::move(context))};
 }

@@ -23,7 +23,17 @@ caf::atom_value http_category() noexcept {
   return caf::atom("http");
 }
 
+namespace {
+const char* http_code_name(uint8_t code) noexcept {
+  return to_string(static_cast<http_errc>(code));
+}
+} // namespace
+
 caf::error make_error(http_errc code, std::string context) {
+  // the text starts with the code name: describe() prints only the text
+  static const bool registered =
+    (register_error_category(http_category(), http_code_name, true), true);
+  (void)registered;
   std::string text = to_string(code);
   if (!context.empty()) {
     text += ": ";

@@ -26,16 +26,7 @@ const char* to_string(child_state x) noexcept {
 std::string describe_exit(const caf::error& reason) {
   if (!reason)
     return "normal";
-  if (reason.category() == caf::atom("system")) {
-    std::string out = caf::to_string(static_cast<caf::sec>(reason.code()));
-    const auto& ctx = reason.context();
-    if (!ctx.empty() && ctx.match_element<std::string>(0))
-      out += ": " + ctx.get_as<std::string>(0);
-    return out;
-  }
-  if (reason.category() == caf::atom("exit"))
-    return caf::to_string(static_cast<caf::exit_reason>(reason.code()));
-  return describe(reason);
+  return describe(reason); // CAF's sec and exit codes in words
 }
 
 bool is_abnormal(const caf::error& reason) noexcept {
