@@ -52,6 +52,7 @@
 
 #include "actors/dmsg/client.hpp"
 #include "bench/dmsg_bench_actors.hpp"
+#include "bench/dmsg_bench_deploy.hpp"
 #include "bench/dmsg_bench_proc.hpp"
 #include "runtime/crypto/keys.hpp"
 #include "runtime/io/io_runtime.hpp"
@@ -112,47 +113,16 @@ void note(const std::string& s) {
   std::_Exit(1);
 }
 
-std::string find_skywire(const std::string& given) {
-  if (!given.empty())
-    return given;
-  std::error_code ec;
-  auto exe = fs::read_symlink("/proc/self/exe", ec);
-  if (ec)
-    return {};
-  for (auto cand : {exe.parent_path() / "skywire", exe.parent_path().parent_path() / "skywire"})
-    if (fs::exists(cand, ec))
-      return cand.string();
-  return {};
+/// The deployment `skywire dmsg local` describes in its info file.
+deployment load_info(const std::string& path) {
+  auto d = read_info(path);
+  if (!d)
+    die("bad info file " + path);
+  return *d;
 }
 
-struct deployment {
-  std::string discovery;
-  public_key server_pk;
-  std::string server_address;
-  uint16_t health_port = 0;
-};
-
-deployment read_info(const std::string& path) {
-  std::ifstream in{path};
-  std::stringstream ss;
-  ss << in.rdbuf();
-  boost::system::error_code ec;
-  auto v = boost::json::parse(ss.str(), ec);
-  if (ec || !v.is_object())
-    die("bad info file " + path);
-  deployment d;
-  auto& o = v.as_object();
-  d.discovery = boost::json::value_to<std::string>(o.at("discovery"));
-  auto& s = o.at("servers").as_array().at(0).as_object();
-  auto pk = public_key::from_hex(boost::json::value_to<std::string>(s.at("pk")));
-  if (!pk)
-    die("bad server pk in " + path);
-  d.server_pk = *pk;
-  d.server_address = boost::json::value_to<std::string>(s.at("address"));
-  auto health = boost::json::value_to<std::string>(s.at("health"));
-  auto colon = health.rfind(':');
-  d.health_port = static_cast<uint16_t>(std::stoi(health.substr(colon + 1)));
-  return d;
+dmsg::client_config base_client(const deployment& d, bool with_discovery) {
+  return dmsg_bench::base_client(d, with_discovery, 200, 1000);
 }
 
 /// The server's "sessions" figure from /health, or -1.
@@ -186,37 +156,6 @@ T wait_for(std::future<T>& f, std::chrono::seconds timeout, const char* what) {
   if (f.wait_for(timeout) != std::future_status::ready)
     die(std::string{what} + ": no result within " + std::to_string(timeout.count()) + " s");
   return f.get();
-}
-
-std::string fmt(double x, int prec = 2) {
-  if (std::isnan(x))
-    return "nan";
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", prec, x);
-  return buf;
-}
-
-dmsg::client_config base_client(const deployment& d, bool with_discovery) {
-  dmsg::client_config c;
-  auto kp = crypto::generate_keypair();
-  c.pk = kp.pk;
-  c.sk = kp.sk;
-  c.sessions_count = 1;
-  c.discovery_timeout = std::chrono::seconds(5);
-  c.backoff_initial_ms = 200;
-  c.backoff_max_ms = 1000;
-  if (with_discovery) {
-    c.discovery_url = d.discovery;
-  } else {
-    c.discovery_url.clear();
-    c.register_entry = false;
-    wire::dmsg::entry e;
-    e.version = std::string{wire::dmsg::entry_version};
-    e.static_pk = d.server_pk;
-    e.server = wire::dmsg::server_part{d.server_address, 2048, {}};
-    c.servers.push_back(std::move(e));
-  }
-  return c;
 }
 
 void wait_ready(caf::actor_system& sys, const api::dmsg_client_actor& c, const char* who) {
@@ -312,7 +251,7 @@ int main(int argc, char** argv) {
     if (!fs::exists(info_path))
       die("skywire dmsg local wrote no info file in 15 s");
   }
-  auto dep = read_info(info_path);
+  auto dep = load_info(info_path);
   std::remove(info_path.c_str());
   note("server pid " + std::to_string(spid) + " at " + dep.server_address + ", discovery "
        + dep.discovery);

@@ -46,6 +46,7 @@
 
 #include "actors/dmsg/client.hpp"
 #include "bench/dmsg_bench_actors.hpp"
+#include "bench/dmsg_bench_deploy.hpp"
 #include "bench/dmsg_bench_proc.hpp"
 #include "messages/wire/dmsg/discovery_entry.hpp"
 #include "runtime/crypto/keys.hpp"
@@ -80,77 +81,16 @@ void note(const std::string& s) {
   std::_Exit(1);
 }
 
-std::string fmt(double x, int prec = 2) {
-  if (std::isnan(x))
-    return "nan";
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", prec, x);
-  return buf;
-}
-
-std::string find_skywire(const std::string& given) {
-  if (!given.empty())
-    return given;
-  std::error_code ec;
-  auto exe = fs::read_symlink("/proc/self/exe", ec);
-  for (auto cand : {exe.parent_path() / "skywire", exe.parent_path().parent_path() / "skywire"})
-    if (fs::exists(cand, ec))
-      return cand.string();
-  return {};
-}
-
-struct deployment {
-  std::string discovery;
-  uint16_t disc_port = 0;
-  public_key server_pk;
-  std::string server_address;
-  uint16_t server_port = 0;
-  uint16_t health_port = 0;
-};
-
-deployment read_info(const std::string& path) {
-  std::ifstream in{path};
-  std::stringstream ss;
-  ss << in.rdbuf();
-  boost::system::error_code ec;
-  auto v = boost::json::parse(ss.str(), ec);
-  if (ec || !v.is_object())
+/// The deployment `skywire dmsg local` describes in its info file.
+deployment load_info(const std::string& path) {
+  auto d = read_info(path);
+  if (!d)
     die("bad info file " + path);
-  deployment d;
-  auto& o = v.as_object();
-  d.discovery = boost::json::value_to<std::string>(o.at("discovery"));
-  d.disc_port = static_cast<uint16_t>(std::stoi(d.discovery.substr(d.discovery.rfind(':') + 1)));
-  auto& s = o.at("servers").as_array().at(0).as_object();
-  d.server_pk = *public_key::from_hex(boost::json::value_to<std::string>(s.at("pk")));
-  d.server_address = boost::json::value_to<std::string>(s.at("address"));
-  d.server_port = static_cast<uint16_t>(std::stoi(d.server_address.substr(d.server_address.rfind(':') + 1)));
-  auto health = boost::json::value_to<std::string>(s.at("health"));
-  auto colon = health.rfind(':');
-  d.health_port = static_cast<uint16_t>(std::stoi(health.substr(colon + 1)));
-  return d;
+  return *d;
 }
 
 dmsg::client_config base_client(const deployment& d, bool with_discovery) {
-  dmsg::client_config c;
-  auto kp = crypto::generate_keypair();
-  c.pk = kp.pk;
-  c.sk = kp.sk;
-  c.sessions_count = 1;
-  c.discovery_timeout = std::chrono::seconds(5);
-  c.backoff_initial_ms = 100;
-  c.backoff_max_ms = 500;
-  if (with_discovery) {
-    c.discovery_url = d.discovery;
-  } else {
-    c.discovery_url.clear();
-    c.register_entry = false;
-    wire::dmsg::entry e;
-    e.version = std::string{wire::dmsg::entry_version};
-    e.static_pk = d.server_pk;
-    e.server = wire::dmsg::server_part{d.server_address, 2048, {}};
-    c.servers.push_back(std::move(e));
-  }
-  return c;
+  return dmsg_bench::base_client(d, with_discovery, 100, 500);
 }
 
 /// Milliseconds until the client is ready, or NAN.
@@ -209,20 +149,6 @@ std::pair<double, int> get_latency(uint16_t port, const std::string& path, int n
     std::this_thread::sleep_for(20ms);
   }
   return {worst, failed};
-}
-
-std::vector<uint8_t> first_message(const public_key& server) {
-  namespace nz = crypto::noise;
-  nz::handshake::config cfg;
-  cfg.pattern = nz::pattern_kind::xk;
-  cfg.side = nz::role::initiator;
-  cfg.local = crypto::generate_keypair();
-  cfg.remote = server;
-  auto hs = nz::handshake::make(cfg);
-  std::vector<uint8_t> out;
-  if (hs)
-    (void) hs->write_frame(out);
-  return out;
 }
 
 /// POSTs `n` signed entries of fresh keys over one keep-alive connection
@@ -368,7 +294,7 @@ int main(int argc, char** argv) {
     if (!fs::exists(info_path))
       die("no info file in 15 s");
   }
-  auto dep = read_info(info_path);
+  auto dep = load_info(info_path);
   std::remove(info_path.c_str());
   note("server pid " + std::to_string(spid) + " at " + dep.server_address);
 
@@ -412,7 +338,7 @@ int main(int argc, char** argv) {
               testing::flood_kind::garbage, testing::flood_kind::oversized,
               testing::flood_kind::first_msg};
   for (int i = 0; i < 16; ++i)
-    fc.first_messages.push_back(first_message(dep.server_pk));
+    fc.first_messages.push_back(testing::xk_first_message(dep.server_pk));
   uint64_t rss_peak = 0;
   double tp_old = NAN, tp_new = NAN, ready_ms = NAN, health_max = NAN;
   int health_fail = 0;

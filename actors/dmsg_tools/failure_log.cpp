@@ -3,11 +3,25 @@
 #include <caf/sec.hpp>
 
 #include "actors/dmsg/errors.hpp"
+#include "actors/dmsg_tools/pipe_core.hpp"
 #include "messages/wire/socks5/socks5.hpp"
 #include "runtime/log/logger.hpp"
 #include "runtime/log/rate_limit.hpp"
 
 namespace skywire::dmsg_tools {
+
+pipe_end pipe_end_of(std::string_view component, std::string remote, std::string local,
+                     const pipe_core* core) {
+  pipe_end e;
+  e.component = component;
+  e.remote = std::move(remote);
+  e.local = std::move(local);
+  if (core) {
+    e.bytes_to_local = core->bytes_to_socket();
+    e.bytes_to_remote = core->bytes_to_stream();
+  }
+  return e;
+}
 
 namespace {
 

@@ -22,6 +22,13 @@ struct pipe_end {
   uint64_t bytes_to_remote = 0;
 };
 
+class pipe_core;
+
+/// The end of a piped stream as the log reports it; bytes from `core` if
+/// the pipe was running (null: the dial never completed).
+pipe_end pipe_end_of(std::string_view component, std::string remote, std::string local,
+                     const pipe_core* core);
+
 /// One abnormal end at info: msg ("dmsg dial failed", "dmsg stream failed"),
 /// cause = dmsg::failure_cause(err), error = describe(err).
 void log_failure(const pipe_end& e, std::string_view msg, const caf::error& err);

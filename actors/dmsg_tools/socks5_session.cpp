@@ -109,15 +109,7 @@ private:
   enum class state { greeting, request, done };
 
   pipe_end end_info() const {
-    pipe_end e;
-    e.component = component;
-    e.remote = remote_.to_string();
-    e.local = local_;
-    if (core_) {
-      e.bytes_to_local = core_->bytes_to_socket();
-      e.bytes_to_remote = core_->bytes_to_stream();
-    }
-    return e;
+    return pipe_end_of(component, remote_.to_string(), local_, core_ ? &*core_ : nullptr);
   }
 
   // Once per stream, at info: the stream (or its session) failed, and why.

@@ -127,15 +127,7 @@ public:
 
 private:
   pipe_end end_info() const {
-    pipe_end e;
-    e.component = component;
-    e.remote = stream_.remote.to_string();
-    e.local = local_;
-    if (core_) {
-      e.bytes_to_local = core_->bytes_to_socket();
-      e.bytes_to_remote = core_->bytes_to_stream();
-    }
-    return e;
+    return pipe_end_of(component, stream_.remote.to_string(), local_, core_ ? &*core_ : nullptr);
   }
 
   // Once per stream, at info: the stream (or its session) failed, and why.

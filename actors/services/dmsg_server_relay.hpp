@@ -186,7 +186,7 @@ class relay_tx {
 public:
   enum class push_result : uint8_t { ok, closed };
   /// Most views one push_parts() writes with one sendmsg (header included).
-  static constexpr size_t max_gather = 64;
+  static constexpr size_t max_gather = io::stream_connection::max_gather_parts;
 
   relay_tx(std::shared_ptr<session_out> out, uint32_t id, uint32_t send_window,
            size_t max_queued);

@@ -135,6 +135,34 @@ void stream_connection::do_read_available() {
   do_wait_read();
 }
 
+// With mtx_ held and nothing queued ahead: one non-blocking sendmsg from the
+// caller's memory. closed_ is set under this mutex before the strand closes
+// the socket, so fd_ is still ours. Errors other than a full buffer send
+// nothing here: the bytes are queued and the strand's write reports them.
+size_t stream_connection::send_now_locked(const iovec* iov, size_t n, bool& post_report) {
+  msghdr msg{};
+  msg.msg_iov = const_cast<iovec*>(iov);
+  msg.msg_iovlen = n;
+  ssize_t sent;
+  do {
+    sent = ::sendmsg(fd_, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+  } while (sent < 0 && errno == EINTR);
+  if (sent <= 0)
+    return 0;
+  if (report_sent_) {
+    post_report = direct_unreported_ == 0;
+    direct_unreported_ += static_cast<size_t>(sent);
+  }
+  return static_cast<size_t>(sent);
+}
+
+void stream_connection::post_after_write(bool post_write, bool post_report) {
+  if (post_write)
+    asio::post(strand_, [self = shared_from_this()] { self->do_write(); });
+  if (post_report)
+    asio::post(strand_, [self = shared_from_this()] { self->report_direct(); });
+}
+
 bool stream_connection::write(byte_buffer&& bytes) {
   if (bytes.empty())
     return true;
@@ -149,20 +177,8 @@ bool stream_connection::write(byte_buffer&& bytes) {
     // post or a write completion is already due and takes these bytes too.
     bool idle = !writing_ && queue_.empty();
     if (idle) {
-      // Nothing ahead of these bytes: send them now. closed_ is set under
-      // this mutex before the strand closes the socket, so fd_ is still ours.
-      ssize_t n;
-      do {
-        n = ::send(fd_, bytes.data(), bytes.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
-      } while (n < 0 && errno == EINTR);
-      // Errors other than a full buffer: queue; the strand's write reports them.
-      if (n > 0) {
-        sent = static_cast<size_t>(n);
-        if (report_sent_) {
-          post_report = direct_unreported_ == 0;
-          direct_unreported_ += sent;
-        }
-      }
+      iovec iov{bytes.data(), bytes.size()};
+      sent = send_now_locked(&iov, 1, post_report);
     }
     if (sent < bytes.size()) {
       if (sent > 0)
@@ -172,10 +188,7 @@ bool stream_connection::write(byte_buffer&& bytes) {
       post_write = idle;
     }
   }
-  if (post_write)
-    asio::post(strand_, [self = shared_from_this()] { self->do_write(); });
-  if (post_report)
-    asio::post(strand_, [self = shared_from_this()] { self->report_direct(); });
+  post_after_write(post_write, post_report);
   return true;
 }
 
@@ -194,30 +207,14 @@ bool stream_connection::write_gather(std::span<const std::span<const uint8_t>> p
       return false;
     size_t sent = 0;
     bool idle = !writing_ && queue_.empty();
-    if (idle && parts.size() <= 64) {
-      // Nothing ahead of these bytes: one gathered send from the caller's
-      // buffers. closed_ is set under this mutex before the strand closes
-      // the socket, so fd_ is still ours.
-      std::array<iovec, 64> iov;
+    if (idle && parts.size() <= max_gather_parts) {
+      std::array<iovec, max_gather_parts> iov;
       for (size_t i = 0; i < parts.size(); ++i)
         iov[i] = iovec{const_cast<uint8_t*>(parts[i].data()), parts[i].size()};
-      msghdr msg{};
-      msg.msg_iov = iov.data();
-      msg.msg_iovlen = parts.size();
-      ssize_t n;
-      do {
-        n = ::sendmsg(fd_, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
-      } while (n < 0 && errno == EINTR);
-      // Errors other than a full buffer: queue; the strand's write reports them.
-      if (n > 0) {
-        sent = static_cast<size_t>(n);
-        if (report_sent_) {
-          post_report = direct_unreported_ == 0;
-          direct_unreported_ += sent;
-        }
-      }
+      sent = send_now_locked(iov.data(), parts.size(), post_report);
     }
     if (sent < total) {
+      // What the kernel did not take (or everything, behind queued bytes).
       byte_buffer rest;
       rest.reserve(total - sent);
       size_t skip = sent;
@@ -235,10 +232,7 @@ bool stream_connection::write_gather(std::span<const std::span<const uint8_t>> p
       post_write = idle;
     }
   }
-  if (post_write)
-    asio::post(strand_, [self = shared_from_this()] { self->do_write(); });
-  if (post_report)
-    asio::post(strand_, [self = shared_from_this()] { self->report_direct(); });
+  post_after_write(post_write, post_report);
   return true;
 }
 

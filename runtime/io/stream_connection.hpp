@@ -19,6 +19,8 @@
 // other callback follows.
 #pragma once
 
+#include <sys/uio.h>
+
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -62,6 +64,8 @@ public:
   /// is copied into the queue. `copied` gets how many bytes were copied.
   /// Same bounds and results as write(); thread-safe.
   bool write_gather(std::span<const std::span<const uint8_t>> parts, size_t& copied);
+  /// Most parts write_gather sends straight away (more are copied and queued).
+  static constexpr size_t max_gather_parts = 64;
 
   void pause_reading() override;
   void resume_reading() override;
@@ -94,6 +98,8 @@ private:
   void do_wait_read();
   void do_read_available();
   void do_write();
+  size_t send_now_locked(const ::iovec* iov, size_t n, bool& post_report);
+  void post_after_write(bool post_write, bool post_report);
   void write_batch(std::shared_ptr<std::vector<byte_buffer>> batch, size_t index, size_t offset);
   void report_direct();
   void finish(const boost::system::error_code& ec);

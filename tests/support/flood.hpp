@@ -37,7 +37,25 @@
 #include <unordered_map>
 #include <vector>
 
+#include "runtime/crypto/keys.hpp"
+#include "runtime/crypto/noise/handshake.hpp"
+
 namespace skywire::testing {
+
+/// A framed Noise XK message 1 toward `server` from a fresh key (first_msg).
+inline std::vector<uint8_t> xk_first_message(const public_key& server) {
+  namespace nz = crypto::noise;
+  nz::handshake::config cfg;
+  cfg.pattern = nz::pattern_kind::xk;
+  cfg.side = nz::role::initiator;
+  cfg.local = crypto::generate_keypair();
+  cfg.remote = server;
+  auto hs = nz::handshake::make(cfg);
+  std::vector<uint8_t> out;
+  if (hs)
+    (void) hs->write_frame(out);
+  return out;
+}
 
 enum class flood_kind : uint8_t { half_open, slowloris, garbage, oversized, first_msg, http_idle, http_slow };
 

@@ -37,20 +37,6 @@ bool wait_until(Pred p, std::chrono::milliseconds limit) {
   return p();
 }
 
-std::vector<uint8_t> first_message(const public_key& server) {
-  namespace nz = crypto::noise;
-  nz::handshake::config cfg;
-  cfg.pattern = nz::pattern_kind::xk;
-  cfg.side = nz::role::initiator;
-  cfg.local = crypto::generate_keypair();
-  cfg.remote = server;
-  auto hs = nz::handshake::make(cfg);
-  std::vector<uint8_t> out;
-  if (hs)
-    (void) hs->write_frame(out);
-  return out;
-}
-
 } // namespace
 
 TEST_CASE("flood (CI form): established session relays, a new client gets in, health answers") {
@@ -110,7 +96,7 @@ TEST_CASE("flood (CI form): established session relays, a new client gets in, he
               testing::flood_kind::garbage, testing::flood_kind::oversized,
               testing::flood_kind::first_msg};
   for (int i = 0; i < 4; ++i)
-    fc.first_messages.push_back(first_message(keys.pk));
+    fc.first_messages.push_back(testing::xk_first_message(keys.pk));
   testing::flood fl{fc};
   fl.start();
   // the flood is on once the budget overflowed (evictions) and the first wave is out
