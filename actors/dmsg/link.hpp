@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <vector>
 
 #include <caf/allowed_unsafe_message_type.hpp>
@@ -87,6 +88,29 @@ public:
       }
     }
     return conn_->write(std::move(bytes));
+  }
+
+  /// Queues whole yamux frames given as parts (views valid during the call):
+  /// sent from the caller's memory when nothing waits ahead of them.
+  bool write_parts(std::span<const std::span<const uint8_t>> parts) {
+    size_t n = 0;
+    for (auto p : parts)
+      n += p.size();
+    if (held_.load(std::memory_order_acquire)) {
+      std::lock_guard<std::mutex> guard{hold_mtx_};
+      if (held_.load(std::memory_order_relaxed)) {
+        byte_buffer b;
+        b.reserve(n);
+        for (auto p : parts)
+          b.insert(b.end(), p.begin(), p.end());
+        stats_->bytes_out.fetch_add(n, std::memory_order_relaxed);
+        held_bytes_ += n;
+        held_frames_.push_back(std::move(b));
+        return true;
+      }
+    }
+    stats_->bytes_out.fetch_add(n, std::memory_order_relaxed);
+    return conn_->write_parts(parts);
   }
 
   /// Whether data frames should wait for the connection to drain.

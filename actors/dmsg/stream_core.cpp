@@ -120,9 +120,13 @@ void stream_core::on_data(uint16_t flags, byte_span body) {
 
 void stream_core::decrypt_locked(byte_span cipher) {
   size_t before = rx_plain_.size();
+  // The plaintext of the frames inside this chunk is smaller than the chunk
+  // (a frame completed from the last chunk may add more: insert grows then):
+  // grow once per chunk, geometrically across a batch.
+  size_t need = before + cipher.size();
+  if (rx_plain_.capacity() < need)
+    rx_plain_.reserve(std::max(need, 2 * rx_plain_.capacity()));
   auto err = fr_.feed(ns_, cipher, [&](byte_span pt) {
-    if (rx_plain_.capacity() - rx_plain_.size() < pt.size())
-      rx_plain_.reserve(rx_plain_.size() + std::max(pt.size(), cipher.size()));
     rx_plain_.insert(rx_plain_.end(), pt.begin(), pt.end());
   });
   if (err)
@@ -256,23 +260,23 @@ stream_core::write_result stream_core::write(byte_span plain, const caf::actor& 
     return write_result::not_open;
   if (plain.empty())
     return write_result::ok;
-  if (out_.size() - out_off_ > max_send_queue)
+  if (out_pending_ > max_send_queue)
     return write_result::queue_full;
-  if (out_off_ == out_.size()) {
-    out_.clear();
-    out_off_ = 0;
+  if (out_pending_ == 0) {
     // Nothing waits and the window takes it all: encrypt straight into the
     // yamux frames that go to the link (no ciphertext queue, no copy).
     auto cipher = crypto::noise::frames_size(plain.size());
     if (!waiting_link_ && fc_.send_window() >= cipher && !link_->congested())
       return write_framed_locked(plain, cipher, ack_to);
   }
-  auto before = out_.size();
-  if (auto err = ns_.encrypt_frames(plain, out_)) {
+  byte_buffer chunk;
+  if (auto err = ns_.encrypt_frames(plain, chunk)) {
     fail_locked(err);
     return write_result::link_failed;
   }
-  cipher_queued_ += out_.size() - before;
+  cipher_queued_ += chunk.size();
+  out_pending_ += chunk.size();
+  out_.push_back(std::move(chunk));
   if (ack_to)
     acks_.push_back({cipher_queued_, plain.size(), ack_to});
   flush_locked();
@@ -318,36 +322,45 @@ stream_core::write_result stream_core::write_framed_locked(byte_span plain, size
 }
 
 void stream_core::flush_locked() {
-  size_t pending = out_.size() - out_off_;
-  if (pending > 0 && fc_.send_window() > 0 && !waiting_link_) {
+  if (out_pending_ > 0 && fc_.send_window() > 0 && !waiting_link_) {
     // The connection's queue is long: wait for it to drain rather than
     // queue more (the peer's window holds the rest back meanwhile).
     if (link_->congested() && link_->wait_ready(weak_from_this())) {
       waiting_link_ = true;
     } else {
-      auto n = fc_.take(pending);
+      auto n = fc_.take(out_pending_);
       size_t frames = (n + max_frame_ - 1) / max_frame_;
-      byte_buffer buf;
-      buf.resize(n + frames * yx::header_size);
-      auto* w = buf.data();
+      headers_.resize(frames * yx::header_size);
+      parts_.clear();
+      auto* h = headers_.data();
       size_t left = n;
+      size_t qi = 0;
+      size_t off = out_head_;
       while (left > 0) {
         size_t chunk = std::min(left, max_frame_);
-        put_header(w, yx::frame_type::data, 0, id_, static_cast<uint32_t>(chunk));
-        std::memcpy(w + yx::header_size, out_.data() + out_off_, chunk);
-        w += yx::header_size + chunk;
-        out_off_ += chunk;
+        put_header(h, yx::frame_type::data, 0, id_, static_cast<uint32_t>(chunk));
+        parts_.emplace_back(h, yx::header_size);
+        h += yx::header_size;
+        for (size_t c = chunk; c > 0;) {
+          const auto& b = out_[qi];
+          size_t take = std::min(c, b.size() - off);
+          parts_.emplace_back(b.data() + off, take);
+          off += take;
+          c -= take;
+          if (off == b.size()) {
+            ++qi;
+            off = 0;
+          }
+        }
         left -= chunk;
       }
-      if (out_off_ == out_.size()) {
-        out_.clear();
-        out_off_ = 0;
-      } else if (out_off_ > (1u << 20)) {
-        out_.erase(out_.begin(), out_.begin() + static_cast<std::ptrdiff_t>(out_off_));
-        out_off_ = 0;
-      }
+      bool ok = link_->write_parts(parts_);
+      parts_.clear();
+      out_.erase(out_.begin(), out_.begin() + static_cast<std::ptrdiff_t>(qi));
+      out_head_ = off;
+      out_pending_ -= n;
       cipher_sent_ += n;
-      if (!link_->write(std::move(buf)))
+      if (!ok)
         return fail_locked(make_error(dmsg_errc::session_closed, "session write failed"));
     }
   }
@@ -362,7 +375,7 @@ void stream_core::flush_locked() {
     if (to && self_)
       caf::send_as(self_, to, api::ack_atom::value, sum);
   }
-  if (phase_ == phase::closing && out_off_ == out_.size()) {
+  if (phase_ == phase::closing && out_pending_ == 0) {
     send_fin();
     phase_ = phase::done;
     notify_locked(notice::kind::drained);
@@ -460,7 +473,7 @@ stream_core::phase stream_core::current_phase() const {
 
 size_t stream_core::send_queue_bytes() const {
   std::lock_guard<std::recursive_mutex> g{mtx_};
-  return out_.size() - out_off_;
+  return out_pending_;
 }
 
 uint64_t stream_core::unconsumed() const {

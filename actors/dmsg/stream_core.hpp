@@ -26,6 +26,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include <caf/actor.hpp>
@@ -186,8 +187,13 @@ private:
   byte_buffer rx_plain_; ///< plaintext of the current batch
   std::vector<notice::kind> notices_;
 
-  byte_buffer out_; ///< ciphertext waiting for send window
-  size_t out_off_ = 0;
+  /// Ciphertext waiting for send window: one buffer per queued write, sent
+  /// as views (header + slices) with one gather write, never copied here.
+  std::deque<byte_buffer> out_;
+  size_t out_head_ = 0;    ///< bytes of out_.front() already sent
+  size_t out_pending_ = 0; ///< bytes queued in out_ and not yet sent
+  std::vector<std::span<const uint8_t>> parts_; ///< flush scratch (kept: no allocation)
+  byte_buffer headers_;                          ///< flush scratch: yamux headers
   uint64_t cipher_queued_ = 0;
   uint64_t cipher_sent_ = 0;
   struct pending_ack {

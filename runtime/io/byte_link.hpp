@@ -49,6 +49,19 @@ public:
   virtual void start(callbacks cbs, size_t max_read = 256 * 1024) = 0;
   /// Queues bytes; thread-safe; false when closed or over the queue bound.
   virtual bool write(byte_buffer&& bytes) = 0;
+  /// Writes `parts` in order (views valid during the call only); same bounds
+  /// and results as write(). This default copies them into one buffer; a
+  /// socket link sends them straight from the caller's memory when it can.
+  virtual bool write_parts(std::span<const std::span<const uint8_t>> parts) {
+    size_t n = 0;
+    for (auto p : parts)
+      n += p.size();
+    byte_buffer b;
+    b.reserve(n);
+    for (auto p : parts)
+      b.insert(b.end(), p.begin(), p.end());
+    return write(std::move(b));
+  }
   virtual void pause_reading() = 0;
   virtual void resume_reading() = 0;
   /// Closes; on_closed follows (once). Thread-safe.

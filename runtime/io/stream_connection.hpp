@@ -64,6 +64,10 @@ public:
   /// is copied into the queue. `copied` gets how many bytes were copied.
   /// Same bounds and results as write(); thread-safe.
   bool write_gather(std::span<const std::span<const uint8_t>> parts, size_t& copied);
+  bool write_parts(std::span<const std::span<const uint8_t>> parts) override {
+    size_t copied = 0;
+    return write_gather(parts, copied);
+  }
   /// Most parts write_gather sends straight away (more are copied and queued).
   static constexpr size_t max_gather_parts = 64;
 
