@@ -1,5 +1,7 @@
 #include "actors/dmsg/session_io.hpp"
 
+#include "actors/dmsg/stream_accept.hpp"
+
 #include <caf/send.hpp>
 
 #include "actors/dmsg/errors.hpp"
@@ -153,6 +155,11 @@ void session_io::on_yamux_bytes(byte_span bytes) {
 
 stream_core_ptr session_io::accept(uint32_t id) {
   auto core = std::make_shared<stream_core>(id, link_, false);
+  // The request is answered here, on the io thread, once it is whole: the
+  // response leaves without waiting for the stream actor (spawned below).
+  if (p_.client)
+    core->set_responder(
+      [client = p_.client](stream_core& c) { return respond_to_request(c, *client); });
   {
     std::lock_guard<std::mutex> g{mtx_};
     if (closed_)

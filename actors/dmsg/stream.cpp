@@ -5,6 +5,7 @@
 
 #include "actors/dmsg/discovery_client.hpp"
 #include "actors/dmsg/errors.hpp"
+#include "actors/dmsg/stream_accept.hpp"
 #include "runtime/log/logger.hpp"
 
 namespace skywire::dmsg {
@@ -220,6 +221,12 @@ void stream_actor::start_dial(skywire::address local, skywire::address remote) {
 }
 
 void stream_actor::on_object() {
+  if (!p_.initiator) {
+    // Answered on the io thread already (session_io sets the responder);
+    // otherwise (a core made without one) answer here.
+    auto r = core_->take_accept_outcome();
+    return r.ran ? on_accepted(std::move(r)) : on_request();
+  }
   auto plain = core_->open_object();
   if (!plain) {
     core_->reset();
@@ -227,10 +234,7 @@ void stream_actor::on_object() {
       fail_dial(plain.error());
     return finish(plain.error());
   }
-  if (p_.initiator)
-    on_response(std::move(*plain));
-  else
-    on_request(std::move(*plain));
+  on_response(std::move(*plain));
 }
 
 void stream_actor::on_response(byte_buffer plain) {
@@ -268,78 +272,22 @@ void stream_actor::on_response(byte_buffer plain) {
     finish(std::move(err));
 }
 
-void stream_actor::on_request(byte_buffer plain) {
-  request_checks checks;
-  checks.expect_dst = p_.client->pk;
-  auto req = verify_stream_request(plain, checks);
-  if (!req) {
-    // The reference drops invalid requests by closing the stream.
-    core_->reset();
-    return finish(req.error());
-  }
-  local_ = req->req.dst;
-  remote_ = req->req.src;
-  auto reply = [&](wd::stream_response resp) -> caf::error {
-    auto sresp = make_stream_response(resp, p_.client->sk);
-    return core_->send_object(sresp.bytes, false);
-  };
-  auto listener = p_.client->ports.listener(local_.prt.value);
-  if (!listener) {
-    // Answer at once, so the dialer fails fast instead of waiting 20 s.
-    wd::stream_response resp;
-    resp.req_hash = req->hash;
-    resp.accepted = false;
-    resp.err_code = static_cast<uint16_t>(dmsg_errc::req_no_listener);
-    reply(std::move(resp));
-    core_->send_fin();
-    core_->mark_done();
-    return finish(caf::error{});
-  }
-  nz::handshake::config hc;
-  hc.pattern = nz::pattern_kind::kk;
-  hc.side = nz::role::responder;
-  hc.local = crypto::keypair{p_.client->pk, p_.client->sk};
-  hc.remote = remote_.pk;
-  auto hs = nz::handshake::make(std::move(hc));
-  caf::error err;
-  std::vector<uint8_t> msg2;
-  if (!hs) {
-    err = hs.error();
-  } else if (auto e1 = hs->read_message(req->req.noise_msg)) {
-    err = e1;
-  } else if (auto m2 = hs->write_message(); !m2) {
-    err = m2.error();
-  } else {
-    msg2 = std::move(*m2);
-  }
-  if (err) {
-    core_->reset();
-    return finish(make_error(client_errc::protocol, "noise KK: " + describe(err)));
-  }
-  auto s = hs->split();
-  if (!s) {
-    core_->reset();
-    return finish(make_error(client_errc::protocol, describe(s.error())));
-  }
-  wd::stream_response resp;
-  resp.req_hash = req->hash;
-  resp.accepted = true;
-  resp.noise_msg = std::move(msg2);
-  if (auto e2 = reply(std::move(resp))) {
-    core_->mark_done();
-    return finish(e2);
-  }
-  owner_ = listener;
+void stream_actor::on_request() {
+  on_accepted(respond_to_request(*core_, *p_.client));
+}
+
+void stream_actor::on_accepted(stream_core::accept_outcome r) {
+  local_ = r.local;
+  remote_ = r.remote;
+  if (!r.accepted)
+    return finish(std::move(r.err)); // refused: reset, or answered and ended
+  owner_ = std::move(r.listener);
   monitor(owner_);
-  // Data stays in the core until the listener (or whom it hands the stream
-  // to) sets the owner: a peer that writes right after the handshake would
-  // otherwise reach the listener instead of the actor serving the stream.
-  core_->set_owner(owner_, true);
   established_ = true;
   to_owner(api::accept_atom::value,
            api::stream_opened{caf::actor_cast<api::dmsg_stream_actor>(this), local_, remote_});
-  if (auto e3 = core_->establish(std::move(*s)))
-    finish(std::move(e3));
+  if (r.err)
+    finish(std::move(r.err));
 }
 
 // -- endings ------------------------------------------------------------------------------

@@ -68,7 +68,8 @@ private:
   void start_dial(skywire::address local, skywire::address remote);
   void on_object();
   void on_response(byte_buffer plain);
-  void on_request(byte_buffer plain);
+  void on_request();
+  void on_accepted(stream_core::accept_outcome r);
   void on_notice(stream_core::notice::kind k);
 
   // endings

@@ -77,6 +77,18 @@ void stream_core::set_notice_fn(notice_fn fn) {
   dispatch_locked();
 }
 
+void stream_core::set_responder(responder_fn fn) {
+  std::lock_guard<std::recursive_mutex> g{mtx_};
+  responder_ = std::move(fn);
+}
+
+stream_core::accept_outcome stream_core::take_accept_outcome() {
+  std::lock_guard<std::recursive_mutex> g{mtx_};
+  auto out = std::move(accept_);
+  accept_ = accept_outcome{};
+  return out;
+}
+
 // -- receive side ---------------------------------------------------------------------
 
 void stream_core::on_data(uint16_t flags, byte_span body) {
@@ -97,6 +109,11 @@ void stream_core::on_data(uint16_t flags, byte_span body) {
         fc_.credit_now(after >= before ? after - before : 0);
         if (*r) {
           phase_ = phase::keys_pending;
+          if (responder_) {
+            auto fn = std::move(responder_);
+            responder_ = nullptr;
+            accept_ = fn(*this);
+          }
           notify_locked(notice::kind::object_ready);
         }
         break;

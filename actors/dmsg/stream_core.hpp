@@ -115,6 +115,24 @@ public:
 
   /// Decrypts the complete handshake object (the session's object keys).
   expected<byte_buffer> open_object();
+
+  /// What the responder side of the stream handshake decided on the io
+  /// thread (stream_accept.hpp); the stream actor finishes from it.
+  struct accept_outcome {
+    bool ran = false;
+    bool accepted = false;  ///< response sent, keys installed, owner = listener (held)
+    caf::error err;         ///< why it failed (also after accepted: establish failed)
+    skywire::address local; ///< set once the request verified
+    skywire::address remote;
+    caf::actor listener;
+  };
+  using responder_fn = std::function<accept_outcome(stream_core&)>;
+  /// An accepted stream (io thread, before its first frame is fed): fn
+  /// answers the request on the io thread the moment its object is whole;
+  /// the object_ready notice follows with the outcome kept for the actor.
+  void set_responder(responder_fn fn);
+  /// The responder's outcome (ran = false: no responder ran).
+  accept_outcome take_accept_outcome();
   /// Sends a sealed object (StreamRequest with SYN, or StreamResponse) as one
   /// data frame; syn prepends the SYN window update.
   caf::error send_object(byte_span signed_bytes, bool syn);
@@ -179,6 +197,8 @@ private:
   std::vector<byte_buffer> held_;
 
   object_reader objr_;
+  responder_fn responder_;
+  accept_outcome accept_;
   byte_buffer early_; ///< ciphertext received while keys are pending
   crypto::noise::session ns_;
   crypto::noise::frame_reader fr_;
