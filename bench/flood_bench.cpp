@@ -344,6 +344,7 @@ int main(int argc, char** argv) {
   int health_fail = 0;
   std::string c_err;
   uint64_t flood_connects = 0, flood_closed = 0;
+  double attacker_cores = NAN, server_cores = NAN;
   {
     testing::flood fl{fc};
     std::atomic<bool> sampling{true};
@@ -360,7 +361,13 @@ int main(int argc, char** argv) {
     std::this_thread::sleep_for(1s); // the first wave's handshake deadlines start to run out
     note("flood on: " + std::to_string(fl.stats.open.load()) + " open, "
          + std::to_string(fl.stats.connects.load()) + " connects");
+    auto w0 = clk::now();
+    auto fcpu0 = fl.cpu_seconds();
+    auto scpu0 = proc_cpu_s(spid);
     tp_old = throughput(*sys, A, b_sink, sink_st, opt.seconds);
+    auto wall = std::chrono::duration<double>(clk::now() - w0).count();
+    attacker_cores = (fl.cpu_seconds() - fcpu0) / wall;
+    server_cores = (proc_cpu_s(spid) - scpu0) / wall;
     auto C = dmsg::spawn_dmsg_client(*sys, *io, base_client(dep, false));
     ready_ms = wait_ready(*sys, C, 15s, &c_err);
     if (!std::isnan(ready_ms))
@@ -447,6 +454,11 @@ int main(int argc, char** argv) {
             << "%) health_max_ms=" << fmt(health_max, 1) << " health_failed=" << health_fail
             << " rss_peak_kb=" << rss_peak << " (+" << (rss_peak - std::min(rss_peak, rss_idle)) / 1024
             << " MiB)\n";
+  // The attacker shares the machine: the cores its thread took (user +
+  // kernel) and the server's, while A's throughput was measured.
+  std::cout << "FLOOD cpu attacker_cores=" << fmt(attacker_cores, 2) << " server_cores="
+            << fmt(server_cores, 2) << " (during the old session's throughput; machine cores="
+            << std::thread::hardware_concurrency() << ")\n";
   std::cout << "FLOOD refused evicted=" << refused("evicted") << " per_ip=" << refused("per_ip")
             << " per_prefix=" << refused("per_prefix") << " budget=" << refused("budget")
             << " deadline=" << refused("deadline") << " sessions_full=" << refused("sessions_full")

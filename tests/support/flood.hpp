@@ -34,6 +34,9 @@
 #include <random>
 #include <string>
 #include <thread>
+
+#include <pthread.h>
+#include <time.h>
 #include <unordered_map>
 #include <vector>
 
@@ -121,6 +124,18 @@ public:
     ep_ = ::epoll_create1(EPOLL_CLOEXEC);
     running_ = true;
     thread_ = std::thread{[this] { run(); }};
+  }
+
+  /// CPU seconds the flood's thread has used so far (0 when not running):
+  /// what the attacker takes from the machine the test shares with it.
+  double cpu_seconds() {
+    if (!thread_.joinable())
+      return 0;
+    clockid_t cid{};
+    timespec ts{};
+    if (::pthread_getcpuclockid(thread_.native_handle(), &cid) != 0 || ::clock_gettime(cid, &ts) != 0)
+      return 0;
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
   }
 
   /// Closes every socket and joins the thread (idempotent).
