@@ -46,7 +46,7 @@ clock_type::time_point dmsg_server_link::last_rx() const {
 
 void dmsg_server_link::on_data(byte_span buf) {
   last_rx_.store(now_ns(), std::memory_order_relaxed);
-  std::lock_guard<std::mutex> guard{mtx_};
+  std::unique_lock<std::mutex> guard{mtx_};
   switch (mode_) {
     case mode::handshake:
       handshake_bytes(buf);
@@ -60,9 +60,26 @@ void dmsg_server_link::on_data(byte_span buf) {
       return;
     case mode::yamux:
       yamux_bytes(buf);
+      fire_control(guard);
       return;
     case mode::dead:
       return;
+  }
+}
+
+// The open protocol's hooks run without the link's mutex: they take the
+// stream's bytes, reset streams, open streams on this link.
+void dmsg_server_link::fire_control(std::unique_lock<std::mutex>& g) {
+  if (ctl_events_.empty())
+    return;
+  std::vector<ctl_event> evs;
+  evs.swap(ctl_events_);
+  g.unlock();
+  for (auto& e : evs) {
+    if (e.rst)
+      hooks_->control_reset(e.id);
+    else
+      hooks_->control_data(e.id);
   }
 }
 
@@ -78,6 +95,7 @@ void dmsg_server_link::fail(const char* reason) {
   if (mode_ == mode::dead)
     return;
   mode_ = mode::dead;
+  ctl_events_.clear(); // the session ends: its opens are reset with it
   byte_buffer{}.swap(pending_);
   for (size_t i = 0; i < nbatches_; ++i)
     batches_[i].clear();
@@ -201,7 +219,7 @@ void dmsg_server_link::on_stream_data(uint32_t id, stream& s, byte_span body) {
   s.ctl.insert(s.ctl.end(), body.begin(), body.end());
   if (s.ph == phase::notify && !s.notified) {
     s.notified = true;
-    hooks_->control_data(id);
+    note_control(id, false);
   }
 }
 
@@ -221,7 +239,7 @@ void dmsg_server_link::client_fin(uint32_t id, stream& s) {
     case phase::notify:
       if (!s.notified) {
         s.notified = true;
-        hooks_->control_data(id);
+        note_control(id, false);
       }
       return;
     case phase::hold:
@@ -233,7 +251,7 @@ void dmsg_server_link::client_rst(uint32_t id, stream& s) {
   bool spliced = s.ph == phase::spliced;
   reset_locked(id, false, true);
   if (!spliced)
-    hooks_->control_reset(id);
+    note_control(id, true);
 }
 
 // -- batches: one buffer per spliced stream and read -----------------------------------
@@ -291,7 +309,7 @@ void dmsg_server_link::push(uint32_t id, stream& s, batch& b) {
 // -- the session actor ------------------------------------------------------------------
 
 void dmsg_server_link::start_yamux() {
-  std::lock_guard<std::mutex> guard{mtx_};
+  std::unique_lock<std::mutex> guard{mtx_};
   if (mode_ != mode::held)
     return;
   mode_ = mode::yamux;
@@ -299,6 +317,7 @@ void dmsg_server_link::start_yamux() {
     byte_buffer held;
     held.swap(pending_);
     yamux_bytes(held);
+    fire_control(guard);
   }
 }
 

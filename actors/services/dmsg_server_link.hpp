@@ -12,13 +12,16 @@
 //   * relays the data of spliced streams into the other session's relay_tx
 //     (one buffer per stream and read) and forwards FIN after it;
 //   * keeps the bytes of streams still in the stream open protocol (the
-//     request or response object) for the actor, with one notification per
-//     read, and tells the actor of RST on such streams and of protocol
-//     errors.
-// What crosses to the actor: handshake frames, control-data notifications,
-// control-stream RSTs, protocol errors (link_hooks); resets and FINs raised
-// on other threads (stream_events of the session). Never data of a spliced
-// stream.
+//     request or response object) for the session's opens
+//     (dmsg_server_opens.hpp), with one notification per stream and read,
+//     made after the link's mutex is released, on the reading thread; RST
+//     on such streams is told the same way;
+//   * reports protocol errors.
+// What the hooks carry: handshake frames and protocol errors (with the
+// mutex held: the session posts them), control data and control-stream RSTs
+// (after unlocking: the session's opens run them at once); resets and FINs
+// raised on other threads (stream_events of the session). Never data of a
+// spliced stream.
 //
 // Lock order: the link's mutex (held for a whole read, or one call of the
 // actor) before any relay_tx, relay_rx and connection lock (see
@@ -43,8 +46,12 @@
 
 namespace skywire::services::dmsg_relay {
 
-/// What the link tells its session actor. Called with the link's mutex
-/// held: post, never call back into the link.
+/// What the link tells its session. handshake_frame and failed are called
+/// with the link's mutex held: post, never call back into the link.
+/// control_data and control_reset are called after the link released its
+/// mutex, in the order they happened, on the thread that handed the link
+/// the bytes (the io thread; start_yamux's caller for bytes held until
+/// then): they may call back into the link.
 class link_hooks {
 public:
   virtual ~link_hooks() = default;
@@ -82,7 +89,7 @@ public:
   void on_sent();
   std::chrono::steady_clock::time_point last_rx() const;
 
-  // -- the session actor -----------------------------------------------------------------
+  // -- the session (its actor and its opens) ------------------------------------------
 
   /// The handshake is done: parse the bytes held since and go on.
   void start_yamux();
@@ -169,6 +176,9 @@ private:
   void push(uint32_t id, stream& s, batch& b);
   void reset_locked(uint32_t id, bool rst_to_client, bool tell_peer);
   void write(byte_buffer&& b);
+  /// A control hook owed (mutex held): fired by fire_control() once unlocked.
+  void note_control(uint32_t id, bool rst) { ctl_events_.push_back({id, rst}); }
+  void fire_control(std::unique_lock<std::mutex>& g);
 
   const std::shared_ptr<frame_sink> sink_;
   const std::shared_ptr<link_hooks> hooks_;
@@ -183,6 +193,14 @@ private:
   std::vector<batch> batches_;  ///< in use: [0, nbatches_)
   size_t nbatches_ = 0;
   byte_span read_{};            ///< the read being handled (yamux_bytes)
+  struct ctl_event {
+    uint32_t id;
+    bool rst;
+  };
+  /// Control hooks owed by the read being handled (at most one data
+  /// notification per stream until the opens take its bytes, one RST per
+  /// stream): fired after unlocking.
+  std::vector<ctl_event> ctl_events_;
   std::atomic<int64_t> last_rx_;
 };
 

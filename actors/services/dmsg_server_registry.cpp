@@ -22,25 +22,36 @@ void dmsg_server_registry::release_slot() noexcept {
   }
 }
 
-caf::actor dmsg_server_registry::add(const public_key& pk, caf::actor session) {
+caf::actor dmsg_server_registry::add(const public_key& pk, caf::actor session,
+                                     std::shared_ptr<session_detail::session_opens> opens) {
+  std::shared_ptr<session_detail::session_opens> old_opens; // released unlocked
   std::lock_guard<std::mutex> guard{mtx_};
   auto& slot = map_[pk];
-  caf::actor old = std::move(slot);
-  slot = std::move(session);
+  caf::actor old = std::move(slot.actor);
+  old_opens = std::move(slot.opens);
+  slot.actor = std::move(session);
+  slot.opens = std::move(opens);
   return old;
 }
 
 void dmsg_server_registry::remove(const public_key& pk, const caf::actor& session) {
   std::lock_guard<std::mutex> guard{mtx_};
   auto i = map_.find(pk);
-  if (i != map_.end() && i->second == session)
+  if (i != map_.end() && i->second.actor == session)
     map_.erase(i);
 }
 
 caf::actor dmsg_server_registry::find(const public_key& pk) const {
   std::lock_guard<std::mutex> guard{mtx_};
   auto i = map_.find(pk);
-  return i != map_.end() ? i->second : caf::actor{};
+  return i != map_.end() ? i->second.actor : caf::actor{};
+}
+
+std::shared_ptr<session_detail::session_opens>
+dmsg_server_registry::find_opens(const public_key& pk) const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  auto i = map_.find(pk);
+  return i != map_.end() ? i->second.opens : nullptr;
 }
 
 size_t dmsg_server_registry::sessions() const {

@@ -1,4 +1,5 @@
-// The dmsg server's table of live sessions (client PK -> session actor) and
+// The dmsg server's table of live sessions (client PK -> session actor and
+// its stream open protocol, dmsg_server_opens.hpp) and
 // its connection budget (max_sessions). Shared by the listener (slots), the
 // session actors (register, lookup) and the health/discovery side (counts).
 // Thread-safe: a mutex around a hash map; lookups happen once per stream
@@ -23,6 +24,10 @@
 
 namespace skywire::services {
 
+namespace session_detail {
+class session_opens;
+}
+
 class dmsg_server_registry {
 public:
   explicit dmsg_server_registry(size_t max_sessions) : max_(max_sessions) {}
@@ -34,10 +39,12 @@ public:
   bool try_acquire_slot() noexcept;
   void release_slot() noexcept;
 
-  /// Records `session` as the session of `pk`; returns the session it
+  /// Records `session` (and its opens, which other sessions call from
+  /// their io threads) as the session of `pk`; returns the session it
   /// replaces (a client with a new session replaces its old one), or an
   /// invalid handle.
-  caf::actor add(const public_key& pk, caf::actor session);
+  caf::actor add(const public_key& pk, caf::actor session,
+                 std::shared_ptr<session_detail::session_opens> opens = {});
 
   /// Removes pk's entry only if it is still `session` (a replaced session
   /// must not remove its successor).
@@ -45,6 +52,8 @@ public:
 
   /// The session of pk, or an invalid handle.
   caf::actor find(const public_key& pk) const;
+  /// The stream open protocol of pk's session, or null.
+  std::shared_ptr<session_detail::session_opens> find_opens(const public_key& pk) const;
 
   /// Established sessions (handshake done).
   size_t sessions() const;
@@ -79,7 +88,11 @@ private:
   const std::shared_ptr<dmsg_relay::relay_stats> relay_ =
     std::make_shared<dmsg_relay::relay_stats>();
   mutable std::mutex mtx_;
-  std::unordered_map<public_key, caf::actor> map_;
+  struct entry {
+    caf::actor actor;
+    std::shared_ptr<session_detail::session_opens> opens;
+  };
+  std::unordered_map<public_key, entry> map_;
   std::unordered_set<caf::actor_addr> all_;
 };
 

@@ -15,35 +15,15 @@ namespace session_detail {
 caf::behavior session_actor::make_behavior() {
   start();
   return {
-    [this](ctldata_atom, uint32_t id) { on_control(id); },
-    [this](ctlrst_atom, uint32_t id) { reset_open(id, true, false); },
     [this](linkfail_atom, const std::string& why) { close("protocol error: " + why); },
     [this](finsent_atom, uint32_t id) { link_->fin_sent(id); },
     [this](sclosed_atom, const std::string& cause) { on_closed(cause); },
     [this](idle_atom) { close("idle timeout"); },
-    [this](resptimeout_atom, uint32_t id) {
-      auto i = opens_.find(id);
-      if (i != opens_.end() && i->second.ph == phase::awaiting_response) {
-        fail_open(i->second);
-        reset_open(id, false, true);
-      }
-    },
-    [this](dsopen_atom, uint32_t a_id, caf::actor& a, relay_tx_ptr& to_a, byte_buffer& req) {
-      on_open(a_id, std::move(a), std::move(to_a), req);
-    },
-    [this](dsopened_atom, uint32_t a_id, uint32_t b_id, const caf::actor& b,
-           relay_tx_ptr& to_b, const byte_buffer& resp) {
-      on_opened(a_id, b_id, b, std::move(to_b), resp);
-    },
-    [this](dsfail_atom, uint32_t a_id) { reset_open(a_id, false, true); },
-    [this](dsrst_atom, uint32_t id) { reset_open(id, false, true); },
-    [this](dscancel_atom, uint32_t a_id, const caf::actor& a) {
-      // A gave up on a stream it asked us to open.
-      for (auto& [id, st] : opens_)
-        if (st.ph == phase::awaiting_response && st.peer_id == a_id && st.peer == a) {
-          reset_open(id, false, true);
-          break;
-        }
+    // A spliced stream's relay failed or its peer reset it (raised with
+    // relay locks held, hence a message).
+    [this](dsrst_atom, uint32_t id) {
+      if (!closing_)
+        opens_->reset(id);
     },
     [this](dsreplace_atom) { close("replaced by a newer session of the same client", false); },
   };
@@ -57,12 +37,12 @@ void session_actor::start() {
   auto self = caf::actor_cast<caf::actor>(this);
   addr_ = caf::actor_cast<caf::actor_addr>(this);
   ctx_->registry->track(self);
-  auto old = ctx_->registry->add(client_pk_, self);
+  auto old = ctx_->registry->add(client_pk_, self, opens_);
   registered_ = true;
   if (old && old != self)
     anon_send(old, dsreplace_atom::value);
   // Events (and a close or failure since the handshake) come to us now.
-  events_->attach_actor(addr_);
+  events_->attach_actor(addr_, opens_);
   link_->start_yamux();
 }
 
@@ -93,11 +73,7 @@ void session_actor::close(const std::string& why, bool abnormal) {
     SKYWIRE_LOG(debug, "dmsg_server", "session closed", log::kv("cause", why),
                 log::kv("remote", conn_ ? conn_->remote_endpoint() : std::string{}));
   }
-  std::vector<uint32_t> ids;
-  for (auto& kv : opens_)
-    ids.push_back(kv.first);
-  for (auto id : ids)
-    reset_open(id, true, false);
+  opens_->close(); // its pending opens are reset, their peers told
   release();
   quit();
 }
@@ -108,6 +84,8 @@ void session_actor::release(bool in_destructor) {
   released_ = true;
   if (registered_ && ctx_ && !in_destructor)
     ctx_->registry->remove(client_pk_, caf::actor_cast<caf::actor>(this));
+  if (opens_)
+    opens_->close();
   if (link_)
     link_->shutdown(); // spliced peers are reset by their relays' events
   if (conn_)
@@ -118,7 +96,6 @@ void session_actor::release(bool in_destructor) {
       ctx_->registry->release_slot();
     slot_held_ = false;
   }
-  opens_.clear();
 }
 
 } // namespace session_detail

@@ -1,34 +1,35 @@
-// One dmsg client session on the server: the actor that steers a
-// connection; the bytes are moved by its dmsg_server_link on the io thread.
+// One dmsg client session on the server: an actor for its lifetime
+// (registration, close, supervision); the bytes are moved by its
+// dmsg_server_link and the stream open protocol is run by its session_opens,
+// both on the io threads.
 //
-//   io thread (the connection's strand)      session actor (CAF scheduler)
-//   ─────────────────────────────────────    ──────────────────────────────────────
-//   link: Noise frames ──────────────────▶   XK responder (5 s deadline), register
-//   link: yamux parse, pings, SYN ACK,       stream open protocol: StreamRequest /
-//         windows; spliced data ──▶ peer's    StreamResponse verify, dsopen/dsopened
-//         relay_tx (no actor hop)             with the peer session, timers,
-//   link: open-protocol bytes ───(notify)▶    keepalive and idle timeout, close
+//   io thread (the connection's shard)          session actor (CAF scheduler)
+//   ─────────────────────────────────────────   ───────────────────────────────
+//   handshake: Noise XK responder ──(spawn)──▶  register, start yamux
+//   link: yamux parse, pings, SYN ACK,          close: reset the opens, leave
+//         windows; spliced data ──▶ peer's       the registry, close the socket
+//         relay_tx (no actor hop)               idle timeout, protocol errors,
+//   opens: StreamRequest / StreamResponse       resets and FINs raised with
+//         verify, open/opened with the peer      relay locks held
+//         session's opens (direct calls),
+//         response deadline (timer wheel)
 //
-// Stream open (client A -> server -> client B):
-//   A's session takes the session-encrypted StreamRequest on A's stream X
-//   from its link, verifies it (signature by SrcAddr.PK == A's PK, keys,
-//   ports, timestamp), finds B's session (none: RST X at once) and sends it
-//   `dsopen` with X's relay_tx. B's session opens an even stream Y to client
-//   B, writes the same signed bytes under B's session keys, takes the
-//   response, verifies it (ReqHash, signature by B), splices Y into X's
-//   relay_tx and answers `dsopened` with Y's relay_tx; A's session writes the
-//   response under A's keys ahead of any relayed data and splices X into Y's
-//   relay_tx. From then on the links relay on the io threads (see
-//   dmsg_server_link.hpp and dmsg_server_relay.hpp: flow control end to end,
-//   bounds, lock order).
+// Stream open (client A -> server -> client B), no mailbox hop:
+//   A's io thread takes the session-encrypted StreamRequest on A's stream X
+//   from A's link, verifies it (signature by SrcAddr.PK == A's PK, keys,
+//   ports, timestamp), finds B's session in the registry (none: RST X at
+//   once) and calls B's opens (open) with X's relay_tx; that opens an even
+//   stream Y to client B and writes the same signed bytes under B's session
+//   keys. B's io thread takes the response, verifies it (ReqHash, signature
+//   by B), splices Y into X's relay_tx and calls A's opens (opened) with Y's
+//   relay_tx; A's opens write the response under A's keys ahead of any
+//   relayed data and splice X into Y's relay_tx. From then on the links relay
+//   on the io threads (see dmsg_server_opens.hpp for the calls and the lock
+//   order, dmsg_server_link.hpp and dmsg_server_relay.hpp for flow control
+//   end to end, bounds).
 //
-// Messages between session actors (local only):
-//   (dsopen,  uint32 a_stream, actor a_session, relay_tx to_a, byte_buffer signed_request)
-//   (dsopened, uint32 a_stream, uint32 b_stream, actor b_session, relay_tx to_b,
-//              byte_buffer signed_response)
-//   (dsfail,  uint32 a_stream)       B could not open the stream
+// Messages to a session actor (local only):
 //   (dsrst,   uint32 stream)         reset the stream toward our client
-//   (dscancel, uint32 a_stream, actor a_session)  A gave up before the response
 //   (dsreplace)                      the client opened a newer session
 #pragma once
 
@@ -50,11 +51,7 @@ namespace skywire::services {
 
 class dmsg_server_registry;
 
-using dsopen_atom = caf::atom_constant<caf::atom("dsopen")>;
-using dsopened_atom = caf::atom_constant<caf::atom("dsopened")>;
-using dsfail_atom = caf::atom_constant<caf::atom("dsfail")>;
 using dsrst_atom = caf::atom_constant<caf::atom("dsrst")>;
-using dscancel_atom = caf::atom_constant<caf::atom("dscancel")>;
 using dsreplace_atom = caf::atom_constant<caf::atom("dsreplace")>;
 
 /// Tuning of a server session (the JSON config covers none of these).

@@ -1,6 +1,7 @@
 // The session actor of one dmsg server connection, internal: its lifetime,
-// handshake and keepalive are in dmsg_server_session.cpp, the stream open
-// protocol in dmsg_server_open.cpp. See dmsg_server_session.hpp.
+// registration and close (dmsg_server_session.cpp). The stream open protocol
+// runs on the io threads (dmsg_server_opens.hpp); the actor only starts and
+// ends it. See dmsg_server_session.hpp.
 #pragma once
 
 #include <mutex>
@@ -17,6 +18,7 @@
 #include "actors/dmsg/objects.hpp"
 #include "actors/services/dmsg_server_link.hpp"
 #include "actors/services/dmsg_server_handshake.hpp"
+#include "actors/services/dmsg_server_opens.hpp"
 #include "actors/services/dmsg_server_session.hpp"
 #include "runtime/crypto/noise/handshake.hpp"
 
@@ -30,33 +32,33 @@ namespace rl = dmsg_relay;
 using byte_buffer = io::byte_buffer;
 using rl::relay_tx_ptr;
 
-using ctldata_atom = caf::atom_constant<caf::atom("dsctldata")>;
-using ctlrst_atom = caf::atom_constant<caf::atom("dsctlrst")>;
 using linkfail_atom = caf::atom_constant<caf::atom("dslinkfail")>;
 using finsent_atom = caf::atom_constant<caf::atom("dsfinsent")>;
 using sclosed_atom = caf::atom_constant<caf::atom("dssclosed")>;
 using idle_atom = caf::atom_constant<caf::atom("dsidle")>;
-using resptimeout_atom = caf::atom_constant<caf::atom("dsresptmo")>;
 
 inline constexpr uint32_t window = ym::initial_stream_window;
 
 /// What the link, the relays and the connection tell the session, from io
 /// threads. Until the session actor exists (the XK handshake runs on the io
 /// thread, dmsg_server_handshake.hpp) handshake frames and failures go to the
-/// handshake object; from then on every event is a message to the actor (the
-/// link calls these with its mutex held). A close or failure that happens
-/// between the two is kept and delivered when the actor attaches.
+/// handshake object; from then on the open protocol's control events are
+/// direct calls into the session's opens (the link makes them after it
+/// unlocked, dmsg_server_opens.hpp), every other event a message to the
+/// actor (raised with link or relay locks held). A close or failure that
+/// happens between the two is kept and delivered when the actor attaches.
 class session_events final : public rl::link_hooks, public rl::stream_events {
 public:
   void attach_handshake(std::weak_ptr<server_handshake> hs) {
     std::lock_guard<std::mutex> g{mtx_};
     hs_ = std::move(hs);
   }
-  void attach_actor(caf::actor_addr a) {
+  void attach_actor(caf::actor_addr a, std::weak_ptr<session_opens> opens) {
     std::optional<std::string> closed, failed;
     {
       std::lock_guard<std::mutex> g{mtx_};
       addr_ = std::move(a);
+      opens_ = std::move(opens);
       hs_.reset();
       closed.swap(pending_close_);
       failed.swap(pending_fail_);
@@ -70,8 +72,14 @@ public:
     if (auto h = handshake())
       h->on_frame(std::move(body), extra_after);
   }
-  void control_data(uint32_t id) override { send(ctldata_atom::value, id); }
-  void control_reset(uint32_t id) override { send(ctlrst_atom::value, id); }
+  void control_data(uint32_t id) override {
+    if (auto o = opens())
+      o->on_control(id);
+  }
+  void control_reset(uint32_t id) override {
+    if (auto o = opens())
+      o->on_client_reset(id);
+  }
   void failed(const char* reason) override {
     if (route(pending_fail_, std::string{reason}, "protocol error: "))
       send(linkfail_atom::value, std::string{reason});
@@ -87,6 +95,10 @@ public:
   }
 
 private:
+  std::shared_ptr<session_opens> opens() {
+    std::lock_guard<std::mutex> g{mtx_};
+    return opens_.lock();
+  }
   std::shared_ptr<server_handshake> handshake() {
     std::lock_guard<std::mutex> g{mtx_};
     return hs_.lock();
@@ -123,25 +135,21 @@ private:
   std::mutex mtx_;
   caf::actor_addr addr_;
   std::weak_ptr<server_handshake> hs_;
+  std::weak_ptr<session_opens> opens_;
   std::optional<std::string> pending_close_;
   std::optional<std::string> pending_fail_;
 };
 
-enum class phase : uint8_t {
-  awaiting_request,  ///< client-opened stream: the StreamRequest is being read
-  awaiting_peer,     ///< request forwarded, waiting for the other session
-  awaiting_response, ///< server-opened stream: the StreamResponse is being read
-};
+/// The session's io thread for its opens: the connection's shard.
+class connection_thread final : public open_thread {
+public:
+  explicit connection_thread(io::stream_connection_ptr c) : conn_(std::move(c)) {}
+  bool here() const override { return conn_->on_io_thread(); }
+  io::timer_service& timers() override { return conn_->timers(); }
+  void post(std::function<void()> fn) override { conn_->post(std::move(fn)); }
 
-/// A stream in the open protocol (spliced streams live in the link only).
-struct open_state {
-  phase ph = phase::awaiting_request;
-  caf::actor peer;       ///< the other session
-  uint32_t peer_id = 0;  ///< the stream id on the other session
-  relay_tx_ptr to_peer;  ///< server-opened: data toward the other client
-  dmsg::object_reader reader;
-  byte_buffer early;     ///< stream data that followed the request
-  sha256_digest req_hash;
+private:
+  io::stream_connection_ptr conn_;
 };
 
 class session_actor : public caf::event_based_actor {
@@ -150,7 +158,9 @@ public:
                 io::stream_connection_ptr conn, std::shared_ptr<established> est)
     : caf::event_based_actor(cfg), ctx_(std::move(ctx)), conn_(std::move(conn)),
       slot_held_(true), link_(std::move(est->link)), events_(std::move(est->events)),
-      sess_(std::move(est->sess)), client_pk_(est->client) {}
+      client_pk_(est->client),
+      opens_(std::make_shared<session_opens>(ctx_, link_, std::move(est->sess), client_pk_,
+                                             std::make_shared<connection_thread>(conn_))) {}
 
   ~session_actor() override { release(true); }
 
@@ -170,36 +180,18 @@ private:
   /// The connection ended (`sclosed`): its cause in words.
   void on_closed(const std::string& cause);
   void release(bool in_destructor = false);
-  // the stream open protocol (dmsg_server_open.cpp)
-  /// The link has bytes (or a FIN) of a stream in the open protocol.
-  void on_control(uint32_t id);
-  /// A's side: the StreamRequest is complete.
-  void on_request(uint32_t id, open_state& st);
-  /// B's side: another session asks us to open a stream to our client.
-  void on_open(uint32_t a_id, caf::actor a, relay_tx_ptr to_a, const byte_buffer& req);
-  /// B's side: the StreamResponse is complete.
-  void on_response(uint32_t id, open_state& st);
-  /// A's side: B's session accepted and forwarded the response.
-  void on_opened(uint32_t a_id, uint32_t b_id, const caf::actor& b, relay_tx_ptr to_b,
-                 const byte_buffer& resp);
-  void fail_open(open_state& st);
-  /// Resets a stream: tells the other session if it is in the open protocol
-  /// (`to_peer`), sends RST to our client (`to_client`) and forgets it.
-  /// Spliced streams: the link resets the peer's side through its relay.
-  void reset_open(uint32_t id, bool to_peer, bool to_client);
 
   std::shared_ptr<const dmsg_session_context> ctx_;
   io::stream_connection_ptr conn_;
   bool slot_held_ = false;          ///< a session slot of the registry
   std::shared_ptr<rl::dmsg_server_link> link_;
   std::shared_ptr<session_events> events_;
-  nz::session sess_;
   public_key client_pk_;
+  /// The stream open protocol (io threads; the registry shares it).
+  std::shared_ptr<session_opens> opens_;
   bool registered_ = false;
   bool closing_ = false;
   bool released_ = false;
-  std::unordered_map<uint32_t, open_state> opens_;
-  uint32_t next_id_ = 2;
   caf::actor_addr addr_;
 };
 

@@ -386,6 +386,12 @@ timer_service& stream_connection::timers() {
   return shard_timers::of(static_cast<asio::io_context&>(socket_.get_executor().context()));
 }
 
+bool stream_connection::on_io_thread() const {
+  auto& ctx = static_cast<asio::io_context&>(
+    const_cast<socket_type&>(socket_).get_executor().context());
+  return ctx.get_executor().running_in_this_thread();
+}
+
 std::string stream_connection::remote_endpoint() const {
   return remote_;
 }

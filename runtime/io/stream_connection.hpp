@@ -94,6 +94,9 @@ public:
   void set_max_queued(size_t n) override { max_queued_ = n; }
 
   timer_service& timers() override;
+  /// True when the caller runs on this connection's io thread (its shard),
+  /// where timers() may be used.
+  bool on_io_thread() const;
   void set_direct_send_reports(bool on) override;
   void post(std::function<void()> fn) override;
 
