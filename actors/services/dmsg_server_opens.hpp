@@ -18,9 +18,15 @@
 //
 // Failures go the same way, as direct calls: failed (B could not open), reset
 // (reset the stream toward our client), cancel (A gave up before the
-// response). The response deadline runs on the shard's timer wheel of B's
-// connection (armed from B's io thread: a call from another thread posts the
-// arming there). A session that closes resets its opens and tells every peer.
+// response). The response deadline runs on a shard's timer wheel: B's when
+// open() runs on B's shard, else A's (the caller's: waking B's thread for it
+// would cost a context switch per open on the critical path). A timer is
+// cancelled only from its own shard; one the response beat on another shard
+// stays until it fires and finds nothing (so a wheel holds at most the opens
+// its shard started within one response_timeout). open() called from
+// neither shard (A's bytes parsed on its actor's thread as yamux started)
+// posts the arming to B's. A session that closes resets its opens and tells
+// every peer.
 //
 // Threads and locks. Every member runs under the object's own mutex
 // (open-mutex); objects sealed or opened with the session's Noise keys are
@@ -128,6 +134,7 @@ private:
     byte_buffer early;     ///< stream data that followed the object
     sha256_digest req_hash;
     io::timer_service::timer_id timer = 0;
+    std::shared_ptr<open_thread> timer_thread; ///< whose wheel holds `timer`
   };
   /// A call into another session, made once the open-mutex is released.
   struct peer_call {
@@ -146,6 +153,8 @@ private:
   open_state* find(uint32_t id, uint64_t gen);
   // dmsg_server_opens_peer.cpp: deadlines, resets, calls into peers
   void arm_deadline(uint32_t id, uint64_t gen);
+  void arm_locked(open_state& st, const std::shared_ptr<open_thread>& on, uint32_t id,
+                  uint64_t gen);
   void deadline(uint32_t id, uint64_t gen);
   void disarm(open_state& st);
   /// B's side: tells A its open failed.

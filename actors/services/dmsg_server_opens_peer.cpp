@@ -34,13 +34,21 @@ bool session_opens::open(uint32_t a_id, const session_opens_ptr& a, relay_tx_ptr
     st.peer_id = a_id;
     st.to_peer = std::move(to_a);
     st.req_hash = hash;
-    if (thread_->here()) {
-      g.unlock();
-      arm_deadline(id, gen);
+    // The deadline goes on the wheel of the thread we run on: ours, or the
+    // caller's (A's shard: no wake-up of ours; cancelled only if the
+    // response is read on that shard, else it fires later and finds
+    // nothing). Neither (A read the request on its actor's thread, when
+    // its yamux started): posted to ours.
+    std::shared_ptr<open_thread> on;
+    if (thread_->here())
+      on = thread_;
+    else if (a && a->thread_->here())
+      on = a->thread_;
+    if (on) {
+      arm_locked(st, on, id, gen);
       return true;
     }
   }
-  // Called from another shard: the deadline is armed on ours.
   thread_->post([w = weak_from_this(), id, gen] {
     if (auto s = w.lock())
       s->arm_deadline(id, gen);
@@ -123,11 +131,17 @@ void session_opens::arm_deadline(uint32_t id, uint64_t gen) {
   auto* st = find(id, gen);
   if (!st || st->request || st->timer != 0)
     return; // answered or reset already
-  st->timer = thread_->timers().schedule(ctx_->limits.response_timeout,
-                                         [w = weak_from_this(), id, gen] {
-                                           if (auto s = w.lock())
-                                             s->deadline(id, gen);
-                                         });
+  arm_locked(*st, thread_, id, gen);
+}
+
+void session_opens::arm_locked(open_state& st, const std::shared_ptr<open_thread>& on,
+                               uint32_t id, uint64_t gen) {
+  st.timer_thread = on;
+  st.timer = on->timers().schedule(ctx_->limits.response_timeout,
+                                   [w = weak_from_this(), id, gen] {
+                                     if (auto s = w.lock())
+                                       s->deadline(id, gen);
+                                   });
 }
 
 void session_opens::deadline(uint32_t id, uint64_t gen) {
@@ -144,12 +158,13 @@ void session_opens::deadline(uint32_t id, uint64_t gen) {
   run(out);
 }
 
-// A timer armed on our thread is cancelled from there; from elsewhere it is
-// left to fire and find nothing (its stream's generation is gone).
+// A timer is cancelled from the thread whose wheel holds it; from elsewhere
+// it is left to fire and find nothing (its stream's generation is gone).
 void session_opens::disarm(open_state& st) {
-  if (st.timer != 0 && thread_->here())
-    thread_->timers().cancel(st.timer);
+  if (st.timer != 0 && st.timer_thread && st.timer_thread->here())
+    st.timer_thread->timers().cancel(st.timer);
   st.timer = 0;
+  st.timer_thread.reset();
 }
 
 // -- resets ----------------------------------------------------------------------------

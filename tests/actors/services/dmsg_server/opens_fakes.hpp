@@ -5,6 +5,7 @@
 // a test plays both clients and drives the server's open protocol directly.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -55,7 +56,7 @@ public:
   void advance(std::chrono::nanoseconds d) { timers_.advance(d); }
   size_t timers_pending() const { return timers_.due.size(); }
 
-  std::thread::id owner = std::this_thread::get_id();
+  std::atomic<std::thread::id> owner{std::this_thread::get_id()};
 
 private:
   struct manual_timers final : sw::io::timer_service {

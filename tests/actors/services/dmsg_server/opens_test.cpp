@@ -184,11 +184,43 @@ TEST_CASE("opens: the response deadline on the session's timer wheel") {
     CHECK(f.a.opens->pending() == 0);
     CHECK(f.b.opens->pending() == 0);
   }
-  SUBCASE("armed from another thread: posted to B's") {
+  SUBCASE("opened from A's shard: on A's wheel, B's thread is not woken") {
     pair_fixture f;
     f.b.thread->owner = std::thread::id{}; // A's caller is not on B's thread
     auto [x, y] = f.start();
     CHECK(f.b.thread->timers_pending() == 0);
+    CHECK(f.a.thread->timers_pending() == 1);
+    CHECK(f.b.thread->run_posted() == 0);
+    f.a.thread->advance(20s);
+    f.a.read();
+    f.b.read();
+    CHECK(f.a.seen.at(x).rst);
+    CHECK(f.b.seen.at(y).rst);
+    CHECK(f.a.opens->pending() == 0);
+    CHECK(f.b.opens->pending() == 0);
+  }
+  SUBCASE("a response read on another shard leaves A's timer, which then finds nothing") {
+    pair_fixture f;
+    f.b.thread->owner = std::thread::id{};
+    auto [x, y] = f.start();
+    f.b.thread->owner = std::this_thread::get_id();
+    f.a.thread->owner = std::thread::id{}; // B reads the response on its own shard
+    f.b.respond(y);
+    CHECK(f.a.thread->timers_pending() == 1);
+    f.a.thread->owner = std::this_thread::get_id();
+    f.a.thread->advance(20s);
+    f.a.read();
+    f.b.read();
+    CHECK(f.a.seen.at(x).object);
+    CHECK(!f.a.seen.at(x).rst);
+    CHECK(!f.b.seen.at(y).rst);
+  }
+  SUBCASE("opened from neither shard: posted to B's; a response first makes it a no-op") {
+    pair_fixture f;
+    f.a.thread->owner = std::thread::id{};
+    f.b.thread->owner = std::thread::id{};
+    auto [x, y] = f.start();
+    CHECK(f.a.thread->timers_pending() == 0);
     f.b.thread->owner = std::this_thread::get_id();
     CHECK(f.b.thread->run_posted() == 1);
     CHECK(f.b.thread->timers_pending() == 1);
@@ -196,17 +228,16 @@ TEST_CASE("opens: the response deadline on the session's timer wheel") {
     f.a.read();
     CHECK(f.a.seen.at(x).rst);
     CHECK(f.b.opens->pending() == 0);
-  }
-  SUBCASE("a response in time cancels it; a posted arming after the response does nothing") {
-    pair_fixture f;
-    f.b.thread->owner = std::thread::id{};
-    auto [x, y] = f.start();
-    f.b.thread->owner = std::this_thread::get_id();
-    f.b.respond(y);
-    CHECK(f.b.thread->run_posted() == 1);
-    CHECK(f.b.thread->timers_pending() == 0);
-    f.a.read();
-    CHECK(f.a.seen.at(x).object);
+    pair_fixture g;
+    g.a.thread->owner = std::thread::id{};
+    g.b.thread->owner = std::thread::id{};
+    auto [x2, y2] = g.start();
+    g.b.thread->owner = std::this_thread::get_id();
+    g.b.respond(y2);
+    CHECK(g.b.thread->run_posted() == 1);
+    CHECK(g.b.thread->timers_pending() == 0);
+    g.a.read();
+    CHECK(g.a.seen.at(x2).object);
   }
 }
 
