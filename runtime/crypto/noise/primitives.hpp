@@ -122,6 +122,10 @@ struct x25519_dh {
 
 /// Skywire's "Secp256k1" DH: 33-byte compressed keys, output
 /// SHA-256(compressed shared point) || 0x00 (DHLen 33).
+/// An optional hook of the handshake state (a DH policy without it, as
+/// x25519_dh, computes every DH each time):
+///  * static_dh(): the `ss` token (both keys static), through the process's
+///    static_dh_cache; same bytes as dh().
 struct secp256k1_dh {
   static constexpr std::string_view name = "Secp256k1";
   static constexpr size_t dh_len = 33;
@@ -132,6 +136,8 @@ struct secp256k1_dh {
   static keypair generate();
   [[nodiscard]] static bool dh(const keypair& local, const public_key& remote,
                                uint8_t* out) noexcept;
+  [[nodiscard]] static bool static_dh(const keypair& local, const public_key& remote,
+                                      uint8_t* out) noexcept;
 };
 
 } // namespace skywire::crypto::noise

@@ -465,33 +465,13 @@ private:
     return handshake_status::ok;
   }
 
-  /// ss (static-static, KK's first message) is the same for every handshake
-  /// between two keys: a small per-thread cache keyed by (local secret, remote
-  /// key) saves one DH per stream open on each side. The cached value is no
-  /// more sensitive than the static secret itself, which the process holds.
+  /// ss: both keys static (s_ and rs_), never an ephemeral. The DH policy's
+  /// optional hook (primitives.hpp) caches it; without it: computed each time.
   static bool static_dh(const keypair& local, const public_key& remote, uint8_t* out) noexcept {
-    struct slot {
-      std::array<uint8_t, 32> sk{};
-      public_key rs{};
-      std::array<uint8_t, DH::dh_len> dh{};
-      bool used = false;
-    };
-    static_assert(sizeof(local.sk) == 32);
-    thread_local std::array<slot, 8> cache{};
-    thread_local size_t next = 0;
-    for (auto& c : cache)
-      if (c.used && c.rs == remote && std::memcmp(c.sk.data(), local.sk.data(), 32) == 0) {
-        std::memcpy(out, c.dh.data(), DH::dh_len);
-        return true;
-      }
-    if (!DH::dh(local, remote, out))
-      return false;
-    auto& c = cache[next++ % cache.size()];
-    std::memcpy(c.sk.data(), local.sk.data(), 32);
-    c.rs = remote;
-    std::memcpy(c.dh.data(), out, DH::dh_len);
-    c.used = true;
-    return true;
+    if constexpr (requires { DH::static_dh(local, remote, out); })
+      return DH::static_dh(local, remote, out);
+    else
+      return DH::dh(local, remote, out);
   }
 
   const handshake_pattern* pattern_ = nullptr;
