@@ -3,6 +3,7 @@
 #include <span>
 
 #include "runtime/crypto/hash.hpp"
+#include "runtime/crypto/noise/ephemeral_pool.hpp"
 #include "runtime/crypto/noise/static_dh_cache.hpp"
 
 namespace skywire::crypto::noise {
@@ -30,6 +31,10 @@ bool x25519_dh::dh(const keypair& local, const public_key& remote, uint8_t* out)
 
 secp256k1_dh::keypair secp256k1_dh::generate() {
   return generate_keypair();
+}
+
+secp256k1_dh::keypair secp256k1_dh::take_ephemeral() {
+  return ephemeral_pool::process().take();
 }
 
 bool secp256k1_dh::dh(const keypair& local, const public_key& remote, uint8_t* out) noexcept {

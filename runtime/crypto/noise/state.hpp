@@ -326,7 +326,7 @@ public:
       switch (t) {
         case token::e: {
           if (!e_)
-            e_ = DH::generate();
+            e_ = new_ephemeral(); // a fixed one (config::e) is used as given
           append(out, e_->pk.data(), DH::pub_len);
           ss_.mix_hash(e_->pk.data(), DH::pub_len);
           break;
@@ -465,8 +465,16 @@ private:
     return handshake_status::ok;
   }
 
-  /// ss: both keys static (s_ and rs_), never an ephemeral. The DH policy's
-  /// optional hook (primitives.hpp) caches it; without it: computed each time.
+  /// The DH policy's optional hooks (primitives.hpp): a pooled ephemeral,
+  /// a cached static-static DH. Without them: generate / compute each time.
+  static keypair new_ephemeral() {
+    if constexpr (requires { DH::take_ephemeral(); })
+      return DH::take_ephemeral();
+    else
+      return DH::generate();
+  }
+
+  /// ss: both keys static (s_ and rs_), never an ephemeral.
   static bool static_dh(const keypair& local, const public_key& remote, uint8_t* out) noexcept {
     if constexpr (requires { DH::static_dh(local, remote, out); })
       return DH::static_dh(local, remote, out);
