@@ -5,6 +5,7 @@
 
 #include "actors/dmsg/discovery_client.hpp"
 #include "actors/dmsg/errors.hpp"
+#include "runtime/crypto/noise/ephemeral_pool.hpp"
 #include "runtime/log/logger.hpp"
 
 namespace skywire::dmsg {
@@ -217,6 +218,8 @@ void stream_actor::start_dial(skywire::address local, skywire::address remote) {
     fail_dial(err);
     return finish(caf::error{});
   }
+  // Sent: the answer is a round trip away, time to make the next ephemeral.
+  nz::ephemeral_pool::process().refill(nz::ephemeral_pool::idle_refill);
 }
 
 void stream_actor::on_object() {
@@ -338,8 +341,12 @@ void stream_actor::on_request(byte_buffer plain) {
   established_ = true;
   to_owner(api::accept_atom::value,
            api::stream_opened{caf::actor_cast<api::dmsg_stream_actor>(this), local_, remote_});
-  if (auto e3 = core_->establish(std::move(*s)))
+  if (auto e3 = core_->establish(std::move(*s))) {
     finish(std::move(e3));
+    return;
+  }
+  // Answered and established: the dialer's first bytes are a trip away.
+  nz::ephemeral_pool::process().refill(nz::ephemeral_pool::idle_refill);
 }
 
 // -- endings ------------------------------------------------------------------------------
