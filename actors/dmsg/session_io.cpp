@@ -5,6 +5,7 @@
 #include <caf/send.hpp>
 
 #include "actors/dmsg/errors.hpp"
+#include "runtime/crypto/noise/ephemeral_pool.hpp"
 
 namespace skywire::dmsg {
 
@@ -52,6 +53,9 @@ caf::error session_io::start(io::byte_link_ptr conn) {
   };
   conn_->write(std::move(out));
   conn_->start(std::move(cbs));
+  // Message 1 is out: the server's answer is a round trip away, time to
+  // make the next handshake's ephemeral.
+  nz::ephemeral_pool::process().refill(nz::ephemeral_pool::idle_refill);
   return {};
 }
 

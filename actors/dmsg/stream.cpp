@@ -6,6 +6,7 @@
 #include "actors/dmsg/discovery_client.hpp"
 #include "actors/dmsg/errors.hpp"
 #include "actors/dmsg/stream_accept.hpp"
+#include "runtime/crypto/noise/ephemeral_pool.hpp"
 #include "runtime/log/logger.hpp"
 
 namespace skywire::dmsg {
@@ -218,6 +219,8 @@ void stream_actor::start_dial(skywire::address local, skywire::address remote) {
     fail_dial(err);
     return finish(caf::error{});
   }
+  // Sent: the answer is a round trip away, time to make the next ephemeral.
+  nz::ephemeral_pool::process().refill(nz::ephemeral_pool::idle_refill);
 }
 
 void stream_actor::on_object() {
@@ -287,7 +290,10 @@ void stream_actor::on_accepted(stream_core::accept_outcome r) {
   to_owner(api::accept_atom::value,
            api::stream_opened{caf::actor_cast<api::dmsg_stream_actor>(this), local_, remote_});
   if (r.err)
-    finish(std::move(r.err));
+    return finish(std::move(r.err));
+  // Answered (on the io thread) and established: the dialer's first bytes
+  // are a trip away, time to make the next ephemeral key here.
+  nz::ephemeral_pool::process().refill(nz::ephemeral_pool::idle_refill);
 }
 
 // -- endings ------------------------------------------------------------------------------

@@ -4,6 +4,7 @@
 
 #include "actors/services/dmsg_server_registry.hpp"
 #include "actors/services/dmsg_server_session_actor.hpp"
+#include "runtime/crypto/noise/ephemeral_pool.hpp"
 #include "runtime/log/logger.hpp"
 #include "runtime/log/rate_limit.hpp"
 #include "runtime/system/io_thread_spawn.hpp"
@@ -113,6 +114,11 @@ void server_handshake::on_frame(io::byte_buffer body, bool extra) {
       return;
     }
     conn_->write(std::move(out));
+    // Message 2 is out; message 3 is a round trip away: make the next
+    // session's ephemeral then (posted: the link's mutex is held here).
+    conn_->post([] {
+      crypto::noise::ephemeral_pool::process().refill(crypto::noise::ephemeral_pool::idle_refill);
+    });
     return;
   }
   // Message 3 read: any byte after it in the same read is error 203.

@@ -122,6 +122,12 @@ struct x25519_dh {
 
 /// Skywire's "Secp256k1" DH: 33-byte compressed keys, output
 /// SHA-256(compressed shared point) || 0x00 (DHLen 33).
+/// Two optional hooks of the handshake state (a DH policy without them, as
+/// x25519_dh, computes everything each time):
+///  * take_ephemeral(): the local ephemeral of an `e` token, from the
+///    process's ephemeral_pool (generated inline when it is empty);
+///  * static_dh(): the `ss` token (both keys static), through the process's
+///    static_dh_cache; same bytes as dh().
 struct secp256k1_dh {
   static constexpr std::string_view name = "Secp256k1";
   static constexpr size_t dh_len = 33;
@@ -130,8 +136,11 @@ struct secp256k1_dh {
   using keypair = ::skywire::crypto::keypair;
 
   static keypair generate();
+  static keypair take_ephemeral();
   [[nodiscard]] static bool dh(const keypair& local, const public_key& remote,
                                uint8_t* out) noexcept;
+  [[nodiscard]] static bool static_dh(const keypair& local, const public_key& remote,
+                                      uint8_t* out) noexcept;
 };
 
 } // namespace skywire::crypto::noise

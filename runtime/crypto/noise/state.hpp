@@ -326,7 +326,7 @@ public:
       switch (t) {
         case token::e: {
           if (!e_)
-            e_ = DH::generate();
+            e_ = new_ephemeral(); // a fixed one (config::e) is used as given
           append(out, e_->pk.data(), DH::pub_len);
           ss_.mix_hash(e_->pk.data(), DH::pub_len);
           break;
@@ -465,33 +465,21 @@ private:
     return handshake_status::ok;
   }
 
-  /// ss (static-static, KK's first message) is the same for every handshake
-  /// between two keys: a small per-thread cache keyed by (local secret, remote
-  /// key) saves one DH per stream open on each side. The cached value is no
-  /// more sensitive than the static secret itself, which the process holds.
+  /// The DH policy's optional hooks (primitives.hpp): a pooled ephemeral,
+  /// a cached static-static DH. Without them: generate / compute each time.
+  static keypair new_ephemeral() {
+    if constexpr (requires { DH::take_ephemeral(); })
+      return DH::take_ephemeral();
+    else
+      return DH::generate();
+  }
+
+  /// ss: both keys static (s_ and rs_), never an ephemeral.
   static bool static_dh(const keypair& local, const public_key& remote, uint8_t* out) noexcept {
-    struct slot {
-      std::array<uint8_t, 32> sk{};
-      public_key rs{};
-      std::array<uint8_t, DH::dh_len> dh{};
-      bool used = false;
-    };
-    static_assert(sizeof(local.sk) == 32);
-    thread_local std::array<slot, 8> cache{};
-    thread_local size_t next = 0;
-    for (auto& c : cache)
-      if (c.used && c.rs == remote && std::memcmp(c.sk.data(), local.sk.data(), 32) == 0) {
-        std::memcpy(out, c.dh.data(), DH::dh_len);
-        return true;
-      }
-    if (!DH::dh(local, remote, out))
-      return false;
-    auto& c = cache[next++ % cache.size()];
-    std::memcpy(c.sk.data(), local.sk.data(), 32);
-    c.rs = remote;
-    std::memcpy(c.dh.data(), out, DH::dh_len);
-    c.used = true;
-    return true;
+    if constexpr (requires { DH::static_dh(local, remote, out); })
+      return DH::static_dh(local, remote, out);
+    else
+      return DH::dh(local, remote, out);
   }
 
   const handshake_pattern* pattern_ = nullptr;
