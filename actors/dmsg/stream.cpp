@@ -54,7 +54,11 @@ void stream_actor::on_exit() {
 
 stream_actor::behavior_type stream_actor::make_behavior() {
   core_->bind(caf::actor_cast<caf::actor>(this));
-  delayed_send(this, p_.client->handshake_timeout, hstimeout_atom::value);
+  // An accepted stream the io thread already answered needs no deadline
+  // (one timer less per open: each costs the CAF clock thread a wake-up).
+  auto ph = core_->current_phase();
+  if (p_.initiator || ph == stream_core::phase::handshake || ph == stream_core::phase::keys_pending)
+    delayed_send(this, p_.client->handshake_timeout, hstimeout_atom::value);
   return {
     [this](api::open_atom, skywire::address local,
            skywire::address remote) -> caf::result<api::stream_opened> {
