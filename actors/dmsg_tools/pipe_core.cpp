@@ -59,7 +59,17 @@ void pipe_core::on_stream_data(byte_buffer&& bytes) {
   to_socket_ += n;
   socket_queued_ += n;
   if (!conn_->write(std::move(bytes))) {
-    // the local reader is gone or hopelessly slow: end both sides
+    to_socket_ -= n;
+    socket_queued_ -= n;
+    if (conn_->closed()) {
+      // The socket has ended (the local side closed it, or reset it) and
+      // the owner has not heard yet: on_socket_closed follows, behind what
+      // the socket read before its end. Those bytes still go to the stream,
+      // then the stream closes (the local side's end, not a failure of the
+      // pipe); what the stream sends the socket has nowhere to go.
+      return;
+    }
+    // the local reader is hopelessly slow: end both sides
     local_failure_ = "local socket queue full (the local reader is too slow or gone)";
     abort();
   }

@@ -9,7 +9,10 @@
 // stream's end closes the socket once its queue is drained: with a FIN when
 // the stream closed cleanly, with an RST when it ended with an error (reset,
 // session lost), so the local reader cannot take a cut stream for a complete
-// one. abort() resets the socket too.
+// one. abort() resets the socket too. A socket that ended while stream bytes
+// for it were on their way (a local service that replies and closes without
+// reading the request) is the local side's end, not a failure: the bytes it
+// read before its end still go to the stream, then the stream closes.
 //
 // Plain state driven by the actor that owns both (tcp_pipe, socks5_session).
 #pragma once

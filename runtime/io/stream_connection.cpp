@@ -367,6 +367,11 @@ void stream_connection::finish(const error_code& ec) {
     cb(ec);
 }
 
+bool stream_connection::closed() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return closed_;
+}
+
 size_t stream_connection::queued_bytes() const {
   std::lock_guard<std::mutex> guard{mtx_};
   return queued_;

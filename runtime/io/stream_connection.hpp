@@ -89,6 +89,13 @@ public:
   /// Bytes queued and not yet written.
   size_t queued_bytes() const override;
 
+  /// True once the connection has ended (close(), close_with_reset(), the
+  /// peer's end or an error): writes fail from then on, and on_closed is
+  /// called (once), after every on_data of what was read before the end.
+  /// Tells a write refused by an ended connection from one refused by a
+  /// full queue. Thread-safe.
+  bool closed() const;
+
   std::string remote_endpoint() const override; ///< "ip:port" or the unix path, for logs
 
   void set_max_queued(size_t n) override { max_queued_ = n; }

@@ -207,6 +207,8 @@ TEST_CASE("dmsg http and dmsg curl move 64 MiB intact, curl through dmsg web fet
     CHECK(r.err.find("no data for 1000 ms") != std::string::npos);
     unchanged();
     r = fetch("dmsg://" + srv_pk + ":82/");
+    INFO(r.err);
+    INFO(skywire::test::read_text(srv_log));
     CHECK(r.code == 56); // receive failure after connecting
     CHECK(r.err.find("after 3 body bytes") != std::string::npos);
     unchanged();
