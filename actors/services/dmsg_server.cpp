@@ -230,6 +230,14 @@ private:
       health_->stop();
     for (auto& s : registry_->tracked())
       anon_send_exit(s, caf::exit_reason::user_shutdown);
+    // The io objects (acceptor, its retry timer, the health server) go now,
+    // not with this object: CAF may keep a terminated actor alive well
+    // after its down message (a pending delayed check_atom in the actor
+    // clock holds a strong reference until the actor system shuts down),
+    // and the handle's stop() lets its caller destroy the io contexts as
+    // soon as the actor is down. What stop() posted keeps what it needs.
+    listener_.reset();
+    health_.reset();
   }
 
   // -- discovery entry ------------------------------------------------------------------

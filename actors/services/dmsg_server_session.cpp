@@ -16,13 +16,16 @@ caf::behavior session_actor::make_behavior() {
   start();
   return {
     [this](linkfail_atom, const std::string& why) { close("protocol error: " + why); },
-    [this](finsent_atom, uint32_t id) { link_->fin_sent(id); },
+    [this](finsent_atom, uint32_t id) {
+      if (link_)
+        link_->fin_sent(id);
+    },
     [this](sclosed_atom, const std::string& cause) { on_closed(cause); },
     [this](idle_atom) { close("idle timeout"); },
     // A spliced stream's relay failed or its peer reset it (raised with
     // relay locks held, hence a message).
     [this](dsrst_atom, uint32_t id) {
-      if (!closing_)
+      if (!closing_ && opens_)
         opens_->reset(id);
     },
     [this](dsreplace_atom) { close("replaced by a newer session of the same client", false); },
@@ -73,7 +76,8 @@ void session_actor::close(const std::string& why, bool abnormal) {
     SKYWIRE_LOG(debug, "dmsg_server", "session closed", log::kv("cause", why),
                 log::kv("remote", conn_ ? conn_->remote_endpoint() : std::string{}));
   }
-  opens_->close(); // its pending opens are reset, their peers told
+  if (opens_)
+    opens_->close(); // its pending opens are reset, their peers told
   release();
   quit();
 }
@@ -90,6 +94,18 @@ void session_actor::release(bool in_destructor) {
     link_->shutdown(); // spliced peers are reset by their relays' events
   if (conn_)
     conn_->close();
+  if (!in_destructor) {
+    // Nothing tied to the io contexts stays with the actor object: CAF may
+    // destroy a terminated actor much later (whoever holds a strong
+    // reference last), while the registry's connections() reaching 0 is
+    // what lets the server's owner stop and destroy the io contexts
+    // (dmsg_server_handle::stop, then drain). What the io threads still
+    // run holds its own references.
+    opens_.reset();
+    link_.reset();
+    events_.reset();
+    conn_.reset();
+  }
   if (ctx_) {
     ctx_->registry->untrack(addr_);
     if (slot_held_)
