@@ -110,20 +110,7 @@ public:
   }
   std::vector<frame> frames() {
     std::lock_guard<std::mutex> g{mtx};
-    std::vector<frame> r;
-    size_t pos = 0;
-    while (out.size() - pos >= ym::header_size) {
-      auto h = ym::decode_header(sw::byte_span{out}.subspan(pos));
-      REQUIRE(h);
-      size_t body = h->type == ym::frame_type::data ? h->length : 0;
-      if (out.size() - pos < ym::header_size + body)
-        break;
-      auto b = out.begin() + static_cast<std::ptrdiff_t>(pos + ym::header_size);
-      r.push_back({*h, bytes(b, b + static_cast<std::ptrdiff_t>(body))});
-      pos += ym::header_size + body;
-    }
-    out.erase(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(pos));
-    return r;
+    return take_frames(out);
   }
   /// Waits (bounded, as a failure guard) until something was written.
   void wait(std::chrono::milliseconds limit = 10s) {

@@ -34,6 +34,17 @@ struct pair_fixture {
     CHECK(b.opens->pending() == 1);
     return {x, y};
   }
+
+  /// Both clients read what the server wrote; both saw RST on (x, y) and
+  /// no open is left pending on either session.
+  void check_both_reset(uint32_t x, uint32_t y) {
+    a.read();
+    b.read();
+    CHECK(a.seen.at(x).rst);
+    CHECK(b.seen.at(y).rst);
+    CHECK(a.opens->pending() == 0);
+    CHECK(b.opens->pending() == 0);
+  }
 };
 
 } // namespace
@@ -177,12 +188,7 @@ TEST_CASE("opens: the response deadline on the session's timer wheel") {
     f.a.read();
     CHECK(!f.a.seen.at(x).rst);
     f.b.thread->advance(1s);
-    f.a.read();
-    f.b.read();
-    CHECK(f.a.seen.at(x).rst);
-    CHECK(f.b.seen.at(y).rst);
-    CHECK(f.a.opens->pending() == 0);
-    CHECK(f.b.opens->pending() == 0);
+    f.check_both_reset(x, y);
   }
   SUBCASE("opened from A's shard: on A's wheel, B's thread is not woken") {
     pair_fixture f;
@@ -192,12 +198,7 @@ TEST_CASE("opens: the response deadline on the session's timer wheel") {
     CHECK(f.a.thread->timers_pending() == 1);
     CHECK(f.b.thread->run_posted() == 0);
     f.a.thread->advance(20s);
-    f.a.read();
-    f.b.read();
-    CHECK(f.a.seen.at(x).rst);
-    CHECK(f.b.seen.at(y).rst);
-    CHECK(f.a.opens->pending() == 0);
-    CHECK(f.b.opens->pending() == 0);
+    f.check_both_reset(x, y);
   }
   SUBCASE("a response read on another shard leaves A's timer, which then finds nothing") {
     pair_fixture f;

@@ -3,6 +3,8 @@
 // directly in unit tests.
 #pragma once
 
+#include <doctest/doctest.h>
+
 #include <cstdint>
 #include <mutex>
 #include <string>
@@ -21,6 +23,25 @@ struct frame {
   ym::header hdr;
   bytes body;
 };
+
+/// Decodes and removes the whole frames in `out` (a partial last frame
+/// stays); a header that does not decode fails the test.
+inline std::vector<frame> take_frames(bytes& out) {
+  std::vector<frame> r;
+  size_t pos = 0;
+  while (out.size() - pos >= ym::header_size) {
+    auto h = ym::decode_header(skywire::byte_span{out}.subspan(pos));
+    REQUIRE(h);
+    size_t body = h->type == ym::frame_type::data ? h->length : 0;
+    if (out.size() - pos < ym::header_size + body)
+      break;
+    auto b = out.begin() + static_cast<std::ptrdiff_t>(pos + ym::header_size);
+    r.push_back({*h, bytes(b, b + static_cast<std::ptrdiff_t>(body))});
+    pos += ym::header_size + body;
+  }
+  out.erase(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(pos));
+  return r;
+}
 
 /// Records every write; `queued` is what the test says the kernel has not
 /// taken yet; `refuse` makes writes fail as on a closed connection.
@@ -45,20 +66,7 @@ public:
   /// Decodes and removes everything written so far.
   std::vector<frame> frames() {
     std::lock_guard<std::mutex> g{mtx};
-    std::vector<frame> r;
-    size_t pos = 0;
-    while (out.size() - pos >= ym::header_size) {
-      auto h = ym::decode_header(skywire::byte_span{out}.subspan(pos));
-      if (!h)
-        break;
-      size_t body = h->type == ym::frame_type::data ? h->length : 0;
-      r.push_back({*h, bytes(out.begin() + static_cast<std::ptrdiff_t>(pos + ym::header_size),
-                             out.begin()
-                               + static_cast<std::ptrdiff_t>(pos + ym::header_size + body))});
-      pos += ym::header_size + body;
-    }
-    out.erase(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(pos));
-    return r;
+    return take_frames(out);
   }
 
   mutable std::mutex mtx;
