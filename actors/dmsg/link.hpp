@@ -212,6 +212,8 @@ using stream_registry_actor = caf::typed_actor<caf::reacts_to<sgone_atom, uint32
 using cconn_atom = caf::atom_constant<caf::atom("cconn")>;
 /// timers
 using hstimeout_atom = caf::atom_constant<caf::atom("hstimeout")>;
+/// Session: check its streams' handshake deadlines (one timer per session).
+using sweep_atom = caf::atom_constant<caf::atom("ssweep")>;
 /// Fires once the post-handshake quiet period has passed (session.cpp).
 using quiet_atom = caf::atom_constant<caf::atom("squiet")>;
 /// How long a new session stays silent after XK message 3.

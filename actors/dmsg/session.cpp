@@ -1,5 +1,7 @@
 #include "actors/dmsg/session.hpp"
 
+#include <algorithm>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <caf/actor_cast.hpp>
@@ -38,7 +40,7 @@ void session_actor::on_exit() {
     done_ = true;
     auto err = make_error(dmsg_errc::session_closed, "session terminated");
     for (auto& kv : streams_)
-      caf::anon_send(kv.second, slost_atom::value, err);
+      caf::anon_send(kv.second.actor, slost_atom::value, err);
     streams_.clear();
     if (io_)
       io_->close();
@@ -78,8 +80,12 @@ session_actor::behavior_type session_actor::make_behavior() {
         return;
       }
       auto id = core->id();
+      // Answered on the io thread already: no deadline needed.
+      auto ph = core->current_phase();
+      if (ph == stream_core::phase::handshake || ph == stream_core::phase::keys_pending)
+        watch(core);
       auto s = spawn<stream_actor>(stream_params{p_.client, link_, this, id, false, core});
-      streams_.emplace(id, s);
+      streams_.emplace(id, stream_rec{s, core});
     },
     [this](api::open_atom, skywire::address local,
            skywire::address remote) -> caf::result<api::stream_opened> {
@@ -93,8 +99,9 @@ session_actor::behavior_type session_actor::make_behavior() {
       auto core = std::make_shared<stream_core>(id, link_, true);
       if (!io_->add(core))
         return make_error(dmsg_errc::session_closed, "session is closing");
+      watch(core);
       auto s = spawn<stream_actor>(stream_params{p_.client, link_, this, id, true, core});
-      streams_.emplace(id, s);
+      streams_.emplace(id, stream_rec{s, core});
       return delegate(s, api::open_atom::value, local, remote);
     },
     [this](api::link_stats_atom) {
@@ -112,6 +119,7 @@ session_actor::behavior_type session_actor::make_behavior() {
       if (io_)
         io_->remove(id);
     },
+    [this](sweep_atom) { sweep(); },
     [this](api::close_atom) {
       closing_ = true;
       if (link_) {
@@ -179,6 +187,40 @@ void session_actor::on_connected() {
     return lost(std::move(err));
 }
 
+// Stream handshake deadlines: one timer per session while any stream is in
+// its handshake, not one CAF clock entry per stream (each costs the clock
+// thread a wake-up, and a stream open is a few hundred microseconds).
+void session_actor::watch(const stream_core_ptr& core) {
+  core->set_deadline(std::chrono::steady_clock::now() + p_.client->handshake_timeout);
+  arm_sweep();
+}
+
+void session_actor::arm_sweep() {
+  if (sweep_armed_ || done_)
+    return;
+  sweep_armed_ = true;
+  // The deadline is met within an eighth of it (at most 1 s late).
+  auto every = std::clamp(p_.client->handshake_timeout / 8, std::chrono::milliseconds{10},
+                          std::chrono::milliseconds{1000});
+  delayed_send(this, every, sweep_atom::value);
+}
+
+void session_actor::sweep() {
+  sweep_armed_ = false;
+  if (done_)
+    return;
+  auto now = std::chrono::steady_clock::now();
+  bool pending = false;
+  for (auto& kv : streams_) {
+    if (kv.second.core->take_expired(now))
+      send(kv.second.actor, hstimeout_atom::value);
+    else if (kv.second.core->has_deadline())
+      pending = true;
+  }
+  if (pending)
+    arm_sweep();
+}
+
 void session_actor::lost(caf::error err) {
   if (done_)
     return;
@@ -189,7 +231,7 @@ void session_actor::lost(caf::error err) {
                 log::kv("cause", session_failure_cause(err, up_)), log::kv("error", describe(err)),
                 log::kv("streams", streams_.size()));
   for (auto& kv : streams_)
-    send(kv.second, slost_atom::value, err);
+    send(kv.second.actor, slost_atom::value, err);
   streams_.clear();
   p_.stats->streams.store(0);
   if (io_)

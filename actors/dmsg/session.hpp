@@ -42,7 +42,8 @@ using session_interface = api::dmsg_session_actor::extend_with<stream_registry_a
   caf::reacts_to<sready_atom, session_link_ptr>,     // io: XK handshake done
   caf::reacts_to<sfail_atom, caf::error>,            // io: the connection failed
   caf::reacts_to<sacc_atom, stream_core_ptr>,        // io: the server opened a stream
-  caf::reacts_to<quiet_atom>, caf::reacts_to<hstimeout_atom>>; // timers
+  caf::reacts_to<quiet_atom>, caf::reacts_to<hstimeout_atom>,  // timers
+  caf::reacts_to<sweep_atom>>;
 
 struct session_params {
   client_shared_ptr client;
@@ -70,12 +71,22 @@ private:
   void start_connect();
   void on_connected();
   void lost(caf::error err);
+  /// Gives a new stream its handshake deadline and makes sure the sweep runs.
+  void watch(const stream_core_ptr& core);
+  void arm_sweep();
+  void sweep();
+
+  struct stream_rec {
+    stream_interface actor;
+    stream_core_ptr core;
+  };
 
   session_params p_;
   std::shared_ptr<connect_slot> slot_;
   session_io_ptr io_;
   session_link_ptr link_;
-  std::unordered_map<uint32_t, stream_interface> streams_;
+  std::unordered_map<uint32_t, stream_rec> streams_;
+  bool sweep_armed_ = false;
   uint32_t next_id_ = 1;
   bool up_ = false;
   bool done_ = false;

@@ -54,11 +54,8 @@ void stream_actor::on_exit() {
 
 stream_actor::behavior_type stream_actor::make_behavior() {
   core_->bind(caf::actor_cast<caf::actor>(this));
-  // An accepted stream the io thread already answered needs no deadline
-  // (one timer less per open: each costs the CAF clock thread a wake-up).
-  auto ph = core_->current_phase();
-  if (p_.initiator || ph == stream_core::phase::handshake || ph == stream_core::phase::keys_pending)
-    delayed_send(this, p_.client->handshake_timeout, hstimeout_atom::value);
+  // The handshake deadline is the session's (it sweeps its streams' deadlines
+  // with one timer and sends hstimeout_atom): no CAF clock entry per stream.
   return {
     [this](api::open_atom, skywire::address local,
            skywire::address remote) -> caf::result<api::stream_opened> {
@@ -270,6 +267,7 @@ void stream_actor::on_response(byte_buffer plain) {
   }
   hs_.reset();
   dial_pending_ = false;
+  core_->clear_deadline();
   // The answer first, then data (the owner learns the stream before its bytes).
   dial_rp_.deliver(
     api::stream_opened{caf::actor_cast<api::dmsg_stream_actor>(this), local_, remote_});
@@ -291,6 +289,7 @@ void stream_actor::on_accepted(stream_core::accept_outcome r) {
   owner_ = std::move(r.listener);
   monitor(owner_);
   established_ = true;
+  core_->clear_deadline();
   to_owner(api::accept_atom::value,
            api::stream_opened{caf::actor_cast<api::dmsg_stream_actor>(this), local_, remote_});
   if (r.err)
@@ -335,6 +334,7 @@ void stream_actor::finish(caf::error err) {
     return;
   done_ = true;
   core_->mark_done();
+  core_->clear_deadline();
   if (owner_ && !closed_notified_) {
     closed_notified_ = true;
     to_owner(api::closed_atom::value, std::move(err));

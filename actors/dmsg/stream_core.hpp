@@ -20,6 +20,8 @@
 // stream's send window, not a queue, absorbs the wait.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -163,6 +165,23 @@ public:
   /// The stream is over: no more sends, no more deliveries.
   void mark_done();
 
+  // -- handshake deadline (set by the session, cleared by the stream actor) ----------
+
+  /// The stream must finish its handshake by t; the session actor sweeps its
+  /// streams' deadlines with one timer (no CAF clock entry per stream open).
+  void set_deadline(std::chrono::steady_clock::time_point t) noexcept {
+    deadline_ns_.store(t.time_since_epoch().count(), std::memory_order_relaxed);
+  }
+  void clear_deadline() noexcept { deadline_ns_.store(0, std::memory_order_relaxed); }
+  bool has_deadline() const noexcept { return deadline_ns_.load(std::memory_order_relaxed) != 0; }
+  /// True once (clears the deadline) when now is past it.
+  bool take_expired(std::chrono::steady_clock::time_point now) noexcept {
+    auto d = deadline_ns_.load(std::memory_order_relaxed);
+    if (d == 0 || now.time_since_epoch().count() < d)
+      return false;
+    return deadline_ns_.compare_exchange_strong(d, 0, std::memory_order_relaxed);
+  }
+
   // -- inspection --------------------------------------------------------------------
 
   phase current_phase() const;
@@ -226,6 +245,7 @@ private:
   bool waiting_link_ = false;
   bool fin_sent_ = false;
   caf::error failure_;
+  std::atomic<std::chrono::steady_clock::rep> deadline_ns_{0};
 };
 
 using stream_core_ptr = std::shared_ptr<stream_core>;

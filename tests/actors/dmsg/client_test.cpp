@@ -11,6 +11,7 @@
 #include <future>
 #include <thread>
 
+#include <boost/asio/post.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/event_based_actor.hpp>
@@ -298,6 +299,54 @@ TEST_CASE("dial to an unbound port fails fast with 306, unknown key with 100") {
   CHECK_FALSE(z);
   close_client(n.sys, a);
   close_client(n.sys, b);
+}
+
+TEST_CASE("a dial the remote never answers ends at the stream handshake deadline") {
+  // B's only io thread is held: the request reaches B's socket and is never
+  // answered. A's stream must fail with a timeout at its deadline (swept by
+  // the session actor), and A stays usable afterwards.
+  io::io_runtime io_b{1}; // outlives n (sys waits for B's actors first)
+  net n;
+  n.server("cli-test-s1");
+  n.wait_server_registered(1);
+  auto ca = n.client_cfg("cli-test-a");
+  ca.stream_handshake_timeout = 300ms;
+  auto a = n.client(ca);
+  auto b = dmsg::spawn_dmsg_client(n.sys, io_b, n.client_cfg("cli-test-b"));
+  n.actors.push_back(caf::actor_cast<caf::actor>(b));
+  n.wait_ready(b);
+  auto eb = n.spawn(echo);
+  listen(n.sys, b, 45, eb);
+  caf::scoped_actor self{n.sys};
+  // The path works while B's io thread runs.
+  auto ok = dial_retry(self, a, address{kp("cli-test-b").pk, port{45}});
+  REQUIRE_MESSAGE(ok, describe(ok.error()));
+  self->send(ok->stream, api::close_atom::value);
+
+  std::promise<void> gate;
+  auto opened = gate.get_future().share();
+  std::promise<void> holding;
+  boost::asio::post(io_b.next_context(), [opened, &holding] {
+    holding.set_value();
+    opened.wait();
+  });
+  holding.get_future().wait();
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = dial(self, a, address{kp("cli-test-b").pk, port{45}});
+  auto dt = std::chrono::steady_clock::now() - t0;
+  gate.set_value();
+  REQUIRE_FALSE(r);
+  CHECK_MESSAGE(dmsg::is(r.error(), dmsg::client_errc::timeout), describe(r.error()));
+  CHECK(dt >= 300ms);
+  CHECK(dt < 2s);
+  // Once B runs again, a new dial succeeds.
+  auto again = dial_retry(self, a, address{kp("cli-test-b").pk, port{45}});
+  CHECK_MESSAGE(again, describe(again.error()));
+  if (again)
+    self->send(again->stream, api::close_atom::value);
+  close_client(n.sys, a);
+  close_client(n.sys, b);
+  caf::anon_send_exit(eb, caf::exit_reason::user_shutdown);
 }
 
 TEST_CASE("A on S1, B on S2: A joins S2 to reach B") {
