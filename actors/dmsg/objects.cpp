@@ -135,8 +135,9 @@ expected<signed_request> verify_stream_request(byte_span signed_bytes,
     if (req->timestamp > checks.now_ns && req->timestamp - checks.now_ns > checks.max_future_ns)
       return make_error(dmsg_errc::req_invalid_timestamp, "in the future");
   }
-  if (auto err = crypto::verify(view->gob, req->src.pk, view->sig))
-    return make_error(dmsg_errc::req_invalid_sig, describe(err));
+  if (checks.signature)
+    if (auto err = crypto::verify(view->gob, req->src.pk, view->sig))
+      return make_error(dmsg_errc::req_invalid_sig, describe(err));
   signed_request out;
   out.req = std::move(*req);
   out.bytes.assign(signed_bytes.begin(), signed_bytes.end());
@@ -147,7 +148,8 @@ expected<signed_request> verify_stream_request(byte_span signed_bytes,
 expected<signed_response> verify_stream_response(byte_span signed_bytes,
                                                  const sha256_digest& req_hash,
                                                  const public_key& responder,
-                                                 bool require_accepted) {
+                                                 bool require_accepted,
+                                                 bool check_signature) {
   auto view = wd::split_signed_object(signed_bytes);
   if (!view)
     return make_error(dmsg_errc::signed_object_invalid, describe(view.error()));
@@ -156,8 +158,9 @@ expected<signed_response> verify_stream_response(byte_span signed_bytes,
     return make_error(dmsg_errc::signed_object_invalid, describe(resp.error()));
   if (resp->req_hash != req_hash)
     return make_error(dmsg_errc::resp_invalid_hash);
-  if (auto err = crypto::verify(view->gob, responder, view->sig))
-    return make_error(dmsg_errc::resp_invalid_sig, describe(err));
+  if (check_signature)
+    if (auto err = crypto::verify(view->gob, responder, view->sig))
+      return make_error(dmsg_errc::resp_invalid_sig, describe(err));
   if (require_accepted && !resp->accepted)
     return make_error(dmsg_errc::resp_not_accepted,
                       "code " + std::to_string(resp->err_code));
@@ -165,6 +168,24 @@ expected<signed_response> verify_stream_response(byte_span signed_bytes,
   out.resp = std::move(*resp);
   out.bytes.assign(signed_bytes.begin(), signed_bytes.end());
   return out;
+}
+
+caf::error verify_request_signature(byte_span signed_bytes, const public_key& src) {
+  auto view = wd::split_signed_object(signed_bytes);
+  if (!view)
+    return make_error(dmsg_errc::signed_object_invalid, describe(view.error()));
+  if (auto err = crypto::verify(view->gob, src, view->sig))
+    return make_error(dmsg_errc::req_invalid_sig, describe(err));
+  return {};
+}
+
+caf::error verify_response_signature(byte_span signed_bytes, const public_key& responder) {
+  auto view = wd::split_signed_object(signed_bytes);
+  if (!view)
+    return make_error(dmsg_errc::signed_object_invalid, describe(view.error()));
+  if (auto err = crypto::verify(view->gob, responder, view->sig))
+    return make_error(dmsg_errc::resp_invalid_sig, describe(err));
+  return {};
 }
 
 // -- session-encrypted object frames ---------------------------------------------

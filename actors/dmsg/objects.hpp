@@ -111,6 +111,9 @@ struct request_checks {
   int64_t now_ns = 0;
   int64_t max_age_ns = int64_t{10} * 60 * 1'000'000'000;   ///< 10 min
   int64_t max_future_ns = int64_t{10} * 60 * 1'000'000'000; ///< 10 min (clock skew)
+  /// false: everything but the signature (the caller verifies it later with
+  /// verify_request_signature, off the critical path of the open).
+  bool signature = true;
 };
 
 /// Decodes and verifies a signed request (sig || gob, decrypted already).
@@ -126,7 +129,14 @@ expected<signed_request> verify_stream_request(byte_span signed_bytes,
 expected<signed_response> verify_stream_response(byte_span signed_bytes,
                                                  const sha256_digest& req_hash,
                                                  const public_key& responder,
-                                                 bool require_accepted = false);
+                                                 bool require_accepted = false,
+                                                 bool check_signature = true);
+
+/// The signature checks alone (for callers that forward or answer first and
+/// verify right after: the server, and client B; see docs/protocol/dmsg-server.md).
+/// Errors: 300 / 350 as above, 370 if the object does not split.
+caf::error verify_request_signature(byte_span signed_bytes, const public_key& src);
+caf::error verify_response_signature(byte_span signed_bytes, const public_key& responder);
 
 // -- session-encrypted object frames ----------------------------------------------
 

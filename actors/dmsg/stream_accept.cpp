@@ -18,8 +18,13 @@ stream_core::accept_outcome respond_to_request(stream_core& core, client_shared&
     out.err = plain.error();
     return out;
   }
+  // The signature is verified once the response is on its way (off the
+  // open's critical path): the Noise KK message 1 read below already proves
+  // the dialer holds SrcAddr.PK's key, and a request that fails the check is
+  // reset before anything reaches the listener.
   request_checks checks;
   checks.expect_dst = client.pk;
+  checks.signature = false;
   auto req = verify_stream_request(*plain, checks);
   if (!req) {
     // The reference drops invalid requests by closing the stream.
@@ -35,6 +40,11 @@ stream_core::accept_outcome respond_to_request(stream_core& core, client_shared&
   };
   auto listener = client.ports.listener(out.local.prt.value);
   if (!listener) {
+    if (auto sig = verify_request_signature(*plain, out.remote.pk)) {
+      core.reset();
+      out.err = std::move(sig);
+      return out;
+    }
     // Answer at once, so the dialer fails fast instead of waiting 20 s.
     wd::stream_response resp;
     resp.req_hash = req->hash;
@@ -75,6 +85,11 @@ stream_core::accept_outcome respond_to_request(stream_core& core, client_shared&
   if (auto e2 = reply(std::move(resp))) {
     core.mark_done();
     out.err = std::move(e2);
+    return out;
+  }
+  if (auto sig = verify_request_signature(*plain, out.remote.pk)) {
+    core.reset();
+    out.err = std::move(sig);
     return out;
   }
   // Data stays in the core until the listener (or whom it hands the stream

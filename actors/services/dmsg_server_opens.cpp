@@ -112,6 +112,11 @@ void session_opens::on_request(uint32_t id, uint64_t gen, const byte_buffer& pla
     checks.max_age_ns = ctx_->limits.timestamp_window.count();
     checks.max_future_ns = ctx_->limits.timestamp_window.count();
   }
+  // Everything but the signature now; the signature right after B has the
+  // request (off the open's critical path; B verifies it too). The session is
+  // authenticated and SrcAddr.PK must be its key, so nobody else's request can
+  // pass; a bad signature resets the stream on both sides below.
+  checks.signature = false;
   auto req = dmsg::verify_stream_request(plain, checks);
   session_opens_ptr peer;
   if (req && req->req.dst.pk != client_pk_)
@@ -150,13 +155,24 @@ void session_opens::on_request(uint32_t id, uint64_t gen, const byte_buffer& pla
     link_->hold(id);
   }
   bool ok = peer->open(id, shared_from_this(), std::move(to_a), req->bytes);
+  auto sig = dmsg::verify_request_signature(plain, client_pk_);
+  if (sig)
+    SKYWIRE_LOG(debug, "dmsg_server", "stream request refused", log::kv("error", describe(sig)));
   bool cancel = false;
   {
     lock g{mtx_};
     auto* st = find(id, gen);
-    if (!st)
-      return; // B's session answered already (opened)
-    if (st->doomed) {
+    if (!st) {
+      // B's session answered already (opened): spliced, or reset meanwhile.
+      if (sig)
+        link_->reset(id, true, true);
+      return;
+    }
+    if (sig && !st->doomed) {
+      // Forged: B's stream goes (cancel), our client gets RST.
+      st->calling = false;
+      reset_open(id, ok, true, out);
+    } else if (st->doomed) {
       // Reset while B was opening: B's stream goes too.
       cancel = ok && st->cancel_peer;
       opens_.erase(id);
@@ -174,7 +190,8 @@ void session_opens::on_request(uint32_t id, uint64_t gen, const byte_buffer& pla
 /// B's side: the StreamResponse is complete and decrypted.
 void session_opens::on_response(uint32_t id, uint64_t gen, const byte_buffer& plain,
                                 const sha256_digest& req_hash) {
-  auto resp = dmsg::verify_stream_response(plain, req_hash, client_pk_);
+  // As for requests: the signature is checked once A has the response.
+  auto resp = dmsg::verify_stream_response(plain, req_hash, client_pk_, false, false);
   calls out;
   session_opens_ptr peer;
   uint32_t peer_id = 0;
@@ -215,6 +232,12 @@ void session_opens::on_response(uint32_t id, uint64_t gen, const byte_buffer& pl
     tx = link_->tx(id);
   }
   peer->opened(peer_id, id, shared_from_this(), std::move(tx), resp->bytes);
+  if (auto sig = dmsg::verify_response_signature(plain, client_pk_)) {
+    // Forged: both ends of the spliced stream are reset (A's client, which
+    // verifies it too, fails the dial either way).
+    SKYWIRE_LOG(debug, "dmsg_server", "stream response refused", log::kv("error", describe(sig)));
+    link_->reset(id, true, true);
+  }
 }
 
 } // namespace skywire::services::session_detail

@@ -6,11 +6,17 @@
 // no sleeps: every case is deterministic.
 #include <doctest/doctest.h>
 
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/event_based_actor.hpp>
+
 #include <cstring>
 #include <map>
 #include <optional>
 
 #include "actors/dmsg/link.hpp"
+#include "actors/dmsg/objects.hpp"
+#include "actors/dmsg/stream_accept.hpp"
 #include "actors/dmsg/session_io.hpp"
 #include "actors/dmsg/stream_core.hpp"
 #include "messages/wire/yamux/frame.hpp"
@@ -358,6 +364,78 @@ TEST_CASE("sim: graceful close sends what is pending, then FIN; the peer sees re
   REQUIRE(p.net.run_until([&] { return p.cb.saw(notice::remote_fin); }, 5s));
   CHECK(p.cb.got == data);
   CHECK(p.ca.saw(notice::drained));
+}
+
+TEST_CASE("sim: the responder answers first, then checks the signature: a forged request is reset") {
+  // Client B answers a stream request on its io thread and verifies the
+  // request's signature right after its answer is on the way; a forged one
+  // (valid Noise from the dialer's key, broken signature) gets RST and never
+  // reaches the listener. A good one from the same key is accepted.
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+  auto listener = sys.spawn([](caf::event_based_actor*) -> caf::behavior { return {[](int) {}}; });
+  auto ka = skywire::crypto::generate_keypair();
+  auto kb = skywire::crypto::generate_keypair();
+  skywire::dmsg::client_shared b_client;
+  b_client.pk = kb.pk;
+  b_client.sk = kb.sk;
+  REQUIRE_FALSE(b_client.ports.listen(80, listener));
+  for (bool forge : {true, false}) {
+    CAPTURE(forge);
+    network net{7};
+    auto [la, lb] = sim_link::make_pair(net, {}, {});
+    yamux_end ea{la};
+    yamux_end eb{lb};
+    auto [oa, ob] = kk_sessions(); // the session's object keys, as the server would hold
+    auto stats = std::make_shared<skywire::dmsg::session_stats>();
+    ea.slink = std::make_shared<skywire::dmsg::session_link>(la, skywire::public_key{}, std::move(oa),
+                                                             stats, false);
+    eb.slink = std::make_shared<skywire::dmsg::session_link>(lb, skywire::public_key{}, std::move(ob),
+                                                             stats, false);
+    auto a = std::make_shared<stream_core>(1, ea.slink, true);
+    auto b = std::make_shared<stream_core>(1, eb.slink, false);
+    ea.cores[1] = a;
+    eb.cores[1] = b;
+    consumer ca;
+    ca.attach(a);
+    std::vector<notice> b_notices;
+    b->set_notice_fn([&](notice k) { b_notices.push_back(k); });
+    b->set_responder([&](stream_core& c) { return skywire::dmsg::respond_to_request(c, b_client); });
+    ea.start();
+    eb.start();
+
+    auto hs = nz::handshake::make({nz::pattern_kind::kk, nz::role::initiator, ka, kb.pk, std::nullopt});
+    REQUIRE(hs);
+    auto m1 = hs->write_message();
+    REQUIRE(m1);
+    skywire::wire::dmsg::stream_request req;
+    req.timestamp = 1;
+    req.src = {ka.pk, skywire::port{49152}};
+    req.dst = {kb.pk, skywire::port{80}};
+    req.noise_msg = *m1;
+    auto sr = skywire::dmsg::make_stream_request(req, ka.sk);
+    if (forge)
+      sr.bytes[10] ^= 0x55;
+    REQUIRE_FALSE(a->send_object(sr.bytes, true));
+    REQUIRE(net.run_until([&] { return !b_notices.empty(); }, 1s));
+    auto out = b->take_accept_outcome();
+    CHECK(out.ran);
+    if (forge) {
+      CHECK_FALSE(out.accepted);
+      CHECK_FALSE(out.listener);
+      CHECK(skywire::dmsg::dmsg_code(out.err) == skywire::dmsg::dmsg_errc::req_invalid_sig);
+      // The answer went out first, then RST.
+      REQUIRE(net.run_until([&] { return ca.saw(notice::remote_rst); }, 1s));
+      CHECK(ca.saw(notice::object_ready));
+    } else {
+      CHECK(out.accepted);
+      CHECK(out.listener == listener);
+      CHECK_FALSE(out.err);
+      REQUIRE(net.run_until([&] { return ca.saw(notice::object_ready); }, 1s));
+      CHECK_FALSE(ca.saw(notice::remote_rst));
+    }
+  }
+  caf::anon_send_exit(listener, caf::exit_reason::user_shutdown);
 }
 
 // -- the session's socket side ----------------------------------------------------------------

@@ -207,7 +207,8 @@ struct session {
   }
 
   /// Client: opens a stream to `to` with a signed request; returns its id.
-  uint32_t request(const session& to, dm::signed_request* out = nullptr) {
+  /// forge: the signature is broken (still SrcAddr = this client's key).
+  uint32_t request(const session& to, dm::signed_request* out = nullptr, bool forge = false) {
     uint32_t id = next_id;
     next_id += 2;
     sw::wire::dmsg::stream_request req;
@@ -216,6 +217,8 @@ struct session {
     req.dst = {to.client.pk, sw::port{80}};
     req.noise_msg.assign(49, 0x42);
     auto sr = dm::make_stream_request(req, client.sk);
+    if (forge)
+      sr.bytes[10] ^= 0x55;
     bytes obj;
     REQUIRE(!dm::seal_object(client_sess, sr.bytes, obj));
     auto b = yamux_frame(ym::frame_type::window_update, ym::flag::syn, id);
@@ -228,7 +231,7 @@ struct session {
   }
 
   /// Client: answers the request the server wrote on its stream id.
-  void respond(uint32_t id, bool accepted = true, const bytes& then = {}) {
+  void respond(uint32_t id, bool accepted = true, const bytes& then = {}, bool forge = false) {
     auto& v = seen.at(id);
     REQUIRE(v.object);
     sw::wire::dmsg::stream_response resp;
@@ -236,6 +239,8 @@ struct session {
     resp.accepted = accepted;
     resp.noise_msg.assign(49, 0x24);
     auto sr = dm::make_stream_response(resp, client.sk);
+    if (forge)
+      sr.bytes[10] ^= 0x55;
     bytes obj;
     REQUIRE(!dm::seal_object(client_sess, sr.bytes, obj));
     obj.insert(obj.end(), then.begin(), then.end());

@@ -104,6 +104,34 @@ TEST_CASE("opens: a refused response is forwarded, a bad one resets both sides")
   CHECK(g.b.opens->pending() == 0);
 }
 
+TEST_CASE("opens: a forged signature is checked after forwarding and resets both sides") {
+  // The signature is verified once the object is on its way (off the open's
+  // critical path); a bad one then resets both ends.
+  SUBCASE("request: B gets it, then RST; A gets RST") {
+    pair_fixture f;
+    auto x = f.a.request(f.b, nullptr, true);
+    f.b.read();
+    REQUIRE(f.b.seen.size() == 1);
+    auto y = f.b.seen.begin()->first;
+    CHECK(f.b.seen.at(y).syn);
+    CHECK(f.b.seen.at(y).object); // forwarded before the check
+    f.check_both_reset(x, y);
+  }
+  SUBCASE("response: A gets it, then RST; B gets RST; nothing is spliced") {
+    pair_fixture f;
+    auto [x, y] = f.start();
+    f.b.respond(y, true, {}, true);
+    f.a.deliver(); // the reset of a spliced stream reaches A's session as an event
+    f.a.read();
+    CHECK(f.a.seen.at(x).object);
+    f.check_both_reset(x, y);
+    // No relaying on the dead stream.
+    f.b.send(y, bytes(10, 1));
+    f.a.read();
+    CHECK(f.a.seen.at(x).data.empty());
+  }
+}
+
 TEST_CASE("opens: either client resets in the middle of an open") {
   SUBCASE("A's client resets X: B's stream Y is cancelled") {
     pair_fixture f;
