@@ -47,7 +47,8 @@ void check_codec(wk::byte_span in) {
       break;
     const auto& v = **s;
     FUZZ_ASSERT(v.data.size() == v.hdr.len);
-    FUZZ_ASSERT(v.data.data() >= in.data() && v.data.data() + v.data.size() <= in.data() + in.size());
+    FUZZ_ASSERT(v.data.data() >= in.data() &&
+                v.data.data() + v.data.size() <= in.data() + in.size());
     FUZZ_ASSERT(wk::is_command(static_cast<uint8_t>(v.hdr.cmd)));
     wk::append_segment(again, v.hdr, v.data);
     ++n;

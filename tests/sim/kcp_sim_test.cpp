@@ -65,7 +65,8 @@ struct kcp_end {
   }
 
   uint32_t now_ms() const {
-    return static_cast<uint32_t>(std::chrono::duration_cast<std::chrono::milliseconds>(net.now()).count());
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(net.now());
+    return static_cast<uint32_t>(ms.count());
   }
 
   void start() {

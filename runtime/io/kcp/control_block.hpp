@@ -65,7 +65,8 @@ struct settings {
   uint32_t mtu = 1400;        ///< bytes of the largest datagram we send (50-1500)
   uint32_t snd_wnd = 32;      ///< segments in flight at most (1-65535)
   uint32_t rcv_wnd = 32;      ///< receive window, segments (1-65535)
-  bool nodelay = false;       ///< minimum RTO 30 ms instead of 100; RTO back-off x1.5 not x2
+  /// Minimum RTO 30 ms, not 100; a timeout adds RTO/2 to a segment's RTO, not RTO.
+  bool nodelay = false;
   uint32_t interval_ms = 100; ///< flush period (10-5000)
   uint32_t fast_resend = 0;   ///< resend after this many later ACKs; 0 = off
   bool no_cwnd = false;       ///< no congestion window (only snd_wnd and the peer's window)
@@ -89,7 +90,7 @@ caf::error make_error(kcp_errc code, std::string context);
 /// What send() did.
 enum class send_status : uint8_t {
   ok,          ///< every byte was queued
-  would_block, ///< the send queue is full: `accepted` bytes (maybe 0) were queued, retry the rest later
+  would_block, ///< the send queue is full: `accepted` bytes (maybe 0) were queued; retry the rest
   too_large,   ///< message mode: the message needs more than 255 segments or the whole queue
   dead_link,   ///< the link is dead; nothing was queued
 };
