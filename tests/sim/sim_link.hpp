@@ -11,6 +11,12 @@
 // its transmission ends and reaches the peer's on_data when it arrives.
 // Lost chunks are transmitted and never arrive; a reordered chunk arrives
 // after the next one.
+//
+// Datagram pairs (make_datagram_pair, for UDP protocols such as KCP): a
+// write is one datagram, never split or merged: it is delivered whole, one
+// on_data / on_span call per datagram, or lost; a write longer than the mtu
+// is refused (as a UDP socket refuses it). A UDP path that goes silent is
+// loss = 1 (cut() closes both ends, which UDP never tells anyone).
 #pragma once
 
 #include <algorithm>
@@ -166,10 +172,25 @@ public:
     schedule_rx();
   }
 
+  /// Connects two endpoints that exchange datagrams (see the top).
+  static std::pair<std::shared_ptr<sim_link>, std::shared_ptr<sim_link>>
+  make_datagram_pair(network& net, faults a_to_b = {}, faults b_to_a = {}) {
+    auto p = make_pair(net, a_to_b, b_to_a);
+    p.first->datagrams_ = true;
+    p.second->datagrams_ = true;
+    return p;
+  }
+
   bool write(io::byte_buffer&& bytes) override {
     std::lock_guard<std::recursive_mutex> g{mtx_};
     if (closed_ || queued_ + bytes.size() > max_queued_)
       return false;
+    if (datagrams_) {
+      if (f_.mtu > 0 && bytes.size() > f_.mtu)
+        return false;
+      transmit(std::move(bytes));
+      return true;
+    }
     if (bytes.empty())
       return true;
     size_t chunk = f_.mtu == 0 ? bytes.size() : f_.mtu;
@@ -323,7 +344,11 @@ private:
       rx_pending_ = false;
       if (paused_ || closed_ || rx_.empty())
         return;
-      while (!rx_.empty() && batch.size() < max_read_) {
+      if (datagrams_) {
+        batch = std::move(rx_.front());
+        rx_.pop_front();
+      }
+      while (!datagrams_ && !rx_.empty() && batch.size() < max_read_) {
         auto& front = rx_.front();
         auto take = std::min(front.size(), max_read_ - batch.size());
         batch.insert(batch.end(), front.begin(), front.begin() + static_cast<std::ptrdiff_t>(take));
@@ -377,6 +402,7 @@ private:
   bool rx_pending_ = false;
   bool closed_ = false;
   bool finished_ = false;
+  bool datagrams_ = false;
   link_stats stats_;
 };
 
