@@ -1,8 +1,5 @@
 #include "actors/services/dmsg_discovery_api.hpp"
 
-#include <chrono>
-#include <ctime>
-
 #include "messages/wire/json/go_json.hpp"
 #include "runtime/io/admission.hpp"
 
@@ -10,41 +7,11 @@ namespace skywire::services {
 
 namespace dmsgw = wire::dmsg;
 
-int64_t system_unix_ns() noexcept {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-           std::chrono::system_clock::now().time_since_epoch())
-    .count();
-}
-
 http::response message_response(unsigned status, std::string_view message) {
   std::string body;
   wire::json::writer w{body};
   w.begin_object().key("message").string(message).key("code").integer(status).end_object();
   return http::make_response(status, std::move(body));
-}
-
-std::string rfc3339(int64_t unix_ns) {
-  auto secs = static_cast<std::time_t>(unix_ns / 1'000'000'000);
-  auto frac = unix_ns % 1'000'000'000;
-  if (frac < 0) {
-    frac += 1'000'000'000;
-    --secs;
-  }
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  std::string out = buf;
-  if (frac) {
-    char f[16];
-    std::snprintf(f, sizeof f, ".%09lld", static_cast<long long>(frac));
-    std::string fs = f;
-    while (fs.back() == '0')
-      fs.pop_back();
-    out += fs;
-  }
-  out += 'Z';
-  return out;
 }
 
 namespace {

@@ -13,6 +13,7 @@
 
 #include "actors/services/discovery_store.hpp"
 #include "actors/services/dmsg_discovery_rules.hpp"
+#include "actors/services/service_clock.hpp"
 #include "messages/ids.hpp"
 #include "runtime/http/message.hpp"
 
@@ -63,9 +64,6 @@ struct dmsg_discovery_config {
   std::function<int64_t()> clock;
 };
 
-/// Unix time in nanoseconds from the system clock.
-int64_t system_unix_ns() noexcept;
-
 class dmsg_discovery_api {
 public:
   dmsg_discovery_api(dmsg_discovery_config cfg, std::unique_ptr<discovery_store> store);
@@ -113,8 +111,5 @@ private:
 
 /// The reference's reply body: {"message":"...","code":N}.
 http::response message_response(unsigned status, std::string_view message);
-
-/// RFC 3339 UTC text of a unix-ns time (as Go's time.Time JSON, nanoseconds trimmed).
-std::string rfc3339(int64_t unix_ns);
 
 } // namespace skywire::services
