@@ -1,7 +1,6 @@
 #include "actors/services/dmsg_discovery_api.hpp"
 
 #include "messages/wire/json/go_json.hpp"
-#include "runtime/io/admission.hpp"
 
 namespace skywire::services {
 
@@ -30,7 +29,9 @@ const char* not_found_text = "entry of public key is not found";
 
 dmsg_discovery_api::dmsg_discovery_api(dmsg_discovery_config cfg,
                                        std::unique_ptr<discovery_store> store)
-  : cfg_(std::move(cfg)), store_(std::move(store)) {
+  : cfg_(std::move(cfg)), store_(std::move(store)),
+    budget_(source_budget_config{cfg_.new_keys_burst, cfg_.new_keys_per_minute,
+                                 cfg_.max_sources_tracked}) {
   if (!store_)
     store_ = std::make_unique<memory_discovery_store>(cfg_.max_entries);
   rules_.test_mode = cfg_.test_mode;
@@ -59,33 +60,8 @@ size_t dmsg_discovery_api::sweep() {
   auto t = now();
   auto n = store_->sweep(t);
   swept_ += n;
-  // Buckets that have refilled carry no information: forget them.
-  for (auto it = buckets_.begin(); it != buckets_.end();) {
-    auto refill = static_cast<double>(t - it->second.at_ns) / 6e10 * cfg_.new_keys_per_minute;
-    if (it->second.tokens + refill >= static_cast<double>(cfg_.new_keys_burst))
-      it = buckets_.erase(it);
-    else
-      ++it;
-  }
+  budget_.sweep(t); // buckets that have refilled carry no information
   return n;
-}
-
-bool dmsg_discovery_api::take_new_key_token(const std::string& source, int64_t now_ns) {
-  auto it = buckets_.find(source);
-  if (it == buckets_.end()) {
-    if (buckets_.size() >= cfg_.max_sources_tracked)
-      return false;
-    it = buckets_.emplace(source, bucket{static_cast<double>(cfg_.new_keys_burst), now_ns}).first;
-  }
-  auto& b = it->second;
-  auto elapsed = static_cast<double>(std::max<int64_t>(now_ns - b.at_ns, 0));
-  b.tokens = std::min(static_cast<double>(cfg_.new_keys_burst),
-                      b.tokens + elapsed / 6e10 * cfg_.new_keys_per_minute);
-  b.at_ns = now_ns;
-  if (b.tokens < 1.0)
-    return false;
-  b.tokens -= 1.0;
-  return true;
 }
 
 http::response dmsg_discovery_api::get_entry(const http::request& req) {
@@ -116,10 +92,9 @@ http::response dmsg_discovery_api::post_entry(const http::request& req) {
   auto stored = store_->get(e->static_pk, t);
   // A new key costs a token of its source's budget, checked before the
   // signature (so a flood of fresh keys costs no verification past it).
-  if (!stored && cfg_.new_keys_burst > 0) {
-    auto source = io::parse_remote_address(req.remote);
-    auto key = source.is_unspecified() ? req.remote : source.to_string();
-    if (!take_new_key_token(key, t)) {
+  if (!stored) {
+    auto key = source_of(req.remote);
+    if (!budget_.take(key, 1, t)) {
       ++posts_refused_;
       ++posts_rate_limited_;
       auto r = message_response(

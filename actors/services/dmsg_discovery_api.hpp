@@ -14,6 +14,7 @@
 #include "actors/services/discovery_store.hpp"
 #include "actors/services/dmsg_discovery_rules.hpp"
 #include "actors/services/service_clock.hpp"
+#include "actors/services/source_budget.hpp"
 #include "messages/ids.hpp"
 #include "runtime/http/message.hpp"
 
@@ -86,8 +87,6 @@ private:
   http::response post_entry(const http::request& req);
   http::response delete_entry(const http::request& req);
   http::response key_list(bool visors_only, const http::request& req);
-  /// Takes a token of `source`'s new-key budget; false: over the limit.
-  bool take_new_key_token(const std::string& source, int64_t now_ns);
   http::response servers(bool available_only);
   http::response deregister(const http::request& req);
   http::response health();
@@ -101,11 +100,7 @@ private:
   uint64_t posts_refused_ = 0;
   uint64_t swept_ = 0;
   uint64_t posts_rate_limited_ = 0;
-  struct bucket {
-    double tokens = 0;
-    int64_t at_ns = 0;
-  };
-  std::unordered_map<std::string, bucket> buckets_; ///< source address -> new-key budget
+  source_budget budget_; ///< new keys per source address
   std::function<std::string()> extra_metrics_;
 };
 
