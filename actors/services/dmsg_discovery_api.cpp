@@ -1,5 +1,6 @@
 #include "actors/services/dmsg_discovery_api.hpp"
 
+#include "actors/services/http_service.hpp"
 #include "messages/wire/json/go_json.hpp"
 
 namespace skywire::services {
@@ -161,32 +162,16 @@ http::response dmsg_discovery_api::key_list(bool visors_only, const http::reques
         visors.push_back(pk);
     keys = std::move(visors);
   }
-  auto number = [&](std::string_view name, size_t dflt) -> std::optional<size_t> {
-    auto v = req.query_param(name);
-    if (!v || v->empty())
-      return dflt;
-    size_t n = 0;
-    for (char c : *v) {
-      if (c < '0' || c > '9' || n > (size_t{1} << 40))
-        return std::nullopt;
-      n = n * 10 + static_cast<size_t>(c - '0');
-    }
-    return n;
-  };
-  auto offset = number("offset", 0);
-  auto limit = number("limit", cfg_.entries_page_limit);
-  if (!offset || !limit)
+  auto page = page_of(req, cfg_.entries_page_limit);
+  if (!page)
     return message_response(400, "error bad input: offset and limit must be numbers");
-  auto lim = std::min(*limit, cfg_.entries_page_limit);
   auto total = keys.size();
-  auto from = std::min(*offset, total);
-  auto to = std::min(total, from + lim);
-  std::vector<public_key> page(keys.begin() + static_cast<std::ptrdiff_t>(from),
-                               keys.begin() + static_cast<std::ptrdiff_t>(to));
-  auto r = json_ok(dmsgw::encode_key_list(page));
-  r.headers.emplace_back("X-Total-Count", std::to_string(total));
-  if (to < total)
-    r.headers.emplace_back("X-Next-Offset", std::to_string(to));
+  auto from = std::min(page->offset, total);
+  auto to = std::min(total, from + page->limit);
+  std::vector<public_key> slice(keys.begin() + static_cast<std::ptrdiff_t>(from),
+                                keys.begin() + static_cast<std::ptrdiff_t>(to));
+  auto r = json_ok(dmsgw::encode_key_list(slice));
+  add_page_headers(r, total, to);
   return r;
 }
 
