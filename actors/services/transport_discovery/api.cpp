@@ -7,6 +7,7 @@
 #include <boost/json/value.hpp>
 
 #include "actors/services/dmsg_discovery_rules.hpp"
+#include "actors/services/http_service.hpp"
 #include "actors/services/service_clock.hpp"
 #include "actors/services/transport_discovery/errors.hpp"
 #include "actors/services/transport_discovery/rules.hpp"
@@ -31,20 +32,6 @@ std::string encode_entry_list(const std::vector<wt::entry>& entries) {
   }
   out += "]\n";
   return out;
-}
-
-/// ?name=N: absent or empty gives `dflt`; nullopt when not a number.
-std::optional<size_t> number_param(const http::request& req, std::string_view name, size_t dflt) {
-  auto v = req.query_param(name);
-  if (!v || v->empty())
-    return dflt;
-  size_t n = 0;
-  for (char c : *v) {
-    if (c < '0' || c > '9' || n > (size_t{1} << 40))
-      return std::nullopt;
-    n = n * 10 + static_cast<size_t>(c - '0');
-  }
-  return n;
 }
 
 /// The {key} of /transports/{key}: "id:<uuid>" or "edge:<pk>".
@@ -191,18 +178,25 @@ http::response tpd_api::register_transports(const http::request& req, const publ
   return http::make_response(201, wt::encode_tpd_post_body(*list));
 }
 
+expected<transport_store::record> tpd_api::lookup(std::string_view id_text, int64_t t) const {
+  auto id = wt::parse_uuid36(id_text);
+  if (!id)
+    return make_error(tpd_errc::bad_input, std::string{invalid_transport_id});
+  auto r = store_->get(*id, t);
+  if (!r)
+    return make_error(tpd_errc::not_found, std::string{transport_not_found});
+  return std::move(*r);
+}
+
 http::response tpd_api::get_transport(const http::request& req) {
   auto key = split_key(req.param("key"));
   if (key.k == transport_key::other)
     return not_found_route();
   return authenticated(req, [&](const public_key&, int64_t t) {
     if (key.k == transport_key::id) {
-      auto id = wt::parse_uuid36(key.value);
-      if (!id)
-        return error_reply(400, invalid_transport_id);
-      auto r = store_->get(*id, t);
+      auto r = lookup(key.value, t);
       if (!r)
-        return error_reply(404, transport_not_found);
+        return error_reply(r.error());
       auto body = wt::encode_entry_json(r->entry);
       body += '\n';
       return http::make_response(200, std::move(body));
@@ -219,32 +213,26 @@ http::response tpd_api::delete_transport(const http::request& req) {
   if (key.k != transport_key::id)
     return not_found_route();
   return authenticated(req, [&](const public_key& caller, int64_t t) {
-    auto id = wt::parse_uuid36(key.value);
-    if (!id)
-      return error_reply(400, invalid_transport_id);
-    auto r = store_->get(*id, t);
+    auto r = lookup(key.value, t);
     if (!r)
-      return error_reply(404, transport_not_found);
+      return error_reply(r.error());
+    auto id = r->entry.id;
     if (!r->entry.edge_index(caller))
-      return error_reply(403, "only an edge of transport " + id->to_string() + " may delete it; "
+      return error_reply(403, "only an edge of transport " + id.to_string() + " may delete it; "
                                 + caller.hex() + " is not one");
-    store_->remove(*id, t);
+    store_->remove(id, t);
     ++n_.deleted;
     return http::make_response(200, "transport deleted", "text/plain; charset=utf-8");
   });
 }
 
 http::response tpd_api::all_transports(const http::request& req) {
-  auto offset = number_param(req, "offset", 0);
-  auto limit = number_param(req, "limit", cfg_.page_limit);
-  if (!offset || !limit)
+  auto p = page_of(req, cfg_.page_limit);
+  if (!p)
     return error_reply(400, "error bad input: offset and limit must be numbers");
-  auto page = store_->list(*offset, std::min(*limit, cfg_.page_limit), now());
+  auto page = store_->list(p->offset, p->limit, now());
   auto r = http::make_response(200, encode_entry_list(page.entries));
-  r.headers.emplace_back("X-Total-Count", std::to_string(page.total));
-  auto next = std::min(*offset, page.total) + page.entries.size();
-  if (next < page.total)
-    r.headers.emplace_back("X-Next-Offset", std::to_string(next));
+  add_page_headers(r, page.total, std::min(p->offset, page.total) + page.entries.size());
   return r;
 }
 

@@ -87,6 +87,9 @@ private:
   http::response authenticated(const http::request& req, F&& fn);
   http::response rate_limited(const std::string& source);
   http::response register_transports(const http::request& req, const public_key& caller, int64_t t);
+  /// The live record of a "<uuid>" text, or 400 transport ID is invalid /
+  /// 404 transport not found.
+  expected<transport_store::record> lookup(std::string_view id_text, int64_t t) const;
   http::response get_transport(const http::request& req);
   http::response delete_transport(const http::request& req);
   http::response all_transports(const http::request& req);

@@ -16,9 +16,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr int64_t t0 = 1'800'000'000'000'000'000;
-constexpr int64_t sec = 1'000'000'000;
-
 /// An API with a controlled clock and a client per key that keeps its nonce
 /// as the Go client does (advanced on 2xx here, since ours consumes it then).
 struct harness {

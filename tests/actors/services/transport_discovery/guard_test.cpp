@@ -122,7 +122,6 @@ TEST_CASE("httpauth guard: a bounded table whose floor keeps forgotten keys' old
 }
 
 TEST_CASE("source budget: a burst, then a steady rate, per source; a bounded table") {
-  constexpr int64_t t0 = 1'800'000'000'000'000'000, sec = 1'000'000'000;
   svc::source_budget b{{.burst = 10, .per_minute = 60, .max_sources = 2}};
   for (int i = 0; i < 10; ++i)
     CHECK(b.take("198.51.100.1", 1, t0));

@@ -7,12 +7,11 @@
 #include <atomic>
 
 #include <boost/json.hpp>
-#include <caf/actor_system.hpp>
-#include <caf/actor_system_config.hpp>
 
 #include "actors/services/transport_discovery/service.hpp"
 #include "runtime/http/client.hpp"
 #include "support.hpp"
+#include "tests/support/http_service.hpp"
 
 using namespace skywire;
 using namespace tpd_test;
@@ -21,28 +20,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr int64_t t0 = 1'800'000'000'000'000'000;
-constexpr int64_t sec = 1'000'000'000;
+using fixture = skywire::test::service_fixture;
 
-struct fixture {
-  caf::actor_system_config cfg;
-  caf::actor_system sys{cfg};
-  io::io_runtime io{2};
-};
-
-http::response call(uint16_t port, http::verb m, std::string target, std::string body = {},
-                    http::header_list headers = {}) {
-  http::client_request r;
-  r.method = m;
-  r.port = port;
-  r.target = std::move(target);
-  r.body = std::move(body);
-  r.headers = std::move(headers);
-  r.timeout = 4s;
-  auto res = http::request_sync(r);
-  REQUIRE_MESSAGE(res, describe(res.error()));
-  return *res;
-}
+using skywire::test::http_call;
 
 /// A client as the Go tpdclient: fetches its nonce, signs body||nonce.
 struct client {
@@ -50,7 +30,7 @@ struct client {
   crypto::keypair kp;
 
   uint64_t nonce() const {
-    auto r = call(port, http::verb::get, "/security/nonces/" + kp.pk.hex());
+    auto r = http_call(port, http::verb::get, "/security/nonces/" + kp.pk.hex());
     REQUIRE(r.status == 200);
     auto n = wire::decode_nonce_response(r.body);
     REQUIRE(n);
@@ -63,7 +43,7 @@ struct client {
   }
   http::response send(http::verb m, std::string target, std::string body = {}) const {
     auto headers = auth(body, nonce());
-    return call(port, m, std::move(target), std::move(body), std::move(headers));
+    return http_call(port, m, std::move(target), std::move(body), std::move(headers));
   }
   http::response post(const std::vector<wt::signed_entry>& list) const {
     return send(http::verb::post, "/transports/", wt::encode_tpd_post_body(list));
@@ -109,7 +89,7 @@ TEST_CASE(
   r = cc.send(http::verb::get, "/transports/edge:" + a.pk.hex());
   CHECK(r.status == 200);
   CHECK(boost::json::parse(r.body).as_array().size() == 2);
-  r = call(port, http::verb::get, "/all-transports");
+  r = http_call(port, http::verb::get, "/all-transports");
   CHECK(r.status == 200);
   CHECK(boost::json::parse(r.body).as_array().size() == 2);
   CHECK(r.header("X-Total-Count") == std::optional<std::string_view>{"2"});
@@ -127,17 +107,17 @@ TEST_CASE(
   CHECK(error_text(r).find("not signed by both edges") != std::string::npos);
   r = ca.post({signed_both(b, c)});
   CHECK(r.status == 403);
-  CHECK(call(port, http::verb::get, "/all-transports").header("X-Total-Count")
+  CHECK(http_call(port, http::verb::get, "/all-transports").header("X-Total-Count")
         == std::optional<std::string_view>{"2"});
 
   // no httpauth at all, and a replayed request: 401 in the reference's shape
   auto body = wt::encode_tpd_post_body({signed_both(b, c)});
-  r = call(port, http::verb::post, "/transports/", body);
+  r = http_call(port, http::verb::post, "/transports/", body);
   CHECK(r.status == 401);
   CHECK(wire::decode_httpauth_error(r.body)->message == "SW-Public missing");
   auto headers = cb.auth(body, cb.nonce());
-  CHECK(call(port, http::verb::post, "/transports/", body, headers).status == 201);
-  r = call(port, http::verb::post, "/transports/", body, headers);
+  CHECK(http_call(port, http::verb::post, "/transports/", body, headers).status == 201);
+  r = http_call(port, http::verb::post, "/transports/", body, headers);
   CHECK(r.status == 401);
   CHECK(wire::decode_httpauth_error(r.body)->message == "SW-Nonce does not match");
 
@@ -164,21 +144,22 @@ TEST_CASE(
   auto nm_text = nm.pk.hex();
   auto nm_sig = crypto::sign({reinterpret_cast<const uint8_t*>(nm_text.data()), nm_text.size()},
                              nm.sk);
-  r = call(port, http::verb::delete_, "/transports/deregister",
-           "[\"" + ac.entry.id.to_string() + "\"]",
-           {{"NM-PK", nm_text}, {"NM-Sign", nm_sig.hex()}});
+  r = http_call(port, http::verb::delete_, "/transports/deregister",
+                "[\"" + ac.entry.id.to_string() + "\"]",
+                {{"NM-PK", nm_text}, {"NM-Sign", nm_sig.hex()}});
   CHECK(r.status == 200);
-  CHECK(call(port, http::verb::get, "/all-transports").body == "[]\n");
+  CHECK(http_call(port, http::verb::get, "/all-transports").body == "[]\n");
 
   // health, legacy, routing and limits
-  r = call(port, http::verb::get, "/health");
+  r = http_call(port, http::verb::get, "/health");
   CHECK(r.status == 200);
   CHECK(boost::json::parse(r.body).at("build_info").is_object());
-  CHECK(call(port, http::verb::post, "/statuses").status == 410);
-  CHECK(call(port, http::verb::get, "/transports/").status == 405);
-  CHECK(call(port, http::verb::get, "/nothing").status == 404);
-  CHECK(call(port, http::verb::post, "/transports/", std::string(70 * 1024, ' ')).status == 413);
-  r = call(port, http::verb::get, "/metrics");
+  CHECK(http_call(port, http::verb::post, "/statuses").status == 410);
+  CHECK(http_call(port, http::verb::get, "/transports/").status == 405);
+  CHECK(http_call(port, http::verb::get, "/nothing").status == 404);
+  CHECK(http_call(port, http::verb::post, "/transports/", std::string(70 * 1024, ' ')).status
+        == 413);
+  r = http_call(port, http::verb::get, "/metrics");
   CHECK(r.body.find("tpd_registrations_forged_total 1") != std::string::npos);
   CHECK(r.body.find("tpd_http_requests_total") != std::string::npos);
   h->stop();

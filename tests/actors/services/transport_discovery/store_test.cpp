@@ -13,11 +13,6 @@ using namespace tpd_test;
 namespace tpd = skywire::services::transport_discovery;
 using namespace std::chrono_literals;
 
-namespace {
-constexpr int64_t t0 = 1'800'000'000'000'000'000;
-constexpr int64_t sec = 1'000'000'000;
-} // namespace
-
 TEST_CASE("tpd store: put, get, by edge, refresh keeps the creation time") {
   tpd::memory_transport_store s;
   auto a = key("alice"), b = key("bob"), c = key("carol");

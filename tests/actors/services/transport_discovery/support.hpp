@@ -18,6 +18,10 @@ namespace tpd_test {
 
 namespace wt = skywire::wire::transport;
 
+/// A fixed start time (unix ns) for clocks the tests drive, and one second.
+constexpr int64_t t0 = 1'800'000'000'000'000'000;
+constexpr int64_t sec = 1'000'000'000;
+
 inline skywire::crypto::keypair key(const std::string& seed) {
   return skywire::crypto::deterministic_keypair(
     {reinterpret_cast<const uint8_t*>(seed.data()), seed.size()});
