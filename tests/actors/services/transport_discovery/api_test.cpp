@@ -239,7 +239,7 @@ TEST_CASE("tpd api: the Go client's captured requests are served in order") {
   CHECK(stored->entry.type == "stcpr");
 }
 
-TEST_CASE("tpd api: the reference vector's doubly signed entry registers; one signature does not") {
+TEST_CASE("tpd api: the reference vector's doubly signed entry registers - one signature does not") {
   auto v = vectors("transport.json");
   harness h;
   auto bob = key("bob"), alice = key("alice");
@@ -256,7 +256,7 @@ TEST_CASE("tpd api: the reference vector's doubly signed entry registers; one si
   CHECK(h2.api.store().size() == 0);
 }
 
-TEST_CASE("tpd api: transports expire unless re-registered; the sweep counts them") {
+TEST_CASE("tpd api: transports expire unless re-registered - the sweep counts them") {
   tpd::tpd_config cfg;
   cfg.entry_ttl = 60s;
   harness h{cfg};
@@ -276,7 +276,7 @@ TEST_CASE("tpd api: transports expire unless re-registered; the sweep counts the
         != std::string::npos);
 }
 
-TEST_CASE("tpd api: new transports and new keys per source are limited; bounds say why") {
+TEST_CASE("tpd api: new transports and new keys per source are limited - bounds say why") {
   tpd::tpd_config cfg;
   cfg.new_burst = 12;
   cfg.new_per_minute = 60;
@@ -312,7 +312,7 @@ TEST_CASE("tpd api: new transports and new keys per source are limited; bounds s
   CHECK(h.post({signed_both(peers[18], peers[19])}, peers[18]).status == 201);
 }
 
-TEST_CASE("tpd api: a full store answers 503; a request that does not fit adds nothing") {
+TEST_CASE("tpd api: a full store answers 503 - a request that does not fit adds nothing") {
   tpd::tpd_config cfg;
   cfg.max_entries = 3;
   harness h{cfg};

@@ -121,7 +121,7 @@ TEST_CASE("httpauth guard: a bounded table whose floor keeps forgotten keys' old
   CHECK(g.next_nonce(c.pk) == 1); // c's record started past the nonce it used (0)
 }
 
-TEST_CASE("source budget: a burst, then a steady rate, per source; a bounded table") {
+TEST_CASE("source budget: a burst, then a steady rate, per source - a bounded table") {
   svc::source_budget b{{.burst = 10, .per_minute = 60, .max_sources = 2}};
   for (int i = 0; i < 10; ++i)
     CHECK(b.take("198.51.100.1", 1, t0));

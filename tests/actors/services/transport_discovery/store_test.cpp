@@ -53,7 +53,7 @@ TEST_CASE("tpd store: put, get, by edge, refresh keeps the creation time") {
   CHECK(s.count_by_type()["stcpr"] == 1);
 }
 
-TEST_CASE("tpd store: entries expire unless refreshed; sweep counts every expiry once") {
+TEST_CASE("tpd store: entries expire unless refreshed - sweep counts every expiry once") {
   tpd::memory_transport_store s;
   auto a = key("alice"), b = key("bob"), c = key("carol");
   auto ab = entry_of(a, b), ac = entry_of(a, c);
