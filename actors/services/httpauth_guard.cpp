@@ -49,14 +49,8 @@ expected<wire::httpauth_headers> httpauth_guard::check_headers(const http::reque
     if (!value || value->empty())
       return auth_error(std::string{name} + " missing");
   auto h = wire::parse_httpauth_headers(raw);
-  if (!h) {
-    // "SW-Nonce: leading zeros" -> "error parsing SW-Nonce: leading zeros"
-    auto text = context_of(h.error());
-    auto colon = text.find(": ");
-    if (colon != std::string::npos)
-      text = "error parsing " + text.substr(0, colon) + text.substr(colon);
-    return auth_error(std::move(text));
-  }
+  if (!h) // "SW-Nonce: leading zeros" -> "error parsing SW-Nonce: leading zeros"
+    return auth_error("error parsing " + context_of(h.error()));
   if (h->nonce != next_nonce(h->pk))
     return auth_error(std::string{wire::httpauth_nonce_mismatch});
   return std::move(*h);
