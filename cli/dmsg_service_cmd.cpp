@@ -3,8 +3,6 @@
 // The dmsg control plane as foreground processes: a discovery, a server, or
 // both together on loopback (`local`, the embedded deployment used by tests
 // and scripts/run-local.sh). Each runs until SIGINT/SIGTERM.
-#include <sys/resource.h>
-
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -20,6 +18,7 @@
 #include "actors/services/dmsg_server.hpp"
 #include "cli/command.hpp"
 #include "cli/options.hpp"
+#include "cli/service_process.hpp"
 #include "cli/stop_signal.hpp"
 #include "runtime/config/duration.hpp"
 #include "runtime/crypto/keys.hpp"
@@ -34,16 +33,6 @@ namespace skywire::cli {
 namespace {
 
 constexpr const char* component = "dmsg";
-
-bool apply_log_level(const std::string& text) {
-  auto lvl = log::parse_level(text);
-  if (!lvl) {
-    std::cerr << "unknown log level '" << text << "'\n";
-    return false;
-  }
-  log::set_level(*lvl);
-  return true;
-}
 
 /// Writes `text` to `path` atomically (temp file + rename), mode 0600.
 bool write_file(const std::string& path, const std::string& text) {
@@ -78,16 +67,6 @@ expected<services::dmsg_discovery_config> discovery_config(const std::string& ad
   return cfg;
 }
 
-/// A listener holds a descriptor per connection it admits: use the hard
-/// limit (admission control bounds how many it keeps).
-void raise_nofile() {
-  rlimit rl{};
-  if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-    rl.rlim_cur = rl.rlim_max;
-    ::setrlimit(RLIMIT_NOFILE, &rl);
-  }
-}
-
 /// Session actors own sockets on the io loop: wait (bounded) until they are
 /// gone before the loop stops.
 void drain(const services::dmsg_server_handle& h) {
@@ -119,7 +98,6 @@ int run_disc(const std::string& argv0, const std::vector<std::string>& args) {
     std::cerr << argv0 << ": " << describe(cfg.error()) << '\n';
     return exit_usage;
   }
-  raise_nofile();
   raise_nofile();
   block_stop_signals();
   io::io_runtime io{1};

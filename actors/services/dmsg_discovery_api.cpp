@@ -1,50 +1,17 @@
 #include "actors/services/dmsg_discovery_api.hpp"
 
-#include <chrono>
-#include <ctime>
-
+#include "actors/services/http_service.hpp"
 #include "messages/wire/json/go_json.hpp"
-#include "runtime/io/admission.hpp"
 
 namespace skywire::services {
 
 namespace dmsgw = wire::dmsg;
-
-int64_t system_unix_ns() noexcept {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-           std::chrono::system_clock::now().time_since_epoch())
-    .count();
-}
 
 http::response message_response(unsigned status, std::string_view message) {
   std::string body;
   wire::json::writer w{body};
   w.begin_object().key("message").string(message).key("code").integer(status).end_object();
   return http::make_response(status, std::move(body));
-}
-
-std::string rfc3339(int64_t unix_ns) {
-  auto secs = static_cast<std::time_t>(unix_ns / 1'000'000'000);
-  auto frac = unix_ns % 1'000'000'000;
-  if (frac < 0) {
-    frac += 1'000'000'000;
-    --secs;
-  }
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  std::string out = buf;
-  if (frac) {
-    char f[16];
-    std::snprintf(f, sizeof f, ".%09lld", static_cast<long long>(frac));
-    std::string fs = f;
-    while (fs.back() == '0')
-      fs.pop_back();
-    out += fs;
-  }
-  out += 'Z';
-  return out;
 }
 
 namespace {
@@ -63,7 +30,9 @@ const char* not_found_text = "entry of public key is not found";
 
 dmsg_discovery_api::dmsg_discovery_api(dmsg_discovery_config cfg,
                                        std::unique_ptr<discovery_store> store)
-  : cfg_(std::move(cfg)), store_(std::move(store)) {
+  : cfg_(std::move(cfg)), store_(std::move(store)),
+    budget_(source_budget_config{cfg_.new_keys_burst, cfg_.new_keys_per_minute,
+                                 cfg_.max_sources_tracked}) {
   if (!store_)
     store_ = std::make_unique<memory_discovery_store>(cfg_.max_entries);
   rules_.test_mode = cfg_.test_mode;
@@ -92,33 +61,8 @@ size_t dmsg_discovery_api::sweep() {
   auto t = now();
   auto n = store_->sweep(t);
   swept_ += n;
-  // Buckets that have refilled carry no information: forget them.
-  for (auto it = buckets_.begin(); it != buckets_.end();) {
-    auto refill = static_cast<double>(t - it->second.at_ns) / 6e10 * cfg_.new_keys_per_minute;
-    if (it->second.tokens + refill >= static_cast<double>(cfg_.new_keys_burst))
-      it = buckets_.erase(it);
-    else
-      ++it;
-  }
+  budget_.sweep(t); // buckets that have refilled carry no information
   return n;
-}
-
-bool dmsg_discovery_api::take_new_key_token(const std::string& source, int64_t now_ns) {
-  auto it = buckets_.find(source);
-  if (it == buckets_.end()) {
-    if (buckets_.size() >= cfg_.max_sources_tracked)
-      return false;
-    it = buckets_.emplace(source, bucket{static_cast<double>(cfg_.new_keys_burst), now_ns}).first;
-  }
-  auto& b = it->second;
-  auto elapsed = static_cast<double>(std::max<int64_t>(now_ns - b.at_ns, 0));
-  b.tokens = std::min(static_cast<double>(cfg_.new_keys_burst),
-                      b.tokens + elapsed / 6e10 * cfg_.new_keys_per_minute);
-  b.at_ns = now_ns;
-  if (b.tokens < 1.0)
-    return false;
-  b.tokens -= 1.0;
-  return true;
 }
 
 http::response dmsg_discovery_api::get_entry(const http::request& req) {
@@ -149,10 +93,9 @@ http::response dmsg_discovery_api::post_entry(const http::request& req) {
   auto stored = store_->get(e->static_pk, t);
   // A new key costs a token of its source's budget, checked before the
   // signature (so a flood of fresh keys costs no verification past it).
-  if (!stored && cfg_.new_keys_burst > 0) {
-    auto source = io::parse_remote_address(req.remote);
-    auto key = source.is_unspecified() ? req.remote : source.to_string();
-    if (!take_new_key_token(key, t)) {
+  if (!stored) {
+    auto key = source_of(req.remote);
+    if (!budget_.take(key, 1, t)) {
       ++posts_refused_;
       ++posts_rate_limited_;
       auto r = message_response(
@@ -219,32 +162,16 @@ http::response dmsg_discovery_api::key_list(bool visors_only, const http::reques
         visors.push_back(pk);
     keys = std::move(visors);
   }
-  auto number = [&](std::string_view name, size_t dflt) -> std::optional<size_t> {
-    auto v = req.query_param(name);
-    if (!v || v->empty())
-      return dflt;
-    size_t n = 0;
-    for (char c : *v) {
-      if (c < '0' || c > '9' || n > (size_t{1} << 40))
-        return std::nullopt;
-      n = n * 10 + static_cast<size_t>(c - '0');
-    }
-    return n;
-  };
-  auto offset = number("offset", 0);
-  auto limit = number("limit", cfg_.entries_page_limit);
-  if (!offset || !limit)
+  auto page = page_of(req, cfg_.entries_page_limit);
+  if (!page)
     return message_response(400, "error bad input: offset and limit must be numbers");
-  auto lim = std::min(*limit, cfg_.entries_page_limit);
   auto total = keys.size();
-  auto from = std::min(*offset, total);
-  auto to = std::min(total, from + lim);
-  std::vector<public_key> page(keys.begin() + static_cast<std::ptrdiff_t>(from),
-                               keys.begin() + static_cast<std::ptrdiff_t>(to));
-  auto r = json_ok(dmsgw::encode_key_list(page));
-  r.headers.emplace_back("X-Total-Count", std::to_string(total));
-  if (to < total)
-    r.headers.emplace_back("X-Next-Offset", std::to_string(to));
+  auto from = std::min(page->offset, total);
+  auto to = std::min(total, from + page->limit);
+  std::vector<public_key> slice(keys.begin() + static_cast<std::ptrdiff_t>(from),
+                                keys.begin() + static_cast<std::ptrdiff_t>(to));
+  auto r = json_ok(dmsgw::encode_key_list(slice));
+  add_page_headers(r, total, to);
   return r;
 }
 

@@ -13,6 +13,8 @@
 
 #include "actors/services/discovery_store.hpp"
 #include "actors/services/dmsg_discovery_rules.hpp"
+#include "actors/services/service_clock.hpp"
+#include "actors/services/source_budget.hpp"
 #include "messages/ids.hpp"
 #include "runtime/http/message.hpp"
 
@@ -63,9 +65,6 @@ struct dmsg_discovery_config {
   std::function<int64_t()> clock;
 };
 
-/// Unix time in nanoseconds from the system clock.
-int64_t system_unix_ns() noexcept;
-
 class dmsg_discovery_api {
 public:
   dmsg_discovery_api(dmsg_discovery_config cfg, std::unique_ptr<discovery_store> store);
@@ -88,8 +87,6 @@ private:
   http::response post_entry(const http::request& req);
   http::response delete_entry(const http::request& req);
   http::response key_list(bool visors_only, const http::request& req);
-  /// Takes a token of `source`'s new-key budget; false: over the limit.
-  bool take_new_key_token(const std::string& source, int64_t now_ns);
   http::response servers(bool available_only);
   http::response deregister(const http::request& req);
   http::response health();
@@ -103,18 +100,11 @@ private:
   uint64_t posts_refused_ = 0;
   uint64_t swept_ = 0;
   uint64_t posts_rate_limited_ = 0;
-  struct bucket {
-    double tokens = 0;
-    int64_t at_ns = 0;
-  };
-  std::unordered_map<std::string, bucket> buckets_; ///< source address -> new-key budget
+  source_budget budget_; ///< new keys per source address
   std::function<std::string()> extra_metrics_;
 };
 
 /// The reference's reply body: {"message":"...","code":N}.
 http::response message_response(unsigned status, std::string_view message);
-
-/// RFC 3339 UTC text of a unix-ns time (as Go's time.Time JSON, nanoseconds trimmed).
-std::string rfc3339(int64_t unix_ns);
 
 } // namespace skywire::services

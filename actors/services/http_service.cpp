@@ -1,0 +1,65 @@
+#include "actors/services/http_service.hpp"
+
+#include <algorithm>
+
+#include "runtime/log/logger.hpp"
+#include "runtime/system/stop_and_wait.hpp"
+
+namespace skywire::services {
+
+namespace detail {
+
+void log_still_running(const char* name) {
+  SKYWIRE_LOG(info, name, "service actor still running 5 s after stop");
+}
+
+void log_handler_failure(const char* name, const std::string& path, const char* what) {
+  SKYWIRE_LOG(info, name, "request failed", log::kv("path", path), log::kv("error", what));
+}
+
+} // namespace detail
+
+void http_service_handle::stop() {
+  if (server)
+    server->stop();
+  if (actor && !system::stop_and_wait(actor))
+    detail::log_still_running(name);
+  actor = nullptr;
+}
+
+http::server_config service_server_config(std::string host, uint16_t port, size_t max_connections) {
+  http::server_config c;
+  c.host = std::move(host);
+  c.port = port;
+  c.max_connections = max_connections;
+  c.default_body_limit = 4096;
+  return c;
+}
+
+std::optional<page_request> page_of(const http::request& req, size_t max_limit) {
+  auto number = [&](std::string_view name, size_t dflt) -> std::optional<size_t> {
+    auto v = req.query_param(name);
+    if (!v || v->empty())
+      return dflt;
+    size_t n = 0;
+    for (char c : *v) {
+      if (c < '0' || c > '9' || n > (size_t{1} << 40))
+        return std::nullopt;
+      n = n * 10 + static_cast<size_t>(c - '0');
+    }
+    return n;
+  };
+  auto offset = number("offset", 0);
+  auto limit = number("limit", max_limit);
+  if (!offset || !limit)
+    return std::nullopt;
+  return page_request{*offset, std::min(*limit, max_limit)};
+}
+
+void add_page_headers(http::response& r, size_t total, size_t next) {
+  r.headers.emplace_back("X-Total-Count", std::to_string(total));
+  if (next < total)
+    r.headers.emplace_back("X-Next-Offset", std::to_string(next));
+}
+
+} // namespace skywire::services

@@ -1,0 +1,129 @@
+// skywire svc tpd
+//
+// The control-plane services of `skywire svc …` (reference §7.5) as
+// foreground processes, each until SIGINT/SIGTERM. So far: the transport
+// discovery (`tpd`), with the reference's flag names where they apply.
+#include <iostream>
+#include <sstream>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+
+#include "actors/services/transport_discovery/service.hpp"
+#include "cli/command.hpp"
+#include "cli/options.hpp"
+#include "cli/service_process.hpp"
+#include "cli/stop_signal.hpp"
+#include "runtime/config/duration.hpp"
+#include "runtime/http/server.hpp"
+#include "runtime/io/io_runtime.hpp"
+#include "runtime/log/logger.hpp"
+#include "runtime/system/actor_system.hpp"
+#include "runtime/system/build_info.hpp"
+
+namespace po = boost::program_options;
+
+namespace skywire::cli {
+
+namespace {
+
+namespace tpd = services::transport_discovery;
+
+/// "pk,pk,..." (spaces allowed around each key).
+expected<std::vector<public_key>> parse_key_list(const std::string& text) {
+  std::vector<public_key> out;
+  std::stringstream in{text};
+  for (std::string item; std::getline(in, item, ',');) {
+    auto b = item.find_first_not_of(" \t");
+    if (b == std::string::npos)
+      continue;
+    auto e = item.find_last_not_of(" \t");
+    auto pk = public_key::from_hex(std::string_view{item}.substr(b, e - b + 1));
+    if (!pk || pk->is_null())
+      return make_error(wire_errc::bad_value, "not a public key: " + item);
+    out.push_back(*pk);
+  }
+  return out;
+}
+
+int run_tpd(const std::string& argv0, const std::vector<std::string>& args) {
+  std::string addr = ":9091", loglvl = "info", entry_timeout = "10m", whitelist;
+  tpd::tpd_config cfg;
+  po::options_description desc{
+    "usage: " + argv0
+    + " [-a ADDR] [--entry-timeout DUR] [--whitelist-keys PK,...]\n"
+      "Runs a transport discovery (the reference's HTTP API, in-memory store) until\n"
+      "SIGINT/SIGTERM. Registrations need httpauth and both edges' signatures.\n\noptions"};
+  desc.add_options()("help,h", "show this help")("addr,a", po::value(&addr)->value_name("ADDR"),
+                                                 "listen address (default :9091)")(
+    "loglvl,l", po::value(&loglvl)->value_name("LEVEL"),
+    "log level: trace, debug, info, warn, error, fatal (default info)")(
+    "entry-timeout", po::value(&entry_timeout)->value_name("DUR"),
+    "a transport expires unless re-registered within DUR (Go duration; 0 = never, as the "
+    "reference; default 10m)")("whitelist-keys", po::value(&whitelist)->value_name("PK,..."),
+                               "network monitors allowed to DELETE /transports/deregister")(
+    "max-entries", po::value(&cfg.max_entries)->value_name("N"),
+    "transports stored at most (default 1000000)")(
+    "max-per-edge", po::value(&cfg.max_per_edge)->value_name("N"),
+    "transports one key may be an edge of (default 1024)")(
+    "new-burst", po::value(&cfg.new_burst)->value_name("N"),
+    "new keys and transports one source address may register at once (default 256; 0 = no "
+    "limit)")("new-per-minute", po::value(&cfg.new_per_minute)->value_name("N"),
+              "then this many a minute (default 60)")(
+    "max-connections", po::value(&cfg.max_connections)->value_name("N"),
+    "concurrent HTTP connections (default 4096)");
+  po::variables_map vm;
+  if (int rc = parse_options(argv0, args, desc, vm); rc >= 0)
+    return rc;
+  if (!apply_log_level(loglvl))
+    return exit_usage;
+  auto usage_error = [&](const std::string& why) {
+    std::cerr << argv0 << ": " << why << '\n';
+    return exit_usage;
+  };
+  auto listen = http::parse_listen_address(addr);
+  if (!listen)
+    return usage_error(describe(listen.error()));
+  cfg.host = listen->host.empty() ? "0.0.0.0" : listen->host;
+  cfg.port = listen->port;
+  auto ttl = config::parse_go_duration(entry_timeout);
+  if (!ttl || ttl->count() < 0)
+    return usage_error("--entry-timeout: not a Go duration >= 0: " + entry_timeout);
+  cfg.entry_ttl = *ttl;
+  auto keys = parse_key_list(whitelist);
+  if (!keys)
+    return usage_error("--whitelist-keys: " + describe(keys.error()));
+  cfg.whitelist = std::move(*keys);
+  if (cfg.max_entries == 0 || cfg.max_per_edge == 0 || cfg.max_connections == 0
+      || cfg.new_per_minute < 0)
+    return usage_error("--max-entries, --max-per-edge and --max-connections must be > 0, "
+                       "--new-per-minute >= 0");
+  cfg.version = system::version();
+
+  raise_nofile();
+  block_stop_signals();
+  io::io_runtime io{1};
+  caf::actor_system_config caf_cfg;
+  system::configure(caf_cfg);
+  caf::actor_system sys{caf_cfg};
+  auto h = tpd::spawn_transport_discovery(sys, io, cfg);
+  if (!h) {
+    std::cerr << argv0 << ": " << describe(h.error()) << '\n';
+    return exit_failure;
+  }
+  SKYWIRE_LOG(info, "tpd", "transport discovery listening",
+              log::kv("addr", cfg.host + ":" + std::to_string(h->port)),
+              log::kv("entry_timeout", config::format_go_duration(cfg.entry_ttl)),
+              log::kv("network_monitors", cfg.whitelist.size()));
+  wait_for_stop();
+  h->stop();
+  io.stop();
+  SKYWIRE_LOG(info, "tpd", "transport discovery stopped");
+  return exit_ok;
+}
+
+} // namespace
+
+SKYWIRE_CLI_COMMAND("svc tpd", "run a transport discovery", run_tpd);
+
+} // namespace skywire::cli
