@@ -23,7 +23,8 @@ namespace asio = boost::asio;
 namespace {
 
 constexpr size_t small_answer = 16 * 1024;
-constexpr size_t transports_answer = 96u << 20; ///< a million keys and then some
+constexpr size_t transports_answer = 32u << 20; ///< about 470,000 keys
+constexpr size_t transports_max_keys = 500'000;
 
 caf::error bad(std::string text) {
   return make_error(client_errc::bad_response, ar_service_name, std::move(text));
@@ -114,7 +115,8 @@ void ar_client::transports(transports_callback cb) const {
                           return cb(std::move(r.error()));
                         if (r->status != 200)
                           return cb(http_error(ar_service_name, *r));
-                        auto t = wt::decode_ar_transports(r->body);
+                        auto t = wt::decode_ar_transports(r->body, transports_max_keys,
+                                                          transports_answer);
                         if (!t)
                           return cb(bad("transports: " + describe(t.error())));
                         cb(std::move(*t));

@@ -9,7 +9,9 @@
 //   transports     GET    /transports                                     public (unsigned)
 //   health         GET    /health                                         public
 //
-// Async like tpd_client: callbacks run once, on an I/O thread. The AR answers
+// Async like tpd_client: callbacks run once, on an I/O thread (a call refused
+// before anything is sent: at once, on the caller's). Answers are bounded:
+// VisorData 8 KiB, /transports 32 MiB and 500,000 keys. The AR answers
 // bind refusals with 400 {"error":"Cannot bind … Remote address not present
 // …"}; that text is in the error (server_message()).
 //

@@ -16,7 +16,7 @@
 namespace skywire::transport {
 
 enum class client_errc : uint8_t {
-  unreachable = 1,  ///< no HTTP answer: resolve, connect, timeout, reset, answer over its size bound
+  unreachable = 1,  ///< no HTTP answer: connect, timeout, reset, an answer over its bound
   bad_request,      ///< 400
   unauthorized,     ///< 401 (httpauth refused, also after one nonce re-fetch and retry)
   forbidden,        ///< 403

@@ -6,7 +6,9 @@
 //
 // Async on the io runtime like dmsg::discovery_client: each call issues its
 // requests with finite deadlines and calls its callback exactly once, on an
-// I/O thread (an actor forwards the result to itself). Answers are bounded
+// I/O thread (an actor forwards the result to itself); a call refused before
+// anything is sent (bad argument, full queue, nothing to register) calls
+// back at once, on the caller's thread. Answers are bounded
 // (an entry 4 KiB, a list 4096 entries) and checked: an entry whose t_id is
 // not the one its edges and type derive, or that is not the one asked for,
 // is a bad_response. Failures are client_errors.hpp values carrying the HTTP

@@ -28,6 +28,9 @@
 //    renamed to <name>.unreadable and the day starts afresh.
 //  * Bounds: at most max_rows rows per day (further transports are not
 //    logged; counted in stats().rows_refused).
+//  * A failed write is returned (log_errc::io_failed) and its rows are
+//    written again at the next flush, except at a day change: the old day's
+//    final rows are then lost.
 // With an empty `dir` (log_store type "memory") nothing touches the disk;
 // the counters and the day logic are the same.
 #pragma once

@@ -204,7 +204,7 @@ expected<wt::visor_data> resolve(const tp::ar_client& c, std::string_view type,
 
 } // namespace
 
-TEST_CASE("ar client: the bind body is the Go client's, byte for byte; a refusal carries the AR's text") {
+TEST_CASE("ar client: the bind body is the Go client's byte for byte, a refusal has the AR's text") {
   fixture f;
   // the vector's request: port "1234", addresses ["1.2.3.4"], signed by the
   // vector's key (its seed is not published: our own key signs the same body)
@@ -287,7 +287,7 @@ TEST_CASE("ar client: bind, resolve, /transports, unbind, health") {
                tp::client_errc::invalid_argument));
 }
 
-TEST_CASE("ar client: the stcpr heartbeat re-binds every interval, retries sooner, unbinds on stop") {
+TEST_CASE("ar client: the stcpr heartbeat re-binds each interval, retries sooner, unbinds on stop") {
   fixture f;
   auto a = kp("arc-heartbeat");
   {

@@ -228,7 +228,7 @@ TEST_CASE("transport logs: rotation deletes day files older than the interval an
   CHECK_FALSE(fs::exists(d.path / wt::log_file_name(today)));
 }
 
-TEST_CASE("transport logs: unreadable files are set aside, a failed write is reported and retried") {
+TEST_CASE("transport logs: unreadable files are set aside, a failed write reported and retried") {
   scratch_dir d;
   clocked c;
   write(d.path / "2023-11-14.csv", "tp_id,recv\nnot,csv\n");

@@ -113,7 +113,8 @@ TEST_CASE("health: Go's HealthCheckResponse both ways") {
   h.started_at = "2025-01-02T03:04:05.123Z";
   auto text = wire::encode_health(h);
   CHECK(text
-        == R"({"build_info":{"version":"v1.3.20","commit":"0e7420a5","date":"2024-03-27T16:56:02Z"},)"
+        == R"({"build_info":{"version":"v1.3.20","commit":"0e7420a5",)"
+           R"("date":"2024-03-27T16:56:02Z"},)"
            R"("started_at":"2025-01-02T03:04:05.123Z"})");
   auto back = wire::decode_health(text);
   REQUIRE(back);
@@ -154,7 +155,8 @@ TEST_CASE("transport log CSV: gocsv's form, strict reader") {
   REQUIRE(crlf);
   CHECK((*crlf)[0].time_stamp == -3);
 
-  auto row = [](std::string line) { return "tp_id,recv,sent,time_stamp\n" + line + "\n"; };
+  const std::string header_line = "tp_id,recv,sent,time_stamp\n";
+  auto row = [&](std::string line) { return header_line + line + "\n"; };
   CHECK_FALSE(decode_log_csv("tp_id,sent,recv,time_stamp\n"));
   CHECK_FALSE(decode_log_csv(row("9ff2818c-b326-0541-9f0b-f73272312553,1,2")));
   CHECK_FALSE(decode_log_csv(row("9ff2818c-b326-0541-9f0b-f73272312553,1,2,3,4")));
@@ -165,7 +167,7 @@ TEST_CASE("transport log CSV: gocsv's form, strict reader") {
   CHECK_FALSE(decode_log_csv(row("9ff2818c-b326-0541-9f0b-f73272312553,01,2,3")));
   CHECK_FALSE(decode_log_csv(row("9ff2818c-b326-0541-9f0b-f73272312553,1,2,3x")));
   CHECK_FALSE(decode_log_csv(row("\"9ff2818c-b326-0541-9f0b-f73272312553\",1,2,3")));
-  CHECK_FALSE(decode_log_csv("tp_id,recv,sent,time_stamp\n\n9ff2818c-b326-0541-9f0b-f73272312553,1,2,3\n"));
+  CHECK_FALSE(decode_log_csv(header_line + "\n9ff2818c-b326-0541-9f0b-f73272312553,1,2,3\n"));
   CHECK_FALSE(decode_log_csv(text, 1));
   CHECK_FALSE(decode_log_csv(text, 10, 20));
 }
