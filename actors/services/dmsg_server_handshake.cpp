@@ -256,7 +256,10 @@ void server_handshake::close(const std::string& why) {
   }
   if (ticket_)
     ticket_->release();
-  conn_->close();
+  // Abortive close (RST): nothing is owed to a connection that failed its
+  // handshake, and under a flood a graceful close leaves a TIME_WAIT socket
+  // per refused connection on the server and costs a FIN exchange.
+  conn_->close_with_reset();
   // The link and this object go when the last callback lets go of them.
   auto keep = std::move(self_);
 }
