@@ -462,6 +462,7 @@ int main(int argc, char** argv) {
   std::cout << "FLOOD refused evicted=" << refused("evicted") << " per_ip=" << refused("per_ip")
             << " per_prefix=" << refused("per_prefix") << " budget=" << refused("budget")
             << " deadline=" << refused("deadline") << " sessions_full=" << refused("sessions_full")
+            << " replayed=" << refused("replayed")
             << "\n";
   std::cout << "FLOOD after rss_kb=" << rss_after << " (+"
             << static_cast<int64_t>(rss_after - std::min(rss_after, rss_idle)) / 1024

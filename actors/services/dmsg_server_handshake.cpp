@@ -5,6 +5,7 @@
 #include "actors/services/dmsg_server_registry.hpp"
 #include "actors/services/dmsg_server_session_actor.hpp"
 #include "runtime/crypto/noise/ephemeral_pool.hpp"
+#include "runtime/crypto/noise/replay_cache.hpp"
 #include "runtime/log/logger.hpp"
 #include "runtime/log/rate_limit.hpp"
 #include "runtime/system/io_thread_spawn.hpp"
@@ -103,10 +104,28 @@ void server_handshake::begin() {
 void server_handshake::on_frame(io::byte_buffer body, bool extra) {
   if (done_ || !hs_)
     return;
+  // Message 1 starts with the client's ephemeral key: one seen before is a
+  // replay, refused before any DH (replay_cache.hpp).
+  auto& replays = crypto::noise::replay_cache::process();
+  std::span<const uint8_t> eph;
+  if (first_message_) {
+    first_message_ = false;
+    if (body.size() >= ephemeral_len) {
+      eph = std::span<const uint8_t>{body.data(), ephemeral_len};
+      if (replays.seen(eph)) {
+        if (ctx_->admission)
+          ctx_->admission->count(io::refusal::replayed);
+        close("replayed handshake message 1 (its ephemeral key was seen before)");
+        return;
+      }
+    }
+  }
   if (auto err = hs_->read_message(body)) {
     close("bad handshake message");
     return;
   }
+  if (!eph.empty())
+    replays.insert(eph);
   if (!hs_->finished()) {
     io::byte_buffer out;
     if (auto err = hs_->write_frame(out)) {
@@ -237,7 +256,10 @@ void server_handshake::close(const std::string& why) {
   }
   if (ticket_)
     ticket_->release();
-  conn_->close();
+  // Abortive close (RST): nothing is owed to a connection that failed its
+  // handshake, and under a flood a graceful close leaves a TIME_WAIT socket
+  // per refused connection on the server and costs a FIN exchange.
+  conn_->close_with_reset();
   // The link and this object go when the last callback lets go of them.
   auto keep = std::move(self_);
 }

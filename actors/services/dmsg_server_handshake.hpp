@@ -70,6 +70,9 @@ private:
   std::optional<crypto::noise::handshake> hs_;
   std::optional<crypto::noise::session> sess_;
   io::timer_service::timer_id deadline_ = 0;
+  bool first_message_ = true;
+  /// Message 1 of XK starts with the initiator's ephemeral key (compressed secp256k1).
+  static constexpr size_t ephemeral_len = 33;
   bool done_ = false;   ///< message 3 verified, or closed
   bool closed_ = false;
   std::shared_ptr<server_handshake> self_; ///< alive until the handshake ends

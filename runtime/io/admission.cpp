@@ -13,6 +13,7 @@ const char* to_string(refusal r) noexcept {
     case refusal::evicted: return "evicted";
     case refusal::deadline: return "deadline";
     case refusal::sessions_full: return "sessions_full";
+    case refusal::replayed: return "replayed";
     case refusal::count_: break;
   }
   return "unknown";

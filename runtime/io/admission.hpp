@@ -64,6 +64,7 @@ enum class refusal : uint8_t {
   evicted,       ///< a pending connection was pushed out for a newcomer
   deadline,      ///< a pending connection missed its deadline (counted by the owner)
   sessions_full, ///< authenticated, but the established budget is full (owner)
+  replayed,      ///< a first handshake message seen before (a replay; owner)
   count_
 };
 

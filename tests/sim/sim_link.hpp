@@ -12,6 +12,11 @@
 // Lost chunks are transmitted and never arrive; a reordered chunk arrives
 // after the next one.
 //
+// close() cuts both directions by default (both ends read a reset). With
+// set_fin_on_close(true) it ends the link as a TCP close does: what was
+// written still arrives, then the peer reads the end of the stream
+// (on_closed with eof) and this end reports operation_aborted.
+//
 // Datagram pairs (make_datagram_pair, for UDP protocols such as KCP): a
 // write is one datagram, never split or merged: it is delivered whole, one
 // on_data / on_span call per datagram, or lost; a write longer than the mtu
@@ -213,7 +218,23 @@ public:
     schedule_rx();
   }
 
-  void close() override { cut(); }
+  void close() override {
+    bool fin = false;
+    {
+      std::lock_guard<std::recursive_mutex> g{mtx_};
+      fin = fin_on_close_;
+    }
+    if (fin)
+      send_fin();
+    else
+      cut();
+  }
+
+  /// close() sends a FIN instead of cutting (see the top).
+  void set_fin_on_close(bool on) {
+    std::lock_guard<std::recursive_mutex> g{mtx_};
+    fin_on_close_ = on;
+  }
 
   size_t queued_bytes() const override {
     std::lock_guard<std::recursive_mutex> g{mtx_};
@@ -244,6 +265,26 @@ public:
     }
     if (peer)
       peer->cut();
+  }
+
+  /// Ends this side as a TCP close does: bytes in flight still arrive, then
+  /// the peer reads the end of the stream.
+  void send_fin() {
+    std::shared_ptr<sim_link> peer;
+    nanos at{0};
+    {
+      std::lock_guard<std::recursive_mutex> g{mtx_};
+      if (closed_)
+        return;
+      closed_ = true;
+      close_ec_ = boost::asio::error::operation_aborted;
+      peer = peer_.lock();
+      // after every chunk already on the line
+      at = std::max(net_.now(), line_free_) + f_.delay + f_.jitter;
+      net_.after(nanos{0}, [self = shared_from_this()] { self->finish(); });
+    }
+    if (peer)
+      net_.at(at, [peer] { peer->receive_fin(); });
   }
 
   const link_stats& stats() const { return stats_; }
@@ -279,7 +320,7 @@ private:
       std::function<void(size_t)> on_sent;
       {
         std::lock_guard<std::recursive_mutex> g{self->mtx_};
-        if (epoch != self->epoch_)
+        if (epoch != self->epoch_ || self->finished_)
           return;
         self->queued_ -= n;
         on_sent = self->cbs_.on_sent;
@@ -327,8 +368,21 @@ private:
     schedule_rx();
   }
 
+  void receive_fin() {
+    std::lock_guard<std::recursive_mutex> g{mtx_};
+    if (closed_)
+      return;
+    closed_ = true; // writes are refused from now on
+    fin_received_ = true;
+    close_ec_ = boost::asio::error::eof;
+    if (rx_.empty() && !rx_pending_)
+      net_.after(nanos{0}, [self = shared_from_this()] { self->finish(); });
+    else
+      schedule_rx();
+  }
+
   void schedule_rx() {
-    if (rx_pending_ || rx_.empty() || paused_ || !started_ || closed_)
+    if (rx_pending_ || rx_.empty() || paused_ || !started_ || (closed_ && !fin_received_))
       return;
     rx_pending_ = true;
     net_.after(nanos{0}, [self = shared_from_this()] { self->read_batch(); });
@@ -342,7 +396,7 @@ private:
     {
       std::lock_guard<std::recursive_mutex> g{mtx_};
       rx_pending_ = false;
-      if (paused_ || closed_ || rx_.empty())
+      if (paused_ || (closed_ && !fin_received_) || rx_.empty())
         return;
       if (datagrams_) {
         batch = std::move(rx_.front());
@@ -365,23 +419,29 @@ private:
     else if (on_data)
       on_data(std::move(batch));
     std::lock_guard<std::recursive_mutex> g{mtx_};
+    if (fin_received_ && rx_.empty() && !finished_) {
+      net_.after(nanos{0}, [self = shared_from_this()] { self->finish(); });
+      return;
+    }
     schedule_rx();
   }
 
   void finish() {
     std::function<void(const boost::system::error_code&)> cb;
+    boost::system::error_code ec;
     {
       std::lock_guard<std::recursive_mutex> g{mtx_};
       if (finished_ || !started_)
         return;
       finished_ = true;
+      ec = close_ec_;
       cb = std::move(cbs_.on_closed);
       cbs_ = {};
       rx_.clear();
       queued_ = 0;
     }
     if (cb)
-      cb(boost::asio::error::connection_reset);
+      cb(ec);
   }
 
   network& net_;
@@ -403,6 +463,9 @@ private:
   bool closed_ = false;
   bool finished_ = false;
   bool datagrams_ = false;
+  bool fin_on_close_ = false;
+  bool fin_received_ = false;
+  boost::system::error_code close_ec_ = boost::asio::error::connection_reset;
   link_stats stats_;
 };
 

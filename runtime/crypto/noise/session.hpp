@@ -144,6 +144,9 @@ public:
 
   /// Bytes of an incomplete frame held back.
   size_t buffered() const noexcept { return have_; }
+  /// Frames that decrypted to an empty plaintext (skipped, as the reference's
+  /// reader skips them; a peer's keep-alive).
+  uint64_t empty_frames() const noexcept { return empty_; }
   bool failed() const noexcept { return static_cast<bool>(err_); }
   const caf::error& error() const noexcept { return err_; }
 
@@ -159,6 +162,7 @@ private:
   std::array<uint8_t, max_frame_size> partial_{};
   size_t have_ = 0;
   std::array<uint8_t, max_frame_plaintext> plain_{};
+  uint64_t empty_ = 0;
   caf::error err_;
 };
 
@@ -172,6 +176,8 @@ caf::error frame_reader::feed(session& s, byte_span chunk, Sink&& sink) {
       return fail(n.error());
     if (*n > 0)
       sink(byte_span{plain_.data(), *n});
+    else
+      ++empty_;
     return {};
   };
   // 1. Complete a frame held back from earlier chunks.

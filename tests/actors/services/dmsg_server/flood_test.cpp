@@ -127,6 +127,11 @@ TEST_CASE("flood (CI form): established session relays, a new client gets in, he
   CHECK(res->status == 200);
   CHECK(res->body.find("dmsg_server_admission_refused_total{reason=\"evicted\"}")
         != std::string::npos);
+  // The replayed messages 1 (4 of them, resent on every reconnect) are
+  // refused before any DH.
+  CHECK(h->admission->counter(io::refusal::replayed) > 0);
+  CHECK(res->body.find("dmsg_server_admission_refused_total{reason=\"replayed\"}")
+        != std::string::npos);
   CHECK(h->registry->sessions() == 3);
 
   fl.stop();
