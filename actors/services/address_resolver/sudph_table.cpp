@@ -127,14 +127,15 @@ bool sudph_table::admit(const std::string& source) {
   if (count(handshakes_per_source_, source) >= cfg_.max_handshakes_per_source
       || count(channels_per_source_, source) >= cfg_.max_channels_per_source)
     return false;
-  if (handshaking_.size() >= cfg_.max_handshakes && !handshaking_.empty()) {
-    // the oldest handshake in progress makes room
+  // Full (of handshakes, or of channels): the oldest handshake in progress
+  // makes room; established channels are never evicted.
+  if (handshaking_.size() >= cfg_.max_handshakes || by_id_.size() >= cfg_.max_channels) {
+    if (handshaking_.empty())
+      return false;
     inc(n_.evicted_handshakes);
     end(*handshaking_.begin(), end_reason::failed, "evicted for a newer handshake");
   }
-  if (by_id_.size() >= cfg_.max_channels)
-    return false;
-  return handshaking_.size() < cfg_.max_handshakes;
+  return by_id_.size() < cfg_.max_channels && handshaking_.size() < cfg_.max_handshakes;
 }
 
 sudph_table::entry* sudph_table::open(const key& k, int64_t now) {

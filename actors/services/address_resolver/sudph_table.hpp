@@ -16,9 +16,10 @@
 //     stray (e.g. heartbeats of a channel dropped earlier).
 // Bounds: channels in all and per source address (IPv4, or IPv6 /64), and
 // handshakes in progress in all and per source. When the handshake budget
-// is full the oldest handshake in progress is evicted for the newcomer (a
-// flood of spoofed first datagrams pushes out its own, honest handshakes
-// finish within a round trip); established channels are never evicted.
+// or the channel budget is full, the oldest handshake in progress is
+// evicted for the newcomer (a flood of spoofed first datagrams pushes out
+// its own, honest handshakes finish within a round trip); established
+// channels are never evicted: full of them, newcomers are refused.
 // Channels past their deadline (handshake 5 s, bind 30 s, idle 3 min) or
 // whose KCP link died are dropped.
 #pragma once

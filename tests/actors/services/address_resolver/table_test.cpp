@@ -423,12 +423,25 @@ TEST_CASE("sudph table: bounds per source and in all; handshakes evicted for new
   n.bind(honest, a, la1);
   CHECK(n.table->channel_of(a.pk));
   CHECK(n.stat(st.evicted_handshakes) >= 1);
-  // channels in all (5): established ones are never evicted; a newcomer is refused
-  auto b = key("bob");
-  auto& second = n.add(ep("203.0.113.6", 40001), 21);
-  n.bind(second, b, la1); // room left: 3 handshakes, 4 channels
-  CHECK(n.table->channel_of(b.pk));
-  CHECK(n.table->size() <= 5);
+  // channels in all (5): a newcomer evicts a stalled handshake, never an
+  // established channel; full of established channels, it is refused
+  std::vector<skywire::crypto::keypair> more;
+  for (int i = 0; i < 5; ++i) {
+    more.push_back(key("more-" + std::to_string(i)));
+    auto ip = "198.51.100." + std::to_string(10 + i);
+    auto& v = n.add(ep(ip.c_str(), 200), 200u + i);
+    if (i < 4)
+      n.bind(v, more.back(), la1);
+    else
+      v.send(wt::frame0_text);
+  }
+  n.pump();
+  CHECK(n.table->size() == 5);
+  CHECK(n.events.bound.size() == 5); // alice and 4 more, none evicted
+  CHECK(n.events.unbound.empty());
+  CHECK(n.stat(st.refused_channels) >= 2);
+  for (int i = 0; i < 4; ++i)
+    CHECK(n.table->channel_of(more[static_cast<size_t>(i)].pk));
   // bound channels per source (3)
   ar::sudph_table_config cfg2;
   cfg2.max_channels_per_source = 2;
