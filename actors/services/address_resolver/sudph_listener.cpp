@@ -22,7 +22,7 @@ struct sudph_listener::events final : sudph_table::listener {
       out.bound(pk, data, observed, channel);
   }
   void on_unbound(const public_key& pk, uint64_t channel, std::string_view why) override {
-    SKYWIRE_LOG(debug, "ar", "sudph channel ended", log::kv("pk", pk.hex()),
+    SKYWIRE_LOG(info, "ar", "sudph channel ended", log::kv("pk", pk.hex()),
                 log::kv("channel", channel), log::kv("why", why));
     if (out.unbound)
       out.unbound(pk, channel, std::string{why});

@@ -6,6 +6,8 @@
 // on a message or an acknowledgement, bounded.
 #include <doctest/doctest.h>
 
+#include <atomic>
+
 #include <boost/json.hpp>
 
 #include "actors/services/address_resolver/service.hpp"
@@ -104,6 +106,34 @@ TEST_CASE("address resolver over HTTP: stcpr bind, resolve, unbind; forged and r
   CHECK(boost::json::parse(r.body).at("error").is_string());
 
   CHECK(ca.send(http::verb::delete_, "/bind/stcpr", "{}").status == 200);
+  CHECK(cb.resolve("stcpr", a.pk).status == 404);
+  h->stop();
+}
+
+TEST_CASE("address resolver over HTTP: a forged bind is refused, bindings expire") {
+  fixture f;
+  std::atomic<int64_t> now{t0};
+  auto cfg = local_config(true);
+  cfg.entry_ttl = 60s;
+  cfg.clock = [&now] { return now.load(); };
+  auto h = ar::spawn_address_resolver(f.sys, f.io, cfg);
+  REQUIRE(h);
+  auto a = key("alice"), b = key("bob"), m = key("mallory");
+  client ca{h->port, a}, cb{h->port, b};
+  auto body = wt::encode_local_addresses_line({skywire::port{7777}, {"127.0.0.1"}});
+  // mallory signs, claiming alice's key
+  auto n = ca.nonce();
+  auto sig = skywire::crypto::sign(skywire::wire::httpauth_payload(body, n), m.sk);
+  auto r = http_call(h->port, http::verb::post, "/bind/stcpr", body,
+                     skywire::wire::httpauth_header_list({a.pk, n, sig, std::nullopt}));
+  CHECK(r.status == 401);
+  CHECK(r.body.find("invalid signature") != std::string::npos);
+  CHECK(cb.resolve("stcpr", a.pk).status == 404);
+
+  REQUIRE(ca.send(http::verb::post, "/bind/stcpr", body).status == 200);
+  now = t0 + 59 * sec;
+  CHECK(cb.resolve("stcpr", a.pk).status == 200);
+  now = t0 + 60 * sec;
   CHECK(cb.resolve("stcpr", a.pk).status == 404);
   h->stop();
 }
