@@ -115,8 +115,7 @@ void ar_client::transports(transports_callback cb) const {
                           return cb(std::move(r.error()));
                         if (r->status != 200)
                           return cb(http_error(ar_service_name, *r));
-                        auto t = wt::decode_ar_transports(r->body, transports_max_keys,
-                                                          transports_answer);
+                        auto t = wt::decode_ar_transports(r->body, transports_max_keys);
                         if (!t)
                           return cb(bad("transports: " + describe(t.error())));
                         cb(std::move(*t));

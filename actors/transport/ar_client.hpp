@@ -33,7 +33,7 @@
 #include "messages/error.hpp"
 #include "messages/ids.hpp"
 #include "messages/wire/health.hpp"
-#include "messages/wire/transport/ar_http.hpp"
+#include "messages/wire/transport/address_resolver.hpp"
 #include "runtime/io/io_runtime.hpp"
 
 namespace skywire::transport {

@@ -7,7 +7,7 @@
 #include <string_view>
 
 #include "messages/wire/health.hpp"
-#include "messages/wire/transport/ar_http.hpp"
+#include "messages/wire/transport/address_resolver.hpp"
 #include "messages/wire/transport/entry.hpp"
 #include "messages/wire/transport/log_csv.hpp"
 
@@ -33,9 +33,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto again = decode_visor_data(json);
     FUZZ_ASSERT(again && *again == *vd && encode_visor_data(*again) == json);
   }
-  if (auto t = decode_ar_transports(text, 4096, 1 << 20)) {
+  if (auto t = decode_ar_transports(text, 4096)) {
     auto json = encode_ar_transports(*t);
-    auto again = decode_ar_transports(json, 4096, 1 << 20);
+    auto again = decode_ar_transports(json, 4096);
     FUZZ_ASSERT(again && *again == *t && encode_ar_transports(*again) == json);
   }
   if (auto h = wire::decode_health(text)) {

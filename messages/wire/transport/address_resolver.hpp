@@ -75,6 +75,8 @@ std::string encode_visor_data(const visor_data& v);
 /// Strict as decode_local_addresses; remote_addr a plausible IP or ip:port
 /// (empty allowed, as Go's zero value), is_local optional.
 expected<visor_data> decode_visor_data(std::string_view text);
+/// The largest VisorData answer a client reads.
+inline constexpr size_t max_visor_data_json = 8192;
 
 /// The body of GET /transports: {"sudph":[pk..],"stcpr":[pk..]}, each list
 /// omitted when empty (Go's omitempty).

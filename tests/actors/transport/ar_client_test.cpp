@@ -18,7 +18,7 @@
 
 #include "actors/services/httpauth_guard.hpp"
 #include "actors/transport/ar_client.hpp"
-#include "messages/wire/transport/ar_http.hpp"
+#include "messages/wire/transport/address_resolver.hpp"
 #include "runtime/crypto/keys.hpp"
 #include "runtime/http/server.hpp"
 
@@ -143,8 +143,7 @@ struct fake_ar {
       wt::ar_transports t;
       for (const auto& [type, m] : bound)
         for (const auto& kv : m)
-          t.by_type[type].push_back(kv.first);
-      std::erase_if(t.by_type, [](const auto& kv) { return kv.second.empty(); });
+          (type == "sudph" ? t.sudph : t.stcpr).push_back(kv.first);
       res.send(http::make_response(200, wt::encode_ar_transports(t)));
     });
     r.get("/health", [](http::request, http::responder res) {
@@ -251,8 +250,7 @@ TEST_CASE("ar client: bind, resolve, /transports, unbind, health") {
   ca.transports([&tpr](expected<wt::ar_transports> t) { tpr.set_value(std::move(t)); });
   auto listed = wait(tf);
   REQUIRE(listed);
-  REQUIRE(listed->by_type.count("stcpr"));
-  CHECK(listed->by_type.at("stcpr") == std::vector<public_key>{b.pk});
+  CHECK(listed->stcpr == std::vector<public_key>{b.pk});
   {
     std::lock_guard<std::mutex> l{f.ar.mtx};
     CHECK_FALSE(f.ar.transports_signed);

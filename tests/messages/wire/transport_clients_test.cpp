@@ -4,7 +4,6 @@
 #include <doctest/doctest.h>
 
 #include "messages/wire/health.hpp"
-#include "messages/wire/transport/ar_http.hpp"
 #include "messages/wire/transport/entry.hpp"
 #include "messages/wire/transport/log_csv.hpp"
 #include "wire_vectors.hpp"
@@ -42,69 +41,6 @@ TEST_CASE("entry list: the vector entry in an array, null, strict elements") {
   CHECK_FALSE(decode_entry_list("[" + json + ",{}]"));
   CHECK_FALSE(decode_entry_list("[" + json + "," + json + "]", 1));
   CHECK_FALSE(decode_entry_list("[" + json + "]", 10, 20));
-}
-
-TEST_CASE("VisorData: Go field order, is_local omitted when false, strict reader") {
-  visor_data vd{"192.0.2.7", false, {port{7777}, {"192.0.2.7", "127.0.0.1"}}};
-  auto text = encode_visor_data(vd);
-  CHECK(text
-        == "{\"remote_addr\":\"192.0.2.7\",\"port\":\"7777\","
-           "\"addresses\":[\"192.0.2.7\",\"127.0.0.1\"]}\n");
-  auto back = decode_visor_data(text);
-  REQUIRE(back);
-  CHECK(*back == vd);
-
-  visor_data local{"198.51.100.4:53211", true, {port{40000}, {}}};
-  text = encode_visor_data(local);
-  CHECK(text
-        == "{\"remote_addr\":\"198.51.100.4:53211\",\"is_local\":true,\"port\":\"40000\","
-           "\"addresses\":null}\n");
-  CHECK(*decode_visor_data(text) == local);
-
-  // addresses absent, unknown fields ignored
-  auto minimal = decode_visor_data(R"({"remote_addr":"::1","port":"1","extra":5})");
-  REQUIRE(minimal);
-  CHECK(minimal->local.addresses.empty());
-  CHECK_FALSE(minimal->is_local);
-
-  CHECK_FALSE(decode_visor_data(R"({"port":"1"})"));
-  CHECK_FALSE(decode_visor_data(R"({"remote_addr":"evil host","port":"1"})"));
-  CHECK_FALSE(decode_visor_data(R"({"remote_addr":"1.2.3.4","port":"65536"})"));
-  CHECK_FALSE(decode_visor_data(R"({"remote_addr":"1.2.3.4","port":"01"})"));
-  CHECK_FALSE(decode_visor_data(R"({"remote_addr":"1.2.3.4","port":1})"));
-  CHECK_FALSE(decode_visor_data(R"({"remote_addr":"1.2.3.4","port":"1","is_local":"yes"})"));
-  CHECK_FALSE(decode_visor_data(R"({"remote_addr":"1.2.3.4","port":"1","addresses":["x y"]})"));
-  CHECK_FALSE(decode_visor_data("[]"));
-}
-
-TEST_CASE("AR /transports: sudph then stcpr, empty omitted, other types kept, strict keys") {
-  auto a = public_key::from_hex(pk_a), b = public_key::from_hex(pk_b);
-  REQUIRE(a);
-  REQUIRE(b);
-  ar_transports t;
-  t.by_type["stcpr"] = {*a, *b};
-  t.by_type["sudph"] = {*b};
-  auto text = encode_ar_transports(t);
-  CHECK(text == "{\"sudph\":[\"" + pk_b + "\"],\"stcpr\":[\"" + pk_a + "\",\"" + pk_b + "\"]}\n");
-  auto back = decode_ar_transports(text);
-  REQUIRE(back);
-  CHECK(*back == t);
-
-  CHECK(encode_ar_transports({}) == "{}\n");
-  CHECK(decode_ar_transports("{}")->by_type.empty());
-  auto nulls = decode_ar_transports(R"({"sudph":null,"stcpr":[]})");
-  REQUIRE(nulls);
-  CHECK(nulls->by_type.empty());
-  auto newer = decode_ar_transports("{\"quic\":[\"" + pk_a + "\"]}");
-  REQUIRE(newer);
-  CHECK(newer->by_type.at("quic").size() == 1);
-
-  CHECK_FALSE(decode_ar_transports("[]"));
-  CHECK_FALSE(decode_ar_transports(R"({"stcpr":"x"})"));
-  CHECK_FALSE(decode_ar_transports(R"({"stcpr":["02ab"]})"));
-  CHECK_FALSE(decode_ar_transports(R"({"Bad Type":[]})"));
-  CHECK_FALSE(decode_ar_transports("{\"stcpr\":[\"" + std::string(66, '0') + "\"]}"));
-  CHECK_FALSE(decode_ar_transports("{\"stcpr\":[\"" + pk_a + "\",\"" + pk_b + "\"]}", 1));
 }
 
 TEST_CASE("health: Go's HealthCheckResponse both ways") {
