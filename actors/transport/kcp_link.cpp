@@ -1,0 +1,300 @@
+#include "actors/transport/kcp_link.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+#include <boost/asio/error.hpp>
+#include <boost/asio/post.hpp>
+
+#include "runtime/io/shard_timers.hpp"
+
+namespace skywire::transport {
+
+namespace {
+
+/// Longest wait, after close(), for the peer to acknowledge what we sent.
+constexpr int64_t close_linger_ms = 5000;
+
+} // namespace
+
+io::kcp::settings sudph_kcp_settings() {
+  io::kcp::settings s;
+  s.mode = io::kcp::write_mode::packet;
+  s.ack_nodelay = true;
+  return s;
+}
+
+int64_t kcp_link::now_ms() noexcept {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+           std::chrono::steady_clock::now().time_since_epoch())
+    .count();
+}
+
+std::shared_ptr<kcp_link> kcp_link::make(boost::asio::io_context& ctx, io::udp_socket_ptr sock,
+                                         endpoint remote, uint32_t conv, io::kcp::settings s) {
+  return std::shared_ptr<kcp_link>(new kcp_link(ctx, std::move(sock), remote, conv, s));
+}
+
+kcp_link::kcp_link(boost::asio::io_context& ctx, io::udp_socket_ptr sock, endpoint remote,
+                   uint32_t conv, io::kcp::settings s)
+  : ctx_(ctx), sock_(std::move(sock)), remote_(remote), conv_(conv),
+    kcb_(conv, s, [this](std::span<const uint8_t> d) { output(d); }),
+    last_input_ms_(now_ms()) {}
+
+kcp_link::~kcp_link() = default;
+
+void kcp_link::output(std::span<const uint8_t> datagram) {
+  if (sock_ && sock_->is_open())
+    sock_->send_to(remote_, datagram); // a refused send is KCP's to retransmit
+}
+
+void kcp_link::start(callbacks cbs, size_t max_read) {
+  cbs_ = std::move(cbs);
+  max_read_ = std::max<size_t>(max_read, 1);
+  boost::asio::post(ctx_, [w = weak_from_this()] {
+    if (auto self = w.lock()) {
+      self->started_ = true;
+      if (self->ended_) { // ended before it started: report it now
+        auto cbs = std::exchange(self->cbs_, {});
+        if (cbs.on_closed)
+          cbs.on_closed(boost::asio::error::operation_aborted);
+        return;
+      }
+      self->pump();
+    }
+  });
+}
+
+bool kcp_link::write(io::byte_buffer&& bytes) {
+  if (bytes.empty())
+    return true;
+  {
+    std::lock_guard<std::mutex> g{mtx_};
+    if (closed_ || queued_ + bytes.size() > max_queued_)
+      return false;
+    queued_ += bytes.size();
+    queue_.push_back(std::move(bytes));
+  }
+  request_pump();
+  return true;
+}
+
+bool kcp_link::write_parts(std::span<const std::span<const uint8_t>> parts) {
+  size_t n = 0;
+  for (auto p : parts)
+    n += p.size();
+  io::byte_buffer b;
+  b.reserve(n);
+  for (auto p : parts)
+    b.insert(b.end(), p.begin(), p.end());
+  return write(std::move(b));
+}
+
+void kcp_link::request_pump() {
+  {
+    std::lock_guard<std::mutex> g{mtx_};
+    if (pump_posted_)
+      return;
+    pump_posted_ = true;
+  }
+  boost::asio::post(ctx_, [w = weak_from_this()] {
+    if (auto self = w.lock()) {
+      {
+        std::lock_guard<std::mutex> g{self->mtx_};
+        self->pump_posted_ = false;
+      }
+      if (self->started_)
+        self->pump();
+    }
+  });
+}
+
+void kcp_link::pause_reading() {
+  post([this] { paused_ = true; });
+}
+
+void kcp_link::resume_reading() {
+  post([this] {
+    paused_ = false;
+    pump();
+  });
+}
+
+void kcp_link::close() {
+  {
+    std::lock_guard<std::mutex> g{mtx_};
+    if (closed_)
+      return;
+    closed_ = true;
+  }
+  post([this] {
+    if (ended_)
+      return;
+    // linger until the peer acknowledged what is queued (bounded)
+    timers().schedule(std::chrono::milliseconds{close_linger_ms}, [w = weak_from_this()] {
+      if (auto self = w.lock())
+        self->end(boost::asio::error::timed_out);
+    });
+    pump();
+  });
+}
+
+void kcp_link::abandon() {
+  {
+    std::lock_guard<std::mutex> g{mtx_};
+    closed_ = true;
+  }
+  end(boost::asio::error::operation_aborted);
+}
+
+size_t kcp_link::queued_bytes() const {
+  std::lock_guard<std::mutex> g{mtx_};
+  return queued_;
+}
+
+void kcp_link::set_max_queued(size_t n) {
+  std::lock_guard<std::mutex> g{mtx_};
+  max_queued_ = n;
+}
+
+std::string kcp_link::remote_endpoint() const {
+  return remote_.address().to_string() + ":" + std::to_string(remote_.port());
+}
+
+io::timer_service& kcp_link::timers() {
+  return io::shard_timers::of(ctx_);
+}
+
+void kcp_link::post(std::function<void()> fn) {
+  boost::asio::post(ctx_, [w = weak_from_this(), fn = std::move(fn)] {
+    if (auto self = w.lock())
+      fn();
+  });
+}
+
+void kcp_link::input(std::span<const uint8_t> datagram) {
+  if (ended_)
+    return;
+  auto now = now_ms();
+  if (auto err = kcb_.input(datagram, static_cast<io::kcp::millis>(now));
+      err && err.category() != io::kcp::kcp_category()) {
+    ++refused_; // not KCP of this conversation: nothing applied
+    return;
+  }
+  last_input_ms_ = now;
+  if (started_)
+    pump();
+}
+
+void kcp_link::feed() {
+  size_t moved = 0;
+  {
+    std::lock_guard<std::mutex> g{mtx_};
+    while (!queue_.empty()) {
+      auto& front = queue_.front();
+      std::span<const uint8_t> rest{front.data() + queue_head_, front.size() - queue_head_};
+      auto r = kcb_.send(rest);
+      moved += r.accepted;
+      queue_head_ += r.accepted;
+      if (queue_head_ == front.size()) {
+        queue_.pop_front();
+        queue_head_ = 0;
+      }
+      if (r.status != io::kcp::send_status::ok)
+        break;
+    }
+    queued_ -= moved;
+  }
+  // every write waits in the queue for the shard: all of them are reported
+  if (moved > 0 && cbs_.on_sent)
+    cbs_.on_sent(moved);
+}
+
+void kcp_link::deliver() {
+  while (!paused_ && !ended_) {
+    auto size = kcb_.peek_size();
+    if (!size)
+      return;
+    rx_.resize(std::max<size_t>(*size, 1));
+    auto got = kcb_.recv_message(std::span<uint8_t>{rx_.data(), rx_.size()});
+    if (!got)
+      return;
+    if (*got == 0)
+      continue; // an empty message carries nothing for a byte stream
+    if (cbs_.on_span)
+      cbs_.on_span(std::span<const uint8_t>{rx_.data(), *got});
+    else if (cbs_.on_data)
+      cbs_.on_data(io::byte_buffer(rx_.begin(), rx_.begin() + static_cast<ptrdiff_t>(*got)));
+  }
+}
+
+void kcp_link::pump() {
+  if (ended_)
+    return;
+  feed();
+  auto now = static_cast<io::kcp::millis>(now_ms());
+  kcb_.update(now);
+  feed(); // the flush may have opened the window
+  deliver();
+  if (ended_)
+    return;
+  if (kcb_.dead()) {
+    end(boost::asio::error::timed_out);
+    return;
+  }
+  bool closing;
+  {
+    std::lock_guard<std::mutex> g{mtx_};
+    closing = closed_ && queue_.empty();
+  }
+  if (closing && kcb_.waiting() == 0) {
+    end({});
+    return;
+  }
+  schedule();
+}
+
+void kcp_link::schedule() {
+  auto now = now_ms();
+  auto n32 = static_cast<io::kcp::millis>(now);
+  auto delay = static_cast<int64_t>(static_cast<uint32_t>(kcb_.check(n32) - n32));
+  auto due = now + delay;
+  if (timer_ != 0) {
+    if (timer_due_ <= due)
+      return;
+    timers().cancel(timer_);
+    timer_ = 0;
+  }
+  timer_due_ = due;
+  timer_ = timers().schedule(std::chrono::milliseconds{delay}, [w = weak_from_this()] {
+    if (auto self = w.lock()) {
+      self->timer_ = 0;
+      self->pump();
+    }
+  });
+}
+
+void kcp_link::end(const boost::system::error_code& ec) {
+  if (ended_)
+    return;
+  ended_ = true;
+  if (timer_ != 0) {
+    timers().cancel(timer_);
+    timer_ = 0;
+  }
+  {
+    std::lock_guard<std::mutex> g{mtx_};
+    closed_ = true;
+    queue_.clear();
+    queued_ = 0;
+  }
+  if (auto d = std::exchange(detach_, {}))
+    d(*this);
+  if (!started_)
+    return; // start()'s turn on the shard reports it
+  auto cbs = std::exchange(cbs_, {});
+  if (cbs.on_closed)
+    cbs.on_closed(ec);
+}
+
+} // namespace skywire::transport
