@@ -182,6 +182,7 @@ void kcp_link::input(std::span<const uint8_t> datagram) {
     return;
   }
   last_input_ms_ = now;
+  heard_ = true;
   if (started_)
     pump();
 }
@@ -247,7 +248,8 @@ void kcp_link::pump() {
     std::lock_guard<std::mutex> g{mtx_};
     closing = closed_ && queue_.empty();
   }
-  if (closing && kcb_.waiting() == 0) {
+  // a peer never heard from acknowledges nothing: no reason to wait for it
+  if (closing && (kcb_.waiting() == 0 || !heard_)) {
     end({});
     return;
   }

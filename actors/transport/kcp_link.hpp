@@ -14,7 +14,8 @@
 // channel relies on); pause_reading() leaves them in KCP's receive queue,
 // whose fullness closes the receive window toward the peer.
 //
-// End: close() (ours), KCP's dead link (a segment sent dead_link times
+// End: close() (ours: the link lingers, at most 5 s, until the peer
+// acknowledged what was sent, unless it was never heard from), KCP's dead link (a segment sent dead_link times
 // without an acknowledgement) or the owner's abandon() (the socket closed)
 // end the link; on_closed comes once, last. Nothing is sent on close: KCP
 // has no close segment (kcp-go sends none either).
@@ -116,6 +117,7 @@ private:
   int64_t timer_due_ = 0;
   uint64_t refused_ = 0;
   int64_t last_input_ms_ = 0;
+  bool heard_ = false; ///< a datagram of the peer was accepted
 
   mutable std::mutex mtx_; ///< the write queue and its bounds
   std::deque<io::byte_buffer> queue_;
