@@ -90,6 +90,7 @@ struct transport_pair {
   events ev;
   end_state a, b;
   std::vector<tp::kcp_link_ptr> strays; ///< junk sessions, held
+  tp::kcp_link_ptr dial_link;
 
   transport_pair() {
     auto s1 = tp::sudph_socket::open(ctx, "127.0.0.1", 0);
@@ -118,6 +119,7 @@ struct transport_pair {
         b.core->start(link);
       });
       auto link = sa->dial(sb->local_endpoint());
+      dial_link = link;
       auto core = tp::transport_core::make(
         transport_params(ev, a, tp::transport_role::initiator, ka, kb.pk));
       REQUIRE(core);
@@ -238,6 +240,15 @@ TEST_CASE("sudph: garbage, oversized and random-conversation datagrams leave a t
     junk.send(to_b, d);
     junk.send(to_a, d);
   }
+  // the transport's own conversation id from a stranger: on the dialer's side
+  // it does not reach the dial (another source), on the listener's side it is
+  // another session; either way the transport's KCP never sees it
+  auto conv = t.dial_link->conv();
+  for (uint32_t sn : {0u, 1u, 2u, 1000u}) {
+    auto d = kcp_push(conv, sn, "injected");
+    junk.send(to_a, d);
+    junk.send(to_b, d);
+  }
   // the transport still carries data both ways, byte-equal
   t.exchange(256 * 1024, 21);
   on_shard(t.ctx, [&] {
@@ -245,11 +256,13 @@ TEST_CASE("sudph: garbage, oversized and random-conversation datagrams leave a t
     CHECK(sb.dropped_truncated == 1);
     CHECK(sb.holepunch_in >= 2); // the dialer's and the junk one
     CHECK(sb.dropped_malformed >= 2);
-    CHECK(sb.refused_pending == 12 - 8); // max_pending_per_source
+    CHECK(sb.refused_pending == 13 - 8); // max_pending_per_source
     CHECK(t.sb->pending() == 8);
     CHECK(t.sb->incoming() == 1 + 8);
     CHECK(t.sa->incoming() == 0);
-    CHECK(t.sa->stats().refused_incoming == 12);
+    CHECK(t.sa->stats().refused_incoming == 13);
+    CHECK(t.dial_link->refused_datagrams() == 0);
+    CHECK(t.dial_link->kcp_stats().input_errors == 0);
   });
   CHECK(t.a.downs == 0);
   CHECK(t.b.downs == 0);
