@@ -24,7 +24,7 @@ io::kcp::settings sudph_kcp_settings() {
   return s;
 }
 
-int64_t kcp_link::now_ms() noexcept {
+int64_t kcp_link::steady_ms() noexcept {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
            std::chrono::steady_clock::now().time_since_epoch())
     .count();
@@ -32,26 +32,37 @@ int64_t kcp_link::now_ms() noexcept {
 
 std::shared_ptr<kcp_link> kcp_link::make(boost::asio::io_context& ctx, io::udp_socket_ptr sock,
                                          endpoint remote, uint32_t conv, io::kcp::settings s) {
-  return std::shared_ptr<kcp_link>(new kcp_link(ctx, std::move(sock), remote, conv, s));
+  kcp_link_env env;
+  env.send = [sock, remote](std::span<const uint8_t> d) {
+    if (sock->is_open())
+      sock->send_to(remote, d); // a refused send is KCP's to retransmit
+  };
+  env.timers = &io::shard_timers::of(ctx);
+  env.now_ms = &kcp_link::steady_ms;
+  env.post = [&ctx](std::function<void()> fn) { boost::asio::post(ctx, std::move(fn)); };
+  return make(std::move(env), remote, conv, s);
 }
 
-kcp_link::kcp_link(boost::asio::io_context& ctx, io::udp_socket_ptr sock, endpoint remote,
-                   uint32_t conv, io::kcp::settings s)
-  : ctx_(ctx), sock_(std::move(sock)), remote_(remote), conv_(conv),
+std::shared_ptr<kcp_link> kcp_link::make(kcp_link_env env, endpoint remote, uint32_t conv,
+                                         io::kcp::settings s) {
+  return std::shared_ptr<kcp_link>(new kcp_link(std::move(env), remote, conv, s));
+}
+
+kcp_link::kcp_link(kcp_link_env env, endpoint remote, uint32_t conv, io::kcp::settings s)
+  : env_(std::move(env)), remote_(remote), conv_(conv),
     kcb_(conv, s, [this](std::span<const uint8_t> d) { output(d); }),
-    last_input_ms_(now_ms()) {}
+    last_input_ms_(env_.now_ms()) {}
 
 kcp_link::~kcp_link() = default;
 
 void kcp_link::output(std::span<const uint8_t> datagram) {
-  if (sock_ && sock_->is_open())
-    sock_->send_to(remote_, datagram); // a refused send is KCP's to retransmit
+  env_.send(datagram);
 }
 
 void kcp_link::start(callbacks cbs, size_t max_read) {
   cbs_ = std::move(cbs);
   max_read_ = std::max<size_t>(max_read, 1);
-  boost::asio::post(ctx_, [w = weak_from_this()] {
+  env_.post([w = weak_from_this()] {
     if (auto self = w.lock()) {
       self->started_ = true;
       if (self->ended_) { // ended before it started: report it now
@@ -97,7 +108,7 @@ void kcp_link::request_pump() {
       return;
     pump_posted_ = true;
   }
-  boost::asio::post(ctx_, [w = weak_from_this()] {
+  env_.post([w = weak_from_this()] {
     if (auto self = w.lock()) {
       {
         std::lock_guard<std::mutex> g{self->mtx_};
@@ -162,11 +173,11 @@ std::string kcp_link::remote_endpoint() const {
 }
 
 io::timer_service& kcp_link::timers() {
-  return io::shard_timers::of(ctx_);
+  return *env_.timers;
 }
 
 void kcp_link::post(std::function<void()> fn) {
-  boost::asio::post(ctx_, [w = weak_from_this(), fn = std::move(fn)] {
+  env_.post([w = weak_from_this(), fn = std::move(fn)] {
     if (auto self = w.lock())
       fn();
   });
@@ -175,7 +186,7 @@ void kcp_link::post(std::function<void()> fn) {
 void kcp_link::input(std::span<const uint8_t> datagram) {
   if (ended_)
     return;
-  auto now = now_ms();
+  auto now = env_.now_ms();
   if (auto err = kcb_.input(datagram, static_cast<io::kcp::millis>(now));
       err && err.category() != io::kcp::kcp_category()) {
     ++refused_; // not KCP of this conversation: nothing applied
@@ -233,7 +244,7 @@ void kcp_link::pump() {
   if (ended_)
     return;
   feed();
-  auto now = static_cast<io::kcp::millis>(now_ms());
+  auto now = static_cast<io::kcp::millis>(env_.now_ms());
   kcb_.update(now);
   feed(); // the flush may have opened the window
   deliver();
@@ -257,7 +268,7 @@ void kcp_link::pump() {
 }
 
 void kcp_link::schedule() {
-  auto now = now_ms();
+  auto now = env_.now_ms();
   auto n32 = static_cast<io::kcp::millis>(now);
   auto delay = static_cast<int64_t>(static_cast<uint32_t>(kcb_.check(n32) - n32));
   auto due = now + delay;

@@ -41,6 +41,17 @@ namespace skywire::transport {
 /// visors run) in packet mode, ACKs sent at the end of each input.
 io::kcp::settings sudph_kcp_settings();
 
+/// What a link needs from where it runs: the datagram path to its peer, the
+/// timers and millisecond clock of its thread, and a way onto that thread.
+/// make() builds it from an io shard and the shared UDP socket; tests build
+/// one over a simulated datagram link and its virtual clock.
+struct kcp_link_env {
+  std::function<void(std::span<const uint8_t>)> send; ///< one datagram to the peer
+  io::timer_service* timers = nullptr;
+  std::function<int64_t()> now_ms;
+  std::function<void(std::function<void()>)> post;
+};
+
 class kcp_link final : public io::byte_link, public std::enable_shared_from_this<kcp_link> {
 public:
   using endpoint = boost::asio::ip::udp::endpoint;
@@ -52,6 +63,9 @@ public:
   /// Call start() (or let a transport_core start it) to begin.
   static std::shared_ptr<kcp_link> make(boost::asio::io_context& ctx, io::udp_socket_ptr sock,
                                         endpoint remote, uint32_t conv,
+                                        io::kcp::settings s = sudph_kcp_settings());
+  /// The same over any environment (`remote` names the peer in logs).
+  static std::shared_ptr<kcp_link> make(kcp_link_env env, endpoint remote, uint32_t conv,
                                         io::kcp::settings s = sudph_kcp_settings());
   ~kcp_link() override;
 
@@ -83,16 +97,15 @@ public:
   bool ended() const noexcept { return ended_; }
   /// Datagrams input() refused (shard thread).
   uint64_t refused_datagrams() const noexcept { return refused_; }
-  /// Milliseconds (the link's clock) of the last accepted datagram.
+  /// Milliseconds (the environment's clock) of the last accepted datagram.
   int64_t last_input_ms() const noexcept { return last_input_ms_; }
   const io::kcp::counters& kcp_stats() const noexcept { return kcb_.stats(); }
 
-  /// The link's millisecond clock (steady).
-  static int64_t now_ms() noexcept;
+  /// The millisecond clock of links on an io shard (steady).
+  static int64_t steady_ms() noexcept;
 
 private:
-  kcp_link(boost::asio::io_context& ctx, io::udp_socket_ptr sock, endpoint remote, uint32_t conv,
-           io::kcp::settings s);
+  kcp_link(kcp_link_env env, endpoint remote, uint32_t conv, io::kcp::settings s);
   void output(std::span<const uint8_t> datagram);
   void pump();      ///< [shard] queue -> KCP, KCP -> reader, timer
   void deliver();   ///< [shard] received messages to the reader
@@ -101,8 +114,7 @@ private:
   void end(const boost::system::error_code& ec);
   void request_pump(); ///< [any]
 
-  boost::asio::io_context& ctx_;
-  io::udp_socket_ptr sock_;
+  kcp_link_env env_;
   endpoint remote_;
   uint32_t conv_;
   io::kcp::control_block kcb_;
