@@ -86,7 +86,9 @@ TEST_CASE("sudph: the control channel to the address resolver binds, heartbeats,
     v->sock = *s;
   }
   on_shard(ctx, [&] {
-    for (auto [v, k] : {std::pair{&va, ka}, std::pair{&vb, kb}}) {
+    for (auto vk : {std::pair{&va, ka}, std::pair{&vb, kb}}) {
+      visor* v = vk.first;
+      const auto& k = vk.second;
       v->sock->start(nullptr);
       v->sock->set_on_holepunch(
         [&ev, v](const udp::endpoint& from) { ev.change([&] { v->punched_from.push_back(from); }); });
