@@ -15,10 +15,11 @@
 // whose fullness closes the receive window toward the peer.
 //
 // End: close() (ours: the link lingers, at most 5 s, until the peer
-// acknowledged what was sent, unless it was never heard from), KCP's dead link (a segment sent dead_link times
-// without an acknowledgement) or the owner's abandon() (the socket closed)
-// end the link; on_closed comes once, last. Nothing is sent on close: KCP
-// has no close segment (kcp-go sends none either).
+// acknowledged what was sent, unless it was never heard from), KCP's dead
+// link (a segment sent dead_link times without an acknowledgement) or the
+// owner's abandon() (the socket closed) end the link; on_closed comes once,
+// last. Nothing is sent on close: KCP has no close segment (kcp-go sends
+// none either).
 #pragma once
 
 #include <cstdint>

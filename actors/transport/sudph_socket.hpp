@@ -55,7 +55,8 @@ struct sudph_socket_config {
   size_t max_pending = 64;
   size_t max_pending_per_source = 8;
   size_t max_incoming = 1024;
-  std::chrono::milliseconds handshake_deadline{40'000}; ///< frames 10 s + KK 5 s + settlement 20 s, and some
+  /// A pending session's life: frames 10 s + KK 5 s + settlement 20 s, and some.
+  std::chrono::milliseconds handshake_deadline{40'000};
   io::udp_socket::options socket{};
 };
 

@@ -35,7 +35,8 @@ http::response resolve(uint16_t port, const skywire::crypto::keypair& kp, std::s
   REQUIRE(nr.status == 200);
   auto n = skywire::wire::decode_nonce_response(nr.body);
   REQUIRE(n);
-  auto sig = skywire::crypto::sign(skywire::wire::httpauth_payload(std::string{}, n->next_nonce), kp.sk);
+  auto payload = skywire::wire::httpauth_payload(std::string{}, n->next_nonce);
+  auto sig = skywire::crypto::sign(payload, kp.sk);
   return http_call(port, http::verb::get, "/resolve/" + std::string{type} + "/" + pk.hex(), {},
                    skywire::wire::httpauth_header_list({kp.pk, n->next_nonce, sig, std::nullopt}));
 }
@@ -91,7 +92,9 @@ TEST_CASE("sudph: the control channel to the address resolver binds, heartbeats,
       const auto& k = vk.second;
       v->sock->start(nullptr);
       v->sock->set_on_holepunch(
-        [&ev, v](const udp::endpoint& from) { ev.change([&] { v->punched_from.push_back(from); }); });
+        [&ev, v](const udp::endpoint& from) {
+          ev.change([&] { v->punched_from.push_back(from); });
+        });
       tp::ar_channel_events e;
       e.on_heartbeat = [&ev, v] { ev.change([&] { ++v->heartbeats; }); };
       e.on_bound = [&ev, v] { ev.change([&] { ++v->bound; }); };

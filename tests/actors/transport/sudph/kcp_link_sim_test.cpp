@@ -45,7 +45,9 @@ struct kcp_pair {
     env.now_ms = [this] {
       return std::chrono::duration_cast<std::chrono::milliseconds>(net.now()).count();
     };
-    env.post = [this](std::function<void()> fn) { net.after(skywire::sim::nanos{0}, std::move(fn)); };
+    env.post = [this](std::function<void()> fn) {
+      net.after(skywire::sim::nanos{0}, std::move(fn));
+    };
     auto link = tp::kcp_link::make(std::move(env), udp::endpoint{}, conv);
     std::weak_ptr<tp::kcp_link> wl = link;
     skywire::io::byte_link::callbacks cbs;
