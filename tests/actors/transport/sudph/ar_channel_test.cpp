@@ -155,6 +155,20 @@ TEST_CASE("sudph: the control channel to the address resolver binds, heartbeats,
   h->stop();
 }
 
+TEST_CASE("sudph: pushed addresses are parsed strictly") {
+  auto ep = tp::parse_udp_endpoint("198.51.100.20:40001");
+  REQUIRE(ep);
+  CHECK(ep->address().to_string() == "198.51.100.20");
+  CHECK(ep->port() == 40001);
+  auto v6 = tp::parse_udp_endpoint("[2001:db8::1]:30178");
+  REQUIRE(v6);
+  CHECK(v6->address().is_v6());
+  CHECK(v6->port() == 30178);
+  for (std::string_view bad : {"", ":1", "1.2.3.4", "1.2.3.4:", "1.2.3.4:0", "1.2.3.4:65536",
+                               "1.2.3.4:12a", "host.example:80", "[::1:80", "[]:80", "1.2.3.4:-1"})
+    CHECK_FALSE(tp::parse_udp_endpoint(bad));
+}
+
 TEST_CASE("sudph: a control channel whose resolver does not answer is opened again, backing off") {
   skywire::io::io_runtime io{1};
   auto& ctx = io.context();

@@ -268,3 +268,42 @@ TEST_CASE("sudph: garbage, oversized and random-conversation datagrams leave a t
   CHECK(t.b.downs == 0);
 }
 
+
+TEST_CASE("sudph: a session that opens and never completes is closed at the handshake deadline") {
+  skywire::io::io_runtime io{1};
+  auto& ctx = io.context();
+  tp::sudph_socket_config cfg;
+  cfg.handshake_deadline = 100ms;
+  cfg.max_pending = 2;
+  auto s = tp::sudph_socket::open(ctx, "127.0.0.1", 0, cfg);
+  REQUIRE(s);
+  auto sock = *s;
+  events ev;
+  std::vector<tp::kcp_link_ptr> accepted;
+  int closed = 0;
+  on_shard(ctx, [&] {
+    sock->start([&](const tp::kcp_link_ptr& link) {
+      skywire::io::byte_link::callbacks cbs;
+      cbs.on_data = [](skywire::io::byte_buffer&&) {};
+      cbs.on_closed = [&](const boost::system::error_code&) { ev.change([&] { ++closed; }); };
+      link->start(std::move(cbs), 4096);
+      ev.change([&] { accepted.push_back(link); });
+    });
+  });
+  raw_socket one, two, three;
+  one.send(sock->local_endpoint(), kcp_push(1, 0, "a"));
+  two.send(sock->local_endpoint(), kcp_push(2, 0, "b"));
+  three.send(sock->local_endpoint(), kcp_push(3, 0, "c")); // over max_pending
+  REQUIRE(ev.wait([&] { return accepted.size() == 2; }));
+  REQUIRE(ev.wait([&] { return closed == 2; }));
+  on_shard(ctx, [&] {
+    CHECK(sock->stats().accepted == 2);
+    CHECK(sock->stats().refused_pending == 1);
+    CHECK(sock->stats().expired_pending == 2);
+    CHECK(sock->pending() == 0);
+    CHECK(sock->incoming() == 0);
+    // a session that stayed open would have been answered: each got its ACK
+    CHECK(accepted[0]->kcp_stats().datagrams_out >= 1);
+    sock->close();
+  });
+}
