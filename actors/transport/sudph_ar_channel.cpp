@@ -1,35 +1,12 @@
 #include "actors/transport/sudph_ar_channel.hpp"
 
 #include <algorithm>
-#include <charconv>
 
 #include "runtime/io/shard_timers.hpp"
 
 namespace skywire::transport {
 
 namespace wt = wire::transport;
-
-std::optional<boost::asio::ip::udp::endpoint> parse_udp_endpoint(std::string_view text) {
-  auto colon = text.rfind(':');
-  if (colon == std::string_view::npos || colon == 0 || colon + 1 == text.size())
-    return std::nullopt;
-  auto host = text.substr(0, colon);
-  if (host.front() == '[') {
-    if (host.size() < 3 || host.back() != ']')
-      return std::nullopt;
-    host = host.substr(1, host.size() - 2);
-  }
-  auto port_text = text.substr(colon + 1);
-  uint16_t port = 0;
-  auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-  if (ec != std::errc{} || end != port_text.data() + port_text.size() || port == 0)
-    return std::nullopt;
-  boost::system::error_code aec;
-  auto addr = boost::asio::ip::make_address(std::string{host}, aec);
-  if (aec)
-    return std::nullopt;
-  return boost::asio::ip::udp::endpoint{addr, port};
-}
 
 std::shared_ptr<sudph_ar_channel> sudph_ar_channel::make(sudph_socket_ptr sock, endpoint ar,
                                                          crypto::keypair local,

@@ -53,9 +53,6 @@ struct ar_channel_events {
   std::function<void(const caf::error&)> on_down;
 };
 
-/// "ip:port" or "[v6]:port" as an endpoint; nothing when it does not parse.
-std::optional<boost::asio::ip::udp::endpoint> parse_udp_endpoint(std::string_view text);
-
 class sudph_ar_channel : public std::enable_shared_from_this<sudph_ar_channel> {
 public:
   using endpoint = boost::asio::ip::udp::endpoint;

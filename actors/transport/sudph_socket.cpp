@@ -1,5 +1,7 @@
 #include "actors/transport/sudph_socket.hpp"
 
+#include <algorithm>
+#include <charconv>
 #include <string_view>
 
 #include "messages/wire/kcp/segment.hpp"
@@ -230,6 +232,46 @@ void sudph_socket::to_listener(const io::udp_socket::datagram& d) {
   ++stats_.accepted;
   link->input(d.bytes);
   on_accept_(link);
+}
+
+std::optional<boost::asio::ip::udp::endpoint> parse_udp_endpoint(std::string_view text) {
+  auto colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon == 0 || colon + 1 == text.size())
+    return std::nullopt;
+  auto host = text.substr(0, colon);
+  if (host.front() == '[') {
+    if (host.size() < 3 || host.back() != ']')
+      return std::nullopt;
+    host = host.substr(1, host.size() - 2);
+  }
+  auto port_text = text.substr(colon + 1);
+  uint16_t port = 0;
+  auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (ec != std::errc{} || end != port_text.data() + port_text.size() || port == 0)
+    return std::nullopt;
+  boost::system::error_code aec;
+  auto addr = boost::asio::ip::make_address(std::string{host}, aec);
+  if (aec)
+    return std::nullopt;
+  return boost::asio::ip::udp::endpoint{addr, port};
+}
+
+std::vector<boost::asio::ip::udp::endpoint>
+sudph_dial_candidates(const wire::transport::visor_data& vd) {
+  std::vector<boost::asio::ip::udp::endpoint> out;
+  auto add = [&out](std::optional<boost::asio::ip::udp::endpoint> ep) {
+    if (ep && std::find(out.begin(), out.end(), *ep) == out.end())
+      out.push_back(*ep);
+  };
+  if (vd.is_local && vd.local.prt.value != 0)
+    for (const auto& a : vd.local.addresses) {
+      boost::system::error_code ec;
+      auto ip = boost::asio::ip::make_address(a, ec);
+      if (!ec)
+        add(boost::asio::ip::udp::endpoint{ip, vd.local.prt.value});
+    }
+  add(parse_udp_endpoint(vd.remote_addr));
+  return out;
 }
 
 void sudph_socket::forget_incoming(const session_key& key) {

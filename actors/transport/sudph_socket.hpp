@@ -32,12 +32,15 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <string_view>
 #include <utility>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 
 #include "actors/transport/kcp_link.hpp"
 #include "messages/error.hpp"
+#include "messages/wire/transport/address_resolver.hpp"
 #include "runtime/io/udp_socket.hpp"
 
 namespace skywire::transport {
@@ -146,5 +149,17 @@ private:
 };
 
 using sudph_socket_ptr = std::shared_ptr<sudph_socket>;
+
+/// "ip:port" or "[v6]:port" as an endpoint (port 1-65535, an IP literal);
+/// nothing when it does not parse.
+std::optional<boost::asio::ip::udp::endpoint> parse_udp_endpoint(std::string_view text);
+
+/// Where to dial a visor the address resolver answered for (reference §3.6
+/// dialing step 3, as §3.3's stcpr dial): when `is_local`, each of its local
+/// addresses with its announced UDP port first, then `remote_addr` (the
+/// "ip:port" the resolver saw). Unparsable entries are skipped, duplicates
+/// kept once, in that order.
+std::vector<boost::asio::ip::udp::endpoint>
+sudph_dial_candidates(const wire::transport::visor_data& vd);
 
 } // namespace skywire::transport

@@ -307,3 +307,22 @@ TEST_CASE("sudph: a session that opens and never completes is closed at the hand
     sock->close();
   });
 }
+
+TEST_CASE("sudph: dial candidates, local addresses first when the resolver says is_local") {
+  wt::visor_data vd;
+  vd.remote_addr = "203.0.113.9:40001";
+  vd.local = {skywire::port{52345}, {"192.168.1.10", "not-an-ip", "10.0.0.5", "192.168.1.10"}};
+  auto remote_only = tp::sudph_dial_candidates(vd);
+  REQUIRE(remote_only.size() == 1);
+  CHECK(remote_only[0] == udp::endpoint{boost::asio::ip::make_address("203.0.113.9"), 40001});
+  vd.is_local = true;
+  auto all = tp::sudph_dial_candidates(vd);
+  REQUIRE(all.size() == 3);
+  CHECK(all[0] == udp::endpoint{boost::asio::ip::make_address("192.168.1.10"), 52345});
+  CHECK(all[1] == udp::endpoint{boost::asio::ip::make_address("10.0.0.5"), 52345});
+  CHECK(all[2] == remote_only[0]);
+  vd.remote_addr = "203.0.113.9"; // no port: not dialable
+  CHECK(tp::sudph_dial_candidates(vd).size() == 2);
+  vd.local.prt = skywire::port{0};
+  CHECK(tp::sudph_dial_candidates(vd).empty());
+}
