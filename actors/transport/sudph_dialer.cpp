@@ -35,7 +35,7 @@ void sudph_dialer::start() {
     if (auto self = w.lock()) {
       self->deadline_ = 0;
       auto err = self->last_ ? self->last_
-                             : make_error(transport_errc::handshake_timeout, "sudph dial: nothing came up");
+                             : make_error(transport_errc::handshake_timeout, "sudph dial");
       self->finish(std::move(err));
     }
   });
