@@ -195,3 +195,47 @@ TEST_CASE("kcp_link sim: a path that goes silent ends the transport through KCP'
   t.k.net.advance(1s);
   CHECK(t.b.downs == 1);
 }
+
+TEST_CASE("kcp_link sim: the write queue is bounded and refuses, pausing holds the data, "
+          "on_closed comes once") {
+  kcp_pair k(21, lossy(0, 0), lossy(0, 0));
+  std::vector<uint8_t> got;
+  size_t sent = 0;
+  int a_closed = 0, b_closed = 0;
+  skywire::io::byte_link::callbacks ca;
+  ca.on_data = [](skywire::io::byte_buffer&&) {};
+  ca.on_sent = [&](size_t n) { sent += n; };
+  ca.on_closed = [&](const boost::system::error_code&) { ++a_closed; };
+  skywire::io::byte_link::callbacks cb;
+  cb.on_span = [&](std::span<const uint8_t> s) { got.insert(got.end(), s.begin(), s.end()); };
+  cb.on_closed = [&](const boost::system::error_code&) { ++b_closed; };
+  k.a->set_max_queued(10'000);
+  k.a->start(std::move(ca), 4096);
+  k.b->start(std::move(cb), 4096);
+  k.b->pause_reading();
+  auto data = pattern(12'000, 21);
+  CHECK(k.a->write({data.begin(), data.begin() + 8'000}));
+  CHECK_FALSE(k.a->write({data.begin() + 8'000, data.end()})); // over the bound: refused whole
+  CHECK(k.a->queued_bytes() == 8'000);
+  k.net.advance(2s);
+  CHECK(k.a->queued_bytes() == 0);
+  CHECK(sent == 8'000);
+  CHECK(got.empty()); // paused: held in KCP's receive queue
+  CHECK(k.a->write({data.begin() + 8'000, data.end()}));
+  k.net.advance(2s);
+  CHECK(got.empty());
+  k.b->resume_reading();
+  REQUIRE(k.net.run_until([&] { return got.size() == data.size(); }, 30s));
+  CHECK(got == data);
+  k.a->close();
+  CHECK_FALSE(k.a->write({data.begin(), data.begin() + 10}));
+  k.net.advance(1s);
+  CHECK(a_closed == 1);
+  k.a->abandon();
+  k.a->close();
+  k.net.advance(1s);
+  CHECK(a_closed == 1);
+  CHECK(b_closed == 0);
+  k.b->abandon();
+  CHECK(b_closed == 1);
+}
