@@ -9,9 +9,10 @@
 //  - the codec of binding requests and responses (network input: errors as
 //    values, never an exception);
 //  - nat_probe, the decision procedure: it names the request to send next;
-//    its owner sends it (from the sudph socket, so the mapping tested is the
-//    one sudph uses), retries it as it sees fit, and reports the answer or
-//    that none came.
+//    its owner sends it from a UDP socket, retries it as it sees fit, and
+//    reports the answer or that none came. (From the sudph socket the mapping
+//    tested would be the one sudph uses, but its demultiplexer has no route
+//    for STUN answers yet: they land in the listener and are dropped.)
 //
 //   Test I   to the server                  no answer -> udp_blocked
 //     mapped == local:  Test II (change ip+port) answer -> open_internet
