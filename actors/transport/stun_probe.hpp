@@ -10,9 +10,8 @@
 //    values, never an exception);
 //  - nat_probe, the decision procedure: it names the request to send next;
 //    its owner sends it from a UDP socket, retries it as it sees fit, and
-//    reports the answer or that none came. (From the sudph socket the mapping
-//    tested would be the one sudph uses, but its demultiplexer has no route
-//    for STUN answers yet: they land in the listener and are dropped.)
+//    reports the answer or that none came (sudph_stun.hpp does it from the
+//    sudph socket).
 //
 //   Test I   to the server                  no answer -> udp_blocked
 //     mapped == local:  Test II (change ip+port) answer -> open_internet

@@ -33,6 +33,13 @@ bool opens_conversation(std::span<const uint8_t> datagram) {
   }
 }
 
+/// An RFC 5389 header: the top bits clear, the magic cookie, a length that
+/// is the rest of the datagram.
+bool looks_like_stun(std::span<const uint8_t> b) {
+  return b.size() >= 20 && (b[0] & 0xC0) == 0 && b[4] == 0x21 && b[5] == 0x12 && b[6] == 0xA4
+         && b[7] == 0x42 && size_t{static_cast<size_t>((b[2] << 8) | b[3])} + 20 == b.size();
+}
+
 } // namespace
 
 expected<std::shared_ptr<sudph_socket>> sudph_socket::open(boost::asio::io_context& ctx,
@@ -168,7 +175,10 @@ void sudph_socket::on_datagram(const io::udp_socket::datagram& d) {
 
 void sudph_socket::to_listener(const io::udp_socket::datagram& d) {
   if (!wk::looks_like_kcp(d.bytes)) {
-    if (is_holepunch(d.bytes)) {
+    if (on_stun_ && looks_like_stun(d.bytes)) {
+      ++stats_.stun_in;
+      on_stun_(d.from, d.bytes);
+    } else if (is_holepunch(d.bytes)) {
       ++stats_.holepunch_in; // it only opened a NAT mapping toward us
       if (on_holepunch_)
         on_holepunch_(d.from);

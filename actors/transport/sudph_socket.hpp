@@ -11,6 +11,7 @@
 //      endpoint and conversation id) goes to it; a well-formed KCP datagram
 //      holding a PUSH with sn 0 opens a new incoming session (a
 //      kcp_link handed to the accept callback) within the bounds below;
+//      STUN messages go to the NAT-type probe when one is set (set_on_stun);
 //      anything else (the 9-byte `holepunch`, garbage, truncated datagrams)
 //      is counted and dropped.
 // Bounds: incoming sessions not yet confirmed by their owner (confirm(),
@@ -67,6 +68,7 @@ struct sudph_socket_config {
 struct sudph_socket_counters {
   uint64_t holepunch_in = 0;      ///< `holepunch` datagrams (ignored)
   uint64_t holepunch_out = 0;
+  uint64_t stun_in = 0;          ///< STUN messages handed to the probe
   uint64_t dropped_not_kcp = 0;   ///< neither KCP nor from the AR
   uint64_t dropped_malformed = 0; ///< KCP-looking but not a well-formed opening datagram
   uint64_t dropped_truncated = 0; ///< longer than the receive buffer
@@ -105,6 +107,12 @@ public:
   /// Told of each `holepunch` datagram received (the reference ignores
   /// them; optional, for logs and tests).
   void set_on_holepunch(std::function<void(const endpoint&)> fn) { on_holepunch_ = std::move(fn); }
+  /// Takes the STUN messages that reach the listener (RFC 5389 header: the
+  /// magic cookie, a length that fits), for a NAT-type probe run from this
+  /// socket; unset: they are dropped as garbage.
+  void set_on_stun(std::function<void(const endpoint&, std::span<const uint8_t>)> fn) {
+    on_stun_ = std::move(fn);
+  }
   /// An incoming session's transport is up: it is no longer pending.
   void confirm(const kcp_link& link);
 
@@ -137,6 +145,7 @@ private:
   sudph_socket_config cfg_;
   accept_fn on_accept_;
   std::function<void(const endpoint&)> on_holepunch_;
+  std::function<void(const endpoint&, std::span<const uint8_t>)> on_stun_;
   bool closed_ = false;
   std::optional<endpoint> ar_endpoint_;
   kcp_link_ptr ar_link_;
