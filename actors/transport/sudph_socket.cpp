@@ -155,8 +155,8 @@ void sudph_socket::on_datagram(const io::udp_socket::datagram& d) {
   }
   // 1. the AR's control session
   if (ar_endpoint_ && d.from == *ar_endpoint_) {
-    if (ar_link_)
-      ar_link_->input(d.bytes);
+    if (auto link = ar_link_) // a copy: input may end it and the detach reset ar_link_
+      link->input(d.bytes);
     return;
   }
   // 2. an outgoing dial, by conversation id
