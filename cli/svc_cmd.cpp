@@ -1,19 +1,22 @@
-// skywire svc tpd
+// skywire svc tpd | ar
 //
 // The control-plane services of `skywire svc …` (reference §7.5) as
 // foreground processes, each until SIGINT/SIGTERM. So far: the transport
-// discovery (`tpd`), with the reference's flag names where they apply.
+// discovery (`tpd`) and the address resolver (`ar`), with the reference's
+// flag names where they apply.
 #include <iostream>
 #include <sstream>
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 
+#include "actors/services/address_resolver/service.hpp"
 #include "actors/services/transport_discovery/service.hpp"
 #include "cli/command.hpp"
 #include "cli/options.hpp"
 #include "cli/service_process.hpp"
 #include "cli/stop_signal.hpp"
+#include "messages/wire/transport/address_resolver.hpp"
 #include "runtime/config/duration.hpp"
 #include "runtime/http/server.hpp"
 #include "runtime/io/io_runtime.hpp"
@@ -28,6 +31,7 @@ namespace skywire::cli {
 namespace {
 
 namespace tpd = services::transport_discovery;
+namespace ar = services::address_resolver;
 
 /// "pk,pk,..." (spaces allowed around each key).
 expected<std::vector<public_key>> parse_key_list(const std::string& text) {
@@ -122,8 +126,137 @@ int run_tpd(const std::string& argv0, const std::vector<std::string>& args) {
   return exit_ok;
 }
 
+/// The UDP listen addresses of `svc ar`: "off", or a comma-separated list of
+/// [host]:port; empty = the HTTP address's host on the HTTP port and on 30178.
+expected<std::vector<std::pair<std::string, uint16_t>>>
+parse_udp_addresses(const std::string& text, const std::string& http_host, uint16_t http_port) {
+  std::vector<std::pair<std::string, uint16_t>> out;
+  if (text == "off")
+    return out;
+  if (text.empty()) {
+    out.emplace_back(http_host, http_port);
+    if (http_port != wire::transport::default_ar_udp_port)
+      out.emplace_back(http_host, wire::transport::default_ar_udp_port);
+    return out;
+  }
+  std::stringstream in{text};
+  for (std::string item; std::getline(in, item, ',');) {
+    auto l = http::parse_listen_address(item);
+    if (!l)
+      return make_error(wire_errc::bad_value, "not a listen address: " + item);
+    out.emplace_back(l->host.empty() ? http_host : l->host, l->port);
+  }
+  if (out.empty() || out.size() > 8)
+    return make_error(wire_errc::bad_value, "expected 1 to 8 addresses, or off");
+  return out;
+}
+
+int run_ar(const std::string& argv0, const std::vector<std::string>& args) {
+  std::string addr = ":9093", loglvl = "info", entry_timeout = "11m", whitelist, udp_addr;
+  bool testing = false;
+  ar::ar_config cfg;
+  ar::ar_udp_settings udp;
+  po::options_description desc{
+    "usage: " + argv0
+    + " [-a ADDR] [--udp-addr ADDRS] [-t] [--entry-timeout DUR] [--whitelist-keys PK,...]\n"
+      "Runs an address resolver (the reference's HTTP API and its sudph UDP/KCP side\n"
+      "channel, in-memory store) until SIGINT/SIGTERM. Binds and resolves need httpauth.\n"
+      "Private, loopback and container-bridge addresses are never handed to peers\n"
+      "elsewhere (-t: every address counts as public, for tests and LAN deployments).\n\n"
+      "options"};
+  desc.add_options()("help,h", "show this help")("addr,a", po::value(&addr)->value_name("ADDR"),
+                                                 "HTTP listen address (default :9093)")(
+    "udp-addr", po::value(&udp_addr)->value_name("ADDRS"),
+    "UDP listen addresses of the sudph side, comma-separated, or off (default: the HTTP "
+    "address's host on its port and on 30178, the port visors use when the resolver's URL "
+    "names none)")("loglvl,l", po::value(&loglvl)->value_name("LEVEL"),
+                   "log level: trace, debug, info, warn, error, fatal (default info)")(
+    "testing,t", po::bool_switch(&testing),
+    "test mode: loopback and private addresses count as public (stcpr binds from them are "
+    "accepted, sudph bindings behind them are handed out)")(
+    "entry-timeout", po::value(&entry_timeout)->value_name("DUR"),
+    "a stcpr binding expires unless re-bound within DUR (Go duration; 0 = never, as the "
+    "reference v1.3.20; default 11m)")(
+    "whitelist-keys", po::value(&whitelist)->value_name("PK,..."),
+    "network monitors allowed to DELETE /deregister/{network}")(
+    "max-bindings", po::value(&cfg.max_bindings)->value_name("N"),
+    "bindings stored per type at most (default 1000000)")(
+    "max-per-source", po::value(&cfg.max_per_source)->value_name("N"),
+    "bindings per type one source address may hold (default 64)")(
+    "new-burst", po::value(&cfg.new_burst)->value_name("N"),
+    "new keys and stcpr bindings one source address may make at once (default 256; 0 = no "
+    "limit)")("new-per-minute", po::value(&cfg.new_per_minute)->value_name("N"),
+              "then this many a minute (default 60)")(
+    "max-connections", po::value(&cfg.max_connections)->value_name("N"),
+    "concurrent HTTP connections (default 4096)")(
+    "max-sudph-channels", po::value(&udp.table.max_channels)->value_name("N"),
+    "sudph control channels at most (default 32768)");
+  po::variables_map vm;
+  if (int rc = parse_options(argv0, args, desc, vm); rc >= 0)
+    return rc;
+  if (!apply_log_level(loglvl))
+    return exit_usage;
+  auto usage_error = [&](const std::string& why) {
+    std::cerr << argv0 << ": " << why << '\n';
+    return exit_usage;
+  };
+  auto listen = http::parse_listen_address(addr);
+  if (!listen)
+    return usage_error(describe(listen.error()));
+  cfg.host = listen->host.empty() ? "0.0.0.0" : listen->host;
+  cfg.port = listen->port;
+  auto udp_list = parse_udp_addresses(udp_addr, cfg.host, cfg.port);
+  if (!udp_list)
+    return usage_error("--udp-addr: " + describe(udp_list.error()));
+  cfg.udp = std::move(*udp_list);
+  auto ttl = config::parse_go_duration(entry_timeout);
+  if (!ttl || ttl->count() < 0)
+    return usage_error("--entry-timeout: not a Go duration >= 0: " + entry_timeout);
+  cfg.entry_ttl = *ttl;
+  auto keys = parse_key_list(whitelist);
+  if (!keys)
+    return usage_error("--whitelist-keys: " + describe(keys.error()));
+  cfg.whitelist = std::move(*keys);
+  if (cfg.max_bindings == 0 || cfg.max_per_source == 0 || cfg.max_connections == 0
+      || udp.table.max_channels == 0 || cfg.new_per_minute < 0)
+    return usage_error("--max-bindings, --max-per-source, --max-connections and "
+                       "--max-sudph-channels must be > 0, --new-per-minute >= 0");
+  cfg.test_mode = testing;
+  cfg.version = system::version();
+
+  raise_nofile();
+  block_stop_signals();
+  io::io_runtime io{1};
+  caf::actor_system_config caf_cfg;
+  system::configure(caf_cfg);
+  caf::actor_system sys{caf_cfg};
+  auto h = ar::spawn_address_resolver(sys, io, cfg, udp);
+  if (!h) {
+    std::cerr << argv0 << ": " << describe(h.error()) << '\n';
+    return exit_failure;
+  }
+  std::string udp_text;
+  for (size_t i = 0; i < h->udp_ports.size(); ++i) {
+    if (i > 0)
+      udp_text += ',';
+    udp_text += cfg.udp[i].first + ":" + std::to_string(h->udp_ports[i]);
+  }
+  SKYWIRE_LOG(info, "ar", "address resolver listening",
+              log::kv("addr", cfg.host + ":" + std::to_string(h->port)),
+              log::kv("udp", udp_text.empty() ? std::string{"off"} : udp_text),
+              log::kv("test_mode", cfg.test_mode),
+              log::kv("entry_timeout", config::format_go_duration(cfg.entry_ttl)),
+              log::kv("network_monitors", cfg.whitelist.size()));
+  wait_for_stop();
+  h->stop();
+  io.stop();
+  SKYWIRE_LOG(info, "ar", "address resolver stopped");
+  return exit_ok;
+}
+
 } // namespace
 
 SKYWIRE_CLI_COMMAND("svc tpd", "run a transport discovery", run_tpd);
+SKYWIRE_CLI_COMMAND("svc ar", "run an address resolver", run_ar);
 
 } // namespace skywire::cli

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -170,6 +171,11 @@ public:
   const public_key& server() const noexcept { return server_; }
   session_stats& stats() noexcept { return *stats_; }
   void close() { conn_->close(); }
+  /// The session connection's data timers and thread (where its streams'
+  /// frames are parsed and their sinks called): for links layered on a
+  /// stream (a dmsg transport).
+  io::timer_service& timers() { return conn_->timers(); }
+  void post(std::function<void()> fn) { conn_->post(std::move(fn)); }
 
 private:
   io::byte_link_ptr conn_;

@@ -182,6 +182,9 @@ public:
     return deadline_ns_.compare_exchange_strong(d, 0, std::memory_order_relaxed);
   }
 
+  /// The session's link (its connection's timers and thread).
+  const std::shared_ptr<session_link>& link() const noexcept { return link_; }
+
   // -- inspection --------------------------------------------------------------------
 
   phase current_phase() const;

@@ -64,15 +64,39 @@ const char* mime_type(const fs::path& p) {
 }
 
 std::string status_line(int code) {
-  switch (code) {
-    case 200: return "HTTP/1.1 200 OK\r\n";
-    case 400: return "HTTP/1.1 400 Bad Request\r\n";
-    case 403: return "HTTP/1.1 403 Forbidden\r\n";
-    case 404: return "HTTP/1.1 404 Not Found\r\n";
-    case 405: return "HTTP/1.1 405 Method Not Allowed\r\n";
-    case 431: return "HTTP/1.1 431 Request Header Fields Too Large\r\n";
-    default: return "HTTP/1.1 500 Internal Server Error\r\n";
-  }
+  if (code < 100 || code > 999)
+    code = 500;
+  auto reason = http::obsolete_reason(static_cast<http::status>(code));
+  return "HTTP/1.1 " + std::to_string(code) + " "
+         + std::string{reason.empty() ? "Unknown" : std::string_view{reason.data(), reason.size()}}
+         + "\r\n";
+}
+
+/// Header values end at the line: no CR or LF from a handler reaches the wire.
+std::string header_safe(std::string_view v) {
+  std::string out{v};
+  for (auto& c : out)
+    if (c == '\r' || c == '\n')
+      c = ' ';
+  return out;
+}
+
+/// Our request value for a handler (no body: GET and HEAD only).
+skywire::http::request to_handler_request(const http::request<http::empty_body>& in,
+                                          const api::stream_opened& s) {
+  skywire::http::request r;
+  r.method = in.method();
+  r.target = std::string{in.target().data(), in.target().size()};
+  auto q = r.target.find('?');
+  r.path = r.target.substr(0, q);
+  if (q != std::string::npos)
+    r.query = r.target.substr(q + 1);
+  for (const auto& f : in)
+    r.headers.emplace_back(std::string{f.name_string().data(), f.name_string().size()},
+                           std::string{f.value().data(), f.value().size()});
+  r.remote = s.remote.to_string();
+  r.keep_alive = false;
+  return r;
 }
 
 class file_session : public caf::event_based_actor {
@@ -135,6 +159,12 @@ private:
     bool head_only = req.method() == http::verb::head;
     if (req.method() != http::verb::get && !head_only)
       return finish_with(405, "only GET and HEAD\n");
+    if (conf_->handler) {
+      if (auto answer = conf_->handler(to_handler_request(req, s_), s_.remote.pk))
+        return finish_response(*answer, head_only);
+    }
+    if (conf_->root.empty())
+      return finish_with(404, "not found\n");
     auto path = resolve_target(conf_->root, std::string_view{req.target().data(),
                                                              req.target().size()});
     if (!path)
@@ -230,6 +260,22 @@ private:
                       + "\r\nConnection: close\r\nServer: skywire-cpp\r\n\r\n";
     if (!head_only)
       out += body;
+    write(api::byte_buffer(out.begin(), out.end()));
+    pump();
+  }
+
+  void finish_response(const skywire::http::response& r, bool head_only) {
+    if (responded_)
+      return;
+    responded_ = true;
+    std::string out = status_line(static_cast<int>(r.status)) + "Content-Type: "
+                      + header_safe(r.content_type)
+                      + "\r\nContent-Length: " + std::to_string(r.body.size());
+    for (const auto& [k, v] : r.headers)
+      out += "\r\n" + header_safe(k) + ": " + header_safe(v);
+    out += "\r\nConnection: close\r\nServer: skywire-cpp\r\n\r\n";
+    if (!head_only)
+      out += r.body;
     write(api::byte_buffer(out.begin(), out.end()));
     pump();
   }

@@ -7,10 +7,14 @@
 // directories; nothing outside the root, symlinks resolved and checked),
 // streams the body in chunks paced by the stream's write acknowledgements,
 // then closes the stream. A non-empty whitelist admits only those PKs (403).
+// An optional request handler answers first (the visor's log server,
+// actors/transport/log_server.hpp); what it leaves goes to the files.
 #pragma once
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,11 +23,20 @@
 
 #include "messages/api/dmsg.hpp"
 #include "messages/ids.hpp"
+#include "runtime/http/message.hpp"
 
 namespace skywire::dmsg_tools {
 
+/// Answers a request from `remote` (nullopt: not its path). The request has
+/// method, target, path, query and headers; no body (GET and HEAD only reach
+/// it; for HEAD the server sends the answer's head without its body). Runs
+/// in the session actor: it must not block for long.
+using request_handler = std::function<std::optional<http::response>(const http::request&,
+                                                                    const public_key& remote)>;
+
 struct file_server_config {
-  std::filesystem::path root;
+  std::filesystem::path root; ///< empty: no files (only the handler answers, else 404)
+  request_handler handler;    ///< consulted before the files when set
   uint16_t dmsg_port = 80;
   std::vector<public_key> whitelist; ///< empty = everyone
   size_t max_head = 16 * 1024;       ///< request line + headers

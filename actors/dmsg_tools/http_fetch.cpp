@@ -47,7 +47,7 @@ public:
         return rp_;
       },
       [this](api::data_atom, api::byte_buffer& b) { on_data(b); },
-      [this](api::ack_atom, uint64_t) {},
+      [](api::ack_atom, uint64_t) {},
       [this](api::closed_atom, const caf::error& err) { on_closed(err); },
       [this](idle_atom, uint64_t gen) {
         if (gen == activity_ && !done_)

@@ -24,6 +24,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/atom.hpp>
 #include <caf/event_based_actor.hpp>
+#include <caf/message_handler.hpp>
 #include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
 
@@ -106,7 +107,7 @@ public:
 
   caf::behavior make_behavior() override {
     this->delayed_send(this, interval_, sweep_atom::value);
-    return {
+    caf::message_handler base{
       [this](http_call<Op>& call) {
         http::response r;
         try {
@@ -122,7 +123,12 @@ public:
         this->delayed_send(this, interval_, sweep_atom::value);
       },
     };
+    return base.or_else(extra_handlers());
   }
+
+protected:
+  /// The handlers of a service's own messages (a derived actor adds them).
+  virtual caf::message_handler extra_handlers() { return {}; }
 
 private:
   std::chrono::milliseconds interval_;
@@ -130,10 +136,11 @@ private:
 
 } // namespace detail
 
-/// Spawns the actor owning `api` and starts the HTTP server with the routes
-/// `make_routes(actor)` builds; the server's metrics are appended to the
-/// API's /metrics. On a bind failure the actor is stopped again.
-template <class Op, class Api>
+/// Spawns the actor owning `api` (a detail::http_service_actor, or a class
+/// derived from it that adds handlers) and starts the HTTP server with the
+/// routes `make_routes(actor)` builds; the server's metrics are appended to
+/// the API's /metrics. On a bind failure the actor is stopped again.
+template <class Op, class Api, class Actor = detail::http_service_actor<Api, Op>>
 expected<http_service_handle>
 start_http_service(caf::actor_system& sys, io::io_runtime& io, std::shared_ptr<Api> api,
                    http_service_options opts,
@@ -144,7 +151,7 @@ start_http_service(caf::actor_system& sys, io::io_runtime& io, std::shared_ptr<A
     };
   http_service_handle h;
   h.name = opts.name;
-  h.actor = sys.spawn<detail::http_service_actor<Api, Op>>(
+  h.actor = sys.spawn<Actor>(
     api, opts.server.error_response, opts.name,
     std::chrono::duration_cast<std::chrono::milliseconds>(opts.sweep_interval));
   h.server = std::make_shared<http::server>(io, opts.server, make_routes(h.actor));

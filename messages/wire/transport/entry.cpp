@@ -262,4 +262,31 @@ decode_signed_entry_list(std::string_view text, size_t max_entries, size_t max_b
   return out;
 }
 
+expected<std::vector<entry>> decode_entry_list(std::string_view text, size_t max_entries,
+                                               size_t max_bytes) {
+  auto v = parse_json(text, max_bytes);
+  if (!v)
+    return std::move(v.error());
+  if (v->is_null())
+    return std::vector<entry>{};
+  if (!v->is_array())
+    return make_error(wire_errc::malformed, "Entry list: expected a JSON array");
+  const auto& arr = v->get_array();
+  if (arr.size() > max_entries)
+    return make_error(wire_errc::oversized,
+                      "Entry list: more than " + std::to_string(max_entries) + " entries");
+  std::vector<entry> out;
+  out.reserve(arr.size());
+  for (size_t i = 0; i < arr.size(); ++i) {
+    auto what = "Entry[" + std::to_string(i) + "]";
+    if (!arr[i].is_object())
+      return make_error(wire_errc::malformed, what + ": expected a JSON object");
+    auto e = read_entry(arr[i].get_object(), std::move(what));
+    if (!e)
+      return std::move(e.error());
+    out.push_back(std::move(*e));
+  }
+  return out;
+}
+
 } // namespace skywire::wire::transport

@@ -105,4 +105,11 @@ expected<std::vector<signed_entry>>
 decode_signed_entry_list(std::string_view text, size_t max_entries = max_entries_per_list,
                          size_t max_bytes = max_entries_per_list * 700);
 
+/// A JSON array of Entry (TPD GET /transports/edge:{pk}); `null` (what the
+/// reference's PostgreSQL store answers for none) is an empty list. At most
+/// max_entries entries and max_bytes bytes.
+expected<std::vector<entry>> decode_entry_list(std::string_view text,
+                                               size_t max_entries = max_entries_per_list,
+                                               size_t max_bytes = max_entries_per_list * 300);
+
 } // namespace skywire::wire::transport

@@ -376,3 +376,47 @@ TEST_CASE("sudph address resolver channel") {
   CHECK_FALSE(decode_ar_push(R"({"PK":"","Addr":"1.2.3.4:5"})"));
   CHECK_FALSE(decode_ar_push(R"({"pk":")" + bob.hex() + R"(","Addr":"1.2.3.4:5"})"));
 }
+
+TEST_CASE("address resolver messages: VisorData, /transports, channel messages") {
+  // VisorData as json.Marshal writes it: remote_addr, is_local (omitempty),
+  // then the embedded LocalAddresses' port and addresses
+  visor_data d{"198.51.100.20:40001", false, {port{40001}, {"192.168.1.10"}}};
+  CHECK(encode_visor_data(d)
+        == R"({"remote_addr":"198.51.100.20:40001","port":"40001","addresses":["192.168.1.10"]})");
+  d.is_local = true;
+  auto text = encode_visor_data(d);
+  CHECK(text
+        == R"({"remote_addr":"198.51.100.20:40001","is_local":true,"port":"40001","addresses":["192.168.1.10"]})");
+  auto back = decode_visor_data(text);
+  REQUIRE(back);
+  CHECK(*back == d);
+  CHECK(encode_visor_data({"203.0.113.5", false, {port{7777}, {}}})
+        == R"({"remote_addr":"203.0.113.5","port":"7777","addresses":null})");
+  CHECK(decode_visor_data(R"({"remote_addr":"","port":"0","addresses":null})"));
+  CHECK_FALSE(decode_visor_data(R"({"remote_addr":"a b","port":"1","addresses":null})"));
+  CHECK_FALSE(decode_visor_data(R"({"remote_addr":"1.2.3.4","is_local":1,"port":"1","addresses":null})"));
+  CHECK_FALSE(decode_visor_data(R"({"port":"1","addresses":null})"));
+
+  ar_transports t{{alice, bob}, {}};
+  CHECK(encode_ar_transports(t) == R"({"sudph":[")" + alice.hex() + R"(",")" + bob.hex() + R"("]})");
+  CHECK(encode_ar_transports({}) == "{}");
+  auto dt = decode_ar_transports(R"({"stcpr":[")" + bob.hex() + R"("],"sudph":null})");
+  REQUIRE(dt);
+  CHECK(dt->stcpr == std::vector<public_key>{bob});
+  CHECK(dt->sudph.empty());
+  CHECK_FALSE(decode_ar_transports(R"({"stcpr":["nope"]})"));
+  CHECK_FALSE(decode_ar_transports(R"({"stcpr":[")" + alice.hex() + R"("]})", 0));
+
+  CHECK(decode_ar_channel_message("heartbeat")->k == ar_channel_message::kind::heartbeat);
+  CHECK(decode_ar_channel_message("delBind")->k == ar_channel_message::kind::unbind);
+  auto rebind = decode_ar_channel_message(R"({"port":"1","addresses":["10.0.0.1"]})");
+  REQUIRE(rebind);
+  CHECK(rebind->k == ar_channel_message::kind::bind);
+  CHECK(rebind->bind.addresses == std::vector<std::string>{"10.0.0.1"});
+  CHECK_FALSE(decode_ar_channel_message("heartbeat\n"));
+  CHECK_FALSE(decode_ar_channel_message("HEARTBEAT"));
+  CHECK_FALSE(decode_ar_channel_message(""));
+  CHECK_FALSE(decode_ar_channel_message("{"));
+  // the HTTP bind body the Go client sends ends in a newline
+  CHECK(decode_local_addresses(encode_local_addresses_line({port{1}, {"1.2.3.4"}})));
+}
