@@ -11,11 +11,14 @@
 #include <caf/send.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/transport/ar_client.hpp"
+#include "actors/transport/client_errors.hpp"
 #include "actors/transport/errors.hpp"
 #include "actors/transport/inbound.hpp"
 #include "actors/transport/registry.hpp"
 #include "actors/transport/summary_json.hpp"
 #include "actors/transport/tcp_network.hpp"
+#include "actors/transport/tpd_client.hpp"
 #include "actors/transport/transport_actor.hpp"
 #include "runtime/crypto/keys.hpp"
 #include "runtime/log/logger.hpp"
@@ -340,6 +343,7 @@ private:
     p.local_port = next_port();
     p.dial_timeout = timeout;
     p.limits = cfg_.limits;
+    p.reregister_every = cfg_.reregister_every;
     auto a = spawn<transport_actor_impl>(std::move(p));
     r.actor = caf::actor_cast<caf::actor>(a);
     monitor(r.actor);
@@ -647,15 +651,55 @@ expected<manager_config> manager_config_from(const config::visor_config& cfg, io
     note("stcp: off (no skywire-tcp section)");
   }
   if (!cfg.transport.address_resolver.empty()) {
-    tcp_network_config c;
-    c.type = "stcpr";
-    c.listen_port = cfg.transport.stcpr_port;
-    c.port_attempts = 64;
-    c.resolve = [](const public_key& pk, auto cb) {
-      cb(make_error(transport_errc::unreachable,
-                    "stcpr: no address resolver client yet to resolve " + pk.hex()));
-    };
-    out.networks.push_back(tcp_network::make(io, std::move(c)));
+    auto ar = ar_client::make(io, cfg.transport.address_resolver, cfg.pk, cfg.sk);
+    if (!ar) {
+      note("stcpr: off (address resolver " + cfg.transport.address_resolver
+           + ": " + describe(ar.error()) + ")");
+    } else {
+      tcp_network_config c;
+      c.type = "stcpr";
+      c.listen_port = cfg.transport.stcpr_port;
+      c.port_attempts = 64; // the reference increments the port until one binds
+      c.resolve = [ar = *ar](const public_key& pk, auto cb) {
+        ar.resolve("stcpr", pk, [cb, pk](expected<wire::transport::visor_data> vd) {
+          if (!vd)
+            return cb(make_error(transport_errc::unreachable,
+                                 is(vd.error(), client_errc::not_found)
+                                   ? pk.hex() + " is not bound for stcpr at the address resolver"
+                                   : "address resolver: " + describe(vd.error())));
+          cb(stcpr_dial_addresses(*vd));
+        });
+      };
+      c.on_listening = [ar = *ar](uint16_t p) -> std::function<void()> {
+        // as the reference: bind only when a local interface holds a public
+        // IP (otherwise nobody could dial what we would announce)
+        auto addrs = local_interface_addresses();
+        bool public_ip = false;
+        if (addrs)
+          for (const auto& a : *addrs)
+            public_ip |= is_public_ip(a);
+        if (!public_ip) {
+          SKYWIRE_LOG(info, component,
+                      "stcpr: no public IP on a local interface; not binding at the address "
+                      "resolver (peers cannot dial this visor over stcpr)");
+          return {};
+        }
+        auto hb = std::make_shared<stcpr_heartbeat>(
+          ar, port{p},
+          [] {
+            auto a = local_interface_addresses();
+            return a ? *a : std::vector<std::string>{};
+          },
+          [](caf::error err) {
+            if (err)
+              SKYWIRE_LOG(warn, component, "stcpr bind at the address resolver failed",
+                          log::kv("error", describe(err)));
+          });
+        hb->start();
+        return [hb] { hb->stop(true, {}); };
+      };
+      out.networks.push_back(tcp_network::make(io, std::move(c)));
+    }
   } else {
     note("stcpr: off (no transport.address_resolver)");
   }
@@ -663,9 +707,15 @@ expected<manager_config> manager_config_from(const config::visor_config& cfg, io
   if (cfg.persistent_transports)
     for (const auto& p : *cfg.persistent_transports)
       out.persistent.push_back(persistent_target{p.pk, p.type});
-  out.registrar =
-    make_null_registrar(cfg.transport.discovery.empty() ? "no transport discovery configured"
-                                                        : "no transport discovery client yet");
+  if (cfg.transport.discovery.empty()) {
+    out.registrar = make_null_registrar("no transport discovery configured");
+  } else if (auto tpd = tpd_client::make(io, cfg.transport.discovery, cfg.pk, cfg.sk)) {
+    out.registrar = make_tpd_registrar(std::move(*tpd), cfg.transport.discovery);
+  } else {
+    note("transport discovery " + cfg.transport.discovery + ": " + describe(tpd.error()));
+    out.registrar =
+      make_null_registrar("transport discovery unusable: " + describe(tpd.error()));
+  }
   return out;
 }
 

@@ -63,6 +63,8 @@ struct manager_config {
   std::chrono::milliseconds tick{500};
   /// Handshake deadlines, keep-alive, dead peer bound of every link.
   transport_core::timeouts limits;
+  /// How often a responder re-registers a live transport (0 = never).
+  std::chrono::milliseconds reregister_every{180'000};
   /// Longest wait for the transports to close and deregister on stop.
   std::chrono::milliseconds shutdown_grace{3'000};
 };

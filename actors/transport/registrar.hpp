@@ -47,6 +47,13 @@ public:
 
 using registrar_ptr = std::shared_ptr<registrar>;
 
+class tpd_client;
+
+/// The transport discovery through its HTTP client (tpd_client.hpp): a 409
+/// on registration and a 404 on deletion count as success. `where` names it
+/// in `visor info` (its URL).
+registrar_ptr make_tpd_registrar(tpd_client client, std::string where);
+
 /// A visor without a transport discovery (transport.discovery empty):
 /// registrations and deletions succeed without effect (logged once by the
 /// manager), queries fail with `why`.

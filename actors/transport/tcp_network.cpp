@@ -210,13 +210,18 @@ void tcp_network::dial(const public_key& remote, dial_fn cb) {
 
 void tcp_network::stop() {
   io::tcp_listener_ptr l;
+  std::function<void()> bg;
   {
     std::lock_guard<std::mutex> guard{mtx_};
     stopped_ = true;
     l = std::move(listener_);
+    bg = std::move(stop_background_);
+    stop_background_ = nullptr;
   }
   if (l)
     l->stop();
+  if (bg)
+    bg();
   port_.store(0, std::memory_order_release);
 }
 

@@ -17,6 +17,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -37,6 +38,9 @@ struct tcp_network_config {
   std::chrono::milliseconds connect_timeout{5000};
   /// Where a peer listens.
   address_resolver resolve;
+  /// Called once the listener is up, with its port (stcpr: bind at the
+  /// address resolver and keep re-binding); returns what stop() calls.
+  std::function<std::function<void()>(uint16_t port)> on_listening;
 };
 
 class tcp_network final : public transport_network,
@@ -63,6 +67,7 @@ private:
   std::atomic<uint16_t> port_{0};
   mutable std::mutex mtx_;
   io::tcp_listener_ptr listener_;
+  std::function<void()> stop_background_;
   std::string listen_error_;
   bool stopped_ = false;
 };
