@@ -120,6 +120,19 @@ transport_actor_impl::behavior_type transport_actor_impl::make_behavior() {
       delayed_send(this, std::chrono::milliseconds{dereg_delay_.next_ms()}, mt_retry_atom::value);
     },
     [this](mt_retry_atom) { deregister(); },
+    [this](mt_rereg_atom) {
+      rereg_armed_ = false;
+      if (done_ || !current_ || current_->role() != transport_role::responder)
+        return;
+      if (auto entry = current_->entry(); entry && p_.registrar) {
+        p_.registrar->register_entry(*entry, [id = id_](caf::error err) {
+          if (err)
+            SKYWIRE_LOG(debug, component, "transport re-registration failed",
+                        log::kv("tp_id", id.to_string()), log::kv("error", describe(err)));
+        });
+      }
+      arm_reregister();
+    },
     [this](mt_deadline_atom) {
       if (under_.ever_up() || done_)
         return;
@@ -223,6 +236,15 @@ void transport_actor_impl::on_link_up(const transport_link_ptr& link) {
       log::kv("role", link->role() == transport_role::initiator ? "initiator" : "responder"),
       log::kv("addr", link->remote_endpoint()));
   send(p_.manager, mt_up_atom::value, id_, link);
+  arm_reregister();
+}
+
+void transport_actor_impl::arm_reregister() {
+  if (rereg_armed_ || p_.reregister_every.count() <= 0 || !current_
+      || current_->role() != transport_role::responder)
+    return;
+  rereg_armed_ = true;
+  delayed_send(this, p_.reregister_every, mt_rereg_atom::value);
 }
 
 void transport_actor_impl::on_link_down(const transport_link_ptr& link, const caf::error& err) {

@@ -11,6 +11,9 @@
 //  - a second connection of the same transport (a duplicate dial, a peer
 //    that re-dialed) is settled by the reference's rule (registry.hpp:
 //    resolve_duplicate): one of the two is closed, the transport stays up;
+//  - while up, the responder (who holds both signatures) re-registers the
+//    entry every reregister_every: our transport discovery expires entries
+//    that are not refreshed (docs/protocol/transport-discovery.md);
 //  - down: the current connection ended (the cause from transport_core: the
 //    peer closed it, a cut, a silent peer, our close); the actor reports it
 //    to the manager, closes what is left, deletes the entry from the
@@ -54,6 +57,7 @@ using mt_dereg_atom = caf::atom_constant<caf::atom("mt_dereg")>;
 using mt_deadline_atom = caf::atom_constant<caf::atom("mt_dline")>;
 using mt_retry_atom = caf::atom_constant<caf::atom("mt_retry")>;
 using mt_ping_to_atom = caf::atom_constant<caf::atom("mt_pingto")>;
+using mt_rereg_atom = caf::atom_constant<caf::atom("mt_rereg")>;
 
 /// A dial's result, from an io thread.
 struct dial_result {
@@ -78,7 +82,8 @@ using transport_actor_interface = api::transport_actor::extend<
   caf::reacts_to<mt_dialed_atom, dial_result>,
   caf::reacts_to<mt_regd_atom, transport_link_ptr, caf::error>,
   caf::reacts_to<mt_dereg_atom, caf::error>, caf::reacts_to<mt_deadline_atom>,
-  caf::reacts_to<mt_retry_atom>, caf::reacts_to<mt_ping_to_atom, uint64_t>>;
+  caf::reacts_to<mt_retry_atom>, caf::reacts_to<mt_ping_to_atom, uint64_t>,
+  caf::reacts_to<mt_rereg_atom>>;
 
 struct transport_actor_params {
   transport_owner_actor manager;
@@ -93,6 +98,10 @@ struct transport_actor_params {
   std::chrono::milliseconds dial_timeout{20'000};
   transport_core::timeouts limits;
   unsigned deregister_attempts = 5;
+  /// The responder re-posts the doubly signed entry this often while the
+  /// transport is up (our discovery expires entries; 0 = never, as the
+  /// reference).
+  std::chrono::milliseconds reregister_every{180'000};
   std::chrono::milliseconds ping_timeout{5'000};
 };
 
@@ -114,6 +123,7 @@ private:
   void maybe_fail();
   void fail(const caf::error& err);
   void deregister();
+  void arm_reregister();
   void close_all_links(const caf::error& why, bool graceful);
   api::transport_summary summary() const;
   const char* state_text() const;
@@ -133,6 +143,7 @@ private:
   bool down_ = false;    ///< went down (deregistering)
   bool done_ = false;    ///< reported its end (down or fail)
   bool closing_ = false; ///< close requested
+  bool rereg_armed_ = false;
   caf::error last_error_;
   unsigned dereg_attempts_ = 0;
   dmsg::backoff dereg_delay_{500, 2, 4000};
