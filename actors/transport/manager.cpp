@@ -615,6 +615,20 @@ api::transport_manager_actor spawn_transport_manager(caf::actor_system& sys, man
 
 // ---- from the visor's config ---------------------------------------------------------------
 
+namespace {
+
+/// Admission of a transport listener: the pending connection's deadline is
+/// the reference's 10 s for the handshake frames while the budget is at
+/// most half full, down to 1 s when it is full.
+io::admission_config transport_admission() {
+  io::admission_config a;
+  a.deadline = std::chrono::seconds{10};
+  a.min_deadline = std::chrono::seconds{1};
+  return a;
+}
+
+} // namespace
+
 expected<manager_config> manager_config_from(const config::visor_config& cfg, io::io_runtime& io,
                                              std::vector<std::string>* notes) {
   manager_config out;
@@ -636,6 +650,7 @@ expected<manager_config> manager_config_from(const config::visor_config& cfg, io
       c.listen_host = hp->first;
       c.listen_port = hp->second;
     }
+    c.admission = transport_admission();
     std::map<public_key, std::string> table;
     if (cfg.stcp->pk_table)
       table = *cfg.stcp->pk_table;
@@ -660,6 +675,7 @@ expected<manager_config> manager_config_from(const config::visor_config& cfg, io
       c.type = "stcpr";
       c.listen_port = cfg.transport.stcpr_port;
       c.port_attempts = 64; // the reference increments the port until one binds
+      c.admission = transport_admission();
       c.resolve = [ar = *ar](const public_key& pk, auto cb) {
         ar.resolve("stcpr", pk, [cb, pk](expected<wire::transport::visor_data> vd) {
           if (!vd)
