@@ -108,6 +108,11 @@ public:
         in->accept(std::move(conn), std::move(ticket));
       });
     }
+    for (const auto& t : keeper_.targets())
+      if (!nets_.count(t.type))
+        SKYWIRE_LOG(warn, component, "persistent transport of a type not enabled here; not dialed",
+                    log::kv("remote", t.pk), log::kv("type", t.type),
+                    log::kv("enabled", types_text()));
     if (!keeper_.targets().empty())
       delayed_send(this, std::chrono::milliseconds{0}, mg_tick_atom::value);
     SKYWIRE_LOG(debug, component, "transport manager started", log::kv("types", types_text()),

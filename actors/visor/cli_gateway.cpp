@@ -474,8 +474,8 @@ caf::behavior cli_gateway(caf::stateful_actor<gateway_state>* self, api::visor_a
     return true;
   };
 
-  auto handle_line = [self, send, forward, handle_transport, opts](uint64_t id,
-                                                                   std::string_view line) {
+  auto handle_line = [send, forward, handle_transport, opts](uint64_t id,
+                                                             std::string_view line) {
     if (line.empty())
       return;
     boost::system::error_code ec;
