@@ -485,8 +485,7 @@ TEST_CASE("managers: a second connection of a live transport is resolved as the 
   }
 }
 
-TEST_CASE(
-  "managers: garbage, a truncated handshake and a slowloris are dropped; the transport lives") {
+TEST_CASE("managers: hostile connections on the listener are dropped, the transport lives") {
   world w;
   node_options fast;
   fast.limits.frames = 1s; // the first phase's deadline on B
@@ -567,7 +566,7 @@ TEST_CASE("managers: persistent transports are dialed with back-off and kept up"
   CHECK(again.kind == "error");
 }
 
-TEST_CASE("stcpr: the listener takes the next port when its port is taken; dials by resolving") {
+TEST_CASE("stcpr: the listener takes the next port when its port is taken and dials by resolving") {
   world w;
   // hold a port
   int held = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
