@@ -95,6 +95,39 @@ void print_pk(const json::value& v) {
   std::cout << text_of(v) << '\n';
 }
 
+// The transport manager's part of visor.info: types, listeners, and one line
+// per transport.
+void print_transports(const json::object& t) {
+  std::string types;
+  if (auto* ty = t.if_contains("types"); ty && ty->is_array())
+    for (const auto& x : ty->get_array())
+      types += (types.empty() ? "" : ", ") + text_of(x);
+  std::cout << "types " << (types.empty() ? "none" : types);
+  if (auto* ls = t.if_contains("listeners"); ls && ls->is_array())
+    for (const auto& l : ls->get_array())
+      if (l.is_object()) {
+        auto* a = l.get_object().if_contains("listening");
+        auto* ty = l.get_object().if_contains("type");
+        if (a && ty && a->is_string())
+          std::cout << "; " << text_of(*ty) << " on " << text_of(*a);
+      }
+  const json::array* list = nullptr;
+  if (auto* x = t.if_contains("transports"); x && x->is_array())
+    list = &x->get_array();
+  std::cout << "; " << (list ? list->size() : 0) << " transport(s)";
+  if (list)
+    for (const auto& s : *list)
+      if (s.is_object()) {
+        auto f = [&](const char* k) {
+          auto* x = s.get_object().if_contains(k);
+          return x ? text_of(*x) : std::string{"-"};
+        };
+        std::cout << "\n"
+                  << std::string(19, ' ') << f("type") << ' ' << f("id") << ' ' << f("remote_pk")
+                  << ' ' << f("state");
+      }
+}
+
 void print_info(const json::value& v) {
   if (!v.is_object()) {
     std::cout << text_of(v) << '\n';
@@ -108,6 +141,10 @@ void print_info(const json::value& v) {
       std::cout << secs / 3600 << "h" << (secs / 60) % 60 << "m" << secs % 60 << "s";
     } else if (kv.key() == "dmsg_sessions" && kv.value().is_null()) {
       std::cout << "(no dmsg client)";
+    } else if (kv.key() == "transports" && kv.value().is_null()) {
+      std::cout << "(no transport manager)";
+    } else if (kv.key() == "transports" && kv.value().is_object()) {
+      print_transports(kv.value().get_object());
     } else {
       std::cout << text_of(kv.value());
     }
@@ -160,7 +197,7 @@ SKYWIRE_CLI_COMMAND("cli visor info", "summary of the running visor",
                     [](const std::string& a0, const std::vector<std::string>& args) {
                       return run_simple(a0, args, "visor.info",
                                         "Prints the running visor's key, version, uptime, "
-                                        "config and dmsg sessions.",
+                                        "config, dmsg sessions and transports.",
                                         print_info);
                     });
 SKYWIRE_CLI_COMMAND("cli visor actors", "the visor's supervision tree",

@@ -18,6 +18,11 @@ const char* to_string(transport_errc x) noexcept {
     case transport_errc::peer_silent: return "peer silent";
     case transport_errc::closed: return "closed";
     case transport_errc::invalid_argument: return "invalid argument";
+    case transport_errc::unknown_transport: return "no such transport";
+    case transport_errc::type_unavailable: return "transport type unavailable";
+    case transport_errc::unreachable: return "peer unreachable";
+    case transport_errc::dial_timeout: return "dial timeout";
+    case transport_errc::replaced: return "replaced by a duplicate connection";
   }
   return "unknown";
 }

@@ -25,6 +25,12 @@ enum class transport_errc : uint8_t {
   peer_silent,           ///< nothing arrived from the peer within the idle bound
   closed,                ///< closed by our side (close() or abort())
   invalid_argument,      ///< bad keys or parameters given to the core
+  // -- the manager's (actors/transport/manager) --------------------------------------
+  unknown_transport,     ///< no transport with this ID (or to this peer)
+  type_unavailable,      ///< the transport type is unknown or not enabled here
+  unreachable,           ///< no address for the peer, or the connection was refused
+  dial_timeout,          ///< the transport was not up within the dial deadline
+  replaced,              ///< a duplicate connection of the same transport won (§3.7)
 };
 
 const char* to_string(transport_errc x) noexcept;

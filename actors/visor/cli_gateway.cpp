@@ -10,6 +10,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <variant>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
@@ -19,8 +20,10 @@
 #include <caf/sec.hpp>
 #include <caf/stateful_actor.hpp>
 
+#include "actors/transport/summary_json.hpp"
 #include "actors/visor/atoms.hpp"
 #include "messages/error.hpp"
+#include "runtime/config/duration.hpp"
 #include "runtime/io/stream_connection.hpp"
 #include "runtime/log/logger.hpp"
 #include "runtime/system/supervision.hpp"
@@ -229,6 +232,14 @@ std::string result_line(const std::string& id_json, const std::string& result_js
   return "{\"id\":" + id_json + ",\"result\":" + result_json + "}\n";
 }
 
+/// A typed answer and how it becomes JSON.
+template <class T>
+struct convert {
+  using answer = T;
+  std::function<json::value(T&)> fn;
+  json::value operator()(T& x) const { return fn(x); }
+};
+
 std::string error_text(const caf::error& err) {
   if (err == caf::sec::request_timeout)
     return "the visor did not answer in time";
@@ -236,6 +247,93 @@ std::string error_text(const caf::error& err) {
   if (!ctx.empty() && ctx.match_element<std::string>(0))
     return ctx.get_as<std::string>(0);
   return describe(err);
+}
+
+// ---- transport methods (the reference's names, service "app-visor") ----------------------
+
+/// A parameter problem: the text of an invalid_params answer.
+struct bad_params {
+  std::string text;
+};
+
+const json::value* param(const json::value* params, std::string_view key) {
+  if (!params)
+    return nullptr;
+  return params->get_object().if_contains(key);
+}
+
+std::variant<transport_id, bad_params> id_param(const json::value* params) {
+  const auto* v = param(params, "id");
+  if (!v || !v->is_string())
+    return bad_params{"params.id must be a transport ID (UUID text)"};
+  auto id = transport_id::from_string(v->get_string());
+  if (!id)
+    return bad_params{"params.id: not a transport ID: " + describe(id.error())};
+  return *id;
+}
+
+std::variant<public_key, bad_params> pk_param(const json::value* params, std::string_view key) {
+  const auto* v = param(params, key);
+  if (!v || !v->is_string())
+    return bad_params{"params." + std::string{key} + " must be a public key (66 hex digits)"};
+  auto pk = public_key::from_hex(v->get_string());
+  if (!pk || pk->is_null())
+    return bad_params{"params." + std::string{key} + ": not a public key"};
+  return *pk;
+}
+
+/// Transports' filter: {"FilterTypes":[..],"FilterPubKeys":[..],"ShowLogs":bool}.
+std::variant<api::transport_filter, bad_params> filter_param(const json::value* params) {
+  api::transport_filter f;
+  if (const auto* t = param(params, "FilterTypes"); t && !t->is_null()) {
+    if (!t->is_array())
+      return bad_params{"params.FilterTypes must be an array of type names"};
+    for (const auto& x : t->get_array()) {
+      if (!x.is_string() || x.get_string().size() > 32)
+        return bad_params{"params.FilterTypes must be an array of type names"};
+      f.types.emplace_back(x.get_string());
+    }
+  }
+  if (const auto* p = param(params, "FilterPubKeys"); p && !p->is_null()) {
+    if (!p->is_array())
+      return bad_params{"params.FilterPubKeys must be an array of public keys"};
+    for (const auto& x : p->get_array()) {
+      auto pk = x.is_string() ? public_key::from_hex(x.get_string())
+                              : expected<public_key>{caf::make_error(caf::sec::invalid_argument)};
+      if (!pk)
+        return bad_params{"params.FilterPubKeys: not a public key"};
+      f.pks.push_back(*pk);
+    }
+  }
+  return f;
+}
+
+/// AddTransport: {"RemotePK":pk,"TpType":type,"Timeout":ns or "10s"}.
+std::variant<api::transport_request, bad_params> add_param(const json::value* params) {
+  auto pk = pk_param(params, "RemotePK");
+  if (auto* b = std::get_if<bad_params>(&pk))
+    return *b;
+  api::transport_request r;
+  r.remote = std::get<public_key>(pk);
+  const auto* t = param(params, "TpType");
+  if (!t || !t->is_string() || t->get_string().empty() || t->get_string().size() > 32)
+    return bad_params{"params.TpType must name a transport type"};
+  r.type = std::string{t->get_string()};
+  if (const auto* to = param(params, "Timeout"); to && !to->is_null()) {
+    std::optional<std::chrono::nanoseconds> d;
+    if (to->is_int64() && to->get_int64() >= 0)
+      d = std::chrono::nanoseconds{to->get_int64()};
+    else if (to->is_uint64())
+      d = std::chrono::nanoseconds{
+        static_cast<int64_t>(std::min<uint64_t>(to->get_uint64(), uint64_t{3'600'000'000'000}))};
+    else if (to->is_string())
+      d = config::parse_go_duration(to->get_string());
+    if (!d || d->count() < 0)
+      return bad_params{"params.Timeout must be nanoseconds or a duration (\"30s\")"};
+    r.timeout_ms = static_cast<uint64_t>(std::min<int64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(*d).count(), 300'000));
+  }
+  return r;
 }
 
 caf::behavior cli_gateway(caf::stateful_actor<gateway_state>* self, api::visor_actor visor,
@@ -274,7 +372,110 @@ caf::behavior cli_gateway(caf::stateful_actor<gateway_state>* self, api::visor_a
             });
   };
 
-  auto handle_line = [self, send, forward, opts](uint64_t id, std::string_view line) {
+  // A typed request to the visor whose answer `convert` turns into JSON.
+  auto forward_typed = [self, visor, send](uint64_t id, std::string rid,
+                                           std::chrono::milliseconds timeout, auto convert,
+                                           auto... request) {
+    using answer = typename decltype(convert)::answer;
+    self->request(visor, timeout, std::move(request)...)
+      .then([send, id, rid,
+             convert](answer& a) { send(id, result_line(rid, json::serialize(convert(a)))); },
+            [send, id, rid](caf::error& err) {
+              int code = err == caf::sec::request_timeout ? timeout_error : server_error;
+              send(id, error_line(rid, code, error_text(err)));
+            });
+  };
+
+  // The transport methods; false when `method` is none of them.
+  auto handle_transport = [send, forward_typed, opts](uint64_t id, const std::string& rid,
+                                                      std::string_view method,
+                                                      const json::value* params) -> bool {
+    auto t = opts.request_timeout;
+    auto refuse = [&](const bad_params& b) { send(id, error_line(rid, invalid_params, b.text)); };
+    if (method == "app-visor.TransportTypes") {
+      forward_typed(id, rid, t, convert<std::vector<std::string>>{[](auto& v) {
+                      json::array a;
+                      for (auto& x : v)
+                        a.emplace_back(json::value(x));
+                      return json::value(std::move(a));
+                    }},
+                    api::tp_types_atom::value);
+    } else if (method == "app-visor.Transports") {
+      auto f = filter_param(params);
+      if (auto* b = std::get_if<bad_params>(&f))
+        return refuse(*b), true;
+      forward_typed(id, rid, t, convert<std::vector<api::transport_summary>>{[](auto& v) {
+                      return json::value(transport::to_json(v));
+                    }},
+                    api::tp_list_atom::value, std::get<api::transport_filter>(f));
+    } else if (method == "app-visor.Transport") {
+      auto tid = id_param(params);
+      if (auto* b = std::get_if<bad_params>(&tid))
+        return refuse(*b), true;
+      forward_typed(id, rid, t, convert<api::transport_summary>{[](auto& s) {
+                      return json::value(transport::to_json(s));
+                    }},
+                    api::tp_get_atom::value, std::get<transport_id>(tid));
+    } else if (method == "app-visor.AddTransport") {
+      auto r = add_param(params);
+      if (auto* b = std::get_if<bad_params>(&r))
+        return refuse(*b), true;
+      auto req = std::get<api::transport_request>(r);
+      // the dial has its own deadline: wait for it, and a little more
+      auto wait = std::chrono::milliseconds{req.timeout_ms > 0 ? req.timeout_ms : 20'000}
+                  + std::chrono::seconds{5};
+      forward_typed(id, rid, std::max(t, wait), convert<api::transport_summary>{[](auto& s) {
+                      return json::value(transport::to_json(s));
+                    }},
+                    api::tp_add_atom::value, std::move(req));
+    } else if (method == "app-visor.RemoveTransport") {
+      auto tid = id_param(params);
+      if (auto* b = std::get_if<bad_params>(&tid))
+        return refuse(*b), true;
+      forward_typed(id, rid, t, convert<api::tp_ok_atom>{[](auto&) { return json::value("ok"); }},
+                    api::tp_remove_atom::value, std::get<transport_id>(tid));
+    } else if (method == "app-visor.RemoveAllTransports") {
+      forward_typed(id, rid, t, convert<uint64_t>{[](auto& n) {
+                      json::object o;
+                      o["removed"] = n;
+                      return json::value(std::move(o));
+                    }},
+                    api::tp_remove_all_atom::value);
+    } else if (method == "app-visor.DiscoverTransportsByPK") {
+      auto pk = pk_param(params, "pk");
+      if (auto* b = std::get_if<bad_params>(&pk))
+        return refuse(*b), true;
+      forward_typed(id, rid, t, convert<std::vector<api::transport_entry>>{[](auto& v) {
+                      return json::value(transport::to_json(v));
+                    }},
+                    api::tp_disc_pk_atom::value, std::get<public_key>(pk));
+    } else if (method == "app-visor.DiscoverTransportByID") {
+      auto tid = id_param(params);
+      if (auto* b = std::get_if<bad_params>(&tid))
+        return refuse(*b), true;
+      forward_typed(id, rid, t, convert<std::vector<api::transport_entry>>{[](auto& v) {
+                      return v.empty() ? json::value(nullptr)
+                                       : json::value(transport::to_json(v.front()));
+                    }},
+                    api::tp_disc_id_atom::value, std::get<transport_id>(tid));
+    } else if (method == "transport.ping") {
+      auto tid = id_param(params);
+      if (auto* b = std::get_if<bad_params>(&tid))
+        return refuse(*b), true;
+      forward_typed(id, rid, t, convert<uint64_t>{[](auto& us) {
+                      json::object o;
+                      o["rtt_us"] = us;
+                      return json::value(std::move(o));
+                    }},
+                    api::tp_ping_atom::value, std::get<transport_id>(tid));
+    } else {
+      return false;
+    }
+    return true;
+  };
+
+  auto handle_line = [send, forward, handle_transport, opts](uint64_t id,
+                                                             std::string_view line) {
     if (line.empty())
       return;
     boost::system::error_code ec;
@@ -333,6 +534,8 @@ caf::behavior cli_gateway(caf::stateful_actor<gateway_state>* self, api::visor_a
         return;
       }
       forward(id, rid, crash_atom::value, std::string{actor->get_string()});
+    } else if (handle_transport(id, rid, method, params)) {
+      // answered there
     } else {
       send(id, error_line(rid, method_not_found,
                           "unknown method \"" + std::string{method.substr(0, 64)} + "\""));

@@ -8,7 +8,12 @@
 // unknown method, -32602 bad params, -32000 the visor failed, -32001 timeout.
 //
 // Methods: visor.pk, visor.info, visor.actors, visor.halt and, only when the
-// visor runs with --enable-fault-injection, debug.crash {"actor":name}.
+// visor runs with --enable-fault-injection, debug.crash {"actor":name}; the
+// transport methods with the reference's RPC names (app-visor.TransportTypes,
+// Transports, Transport, AddTransport, RemoveTransport, RemoveAllTransports,
+// DiscoverTransportsByPK, DiscoverTransportByID) and transport.ping (ours),
+// whose typed answers (messages/api/transport.hpp) are written as JSON
+// (docs/user-guide.md, "The CLI socket protocol").
 //
 // The socket lives on the process's Asio loop (one stream_connection per
 // client); bytes reach this actor as messages, answers go back with the

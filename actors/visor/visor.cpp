@@ -12,6 +12,8 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/dmsg/client.hpp"
+#include "actors/transport/errors.hpp"
+#include "actors/transport/manager.hpp"
 #include "actors/visor/cli_gateway.hpp"
 #include "actors/visor/config_owner.hpp"
 #include "runtime/config/endpoint.hpp"
@@ -52,6 +54,29 @@ std::vector<system::child_spec> visor_children(const visor_context& ctx) {
                    {},
                    "dmsg_sessions"});
   }
+  // The transport manager, from `skywire-tcp` and `transport` (its listeners
+  // open at start; each restart builds them anew).
+  if (ctx.io) {
+    out.push_back({std::string{transport_manager_child},
+                   [io = ctx.io, cfg = ctx.cfg](caf::actor_system& sys, const caf::actor&) {
+                     std::vector<std::string> notes;
+                     auto mc = transport::manager_config_from(*cfg, *io, &notes);
+                     if (!mc) {
+                       // a config the registry accepted but the manager cannot use:
+                       // run without transports rather than not at all
+                       SKYWIRE_LOG(error, "transport", "transports disabled",
+                                   log::kv("error", describe(mc.error())));
+                       mc = transport::manager_config{};
+                       mc->local = crypto::keypair{cfg->pk, cfg->sk};
+                     }
+                     for (const auto& n : notes)
+                       SKYWIRE_LOG(debug, "transport", "transport type", log::kv("note", n));
+                     return caf::actor_cast<caf::actor>(
+                       transport::spawn_transport_manager(sys, std::move(*mc)));
+                   },
+                   {},
+                   "transports"});
+  }
   // Subsystems plug in here.
   return out;
 }
@@ -85,6 +110,18 @@ std::string rfc3339(std::chrono::system_clock::time_point t) {
   char buf[64];
   std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
+}
+
+/// Hands a transport request to the transport manager child (delegated: the
+/// manager answers the CLI gateway directly).
+template <class R, class Self, class... Ts>
+caf::result<R> to_transports(Self* self, Ts&&... xs) {
+  auto child = self->state.sup.child(std::string{transport_manager_child});
+  if (!child)
+    return transport::make_error(transport::transport_errc::type_unavailable,
+                                 "the visor runs no transport manager");
+  return self->delegate(caf::actor_cast<api::transport_control_actor>(child),
+                        std::forward<Ts>(xs)...);
 }
 
 std::string quoted(std::string_view s) {
@@ -140,6 +177,7 @@ visor_interface::behavior_type visor_actor(visor_interface::stateful_pointer<vis
       info["log_level"] = log::to_string(log::current_level());
       info["fault_injection"] = st.opts.fault_injection;
       info["dmsg_sessions"] = nullptr; // filled by the dmsg client once it exists
+      info["transports"] = nullptr;    // filled by the transport manager
       auto providers = st.sup.info_providers();
       if (providers.empty())
         return boost::json::serialize(info);
@@ -206,6 +244,37 @@ visor_interface::behavior_type visor_actor(visor_interface::stateful_pointer<vis
                                "no running child named \"" + child + "\"");
       SKYWIRE_LOG(info, component, "fault injected", log::kv("child", child));
       return quoted("injected");
+    },
+    // -- transports: handed to the transport manager ----------------------------------------
+    [self](api::tp_types_atom a) -> caf::result<std::vector<std::string>> {
+      return to_transports<std::vector<std::string>>(self, a);
+    },
+    [self](api::tp_list_atom a,
+           api::transport_filter& f) -> caf::result<std::vector<api::transport_summary>> {
+      return to_transports<std::vector<api::transport_summary>>(self, a, f);
+    },
+    [self](api::tp_get_atom a, transport_id id) -> caf::result<api::transport_summary> {
+      return to_transports<api::transport_summary>(self, a, id);
+    },
+    [self](api::tp_add_atom a, api::transport_request& r) -> caf::result<api::transport_summary> {
+      return to_transports<api::transport_summary>(self, a, r);
+    },
+    [self](api::tp_remove_atom a, transport_id id) -> caf::result<api::tp_ok_atom> {
+      return to_transports<api::tp_ok_atom>(self, a, id);
+    },
+    [self](api::tp_remove_all_atom a) -> caf::result<uint64_t> {
+      return to_transports<uint64_t>(self, a);
+    },
+    [self](api::tp_disc_id_atom a,
+           transport_id id) -> caf::result<std::vector<api::transport_entry>> {
+      return to_transports<std::vector<api::transport_entry>>(self, a, id);
+    },
+    [self](api::tp_disc_pk_atom a,
+           public_key pk) -> caf::result<std::vector<api::transport_entry>> {
+      return to_transports<std::vector<api::transport_entry>>(self, a, pk);
+    },
+    [self](api::tp_ping_atom a, transport_id id) -> caf::result<uint64_t> {
+      return to_transports<uint64_t>(self, a, id);
     },
     [self](get_config_atom) { return self->state.opts.cfg; },
     [self](system::restart_atom, const std::string& child, uint64_t generation) {

@@ -12,6 +12,7 @@
 // its restart budget makes the visor quit with that child's error.
 #pragma once
 
+#include <string_view>
 #include <vector>
 
 #include <caf/actor.hpp>
@@ -22,6 +23,9 @@
 #include "runtime/system/supervision.hpp"
 
 namespace skywire::visor {
+
+/// The name of the transport manager among the visor's children.
+inline constexpr std::string_view transport_manager_child = "transport_manager";
 
 struct visor_options {
   config_ptr cfg;

@@ -10,6 +10,11 @@
 //   request(visor, T, crash_atom, child name)   -> "\"injected\"" | error
 //                                                  (fault injection only)
 //
+// and the transport manager's control requests (api::transport_control_actor,
+// messages/api/transport.hpp), which the visor hands to its transport
+// manager (an error when the visor runs none); their answers are typed and
+// the gateway writes them as JSON.
+//
 // Besides these, the visor answers what its children ask (get_config_atom,
 // actors/visor/atoms.hpp) and its own timers; its full interface is in
 // actors/visor/visor.hpp.
@@ -20,6 +25,8 @@
 #include <caf/atom.hpp>
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
+
+#include "messages/api/transport.hpp"
 
 namespace skywire::api {
 
@@ -34,6 +41,7 @@ using visor_actor =
                    caf::replies_to<visor_info_atom>::with<std::string>,
                    caf::replies_to<visor_actors_atom>::with<std::string>,
                    caf::replies_to<visor_halt_atom>::with<std::string>,
-                   caf::replies_to<visor_crash_atom, std::string>::with<std::string>>;
+                   caf::replies_to<visor_crash_atom, std::string>::with<std::string>>::
+    extend_with<transport_control_actor>;
 
 } // namespace skywire::api

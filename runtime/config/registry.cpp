@@ -669,7 +669,7 @@ std::string check_value(const option& opt, const json::value& v, std::string& wh
       if (v.get_object().size() > max_list_items)
         return "too many entries";
       for (const auto& kv : v.get_object()) {
-        json::value key{kv.key()};
+        json::value key(json::string(kv.key())); // (braces would make an array)
         if (auto p = pk_problem(key)) {
           where = "[\"" + std::string{kv.key().substr(0, 80)} + "\"]";
           return p;

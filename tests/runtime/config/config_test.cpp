@@ -364,3 +364,27 @@ TEST_CASE("--go-compatible: the reference's config version and a TCP cli_addr") 
   REQUIRE(err);
   CHECK(message(err).find("TCP only") != std::string::npos);
 }
+
+TEST_CASE("skywire-tcp.pk_table and persistent_transports load") {
+  auto bob = crypto::deterministic_keypair(byte_span{reinterpret_cast<const uint8_t*>("bob"), 3});
+  boost::json::object table;
+  table[bob.pk.hex()] = "127.0.0.1:7777";
+  auto root = nested("skywire-tcp.pk_table", table);
+  root["persistent_transports"] =
+    boost::json::parse("[{\"pk\":\"" + bob.pk.hex() + "\",\"type\":\"stcp\"}]");
+  auto cfg = load_json(boost::json::serialize(root));
+  REQUIRE_MESSAGE(cfg, message(cfg.error()));
+  REQUIRE(cfg->stcp);
+  REQUIRE(cfg->stcp->pk_table);
+  REQUIRE(cfg->stcp->pk_table->size() == 1);
+  CHECK(cfg->stcp->pk_table->at(bob.pk) == "127.0.0.1:7777");
+  REQUIRE(cfg->persistent_transports);
+  REQUIRE(cfg->persistent_transports->size() == 1);
+  CHECK((*cfg->persistent_transports)[0].pk == bob.pk);
+  CHECK((*cfg->persistent_transports)[0].type == "stcp");
+  boost::json::object bad;
+  bad["02ab"] = "127.0.0.1:7777";
+  expect_error(boost::json::serialize(nested("skywire-tcp.pk_table", bad)),
+               "skywire-tcp.pk_table[\"02ab\"]: expected a public key (66 hex digits, a "
+               "compressed secp256k1 point)");
+}

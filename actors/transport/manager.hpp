@@ -1,0 +1,88 @@
+// The transport manager of a visor (reference §1.6, §3): one actor that
+// supervises one transport actor per (peer, type) (transport_actor.hpp),
+// accepts connections on every enabled type's listener, dials on request
+// and keeps the config's persistent_transports up.
+//
+//  - The type table: manager_config::networks, one transport_network per
+//    enabled type (stcp, stcpr today; sudph and dmsg plug in the same way).
+//    `tp type` lists them in the reference's preference order.
+//  - Accepting: each type's listener hands admitted connections to an
+//    inbound set (inbound.hpp) that runs the responder's handshakes on the io
+//    shards; a connection whose settlement entry verified comes here
+//    (lk_reg) and goes to the transport actor of its (peer, type), spawned
+//    if there is none. While a transport of the same ID is still closing
+//    (deregistering), a new connection or dial for it waits, so the old
+//    transport's deregistration cannot delete the new one's entry.
+//  - Dialing (`tp add`, persistent transports): a transport actor per
+//    (peer, type); a second request for the same pair waits for the same
+//    transport; the answer comes when it is up or failed.
+//  - Events to subscribers: tp_up, tp_down (with the cause), tp_error
+//    (messages/api/transport.hpp).
+//  - persistent_transports: re-dialed with back-off while missing
+//    (persistence.hpp).
+//  - Stopping (an exit message from the visor): listeners stop, pending
+//    handshakes are dropped, every transport is closed and deregistered;
+//    the manager quits when its transports are gone, or after
+//    shutdown_grace.
+//
+// Typed: api::transport_manager_actor, plus what its transports report
+// (transport_owner_actor), its links' events, the supervisor's status
+// request (system::info_provider_actor: the JSON `visor info` shows under
+// "transports") and debug.crash.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include <caf/actor_system.hpp>
+
+#include "actors/transport/network.hpp"
+#include "actors/transport/persistence.hpp"
+#include "actors/transport/registrar.hpp"
+#include "messages/api/transport.hpp"
+#include "runtime/config/visor_config.hpp"
+#include "runtime/crypto/keys.hpp"
+#include "runtime/io/io_runtime.hpp"
+
+namespace skywire::transport {
+
+struct manager_config {
+  crypto::keypair local;
+  /// The enabled types.
+  std::vector<transport_network_ptr> networks;
+  /// Where settled transports are registered (null: nowhere).
+  registrar_ptr registrar;
+  std::vector<persistent_target> persistent;
+  persistent_keeper::backoff_params persistent_backoff;
+  /// A `tp add` without a timeout.
+  std::chrono::milliseconds dial_timeout{20'000};
+  /// Each dial of a persistent transport.
+  std::chrono::milliseconds persistent_dial_timeout{10'000};
+  /// How often persistent transports are looked at.
+  std::chrono::milliseconds tick{500};
+  /// Handshake deadlines, keep-alive, dead peer bound of every link.
+  transport_core::timeouts limits;
+  /// How often a responder re-registers a live transport (0 = never).
+  std::chrono::milliseconds reregister_every{180'000};
+  /// Longest wait for the transports to close and deregister on stop.
+  std::chrono::milliseconds shutdown_grace{3'000};
+};
+
+/// Spawns the manager; its listeners open at once (a listener that cannot
+/// bind is logged and its type stays usable for dialing).
+api::transport_manager_actor spawn_transport_manager(caf::actor_system& sys, manager_config cfg);
+
+/// The manager of a visor, from its config: stcp when `skywire-tcp` is
+/// present (listening_address, pk_table), stcpr when an address resolver is
+/// configured (stcpr_port), the transport discovery of transport.discovery,
+/// persistent_transports. Types not built here are skipped with a note in
+/// `notes` (sudph, dmsg: later).
+expected<manager_config> manager_config_from(const config::visor_config& cfg, io::io_runtime& io,
+                                             std::vector<std::string>* notes = nullptr);
+
+/// The reference's preference order of types (§3.1: `tp add` without a
+/// type tries them in this order, whatever its help text says).
+const std::vector<std::string>& type_preference();
+
+} // namespace skywire::transport

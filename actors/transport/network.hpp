@@ -1,0 +1,61 @@
+// A transport type as the manager sees it (its "type table" entry): how to
+// reach a peer and where connections are accepted. The manager knows
+// nothing else about a type, so a new one (sudph, dmsg) plugs in by
+// implementing this and adding itself to manager_config::networks
+// (docs/architecture.md, "How a new transport type plugs in").
+//
+//  - dial(pk, cb): a connected, not yet started io::byte_link to the peer
+//    (TCP connection, KCP session, dmsg stream), or an error value; cb runs
+//    once, on any thread.
+//  - listen(accept): from now on every accepted connection that passed the
+//    listener's admission control (runtime/io/admission.hpp) is handed to
+//    `accept` with its admission ticket, on an io thread; the manager's
+//    inbound set (inbound.hpp) runs the responder's handshakes on it.
+//  - mode(): what runs on the byte_link (transport_mode of transport_core:
+//    noise_kk for stcp/stcpr/sudph, dmsg for dmsg).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/json/object.hpp>
+
+#include "actors/transport/transport_core.hpp"
+#include "messages/error.hpp"
+#include "messages/ids.hpp"
+#include "runtime/io/admission.hpp"
+#include "runtime/io/byte_link.hpp"
+
+namespace skywire::transport {
+
+class transport_network {
+public:
+  using dial_fn = std::function<void(expected<io::byte_link_ptr>)>;
+  using accept_fn = std::function<void(io::byte_link_ptr, io::admission_ticket_ptr)>;
+
+  virtual ~transport_network() = default;
+
+  /// The type name ("stcp", "stcpr", ...).
+  virtual const std::string& type() const noexcept = 0;
+  virtual transport_mode mode() const noexcept { return transport_mode::noise_kk; }
+  /// Starts accepting (a type without a listener returns none and accepts
+  /// nothing). An error leaves the type usable for dialing.
+  virtual caf::error listen(accept_fn on_accept) = 0;
+  /// Connects to the peer.
+  virtual void dial(const public_key& remote, dial_fn cb) = 0;
+  /// Stops the listener and any background work; no accept follows.
+  virtual void stop() = 0;
+  /// For `visor info`: {"type","listening","error",...}.
+  virtual boost::json::object info() const = 0;
+};
+
+using transport_network_ptr = std::shared_ptr<transport_network>;
+
+/// Where a peer listens: candidate "host:port" texts, best first, or an
+/// error value; the callback runs once, on any thread.
+using address_resolver =
+  std::function<void(const public_key&, std::function<void(expected<std::vector<std::string>>)>)>;
+
+} // namespace skywire::transport

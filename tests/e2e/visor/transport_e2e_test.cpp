@@ -1,0 +1,334 @@
+// End to end: two visor processes and our transport discovery (`skywire svc
+// tpd`), all on loopback, with generated configs. An stcp transport A -> B:
+// up on both sides, data both ways (route-0 pings), its entry in the
+// discovery, `tp ls` on both sides, `tp rm` closing both sides and
+// deregistering; a SIGKILLed peer noticed and deregistered; garbage, a
+// truncated handshake and a slowloris on B's stcp listener dropped while the
+// transport keeps working. Every process is killed by PID if a check fails.
+#include <doctest/doctest.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <boost/json.hpp>
+
+#include "runtime/http/client.hpp"
+#include "tests/support/e2e_helpers.hpp"
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+namespace json = boost::json;
+using skywire::test::process;
+
+namespace {
+
+const std::string binary = SKYWIRE_BINARY;
+
+skywire::test::run_result cli(std::vector<std::string> args) {
+  args.insert(args.begin(), binary);
+  auto r = skywire::test::run(std::move(args), 30s);
+  REQUIRE_FALSE(r.timed_out);
+  return r;
+}
+
+/// Polls `fn` every 50 ms until it is true or `limit` passed.
+template <class F>
+bool eventually(F fn, std::chrono::milliseconds limit) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (fn())
+      return true;
+    std::this_thread::sleep_for(50ms);
+  }
+  return fn();
+}
+
+struct visor_proc {
+  fs::path dir;
+  fs::path config;
+  fs::path log;
+  std::string rpc; ///< unix://…
+  std::string pk;
+  uint16_t stcp_port = 0;
+  process p;
+};
+
+struct cluster {
+  skywire::test::temp_dir tmp;
+  process tpd;
+  uint16_t tpd_port = 0;
+  visor_proc a, b;
+
+  cluster() {
+    REQUIRE(!tmp.path.empty());
+    auto log = tmp.path / "tpd.log";
+    REQUIRE(skywire::test::spawn(tpd, {binary, "svc", "tpd", "-a", "127.0.0.1:0"}, log));
+    REQUIRE_MESSAGE(skywire::test::wait_for_text(log, "transport discovery listening", 5s),
+                    skywire::test::read_text(log));
+    auto port = skywire::test::match(skywire::test::read_text(log), "addr=127\\.0\\.0\\.1:(\\d+)");
+    REQUIRE_FALSE(port.empty());
+    tpd_port = static_cast<uint16_t>(std::stoi(port));
+    // B first: A's pk_table needs B's listening port
+    make_visor(b, "b", {});
+    start(b);
+    make_visor(a, "a", json::object{{b.pk, "127.0.0.1:" + std::to_string(b.stcp_port)}});
+    start(a);
+  }
+
+  std::string tpd_url() const { return "http://127.0.0.1:" + std::to_string(tpd_port); }
+
+  void make_visor(visor_proc& v, const std::string& name, json::object pk_table) {
+    v.dir = tmp.path / name;
+    fs::create_directories(v.dir);
+    v.config = v.dir / "skywire-config.json";
+    v.log = v.dir / "visor.log";
+    auto r = cli({"cli", "config", "gen", "--local", "-o", v.config.string(), "--local-path",
+                  (v.dir / "local").string()});
+    REQUIRE_MESSAGE(r.code == 0, r.err);
+    auto c = json::parse(skywire::test::read_text(v.config)).as_object();
+    v.pk = std::string{c["pk"].as_string()};
+    // loopback only: stcp on an ephemeral port, our TPD, no dmsg, no stcpr
+    auto& stcp = c["skywire-tcp"].as_object();
+    stcp["listening_address"] = "127.0.0.1:0";
+    stcp["pk_table"] = pk_table.empty() ? json::value(nullptr) : json::value(pk_table);
+    c["transport"].as_object()["discovery"] = tpd_url();
+    c["transport"].as_object()["address_resolver"] = "";
+    c["dmsg"].as_object()["discovery"] = "";
+    auto tmpfile = v.config;
+    tmpfile += ".tmp";
+    std::ofstream{tmpfile} << json::serialize(c);
+    fs::rename(tmpfile, v.config);
+    v.rpc = "unix://" + (v.dir / "local" / "cli.sock").string();
+  }
+
+  void start(visor_proc& v) {
+    REQUIRE(skywire::test::spawn(v.p, {binary, "visor", "-c", v.config.string()}, v.log));
+    REQUIRE_MESSAGE(skywire::test::wait_for_text(v.log, "transport listener up", 10s),
+                    skywire::test::read_text(v.log));
+    auto port = skywire::test::match(skywire::test::read_text(v.log),
+                                     "type=stcp addr=127\\.0\\.0\\.1:(\\d+)");
+    REQUIRE_FALSE(port.empty());
+    v.stcp_port = static_cast<uint16_t>(std::stoi(port));
+    REQUIRE(eventually([&] { return cli({"cli", "visor", "pk", "--rpc", v.rpc}).code == 0; }, 10s));
+  }
+
+  json::value call_json(const visor_proc& v, std::vector<std::string> args) {
+    args.insert(args.begin(), {"cli", "visor"});
+    args.push_back("--json");
+    args.push_back("--rpc");
+    args.push_back(v.rpc);
+    auto r = cli(args);
+    REQUIRE_MESSAGE(r.code == 0, r.err, "\n", skywire::test::read_text(v.log));
+    return json::parse(r.out);
+  }
+
+  json::array tp_ls(const visor_proc& v) { return call_json(v, {"tp", "ls"}).as_array(); }
+
+  std::string all_transports() {
+    skywire::http::client_request r;
+    r.port = tpd_port;
+    r.target = "/all-transports";
+    r.timeout = 2s;
+    auto res = skywire::http::request_sync(r);
+    REQUIRE(res);
+    return res->body;
+  }
+
+  /// `tp add` from A to B; the transport's ID.
+  std::string add_a_to_b() {
+    auto s = call_json(a, {"tp", "add", b.pk}).as_object();
+    CHECK(s["state"] == "up");
+    CHECK(s["type"] == "stcp");
+    CHECK(s["remote_pk"] == b.pk.c_str());
+    return std::string{s["id"].as_string()};
+  }
+};
+
+/// A raw TCP client of a listener, for hostile bytes.
+struct raw_client {
+  int fd = -1;
+  explicit raw_client(uint16_t port) {
+    fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(port);
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) == 0);
+  }
+  ~raw_client() {
+    if (fd >= 0)
+      ::close(fd);
+  }
+  void send(std::string_view s) const {
+    CHECK(::send(fd, s.data(), s.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(s.size()));
+  }
+  /// What arrives until a newline, the peer's close or `limit`.
+  std::string read_line(std::chrono::milliseconds limit) const {
+    std::string in;
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    while (in.find('\n') == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, 20) <= 0)
+        continue;
+      char buf[512];
+      auto n = ::recv(fd, buf, sizeof(buf), 0);
+      if (n <= 0)
+        break;
+      in.append(buf, static_cast<size_t>(n));
+    }
+    return in;
+  }
+  /// Reads until the peer closes (true) or `limit` passes (false).
+  bool closed_within(std::chrono::milliseconds limit) const {
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, 20) <= 0)
+        continue;
+      char buf[512];
+      if (::recv(fd, buf, sizeof(buf), 0) <= 0)
+        return true;
+    }
+    return false;
+  }
+};
+
+uint64_t log_field(const json::value& s, const char* k) {
+  return s.as_object().at("log").as_object().at(k).to_number<uint64_t>();
+}
+
+} // namespace
+
+TEST_CASE("tp commands: --help of each") {
+  for (auto c : {"type", "ls", "id", "add", "rm", "disc", "ping"}) {
+    auto r = cli({"cli", "visor", "tp", c, "--help"});
+    CHECK_MESSAGE(r.code == 0, c);
+    CHECK(r.out.find("--json") != std::string::npos);
+  }
+  CHECK(cli({"cli", "visor", "tp", "add", "--help"}).out.find("stcpr, sudph, dmsg, stcp")
+        != std::string::npos);
+  CHECK(cli({"cli", "visor", "tp", "rm"}).code == 2);
+  CHECK(cli({"cli", "visor", "tp", "add", "02ab"}).code == 2);
+  CHECK(cli({"cli", "visor", "tp", "disc"}).code == 2);
+}
+
+TEST_CASE("stcp between two visors: up, data both ways, in the TPD, tp ls both sides, tp rm") {
+  cluster c;
+  auto types = c.call_json(c.a, {"tp", "type"});
+  CHECK(json::serialize(types) == "[\"stcp\"]");
+  auto id = c.add_a_to_b();
+
+  // tp ls on both sides
+  auto la = c.tp_ls(c.a);
+  REQUIRE(la.size() == 1);
+  CHECK(la[0].as_object()["id"] == id.c_str());
+  CHECK(la[0].as_object()["role"] == "initiator");
+  std::string b_id;
+  REQUIRE(eventually([&] { return c.tp_ls(c.b).size() == 1; }, 5s));
+  auto lb = c.tp_ls(c.b);
+  CHECK(lb[0].as_object()["id"] == id.c_str());
+  CHECK(lb[0].as_object()["remote_pk"] == c.a.pk.c_str());
+  CHECK(lb[0].as_object()["role"] == "responder");
+
+  // data both ways: a ping from each side, answered by the other
+  auto pa = c.call_json(c.a, {"tp", "ping", "-i", id});
+  CHECK(pa.as_object()["rtt_us"].to_number<uint64_t>() > 0);
+  auto pb = c.call_json(c.b, {"tp", "ping", "-i", id});
+  CHECK(pb.as_object()["rtt_us"].to_number<uint64_t>() > 0);
+  for (auto* v : {&c.a, &c.b}) {
+    auto s = c.call_json(*v, {"tp", "id", "-i", id});
+    CHECK(log_field(s, "sent") == 32);
+    CHECK(log_field(s, "recv") == 32);
+  }
+  auto human = cli({"cli", "visor", "tp", "ls", "--rpc", c.a.rpc});
+  CHECK(human.out.find(id) != std::string::npos);
+  CHECK(human.out.find("regular") != std::string::npos);
+
+  // in the transport discovery: publicly, and by edge through the visor (httpauth)
+  CHECK(c.all_transports().find(id) != std::string::npos);
+  auto disc = c.call_json(c.a, {"tp", "disc", "-p", c.a.pk});
+  REQUIRE(disc.is_array());
+  REQUIRE(disc.as_array().size() == 1);
+  CHECK(disc.as_array()[0].as_object()["t_id"] == id.c_str());
+  auto by_id = c.call_json(c.b, {"tp", "disc", "-i", id});
+  CHECK(by_id.as_object()["type"] == "stcp");
+
+  // visor info shows it
+  auto info = c.call_json(c.a, {"info"});
+  CHECK(info.as_object()["transports"].as_object()["transports"].as_array().size() == 1);
+  CHECK(cli({"cli", "visor", "info", "--rpc", c.b.rpc}).out.find("1 transport(s)")
+        != std::string::npos);
+
+  // tp rm on A: closed on both sides, deregistered
+  auto rm = cli({"cli", "visor", "tp", "rm", "-i", id, "--rpc", c.a.rpc});
+  CHECK_MESSAGE(rm.code == 0, rm.err);
+  CHECK(rm.out == "OK\n");
+  CHECK(eventually([&] { return c.tp_ls(c.a).empty() && c.tp_ls(c.b).empty(); }, 5s));
+  CHECK(eventually([&] { return c.all_transports().find(id) == std::string::npos; }, 5s));
+  CHECK(skywire::test::wait_for_text(c.b.log, "cause=\"the peer closed the connection\"", 2s));
+  // unknown now
+  CHECK(cli({"cli", "visor", "tp", "id", "-i", id, "--rpc", c.a.rpc}).code == 1);
+}
+
+TEST_CASE("stcp: a SIGKILLed peer is noticed and the transport deregistered") {
+  cluster c;
+  auto id = c.add_a_to_b();
+  REQUIRE(eventually([&] { return c.all_transports().find(id) != std::string::npos; }, 5s));
+  auto t0 = std::chrono::steady_clock::now();
+  c.b.p.kill_now();
+  // within the keep-alive bound (10 s keep-alive, 30 s silence); a killed
+  // process's connection ends at once, so it is noticed at once
+  CHECK(eventually([&] { return c.tp_ls(c.a).empty(); }, 10s));
+  auto noticed = std::chrono::steady_clock::now() - t0;
+  CHECK(noticed < 10s);
+  CHECK(eventually([&] { return c.all_transports().find(id) == std::string::npos; }, 5s));
+  CHECK(skywire::test::wait_for_text(c.a.log, "msg=\"transport down\"", 1s));
+  MESSAGE(
+    "SIGKILL to noticed: " << std::chrono::duration_cast<std::chrono::milliseconds>(noticed).count()
+                           << " ms");
+}
+
+TEST_CASE("stcp listener: garbage, a truncated handshake and a slowloris are dropped") {
+  cluster c;
+  auto id = c.add_a_to_b();
+  raw_client garbage{c.b.stcp_port};
+  garbage.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  CHECK(garbage.closed_within(2s)); // at its first wrong byte
+  {
+    raw_client truncated{c.b.stcp_port};
+    truncated.send("get_nonce");
+    auto frame1 = truncated.read_line(2s);
+    CHECK(frame1.find("{\"Nonce\":[") == 0);
+  } // gone after Frame1
+  raw_client slow{c.b.stcp_port};
+  auto t0 = std::chrono::steady_clock::now();
+  slow.send("get_n"); // and nothing more
+  // the transport carries data meanwhile, both ways
+  for (int i = 0; i < 3; ++i) {
+    CHECK(c.call_json(c.a, {"tp", "ping", "-i", id}).as_object().contains("rtt_us"));
+    CHECK(c.call_json(c.b, {"tp", "ping", "-i", id}).as_object().contains("rtt_us"));
+  }
+  // cut at the handshake deadline (10 s, the reference's), not before
+  CHECK(slow.closed_within(12s));
+  auto took = std::chrono::steady_clock::now() - t0;
+  CHECK(took > 8s);
+  auto lb = c.tp_ls(c.b);
+  REQUIRE(lb.size() == 1);
+  CHECK(lb[0].as_object()["state"] == "up");
+  CHECK(c.call_json(c.a, {"tp", "ping", "-i", id}).as_object().contains("rtt_us"));
+  auto info = c.call_json(c.b, {"info"});
+  auto& listener = info.as_object()["transports"].as_object()["listeners"].as_array()[0];
+  auto dropped = listener.as_object()["inbound"].as_object()["dropped"].to_number<uint64_t>();
+  CHECK(dropped == 3);
+  MESSAGE(
+    "slowloris cut after " << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
+                           << " ms");
+}
