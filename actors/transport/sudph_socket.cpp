@@ -4,6 +4,7 @@
 #include <charconv>
 #include <string_view>
 
+#include "actors/transport/ar_client.hpp"
 #include "messages/wire/kcp/segment.hpp"
 #include "messages/wire/transport/address_resolver.hpp"
 #include "runtime/io/shard_timers.hpp"
@@ -269,18 +270,11 @@ std::optional<boost::asio::ip::udp::endpoint> parse_udp_endpoint(std::string_vie
 std::vector<boost::asio::ip::udp::endpoint>
 sudph_dial_candidates(const wire::transport::visor_data& vd) {
   std::vector<boost::asio::ip::udp::endpoint> out;
-  auto add = [&out](std::optional<boost::asio::ip::udp::endpoint> ep) {
+  for (const auto& text : sudph_dial_addresses(vd)) { // the AR client's order
+    auto ep = parse_udp_endpoint(text);
     if (ep && std::find(out.begin(), out.end(), *ep) == out.end())
       out.push_back(*ep);
-  };
-  if (vd.is_local && vd.local.prt.value != 0)
-    for (const auto& a : vd.local.addresses) {
-      boost::system::error_code ec;
-      auto ip = boost::asio::ip::make_address(a, ec);
-      if (!ec)
-        add(boost::asio::ip::udp::endpoint{ip, vd.local.prt.value});
-    }
-  add(parse_udp_endpoint(vd.remote_addr));
+  }
   return out;
 }
 

@@ -163,11 +163,10 @@ using sudph_socket_ptr = std::shared_ptr<sudph_socket>;
 /// nothing when it does not parse.
 std::optional<boost::asio::ip::udp::endpoint> parse_udp_endpoint(std::string_view text);
 
-/// Where to dial a visor the address resolver answered for (reference §3.6
-/// dialing step 3, as §3.3's stcpr dial): when `is_local`, each of its local
-/// addresses with its announced UDP port first, then `remote_addr` (the
-/// "ip:port" the resolver saw). Unparsable entries are skipped, duplicates
-/// kept once, in that order.
+/// sudph_dial_addresses() (ar_client.hpp: when `is_local`, each local
+/// address with the announced UDP port first, then `remote_addr` as the
+/// resolver saw it) as endpoints: unparsable entries (port 0, not an IP
+/// literal) skipped, duplicates kept once, in that order.
 std::vector<boost::asio::ip::udp::endpoint>
 sudph_dial_candidates(const wire::transport::visor_data& vd);
 
