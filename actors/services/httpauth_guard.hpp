@@ -29,6 +29,7 @@
 #include "messages/error.hpp"
 #include "messages/ids.hpp"
 #include "messages/wire/httpauth.hpp"
+#include "actors/services/source_budget.hpp"
 #include "runtime/http/message.hpp"
 
 namespace skywire::services {
@@ -79,5 +80,33 @@ std::string httpauth_message(const caf::error& err);
 
 /// The reference's 401 reply: {"error":{"message":"..","code":401}} + "\n".
 http::response httpauth_refusal(const caf::error& err);
+
+/// The gate of a service's signed endpoints: the httpauth headers; for a key
+/// the guard holds no nonce for, a token of its source (taken before any
+/// signature is checked, so a flood of fresh keys costs no verification past
+/// the budget); the signature; then fn(pk, now_ns). The key's nonce is used
+/// up on any 2xx answer. refused() counts a 401; limited(source) answers 429.
+template <class Refused, class Limited, class F>
+http::response authenticate(httpauth_guard& guard, source_budget& budget, const http::request& req,
+                            int64_t now_ns, Refused&& refused, Limited&& limited, F&& fn) {
+  auto h = guard.check_headers(req);
+  if (!h) {
+    refused();
+    return httpauth_refusal(h.error());
+  }
+  if (!guard.known(h->pk)) {
+    auto source = source_of(req.remote);
+    if (!budget.take(source, 1, now_ns))
+      return limited(source);
+  }
+  if (auto err = guard.check_signature(*h, req.body)) {
+    refused();
+    return httpauth_refusal(err);
+  }
+  auto r = fn(h->pk, now_ns);
+  if (r.status >= 200 && r.status < 300)
+    guard.consume(h->pk);
+  return r;
+}
 
 } // namespace skywire::services

@@ -90,27 +90,9 @@ size_t ar_api::sweep() {
 
 template <class F>
 http::response ar_api::authenticated(const http::request& req, F&& fn) {
-  auto h = guard_.check_headers(req);
-  if (!h) {
-    ++n_.auth_refused;
-    return httpauth_refusal(h.error());
-  }
-  auto t = now();
-  // A key the guard holds no nonce for will get one: that costs its source
-  // a token, taken before the signature is checked.
-  if (!guard_.known(h->pk)) {
-    auto source = source_of(req.remote);
-    if (!budget_.take(source, 1, t))
-      return rate_limited(source);
-  }
-  if (auto err = guard_.check_signature(*h, req.body)) {
-    ++n_.auth_refused;
-    return httpauth_refusal(err);
-  }
-  auto r = fn(h->pk, t);
-  if (r.status >= 200 && r.status < 300)
-    guard_.consume(h->pk);
-  return r;
+  return authenticate(
+    guard_, budget_, req, now(), [this] { ++n_.auth_refused; },
+    [this](const std::string& source) { return rate_limited(source); }, std::forward<F>(fn));
 }
 
 http::response ar_api::rate_limited(const std::string& source) {
