@@ -16,6 +16,7 @@
 #include "actors/transport/errors.hpp"
 #include "actors/transport/inbound.hpp"
 #include "actors/transport/registry.hpp"
+#include "actors/transport/sd_client.hpp"
 #include "actors/transport/summary_json.hpp"
 #include "actors/transport/tcp_network.hpp"
 #include "actors/transport/tpd_client.hpp"
@@ -115,6 +116,9 @@ public:
                     log::kv("enabled", types_text()));
     if (!keeper_.targets().empty())
       delayed_send(this, std::chrono::milliseconds{0}, mg_tick_atom::value);
+    if (cfg_.autoconnect)
+      spawn_autoconnect(this, caf::actor_cast<api::transport_manager_actor>(this), cfg_.local.pk,
+                        *cfg_.autoconnect);
     SKYWIRE_LOG(debug, component, "transport manager started", log::kv("types", types_text()),
                 log::kv("discovery", cfg_.registrar->describe()),
                 log::kv("persistent", keeper_.targets().size()));
@@ -565,6 +569,7 @@ private:
       persistent.emplace_back(std::move(p));
     }
     o["persistent"] = std::move(persistent);
+    o["public_autoconnect"] = cfg_.autoconnect != nullptr;
     return boost::json::serialize(o);
   }
 
@@ -635,7 +640,8 @@ io::admission_config transport_admission() {
 } // namespace
 
 expected<manager_config> manager_config_from(const config::visor_config& cfg, io::io_runtime& io,
-                                             std::vector<std::string>* notes) {
+                                             std::vector<std::string>* notes,
+                                             std::chrono::milliseconds stcpr_rebind) {
   manager_config out;
   out.local = crypto::keypair{cfg.pk, cfg.sk};
   auto note = [notes](std::string s) {
@@ -691,7 +697,8 @@ expected<manager_config> manager_config_from(const config::visor_config& cfg, io
           cb(stcpr_dial_addresses(*vd));
         });
       };
-      c.on_listening = [ar = *ar](uint16_t p) -> std::function<void()> {
+      c.on_listening = [ar = *ar, rebind = stcpr_rebind](
+                         uint16_t p) -> std::function<void()> {
         // as the reference: bind only when a local interface holds a public
         // IP (otherwise nobody could dial what we would announce)
         auto addrs = local_interface_addresses();
@@ -705,6 +712,9 @@ expected<manager_config> manager_config_from(const config::visor_config& cfg, io
                       "resolver (peers cannot dial this visor over stcpr)");
           return {};
         }
+        stcpr_heartbeat::options hopts;
+        if (rebind.count() > 0)
+          hopts.interval = rebind;
         auto hb = std::make_shared<stcpr_heartbeat>(
           ar, port{p},
           [] {
@@ -715,7 +725,10 @@ expected<manager_config> manager_config_from(const config::visor_config& cfg, io
             if (err)
               SKYWIRE_LOG(warn, component, "stcpr bind at the address resolver failed",
                           log::kv("error", describe(err)));
-          });
+            else
+              SKYWIRE_LOG(debug, component, "stcpr bound at the address resolver");
+          },
+          hopts);
         hb->start();
         return [hb] { hb->stop(true, {}); };
       };
@@ -725,6 +738,23 @@ expected<manager_config> manager_config_from(const config::visor_config& cfg, io
     note("stcpr: off (no transport.address_resolver)");
   }
   note("sudph, dmsg: not implemented yet");
+  if (cfg.transport.public_autoconnect) {
+    bool stcpr = std::any_of(out.networks.begin(), out.networks.end(),
+                             [](const auto& n) { return n && n->type() == "stcpr"; });
+    const auto& url = cfg.launcher.service_discovery;
+    if (!stcpr) {
+      note("public autoconnect: off (stcpr is off)");
+    } else if (url.empty()) {
+      note("public autoconnect: off (no launcher.service_discovery)");
+    } else if (auto sd = sd_client::make(io, url, cfg.pk, cfg.sk)) {
+      out.autoconnect = std::make_shared<autoconnect_setup>(
+        autoconnect_setup{std::move(*sd), autoconnect_params{}, std::chrono::seconds{1},
+                          std::chrono::seconds{10}});
+    } else {
+      note("public autoconnect: off (service discovery " + url + ": " + describe(sd.error())
+           + ")");
+    }
+  }
   if (cfg.persistent_transports)
     for (const auto& p : *cfg.persistent_transports)
       out.persistent.push_back(persistent_target{p.pk, p.type});

@@ -20,6 +20,9 @@
 //    (messages/api/transport.hpp).
 //  - persistent_transports: re-dialed with back-off while missing
 //    (persistence.hpp).
+//  - Public autoconnect: when configured, a linked autoconnect actor
+//    (autoconnect_actor.hpp) keeps `automatic` stcpr transports up through
+//    tp_add and the events, like any other client.
 //  - Stopping (an exit message from the visor): listeners stop, pending
 //    handshakes are dropped, every transport is closed and deregistered;
 //    the manager quits when its transports are gone, or after
@@ -37,6 +40,7 @@
 
 #include <caf/actor_system.hpp>
 
+#include "actors/transport/autoconnect_actor.hpp"
 #include "actors/transport/network.hpp"
 #include "actors/transport/persistence.hpp"
 #include "actors/transport/registrar.hpp"
@@ -67,6 +71,8 @@ struct manager_config {
   std::chrono::milliseconds reregister_every{180'000};
   /// Longest wait for the transports to close and deregister on stop.
   std::chrono::milliseconds shutdown_grace{3'000};
+  /// Public autoconnect (autoconnect_actor.hpp); null: off.
+  std::shared_ptr<const autoconnect_setup> autoconnect;
 };
 
 /// Spawns the manager; its listeners open at once (a listener that cannot
@@ -76,10 +82,14 @@ api::transport_manager_actor spawn_transport_manager(caf::actor_system& sys, man
 /// The manager of a visor, from its config: stcp when `skywire-tcp` is
 /// present (listening_address, pk_table), stcpr when an address resolver is
 /// configured (stcpr_port), the transport discovery of transport.discovery,
-/// persistent_transports. Types not built here are skipped with a note in
-/// `notes` (sudph, dmsg: later).
+/// persistent_transports, public autoconnect (transport.public_autoconnect
+/// with stcpr on and an http:// launcher.service_discovery). Types not built
+/// here are skipped with a note in `notes` (sudph, dmsg: later).
+/// `stcpr_rebind` > 0 replaces the 5-minute stcpr re-bind interval (the
+/// visor's hidden test flag --stcpr-rebind).
 expected<manager_config> manager_config_from(const config::visor_config& cfg, io::io_runtime& io,
-                                             std::vector<std::string>* notes = nullptr);
+                                             std::vector<std::string>* notes = nullptr,
+                                             std::chrono::milliseconds stcpr_rebind = {});
 
 /// The reference's preference order of types (§3.1: `tp add` without a
 /// type tries them in this order, whatever its help text says).
