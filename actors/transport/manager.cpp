@@ -1,6 +1,7 @@
 #include "actors/transport/manager.hpp"
 
 #include <algorithm>
+#include <future>
 #include <map>
 #include <optional>
 
@@ -730,7 +731,15 @@ expected<manager_config> manager_config_from(const config::visor_config& cfg, io
           },
           hopts);
         hb->start();
-        return [hb] { hb->stop(true, {}); };
+        return [hb] {
+          // withdraw the binding (DELETE /bind/stcpr, as the reference on
+          // shutdown) before the process may end: the io runtime stops with
+          // the visor, so wait for the answer, at most 1 s
+          auto done = std::make_shared<std::promise<void>>();
+          auto answered = done->get_future();
+          hb->stop(true, [done](const caf::error&) { done->set_value(); });
+          answered.wait_for(std::chrono::seconds{1});
+        };
       };
       out.networks.push_back(tcp_network::make(io, std::move(c)));
     }

@@ -7,59 +7,26 @@
 // transport keeps working. Every process is killed by PID if a check fails.
 #include <doctest/doctest.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <signal.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <filesystem>
-#include <fstream>
-#include <thread>
-
-#include <boost/json.hpp>
 
 #include "runtime/http/client.hpp"
-#include "tests/support/e2e_helpers.hpp"
+#include "tests/e2e/visor/visor_support.hpp"
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 namespace json = boost::json;
+namespace visor_e2e = skywire::test::visor_e2e;
 using skywire::test::process;
+using visor_e2e::binary;
+using visor_e2e::cli;
+using visor_e2e::eventually;
+using visor_e2e::gen_config;
+using visor_e2e::log_field;
+using visor_e2e::raw_client;
+using visor_e2e::visor_proc;
+using visor_e2e::write_config;
 
 namespace {
-
-const std::string binary = SKYWIRE_BINARY;
-
-skywire::test::run_result cli(std::vector<std::string> args) {
-  args.insert(args.begin(), binary);
-  auto r = skywire::test::run(std::move(args), 30s);
-  REQUIRE_FALSE(r.timed_out);
-  return r;
-}
-
-/// Polls `fn` every 50 ms until it is true or `limit` passed.
-template <class F>
-bool eventually(F fn, std::chrono::milliseconds limit) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (fn())
-      return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return fn();
-}
-
-struct visor_proc {
-  fs::path dir;
-  fs::path config;
-  fs::path log;
-  std::string rpc; ///< unix://…
-  std::string pk;
-  uint16_t stcp_port = 0;
-  process p;
-};
 
 struct cluster {
   skywire::test::temp_dir tmp;
@@ -86,15 +53,7 @@ struct cluster {
   std::string tpd_url() const { return "http://127.0.0.1:" + std::to_string(tpd_port); }
 
   void make_visor(visor_proc& v, const std::string& name, json::object pk_table) {
-    v.dir = tmp.path / name;
-    fs::create_directories(v.dir);
-    v.config = v.dir / "skywire-config.json";
-    v.log = v.dir / "visor.log";
-    auto r = cli({"cli", "config", "gen", "--local", "-o", v.config.string(), "--local-path",
-                  (v.dir / "local").string()});
-    REQUIRE_MESSAGE(r.code == 0, r.err);
-    auto c = json::parse(skywire::test::read_text(v.config)).as_object();
-    v.pk = std::string{c["pk"].as_string()};
+    auto c = gen_config(v, tmp.path, name);
     // loopback only: stcp on an ephemeral port, our TPD, no dmsg, no stcpr
     auto& stcp = c["skywire-tcp"].as_object();
     stcp["listening_address"] = "127.0.0.1:0";
@@ -102,11 +61,7 @@ struct cluster {
     c["transport"].as_object()["discovery"] = tpd_url();
     c["transport"].as_object()["address_resolver"] = "";
     c["dmsg"].as_object()["discovery"] = "";
-    auto tmpfile = v.config;
-    tmpfile += ".tmp";
-    std::ofstream{tmpfile} << json::serialize(c);
-    fs::rename(tmpfile, v.config);
-    v.rpc = "unix://" + (v.dir / "local" / "cli.sock").string();
+    write_config(v, c);
   }
 
   void start(visor_proc& v) {
@@ -121,16 +76,10 @@ struct cluster {
   }
 
   json::value call_json(const visor_proc& v, std::vector<std::string> args) {
-    args.insert(args.begin(), {"cli", "visor"});
-    args.push_back("--json");
-    args.push_back("--rpc");
-    args.push_back(v.rpc);
-    auto r = cli(args);
-    REQUIRE_MESSAGE(r.code == 0, r.err, "\n", skywire::test::read_text(v.log));
-    return json::parse(r.out);
+    return visor_e2e::call_json(v, std::move(args));
   }
 
-  json::array tp_ls(const visor_proc& v) { return call_json(v, {"tp", "ls"}).as_array(); }
+  json::array tp_ls(const visor_proc& v) { return visor_e2e::tp_ls(v); }
 
   std::string all_transports() {
     skywire::http::client_request r;
@@ -151,59 +100,6 @@ struct cluster {
     return std::string{s["id"].as_string()};
   }
 };
-
-/// A raw TCP client of a listener, for hostile bytes.
-struct raw_client {
-  int fd = -1;
-  explicit raw_client(uint16_t port) {
-    fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons(port);
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) == 0);
-  }
-  ~raw_client() {
-    if (fd >= 0)
-      ::close(fd);
-  }
-  void send(std::string_view s) const {
-    CHECK(::send(fd, s.data(), s.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(s.size()));
-  }
-  /// What arrives until a newline, the peer's close or `limit`.
-  std::string read_line(std::chrono::milliseconds limit) const {
-    std::string in;
-    auto deadline = std::chrono::steady_clock::now() + limit;
-    while (in.find('\n') == std::string::npos && std::chrono::steady_clock::now() < deadline) {
-      pollfd p{fd, POLLIN, 0};
-      if (::poll(&p, 1, 20) <= 0)
-        continue;
-      char buf[512];
-      auto n = ::recv(fd, buf, sizeof(buf), 0);
-      if (n <= 0)
-        break;
-      in.append(buf, static_cast<size_t>(n));
-    }
-    return in;
-  }
-  /// Reads until the peer closes (true) or `limit` passes (false).
-  bool closed_within(std::chrono::milliseconds limit) const {
-    auto deadline = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < deadline) {
-      pollfd p{fd, POLLIN, 0};
-      if (::poll(&p, 1, 20) <= 0)
-        continue;
-      char buf[512];
-      if (::recv(fd, buf, sizeof(buf), 0) <= 0)
-        return true;
-    }
-    return false;
-  }
-};
-
-uint64_t log_field(const json::value& s, const char* k) {
-  return s.as_object().at("log").as_object().at(k).to_number<uint64_t>();
-}
 
 } // namespace
 
