@@ -17,6 +17,7 @@
 #pragma once
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -114,7 +115,10 @@ public:
     }
     holder_.pid = pid;
     char ok = 0;
-    auto n = ::read(p[0], &ok, 1); // the child's word: its namespace is there
+    ssize_t n = -1;
+    pollfd w{p[0], POLLIN, 0};
+    if (::poll(&w, 1, 10'000) == 1) // the child's word: its namespace is there
+      n = ::read(p[0], &ok, 1);
     ::close(p[0]);
     if (n != 1 || ok != '1') {
       error_ = "the namespace holder could not unshare";
