@@ -13,6 +13,9 @@
 //    inbound set (inbound.hpp) runs the responder's handshakes on it.
 //  - mode(): what runs on the byte_link (transport_mode of transport_core:
 //    noise_kk for stcp/stcpr/sudph, dmsg for dmsg).
+//  - responder_params(conn, p): what the responder's core must know of an
+//    accepted connection before its first byte (dmsg: the stream's peer and
+//    ports, which no frame carries); the default adds nothing.
 #pragma once
 
 #include <functional>
@@ -40,6 +43,12 @@ public:
   /// The type name ("stcp", "stcpr", ...).
   virtual const std::string& type() const noexcept = 0;
   virtual transport_mode mode() const noexcept { return transport_mode::noise_kk; }
+  /// Fills in what a responder core needs to know of `conn` (a connection
+  /// this network handed to its accept callback).
+  virtual void responder_params(const io::byte_link& conn, transport_core::params& p) const {
+    static_cast<void>(conn);
+    static_cast<void>(p);
+  }
   /// Starts accepting (a type without a listener returns none and accepts
   /// nothing). An error leaves the type usable for dialing.
   virtual caf::error listen(accept_fn on_accept) = 0;

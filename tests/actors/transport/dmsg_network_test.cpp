@@ -1,0 +1,320 @@
+// The dmsg transport type in process, on 127.0.0.1: the real dmsg discovery
+// and server actors, two dmsg clients, two transport managers whose dmsg
+// network reaches its client through a client_ref. A transport A -> B over
+// a dmsg stream to port 45: up on both sides with the same ID, pings both
+// ways, the bandwidth log file of the day with the transport's non-zero
+// counters, removal closing both sides; then B's dmsg client is restarted
+// (a new client set in the ref) and a new transport comes up through it.
+#include <doctest/doctest.h>
+
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <sstream>
+#include <thread>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include "actors/dmsg/client.hpp"
+#include "actors/dmsg/discovery_client.hpp"
+#include "actors/services/dmsg_discovery.hpp"
+#include "actors/services/dmsg_server.hpp"
+#include "actors/transport/dmsg_network.hpp"
+#include "actors/transport/errors.hpp"
+#include "actors/transport/manager.hpp"
+#include "messages/wire/transport/log_csv.hpp"
+#include "runtime/crypto/keys.hpp"
+#include "runtime/crypto/transport_id.hpp"
+#include "tests/actors/transport/tp_support.hpp"
+
+using namespace skywire;
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+namespace tp = skywire::transport;
+namespace svc = skywire::services;
+
+namespace {
+
+struct dmsg_world {
+  caf::actor_system_config cfg;
+  io::io_runtime io{2};
+  caf::actor_system sys{cfg};
+  svc::dmsg_discovery_handle disc;
+  svc::dmsg_server_handle server;
+  fs::path dir;
+  std::vector<caf::actor> to_stop;
+
+  dmsg_world() {
+    auto tmpl = (fs::temp_directory_path() / "sw-dmsgtp-XXXXXX").string();
+    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
+    dir = tmpl;
+    svc::dmsg_discovery_config dc;
+    dc.port = 0;
+    dc.test_mode = true;
+    auto d = svc::spawn_dmsg_discovery(sys, io, dc);
+    REQUIRE(d);
+    disc = *d;
+    svc::dmsg_server_config c;
+    auto k = tp_test::identity("dmsg-tp-server");
+    c.pk = k.pk;
+    c.sk = k.sk;
+    c.discovery = url();
+    c.local_address = "127.0.0.1:0";
+    c.public_address = "";
+    c.health_endpoint_address = "";
+    c.max_sessions = 10;
+    c.discovery_throttle = 50ms;
+    c.check_interval = 50ms;
+    auto s = svc::spawn_dmsg_server(sys, io, c);
+    REQUIRE_MESSAGE(s, describe(s.error()));
+    server = *s;
+    // the server registers asynchronously
+    auto dcl = dmsg::discovery_client::make(io, url(), 2s);
+    REQUIRE(dcl);
+    bool registered = false;
+    for (int i = 0; i < 100 && !registered; ++i) {
+      std::promise<size_t> p;
+      auto f = p.get_future();
+      dcl->all_servers(
+        [&p](expected<std::vector<dmsg::entry>> r) { p.set_value(r ? r->size() : 0); });
+      registered = f.get() >= 1;
+      if (!registered)
+        std::this_thread::sleep_for(50ms);
+    }
+    REQUIRE(registered);
+  }
+
+  ~dmsg_world() {
+    for (auto& a : to_stop)
+      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    server.stop();
+    disc.stop();
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+  }
+
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(disc.port); }
+};
+
+struct dmsg_node {
+  crypto::keypair key;
+  dmsg::client_ref_ptr ref = std::make_shared<dmsg::client_ref>();
+  api::dmsg_client_actor client;
+  api::transport_manager_actor mgr;
+  std::unique_ptr<caf::scoped_actor> events;
+  fs::path logs;
+};
+
+api::dmsg_client_actor start_client(dmsg_world& w, dmsg_node& n) {
+  dmsg::client_config c;
+  c.pk = n.key.pk;
+  c.sk = n.key.sk;
+  c.discovery_url = w.url();
+  c.sessions_count = 1;
+  c.backoff_initial_ms = 100;
+  c.backoff_max_ms = 500;
+  c.discovery_timeout = 3s;
+  auto client = dmsg::spawn_dmsg_client(w.sys, w.io, c);
+  w.to_stop.push_back(caf::actor_cast<caf::actor>(client));
+  caf::scoped_actor self{w.sys};
+  bool ready = false;
+  self->request(client, 10s, api::ready_atom::value)
+    .receive([&](api::ok_atom) { ready = true; },
+             [&](caf::error& err) { FAIL("dmsg client not ready: " << describe(err)); });
+  REQUIRE(ready);
+  n.client = client;
+  n.ref->set(client);
+  return client;
+}
+
+dmsg_node start_dmsg_node(dmsg_world& w, std::string_view seed) {
+  dmsg_node n;
+  n.key = tp_test::identity(seed);
+  n.logs = w.dir / std::string{seed};
+  start_client(w, n);
+  tp::manager_config mc;
+  mc.local = n.key;
+  tp::dmsg_network_config dc;
+  dc.client = n.ref;
+  dc.relisten = 50ms;
+  mc.networks.push_back(tp::dmsg_network::make(w.sys, dc));
+  mc.registrar = tp::make_null_registrar("test");
+  mc.dial_timeout = 10s;
+  mc.shutdown_grace = 2s;
+  tp::transport_log_config lc;
+  lc.dir = n.logs;
+  mc.logs = lc;
+  mc.log_every = 100ms;
+  n.mgr = tp::spawn_transport_manager(w.sys, mc);
+  w.to_stop.push_back(caf::actor_cast<caf::actor>(n.mgr));
+  n.events = std::make_unique<caf::scoped_actor>(w.sys);
+  caf::anon_send(n.mgr, api::tp_subscribe_atom::value, caf::actor_cast<caf::actor>(*n.events));
+  return n;
+}
+
+/// One request to a manager: its answer or its error.
+template <class T, class... Ts>
+expected<T> ask(dmsg_world& w, dmsg_node& n, Ts... xs) {
+  caf::scoped_actor self{w.sys};
+  expected<T> out = tp::make_error(tp::transport_errc::closed, "no answer");
+  self->request(n.mgr, 15s, xs...)
+    .receive([&](T& v) { out = std::move(v); }, [&](caf::error& err) { out = std::move(err); });
+  return out;
+}
+
+/// `tp add` over dmsg, retried while the peer's dmsg entry is not yet
+/// usable (its session registers a moment after it is up).
+expected<api::transport_summary> add_dmsg(dmsg_world& w, dmsg_node& from, const dmsg_node& to) {
+  expected<api::transport_summary> r = tp::make_error(tp::transport_errc::closed, "not tried");
+  for (int i = 0; i < 30; ++i) {
+    r = ask<api::transport_summary>(w, from, api::tp_add_atom::value,
+                                    api::transport_request{to.key.pk, "dmsg", "user", 5000});
+    if (r)
+      break;
+    std::this_thread::sleep_for(100ms);
+  }
+  return r;
+}
+
+/// The next up or down event of a node ("none" after `limit`).
+std::string next_kind(dmsg_node& n, std::chrono::milliseconds limit = 10s) {
+  std::string kind = "none";
+  (*n.events)->receive([&](api::tp_up_atom, api::transport_summary&) { kind = "up"; },
+                       [&](api::tp_down_atom, api::transport_summary&, caf::error&) {
+                         kind = "down";
+                       },
+                       [&](api::tp_error_atom, public_key&, std::string&, caf::error&) {
+                         kind = "error";
+                       },
+                       caf::after(limit) >> [] {});
+  return kind;
+}
+
+std::optional<wire::transport::log_row> log_row(const fs::path& dir, const transport_id& id) {
+  std::ifstream in{dir / wire::transport::log_file_name(std::time(nullptr))};
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto rows = wire::transport::decode_log_csv(ss.str());
+  if (!rows)
+    return std::nullopt;
+  for (auto& r : *rows)
+    if (r.id == id)
+      return r;
+  return std::nullopt;
+}
+
+} // namespace
+
+TEST_CASE("dmsg transport: up both sides, pings, bandwidth logs, removal, a dmsg client restart") {
+  dmsg_world w;
+  auto a = start_dmsg_node(w, "dmsg-tp-alice");
+  auto b = start_dmsg_node(w, "dmsg-tp-bob");
+  auto types = ask<std::vector<std::string>>(w, a, api::tp_types_atom::value);
+  REQUIRE(types);
+  CHECK(*types == std::vector<std::string>{"dmsg"});
+
+  auto up = add_dmsg(w, a, b);
+  REQUIRE_MESSAGE(up, describe(up.error()));
+  auto id = crypto::make_transport_id(a.key.pk, b.key.pk, "dmsg");
+  CHECK(up->id == id);
+  CHECK(up->type == "dmsg");
+  CHECK(up->role == "initiator");
+  CHECK(next_kind(a) == "up");
+  CHECK(next_kind(b) == "up");
+  auto on_b = ask<api::transport_summary>(w, b, api::tp_get_atom::value, id);
+  REQUIRE_MESSAGE(on_b, describe(on_b.error()));
+  CHECK(on_b->role == "responder");
+  CHECK(on_b->remote_pk == a.key.pk);
+  CHECK(on_b->state == "up");
+
+  // data both ways
+  for (auto* n : {&a, &b}) {
+    auto rtt = ask<uint64_t>(w, *n, api::tp_ping_atom::value, id);
+    REQUIRE_MESSAGE(rtt, describe(rtt.error()));
+    CHECK(*rtt > 0);
+  }
+
+  // the day's log file holds the transport's bytes on both sides (written
+  // every 100 ms here; a file on disk has no event to wait on: bounded poll)
+  for (auto* n : {&a, &b}) {
+    std::optional<wire::transport::log_row> row;
+    for (int i = 0; i < 100; ++i) {
+      row = log_row(n->logs, id);
+      if (row && row->recv >= 32 && row->sent >= 32)
+        break;
+      std::this_thread::sleep_for(50ms);
+    }
+    REQUIRE(row);
+    CHECK(row->recv == 32); // one ping and one pong of 16 payload bytes each way
+    CHECK(row->sent == 32);
+  }
+
+  // removal closes both sides
+  auto rm = ask<api::tp_ok_atom>(w, a, api::tp_remove_atom::value, id);
+  REQUIRE_MESSAGE(rm, describe(rm.error()));
+  CHECK(next_kind(a) == "down");
+  CHECK(next_kind(b) == "down");
+
+  // B's dmsg client restarts: the dmsg type listens on the new one
+  caf::anon_send_exit(b.client, caf::exit_reason::kill);
+  start_client(w, b);
+  auto again = add_dmsg(w, a, b);
+  REQUIRE_MESSAGE(again, describe(again.error()));
+  CHECK(again->id == id);
+  CHECK(next_kind(b) == "up");
+  auto pong = ask<uint64_t>(w, b, api::tp_ping_atom::value, id);
+  CHECK_MESSAGE(pong, describe(pong.error()));
+}
+
+TEST_CASE("dmsg transport: a dial without a dmsg client is an error value") {
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+  tp::dmsg_network_config dc;
+  dc.client = std::make_shared<dmsg::client_ref>(); // never set
+  auto net = tp::dmsg_network::make(sys, dc);
+  std::promise<caf::error> p;
+  net->dial(tp_test::identity("nobody").pk, [&p](expected<io::byte_link_ptr> r) {
+    p.set_value(r ? caf::error{} : r.error());
+  });
+  auto f = p.get_future();
+  REQUIRE(f.wait_for(5s) == std::future_status::ready);
+  auto err = f.get();
+  CHECK(tp::is(err, tp::transport_errc::unreachable));
+  CHECK(describe(err).find("no dmsg client") != std::string::npos);
+  auto info = net->info();
+  CHECK(info.at("listening").is_null());
+  CHECK(info.at("dial_errors").to_number<uint64_t>() == 1);
+  net->stop();
+  // after stop: refused at once
+  std::promise<caf::error> q;
+  net->dial(tp_test::identity("nobody").pk, [&q](expected<io::byte_link_ptr> r) {
+    q.set_value(r ? caf::error{} : r.error());
+  });
+  CHECK(tp::is(q.get_future().get(), tp::transport_errc::closed));
+}
+
+TEST_CASE("dmsg transport: admission counts a remote key as one source") {
+  auto k1 = tp_test::identity("k1").pk;
+  auto k2 = tp_test::identity("k2").pk;
+  CHECK(tp::admission_address(k1) == tp::admission_address(k1));
+  CHECK(tp::admission_address(k1) != tp::admission_address(k2));
+  CHECK(tp::admission_address(k1).is_v6());
+  auto adm = io::admission::make(tp::dmsg_network_config::default_admission());
+  // the per-key bound: the 9th pending stream of one key evicts its oldest
+  int evicted = 0;
+  std::vector<io::admission_ticket_ptr> held;
+  for (int i = 0; i < 9; ++i) {
+    auto d = adm->admit(tp::admission_address(k1), [&evicted] { ++evicted; });
+    REQUIRE(d.ticket);
+    held.push_back(d.ticket);
+  }
+  CHECK(evicted == 1);
+  // another key is not affected
+  auto d2 = adm->admit(tp::admission_address(k2), [] {});
+  CHECK(d2.ticket);
+  CHECK(evicted == 1);
+}
