@@ -4,7 +4,7 @@
 // and keeps the config's persistent_transports up.
 //
 //  - The type table: manager_config::networks, one transport_network per
-//    enabled type (stcp, stcpr today; sudph and dmsg plug in the same way).
+//    enabled type (stcp, stcpr, dmsg today; sudph plugs in the same way).
 //    `tp type` lists them in the reference's preference order.
 //  - Accepting: each type's listener hands admitted connections to an
 //    inbound set (inbound.hpp) that runs the responder's handshakes on the io
