@@ -87,14 +87,8 @@ boost::json::object dmsg_network::info() const {
   o["streams"] = status_->streams.load(std::memory_order_relaxed);
   o["dials"] = status_->dials.load(std::memory_order_relaxed);
   o["dial_errors"] = status_->dial_errors.load(std::memory_order_relaxed);
-  o["pending_handshakes"] = adm_->pending();
-  o["admitted"] = adm_->admitted();
-  boost::json::object refused;
-  for (auto r :
-       {io::refusal::per_ip, io::refusal::per_prefix, io::refusal::budget, io::refusal::evicted})
-    refused[io::to_string(r)] = adm_->counter(r);
-  refused["other"] = status_->refused.load(std::memory_order_relaxed);
-  o["refused"] = std::move(refused);
+  add_admission_info(o, *adm_);
+  o["streams_refused"] = status_->refused.load(std::memory_order_relaxed);
   return o;
 }
 

@@ -62,6 +62,18 @@ public:
 
 using transport_network_ptr = std::shared_ptr<transport_network>;
 
+/// The admission counters a listener shows in `visor info`:
+/// "pending_handshakes", "admitted", "refused": {per_ip, per_prefix, budget, evicted}.
+inline void add_admission_info(boost::json::object& o, const io::admission& adm) {
+  o["pending_handshakes"] = adm.pending();
+  o["admitted"] = adm.admitted();
+  boost::json::object refused;
+  for (auto r :
+       {io::refusal::per_ip, io::refusal::per_prefix, io::refusal::budget, io::refusal::evicted})
+    refused[io::to_string(r)] = adm.counter(r);
+  o["refused"] = std::move(refused);
+}
+
 /// Where a peer listens: candidate "host:port" texts, best first, or an
 /// error value; the callback runs once, on any thread.
 using address_resolver =
