@@ -49,7 +49,8 @@ public:
   io::timer_service& timers() override;
   void post(std::function<void()> fn) override;
 
-  /// The stream ended (err empty: a clean end). on_closed follows once.
+  /// The stream ended (err empty: a clean end, reported to on_closed as
+  /// end of file; else as a reset). on_closed follows once.
   void on_stream_closed(const caf::error& err);
 
   /// The stream's two ends (ours, the peer's), when the owner set them

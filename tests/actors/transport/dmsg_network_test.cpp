@@ -89,8 +89,11 @@ struct dmsg_world {
   }
 
   ~dmsg_world() {
+    caf::scoped_actor self{sys};
     for (auto& a : to_stop)
       caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    for (auto& a : to_stop) // their last log rows are written before the folder goes
+      self->wait_for(a);
     server.stop();
     disc.stop();
     std::error_code ec;
@@ -181,11 +184,14 @@ expected<api::transport_summary> add_dmsg(dmsg_world& w, dmsg_node& from, const 
 }
 
 /// The next up or down event of a node ("none" after `limit`).
-std::string next_kind(dmsg_node& n, std::chrono::milliseconds limit = 10s) {
+std::string next_kind(dmsg_node& n, caf::error* cause = nullptr,
+                      std::chrono::milliseconds limit = 10s) {
   std::string kind = "none";
   (*n.events)->receive([&](api::tp_up_atom, api::transport_summary&) { kind = "up"; },
-                       [&](api::tp_down_atom, api::transport_summary&, caf::error&) {
+                       [&](api::tp_down_atom, api::transport_summary&, caf::error& err) {
                          kind = "down";
+                         if (cause)
+                           *cause = std::move(err);
                        },
                        [&](api::tp_error_atom, public_key&, std::string&, caf::error&) {
                          kind = "error";
@@ -257,7 +263,9 @@ TEST_CASE("dmsg transport: up both sides, pings, bandwidth logs, removal, a dmsg
   auto rm = ask<api::tp_ok_atom>(w, a, api::tp_remove_atom::value, id);
   REQUIRE_MESSAGE(rm, describe(rm.error()));
   CHECK(next_kind(a) == "down");
-  CHECK(next_kind(b) == "down");
+  caf::error b_cause;
+  CHECK(next_kind(b, &b_cause) == "down");
+  CHECK_MESSAGE(tp::is(b_cause, tp::transport_errc::peer_closed), describe(b_cause));
 
   // B's dmsg client restarts: the dmsg type listens on the new one
   caf::anon_send_exit(b.client, caf::exit_reason::kill);

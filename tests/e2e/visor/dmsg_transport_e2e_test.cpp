@@ -233,4 +233,5 @@ TEST_CASE("dmsg transport between two visors: up, data both ways, TPD, logs, log
   CHECK_MESSAGE(rm.code == 0, rm.err);
   CHECK(eventually([&] { return c.tp_ls(c.a).empty() && c.tp_ls(c.b).empty(); }, 5s));
   CHECK(eventually([&] { return c.all_transports().find(id) == std::string::npos; }, 5s));
+  CHECK(skywire::test::wait_for_text(c.b.log, "cause=\"the peer closed the connection\"", 2s));
 }
