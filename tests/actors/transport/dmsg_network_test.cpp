@@ -4,7 +4,8 @@
 // a dmsg stream to port 45: up on both sides with the same ID, pings both
 // ways, the bandwidth log file of the day with the transport's non-zero
 // counters, removal closing both sides; then B's dmsg client is restarted
-// (a new client set in the ref) and a new transport comes up through it.
+// (a new client set in the ref) and a new transport comes up through it;
+// then B's transport manager is replaced and a new transport comes up.
 #include <doctest/doctest.h>
 
 #include <stdlib.h>
@@ -44,11 +45,9 @@ using dmsg_test::dmsg_node;
 using dmsg_test::dmsg_world;
 using dmsg_test::start_client;
 
-dmsg_node start_dmsg_node(dmsg_world& w, std::string_view seed) {
-  dmsg_node n;
-  n.key = tp_test::identity(seed);
-  n.logs = w.dir / std::string{seed};
-  start_client(w, n);
+/// A transport manager with the dmsg type on n's client_ref (a new one
+/// replaces n's manager, as a restart of the visor's child does).
+void start_manager(dmsg_world& w, dmsg_node& n) {
   tp::manager_config mc;
   mc.local = n.key;
   tp::dmsg_network_config dc;
@@ -66,6 +65,14 @@ dmsg_node start_dmsg_node(dmsg_world& w, std::string_view seed) {
   w.to_stop.push_back(caf::actor_cast<caf::actor>(n.mgr));
   n.events = std::make_unique<caf::scoped_actor>(w.sys);
   caf::anon_send(n.mgr, api::tp_subscribe_atom::value, caf::actor_cast<caf::actor>(*n.events));
+}
+
+dmsg_node start_dmsg_node(dmsg_world& w, std::string_view seed) {
+  dmsg_node n;
+  n.key = tp_test::identity(seed);
+  n.logs = w.dir / std::string{seed};
+  start_client(w, n);
+  start_manager(w, n);
   return n;
 }
 
@@ -125,7 +132,8 @@ std::optional<wire::transport::log_row> log_row(const fs::path& dir, const trans
 
 } // namespace
 
-TEST_CASE("dmsg transport: up both sides, pings, bandwidth logs, removal, a dmsg client restart") {
+TEST_CASE("dmsg transport: up both sides, pings, bandwidth logs, removal, restarts of the dmsg "
+          "client and of the manager") {
   dmsg_world w;
   auto a = start_dmsg_node(w, "dmsg-tp-alice");
   auto b = start_dmsg_node(w, "dmsg-tp-bob");
@@ -183,9 +191,22 @@ TEST_CASE("dmsg transport: up both sides, pings, bandwidth logs, removal, a dmsg
   auto again = add_dmsg(w, a, b);
   REQUIRE_MESSAGE(again, describe(again.error()));
   CHECK(again->id == id);
+  CHECK(next_kind(a) == "up");
   CHECK(next_kind(b) == "up");
   auto pong = ask<uint64_t>(w, b, api::tp_ping_atom::value, id);
   CHECK_MESSAGE(pong, describe(pong.error()));
+
+  // B's transport manager restarts: its dmsg streams end with the old one
+  // (A's transport goes down), the new one listens on port 45 again
+  caf::anon_send_exit(b.mgr, caf::exit_reason::kill);
+  CHECK(next_kind(a) == "down");
+  start_manager(w, b);
+  auto third = add_dmsg(w, a, b);
+  REQUIRE_MESSAGE(third, describe(third.error()));
+  CHECK(third->id == id);
+  CHECK(next_kind(b) == "up");
+  auto ping3 = ask<uint64_t>(w, b, api::tp_ping_atom::value, id);
+  CHECK_MESSAGE(ping3, describe(ping3.error()));
 }
 
 TEST_CASE("dmsg transport: a dial without a dmsg client is an error value") {
