@@ -614,9 +614,17 @@ private:
     for (auto* r : reg_.all())
       if (r->state == record_state::up)
         sample(*r);
-    if (auto err = logs_->flush())
-      SKYWIRE_LOG(warn, component, "transport logs: write failed; retrying",
-                  log::kv("error", describe(err)));
+    // a failure is told once (until the writes work again), not every 3 s
+    if (auto err = logs_->flush()) {
+      auto text = describe(err);
+      if (text != log_error_)
+        SKYWIRE_LOG(warn, component, "transport logs: write failed; retrying at each write",
+                    log::kv("error", text));
+      log_error_ = std::move(text);
+    } else if (!log_error_.empty()) {
+      SKYWIRE_LOG(info, component, "transport logs: writing again");
+      log_error_.clear();
+    }
     auto now = std::chrono::steady_clock::now();
     if (now - last_clean_ >= log_clean_interval) {
       last_clean_ = now;
@@ -678,6 +686,7 @@ private:
   std::unique_ptr<transport_logs> logs_;
   std::unique_ptr<log_feed> feed_;
   std::chrono::steady_clock::time_point last_clean_;
+  std::string log_error_; ///< the last failed write's error ("" after a success)
   bool stopping_ = false;
   caf::error stop_reason_;
 };
