@@ -16,6 +16,8 @@
 #include <sstream>
 #include <thread>
 
+#include <boost/json.hpp>
+
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/scoped_actor.hpp>
@@ -30,6 +32,7 @@
 #include "messages/wire/transport/log_csv.hpp"
 #include "runtime/crypto/keys.hpp"
 #include "runtime/crypto/transport_id.hpp"
+#include "runtime/system/supervision.hpp"
 #include "tests/actors/transport/dmsg_world.hpp"
 #include "tests/actors/transport/tp_support.hpp"
 
@@ -47,8 +50,9 @@ using dmsg_test::start_client;
 
 /// A transport manager with the dmsg type on n's client_ref (a new one
 /// replaces n's manager, as a restart of the visor's child does).
-void start_manager(dmsg_world& w, dmsg_node& n) {
+void start_manager(dmsg_world& w, dmsg_node& n, tp::transport_core::timeouts limits = {}) {
   tp::manager_config mc;
+  mc.limits = limits;
   mc.local = n.key;
   tp::dmsg_network_config dc;
   dc.client = n.ref;
@@ -67,12 +71,13 @@ void start_manager(dmsg_world& w, dmsg_node& n) {
   caf::anon_send(n.mgr, api::tp_subscribe_atom::value, caf::actor_cast<caf::actor>(*n.events));
 }
 
-dmsg_node start_dmsg_node(dmsg_world& w, std::string_view seed) {
+dmsg_node start_dmsg_node(dmsg_world& w, std::string_view seed,
+                          tp::transport_core::timeouts limits = {}) {
   dmsg_node n;
   n.key = tp_test::identity(seed);
   n.logs = w.dir / std::string{seed};
   start_client(w, n);
-  start_manager(w, n);
+  start_manager(w, n, limits);
   return n;
 }
 
@@ -207,6 +212,73 @@ TEST_CASE("dmsg transport: up both sides, pings, bandwidth logs, removal, restar
   CHECK(next_kind(b) == "up");
   auto ping3 = ask<uint64_t>(w, b, api::tp_ping_atom::value, id);
   CHECK_MESSAGE(ping3, describe(ping3.error()));
+}
+
+TEST_CASE("dmsg transport: garbage and a silent stream on port 45 are dropped, the transport "
+          "goes on") {
+  dmsg_world w;
+  auto a = start_dmsg_node(w, "dmsg-tp-alice");
+  tp::transport_core::timeouts quick;
+  quick.settlement = 1s; // the silent stream's bound (the reference's is 20 s)
+  auto b = start_dmsg_node(w, "dmsg-tp-bob", quick);
+  auto up = add_dmsg(w, a, b);
+  REQUIRE_MESSAGE(up, describe(up.error()));
+  auto id = up->id;
+
+  // a third party dials B's port 45 directly
+  dmsg_node m;
+  m.key = tp_test::identity("dmsg-tp-mallory");
+  start_client(w, m);
+  caf::scoped_actor self{w.sys};
+  auto open = [&]() -> std::optional<api::stream_opened> {
+    std::optional<api::stream_opened> out;
+    self->request(m.client, 10s, api::dial_atom::value, address{b.key.pk, port{45}})
+      .receive([&](api::stream_opened& s) { out = std::move(s); },
+               [&](caf::error& err) { FAIL("dial: " << describe(err)); });
+    return out;
+  };
+  /// Waits for the stream's end (data before it is counted); false after `limit`.
+  auto ends_within = [&](std::chrono::milliseconds limit, size_t& got) {
+    bool ended = false;
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    while (!ended && std::chrono::steady_clock::now() < deadline)
+      self->receive([&](api::data_atom, api::byte_buffer& b) { got += b.size(); },
+                    [&](api::closed_atom, caf::error&) { ended = true; },
+                    [](api::ack_atom, uint64_t) {}, caf::after(100ms) >> [] {});
+    return ended;
+  };
+
+  auto garbage = open();
+  REQUIRE(garbage);
+  self->send(garbage->stream, api::write_atom::value,
+             api::byte_buffer{'G', 'E', 'T', ' ', '/', '\n'});
+  size_t got = 0;
+  CHECK(ends_within(5s, got)); // answered with a status byte (3: invalid entry) and closed
+  CHECK(got <= 1);
+
+  auto silent = open();
+  REQUIRE(silent);
+  auto t0 = std::chrono::steady_clock::now();
+  got = 0;
+  CHECK(ends_within(5s, got)); // cut at the settlement deadline
+  CHECK(std::chrono::steady_clock::now() - t0 >= 900ms);
+  CHECK(got == 0);
+
+  // the transport carries on, both ways; both strangers counted as dropped
+  for (auto* n : {&a, &b}) {
+    auto rtt = ask<uint64_t>(w, *n, api::tp_ping_atom::value, id);
+    CHECK_MESSAGE(rtt, describe(rtt.error()));
+  }
+  std::string info;
+  self->request(caf::actor_cast<skywire::system::info_provider_actor>(b.mgr), 5s,
+                skywire::system::info_atom::value)
+    .receive([&](std::string& t) { info = std::move(t); },
+             [](caf::error& err) { FAIL(describe(err)); });
+  auto listener = boost::json::parse(info).at("listeners").as_array().at(0).as_object();
+  CHECK(listener.at("type") == "dmsg");
+  CHECK(listener.at("listening") == "dmsg port 45");
+  CHECK(listener.at("inbound").at("dropped").to_number<uint64_t>() == 2);
+  CHECK(listener.at("inbound").at("authenticated").to_number<uint64_t>() == 1);
 }
 
 TEST_CASE("dmsg transport: a dial without a dmsg client is an error value") {
