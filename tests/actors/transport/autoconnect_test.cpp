@@ -195,7 +195,7 @@ TEST_CASE("autoconnect: ourselves and keys with a transport already are not dial
   CHECK(h.ac.candidates() == 3);
 }
 
-TEST_CASE("autoconnect: candidates are bounded; busy ones are never forgotten") {
+TEST_CASE("autoconnect: candidates are bounded, busy ones are never forgotten") {
   tp::autoconnect_params p;
   p.max_candidates = 4;
   p.target = 2;
