@@ -167,26 +167,6 @@ struct transport_pair {
   }
 };
 
-/// A plain UDP socket of the test thread.
-struct raw_socket {
-  boost::asio::io_context ctx;
-  udp::socket sock{ctx, udp::endpoint{boost::asio::ip::make_address("127.0.0.1"), 0}};
-  void send(const udp::endpoint& to, std::span<const uint8_t> b) {
-    sock.send_to(boost::asio::buffer(b.data(), b.size()), to);
-  }
-};
-
-std::vector<uint8_t> kcp_push(uint32_t conv, uint32_t sn, std::string_view data) {
-  std::vector<uint8_t> out;
-  wk::header h;
-  h.conv = conv;
-  h.cmd = wk::command::push;
-  h.sn = sn;
-  h.wnd = 32;
-  wk::append_segment(out, h, {reinterpret_cast<const uint8_t*>(data.data()), data.size()});
-  return out;
-}
-
 } // namespace
 
 TEST_CASE("sudph: dial to a listener, handshake, KK, settlement, 1 MiB each way") {
