@@ -688,7 +688,7 @@ expected<manager_config> manager_config_from(const config::visor_config& cfg, io
   if (!cfg.transport.address_resolver.empty()) {
     auto ar = ar_client::make(io, cfg.transport.address_resolver, cfg.pk, cfg.sk);
     if (!ar) {
-      note("stcpr: off (address resolver " + cfg.transport.address_resolver
+      note("stcpr, sudph: off (address resolver " + cfg.transport.address_resolver
            + ": " + describe(ar.error()) + ")");
     } else {
       tcp_network_config c;

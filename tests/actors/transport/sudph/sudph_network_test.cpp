@@ -248,9 +248,10 @@ TEST_CASE("sudph_network: a silent first candidate, then the next one (the manag
   auto silent_port = silent.sock.local_endpoint().port();
   auto b_port = b.net->port();
   sudph_options o;
-  o.resolve = [silent_port, b_port](const public_key&, auto cb) {
+  o.resolve = [silent_port, b_port, bpk = b.key.pk](const public_key& pk, auto cb) {
     wt::visor_data vd;
-    vd.remote_addr = "127.0.0.1:" + std::to_string(b_port);
+    // B: a silent address first, then B's real one; anybody else: silence only
+    vd.remote_addr = "127.0.0.1:" + std::to_string(pk == bpk ? b_port : silent_port);
     vd.is_local = true;
     vd.local.prt = skywire::port{silent_port};
     vd.local.addresses = {"127.0.0.1"};
@@ -272,6 +273,17 @@ TEST_CASE("sudph_network: a silent first candidate, then the next one (the manag
   // the first attempt waited for its frames deadline on the silent one
   CHECK(std::chrono::steady_clock::now() - t0 >= 900ms);
   CHECK(s->remote_addr == "127.0.0.1:" + std::to_string(b_port));
+
+  // nothing but silence: the dial deadline ends it, with the last attempt's error
+  auto nobody = sudph_test::key("sudph-redial-c").pk;
+  caf::error err;
+  self
+    ->request(a.mgr, 20s, api::tp_add_atom::value,
+              api::transport_request{nobody, "sudph", "user", 2'500})
+    .receive([&](api::transport_summary&) { FAIL("up with nobody"); },
+             [&](caf::error& e) { err = std::move(e); });
+  CHECK(is(err, transport_errc::dial_timeout));
+  CHECK(describe(err).find("last error") != std::string::npos);
 }
 
 TEST_CASE("sudph_network: a symmetric UDP firewall found by STUN: sudph is not offered") {
