@@ -89,7 +89,7 @@ expected<std::string> sudph_ar_address(std::string_view url) {
 }
 
 sudph_network::sudph_network(io::io_runtime& io, crypto::keypair local, sudph_network_config cfg)
-  : io_(io), ctx_(io.next_context()), local_(std::move(local)), cfg_(std::move(cfg)),
+  : ctx_(io.next_context()), local_(std::move(local)), cfg_(std::move(cfg)),
     adm_(io::admission::make(cfg_.admission)) {}
 
 std::shared_ptr<sudph_network> sudph_network::make(io::io_runtime& io, crypto::keypair local,
@@ -105,8 +105,9 @@ const std::string& sudph_network::type() const noexcept {
 
 caf::error sudph_network::listen(accept_fn on_accept) {
   std::unique_lock<std::mutex> g{mtx_};
-  if (stopped_ || port_ != 0 || !listen_error_.empty())
+  if (stopped_ || listened_)
     return {};
+  listened_ = true;
   unsigned attempts = cfg_.listen_port == 0 ? 1u : std::max(1u, cfg_.port_attempts);
   std::string last;
   for (unsigned i = 0; i < attempts; ++i) {

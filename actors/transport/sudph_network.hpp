@@ -144,7 +144,6 @@ private:
     dial_fn cb;
   };
 
-  io::io_runtime& io_;
   boost::asio::io_context& ctx_;
   crypto::keypair local_;
   sudph_network_config cfg_;
@@ -164,6 +163,7 @@ private:
   std::string listen_error_;
   std::string unavailable_;
   bool stopped_ = false;
+  bool listened_ = false;
   bool ready_ = false; ///< the NAT check is over
   nat_type nat_ = nat_type::unknown;
   std::string nat_note_; ///< "not checked (no stun_servers)", the server, ...

@@ -228,14 +228,16 @@ TEST_CASE(
   REQUIRE(lb.size() == 1);
   CHECK(lb[0].state == "up");
   CHECK(next_event(b, 200ms).kind == "none");
-  // the half-open sessions hold bounded slots (8 per source, 64 in all)
+  // the flood reached the socket (the kernel may drop some of a burst), and
+  // the half-open sessions hold bounded slots: 8 per address (all of them
+  // come from 127.0.0.1), whatever the number of openings
   CHECK(eventually([&] {
-    return socket_counter(*b.net, "dropped_truncated") >= 80
-           && socket_counter(*b.net, "dropped_malformed") >= 80;
+    return socket_counter(*b.net, "dropped_truncated") >= 40
+           && socket_counter(*b.net, "dropped_malformed") >= 40;
   }));
-  CHECK(socket_counter(*b.net, "pending") <= 4 * 8);
-  CHECK(socket_counter(*b.net, "refused_pending") + socket_counter(*b.net, "pending") >= 4 * 20);
-  CHECK(b.net->admission()->pending() <= 4 * 8);
+  CHECK(socket_counter(*b.net, "pending") <= 8);
+  CHECK(socket_counter(*b.net, "refused_pending") >= 40);
+  CHECK(b.net->admission()->pending() <= 8);
   CHECK(static_cast<bool>(ping(w, a, s->id)));
 }
 
