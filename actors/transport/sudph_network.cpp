@@ -588,7 +588,7 @@ boost::json::object sudph_network::info() const {
   sock["refused_incoming"] = sock_stats_.refused_incoming;
   sock["expired_pending"] = sock_stats_.expired_pending;
   o["socket"] = std::move(sock);
-  put_admission_info(o, *adm_);
+  add_admission_info(o, *adm_);
   return o;
 }
 

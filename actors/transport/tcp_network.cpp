@@ -223,18 +223,8 @@ boost::json::object tcp_network::info() const {
     o["listening"] = nullptr;
   if (!listen_error_.empty())
     o["listen_error"] = listen_error_;
-  put_admission_info(o, *adm_);
+  add_admission_info(o, *adm_);
   return o;
-}
-
-void put_admission_info(boost::json::object& o, const io::admission& adm) {
-  o["pending_handshakes"] = adm.pending();
-  o["admitted"] = adm.admitted();
-  boost::json::object refused;
-  for (auto r :
-       {io::refusal::per_ip, io::refusal::per_prefix, io::refusal::budget, io::refusal::evicted})
-    refused[io::to_string(r)] = adm.counter(r);
-  o["refused"] = std::move(refused);
 }
 
 io::admission_ticket_ptr admit_connection(io::admission& adm, const std::string& type,

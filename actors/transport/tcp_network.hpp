@@ -93,10 +93,6 @@ auto open_with_increments(uint16_t port, unsigned attempts, Open open) -> declty
 /// Splits "host:port" / "[v6]:port" / ":port" (host "" = every interface).
 expected<std::pair<std::string, uint16_t>> split_host_port(std::string_view text);
 
-/// A listener's admission counters in its info():
-/// "pending_handshakes", "admitted", "refused":{per_ip,per_prefix,budget,evicted}.
-void put_admission_info(boost::json::object& o, const io::admission& adm);
-
 /// Runs an accepted connection from `from` (`remote`: its "ip:port", for
 /// the log) through admission control: its ticket, or null (refused, logged
 /// rate-limited; the caller drops the connection). `on_evict` runs if it is
