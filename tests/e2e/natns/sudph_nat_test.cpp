@@ -74,7 +74,7 @@ stun_result probe_nat(boost::asio::io_context& ctx, events& ev, const tp::sudph_
   stun_result r;
   std::shared_ptr<tp::sudph_stun> st;
   tp::sudph_stun_config cfg;
-  cfg.timeout = 200ms; // inside one host: an answer takes well under a millisecond
+  cfg.timeout = 100ms; // inside one host: an answer takes well under a millisecond
   on_shard(ctx, [&] {
     st = tp::sudph_stun::make(sock, server, cfg,
                               [&](tp::nat_type t, std::optional<udp::endpoint> m) {
