@@ -156,13 +156,7 @@ caf::error tcp_network::listen(accept_fn on_accept) {
         c->close_with_reset(); // the handshake ends as a cut
     });
     if (!d.ticket) {
-      static log::rate_limit limit{20};
-      uint64_t suppressed = 0;
-      if (limit.allow(suppressed))
-        SKYWIRE_LOG(info, component, "connection refused", log::kv("type", type),
-                    log::kv("cause", std::string{"admission: "} + io::to_string(d.why)),
-                    log::kv("remote", conn->remote_endpoint()),
-                    log::kv("similar_lines_suppressed", suppressed));
+      log_admission_refusal(type, d.why, conn->remote_endpoint());
       conn->close_with_reset();
       return;
     }
@@ -193,7 +187,7 @@ caf::error tcp_network::listen(accept_fn on_accept) {
   return make_error(transport_errc::unreachable, last);
 }
 
-void tcp_network::dial(const public_key& remote, dial_fn cb) {
+void tcp_network::dial(const public_key& remote, unsigned, dial_fn cb) {
   if (!cfg_.resolve)
     return cb(make_error(transport_errc::unreachable,
                          "no way to find the " + cfg_.type + " address of " + remote.hex()));
@@ -236,14 +230,27 @@ boost::json::object tcp_network::info() const {
     o["listening"] = nullptr;
   if (!listen_error_.empty())
     o["listen_error"] = listen_error_;
-  o["pending_handshakes"] = adm_->pending();
-  o["admitted"] = adm_->admitted();
+  put_admission_info(o, *adm_);
+  return o;
+}
+
+void put_admission_info(boost::json::object& o, const io::admission& adm) {
+  o["pending_handshakes"] = adm.pending();
+  o["admitted"] = adm.admitted();
   boost::json::object refused;
   for (auto r :
        {io::refusal::per_ip, io::refusal::per_prefix, io::refusal::budget, io::refusal::evicted})
-    refused[io::to_string(r)] = adm_->counter(r);
+    refused[io::to_string(r)] = adm.counter(r);
   o["refused"] = std::move(refused);
-  return o;
+}
+
+void log_admission_refusal(const std::string& type, io::refusal why, const std::string& remote) {
+  static log::rate_limit limit{20};
+  uint64_t suppressed = 0;
+  if (limit.allow(suppressed))
+    SKYWIRE_LOG(info, component, "connection refused", log::kv("type", type),
+                log::kv("cause", std::string{"admission: "} + io::to_string(why)),
+                log::kv("remote", remote), log::kv("similar_lines_suppressed", suppressed));
 }
 
 } // namespace skywire::transport

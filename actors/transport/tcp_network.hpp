@@ -50,7 +50,7 @@ public:
 
   const std::string& type() const noexcept override { return cfg_.type; }
   caf::error listen(accept_fn on_accept) override;
-  void dial(const public_key& remote, dial_fn cb) override;
+  void dial(const public_key& remote, unsigned attempt, dial_fn cb) override;
   void stop() override;
   boost::json::object info() const override;
 
@@ -74,6 +74,13 @@ private:
 
 /// Splits "host:port" / "[v6]:port" / ":port" (host "" = every interface).
 expected<std::pair<std::string, uint16_t>> split_host_port(std::string_view text);
+
+/// A listener's admission counters in its info():
+/// "pending_handshakes", "admitted", "refused":{per_ip,per_prefix,budget,evicted}.
+void put_admission_info(boost::json::object& o, const io::admission& adm);
+
+/// Logs a connection refused by admission control (rate-limited).
+void log_admission_refusal(const std::string& type, io::refusal why, const std::string& remote);
 
 /// Connects to the first of `addresses` that answers (each "host:port",
 /// names resolved), each try bounded by `timeout`; cb runs once on an io
