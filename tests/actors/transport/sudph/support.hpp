@@ -137,6 +137,7 @@ ar_resolve(const std::string& host, uint16_t port, const skywire::crypto::keypai
   r.target = "/resolve/" + std::string{type} + "/" + pk.hex();
   r.headers = skywire::wire::httpauth_header_list({kp.pk, n->next_nonce, sig, std::nullopt});
   return http::request_sync(r);
+}
 
 /// A STUN server with two addresses and two ports each, on the shard.
 struct fake_stun {
