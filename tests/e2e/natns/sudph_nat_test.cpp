@@ -24,32 +24,22 @@
 #include "tests/actors/transport/sudph/support.hpp"
 #include "tests/support/e2e_helpers.hpp"
 #include "tests/support/netns.hpp"
+#include "tests/e2e/natns/services.hpp"
 
 namespace tp = skywire::transport;
 namespace wt = skywire::wire::transport;
-namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using namespace sudph_test;
-using skywire::test::process;
 using skywire::test::netns::nat_kind;
 using skywire::test::netns::scoped_enter;
 using skywire::test::netns::topology;
 using udp = boost::asio::ip::udp;
+using namespace natns_test;
 
 namespace {
 
-const std::string binary = SKYWIRE_BINARY;
-
 udp::endpoint at(const std::string& ip, uint16_t port) {
   return {boost::asio::ip::make_address(ip), port};
-}
-
-/// A service in the public namespace, up once its log says `ready`.
-void start_service(process& p, const topology& t, std::vector<std::string> args,
-                   const fs::path& log, const std::string& ready) {
-  args.insert(args.begin(), binary);
-  REQUIRE(skywire::test::spawn(p, topology::in(t.pub, std::move(args)), log));
-  REQUIRE_MESSAGE(skywire::test::wait_for_text(log, ready, 10s), skywire::test::read_text(log));
 }
 
 /// A sudph socket on the home's address, inside the home's namespace.
@@ -119,12 +109,8 @@ TEST_CASE("natns: a STUN probe behind each router: a cone NAT allows sudph, a sy
   topology t{nat_kind::cone, nat_kind::symmetric};
   REQUIRE_MESSAGE(t.error().empty(), t.error());
   skywire::test::temp_dir tmp;
-  process stun;
-  auto log = tmp.path / "stun.log";
-  start_service(stun, t,
-                {"svc", "stun", "-a", std::string{topology::service_ip} + ":3478", "--other",
-                 std::string{topology::service_ip2} + ":3479"},
-                log, "stun server listening");
+  service stun;
+  start_stun(stun, t, tmp.path);
   skywire::io::io_runtime io{1};
   auto& ctx = io.context();
   events ev;
@@ -140,7 +126,7 @@ TEST_CASE("natns: a STUN probe behind each router: a cone NAT allows sudph, a sy
     sa->start(nullptr);
     sb->start(nullptr);
   });
-  auto server = at(topology::service_ip, 3478);
+  auto server = at(topology::service_ip, stun_port);
 
   auto cone = probe_nat(ctx, ev, sa, server);
   CHECK_MESSAGE(cone.type == tp::nat_type::port_restricted, tp::to_string(cone.type),
@@ -158,9 +144,9 @@ TEST_CASE("natns: a STUN probe behind each router: a cone NAT allows sudph, a sy
   CHECK(std::string{tp::to_string(sym.type)} == "symmetric NAT");
 
   closer.now();
-  CHECK(stun.stop(SIGTERM, 5s));
-  CHECK(stun.exit_code() == 0);
-  auto text = skywire::test::read_text(log);
+  CHECK(stun.p.stop(SIGTERM, 5s));
+  CHECK(stun.p.exit_code() == 0);
+  auto text = skywire::test::read_text(stun.log);
   CHECK_MESSAGE(text.find("stun server stopped") != std::string::npos, text);
 }
 
@@ -170,11 +156,8 @@ TEST_CASE("natns: sudph between two homes behind cone NATs connects through a ho
   topology t{nat_kind::cone, nat_kind::cone};
   REQUIRE_MESSAGE(t.error().empty(), t.error());
   skywire::test::temp_dir tmp;
-  process ar;
-  auto log = tmp.path / "ar.log";
-  const uint16_t ar_port = 9093;
-  start_service(ar, t, {"svc", "ar", "-a", std::string{topology::service_ip} + ":9093"}, log,
-                "address resolver listening");
+  service ar;
+  start_ar(ar, t, tmp.path);
   auto ar_udp = at(topology::service_ip, ar_port);
 
   skywire::io::io_runtime io{1};
@@ -342,5 +325,5 @@ TEST_CASE("natns: sudph between two homes behind cone NATs connects through a ho
   }
 
   closer.now();
-  CHECK(ar.stop(SIGTERM, 5s));
+  CHECK(ar.p.stop(SIGTERM, 5s));
 }
