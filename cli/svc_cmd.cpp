@@ -272,9 +272,9 @@ int run_stun(const std::string& argv0, const std::vector<std::string>& args) {
       "clients learn their public address but not their NAT type.\n\noptions"};
   desc.add_options()("help,h", "show this help")(
     "addr,a", po::value(&addr)->value_name("IP:PORT"),
-    "the primary address (an IP of this host, not a wildcard; port default 3478)")(
+    "the primary address: an IP of this host, not a wildcard (3478 is STUN's port)")(
     "other", po::value(&other)->value_name("IP:PORT"),
-    "the alternate address: another IP of this host and another port (default 3479)")(
+    "the alternate address: another IP of this host and another port (e.g. 3479)")(
     "loglvl,l", po::value(&loglvl)->value_name("LEVEL"),
     "log level: trace, debug, info, warn, error, fatal (default info)")(
     "burst", po::value(&cfg.budget.burst)->value_name("N"),

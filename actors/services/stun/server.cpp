@@ -31,7 +31,10 @@ expected<std::unique_ptr<stun_server>> stun_server::open(boost::asio::io_context
   boost::system::error_code ec;
   auto primary = boost::asio::ip::make_address(cfg.host, ec);
   if (ec || primary.is_unspecified())
-    return make_error(wire_errc::bad_value, "stun server: not an IP address: " + cfg.host);
+    return make_error(wire_errc::bad_value,
+                      "stun server: not an IP address of this host (a wildcard cannot say which "
+                      "address answers): "
+                        + cfg.host);
   std::unique_ptr<stun_server> s{new stun_server(ctx, cfg)};
   io::udp_socket::options opts;
   opts.buffer_size = tstun::max_message + 1; // a longer datagram arrives truncated: refused
