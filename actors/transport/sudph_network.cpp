@@ -356,19 +356,19 @@ void sudph_network::on_incoming(const kcp_link_ptr& link) {
     link->abandon();
     return;
   }
-  std::weak_ptr<kcp_link> wl = link;
-  auto d = adm_->admit(link->remote().address(), [wl, ctx = &ctx_] {
+  auto evict = [wl = std::weak_ptr<kcp_link>(link), ctx = &ctx_] {
     asio::post(*ctx, [wl] {
       if (auto l = wl.lock())
         l->abandon(); // the handshake ends as a cut
     });
-  });
-  if (!d.ticket) {
-    log_admission_refusal(sudph_type, d.why, link->remote_endpoint());
+  };
+  auto ticket = admit_connection(*adm_, sudph_type, link->remote().address(),
+                                 link->remote_endpoint(), std::move(evict));
+  if (!ticket) {
     link->abandon();
     return;
   }
-  fn(link, std::move(d.ticket));
+  fn(link, std::move(ticket));
 }
 
 void sudph_network::dial_on_shard(const public_key& remote, unsigned attempt,

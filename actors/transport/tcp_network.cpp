@@ -149,18 +149,17 @@ caf::error tcp_network::listen(accept_fn on_accept) {
       conn->close_with_reset();
       return;
     }
-    auto from = io::parse_remote_address(conn->remote_endpoint());
     std::weak_ptr<io::stream_connection> wc = conn;
-    auto d = adm->admit(from, [wc] {
+    auto remote = conn->remote_endpoint();
+    auto ticket = admit_connection(*adm, type, io::parse_remote_address(remote), remote, [wc] {
       if (auto c = wc.lock())
         c->close_with_reset(); // the handshake ends as a cut
     });
-    if (!d.ticket) {
-      log_admission_refusal(type, d.why, conn->remote_endpoint());
+    if (!ticket) {
       conn->close_with_reset();
       return;
     }
-    fn(std::move(conn), std::move(d.ticket));
+    fn(std::move(conn), std::move(ticket));
   };
   unsigned attempts = cfg_.listen_port == 0 ? 1u : std::max(1u, cfg_.port_attempts);
   std::string last;
@@ -244,13 +243,20 @@ void put_admission_info(boost::json::object& o, const io::admission& adm) {
   o["refused"] = std::move(refused);
 }
 
-void log_admission_refusal(const std::string& type, io::refusal why, const std::string& remote) {
+io::admission_ticket_ptr admit_connection(io::admission& adm, const std::string& type,
+                                          const boost::asio::ip::address& from,
+                                          const std::string& remote,
+                                          std::function<void()> on_evict) {
+  auto d = adm.admit(from, std::move(on_evict));
+  if (d.ticket)
+    return std::move(d.ticket);
   static log::rate_limit limit{20};
   uint64_t suppressed = 0;
   if (limit.allow(suppressed))
     SKYWIRE_LOG(info, component, "connection refused", log::kv("type", type),
-                log::kv("cause", std::string{"admission: "} + io::to_string(why)),
+                log::kv("cause", std::string{"admission: "} + io::to_string(d.why)),
                 log::kv("remote", remote), log::kv("similar_lines_suppressed", suppressed));
+  return nullptr;
 }
 
 } // namespace skywire::transport

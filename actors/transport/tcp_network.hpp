@@ -79,8 +79,14 @@ expected<std::pair<std::string, uint16_t>> split_host_port(std::string_view text
 /// "pending_handshakes", "admitted", "refused":{per_ip,per_prefix,budget,evicted}.
 void put_admission_info(boost::json::object& o, const io::admission& adm);
 
-/// Logs a connection refused by admission control (rate-limited).
-void log_admission_refusal(const std::string& type, io::refusal why, const std::string& remote);
+/// Runs an accepted connection from `from` (`remote`: its "ip:port", for
+/// the log) through admission control: its ticket, or null (refused, logged
+/// rate-limited; the caller drops the connection). `on_evict` runs if it is
+/// pushed out later (it must only post).
+io::admission_ticket_ptr admit_connection(io::admission& adm, const std::string& type,
+                                          const boost::asio::ip::address& from,
+                                          const std::string& remote,
+                                          std::function<void()> on_evict);
 
 /// Connects to the first of `addresses` that answers (each "host:port",
 /// names resolved), each try bounded by `timeout`; cb runs once on an io

@@ -128,6 +128,16 @@ struct world {
   }
 };
 
+/// Spawns a node's manager (stopped with the world) and subscribes the
+/// node's scoped actor to its events.
+template <class Node>
+void spawn_manager(world& w, Node& n, manager_config mc) {
+  n.mgr = spawn_transport_manager(w.sys, std::move(mc));
+  w.to_stop.push_back(caf::actor_cast<caf::actor>(n.mgr));
+  n.events = std::make_unique<caf::scoped_actor>(w.sys);
+  caf::anon_send(n.mgr, api::tp_subscribe_atom::value, caf::actor_cast<caf::actor>(*n.events));
+}
+
 struct event {
   std::string kind; ///< up | down | error | none
   api::transport_summary s;

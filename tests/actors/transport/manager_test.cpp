@@ -83,10 +83,7 @@ node start_node(world& w, std::string_view seed, node_options o = {}) {
   mc.dial_timeout = o.dial_timeout;
   mc.persistent_dial_timeout = 2s;
   mc.shutdown_grace = 2s;
-  n.mgr = spawn_transport_manager(w.sys, mc);
-  w.to_stop.push_back(caf::actor_cast<caf::actor>(n.mgr));
-  n.events = std::make_unique<caf::scoped_actor>(w.sys);
-  caf::anon_send(n.mgr, api::tp_subscribe_atom::value, caf::actor_cast<caf::actor>(*n.events));
+  spawn_manager(w, n, mc);
   // the listener opens as the manager starts
   for (int i = 0; i < 200 && n.net->port() == 0; ++i)
     std::this_thread::sleep_for(5ms);

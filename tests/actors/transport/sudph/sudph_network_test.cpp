@@ -115,10 +115,7 @@ sudph_node start_sudph(world& w, const resolver& r, std::string_view seed, sudph
   mc.limits = o.limits;
   mc.dial_timeout = 8s;
   mc.shutdown_grace = 2s;
-  n.mgr = spawn_transport_manager(w.sys, mc);
-  w.to_stop.push_back(caf::actor_cast<caf::actor>(n.mgr));
-  n.events = std::make_unique<caf::scoped_actor>(w.sys);
-  caf::anon_send(n.mgr, api::tp_subscribe_atom::value, caf::actor_cast<caf::actor>(*n.events));
+  spawn_manager(w, n, mc);
   REQUIRE(eventually([&] { return n.net->ready(); }));
   if (o.wait_bound && n.net->unavailable().empty())
     REQUIRE(eventually([&] { return n.net->ar_bound() && r.bound(n.key.pk); }));
