@@ -40,6 +40,9 @@ public:
     /// Told of each connection that authenticated (leaves the set with its
     /// settlement entry verified), on its thread; optional.
     std::function<void(const io::byte_link_ptr&)> on_authenticated;
+    /// What the type adds to a responder's parameters (network.hpp:
+    /// responder_params); optional.
+    std::function<void(const io::byte_link&, transport_core::params&)> prepare;
   };
 
   static std::shared_ptr<inbound> make(params p);

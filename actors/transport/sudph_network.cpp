@@ -108,28 +108,20 @@ caf::error sudph_network::listen(accept_fn on_accept) {
   if (stopped_ || listened_)
     return {};
   listened_ = true;
-  unsigned attempts = cfg_.listen_port == 0 ? 1u : std::max(1u, cfg_.port_attempts);
-  std::string last;
-  for (unsigned i = 0; i < attempts; ++i) {
-    uint32_t p = uint32_t{cfg_.listen_port} + i;
-    if (p > 65535)
-      break;
-    auto s = sudph_socket::open(ctx_, cfg_.listen_host, static_cast<uint16_t>(p), cfg_.socket);
-    if (s) {
-      sock_ = std::move(*s);
-      break;
-    }
-    last = describe(s.error());
-  }
-  if (!sock_) {
-    listen_error_ = last;
-    unavailable_ = "its UDP socket could not be opened: " + last;
+  auto opened = open_with_increments(cfg_.listen_port, cfg_.port_attempts, [&](uint16_t p) {
+    return sudph_socket::open(ctx_, cfg_.listen_host, p, cfg_.socket);
+  });
+  if (!opened) {
+    listen_error_ = describe(opened.error());
+    unavailable_ = "its UDP socket could not be opened: " + listen_error_;
     ready_ = true;
+    auto err = listen_error_;
     g.unlock();
     SKYWIRE_LOG(error, component, "sudph: cannot open its UDP socket; sudph is off",
-                log::kv("error", last));
-    return make_error(transport_errc::unreachable, last);
+                log::kv("error", err));
+    return make_error(transport_errc::unreachable, err);
   }
+  sock_ = std::move(*opened);
   port_ = sock_->local_port();
   on_accept_ = std::move(on_accept);
   g.unlock();
@@ -596,7 +588,7 @@ boost::json::object sudph_network::info() const {
   sock["refused_incoming"] = sock_stats_.refused_incoming;
   sock["expired_pending"] = sock_stats_.expired_pending;
   o["socket"] = std::move(sock);
-  put_admission_info(o, *adm_);
+  add_admission_info(o, *adm_);
   return o;
 }
 

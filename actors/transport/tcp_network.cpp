@@ -161,29 +161,23 @@ caf::error tcp_network::listen(accept_fn on_accept) {
     }
     fn(std::move(conn), std::move(ticket));
   };
-  unsigned attempts = cfg_.listen_port == 0 ? 1u : std::max(1u, cfg_.port_attempts);
-  std::string last;
-  for (unsigned i = 0; i < attempts; ++i) {
-    uint32_t p = uint32_t{cfg_.listen_port} + i;
-    if (p > 65535)
-      break;
-    auto l = io::tcp_listener::start(io_, cfg_.listen_host, static_cast<uint16_t>(p), on_conn);
-    if (l) {
-      listener_ = std::move(*l);
-      port_.store(listener_->port(), std::memory_order_release);
-      listen_error_.clear();
-      SKYWIRE_LOG(
-        info, component, "transport listener up", log::kv("type", cfg_.type),
-        log::kv("addr", (cfg_.listen_host.empty() ? std::string{"0.0.0.0"} : cfg_.listen_host) + ":"
-                          + std::to_string(listener_->port())));
-      return {};
-    }
-    last = describe(l.error());
+  auto l = open_with_increments(cfg_.listen_port, cfg_.port_attempts, [&](uint16_t p) {
+    return io::tcp_listener::start(io_, cfg_.listen_host, p, on_conn);
+  });
+  if (l) {
+    listener_ = std::move(*l);
+    port_.store(listener_->port(), std::memory_order_release);
+    listen_error_.clear();
+    SKYWIRE_LOG(
+      info, component, "transport listener up", log::kv("type", cfg_.type),
+      log::kv("addr", (cfg_.listen_host.empty() ? std::string{"0.0.0.0"} : cfg_.listen_host) + ":"
+                        + std::to_string(listener_->port())));
+    return {};
   }
-  listen_error_ = last;
+  listen_error_ = describe(l.error());
   SKYWIRE_LOG(error, component, "transport listener failed; dialing only",
-              log::kv("type", cfg_.type), log::kv("error", last));
-  return make_error(transport_errc::unreachable, last);
+              log::kv("type", cfg_.type), log::kv("error", listen_error_));
+  return make_error(transport_errc::unreachable, listen_error_);
 }
 
 void tcp_network::dial(const public_key& remote, unsigned, dial_fn cb) {
@@ -229,18 +223,8 @@ boost::json::object tcp_network::info() const {
     o["listening"] = nullptr;
   if (!listen_error_.empty())
     o["listen_error"] = listen_error_;
-  put_admission_info(o, *adm_);
+  add_admission_info(o, *adm_);
   return o;
-}
-
-void put_admission_info(boost::json::object& o, const io::admission& adm) {
-  o["pending_handshakes"] = adm.pending();
-  o["admitted"] = adm.admitted();
-  boost::json::object refused;
-  for (auto r :
-       {io::refusal::per_ip, io::refusal::per_prefix, io::refusal::budget, io::refusal::evicted})
-    refused[io::to_string(r)] = adm.counter(r);
-  o["refused"] = std::move(refused);
 }
 
 io::admission_ticket_ptr admit_connection(io::admission& adm, const std::string& type,

@@ -15,6 +15,7 @@
 // transports.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -22,6 +23,7 @@
 #include <mutex>
 #include <string>
 
+#include "actors/transport/errors.hpp"
 #include "actors/transport/network.hpp"
 #include "runtime/io/io_runtime.hpp"
 #include "runtime/io/tcp_listener.hpp"
@@ -72,12 +74,24 @@ private:
   bool stopped_ = false;
 };
 
+/// The increment-on-failure rule of the stcpr and sudph listeners (as the
+/// reference): open(port), else open(port + 1), ..., `attempts` ports in
+/// all (port 0: one try, the system picks); the first that opened, or the
+/// last error.
+template <class Open>
+auto open_with_increments(uint16_t port, unsigned attempts, Open open) -> decltype(open(port)) {
+  unsigned n = port == 0 ? 1u : std::max(1u, attempts);
+  decltype(open(port)) last = make_error(transport_errc::invalid_argument, "no port to try");
+  for (unsigned i = 0; i < n && uint32_t{port} + i <= 65535; ++i) {
+    last = open(static_cast<uint16_t>(port + i));
+    if (last)
+      break;
+  }
+  return last;
+}
+
 /// Splits "host:port" / "[v6]:port" / ":port" (host "" = every interface).
 expected<std::pair<std::string, uint16_t>> split_host_port(std::string_view text);
-
-/// A listener's admission counters in its info():
-/// "pending_handshakes", "admitted", "refused":{per_ip,per_prefix,budget,evicted}.
-void put_admission_info(boost::json::object& o, const io::admission& adm);
 
 /// Runs an accepted connection from `from` (`remote`: its "ip:port", for
 /// the log) through admission control: its ticket, or null (refused, logged

@@ -340,3 +340,31 @@ TEST_CASE("sudph_ar_address: the URL's host with its port, or 30178") {
   CHECK_FALSE(sudph_ar_address("http://:80"));
   CHECK_FALSE(sudph_ar_address(""));
 }
+
+TEST_CASE("sudph_network: a taken sudph_port makes it try the next ports, as stcpr") {
+  skywire::io::io_runtime rt{1};
+  auto taken = skywire::io::udp_socket::open(rt.context(), "127.0.0.1", 0);
+  REQUIRE(taken);
+  auto p = (*taken)->local_port();
+  sudph_network_config c;
+  c.listen_host = "127.0.0.1";
+  c.listen_port = p;
+  c.port_attempts = 8;
+  auto net = sudph_network::make(rt, sudph_test::key("sudph-port"), c);
+  REQUIRE_FALSE(net->listen([](io::byte_link_ptr, io::admission_ticket_ptr) {}));
+  CHECK(net->port() > p);
+  CHECK(net->port() < p + 8);
+  // no address resolver, no STUN: ready at once, offered, nothing to bind
+  CHECK(eventually([&] { return net->ready(); }));
+  CHECK(net->unavailable().empty());
+  CHECK(net->info().at("address_resolver").as_object().at("state") == "off");
+  // one port only, taken: sudph is off, and says why
+  c.port_attempts = 1;
+  auto off = sudph_network::make(rt, sudph_test::key("sudph-port-2"), c);
+  CHECK(off->listen([](io::byte_link_ptr, io::admission_ticket_ptr) {}));
+  CHECK(off->unavailable().find("could not be opened") != std::string::npos);
+  net->stop();
+  off->stop();
+  CHECK(eventually([&] { return net->port() == 0; }));
+  sudph_test::on_shard(rt.context(), [&] { (*taken)->close(); });
+}
