@@ -80,13 +80,26 @@ inline void make_visor(visor_proc& v, const fs::path& root, const std::string& n
   v.rpc = "unix://" + (v.dir / "local" / "cli.sock").string();
 }
 
-/// Starts the visor; returns once its log shows `ready_text` and its CLI
-/// answers.
-inline void start_visor(visor_proc& v, const std::string& ready_text) {
-  REQUIRE(skywire::test::spawn(v.p, {binary, "visor", "-c", v.config.string()}, v.log));
+/// Starts the visor process (its command line after `prefix`, e.g. `ip
+/// netns exec NS`).
+inline void spawn_visor(visor_proc& v, std::vector<std::string> prefix = {}) {
+  for (auto a : {binary, std::string{"visor"}, std::string{"-c"}, v.config.string()})
+    prefix.push_back(a);
+  REQUIRE(skywire::test::spawn(v.p, std::move(prefix), v.log));
+}
+
+/// Returns once the visor's log shows `ready_text` and its CLI answers.
+inline void await_visor(visor_proc& v, const std::string& ready_text) {
   REQUIRE_MESSAGE(skywire::test::wait_for_text(v.log, ready_text, 10s),
                   skywire::test::read_text(v.log));
   REQUIRE(eventually([&] { return cli({"cli", "visor", "pk", "--rpc", v.rpc}).code == 0; }, 10s));
+}
+
+/// Starts the visor; returns once its log shows `ready_text` and its CLI
+/// answers.
+inline void start_visor(visor_proc& v, const std::string& ready_text) {
+  spawn_visor(v);
+  await_visor(v, ready_text);
 }
 
 inline json::value call_json(const visor_proc& v, std::vector<std::string> args) {

@@ -26,33 +26,7 @@ using namespace sudph_test;
 
 namespace {
 
-/// One end of a transport: its core and what it reported.
-struct end_state {
-  std::shared_ptr<tp::transport_core> core;
-  bool up = false;
-  int downs = 0;
-  std::vector<uint8_t> data;
-};
-
-tp::transport_core::params transport_params(events& ev, end_state& st, tp::transport_role role,
-                                             const skywire::crypto::keypair& local,
-                                             const skywire::public_key& remote) {
-  tp::transport_core::params p;
-  p.mode = tp::transport_mode::noise_kk;
-  p.role = role;
-  p.type = "sudph";
-  p.local = local;
-  if (role == tp::transport_role::initiator) {
-    p.remote = remote;
-    p.local_port = skywire::port{49200};
-  }
-  p.on_up = [&ev, &st](const tp::established&) { ev.change([&] { st.up = true; }); };
-  p.on_data = [&ev, &st](byte_span b) {
-    ev.change([&] { st.data.insert(st.data.end(), b.begin(), b.end()); });
-  };
-  p.on_down = [&ev, &st](const caf::error&) { ev.change([&] { ++st.downs; }); };
-  return p;
-}
+using end_state = transport_end;
 
 std::vector<uint8_t> pattern(size_t n, uint32_t seed) {
   std::vector<uint8_t> v(n);
