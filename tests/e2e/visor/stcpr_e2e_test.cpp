@@ -33,7 +33,7 @@
 #include "runtime/http/server.hpp"
 #include "runtime/io/io_runtime.hpp"
 #include "tests/e2e/visor/visor_support.hpp"
-#include "tests/support/netns.hpp"
+#include "tests/support/netns_hub.hpp"
 
 using namespace std::chrono_literals;
 namespace json = boost::json;

@@ -7,89 +7,64 @@
 // transport keeps working. Every process is killed by PID if a check fails.
 #include <doctest/doctest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
-#include "runtime/http/client.hpp"
-#include "tests/e2e/visor/visor_support.hpp"
+#include <filesystem>
+#include <fstream>
+#include <thread>
 
-using namespace std::chrono_literals;
-namespace fs = std::filesystem;
-namespace json = boost::json;
-namespace visor_e2e = skywire::test::visor_e2e;
-using skywire::test::process;
-using visor_e2e::binary;
-using visor_e2e::cli;
-using visor_e2e::eventually;
-using visor_e2e::gen_config;
-using visor_e2e::log_field;
-using visor_e2e::raw_client;
-using visor_e2e::visor_proc;
-using visor_e2e::write_config;
+#include <boost/json.hpp>
+
+#include "tests/e2e/visor/visor_procs.hpp"
 
 namespace {
 
+using namespace e2e_visor;
+
 struct cluster {
   skywire::test::temp_dir tmp;
-  process tpd;
-  uint16_t tpd_port = 0;
+  std::unique_ptr<tpd_proc> tpd;
   visor_proc a, b;
+  uint16_t b_stcp_port = 0;
 
   cluster() {
     REQUIRE(!tmp.path.empty());
-    auto log = tmp.path / "tpd.log";
-    REQUIRE(skywire::test::spawn(tpd, {binary, "svc", "tpd", "-a", "127.0.0.1:0"}, log));
-    REQUIRE_MESSAGE(skywire::test::wait_for_text(log, "transport discovery listening", 5s),
-                    skywire::test::read_text(log));
-    auto port = skywire::test::match(skywire::test::read_text(log), "addr=127\\.0\\.0\\.1:(\\d+)");
-    REQUIRE_FALSE(port.empty());
-    tpd_port = static_cast<uint16_t>(std::stoi(port));
+    tpd = std::make_unique<tpd_proc>(tmp.path);
     // B first: A's pk_table needs B's listening port
-    make_visor(b, "b", {});
+    make(b, "b", {});
     start(b);
-    make_visor(a, "a", json::object{{b.pk, "127.0.0.1:" + std::to_string(b.stcp_port)}});
+    auto port = skywire::test::match(skywire::test::read_text(b.log),
+                                     "type=stcp addr=127\\.0\\.0\\.1:(\\d+)");
+    REQUIRE_FALSE(port.empty());
+    b_stcp_port = static_cast<uint16_t>(std::stoi(port));
+    make(a, "a", json::object{{b.pk, "127.0.0.1:" + std::to_string(b_stcp_port)}});
     start(a);
   }
 
-  std::string tpd_url() const { return "http://127.0.0.1:" + std::to_string(tpd_port); }
-
-  void make_visor(visor_proc& v, const std::string& name, json::object pk_table) {
-    auto c = gen_config(v, tmp.path, name);
-    // loopback only: stcp on an ephemeral port, our TPD, no dmsg, no stcpr
-    auto& stcp = c["skywire-tcp"].as_object();
-    stcp["listening_address"] = "127.0.0.1:0";
-    stcp["pk_table"] = pk_table.empty() ? json::value(nullptr) : json::value(pk_table);
-    c["transport"].as_object()["discovery"] = tpd_url();
-    c["transport"].as_object()["address_resolver"] = "";
-    c["dmsg"].as_object()["discovery"] = "";
-    write_config(v, c);
+  void make(visor_proc& v, const std::string& name, json::object pk_table) {
+    make_visor(v, tmp.path, name, [&](json::object& c) {
+      // loopback only: stcp on an ephemeral port, our TPD, no dmsg, no stcpr
+      auto& stcp = c["skywire-tcp"].as_object();
+      stcp["listening_address"] = "127.0.0.1:0";
+      stcp["pk_table"] = pk_table.empty() ? json::value(nullptr) : json::value(pk_table);
+      c["transport"].as_object()["discovery"] = tpd->url();
+      c["transport"].as_object()["address_resolver"] = "";
+      c["dmsg"].as_object()["discovery"] = "";
+    });
   }
 
-  void start(visor_proc& v) {
-    REQUIRE(skywire::test::spawn(v.p, {binary, "visor", "-c", v.config.string()}, v.log));
-    REQUIRE_MESSAGE(skywire::test::wait_for_text(v.log, "transport listener up", 10s),
-                    skywire::test::read_text(v.log));
-    auto port = skywire::test::match(skywire::test::read_text(v.log),
-                                     "type=stcp addr=127\\.0\\.0\\.1:(\\d+)");
-    REQUIRE_FALSE(port.empty());
-    v.stcp_port = static_cast<uint16_t>(std::stoi(port));
-    REQUIRE(eventually([&] { return cli({"cli", "visor", "pk", "--rpc", v.rpc}).code == 0; }, 10s));
-  }
+  void start(visor_proc& v) { start_visor(v, "transport listener up"); }
 
   json::value call_json(const visor_proc& v, std::vector<std::string> args) {
-    return visor_e2e::call_json(v, std::move(args));
+    return e2e_visor::call_json(v, std::move(args));
   }
-
-  json::array tp_ls(const visor_proc& v) { return visor_e2e::tp_ls(v); }
-
-  std::string all_transports() {
-    skywire::http::client_request r;
-    r.port = tpd_port;
-    r.target = "/all-transports";
-    r.timeout = 2s;
-    auto res = skywire::http::request_sync(r);
-    REQUIRE(res);
-    return res->body;
-  }
+  json::array tp_ls(const visor_proc& v) { return e2e_visor::tp_ls(v); }
+  std::string all_transports() { return tpd->all_transports(); }
 
   /// `tp add` from A to B; the transport's ID.
   std::string add_a_to_b() {
@@ -100,6 +75,59 @@ struct cluster {
     return std::string{s["id"].as_string()};
   }
 };
+
+/// A raw TCP client of a listener, for hostile bytes.
+struct raw_client {
+  int fd = -1;
+  explicit raw_client(uint16_t port) {
+    fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(port);
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) == 0);
+  }
+  ~raw_client() {
+    if (fd >= 0)
+      ::close(fd);
+  }
+  void send(std::string_view s) const {
+    CHECK(::send(fd, s.data(), s.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(s.size()));
+  }
+  /// What arrives until a newline, the peer's close or `limit`.
+  std::string read_line(std::chrono::milliseconds limit) const {
+    std::string in;
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    while (in.find('\n') == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, 20) <= 0)
+        continue;
+      char buf[512];
+      auto n = ::recv(fd, buf, sizeof(buf), 0);
+      if (n <= 0)
+        break;
+      in.append(buf, static_cast<size_t>(n));
+    }
+    return in;
+  }
+  /// Reads until the peer closes (true) or `limit` passes (false).
+  bool closed_within(std::chrono::milliseconds limit) const {
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, 20) <= 0)
+        continue;
+      char buf[512];
+      if (::recv(fd, buf, sizeof(buf), 0) <= 0)
+        return true;
+    }
+    return false;
+  }
+};
+
+uint64_t log_field(const json::value& s, const char* k) {
+  return s.as_object().at("log").as_object().at(k).to_number<uint64_t>();
+}
 
 } // namespace
 
@@ -195,16 +223,16 @@ TEST_CASE("stcp: a SIGKILLed peer is noticed and the transport deregistered") {
 TEST_CASE("stcp listener: garbage, a truncated handshake and a slowloris are dropped") {
   cluster c;
   auto id = c.add_a_to_b();
-  raw_client garbage{c.b.stcp_port};
+  raw_client garbage{c.b_stcp_port};
   garbage.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
   CHECK(garbage.closed_within(2s)); // at its first wrong byte
   {
-    raw_client truncated{c.b.stcp_port};
+    raw_client truncated{c.b_stcp_port};
     truncated.send("get_nonce");
     auto frame1 = truncated.read_line(2s);
     CHECK(frame1.find("{\"Nonce\":[") == 0);
   } // gone after Frame1
-  raw_client slow{c.b.stcp_port};
+  raw_client slow{c.b_stcp_port};
   auto t0 = std::chrono::steady_clock::now();
   slow.send("get_n"); // and nothing more
   // the transport carries data meanwhile, both ways

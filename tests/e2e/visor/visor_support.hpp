@@ -1,6 +1,6 @@
-// Shared by the visor end-to-end tests: the `skywire` binary's CLI, visor
-// processes with generated configs, their `cli visor` answers as JSON, a
-// bounded poll, and a raw TCP client for hostile bytes on a listener.
+// For the stcpr end-to-end tests, on top of visor_procs.hpp: a generated
+// config to edit before writing it, the log counters of a transport, and a
+// raw TCP client for hostile bytes on a listener at any address.
 #pragma once
 
 #include <doctest/doctest.h>
@@ -19,6 +19,7 @@
 
 #include <boost/json.hpp>
 
+#include "tests/e2e/visor/visor_procs.hpp"
 #include "tests/support/e2e_helpers.hpp"
 
 namespace skywire::test::visor_e2e {
@@ -27,26 +28,12 @@ namespace fs = std::filesystem;
 namespace json = boost::json;
 using namespace std::chrono_literals;
 
-inline const std::string binary = SKYWIRE_BINARY;
-
-inline run_result cli(std::vector<std::string> args) {
-  args.insert(args.begin(), binary);
-  auto r = run(std::move(args), 30s);
-  REQUIRE_FALSE(r.timed_out);
-  return r;
-}
-
+using e2e_visor::binary;
+using e2e_visor::call_json;
+using e2e_visor::cli;
+using e2e_visor::tp_ls;
+using e2e_visor::visor_proc;
 using skywire::test::eventually;
-
-struct visor_proc {
-  fs::path dir;
-  fs::path config;
-  fs::path log;
-  std::string rpc; ///< unix://…
-  std::string pk;
-  uint16_t stcp_port = 0;
-  process p;
-};
 
 /// `cli config gen --local` for a visor in dir/name; the config as JSON (not
 /// written yet: write_config after editing it).
@@ -69,20 +56,6 @@ inline void write_config(const visor_proc& v, const json::object& c) {
   tmpfile += ".tmp";
   std::ofstream{tmpfile} << json::serialize(c);
   fs::rename(tmpfile, v.config);
-}
-
-inline json::value call_json(const visor_proc& v, std::vector<std::string> args) {
-  args.insert(args.begin(), {"cli", "visor"});
-  args.push_back("--json");
-  args.push_back("--rpc");
-  args.push_back(v.rpc);
-  auto r = cli(args);
-  REQUIRE_MESSAGE(r.code == 0, r.err, "\n", read_text(v.log));
-  return json::parse(r.out);
-}
-
-inline json::array tp_ls(const visor_proc& v) {
-  return call_json(v, {"tp", "ls"}).as_array();
 }
 
 inline uint64_t log_field(const json::value& s, const char* k) {
