@@ -142,14 +142,20 @@ inline bool child_alive(pid_t pid = 0) {
 
 // -- /proc ------------------------------------------------------------------------------
 
-/// VmRSS of `pid` in KiB (0 when unreadable).
-inline uint64_t rss_kb(pid_t pid) {
+/// A "Key:  N kB" figure of /proc/PID/status ("VmRSS:", "RssAnon:"), in
+/// KiB (0 when unreadable).
+inline uint64_t proc_status_kb(pid_t pid, const std::string& key) {
   std::ifstream in{"/proc/" + std::to_string(pid) + "/status"};
   std::string line;
   while (std::getline(in, line))
-    if (line.rfind("VmRSS:", 0) == 0)
-      return std::stoull(line.substr(6));
+    if (line.rfind(key, 0) == 0)
+      return std::stoull(line.substr(key.size()));
   return 0;
+}
+
+/// VmRSS of `pid` in KiB (0 when unreadable).
+inline uint64_t rss_kb(pid_t pid) {
+  return proc_status_kb(pid, "VmRSS:");
 }
 
 inline uint64_t proc_threads(pid_t pid) {

@@ -482,9 +482,13 @@ void visor_phase(world& w, const fs::path& dir) {
   auto vport = static_cast<uint16_t>(std::stoi(port_text));
   std::this_thread::sleep_for(1500ms); // started: let it settle
   auto idle_kb = rss_kb(vpid);
+  auto idle_anon = proc_status_kb(vpid, "RssAnon:");
   double vcpu0 = proc_cpu_s(vpid);
-  std::cout << "TP visor idle_rss_kib=" << idle_kb << " threads=" << proc_threads(vpid)
-            << std::endl;
+  // VmRSS counts the mapped pages of the binary and its libraries (shared,
+  // clean) too; RssAnon is the process's own memory
+  std::cout << "TP visor idle_rss_kib=" << idle_kb << " rss_anon_kib=" << idle_anon
+            << " rss_file_kib=" << proc_status_kb(vpid, "RssFile:")
+            << " threads=" << proc_threads(vpid) << std::endl;
 
   std::vector<client_ptr> held;
   std::vector<double> ms;
@@ -497,9 +501,11 @@ void visor_phase(world& w, const fs::path& dir) {
   }
   std::this_thread::sleep_for(1500ms);
   auto held_kb = rss_kb(vpid);
+  auto held_anon = proc_status_kb(vpid, "RssAnon:");
   double per = o.idle > 0 ? (static_cast<double>(held_kb) - static_cast<double>(idle_kb)) / o.idle
                           : 0;
-  std::cout << "TP visor rss_with_idle_kib=" << held_kb << " transports=" << o.idle
+  std::cout << "TP visor rss_with_idle_kib=" << held_kb << " rss_anon_kib=" << held_anon
+            << " transports=" << o.idle
             << " per_transport_kib=" << fmt(per, 2) << " threads=" << proc_threads(vpid)
             << " dial_p50_ms=" << fmt(pct(ms, 50), 3) << " dial_p99_ms=" << fmt(pct(ms, 99), 3)
             << " discovery=none" << std::endl;
