@@ -19,6 +19,8 @@ void inbound::accept(io::byte_link_ptr conn, io::admission_ticket_ptr ticket) {
   cp.type = p_.type;
   cp.local = p_.local;
   cp.limits = p_.limits;
+  if (p_.prepare)
+    p_.prepare(*conn, cp);
   if (ticket) {
     auto d = std::chrono::duration_cast<std::chrono::nanoseconds>(ticket->deadline());
     if (d.count() > 0)

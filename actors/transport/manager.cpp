@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <memory>
 #include <optional>
 
 #include <boost/json.hpp>
@@ -13,8 +14,10 @@
 
 #include "actors/transport/ar_client.hpp"
 #include "actors/transport/client_errors.hpp"
+#include "actors/transport/dmsg_network.hpp"
 #include "actors/transport/errors.hpp"
 #include "actors/transport/inbound.hpp"
+#include "actors/transport/log_feed.hpp"
 #include "actors/transport/registry.hpp"
 #include "actors/transport/summary_json.hpp"
 #include "actors/transport/tcp_network.hpp"
@@ -50,6 +53,7 @@ constexpr const char* component = "transport";
 using mg_tick_atom = caf::atom_constant<caf::atom("mg_tick")>;
 using mg_disc_atom = caf::atom_constant<caf::atom("mg_disc")>;
 using mg_grace_atom = caf::atom_constant<caf::atom("mg_grace")>;
+using mg_log_atom = caf::atom_constant<caf::atom("mg_log")>;
 
 using manager_interface =
   api::transport_manager_actor::extend_with<transport_owner_actor, system::info_provider_actor,
@@ -58,7 +62,8 @@ using manager_interface =
            caf::reacts_to<lk_up_atom, transport_link_ptr>,
            caf::reacts_to<lk_down_atom, transport_link_ptr, caf::error>,
            caf::reacts_to<lk_pong_atom, transport_link_ptr, uint64_t>, caf::reacts_to<mg_tick_atom>,
-           caf::reacts_to<mg_disc_atom, detail::disc_result>, caf::reacts_to<mg_grace_atom>>;
+           caf::reacts_to<mg_disc_atom, detail::disc_result>, caf::reacts_to<mg_grace_atom>,
+           caf::reacts_to<mg_log_atom>>;
 
 api::transport_entry entry_of(const wire::transport::entry& e) {
   return api::transport_entry{e.id, e.edges[0], e.edges[1], e.type,
@@ -84,6 +89,7 @@ public:
       in->close_all();
     for (auto& kv : nets_)
       kv.second->stop();
+    close_logs();
     // transports still closing when the grace ran out: end them now
     for (auto* r : reg_.all())
       if (r->actor)
@@ -102,6 +108,9 @@ public:
       ip.mode = net->mode();
       ip.limits = cfg_.limits;
       ip.target = self;
+      ip.prepare = [net = net](const io::byte_link& c, transport_core::params& p) {
+        net->responder_params(c, p);
+      };
       auto in = inbound::make(std::move(ip));
       inbound_.push_back(in);
       net->listen([in](io::byte_link_ptr conn, io::admission_ticket_ptr ticket) {
@@ -115,6 +124,7 @@ public:
                     log::kv("enabled", types_text()));
     if (!keeper_.targets().empty())
       delayed_send(this, std::chrono::milliseconds{0}, mg_tick_atom::value);
+    open_logs();
     SKYWIRE_LOG(debug, component, "transport manager started", log::kv("types", types_text()),
                 log::kv("discovery", cfg_.registrar->describe()),
                 log::kv("persistent", keeper_.targets().size()));
@@ -233,6 +243,7 @@ public:
         if (stopping_)
           quit(stop_reason_);
       },
+      [this](mg_log_atom) { log_tick(); },
       [this](system::info_atom) { return info_text(); },
       [](system::crash_atom) { system::throw_injected_fault(); },
     };
@@ -408,6 +419,8 @@ private:
     auto* r = reg_.find(id);
     if (!r || r->state == record_state::closing)
       return;
+    if (r->link && r->link != link)
+      sample(*r); // the replaced link's last bytes
     r->link = std::move(link);
     r->state = record_state::up;
     auto s = summary(*r);
@@ -426,6 +439,7 @@ private:
     auto s = summary(*r);
     s.state = "closing";
     r->state = record_state::closing;
+    close_log(*r);
     finish_waiters(*r, err);
     keeper_.down(r->remote, r->type, std::chrono::steady_clock::now());
     publish(caf::make_message(api::tp_down_atom::value, s, err));
@@ -568,6 +582,72 @@ private:
     return boost::json::serialize(o);
   }
 
+  // -- bandwidth logs (§3.8) -------------------------------------------------------------------
+
+  void open_logs() {
+    if (!cfg_.logs)
+      return;
+    logs_ = std::make_unique<transport_logs>(*cfg_.logs);
+    feed_ = std::make_unique<log_feed>(*logs_);
+    if (auto err = logs_->open())
+      SKYWIRE_LOG(warn, component, "transport logs: cannot open the log folder; retrying at each write",
+                  log::kv("error", describe(err)));
+    last_clean_ = std::chrono::steady_clock::now();
+    delayed_send(this, cfg_.log_every, mg_log_atom::value);
+  }
+
+  void sample(const transport_record& r) {
+    if (feed_ && r.link)
+      feed_->sample(r.id, r.link->id(), r.link->payload_in(), r.link->payload_out());
+  }
+
+  void close_log(const transport_record& r) {
+    if (!feed_ || !r.link)
+      return;
+    if (auto err = feed_->close(r.id, r.link->id(), r.link->payload_in(), r.link->payload_out()))
+      SKYWIRE_LOG(warn, component, "transport logs: write failed", log::kv("error", describe(err)));
+  }
+
+  void log_tick() {
+    if (!logs_)
+      return;
+    for (auto* r : reg_.all())
+      if (r->state == record_state::up)
+        sample(*r);
+    // a failure is told once (until the writes work again), not every 3 s
+    if (auto err = logs_->flush()) {
+      auto text = describe(err);
+      if (text != log_error_)
+        SKYWIRE_LOG(warn, component, "transport logs: write failed; retrying at each write",
+                    log::kv("error", text));
+      log_error_ = std::move(text);
+    } else if (!log_error_.empty()) {
+      SKYWIRE_LOG(info, component, "transport logs: writing again");
+      log_error_.clear();
+    }
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_clean_ >= log_clean_interval) {
+      last_clean_ = now;
+      if (auto n = logs_->clean(); !n)
+        SKYWIRE_LOG(warn, component, "transport logs: rotation failed",
+                    log::kv("error", describe(n.error())));
+    }
+    if (!stopping_)
+      delayed_send(this, cfg_.log_every, mg_log_atom::value);
+  }
+
+  void close_logs() {
+    if (!logs_)
+      return;
+    for (auto* r : reg_.all())
+      if (r->state == record_state::up)
+        sample(*r);
+    if (auto err = logs_->close_all())
+      SKYWIRE_LOG(warn, component, "transport logs: write failed", log::kv("error", describe(err)));
+    feed_.reset();
+    logs_.reset();
+  }
+
   // -- stopping ------------------------------------------------------------------------------
 
   void begin_stop(const caf::error& reason) {
@@ -603,6 +683,10 @@ private:
   std::map<uint64_t, caf::response_promise> queries_;
   uint64_t next_query_ = 1;
   uint16_t next_port_ = 49152;
+  std::unique_ptr<transport_logs> logs_;
+  std::unique_ptr<log_feed> feed_;
+  std::chrono::steady_clock::time_point last_clean_;
+  std::string log_error_; ///< the last failed write's error ("" after a success)
   bool stopping_ = false;
   caf::error stop_reason_;
 };
@@ -635,7 +719,8 @@ io::admission_config transport_admission() {
 } // namespace
 
 expected<manager_config> manager_config_from(const config::visor_config& cfg, io::io_runtime& io,
-                                             std::vector<std::string>* notes) {
+                                             std::vector<std::string>* notes,
+                                             const manager_env& env) {
   manager_config out;
   out.local = crypto::keypair{cfg.pk, cfg.sk};
   auto note = [notes](std::string s) {
@@ -724,7 +809,15 @@ expected<manager_config> manager_config_from(const config::visor_config& cfg, io
   } else {
     note("stcpr: off (no transport.address_resolver)");
   }
-  note("sudph, dmsg: not implemented yet");
+  note("sudph: not implemented yet");
+  if (env.sys && env.dmsg_client) {
+    dmsg_network_config d;
+    d.client = env.dmsg_client;
+    out.networks.push_back(dmsg_network::make(*env.sys, std::move(d)));
+  } else {
+    note("dmsg: off (no dmsg client)");
+  }
+  out.logs = transport_log_config::from(cfg.transport.log_store);
   if (cfg.persistent_transports)
     for (const auto& p : *cfg.persistent_transports)
       out.persistent.push_back(persistent_target{p.pk, p.type});

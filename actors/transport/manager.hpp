@@ -4,7 +4,7 @@
 // and keeps the config's persistent_transports up.
 //
 //  - The type table: manager_config::networks, one transport_network per
-//    enabled type (stcp, stcpr today; sudph and dmsg plug in the same way).
+//    enabled type (stcp, stcpr, dmsg today; sudph plugs in the same way).
 //    `tp type` lists them in the reference's preference order.
 //  - Accepting: each type's listener hands admitted connections to an
 //    inbound set (inbound.hpp) that runs the responder's handshakes on the io
@@ -32,12 +32,15 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <caf/actor_system.hpp>
 
+#include "actors/dmsg/client_ref.hpp"
 #include "actors/transport/network.hpp"
+#include "actors/transport/transport_logs.hpp"
 #include "actors/transport/persistence.hpp"
 #include "actors/transport/registrar.hpp"
 #include "messages/api/transport.hpp"
@@ -67,6 +70,18 @@ struct manager_config {
   std::chrono::milliseconds reregister_every{180'000};
   /// Longest wait for the transports to close and deregister on stop.
   std::chrono::milliseconds shutdown_grace{3'000};
+  /// The bandwidth logs (§3.8; none: not kept): every transport's payload
+  /// bytes sampled and flushed every log_write_interval, its row closed when
+  /// it goes down, old files cleaned every log_clean_interval.
+  std::optional<transport_log_config> logs;
+  std::chrono::milliseconds log_every{log_write_interval};
+};
+
+/// What a visor gives the manager besides its config: the dmsg client (the
+/// dmsg type is enabled when there is one; actors/transport/dmsg_network.hpp).
+struct manager_env {
+  caf::actor_system* sys = nullptr;
+  dmsg::client_ref_ptr dmsg_client;
 };
 
 /// Spawns the manager; its listeners open at once (a listener that cannot
@@ -75,11 +90,13 @@ api::transport_manager_actor spawn_transport_manager(caf::actor_system& sys, man
 
 /// The manager of a visor, from its config: stcp when `skywire-tcp` is
 /// present (listening_address, pk_table), stcpr when an address resolver is
-/// configured (stcpr_port), the transport discovery of transport.discovery,
-/// persistent_transports. Types not built here are skipped with a note in
-/// `notes` (sudph, dmsg: later).
+/// configured (stcpr_port), dmsg when `env` has a dmsg client, the transport
+/// discovery of transport.discovery, persistent_transports, the bandwidth
+/// logs of transport.log_store. Types not built here are skipped with a note
+/// in `notes` (sudph: later).
 expected<manager_config> manager_config_from(const config::visor_config& cfg, io::io_runtime& io,
-                                             std::vector<std::string>* notes = nullptr);
+                                             std::vector<std::string>* notes = nullptr,
+                                             const manager_env& env = {});
 
 /// The reference's preference order of types (§3.1: `tp add` without a
 /// type tries them in this order, whatever its help text says).

@@ -13,6 +13,9 @@
 //    inbound set (inbound.hpp) runs the responder's handshakes on it.
 //  - mode(): what runs on the byte_link (transport_mode of transport_core:
 //    noise_kk for stcp/stcpr/sudph, dmsg for dmsg).
+//  - responder_params(conn, p): what the responder's core must know of an
+//    accepted connection before its first byte (dmsg: the stream's peer and
+//    ports, which no frame carries); the default adds nothing.
 #pragma once
 
 #include <functional>
@@ -40,6 +43,12 @@ public:
   /// The type name ("stcp", "stcpr", ...).
   virtual const std::string& type() const noexcept = 0;
   virtual transport_mode mode() const noexcept { return transport_mode::noise_kk; }
+  /// Fills in what a responder core needs to know of `conn` (a connection
+  /// this network handed to its accept callback).
+  virtual void responder_params(const io::byte_link& conn, transport_core::params& p) const {
+    static_cast<void>(conn);
+    static_cast<void>(p);
+  }
   /// Starts accepting (a type without a listener returns none and accepts
   /// nothing). An error leaves the type usable for dialing.
   virtual caf::error listen(accept_fn on_accept) = 0;
@@ -52,6 +61,18 @@ public:
 };
 
 using transport_network_ptr = std::shared_ptr<transport_network>;
+
+/// The admission counters a listener shows in `visor info`:
+/// "pending_handshakes", "admitted", "refused": {per_ip, per_prefix, budget, evicted}.
+inline void add_admission_info(boost::json::object& o, const io::admission& adm) {
+  o["pending_handshakes"] = adm.pending();
+  o["admitted"] = adm.admitted();
+  boost::json::object refused;
+  for (auto r :
+       {io::refusal::per_ip, io::refusal::per_prefix, io::refusal::budget, io::refusal::evicted})
+    refused[io::to_string(r)] = adm.counter(r);
+  o["refused"] = std::move(refused);
+}
 
 /// Where a peer listens: candidate "host:port" texts, best first, or an
 /// error value; the callback runs once, on any thread.

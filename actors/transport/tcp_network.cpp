@@ -236,13 +236,7 @@ boost::json::object tcp_network::info() const {
     o["listening"] = nullptr;
   if (!listen_error_.empty())
     o["listen_error"] = listen_error_;
-  o["pending_handshakes"] = adm_->pending();
-  o["admitted"] = adm_->admitted();
-  boost::json::object refused;
-  for (auto r :
-       {io::refusal::per_ip, io::refusal::per_prefix, io::refusal::budget, io::refusal::evicted})
-    refused[io::to_string(r)] = adm_->counter(r);
-  o["refused"] = std::move(refused);
+  add_admission_info(o, *adm_);
   return o;
 }
 
