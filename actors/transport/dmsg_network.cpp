@@ -59,7 +59,7 @@ caf::error dmsg_network::listen(accept_fn on_accept) {
   return {};
 }
 
-void dmsg_network::dial(const public_key& remote, dial_fn cb) {
+void dmsg_network::dial(const public_key& remote, unsigned, dial_fn cb) {
   if (stopped_.load(std::memory_order_acquire))
     return cb(make_error(transport_errc::closed, "the transport type was stopped"));
   caf::anon_send(caf::actor_cast<dmsg_endpoint_actor>(endpoint_), de_dial_atom::value,

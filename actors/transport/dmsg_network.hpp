@@ -75,7 +75,7 @@ public:
   transport_mode mode() const noexcept override { return transport_mode::dmsg; }
   void responder_params(const io::byte_link& conn, transport_core::params& p) const override;
   caf::error listen(accept_fn on_accept) override;
-  void dial(const public_key& remote, dial_fn cb) override;
+  void dial(const public_key& remote, unsigned attempt, dial_fn cb) override;
   void stop() override;
   boost::json::object info() const override;
 

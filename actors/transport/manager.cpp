@@ -19,6 +19,7 @@
 #include "actors/transport/inbound.hpp"
 #include "actors/transport/log_feed.hpp"
 #include "actors/transport/registry.hpp"
+#include "actors/transport/sudph_network.hpp"
 #include "actors/transport/summary_json.hpp"
 #include "actors/transport/tcp_network.hpp"
 #include "actors/transport/tpd_client.hpp"
@@ -108,6 +109,11 @@ public:
       ip.mode = net->mode();
       ip.limits = cfg_.limits;
       ip.target = self;
+      ip.on_authenticated = [w = std::weak_ptr<transport_network>(net)](
+                              const io::byte_link_ptr& conn) {
+        if (auto n = w.lock())
+          n->authenticated(conn);
+      };
       ip.prepare = [net = net](const io::byte_link& c, transport_core::params& p) {
         net->responder_params(c, p);
       };
@@ -254,11 +260,15 @@ private:
 
   std::vector<std::string> enabled_types() const {
     std::vector<std::string> out;
+    auto offered = [this](const std::string& t) {
+      auto i = nets_.find(t);
+      return i != nets_.end() && i->second->unavailable().empty();
+    };
     for (const auto& t : type_preference())
-      if (nets_.count(t))
+      if (offered(t))
         out.push_back(t);
     for (const auto& kv : nets_)
-      if (std::find(out.begin(), out.end(), kv.first) == out.end())
+      if (offered(kv.first) && std::find(out.begin(), out.end(), kv.first) == out.end())
         out.push_back(kv.first);
     return out;
   }
@@ -318,6 +328,11 @@ private:
       reply(rp, make_error(transport_errc::type_unavailable,
                            "transport type \"" + req.type.substr(0, 32)
                              + "\" is not enabled on this visor (enabled: " + types_text() + ")"));
+      return;
+    }
+    if (auto why = net->second->unavailable(); !why.empty()) {
+      reply(rp, make_error(transport_errc::type_unavailable,
+                           "transport type \"" + req.type + "\" is not offered: " + why));
       return;
     }
     if (!crypto::is_valid(req.remote) || req.remote == cfg_.local.pk) {
@@ -500,7 +515,7 @@ private:
       return;
     auto now = std::chrono::steady_clock::now();
     for (auto& t : keeper_.due(now)) {
-      if (!nets_.count(t.type)) {
+      if (auto n = nets_.find(t.type); n == nets_.end() || !n->second->unavailable().empty()) {
         keeper_.failed(t.pk, t.type, now);
         continue;
       }
@@ -758,7 +773,7 @@ expected<manager_config> manager_config_from(const config::visor_config& cfg, io
   if (!cfg.transport.address_resolver.empty()) {
     auto ar = ar_client::make(io, cfg.transport.address_resolver, cfg.pk, cfg.sk);
     if (!ar) {
-      note("stcpr: off (address resolver " + cfg.transport.address_resolver
+      note("stcpr, sudph: off (address resolver " + cfg.transport.address_resolver
            + ": " + describe(ar.error()) + ")");
     } else {
       tcp_network_config c;
@@ -805,11 +820,29 @@ expected<manager_config> manager_config_from(const config::visor_config& cfg, io
         return [hb] { hb->stop(true, {}); };
       };
       out.networks.push_back(tcp_network::make(io, std::move(c)));
+      // sudph: the AR's UDP side at the URL's host (its port, or 30178)
+      if (auto ar_udp = sudph_ar_address(cfg.transport.address_resolver); !ar_udp) {
+        note("sudph: off (" + describe(ar_udp.error()) + ")");
+      } else {
+        sudph_network_config s;
+        s.listen_port = cfg.transport.sudph_port;
+        s.port_attempts = 64; // as stcpr: the next port until one binds
+        s.ar_address = *ar_udp;
+        s.resolve = [ar = *ar](const public_key& pk, auto cb) { ar.resolve("sudph", pk, cb); };
+        s.local_addresses = [] {
+          auto a = local_interface_addresses();
+          return a ? *a : std::vector<std::string>{};
+        };
+        s.stun_servers = cfg.stun_servers;
+        s.admission = transport_admission();
+        // the socket's own bound on unauthenticated sessions is the tighter one
+        s.admission.max_pending = s.socket.max_pending;
+        out.networks.push_back(sudph_network::make(io, out.local, std::move(s)));
+      }
     }
   } else {
-    note("stcpr: off (no transport.address_resolver)");
+    note("stcpr, sudph: off (no transport.address_resolver)");
   }
-  note("sudph: not implemented yet");
   if (env.sys && env.dmsg_client) {
     dmsg_network_config d;
     d.client = env.dmsg_client;

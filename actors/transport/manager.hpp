@@ -4,7 +4,8 @@
 // and keeps the config's persistent_transports up.
 //
 //  - The type table: manager_config::networks, one transport_network per
-//    enabled type (stcp, stcpr, dmsg today; sudph plugs in the same way).
+//    enabled type (stcp, stcpr, sudph, dmsg). A type that says it is
+//    unavailable (sudph behind a symmetric NAT) is neither listed nor dialed.
 //    `tp type` lists them in the reference's preference order.
 //  - Accepting: each type's listener hands admitted connections to an
 //    inbound set (inbound.hpp) that runs the responder's handshakes on the io
@@ -89,11 +90,12 @@ struct manager_env {
 api::transport_manager_actor spawn_transport_manager(caf::actor_system& sys, manager_config cfg);
 
 /// The manager of a visor, from its config: stcp when `skywire-tcp` is
-/// present (listening_address, pk_table), stcpr when an address resolver is
-/// configured (stcpr_port), dmsg when `env` has a dmsg client, the transport
-/// discovery of transport.discovery, persistent_transports, the bandwidth
-/// logs of transport.log_store. Types not built here are skipped with a note
-/// in `notes` (sudph: later).
+/// present (listening_address, pk_table), stcpr and sudph when an http
+/// address resolver is configured (stcpr_port; sudph_port, stun_servers,
+/// the resolver's UDP side at its URL's host), dmsg when `env` has a dmsg
+/// client, the transport discovery of transport.discovery,
+/// persistent_transports, the bandwidth logs of transport.log_store. Types
+/// not built here are skipped with a note in `notes`.
 expected<manager_config> manager_config_from(const config::visor_config& cfg, io::io_runtime& io,
                                              std::vector<std::string>* notes = nullptr,
                                              const manager_env& env = {});
