@@ -53,8 +53,11 @@ int run_visor(const std::string& argv0, const std::vector<std::string>& args) {
     "log level override: trace, debug, info, warn, error, fatal")(
     "log-json", po::bool_switch(&log_json), "write logs as JSON lines instead of logfmt");
   po::options_description hidden;
+  std::string stcpr_rebind;
   hidden.add_options()("enable-fault-injection", po::bool_switch(&fault_injection),
-                       "test only: enables the debug.crash RPC");
+                       "test only: enables the debug.crash RPC")(
+    "stcpr-rebind", po::value(&stcpr_rebind)->value_name("DUR"),
+    "test only: re-bind stcpr at the address resolver every DUR (Go duration) instead of 5m");
   po::options_description all;
   all.add(desc).add(hidden);
   po::variables_map vm;
@@ -79,6 +82,16 @@ int run_visor(const std::string& argv0, const std::vector<std::string>& args) {
     return exit_failure;
   }
   auto cfg = std::make_shared<config::visor_config>(std::move(*loaded));
+  std::chrono::milliseconds rebind{0};
+  if (!stcpr_rebind.empty()) {
+    auto d = config::parse_go_duration(stcpr_rebind);
+    if (!d || d->count() <= 0) {
+      std::cerr << "skywire visor: --stcpr-rebind: not a Go duration > 0: " << stcpr_rebind
+                << '\n';
+      return exit_usage;
+    }
+    rebind = std::chrono::duration_cast<std::chrono::milliseconds>(*d);
+  }
   {
     std::error_code aec;
     auto abs = std::filesystem::absolute(config_path, aec);
@@ -129,6 +142,7 @@ int run_visor(const std::string& argv0, const std::vector<std::string>& args) {
     opts.cfg = cfg;
     opts.io = io;
     opts.fault_injection = fault_injection;
+    opts.stcpr_rebind = rebind;
     auto started = std::chrono::steady_clock::now();
     auto v = visor::spawn_visor(sys, opts);
     SKYWIRE_LOG(info, component, "visor started", log::kv("pk", cfg->pk),

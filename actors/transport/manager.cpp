@@ -1,6 +1,7 @@
 #include "actors/transport/manager.hpp"
 
 #include <algorithm>
+#include <future>
 #include <map>
 #include <memory>
 #include <optional>
@@ -19,6 +20,7 @@
 #include "actors/transport/inbound.hpp"
 #include "actors/transport/log_feed.hpp"
 #include "actors/transport/registry.hpp"
+#include "actors/transport/sd_client.hpp"
 #include "actors/transport/sudph_network.hpp"
 #include "actors/transport/summary_json.hpp"
 #include "actors/transport/tcp_network.hpp"
@@ -131,6 +133,9 @@ public:
     if (!keeper_.targets().empty())
       delayed_send(this, std::chrono::milliseconds{0}, mg_tick_atom::value);
     open_logs();
+    if (cfg_.autoconnect)
+      spawn_autoconnect(this, caf::actor_cast<api::transport_manager_actor>(this), cfg_.local.pk,
+                        *cfg_.autoconnect);
     SKYWIRE_LOG(debug, component, "transport manager started", log::kv("types", types_text()),
                 log::kv("discovery", cfg_.registrar->describe()),
                 log::kv("persistent", keeper_.targets().size()));
@@ -594,6 +599,7 @@ private:
       persistent.emplace_back(std::move(p));
     }
     o["persistent"] = std::move(persistent);
+    o["public_autoconnect"] = cfg_.autoconnect != nullptr;
     return boost::json::serialize(o);
   }
 
@@ -791,7 +797,8 @@ expected<manager_config> manager_config_from(const config::visor_config& cfg, io
           cb(stcpr_dial_addresses(*vd));
         });
       };
-      c.on_listening = [ar = *ar](uint16_t p) -> std::function<void()> {
+      c.on_listening = [ar = *ar, rebind = env.stcpr_rebind](
+                         uint16_t p) -> std::function<void()> {
         // as the reference: bind only when a local interface holds a public
         // IP (otherwise nobody could dial what we would announce)
         auto addrs = local_interface_addresses();
@@ -805,6 +812,9 @@ expected<manager_config> manager_config_from(const config::visor_config& cfg, io
                       "resolver (peers cannot dial this visor over stcpr)");
           return {};
         }
+        stcpr_heartbeat::options hopts;
+        if (rebind.count() > 0)
+          hopts.interval = rebind;
         auto hb = std::make_shared<stcpr_heartbeat>(
           ar, port{p},
           [] {
@@ -815,9 +825,20 @@ expected<manager_config> manager_config_from(const config::visor_config& cfg, io
             if (err)
               SKYWIRE_LOG(warn, component, "stcpr bind at the address resolver failed",
                           log::kv("error", describe(err)));
-          });
+            else
+              SKYWIRE_LOG(debug, component, "stcpr bound at the address resolver");
+          },
+          hopts);
         hb->start();
-        return [hb] { hb->stop(true, {}); };
+        return [hb] {
+          // withdraw the binding (DELETE /bind/stcpr, as the reference on
+          // shutdown) before the process may end: the io runtime stops with
+          // the visor, so wait for the answer, at most 1 s
+          auto done = std::make_shared<std::promise<void>>();
+          auto answered = done->get_future();
+          hb->stop(true, [done](const caf::error&) { done->set_value(); });
+          answered.wait_for(std::chrono::seconds{1});
+        };
       };
       out.networks.push_back(tcp_network::make(io, std::move(c)));
       // sudph: the AR's UDP side at the URL's host (its port, or 30178)
@@ -851,6 +872,23 @@ expected<manager_config> manager_config_from(const config::visor_config& cfg, io
     note("dmsg: off (no dmsg client)");
   }
   out.logs = transport_log_config::from(cfg.transport.log_store);
+  if (cfg.transport.public_autoconnect) {
+    bool stcpr = std::any_of(out.networks.begin(), out.networks.end(),
+                             [](const auto& n) { return n && n->type() == "stcpr"; });
+    const auto& url = cfg.launcher.service_discovery;
+    if (!stcpr) {
+      note("public autoconnect: off (stcpr is off)");
+    } else if (url.empty()) {
+      note("public autoconnect: off (no launcher.service_discovery)");
+    } else if (auto sd = sd_client::make(io, url, cfg.pk, cfg.sk)) {
+      out.autoconnect = std::make_shared<autoconnect_setup>(
+        autoconnect_setup{std::move(*sd), autoconnect_params{}, std::chrono::seconds{1},
+                          std::chrono::seconds{10}});
+    } else {
+      note("public autoconnect: off (service discovery " + url + ": " + describe(sd.error())
+           + ")");
+    }
+  }
   if (cfg.persistent_transports)
     for (const auto& p : *cfg.persistent_transports)
       out.persistent.push_back(persistent_target{p.pk, p.type});

@@ -21,6 +21,9 @@
 //    (messages/api/transport.hpp).
 //  - persistent_transports: re-dialed with back-off while missing
 //    (persistence.hpp).
+//  - Public autoconnect: when configured, a linked autoconnect actor
+//    (autoconnect_actor.hpp) keeps `automatic` stcpr transports up through
+//    tp_add and the events, like any other client.
 //  - Stopping (an exit message from the visor): listeners stop, pending
 //    handshakes are dropped, every transport is closed and deregistered;
 //    the manager quits when its transports are gone, or after
@@ -40,6 +43,7 @@
 #include <caf/actor_system.hpp>
 
 #include "actors/dmsg/client_ref.hpp"
+#include "actors/transport/autoconnect_actor.hpp"
 #include "actors/transport/network.hpp"
 #include "actors/transport/transport_logs.hpp"
 #include "actors/transport/persistence.hpp"
@@ -71,6 +75,8 @@ struct manager_config {
   std::chrono::milliseconds reregister_every{180'000};
   /// Longest wait for the transports to close and deregister on stop.
   std::chrono::milliseconds shutdown_grace{3'000};
+  /// Public autoconnect (autoconnect_actor.hpp); null: off.
+  std::shared_ptr<const autoconnect_setup> autoconnect;
   /// The bandwidth logs (§3.8; none: not kept): every transport's payload
   /// bytes sampled and flushed every log_write_interval, its row closed when
   /// it goes down, old files cleaned every log_clean_interval.
@@ -83,6 +89,9 @@ struct manager_config {
 struct manager_env {
   caf::actor_system* sys = nullptr;
   dmsg::client_ref_ptr dmsg_client;
+  /// > 0: replaces the 5-minute stcpr re-bind interval (the visor's hidden
+  /// test flag --stcpr-rebind).
+  std::chrono::milliseconds stcpr_rebind{0};
 };
 
 /// Spawns the manager; its listeners open at once (a listener that cannot
@@ -94,8 +103,10 @@ api::transport_manager_actor spawn_transport_manager(caf::actor_system& sys, man
 /// address resolver is configured (stcpr_port; sudph_port, stun_servers,
 /// the resolver's UDP side at its URL's host), dmsg when `env` has a dmsg
 /// client, the transport discovery of transport.discovery,
-/// persistent_transports, the bandwidth logs of transport.log_store. Types
-/// not built here are skipped with a note in `notes`.
+/// persistent_transports, the bandwidth logs of transport.log_store, public
+/// autoconnect (transport.public_autoconnect with stcpr on and an http://
+/// launcher.service_discovery). Types not built here are skipped with a note
+/// in `notes`.
 expected<manager_config> manager_config_from(const config::visor_config& cfg, io::io_runtime& io,
                                              std::vector<std::string>* notes = nullptr,
                                              const manager_env& env = {});

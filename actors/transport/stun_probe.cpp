@@ -1,5 +1,7 @@
 #include "actors/transport/stun_probe.hpp"
 
+#include <boost/crc.hpp>
+
 namespace skywire::transport {
 
 namespace stun {
@@ -9,7 +11,10 @@ namespace {
 constexpr uint16_t attr_mapped = 0x0001;
 constexpr uint16_t attr_change_request = 0x0003;
 constexpr uint16_t attr_changed_address = 0x0005;
+constexpr uint16_t attr_message_integrity = 0x0008;
 constexpr uint16_t attr_xor_mapped = 0x0020;
+constexpr uint16_t attr_fingerprint = 0x8028;
+constexpr uint32_t fingerprint_xor = 0x5354554e; // "STUN"
 constexpr uint16_t attr_other_address = 0x802c;
 
 void put16(std::vector<uint8_t>& out, uint16_t v) {
@@ -113,6 +118,7 @@ expected<uint16_t> check_header(std::span<const uint8_t> b) {
 /// first error fn returns.
 template <class F>
 caf::error for_each_attribute(std::span<const uint8_t> b, F fn) {
+  bool after_integrity = false;
   size_t at = 20;
   while (at < b.size()) {
     if (b.size() - at < 4)
@@ -122,8 +128,24 @@ caf::error for_each_attribute(std::span<const uint8_t> b, F fn) {
     size_t padded = (alen + 3) & ~size_t{3};
     if (b.size() - at - 4 < padded)
       return make_error(wire_errc::truncated, "stun attribute");
-    if (auto err = fn(atype, b.subspan(at + 4, alen)))
-      return err;
+    if (atype == attr_fingerprint) {
+      // RFC 5389 §15.5: the last attribute, CRC-32 of everything before it
+      // XOR 0x5354554e. Checked when present (servers need not send it).
+      if (alen != 4 || at + 8 != b.size())
+        return make_error(wire_errc::malformed, "stun FINGERPRINT not 4 bytes at the end");
+      boost::crc_32_type crc;
+      crc.process_bytes(b.data(), at);
+      if ((crc.checksum() ^ fingerprint_xor) != get32(b, at + 4))
+        return make_error(wire_errc::bad_value, "stun FINGERPRINT does not match");
+      return {};
+    }
+    // §15.4: attributes after MESSAGE-INTEGRITY (but FINGERPRINT) are
+    // ignored. The integrity itself is not checked: a binding for NAT
+    // discovery carries no credentials to check it with.
+    if (!after_integrity)
+      if (auto err = fn(atype, b.subspan(at + 4, alen)))
+        return err;
+    after_integrity = after_integrity || atype == attr_message_integrity;
     at += 4 + padded;
   }
   return {};

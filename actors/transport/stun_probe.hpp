@@ -56,8 +56,12 @@ struct response {
 };
 
 /// A binding success response. Errors (wire category): truncated, malformed
-/// (not STUN, bad attribute lengths), unsupported (another message type),
-/// bad_value (no mapped address, an unknown address family).
+/// (not STUN, bad attribute lengths, a FINGERPRINT that is not last),
+/// unsupported (another message type), bad_value (no mapped address, an
+/// unknown address family, a FINGERPRINT whose CRC does not match).
+/// Attributes after MESSAGE-INTEGRITY are ignored (RFC 5389 §15.4); the
+/// integrity itself is not checked (no credentials in NAT discovery), the
+/// FINGERPRINT is when present. Unknown attributes are skipped.
 expected<response> decode_response(std::span<const uint8_t> bytes);
 
 /// Encodes a response (for servers and tests).

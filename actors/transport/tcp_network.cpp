@@ -172,6 +172,10 @@ caf::error tcp_network::listen(accept_fn on_accept) {
       info, component, "transport listener up", log::kv("type", cfg_.type),
       log::kv("addr", (cfg_.listen_host.empty() ? std::string{"0.0.0.0"} : cfg_.listen_host) + ":"
                         + std::to_string(listener_->port())));
+    // stcpr: bind at the address resolver (and keep re-binding) now that
+    // the port is known; stop() ends it
+    if (cfg_.on_listening)
+      stop_background_ = cfg_.on_listening(listener_->port());
     return {};
   }
   listen_error_ = describe(l.error());

@@ -74,9 +74,12 @@ std::vector<system::child_spec> visor_children(const visor_context& ctx) {
   // open at start; each restart builds them anew).
   if (ctx.io) {
     out.push_back({std::string{transport_manager_child},
-                   [io = ctx.io, cfg = ctx.cfg, dmsg](caf::actor_system& sys, const caf::actor&) {
+                   [io = ctx.io, cfg = ctx.cfg, dmsg, rebind = ctx.stcpr_rebind](
+                     caf::actor_system& sys, const caf::actor&) {
                      std::vector<std::string> notes;
-                     auto mc = transport::manager_config_from(*cfg, *io, &notes, {&sys, dmsg});
+                     transport::manager_env env{&sys, dmsg};
+                     env.stcpr_rebind = rebind;
+                     auto mc = transport::manager_config_from(*cfg, *io, &notes, env);
                      if (!mc) {
                        // a config the registry accepted but the manager cannot use:
                        // run without transports rather than not at all
@@ -168,7 +171,7 @@ visor_interface::behavior_type visor_actor(visor_interface::stateful_pointer<vis
     self->state.sup.on_stopped = [self] { self->quit(caf::exit_reason::user_shutdown); };
     self->state.sup.shutdown(caf::exit_reason::user_shutdown);
   });
-  visor_context ctx{st.opts.cfg, st.opts.io, st.opts.fault_injection};
+  visor_context ctx{st.opts.cfg, st.opts.io, st.opts.fault_injection, st.opts.stcpr_rebind};
   for (auto& spec : visor_children(ctx))
     st.sup.add(std::move(spec));
   for (auto& spec : st.opts.extra_children)

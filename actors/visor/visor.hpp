@@ -12,6 +12,7 @@
 // its restart budget makes the visor quit with that child's error.
 #pragma once
 
+#include <chrono>
 #include <string_view>
 #include <vector>
 
@@ -31,6 +32,8 @@ struct visor_options {
   config_ptr cfg;
   io::io_runtime_ptr io;
   bool fault_injection = false; ///< enables debug.crash (test-only)
+  /// The stcpr re-bind interval (test-only; 0 = the built-in 5 minutes).
+  std::chrono::milliseconds stcpr_rebind{0};
   /// Extra children after the built-in ones (tests, embedding).
   std::vector<system::child_spec> extra_children;
 };
@@ -40,6 +43,7 @@ struct visor_context {
   config_ptr cfg;
   io::io_runtime_ptr io;
   bool fault_injection = false;
+  std::chrono::milliseconds stcpr_rebind{0};
 };
 
 /// The built-in children, in start order.

@@ -1,12 +1,13 @@
 // Fuzz the decoders of the visor's transport-service clients: TPD entry
-// lists, the AR's VisorData and /transports answers, /health and the
-// transport log CSV. Properties: errors are values; decode -> encode ->
+// lists, the AR's VisorData and /transports answers, /health, the service
+// discovery's Service lists (public autoconnect) and the transport log CSV. Properties: errors are values; decode -> encode ->
 // decode is stable and the encoding a fixed point.
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
 
 #include "messages/wire/health.hpp"
+#include "messages/wire/service_discovery.hpp"
 #include "messages/wire/transport/address_resolver.hpp"
 #include "messages/wire/transport/entry.hpp"
 #include "messages/wire/transport/log_csv.hpp"
@@ -42,6 +43,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto json = wire::encode_health(*h);
     auto again = wire::decode_health(json);
     FUZZ_ASSERT(again && encode_health(*again) == json);
+  }
+  if (auto list = wire::decode_service_list(text)) {
+    FUZZ_ASSERT(list->size() <= wire::max_services);
+    auto json = wire::encode_service_list(*list);
+    auto again = wire::decode_service_list(json);
+    FUZZ_ASSERT(again && *again == *list && wire::encode_service_list(*again) == json);
   }
   if (auto rows = decode_log_csv(text, 4096, 1 << 20)) {
     auto csv = encode_log_csv(*rows);
