@@ -635,7 +635,10 @@ io::admission_config transport_admission() {
 } // namespace
 
 expected<manager_config> manager_config_from(const config::visor_config& cfg, io::io_runtime& io,
-                                             std::vector<std::string>* notes) {
+                                             std::vector<std::string>* notes,
+                                             http::client_sender service_http) {
+  httpauth_client::options service_opts;
+  service_opts.send = std::move(service_http);
   manager_config out;
   out.local = crypto::keypair{cfg.pk, cfg.sk};
   auto note = [notes](std::string s) {
@@ -671,7 +674,7 @@ expected<manager_config> manager_config_from(const config::visor_config& cfg, io
     note("stcp: off (no skywire-tcp section)");
   }
   if (!cfg.transport.address_resolver.empty()) {
-    auto ar = ar_client::make(io, cfg.transport.address_resolver, cfg.pk, cfg.sk);
+    auto ar = ar_client::make(io, cfg.transport.address_resolver, cfg.pk, cfg.sk, service_opts);
     if (!ar) {
       note("stcpr: off (address resolver " + cfg.transport.address_resolver
            + ": " + describe(ar.error()) + ")");
@@ -730,7 +733,8 @@ expected<manager_config> manager_config_from(const config::visor_config& cfg, io
       out.persistent.push_back(persistent_target{p.pk, p.type});
   if (cfg.transport.discovery.empty()) {
     out.registrar = make_null_registrar("no transport discovery configured");
-  } else if (auto tpd = tpd_client::make(io, cfg.transport.discovery, cfg.pk, cfg.sk)) {
+  } else if (auto tpd = tpd_client::make(io, cfg.transport.discovery, cfg.pk, cfg.sk,
+                                         service_opts)) {
     out.registrar = make_tpd_registrar(std::move(*tpd), cfg.transport.discovery);
   } else {
     note("transport discovery " + cfg.transport.discovery + ": " + describe(tpd.error()));

@@ -43,6 +43,8 @@
 #include "messages/api/transport.hpp"
 #include "runtime/config/visor_config.hpp"
 #include "runtime/crypto/keys.hpp"
+#include "runtime/http/client.hpp"
+#include "runtime/http/client.hpp"
 #include "runtime/io/io_runtime.hpp"
 
 namespace skywire::transport {
@@ -78,8 +80,12 @@ api::transport_manager_actor spawn_transport_manager(caf::actor_system& sys, man
 /// configured (stcpr_port), the transport discovery of transport.discovery,
 /// persistent_transports. Types not built here are skipped with a note in
 /// `notes` (sudph, dmsg: later).
+/// `service_http` carries the requests to the transport discovery and the
+/// address resolver (dmsg::make_service_sender: dmsg:// URLs over the
+/// visor's dmsg client); empty: plain HTTP only.
 expected<manager_config> manager_config_from(const config::visor_config& cfg, io::io_runtime& io,
-                                             std::vector<std::string>* notes = nullptr);
+                                             std::vector<std::string>* notes = nullptr,
+                                             http::client_sender service_http = {});
 
 /// The reference's preference order of types (§3.1: `tp add` without a
 /// type tries them in this order, whatever its help text says).

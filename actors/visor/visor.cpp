@@ -12,6 +12,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/dmsg/client.hpp"
+#include "actors/dmsg/dmsghttp.hpp"
 #include "actors/transport/errors.hpp"
 #include "actors/transport/manager.hpp"
 #include "actors/visor/cli_gateway.hpp"
@@ -45,11 +46,16 @@ std::vector<system::child_spec> visor_children(const visor_context& ctx) {
                    {}});
   }
   // The dmsg client, from the config's `dmsg` section (skipped when it names
-  // neither a discovery nor servers).
+  // neither a discovery nor servers). The cell follows its restarts: the
+  // services' HTTP (dmsg:// URLs, dmsghttp mode) goes through it.
+  auto dmsg_cell = std::make_shared<dmsg::client_cell>();
   if (auto dc = dmsg::client_config_from(*ctx.cfg); dc && ctx.io) {
     out.push_back({"dmsg_client",
-                   [io = ctx.io, c = std::move(*dc)](caf::actor_system& sys, const caf::actor&) {
-                     return caf::actor_cast<caf::actor>(dmsg::spawn_dmsg_client(sys, *io, c));
+                   [io = ctx.io, c = std::move(*dc), dmsg_cell](caf::actor_system& sys,
+                                                                const caf::actor&) {
+                     auto client = dmsg::spawn_dmsg_client(sys, *io, c);
+                     dmsg_cell->set(client);
+                     return caf::actor_cast<caf::actor>(client);
                    },
                    {},
                    "dmsg_sessions"});
@@ -58,9 +64,11 @@ std::vector<system::child_spec> visor_children(const visor_context& ctx) {
   // open at start; each restart builds them anew).
   if (ctx.io) {
     out.push_back({std::string{transport_manager_child},
-                   [io = ctx.io, cfg = ctx.cfg](caf::actor_system& sys, const caf::actor&) {
+                   [io = ctx.io, cfg = ctx.cfg, dmsg_cell](caf::actor_system& sys,
+                                                           const caf::actor&) {
                      std::vector<std::string> notes;
-                     auto mc = transport::manager_config_from(*cfg, *io, &notes);
+                     auto mc = transport::manager_config_from(
+                       *cfg, *io, &notes, dmsg::make_service_sender(sys, *io, dmsg_cell));
                      if (!mc) {
                        // a config the registry accepted but the manager cannot use:
                        // run without transports rather than not at all
