@@ -3,9 +3,11 @@
 #pragma once
 
 #include <cstdint>
+#include <chrono>
 #include <cstring>
 #include <regex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/support/process.hpp"
@@ -31,6 +33,19 @@ inline std::string match(const std::string& text, const std::string& re) {
   if (std::regex_search(text, m, std::regex{re}))
     return m[1];
   return {};
+}
+
+/// Polls `fn` every 50 ms until it is true or `limit` passed (for conditions
+/// no event announces).
+template <class F>
+bool eventually(F fn, std::chrono::milliseconds limit) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (fn())
+      return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return fn();
 }
 
 inline bool have_curl() {

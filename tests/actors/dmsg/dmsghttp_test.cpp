@@ -19,7 +19,7 @@ using namespace skywire::test::dmsg_net;
 namespace {
 
 /// Sends one request through `send` and waits (bounded) for its answer.
-expected<http::response> exchange(const http::client_sender& send, http::client_request req) {
+expected<http::response> send_and_wait(const http::client_sender& send, http::client_request req) {
   auto p = std::make_shared<std::promise<expected<http::response>>>();
   auto f = p->get_future();
   send(std::move(req), [p](expected<http::response> r) { p->set_value(std::move(r)); });
@@ -88,7 +88,7 @@ TEST_CASE("dmsghttp: a server's routes on a dmsg port, reached over dmsg streams
   // a GET routed by the same router, the caller's dmsg address as remote
   expected<http::response> r = caf::error{};
   for (int i = 0; i < 30; ++i) { // the service's entry is stored a moment after ready
-    r = exchange(send, dmsg_request(svc_pk, 80, http::verb::get, "/hello/bob"));
+    r = send_and_wait(send, dmsg_request(svc_pk, 80, http::verb::get, "/hello/bob"));
     if (r)
       break;
     std::this_thread::sleep_for(100ms);
@@ -98,33 +98,33 @@ TEST_CASE("dmsghttp: a server's routes on a dmsg port, reached over dmsg streams
   CHECK(r->body.find("hi bob from " + kp("dh-user").pk.hex() + ":") == 0);
 
   // a body both ways; the route's body limit applies (413), unknown paths 404
-  r = exchange(send, dmsg_request(svc_pk, 80, http::verb::post, "/echo", "ping body"));
+  r = send_and_wait(send, dmsg_request(svc_pk, 80, http::verb::post, "/echo", "ping body"));
   REQUIRE(r);
   CHECK(r->status == 200);
   CHECK(r->body == "ping body");
-  r = exchange(send, dmsg_request(svc_pk, 80, http::verb::post, "/echo", std::string(65, 'x')));
+  r = send_and_wait(send, dmsg_request(svc_pk, 80, http::verb::post, "/echo", std::string(65, 'x')));
   REQUIRE(r);
   CHECK(r->status == 413);
-  r = exchange(send, dmsg_request(svc_pk, 80, http::verb::get, "/nothing"));
+  r = send_and_wait(send, dmsg_request(svc_pk, 80, http::verb::get, "/nothing"));
   REQUIRE(r);
   CHECK(r->status == 404);
   // the handler deadline of the server holds over dmsg too
-  r = exchange(send, dmsg_request(svc_pk, 80, http::verb::get, "/never"));
+  r = send_and_wait(send, dmsg_request(svc_pk, 80, http::verb::get, "/never"));
   REQUIRE(r);
   CHECK(r->status == 504);
   CHECK(srv->stats().requests >= 5);
 
   // failures in words: a port nobody serves, a key that is no key, no client
-  r = exchange(send, dmsg_request(svc_pk, 81, http::verb::get, "/"));
+  r = send_and_wait(send, dmsg_request(svc_pk, 81, http::verb::get, "/"));
   REQUIRE_FALSE(r);
   CHECK(describe(r.error()).find("dmsg dial") != std::string::npos);
   auto bad = dmsg_request(svc_pk, 80, http::verb::get, "/");
   bad.host = "not-a-key";
-  r = exchange(send, bad);
+  r = send_and_wait(send, bad);
   REQUIRE_FALSE(r);
   CHECK(describe(r.error()).find("not a public key") != std::string::npos);
   auto none = dmsg::make_service_sender(n.sys, n.io, std::make_shared<dmsg::client_cell>());
-  r = exchange(none, dmsg_request(svc_pk, 80, http::verb::get, "/hello/x"));
+  r = send_and_wait(none, dmsg_request(svc_pk, 80, http::verb::get, "/hello/x"));
   REQUIRE_FALSE(r);
   CHECK(describe(r.error()).find("no dmsg client is running") != std::string::npos);
   // http:// goes over TCP through the same sender
@@ -132,7 +132,7 @@ TEST_CASE("dmsghttp: a server's routes on a dmsg port, reached over dmsg streams
   http::client_request tcp;
   tcp.port = srv->port();
   tcp.target = "/hello/tcp";
-  r = exchange(send, tcp);
+  r = send_and_wait(send, tcp);
   REQUIRE(r);
   CHECK(r->body.find("hi tcp from 127.0.0.1:") == 0);
   srv->stop();
