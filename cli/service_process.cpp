@@ -33,8 +33,8 @@ void service_dmsg_flags::add_to(boost::program_options::options_description& des
   namespace po = boost::program_options;
   desc.add_options()("sk", po::value(&sk_hex)->value_name("HEX"),
                      "secret key: also serve the HTTP API over dmsghttp with this identity "
-                     "(dmsg port --dmsg-port)")(
-    "dmsg-port", po::value(&port)->value_name("PORT"),
+                     "(dmsg port --dmsgPort)")(
+    "dmsgPort", po::value(&port)->value_name("PORT"),
     "dmsg port of the dmsghttp API (default 80)");
   if (with_discovery)
     desc.add_options()("dmsg-disc", po::value(&discovery)->value_name("URL"),
@@ -57,7 +57,7 @@ std::optional<services::dmsg_front_config> service_dmsg_flags::config(const std:
   if (!pk)
     return fail("--sk: not a valid secret key (64 hex digits)");
   if (port == 0)
-    return fail("--dmsg-port must be > 0");
+    return fail("--dmsgPort must be > 0");
   auto u = http::parse_url(discovery);
   if (!u || u->scheme != "http")
     return fail("--dmsg-disc " + discovery + ": expected an http:// URL");

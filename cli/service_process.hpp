@@ -22,7 +22,7 @@ void raise_nofile();
 
 /// A service's dmsghttp side (actors/services/dmsg_front.hpp): --sk (the
 /// reference's flag: with it the service also serves its HTTP API over
-/// dmsg), --dmsg-disc (the discovery its dmsg client uses), --dmsg-port.
+/// dmsg), --dmsg-disc (the discovery its dmsg client uses), --dmsgPort (the reference's names).
 struct service_dmsg_flags {
   std::string sk_hex;
   std::string discovery = "http://dmsgd.skywire.skycoin.com";
