@@ -140,6 +140,14 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
     out.keep_alive(keep_alive && !stopping.load());
     out.prepare_payload();
   }
+  /// The bytes of a one-shot response (Connection: close).
+  std::string serialize(response r) {
+    bhttp::response<bhttp::string_body> out;
+    to_beast(std::move(r), false, out);
+    std::ostringstream os;
+    os << out;
+    return os.str();
+  }
   /// Registers a connection for stop() (false: stopping, refuse it).
   std::optional<uint64_t> enroll(const std::shared_ptr<conn_base>& c) {
     std::lock_guard<std::mutex> g{mtx};
@@ -457,12 +465,8 @@ private:
     if (closed_ || responded_)
       return;
     responded_ = true;
-    bhttp::response<bhttp::string_body> out;
-    srv_->to_beast(std::move(r), false, out);
-    std::ostringstream os;
-    os << out;
     if (peer_.write)
-      peer_.write(os.str());
+      peer_.write(srv_->serialize(std::move(r)));
     end();
   }
 
@@ -660,12 +664,8 @@ external_connection_ptr server::attach(external_peer peer) {
     ++d.rejected;
     std::string why = d.stopping.load() ? std::string{"server stopping"}
                                         : std::string{"admission: "} + io::to_string(dec.why);
-    bhttp::response<bhttp::string_body> out;
-    d.to_beast(d.cfg.error_response(503, why), false, out);
-    std::ostringstream os;
-    os << out;
     if (peer.write)
-      peer.write(os.str());
+      peer.write(d.serialize(d.cfg.error_response(503, why)));
     if (peer.close)
       peer.close();
     return nullptr;
