@@ -1,16 +1,21 @@
-// skywire svc tpd | ar
+// skywire svc tpd | ar | stun
 //
 // The control-plane services of `skywire svc …` (reference §7.5) as
 // foreground processes, each until SIGINT/SIGTERM. So far: the transport
 // discovery (`tpd`) and the address resolver (`ar`), with the reference's
-// flag names where they apply.
+// flag names where they apply, and a STUN server (`stun`) for networks that
+// run their own services.
+#include <future>
 #include <iostream>
 #include <sstream>
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 
+#include <boost/asio/post.hpp>
+
 #include "actors/services/address_resolver/service.hpp"
+#include "actors/services/stun/server.hpp"
 #include "actors/services/transport_discovery/service.hpp"
 #include "cli/command.hpp"
 #include "cli/options.hpp"
@@ -290,9 +295,89 @@ int run_ar(const std::string& argv0, const std::vector<std::string>& args) {
   return exit_ok;
 }
 
+int run_stun(const std::string& argv0, const std::vector<std::string>& args) {
+  std::string addr, other, loglvl = "info";
+  services::stun::stun_server_config cfg;
+  po::options_description desc{
+    "usage: " + argv0
+    + " -a IP:PORT [--other IP:PORT] [--burst N] [--per-minute N]\n"
+      "Runs a STUN server (RFC 5389 binding requests) until SIGINT/SIGTERM, for the\n"
+      "NAT-type test visors run before they offer sudph (`stun_servers` in their\n"
+      "config). The test needs a second address: with --other the server also\n"
+      "answers from another IP and port of this host (CHANGE-REQUEST); without it\n"
+      "clients learn their public address but not their NAT type.\n\noptions"};
+  desc.add_options()("help,h", "show this help")(
+    "addr,a", po::value(&addr)->value_name("IP:PORT"),
+    "the primary address: an IP of this host, not a wildcard (3478 is STUN's port)")(
+    "other", po::value(&other)->value_name("IP:PORT"),
+    "the alternate address: another IP of this host and another port (e.g. 3479)")(
+    "loglvl,l", po::value(&loglvl)->value_name("LEVEL"),
+    "log level: trace, debug, info, warn, error, fatal (default info)")(
+    "burst", po::value(&cfg.budget.burst)->value_name("N"),
+    "answers one source IP may get at once (default 64; 0 = no limit)")(
+    "per-minute", po::value(&cfg.budget.per_minute)->value_name("N"),
+    "then this many a minute (default 600)");
+  po::variables_map vm;
+  if (int rc = parse_options(argv0, args, desc, vm); rc >= 0)
+    return rc;
+  if (!apply_log_level(loglvl))
+    return exit_usage;
+  auto usage_error = [&](const std::string& why) {
+    std::cerr << argv0 << ": " << why << '\n';
+    return exit_usage;
+  };
+  if (addr.empty())
+    return usage_error("-a IP:PORT is required (answers must leave from the address asked)");
+  auto listen = http::parse_listen_address(addr);
+  if (!listen || listen->host.empty())
+    return usage_error("-a: not IP:PORT: " + addr);
+  cfg.host = listen->host;
+  cfg.port = listen->port;
+  if (!other.empty()) {
+    auto o = http::parse_listen_address(other);
+    if (!o || o->host.empty())
+      return usage_error("--other: not IP:PORT: " + other);
+    cfg.other_host = o->host;
+    cfg.other_port = o->port;
+  }
+  if (cfg.budget.per_minute < 0)
+    return usage_error("--per-minute must be >= 0");
+
+  block_stop_signals();
+  io::io_runtime io{1};
+  auto server = services::stun::stun_server::open(io.context(), cfg);
+  if (!server) {
+    std::cerr << argv0 << ": " << describe(server.error()) << '\n';
+    return exit_failure;
+  }
+  auto& srv = **server;
+  boost::asio::post(io.context(), [&srv] { srv.start(); });
+  auto text = [](const boost::asio::ip::udp::endpoint& ep) {
+    auto ip = ep.address().to_string();
+    return (ep.address().is_v6() ? "[" + ip + "]" : ip) + ":" + std::to_string(ep.port());
+  };
+  auto alt = srv.other();
+  SKYWIRE_LOG(info, "stun", "stun server listening", log::kv("addr", text(srv.primary())),
+              log::kv("other", alt ? text(*alt) : std::string{"none"}));
+  wait_for_stop();
+  std::promise<void> closed;
+  boost::asio::post(io.context(), [&] {
+    srv.close();
+    closed.set_value();
+  });
+  closed.get_future().wait();
+  io.stop();
+  auto& st = srv.stats();
+  SKYWIRE_LOG(info, "stun", "stun server stopped", log::kv("requests", st.requests.load()),
+              log::kv("answered", st.answered.load()), log::kv("malformed", st.malformed.load()),
+              log::kv("over_budget", st.over_budget.load()));
+  return exit_ok;
+}
+
 } // namespace
 
 SKYWIRE_CLI_COMMAND("svc tpd", "run a transport discovery", run_tpd);
 SKYWIRE_CLI_COMMAND("svc ar", "run an address resolver", run_ar);
+SKYWIRE_CLI_COMMAND("svc stun", "run a STUN server (NAT-type tests)", run_stun);
 
 } // namespace skywire::cli

@@ -110,6 +110,12 @@ void print_transports(const json::object& t) {
         auto* ty = l.get_object().if_contains("type");
         if (a && ty && a->is_string())
           std::cout << "; " << text_of(*ty) << " on " << text_of(*a);
+        // sudph: the NAT type, and why the type is not offered
+        if (auto* nat = l.get_object().if_contains("nat"); nat && nat->is_object())
+          if (auto* nt = nat->get_object().if_contains("type"))
+            std::cout << " (NAT: " << text_of(*nt) << ")";
+        if (auto* why = l.get_object().if_contains("unavailable"); why && ty)
+          std::cout << "; " << text_of(*ty) << " not offered: " << text_of(*why);
       }
   const json::array* list = nullptr;
   if (auto* x = t.if_contains("transports"); x && x->is_array())

@@ -6,7 +6,8 @@ set -euo pipefail
 pkgs=(g++ cmake make ninja-build pkg-config
       libcaf-dev libsodium-dev libsecp256k1-dev
       libboost1.81-dev libboost-json1.81-dev libboost-program-options1.81-dev
-      doctest-dev clang libclang-rt-14-dev curl iproute2 procps)
+      doctest-dev clang libclang-rt-14-dev curl iproute2 procps
+      nftables)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -215,12 +215,12 @@ void dmsghttp_request(caf::actor_system& sys, api::dmsg_client_actor client,
 }
 
 http::client_sender make_service_sender(caf::actor_system& sys, io::io_runtime& io,
-                                        client_cell_ptr cell) {
-  return [sys = &sys, io = &io, cell = std::move(cell)](http::client_request req,
-                                                         http::client_callback cb) {
+                                        client_ref_ptr client) {
+  return [sys = &sys, io = &io, ref = std::move(client)](http::client_request req,
+                                                          http::client_callback cb) {
     if (req.scheme != "dmsg")
       return http::async_request(*io, std::move(req), std::move(cb));
-    auto c = cell ? cell->get() : api::dmsg_client_actor{};
+    auto c = ref ? ref->get() : api::dmsg_client_actor{};
     if (!c)
       return cb(http::make_error(http::http_errc::connect_failed,
                                  "dmsg://" + req.host + ": no dmsg client is running "

@@ -21,12 +21,12 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <vector>
 
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
 
+#include "actors/dmsg/client_ref.hpp"
 #include "messages/api/dmsg.hpp"
 #include "messages/error.hpp"
 #include "messages/ids.hpp"
@@ -44,30 +44,11 @@ expected<skywire::address> dmsghttp_address(const http::client_request& req);
 void dmsghttp_request(caf::actor_system& sys, api::dmsg_client_actor client,
                       http::client_request req, http::client_callback cb);
 
-/// The dmsg client a process currently runs (a supervisor restarts it: the
-/// handle changes). Thread-safe.
-class client_cell {
-public:
-  void set(api::dmsg_client_actor c) {
-    std::lock_guard<std::mutex> g{mtx_};
-    client_ = std::move(c);
-  }
-  api::dmsg_client_actor get() const {
-    std::lock_guard<std::mutex> g{mtx_};
-    return client_;
-  }
-
-private:
-  mutable std::mutex mtx_;
-  api::dmsg_client_actor client_;
-};
-
-using client_cell_ptr = std::shared_ptr<client_cell>;
-
-/// http:// over TCP on `io`; dmsg:// over the cell's client (an error in
-/// words while there is none). `sys` and `io` must outlive the sender's use.
+/// http:// over TCP on `io`; dmsg:// over the current client of `client`
+/// (client_ref.hpp; an error in words while there is none). `sys` and `io`
+/// must outlive the sender's use.
 http::client_sender make_service_sender(caf::actor_system& sys, io::io_runtime& io,
-                                        client_cell_ptr cell);
+                                        client_ref_ptr client);
 
 /// Whether a service URL is a dmsg:// one.
 bool is_dmsg_url(std::string_view url) noexcept;

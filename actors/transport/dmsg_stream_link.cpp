@@ -111,7 +111,9 @@ void dmsg_stream_link::on_stream_closed(const caf::error& err) {
     cbs_ = {};
   }
   if (cb)
-    cb(err ? boost::asio::error::connection_reset : boost::system::error_code{});
+    // a clean end reads as the peer's end of stream (transport_core: peer_closed)
+    cb(err ? boost::system::error_code{boost::asio::error::connection_reset}
+           : boost::system::error_code{boost::asio::error::eof});
 }
 
 } // namespace skywire::transport

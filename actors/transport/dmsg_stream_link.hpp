@@ -24,6 +24,7 @@
 #include <string>
 
 #include "actors/dmsg/stream_core.hpp"
+#include "messages/ids.hpp"
 #include "runtime/io/byte_link.hpp"
 
 namespace skywire::transport {
@@ -48,8 +49,18 @@ public:
   io::timer_service& timers() override;
   void post(std::function<void()> fn) override;
 
-  /// The stream ended (err empty: a clean end). on_closed follows once.
+  /// The stream ended (err empty: a clean end, reported to on_closed as
+  /// end of file; else as a reset). on_closed follows once.
   void on_stream_closed(const caf::error& err);
+
+  /// The stream's two ends (ours, the peer's), when the owner set them
+  /// (before handing the link on).
+  void set_addresses(address local, address remote) {
+    local_ = local;
+    remote_ = remote;
+  }
+  const address& local_address() const noexcept { return local_; }
+  const address& remote_address() const noexcept { return remote_; }
 
 private:
   dmsg_stream_link(dmsg::stream_core_ptr core, std::string name, std::function<void()> close_fn);
@@ -63,6 +74,8 @@ private:
   bool paused_ = false;    // guarded by mtx_
   uint64_t owed_ = 0;      // received while paused, handed back on resume (mtx_)
   size_t max_queued_ = 8 * 1024 * 1024;
+  address local_;
+  address remote_;
   std::atomic<bool> closed_{false};
 };
 

@@ -19,6 +19,8 @@ void inbound::accept(io::byte_link_ptr conn, io::admission_ticket_ptr ticket) {
   cp.type = p_.type;
   cp.local = p_.local;
   cp.limits = p_.limits;
+  if (p_.prepare)
+    p_.prepare(*conn, cp);
   if (ticket) {
     auto d = std::chrono::duration_cast<std::chrono::nanoseconds>(ticket->deadline());
     if (d.count() > 0)
@@ -42,7 +44,7 @@ void inbound::accept(io::byte_link_ptr conn, io::admission_ticket_ptr ticket) {
       conn->close();
       return;
     }
-    pending_.emplace(id, slot{link, std::move(ticket)});
+    pending_.emplace(id, slot{link, std::move(ticket), p_.on_authenticated ? conn : nullptr});
   }
   link->set_on_detach([w = weak_from_this(), id] {
     if (auto self = w.lock())
@@ -65,9 +67,11 @@ void inbound::detach(uint64_t id) {
   // authenticated: its pending slot goes back (pending is not established)
   if (s.ticket)
     s.ticket->release();
-  if (s.link && s.link->entry())
+  if (s.link && s.link->entry()) {
     authenticated_.fetch_add(1, std::memory_order_relaxed);
-  else
+    if (p_.on_authenticated && s.conn)
+      p_.on_authenticated(s.conn);
+  } else
     dropped_.fetch_add(1, std::memory_order_relaxed);
 }
 

@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -36,6 +37,12 @@ public:
     transport_core::timeouts limits;
     caf::actor target;         ///< receives (lk_reg_atom, link)
     size_t max_pending = 1024; ///< beyond admission's own bounds: a hard cap
+    /// Told of each connection that authenticated (leaves the set with its
+    /// settlement entry verified), on its thread; optional.
+    std::function<void(const io::byte_link_ptr&)> on_authenticated;
+    /// What the type adds to a responder's parameters (network.hpp:
+    /// responder_params); optional.
+    std::function<void(const io::byte_link&, transport_core::params&)> prepare;
   };
 
   static std::shared_ptr<inbound> make(params p);
@@ -57,6 +64,7 @@ private:
   struct slot {
     transport_link_ptr link;
     io::admission_ticket_ptr ticket;
+    io::byte_link_ptr conn;
   };
 
   params p_;

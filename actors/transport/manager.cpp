@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <memory>
 #include <optional>
 
 #include <boost/json.hpp>
@@ -11,11 +12,15 @@
 #include <caf/send.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/dmsg/dmsghttp.hpp"
 #include "actors/transport/ar_client.hpp"
 #include "actors/transport/client_errors.hpp"
+#include "actors/transport/dmsg_network.hpp"
 #include "actors/transport/errors.hpp"
 #include "actors/transport/inbound.hpp"
+#include "actors/transport/log_feed.hpp"
 #include "actors/transport/registry.hpp"
+#include "actors/transport/sudph_network.hpp"
 #include "actors/transport/summary_json.hpp"
 #include "actors/transport/tcp_network.hpp"
 #include "actors/transport/tpd_client.hpp"
@@ -50,6 +55,7 @@ constexpr const char* component = "transport";
 using mg_tick_atom = caf::atom_constant<caf::atom("mg_tick")>;
 using mg_disc_atom = caf::atom_constant<caf::atom("mg_disc")>;
 using mg_grace_atom = caf::atom_constant<caf::atom("mg_grace")>;
+using mg_log_atom = caf::atom_constant<caf::atom("mg_log")>;
 
 using manager_interface =
   api::transport_manager_actor::extend_with<transport_owner_actor, system::info_provider_actor,
@@ -58,7 +64,8 @@ using manager_interface =
            caf::reacts_to<lk_up_atom, transport_link_ptr>,
            caf::reacts_to<lk_down_atom, transport_link_ptr, caf::error>,
            caf::reacts_to<lk_pong_atom, transport_link_ptr, uint64_t>, caf::reacts_to<mg_tick_atom>,
-           caf::reacts_to<mg_disc_atom, detail::disc_result>, caf::reacts_to<mg_grace_atom>>;
+           caf::reacts_to<mg_disc_atom, detail::disc_result>, caf::reacts_to<mg_grace_atom>,
+           caf::reacts_to<mg_log_atom>>;
 
 api::transport_entry entry_of(const wire::transport::entry& e) {
   return api::transport_entry{e.id, e.edges[0], e.edges[1], e.type,
@@ -84,6 +91,7 @@ public:
       in->close_all();
     for (auto& kv : nets_)
       kv.second->stop();
+    close_logs();
     // transports still closing when the grace ran out: end them now
     for (auto* r : reg_.all())
       if (r->actor)
@@ -102,6 +110,14 @@ public:
       ip.mode = net->mode();
       ip.limits = cfg_.limits;
       ip.target = self;
+      ip.on_authenticated = [w = std::weak_ptr<transport_network>(net)](
+                              const io::byte_link_ptr& conn) {
+        if (auto n = w.lock())
+          n->authenticated(conn);
+      };
+      ip.prepare = [net = net](const io::byte_link& c, transport_core::params& p) {
+        net->responder_params(c, p);
+      };
       auto in = inbound::make(std::move(ip));
       inbound_.push_back(in);
       net->listen([in](io::byte_link_ptr conn, io::admission_ticket_ptr ticket) {
@@ -115,6 +131,7 @@ public:
                     log::kv("enabled", types_text()));
     if (!keeper_.targets().empty())
       delayed_send(this, std::chrono::milliseconds{0}, mg_tick_atom::value);
+    open_logs();
     SKYWIRE_LOG(debug, component, "transport manager started", log::kv("types", types_text()),
                 log::kv("discovery", cfg_.registrar->describe()),
                 log::kv("persistent", keeper_.targets().size()));
@@ -233,6 +250,7 @@ public:
         if (stopping_)
           quit(stop_reason_);
       },
+      [this](mg_log_atom) { log_tick(); },
       [this](system::info_atom) { return info_text(); },
       [](system::crash_atom) { system::throw_injected_fault(); },
     };
@@ -243,11 +261,15 @@ private:
 
   std::vector<std::string> enabled_types() const {
     std::vector<std::string> out;
+    auto offered = [this](const std::string& t) {
+      auto i = nets_.find(t);
+      return i != nets_.end() && i->second->unavailable().empty();
+    };
     for (const auto& t : type_preference())
-      if (nets_.count(t))
+      if (offered(t))
         out.push_back(t);
     for (const auto& kv : nets_)
-      if (std::find(out.begin(), out.end(), kv.first) == out.end())
+      if (offered(kv.first) && std::find(out.begin(), out.end(), kv.first) == out.end())
         out.push_back(kv.first);
     return out;
   }
@@ -307,6 +329,11 @@ private:
       reply(rp, make_error(transport_errc::type_unavailable,
                            "transport type \"" + req.type.substr(0, 32)
                              + "\" is not enabled on this visor (enabled: " + types_text() + ")"));
+      return;
+    }
+    if (auto why = net->second->unavailable(); !why.empty()) {
+      reply(rp, make_error(transport_errc::type_unavailable,
+                           "transport type \"" + req.type + "\" is not offered: " + why));
       return;
     }
     if (!crypto::is_valid(req.remote) || req.remote == cfg_.local.pk) {
@@ -408,6 +435,8 @@ private:
     auto* r = reg_.find(id);
     if (!r || r->state == record_state::closing)
       return;
+    if (r->link && r->link != link)
+      sample(*r); // the replaced link's last bytes
     r->link = std::move(link);
     r->state = record_state::up;
     auto s = summary(*r);
@@ -426,6 +455,7 @@ private:
     auto s = summary(*r);
     s.state = "closing";
     r->state = record_state::closing;
+    close_log(*r);
     finish_waiters(*r, err);
     keeper_.down(r->remote, r->type, std::chrono::steady_clock::now());
     publish(caf::make_message(api::tp_down_atom::value, s, err));
@@ -486,7 +516,7 @@ private:
       return;
     auto now = std::chrono::steady_clock::now();
     for (auto& t : keeper_.due(now)) {
-      if (!nets_.count(t.type)) {
+      if (auto n = nets_.find(t.type); n == nets_.end() || !n->second->unavailable().empty()) {
         keeper_.failed(t.pk, t.type, now);
         continue;
       }
@@ -568,6 +598,72 @@ private:
     return boost::json::serialize(o);
   }
 
+  // -- bandwidth logs (§3.8) -------------------------------------------------------------------
+
+  void open_logs() {
+    if (!cfg_.logs)
+      return;
+    logs_ = std::make_unique<transport_logs>(*cfg_.logs);
+    feed_ = std::make_unique<log_feed>(*logs_);
+    if (auto err = logs_->open())
+      SKYWIRE_LOG(warn, component, "transport logs: cannot open the log folder; retrying at each write",
+                  log::kv("error", describe(err)));
+    last_clean_ = std::chrono::steady_clock::now();
+    delayed_send(this, cfg_.log_every, mg_log_atom::value);
+  }
+
+  void sample(const transport_record& r) {
+    if (feed_ && r.link)
+      feed_->sample(r.id, r.link->id(), r.link->payload_in(), r.link->payload_out());
+  }
+
+  void close_log(const transport_record& r) {
+    if (!feed_ || !r.link)
+      return;
+    if (auto err = feed_->close(r.id, r.link->id(), r.link->payload_in(), r.link->payload_out()))
+      SKYWIRE_LOG(warn, component, "transport logs: write failed", log::kv("error", describe(err)));
+  }
+
+  void log_tick() {
+    if (!logs_)
+      return;
+    for (auto* r : reg_.all())
+      if (r->state == record_state::up)
+        sample(*r);
+    // a failure is told once (until the writes work again), not every 3 s
+    if (auto err = logs_->flush()) {
+      auto text = describe(err);
+      if (text != log_error_)
+        SKYWIRE_LOG(warn, component, "transport logs: write failed; retrying at each write",
+                    log::kv("error", text));
+      log_error_ = std::move(text);
+    } else if (!log_error_.empty()) {
+      SKYWIRE_LOG(info, component, "transport logs: writing again");
+      log_error_.clear();
+    }
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_clean_ >= log_clean_interval) {
+      last_clean_ = now;
+      if (auto n = logs_->clean(); !n)
+        SKYWIRE_LOG(warn, component, "transport logs: rotation failed",
+                    log::kv("error", describe(n.error())));
+    }
+    if (!stopping_)
+      delayed_send(this, cfg_.log_every, mg_log_atom::value);
+  }
+
+  void close_logs() {
+    if (!logs_)
+      return;
+    for (auto* r : reg_.all())
+      if (r->state == record_state::up)
+        sample(*r);
+    if (auto err = logs_->close_all())
+      SKYWIRE_LOG(warn, component, "transport logs: write failed", log::kv("error", describe(err)));
+    feed_.reset();
+    logs_.reset();
+  }
+
   // -- stopping ------------------------------------------------------------------------------
 
   void begin_stop(const caf::error& reason) {
@@ -603,6 +699,10 @@ private:
   std::map<uint64_t, caf::response_promise> queries_;
   uint64_t next_query_ = 1;
   uint16_t next_port_ = 49152;
+  std::unique_ptr<transport_logs> logs_;
+  std::unique_ptr<log_feed> feed_;
+  std::chrono::steady_clock::time_point last_clean_;
+  std::string log_error_; ///< the last failed write's error ("" after a success)
   bool stopping_ = false;
   caf::error stop_reason_;
 };
@@ -636,9 +736,12 @@ io::admission_config transport_admission() {
 
 expected<manager_config> manager_config_from(const config::visor_config& cfg, io::io_runtime& io,
                                              std::vector<std::string>* notes,
-                                             http::client_sender service_http) {
+                                             const manager_env& env) {
+  // HTTP to the transport discovery and the address resolver: plain TCP,
+  // and dmsg:// URLs (dmsghttp mode) over the visor's dmsg client
   httpauth_client::options service_opts;
-  service_opts.send = std::move(service_http);
+  if (env.sys && env.dmsg_client)
+    service_opts.send = dmsg::make_service_sender(*env.sys, io, env.dmsg_client);
   manager_config out;
   out.local = crypto::keypair{cfg.pk, cfg.sk};
   auto note = [notes](std::string s) {
@@ -676,7 +779,7 @@ expected<manager_config> manager_config_from(const config::visor_config& cfg, io
   if (!cfg.transport.address_resolver.empty()) {
     auto ar = ar_client::make(io, cfg.transport.address_resolver, cfg.pk, cfg.sk, service_opts);
     if (!ar) {
-      note("stcpr: off (address resolver " + cfg.transport.address_resolver
+      note("stcpr, sudph: off (address resolver " + cfg.transport.address_resolver
            + ": " + describe(ar.error()) + ")");
     } else {
       tcp_network_config c;
@@ -723,11 +826,37 @@ expected<manager_config> manager_config_from(const config::visor_config& cfg, io
         return [hb] { hb->stop(true, {}); };
       };
       out.networks.push_back(tcp_network::make(io, std::move(c)));
+      // sudph: the AR's UDP side at the URL's host (its port, or 30178)
+      if (auto ar_udp = sudph_ar_address(cfg.transport.address_resolver); !ar_udp) {
+        note("sudph: off (" + describe(ar_udp.error()) + ")");
+      } else {
+        sudph_network_config s;
+        s.listen_port = cfg.transport.sudph_port;
+        s.port_attempts = 64; // as stcpr: the next port until one binds
+        s.ar_address = *ar_udp;
+        s.resolve = [ar = *ar](const public_key& pk, auto cb) { ar.resolve("sudph", pk, cb); };
+        s.local_addresses = [] {
+          auto a = local_interface_addresses();
+          return a ? *a : std::vector<std::string>{};
+        };
+        s.stun_servers = cfg.stun_servers;
+        s.admission = transport_admission();
+        // the socket's own bound on unauthenticated sessions is the tighter one
+        s.admission.max_pending = s.socket.max_pending;
+        out.networks.push_back(sudph_network::make(io, out.local, std::move(s)));
+      }
     }
   } else {
-    note("stcpr: off (no transport.address_resolver)");
+    note("stcpr, sudph: off (no transport.address_resolver)");
   }
-  note("sudph, dmsg: not implemented yet");
+  if (env.sys && env.dmsg_client) {
+    dmsg_network_config d;
+    d.client = env.dmsg_client;
+    out.networks.push_back(dmsg_network::make(*env.sys, std::move(d)));
+  } else {
+    note("dmsg: off (no dmsg client)");
+  }
+  out.logs = transport_log_config::from(cfg.transport.log_store);
   if (cfg.persistent_transports)
     for (const auto& p : *cfg.persistent_transports)
       out.persistent.push_back(persistent_target{p.pk, p.type});

@@ -4,7 +4,8 @@
 // and keeps the config's persistent_transports up.
 //
 //  - The type table: manager_config::networks, one transport_network per
-//    enabled type (stcp, stcpr today; sudph and dmsg plug in the same way).
+//    enabled type (stcp, stcpr, sudph, dmsg). A type that says it is
+//    unavailable (sudph behind a symmetric NAT) is neither listed nor dialed.
 //    `tp type` lists them in the reference's preference order.
 //  - Accepting: each type's listener hands admitted connections to an
 //    inbound set (inbound.hpp) that runs the responder's handshakes on the io
@@ -32,18 +33,20 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <caf/actor_system.hpp>
 
+#include "actors/dmsg/client_ref.hpp"
 #include "actors/transport/network.hpp"
+#include "actors/transport/transport_logs.hpp"
 #include "actors/transport/persistence.hpp"
 #include "actors/transport/registrar.hpp"
 #include "messages/api/transport.hpp"
 #include "runtime/config/visor_config.hpp"
 #include "runtime/crypto/keys.hpp"
-#include "runtime/http/client.hpp"
 #include "runtime/http/client.hpp"
 #include "runtime/io/io_runtime.hpp"
 
@@ -69,6 +72,18 @@ struct manager_config {
   std::chrono::milliseconds reregister_every{180'000};
   /// Longest wait for the transports to close and deregister on stop.
   std::chrono::milliseconds shutdown_grace{3'000};
+  /// The bandwidth logs (§3.8; none: not kept): every transport's payload
+  /// bytes sampled and flushed every log_write_interval, its row closed when
+  /// it goes down, old files cleaned every log_clean_interval.
+  std::optional<transport_log_config> logs;
+  std::chrono::milliseconds log_every{log_write_interval};
+};
+
+/// What a visor gives the manager besides its config: the dmsg client (the
+/// dmsg type is enabled when there is one; actors/transport/dmsg_network.hpp).
+struct manager_env {
+  caf::actor_system* sys = nullptr;
+  dmsg::client_ref_ptr dmsg_client;
 };
 
 /// Spawns the manager; its listeners open at once (a listener that cannot
@@ -76,16 +91,17 @@ struct manager_config {
 api::transport_manager_actor spawn_transport_manager(caf::actor_system& sys, manager_config cfg);
 
 /// The manager of a visor, from its config: stcp when `skywire-tcp` is
-/// present (listening_address, pk_table), stcpr when an address resolver is
-/// configured (stcpr_port), the transport discovery of transport.discovery,
-/// persistent_transports. Types not built here are skipped with a note in
-/// `notes` (sudph, dmsg: later).
-/// `service_http` carries the requests to the transport discovery and the
-/// address resolver (dmsg::make_service_sender: dmsg:// URLs over the
-/// visor's dmsg client); empty: plain HTTP only.
+/// present (listening_address, pk_table), stcpr and sudph when an http
+/// address resolver is configured (stcpr_port; sudph_port, stun_servers,
+/// the resolver's UDP side at its URL's host), dmsg when `env` has a dmsg
+/// client, the transport discovery of transport.discovery,
+/// persistent_transports, the bandwidth logs of transport.log_store. Types
+/// not built here are skipped with a note in `notes`. With a dmsg client in
+/// `env`, the transport discovery and the address resolver may be dmsg://
+/// URLs (dmsghttp mode: dmsg::make_service_sender); without, only http://.
 expected<manager_config> manager_config_from(const config::visor_config& cfg, io::io_runtime& io,
                                              std::vector<std::string>* notes = nullptr,
-                                             http::client_sender service_http = {});
+                                             const manager_env& env = {});
 
 /// The reference's preference order of types (§3.1: `tp add` without a
 /// type tries them in this order, whatever its help text says).

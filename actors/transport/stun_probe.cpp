@@ -95,6 +95,40 @@ void put_address(std::vector<uint8_t>& out, uint16_t type, const endpoint& ep, b
   }
 }
 
+/// A message's header, its length checked against the datagram; its type
+/// (checked by the caller, so a framing error is reported first).
+expected<uint16_t> check_header(std::span<const uint8_t> b) {
+  if (b.size() < 20)
+    return make_error(wire_errc::truncated, "stun header");
+  if (b.size() > max_message)
+    return make_error(wire_errc::oversized, "stun message");
+  auto type = get16(b, 0);
+  auto length = get16(b, 2);
+  if ((type & 0xC000) != 0 || length % 4 != 0 || size_t{length} + 20 != b.size())
+    return make_error(wire_errc::malformed, "not a STUN message");
+  return type;
+}
+
+/// Calls fn(type, value) for each attribute after the header; stops at the
+/// first error fn returns.
+template <class F>
+caf::error for_each_attribute(std::span<const uint8_t> b, F fn) {
+  size_t at = 20;
+  while (at < b.size()) {
+    if (b.size() - at < 4)
+      return make_error(wire_errc::truncated, "stun attribute header");
+    auto atype = get16(b, at);
+    size_t alen = get16(b, at + 2);
+    size_t padded = (alen + 3) & ~size_t{3};
+    if (b.size() - at - 4 < padded)
+      return make_error(wire_errc::truncated, "stun attribute");
+    if (auto err = fn(atype, b.subspan(at + 4, alen)))
+      return err;
+    at += 4 + padded;
+  }
+  return {};
+}
+
 } // namespace
 
 std::vector<uint8_t> encode_request(const transaction_id& id, bool change_ip, bool change_port) {
@@ -119,31 +153,44 @@ std::vector<uint8_t> encode_response(const response& r, bool xor_mapped) {
   return out;
 }
 
+expected<request> decode_request(std::span<const uint8_t> b) {
+  auto type = check_header(b);
+  if (!type)
+    return type.error();
+  if (get32(b, 4) != magic_cookie)
+    return make_error(wire_errc::malformed, "stun request without the magic cookie");
+  if (*type != binding_request)
+    return make_error(wire_errc::unsupported, "stun message type");
+  request r;
+  std::copy(b.begin() + 8, b.begin() + 20, r.id.begin());
+  bool seen_change = false;
+  auto err = for_each_attribute(b, [&](uint16_t atype, std::span<const uint8_t> v) -> caf::error {
+    if (atype != attr_change_request || seen_change)
+      return {}; // the first one counts
+    if (v.size() != 4)
+      return make_error(wire_errc::malformed, "stun CHANGE-REQUEST length");
+    seen_change = true;
+    auto flags = get32(v, 0);
+    r.change_ip = (flags & 0x04u) != 0;
+    r.change_port = (flags & 0x02u) != 0;
+    return {};
+  });
+  if (err)
+    return err;
+  return r;
+}
+
 expected<response> decode_response(std::span<const uint8_t> b) {
-  if (b.size() < 20)
-    return make_error(wire_errc::truncated, "stun header");
-  if (b.size() > max_message)
-    return make_error(wire_errc::oversized, "stun message");
-  auto type = get16(b, 0);
-  auto length = get16(b, 2);
-  if ((type & 0xC000) != 0 || length % 4 != 0 || size_t{length} + 20 != b.size())
-    return make_error(wire_errc::malformed, "not a STUN message");
-  if (type != binding_success)
+  auto type = check_header(b);
+  if (!type)
+    return type.error();
+  if (*type != binding_success)
     return make_error(wire_errc::unsupported, "stun message type");
   response r;
   std::copy(b.begin() + 8, b.begin() + 20, r.id.begin());
   bool cookie = get32(b, 4) == magic_cookie;
   std::optional<endpoint> mapped, xor_mapped, other, changed;
-  size_t at = 20;
-  while (at < b.size()) {
-    if (b.size() - at < 4)
-      return make_error(wire_errc::truncated, "stun attribute header");
-    auto atype = get16(b, at);
-    size_t alen = get16(b, at + 2);
-    size_t padded = (alen + 3) & ~size_t{3};
-    if (b.size() - at - 4 < padded)
-      return make_error(wire_errc::truncated, "stun attribute");
-    auto v = b.subspan(at + 4, alen);
+  auto err = for_each_attribute(b, [&](uint16_t atype, std::span<const uint8_t> v) {
     auto take = [&](std::optional<endpoint>& slot, bool xored) -> caf::error {
       if (slot)
         return {}; // the first one counts
@@ -153,19 +200,18 @@ expected<response> decode_response(std::span<const uint8_t> b) {
       slot = *ep;
       return {};
     };
-    caf::error err;
     if (atype == attr_mapped)
-      err = take(mapped, false);
-    else if (atype == attr_xor_mapped && cookie)
-      err = take(xor_mapped, true);
-    else if (atype == attr_other_address)
-      err = take(other, false);
-    else if (atype == attr_changed_address)
-      err = take(changed, false);
-    if (err)
-      return err;
-    at += 4 + padded;
-  }
+      return take(mapped, false);
+    if (atype == attr_xor_mapped && cookie)
+      return take(xor_mapped, true);
+    if (atype == attr_other_address)
+      return take(other, false);
+    if (atype == attr_changed_address)
+      return take(changed, false);
+    return caf::error{};
+  });
+  if (err)
+    return err;
   if (xor_mapped)
     r.mapped = *xor_mapped;
   else if (mapped)

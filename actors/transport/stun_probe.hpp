@@ -60,8 +60,23 @@ struct response {
 /// bad_value (no mapped address, an unknown address family).
 expected<response> decode_response(std::span<const uint8_t> bytes);
 
-/// Encodes a response (for tests and fake servers).
+/// Encodes a response (for servers and tests).
 std::vector<uint8_t> encode_response(const response& r, bool xor_mapped = true);
+
+/// A binding request as a server reads it.
+struct request {
+  transaction_id id{};
+  bool change_ip = false;   ///< CHANGE-REQUEST: answer from the other IP
+  bool change_port = false; ///< CHANGE-REQUEST: answer from the other port
+};
+
+/// A binding request (RFC 5389: the magic cookie is required; RFC 3489
+/// requests without it are refused). Attributes other than CHANGE-REQUEST
+/// are skipped (RESPONSE-ADDRESS too: a server answers the source only).
+/// Errors (wire category): truncated, oversized (over max_message),
+/// malformed (not STUN, no cookie, bad attribute lengths), unsupported
+/// (another message type).
+expected<request> decode_request(std::span<const uint8_t> bytes);
 
 } // namespace stun
 

@@ -24,7 +24,7 @@ std::shared_ptr<sudph_stun> sudph_stun::make(sudph_socket_ptr sock, endpoint ser
 sudph_stun::sudph_stun(sudph_socket_ptr sock, endpoint server, sudph_stun_config cfg,
                        done_fn done)
   : sock_(std::move(sock)), cfg_(cfg), done_(std::move(done)),
-    probe_(server, sock_->local_endpoint(), &random_id) {}
+    probe_(server, cfg_.local.value_or(sock_->local_endpoint()), &random_id) {}
 
 sudph_stun::~sudph_stun() = default;
 

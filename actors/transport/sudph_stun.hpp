@@ -4,8 +4,8 @@
 // times before it counts as unanswered; the answers come back through the
 // socket's STUN route. The result says whether sudph may run (sudph_allowed).
 //
-// The socket's local address must be the interface's (not 0.0.0.0) for the
-// open-internet test to recognise a host without NAT.
+// The socket's local address (or config `local`) must be the interface's
+// (not 0.0.0.0) for the open-internet test to recognise a host without NAT.
 // Threads: the socket's io shard; call every member there.
 #pragma once
 
@@ -22,6 +22,9 @@ namespace skywire::transport {
 struct sudph_stun_config {
   std::chrono::milliseconds timeout{500};
   int tries = 3;
+  /// The address the socket's datagrams leave from, when the socket is
+  /// bound to every interface (0.0.0.0): the interface toward the server.
+  std::optional<boost::asio::ip::udp::endpoint> local;
 };
 
 class sudph_stun : public std::enable_shared_from_this<sudph_stun> {

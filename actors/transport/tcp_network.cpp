@@ -149,51 +149,38 @@ caf::error tcp_network::listen(accept_fn on_accept) {
       conn->close_with_reset();
       return;
     }
-    auto from = io::parse_remote_address(conn->remote_endpoint());
     std::weak_ptr<io::stream_connection> wc = conn;
-    auto d = adm->admit(from, [wc] {
+    auto remote = conn->remote_endpoint();
+    auto ticket = admit_connection(*adm, type, io::parse_remote_address(remote), remote, [wc] {
       if (auto c = wc.lock())
         c->close_with_reset(); // the handshake ends as a cut
     });
-    if (!d.ticket) {
-      static log::rate_limit limit{20};
-      uint64_t suppressed = 0;
-      if (limit.allow(suppressed))
-        SKYWIRE_LOG(info, component, "connection refused", log::kv("type", type),
-                    log::kv("cause", std::string{"admission: "} + io::to_string(d.why)),
-                    log::kv("remote", conn->remote_endpoint()),
-                    log::kv("similar_lines_suppressed", suppressed));
+    if (!ticket) {
       conn->close_with_reset();
       return;
     }
-    fn(std::move(conn), std::move(d.ticket));
+    fn(std::move(conn), std::move(ticket));
   };
-  unsigned attempts = cfg_.listen_port == 0 ? 1u : std::max(1u, cfg_.port_attempts);
-  std::string last;
-  for (unsigned i = 0; i < attempts; ++i) {
-    uint32_t p = uint32_t{cfg_.listen_port} + i;
-    if (p > 65535)
-      break;
-    auto l = io::tcp_listener::start(io_, cfg_.listen_host, static_cast<uint16_t>(p), on_conn);
-    if (l) {
-      listener_ = std::move(*l);
-      port_.store(listener_->port(), std::memory_order_release);
-      listen_error_.clear();
-      SKYWIRE_LOG(
-        info, component, "transport listener up", log::kv("type", cfg_.type),
-        log::kv("addr", (cfg_.listen_host.empty() ? std::string{"0.0.0.0"} : cfg_.listen_host) + ":"
-                          + std::to_string(listener_->port())));
-      return {};
-    }
-    last = describe(l.error());
+  auto l = open_with_increments(cfg_.listen_port, cfg_.port_attempts, [&](uint16_t p) {
+    return io::tcp_listener::start(io_, cfg_.listen_host, p, on_conn);
+  });
+  if (l) {
+    listener_ = std::move(*l);
+    port_.store(listener_->port(), std::memory_order_release);
+    listen_error_.clear();
+    SKYWIRE_LOG(
+      info, component, "transport listener up", log::kv("type", cfg_.type),
+      log::kv("addr", (cfg_.listen_host.empty() ? std::string{"0.0.0.0"} : cfg_.listen_host) + ":"
+                        + std::to_string(listener_->port())));
+    return {};
   }
-  listen_error_ = last;
+  listen_error_ = describe(l.error());
   SKYWIRE_LOG(error, component, "transport listener failed; dialing only",
-              log::kv("type", cfg_.type), log::kv("error", last));
-  return make_error(transport_errc::unreachable, last);
+              log::kv("type", cfg_.type), log::kv("error", listen_error_));
+  return make_error(transport_errc::unreachable, listen_error_);
 }
 
-void tcp_network::dial(const public_key& remote, dial_fn cb) {
+void tcp_network::dial(const public_key& remote, unsigned, dial_fn cb) {
   if (!cfg_.resolve)
     return cb(make_error(transport_errc::unreachable,
                          "no way to find the " + cfg_.type + " address of " + remote.hex()));
@@ -236,14 +223,24 @@ boost::json::object tcp_network::info() const {
     o["listening"] = nullptr;
   if (!listen_error_.empty())
     o["listen_error"] = listen_error_;
-  o["pending_handshakes"] = adm_->pending();
-  o["admitted"] = adm_->admitted();
-  boost::json::object refused;
-  for (auto r :
-       {io::refusal::per_ip, io::refusal::per_prefix, io::refusal::budget, io::refusal::evicted})
-    refused[io::to_string(r)] = adm_->counter(r);
-  o["refused"] = std::move(refused);
+  add_admission_info(o, *adm_);
   return o;
+}
+
+io::admission_ticket_ptr admit_connection(io::admission& adm, const std::string& type,
+                                          const boost::asio::ip::address& from,
+                                          const std::string& remote,
+                                          std::function<void()> on_evict) {
+  auto d = adm.admit(from, std::move(on_evict));
+  if (d.ticket)
+    return std::move(d.ticket);
+  static log::rate_limit limit{20};
+  uint64_t suppressed = 0;
+  if (limit.allow(suppressed))
+    SKYWIRE_LOG(info, component, "connection refused", log::kv("type", type),
+                log::kv("cause", std::string{"admission: "} + io::to_string(d.why)),
+                log::kv("remote", remote), log::kv("similar_lines_suppressed", suppressed));
+  return nullptr;
 }
 
 } // namespace skywire::transport

@@ -15,6 +15,7 @@
 // transports.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -22,6 +23,7 @@
 #include <mutex>
 #include <string>
 
+#include "actors/transport/errors.hpp"
 #include "actors/transport/network.hpp"
 #include "runtime/io/io_runtime.hpp"
 #include "runtime/io/tcp_listener.hpp"
@@ -50,7 +52,7 @@ public:
 
   const std::string& type() const noexcept override { return cfg_.type; }
   caf::error listen(accept_fn on_accept) override;
-  void dial(const public_key& remote, dial_fn cb) override;
+  void dial(const public_key& remote, unsigned attempt, dial_fn cb) override;
   void stop() override;
   boost::json::object info() const override;
 
@@ -72,8 +74,33 @@ private:
   bool stopped_ = false;
 };
 
+/// The increment-on-failure rule of the stcpr and sudph listeners (as the
+/// reference): open(port), else open(port + 1), ..., `attempts` ports in
+/// all (port 0: one try, the system picks); the first that opened, or the
+/// last error.
+template <class Open>
+auto open_with_increments(uint16_t port, unsigned attempts, Open open) -> decltype(open(port)) {
+  unsigned n = port == 0 ? 1u : std::max(1u, attempts);
+  decltype(open(port)) last = make_error(transport_errc::invalid_argument, "no port to try");
+  for (unsigned i = 0; i < n && uint32_t{port} + i <= 65535; ++i) {
+    last = open(static_cast<uint16_t>(port + i));
+    if (last)
+      break;
+  }
+  return last;
+}
+
 /// Splits "host:port" / "[v6]:port" / ":port" (host "" = every interface).
 expected<std::pair<std::string, uint16_t>> split_host_port(std::string_view text);
+
+/// Runs an accepted connection from `from` (`remote`: its "ip:port", for
+/// the log) through admission control: its ticket, or null (refused, logged
+/// rate-limited; the caller drops the connection). `on_evict` runs if it is
+/// pushed out later (it must only post).
+io::admission_ticket_ptr admit_connection(io::admission& adm, const std::string& type,
+                                          const boost::asio::ip::address& from,
+                                          const std::string& remote,
+                                          std::function<void()> on_evict);
 
 /// Connects to the first of `addresses` that answers (each "host:port",
 /// names resolved), each try bounded by `timeout`; cb runs once on an io

@@ -1,5 +1,7 @@
 #include "actors/transport/transport_actor.hpp"
 
+#include <algorithm>
+
 #include <caf/actor_cast.hpp>
 #include <caf/send.hpp>
 
@@ -133,6 +135,14 @@ transport_actor_impl::behavior_type transport_actor_impl::make_behavior() {
       }
       arm_reregister();
     },
+    [this](mt_redial_atom) {
+      redial_armed_ = false;
+      if (done_ || closing_ || under_.ever_up()) {
+        maybe_fail();
+        return;
+      }
+      start_dial();
+    },
     [this](mt_deadline_atom) {
       if (under_.ever_up() || done_)
         return;
@@ -151,7 +161,7 @@ void transport_actor_impl::start_dial() {
   }
   dialing_ = true;
   auto self = caf::actor_cast<caf::actor>(this);
-  p_.network->dial(p_.remote, [self](expected<io::byte_link_ptr> r) {
+  p_.network->dial(p_.remote, attempt_++, [self](expected<io::byte_link_ptr> r) {
     dial_result d;
     if (r)
       d.link = std::move(*r);
@@ -259,7 +269,26 @@ void transport_actor_impl::on_link_down(const transport_link_ptr& link, const ca
   }
   if (!under_.ever_up())
     last_error_ = err;
+  if (maybe_redial(link))
+    return;
   maybe_fail();
+}
+
+bool transport_actor_impl::maybe_redial(const transport_link_ptr& link) {
+  if (!p_.dial || done_ || closing_ || dialing_ || redial_armed_ || under_.ever_up()
+      || under_.pending() > 0 || link->role() != transport_role::initiator || !p_.network)
+    return false;
+  auto base = p_.network->redial_delay();
+  if (!base)
+    return false;
+  auto factor = std::min(attempt_ == 0 ? 1u : 1u << std::min(attempt_ - 1, 3u), 8u);
+  auto delay = *base * factor;
+  SKYWIRE_LOG(debug, component, "dialing again", log::kv("remote", p_.remote),
+              log::kv("type", p_.type), log::kv("attempt", attempt_),
+              log::kv("after_ms", delay.count()), log::kv("last_error", describe(last_error_)));
+  redial_armed_ = true;
+  delayed_send(this, delay, mt_redial_atom::value);
+  return true;
 }
 
 void transport_actor_impl::go_down(const caf::error& err) {
@@ -279,7 +308,7 @@ void transport_actor_impl::go_down(const caf::error& err) {
 }
 
 void transport_actor_impl::maybe_fail() {
-  if (done_ || under_.ever_up() || dialing_ || under_.pending() > 0)
+  if (done_ || under_.ever_up() || dialing_ || redial_armed_ || under_.pending() > 0)
     return;
   fail(last_error_ ? last_error_ : make_error(transport_errc::unreachable, "no connection"));
 }
@@ -320,7 +349,7 @@ const char* transport_actor_impl::state_text() const {
     return "closing";
   if (current_)
     return closing_ ? "closing" : "up";
-  return dialing_ || p_.dial ? "dialing" : "settling";
+  return dialing_ || redial_armed_ || p_.dial ? "dialing" : "settling";
 }
 
 api::transport_summary transport_actor_impl::summary() const {

@@ -3,7 +3,9 @@
 // move the bytes on their io shards; this actor steers.
 //
 //  - dialing: asks the type's network for a connection, runs the
-//    initiator's handshakes on it, within the dial deadline;
+//    initiator's handshakes on it, within the dial deadline; a type with
+//    several candidate addresses (sudph: network redial_delay()) is dialed
+//    again, the next attempt, when a dialed connection ends before it is up;
 //  - accepted: the manager hands it a link whose settlement entry verified;
 //    the actor registers the doubly signed entry at the transport discovery
 //    (the registrar; a 409 counts as done, any other failure is only
@@ -58,6 +60,7 @@ using mt_deadline_atom = caf::atom_constant<caf::atom("mt_dline")>;
 using mt_retry_atom = caf::atom_constant<caf::atom("mt_retry")>;
 using mt_ping_to_atom = caf::atom_constant<caf::atom("mt_pingto")>;
 using mt_rereg_atom = caf::atom_constant<caf::atom("mt_rereg")>;
+using mt_redial_atom = caf::atom_constant<caf::atom("mt_redial")>;
 
 /// A dial's result, from an io thread.
 struct dial_result {
@@ -83,7 +86,7 @@ using transport_actor_interface = api::transport_actor::extend<
   caf::reacts_to<mt_regd_atom, transport_link_ptr, caf::error>,
   caf::reacts_to<mt_dereg_atom, caf::error>, caf::reacts_to<mt_deadline_atom>,
   caf::reacts_to<mt_retry_atom>, caf::reacts_to<mt_ping_to_atom, uint64_t>,
-  caf::reacts_to<mt_rereg_atom>>;
+  caf::reacts_to<mt_rereg_atom>, caf::reacts_to<mt_redial_atom>>;
 
 struct transport_actor_params {
   transport_owner_actor manager;
@@ -121,6 +124,8 @@ private:
   void on_link_down(const transport_link_ptr& link, const caf::error& err);
   void go_down(const caf::error& err);
   void maybe_fail();
+  /// A dialed link ended before it was up: dial again if the type asks so.
+  bool maybe_redial(const transport_link_ptr& link);
   void fail(const caf::error& err);
   void deregister();
   void arm_reregister();
@@ -140,6 +145,8 @@ private:
   std::unordered_map<uint64_t, transport_link_ptr> links_;
   transport_link_ptr current_;
   bool dialing_ = false;
+  bool redial_armed_ = false; ///< a redial is scheduled
+  unsigned attempt_ = 0;      ///< dials so far
   bool down_ = false;    ///< went down (deregistering)
   bool done_ = false;    ///< reported its end (down or fail)
   bool closing_ = false; ///< close requested

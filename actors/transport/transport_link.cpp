@@ -113,6 +113,11 @@ void transport_link::close(caf::error why) {
     if (!why_)
       why_ = std::move(why);
   }
+  // tell the peer first (a KCP session has no end of stream); once only
+  if (is_up() && !close_sent_.exchange(true)) {
+    auto c = wr::make_close_packet(route_id{0}, wr::close_code::requested);
+    send_packet(c.type, c.rid, {c.payload.data(), c.payload.size()});
+  }
   core_->close();
 }
 
@@ -218,6 +223,13 @@ void transport_link::on_data(byte_span in) {
       return;
     const auto& p = **next;
     payload_in_.fetch_add(p.payload.size(), std::memory_order_relaxed);
+    if (p.rid.value == 0 && p.type == wr::packet_type::close) {
+      // the peer closes the transport (ours; a Go peer closes the
+      // connection only): close without answering
+      close_sent_.store(true);
+      close(make_error(transport_errc::peer_closed, "the peer closed the transport"));
+      return;
+    }
     if (sink)
       sink(p);
     else

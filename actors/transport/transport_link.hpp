@@ -12,6 +12,12 @@
 //                              (transport_errc of errors.hpp)
 //   (lk_pong_atom, link, n)    a Pong on route 0 answered our ping n
 //
+// Close: close() sends a Close packet on route 0 before the connection
+// ends, and a Close on route 0 from the peer ends the link as peer_closed.
+// Ours, like the route-0 Ping: a KCP session (sudph) has no end of stream,
+// so without it the peer of a closed sudph transport would learn it only
+// from its keep-alive bound; a Go peer drops route-0 packets.
+//
 // Data path (no mailbox): each read is split into routing packets on the
 // link's thread; a packet sink (the router, later) takes them there. Without
 // a sink, a Ping on route 0 is answered with a Pong at once (our transport
@@ -143,6 +149,7 @@ private:
   std::atomic<uint64_t> payload_in_{0};
   std::atomic<uint64_t> payload_out_{0};
   std::atomic<uint64_t> dropped_{0};
+  std::atomic<bool> close_sent_{false}; ///< the route-0 Close went out (or came in)
 
   mutable std::mutex mtx_; // guards everything below
   caf::actor target_;

@@ -12,11 +12,12 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/dmsg/client.hpp"
-#include "actors/dmsg/dmsghttp.hpp"
+#include "actors/dmsg/client_ref.hpp"
 #include "actors/transport/errors.hpp"
 #include "actors/transport/manager.hpp"
 #include "actors/visor/cli_gateway.hpp"
 #include "actors/visor/config_owner.hpp"
+#include "actors/visor/log_server_host.hpp"
 #include "runtime/config/endpoint.hpp"
 #include "runtime/log/logger.hpp"
 #include "runtime/system/build_info.hpp"
@@ -46,29 +47,36 @@ std::vector<system::child_spec> visor_children(const visor_context& ctx) {
                    {}});
   }
   // The dmsg client, from the config's `dmsg` section (skipped when it names
-  // neither a discovery nor servers). The cell follows its restarts: the
-  // services' HTTP (dmsg:// URLs, dmsghttp mode) goes through it.
-  auto dmsg_cell = std::make_shared<dmsg::client_cell>();
+  // neither a discovery nor servers). Its siblings reach it through `dmsg`,
+  // set at each (re)start: the dmsg transports, the log server.
+  dmsg::client_ref_ptr dmsg;
   if (auto dc = dmsg::client_config_from(*ctx.cfg); dc && ctx.io) {
+    dmsg = std::make_shared<dmsg::client_ref>();
     out.push_back({"dmsg_client",
-                   [io = ctx.io, c = std::move(*dc), dmsg_cell](caf::actor_system& sys,
-                                                                const caf::actor&) {
+                   [io = ctx.io, c = std::move(*dc), dmsg](caf::actor_system& sys,
+                                                           const caf::actor&) {
                      auto client = dmsg::spawn_dmsg_client(sys, *io, c);
-                     dmsg_cell->set(client);
+                     dmsg->set(client);
                      return caf::actor_cast<caf::actor>(client);
                    },
                    {},
                    "dmsg_sessions"});
+    // the dmsghttp log server on dmsg port 80 (transport logs, /health)
+    out.push_back({"log_server",
+                   [dmsg, files = log_server_files(*ctx.cfg)](caf::actor_system& sys,
+                                                              const caf::actor&) {
+                     return spawn_log_server_host(sys, dmsg, files);
+                   },
+                   {},
+                   "log_server"});
   }
   // The transport manager, from `skywire-tcp` and `transport` (its listeners
   // open at start; each restart builds them anew).
   if (ctx.io) {
     out.push_back({std::string{transport_manager_child},
-                   [io = ctx.io, cfg = ctx.cfg, dmsg_cell](caf::actor_system& sys,
-                                                           const caf::actor&) {
+                   [io = ctx.io, cfg = ctx.cfg, dmsg](caf::actor_system& sys, const caf::actor&) {
                      std::vector<std::string> notes;
-                     auto mc = transport::manager_config_from(
-                       *cfg, *io, &notes, dmsg::make_service_sender(sys, *io, dmsg_cell));
+                     auto mc = transport::manager_config_from(*cfg, *io, &notes, {&sys, dmsg});
                      if (!mc) {
                        // a config the registry accepted but the manager cannot use:
                        // run without transports rather than not at all
@@ -132,7 +140,7 @@ caf::result<R> to_transports(Self* self, Ts&&... xs) {
                         std::forward<Ts>(xs)...);
 }
 
-std::string quoted(std::string_view s) {
+std::string json_quoted(std::string_view s) {
   return boost::json::serialize(boost::json::value(s));
 }
 
@@ -167,7 +175,7 @@ visor_interface::behavior_type visor_actor(visor_interface::stateful_pointer<vis
     st.sup.add(std::move(spec));
 
   return {
-    [self](pk_atom) { return quoted(self->state.opts.cfg->pk.hex()); },
+    [self](pk_atom) { return json_quoted(self->state.opts.cfg->pk.hex()); },
     [self](info_atom) -> caf::result<std::string> {
       auto& st = self->state;
       boost::json::object info;
@@ -251,7 +259,7 @@ visor_interface::behavior_type visor_actor(visor_interface::stateful_pointer<vis
         return caf::make_error(caf::sec::invalid_argument,
                                "no running child named \"" + child + "\"");
       SKYWIRE_LOG(info, component, "fault injected", log::kv("child", child));
-      return quoted("injected");
+      return json_quoted("injected");
     },
     // -- transports: handed to the transport manager ----------------------------------------
     [self](api::tp_types_atom a) -> caf::result<std::vector<std::string>> {

@@ -2,8 +2,8 @@
 // regex capture from a log, whether curl is there.
 #pragma once
 
-#include <cstdint>
 #include <chrono>
+#include <cstdint>
 #include <cstring>
 #include <regex>
 #include <string>
@@ -35,15 +35,15 @@ inline std::string match(const std::string& text, const std::string& re) {
   return {};
 }
 
-/// Polls `fn` every 50 ms until it is true or `limit` passed (for conditions
-/// no event announces).
+/// Polls `fn` every 50 ms until it is true or `limit` passed (for states
+/// that announce themselves by no event: a file's content, a CLI answer).
 template <class F>
 bool eventually(F fn, std::chrono::milliseconds limit) {
   auto deadline = std::chrono::steady_clock::now() + limit;
   while (std::chrono::steady_clock::now() < deadline) {
     if (fn())
       return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::this_thread::sleep_for(std::chrono::milliseconds{50});
   }
   return fn();
 }

@@ -92,9 +92,9 @@ TEST_CASE("dmsghttp: a server's routes on a dmsg port, reached over dmsg streams
     REQUIRE(ok);
   }
   auto user = n.client(n.client_cfg("dh-user"));
-  auto cell = std::make_shared<dmsg::client_cell>();
-  cell->set(user);
-  auto send = dmsg::make_service_sender(n.sys, n.io, cell);
+  auto ref = std::make_shared<dmsg::client_ref>();
+  ref->set(user);
+  auto send = dmsg::make_service_sender(n.sys, n.io, ref);
   auto svc_pk = kp("dh-service").pk;
 
   // a GET routed by the same router, the caller's dmsg address as remote
@@ -135,7 +135,7 @@ TEST_CASE("dmsghttp: a server's routes on a dmsg port, reached over dmsg streams
   r = send_and_wait(send, bad);
   REQUIRE_FALSE(r);
   CHECK(describe(r.error()).find("not a public key") != std::string::npos);
-  auto none = dmsg::make_service_sender(n.sys, n.io, std::make_shared<dmsg::client_cell>());
+  auto none = dmsg::make_service_sender(n.sys, n.io, std::make_shared<dmsg::client_ref>());
   r = send_and_wait(none, dmsg_request(svc_pk, 80, http::verb::get, "/hello/x"));
   REQUIRE_FALSE(r);
   CHECK(describe(r.error()).find("no dmsg client is running") != std::string::npos);

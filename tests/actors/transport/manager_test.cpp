@@ -30,6 +30,7 @@
 #include "actors/transport/transport_link.hpp"
 #include "runtime/crypto/keys.hpp"
 #include "runtime/crypto/transport_id.hpp"
+#include "tests/actors/transport/manager_support.hpp"
 #include "tests/actors/transport/tp_support.hpp"
 
 using namespace skywire;
@@ -39,103 +40,7 @@ using tp_test::identity;
 
 namespace {
 
-/// Records what the manager asks of the transport discovery; holds entries
-/// like a discovery would.
-class fake_registrar final : public registrar {
-public:
-  void register_entry(const wire::transport::signed_entry& e, done_fn cb) override {
-    {
-      std::lock_guard<std::mutex> g{mtx};
-      registered.push_back(e);
-      held[e.entry.id] = e.entry;
-    }
-    cv.notify_all();
-    cb({});
-  }
-  void deregister(const transport_id& id, done_fn cb) override {
-    {
-      std::lock_guard<std::mutex> g{mtx};
-      deregistered.push_back(id);
-      held.erase(id);
-    }
-    cv.notify_all();
-    cb({});
-  }
-  void get_by_id(const transport_id& id, entries_fn cb) override {
-    std::lock_guard<std::mutex> g{mtx};
-    auto i = held.find(id);
-    if (i == held.end())
-      return cb(make_error(transport_errc::unknown_transport, "not found"));
-    cb(std::vector<wire::transport::entry>{i->second});
-  }
-  void get_by_edge(const public_key& pk, entries_fn cb) override {
-    std::vector<wire::transport::entry> out;
-    std::lock_guard<std::mutex> g{mtx};
-    for (auto& kv : held)
-      if (kv.second.edge_index(pk))
-        out.push_back(kv.second);
-    cb(std::move(out));
-  }
-  std::string describe() const override { return "fake"; }
-
-  template <class Pred>
-  bool wait(Pred pred, std::chrono::milliseconds limit = 5s) {
-    std::unique_lock<std::mutex> g{mtx};
-    return cv.wait_for(g, limit, [&] { return pred(*this); });
-  }
-  size_t registrations() {
-    std::lock_guard<std::mutex> g{mtx};
-    return registered.size();
-  }
-  size_t deregistrations() {
-    std::lock_guard<std::mutex> g{mtx};
-    return deregistered.size();
-  }
-
-  std::mutex mtx;
-  std::condition_variable cv;
-  std::vector<wire::transport::signed_entry> registered;
-  std::vector<transport_id> deregistered;
-  std::map<transport_id, wire::transport::entry> held;
-};
-
-/// Where each key listens (the stcp pk_table, or what a faked address
-/// resolver answers for stcpr), shared by the nodes of a test.
-struct address_book {
-  std::mutex mtx;
-  std::map<public_key, std::string> table;
-  void set(const public_key& pk, uint16_t port) {
-    std::lock_guard<std::mutex> g{mtx};
-    table[pk] = "127.0.0.1:" + std::to_string(port);
-  }
-  address_resolver resolver() {
-    return [this](const public_key& pk, auto cb) {
-      std::string a;
-      {
-        std::lock_guard<std::mutex> g{mtx};
-        auto i = table.find(pk);
-        if (i != table.end())
-          a = i->second;
-      }
-      if (a.empty())
-        return cb(make_error(transport_errc::unreachable, "not in the table"));
-      cb(std::vector<std::string>{a});
-    };
-  }
-};
-
-struct world {
-  caf::actor_system_config cfg;
-  io::io_runtime io{2};
-  caf::actor_system sys{cfg};
-  address_book book;
-  std::vector<caf::actor> to_stop;
-
-  ~world() {
-    for (auto& a : to_stop)
-      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
-  }
-};
+using namespace mgr_test;
 
 struct node {
   crypto::keypair key;
@@ -178,10 +83,7 @@ node start_node(world& w, std::string_view seed, node_options o = {}) {
   mc.dial_timeout = o.dial_timeout;
   mc.persistent_dial_timeout = 2s;
   mc.shutdown_grace = 2s;
-  n.mgr = spawn_transport_manager(w.sys, mc);
-  w.to_stop.push_back(caf::actor_cast<caf::actor>(n.mgr));
-  n.events = std::make_unique<caf::scoped_actor>(w.sys);
-  caf::anon_send(n.mgr, api::tp_subscribe_atom::value, caf::actor_cast<caf::actor>(*n.events));
+  spawn_manager(w, n, mc);
   // the listener opens as the manager starts
   for (int i = 0; i < 200 && n.net->port() == 0; ++i)
     std::this_thread::sleep_for(5ms);
@@ -189,64 +91,6 @@ node start_node(world& w, std::string_view seed, node_options o = {}) {
   REQUIRE(n.port != 0);
   w.book.set(n.key.pk, n.port);
   return n;
-}
-
-struct event {
-  std::string kind; ///< up | down | error | none
-  api::transport_summary s;
-  caf::error err;
-};
-
-/// The next event of a node (kind "none" after `limit`).
-event next_event(node& n, std::chrono::milliseconds limit = 5s) {
-  event e{"none", {}, {}};
-  (*n.events)->receive(
-    [&](api::tp_up_atom, api::transport_summary& s) {
-      e = {"up", std::move(s), {}};
-    },
-    [&](api::tp_down_atom, api::transport_summary& s, caf::error& err) {
-      e = {"down", std::move(s), std::move(err)};
-    },
-    [&](api::tp_error_atom, public_key&, std::string&, caf::error& err) {
-      e = {"error", {}, std::move(err)};
-    },
-    caf::after(limit) >> [] {});
-  return e;
-}
-
-expected<api::transport_summary> add(world& w, node& n, const public_key& to,
-                                     std::string type = "stcp") {
-  caf::scoped_actor self{w.sys};
-  expected<api::transport_summary> out = make_error(transport_errc::closed, "no answer");
-  self->request(n.mgr, 10s, api::tp_add_atom::value, api::transport_request{to, type, "user", 0})
-    .receive([&](api::transport_summary& s) { out = std::move(s); },
-             [&](caf::error& err) { out = std::move(err); });
-  return out;
-}
-
-std::vector<api::transport_summary> list(world& w, node& n) {
-  caf::scoped_actor self{w.sys};
-  std::vector<api::transport_summary> out;
-  self->request(n.mgr, 5s, api::tp_list_atom::value, api::transport_filter{})
-    .receive([&](std::vector<api::transport_summary>& v) { out = std::move(v); },
-             [&](caf::error& err) { FAIL(describe(err)); });
-  return out;
-}
-
-expected<uint64_t> ping(world& w, node& n, const transport_id& id) {
-  caf::scoped_actor self{w.sys};
-  expected<uint64_t> out = make_error(transport_errc::closed, "no answer");
-  self->request(n.mgr, 5s, api::tp_ping_atom::value, id)
-    .receive([&](uint64_t us) { out = us; }, [&](caf::error& err) { out = std::move(err); });
-  return out;
-}
-
-caf::error remove(world& w, node& n, const transport_id& id) {
-  caf::scoped_actor self{w.sys};
-  caf::error out;
-  self->request(n.mgr, 10s, api::tp_remove_atom::value, id)
-    .receive([&](api::tp_ok_atom) {}, [&](caf::error& err) { out = std::move(err); });
-  return out;
 }
 
 /// A raw TCP client of a listener, for hostile bytes.

@@ -20,127 +20,51 @@
 
 #include <boost/json.hpp>
 
-#include "runtime/http/client.hpp"
-#include "tests/support/e2e_helpers.hpp"
-
-using namespace std::chrono_literals;
-namespace fs = std::filesystem;
-namespace json = boost::json;
-using skywire::test::process;
+#include "tests/e2e/visor/visor_procs.hpp"
 
 namespace {
 
-const std::string binary = SKYWIRE_BINARY;
-
-skywire::test::run_result cli(std::vector<std::string> args) {
-  args.insert(args.begin(), binary);
-  auto r = skywire::test::run(std::move(args), 30s);
-  REQUIRE_FALSE(r.timed_out);
-  return r;
-}
-
-/// Polls `fn` every 50 ms until it is true or `limit` passed.
-template <class F>
-bool eventually(F fn, std::chrono::milliseconds limit) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (fn())
-      return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return fn();
-}
-
-struct visor_proc {
-  fs::path dir;
-  fs::path config;
-  fs::path log;
-  std::string rpc; ///< unix://…
-  std::string pk;
-  uint16_t stcp_port = 0;
-  process p;
-};
+using namespace e2e_visor;
 
 struct cluster {
   skywire::test::temp_dir tmp;
-  process tpd;
-  uint16_t tpd_port = 0;
+  std::unique_ptr<tpd_proc> tpd;
   visor_proc a, b;
+  uint16_t b_stcp_port = 0;
 
   cluster() {
     REQUIRE(!tmp.path.empty());
-    auto log = tmp.path / "tpd.log";
-    REQUIRE(skywire::test::spawn(tpd, {binary, "svc", "tpd", "-a", "127.0.0.1:0"}, log));
-    REQUIRE_MESSAGE(skywire::test::wait_for_text(log, "transport discovery listening", 5s),
-                    skywire::test::read_text(log));
-    auto port = skywire::test::match(skywire::test::read_text(log), "addr=127\\.0\\.0\\.1:(\\d+)");
-    REQUIRE_FALSE(port.empty());
-    tpd_port = static_cast<uint16_t>(std::stoi(port));
+    tpd = std::make_unique<tpd_proc>(tmp.path);
     // B first: A's pk_table needs B's listening port
-    make_visor(b, "b", {});
+    make(b, "b", {});
     start(b);
-    make_visor(a, "a", json::object{{b.pk, "127.0.0.1:" + std::to_string(b.stcp_port)}});
+    auto port = skywire::test::match(skywire::test::read_text(b.log),
+                                     "type=stcp addr=127\\.0\\.0\\.1:(\\d+)");
+    REQUIRE_FALSE(port.empty());
+    b_stcp_port = static_cast<uint16_t>(std::stoi(port));
+    make(a, "a", json::object{{b.pk, "127.0.0.1:" + std::to_string(b_stcp_port)}});
     start(a);
   }
 
-  std::string tpd_url() const { return "http://127.0.0.1:" + std::to_string(tpd_port); }
-
-  void make_visor(visor_proc& v, const std::string& name, json::object pk_table) {
-    v.dir = tmp.path / name;
-    fs::create_directories(v.dir);
-    v.config = v.dir / "skywire-config.json";
-    v.log = v.dir / "visor.log";
-    auto r = cli({"cli", "config", "gen", "--local", "-o", v.config.string(), "--local-path",
-                  (v.dir / "local").string()});
-    REQUIRE_MESSAGE(r.code == 0, r.err);
-    auto c = json::parse(skywire::test::read_text(v.config)).as_object();
-    v.pk = std::string{c["pk"].as_string()};
-    // loopback only: stcp on an ephemeral port, our TPD, no dmsg, no stcpr
-    auto& stcp = c["skywire-tcp"].as_object();
-    stcp["listening_address"] = "127.0.0.1:0";
-    stcp["pk_table"] = pk_table.empty() ? json::value(nullptr) : json::value(pk_table);
-    c["transport"].as_object()["discovery"] = tpd_url();
-    c["transport"].as_object()["address_resolver"] = "";
-    c["dmsg"].as_object()["discovery"] = "";
-    auto tmpfile = v.config;
-    tmpfile += ".tmp";
-    std::ofstream{tmpfile} << json::serialize(c);
-    fs::rename(tmpfile, v.config);
-    v.rpc = "unix://" + (v.dir / "local" / "cli.sock").string();
+  void make(visor_proc& v, const std::string& name, json::object pk_table) {
+    make_visor(v, tmp.path, name, [&](json::object& c) {
+      // loopback only: stcp on an ephemeral port, our TPD, no dmsg, no stcpr
+      auto& stcp = c["skywire-tcp"].as_object();
+      stcp["listening_address"] = "127.0.0.1:0";
+      stcp["pk_table"] = pk_table.empty() ? json::value(nullptr) : json::value(pk_table);
+      c["transport"].as_object()["discovery"] = tpd->url();
+      c["transport"].as_object()["address_resolver"] = "";
+      c["dmsg"].as_object()["discovery"] = "";
+    });
   }
 
-  void start(visor_proc& v) {
-    REQUIRE(skywire::test::spawn(v.p, {binary, "visor", "-c", v.config.string()}, v.log));
-    REQUIRE_MESSAGE(skywire::test::wait_for_text(v.log, "transport listener up", 10s),
-                    skywire::test::read_text(v.log));
-    auto port = skywire::test::match(skywire::test::read_text(v.log),
-                                     "type=stcp addr=127\\.0\\.0\\.1:(\\d+)");
-    REQUIRE_FALSE(port.empty());
-    v.stcp_port = static_cast<uint16_t>(std::stoi(port));
-    REQUIRE(eventually([&] { return cli({"cli", "visor", "pk", "--rpc", v.rpc}).code == 0; }, 10s));
-  }
+  void start(visor_proc& v) { start_visor(v, "transport listener up"); }
 
   json::value call_json(const visor_proc& v, std::vector<std::string> args) {
-    args.insert(args.begin(), {"cli", "visor"});
-    args.push_back("--json");
-    args.push_back("--rpc");
-    args.push_back(v.rpc);
-    auto r = cli(args);
-    REQUIRE_MESSAGE(r.code == 0, r.err, "\n", skywire::test::read_text(v.log));
-    return json::parse(r.out);
+    return e2e_visor::call_json(v, std::move(args));
   }
-
-  json::array tp_ls(const visor_proc& v) { return call_json(v, {"tp", "ls"}).as_array(); }
-
-  std::string all_transports() {
-    skywire::http::client_request r;
-    r.port = tpd_port;
-    r.target = "/all-transports";
-    r.timeout = 2s;
-    auto res = skywire::http::request_sync(r);
-    REQUIRE(res);
-    return res->body;
-  }
+  json::array tp_ls(const visor_proc& v) { return e2e_visor::tp_ls(v); }
+  std::string all_transports() { return tpd->all_transports(); }
 
   /// `tp add` from A to B; the transport's ID.
   std::string add_a_to_b() {
@@ -299,16 +223,16 @@ TEST_CASE("stcp: a SIGKILLed peer is noticed and the transport deregistered") {
 TEST_CASE("stcp listener: garbage, a truncated handshake and a slowloris are dropped") {
   cluster c;
   auto id = c.add_a_to_b();
-  raw_client garbage{c.b.stcp_port};
+  raw_client garbage{c.b_stcp_port};
   garbage.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
   CHECK(garbage.closed_within(2s)); // at its first wrong byte
   {
-    raw_client truncated{c.b.stcp_port};
+    raw_client truncated{c.b_stcp_port};
     truncated.send("get_nonce");
     auto frame1 = truncated.read_line(2s);
     CHECK(frame1.find("{\"Nonce\":[") == 0);
   } // gone after Frame1
-  raw_client slow{c.b.stcp_port};
+  raw_client slow{c.b_stcp_port};
   auto t0 = std::chrono::steady_clock::now();
   slow.send("get_n"); // and nothing more
   // the transport carries data meanwhile, both ways

@@ -371,6 +371,9 @@ TEST_CASE("the reference's config runs a visor on its TCP cli_addr") {
   v["dmsg"].as_object()["discovery"] = "http://127.0.0.1:1";
   v["transport"].as_object()["discovery"] = "http://127.0.0.1:1";
   v["transport"].as_object()["address_resolver"] = "http://127.0.0.1:1";
+  // the bandwidth logs in the test's folder, not the working directory's ./local
+  v["transport"].as_object()["log_store"].as_object()["location"] =
+    (dir.path / "local" / "transport_logs").string();
   v["routing"].as_object()["route_finder"] = "http://127.0.0.1:1";
   v["uptime_tracker"].as_object()["addr"] = "http://127.0.0.1:1";
   v["launcher"].as_object()["service_discovery"] = "http://127.0.0.1:1";

@@ -31,14 +31,9 @@ namespace ar = skywire::services::address_resolver;
 /// A client as the Go addrresolver client: fetches its nonce, signs body||nonce.
 http::response resolve(uint16_t port, const skywire::crypto::keypair& kp, std::string_view type,
                        const skywire::public_key& pk) {
-  auto nr = http_call(port, http::verb::get, "/security/nonces/" + kp.pk.hex());
-  REQUIRE(nr.status == 200);
-  auto n = skywire::wire::decode_nonce_response(nr.body);
-  REQUIRE(n);
-  auto payload = skywire::wire::httpauth_payload(std::string{}, n->next_nonce);
-  auto sig = skywire::crypto::sign(payload, kp.sk);
-  return http_call(port, http::verb::get, "/resolve/" + std::string{type} + "/" + pk.hex(), {},
-                   skywire::wire::httpauth_header_list({kp.pk, n->next_nonce, sig, std::nullopt}));
+  auto r = ar_resolve("127.0.0.1", port, kp, type, pk);
+  REQUIRE_MESSAGE(r, skywire::describe(r.error()));
+  return *r;
 }
 
 std::string metric(uint16_t port, const std::string& name) {

@@ -18,51 +18,6 @@ using udp = boost::asio::ip::udp;
 
 namespace {
 
-/// A STUN server with two addresses and two ports each, on the shard.
-struct fake_stun {
-  bool honour_change = true; ///< false: changed answers never leave (a firewall eats them)
-  std::map<std::pair<int, int>, skywire::io::udp_socket_ptr> socks; ///< (ip, port) -> socket
-
-  explicit fake_stun(boost::asio::io_context& ctx) {
-    for (int ip : {0, 1})
-      for (int port : {0, 1}) {
-        auto s = skywire::io::udp_socket::open(ctx, ip == 0 ? "127.0.0.1" : "127.0.0.2", 0);
-        REQUIRE(s);
-        socks[{ip, port}] = *s;
-      }
-  }
-  udp::endpoint address(int ip, int port) const { return socks.at({ip, port})->local_endpoint(); }
-
-  void start() {
-    for (auto& [key, sock] : socks) {
-      auto k = key;
-      sock->start([this, k](std::span<const skywire::io::udp_socket::datagram> batch) {
-        for (auto& d : batch)
-          answer(k, d.from, d.bytes);
-      });
-    }
-  }
-  void close() {
-    for (auto& [key, sock] : socks)
-      sock->close();
-  }
-
-  void answer(std::pair<int, int> at, const udp::endpoint& from, std::span<const uint8_t> req) {
-    if (req.size() < 20 || req[0] != 0x00 || req[1] != 0x01)
-      return;
-    bool cip = req.size() == 28 && (req[27] & 0x04) != 0;
-    bool cport = req.size() == 28 && (req[27] & 0x02) != 0;
-    if ((cip || cport) && !honour_change)
-      return;
-    stun::response r;
-    std::copy(req.begin() + 8, req.begin() + 20, r.id.begin());
-    r.mapped = from;
-    r.other = address(1 - at.first, 0);
-    std::pair<int, int> out{cip ? 1 - at.first : at.first, cport ? 1 - at.second : at.second};
-    socks.at(out)->send_to(from, stun::encode_response(r));
-  }
-};
-
 struct outcome {
   bool done = false;
   tp::nat_type type = tp::nat_type::unknown;

@@ -8,7 +8,6 @@
 #include <chrono>
 #include <random>
 
-#include "actors/transport/sudph_dialer.hpp"
 #include "actors/transport/sudph_socket.hpp"
 #include "actors/transport/transport_core.hpp"
 #include "messages/wire/kcp/segment.hpp"
@@ -27,33 +26,7 @@ using namespace sudph_test;
 
 namespace {
 
-/// One end of a transport: its core and what it reported.
-struct end_state {
-  std::shared_ptr<tp::transport_core> core;
-  bool up = false;
-  int downs = 0;
-  std::vector<uint8_t> data;
-};
-
-tp::transport_core::params transport_params(events& ev, end_state& st, tp::transport_role role,
-                                             const skywire::crypto::keypair& local,
-                                             const skywire::public_key& remote) {
-  tp::transport_core::params p;
-  p.mode = tp::transport_mode::noise_kk;
-  p.role = role;
-  p.type = "sudph";
-  p.local = local;
-  if (role == tp::transport_role::initiator) {
-    p.remote = remote;
-    p.local_port = skywire::port{49200};
-  }
-  p.on_up = [&ev, &st](const tp::established&) { ev.change([&] { st.up = true; }); };
-  p.on_data = [&ev, &st](byte_span b) {
-    ev.change([&] { st.data.insert(st.data.end(), b.begin(), b.end()); });
-  };
-  p.on_down = [&ev, &st](const caf::error&) { ev.change([&] { ++st.downs; }); };
-  return p;
-}
+using end_state = transport_end;
 
 std::vector<uint8_t> pattern(size_t n, uint32_t seed) {
   std::vector<uint8_t> v(n);
@@ -166,26 +139,6 @@ struct transport_pair {
     CHECK(b.downs == 0);
   }
 };
-
-/// A plain UDP socket of the test thread.
-struct raw_socket {
-  boost::asio::io_context ctx;
-  udp::socket sock{ctx, udp::endpoint{boost::asio::ip::make_address("127.0.0.1"), 0}};
-  void send(const udp::endpoint& to, std::span<const uint8_t> b) {
-    sock.send_to(boost::asio::buffer(b.data(), b.size()), to);
-  }
-};
-
-std::vector<uint8_t> kcp_push(uint32_t conv, uint32_t sn, std::string_view data) {
-  std::vector<uint8_t> out;
-  wk::header h;
-  h.conv = conv;
-  h.cmd = wk::command::push;
-  h.sn = sn;
-  h.wnd = 32;
-  wk::append_segment(out, h, {reinterpret_cast<const uint8_t*>(data.data()), data.size()});
-  return out;
-}
 
 } // namespace
 
@@ -326,77 +279,4 @@ TEST_CASE("sudph: dial candidates, local addresses first when the resolver says 
   CHECK(tp::sudph_dial_candidates(vd).size() == 2);
   vd.local.prt = skywire::port{0};
   CHECK(tp::sudph_dial_candidates(vd).empty());
-}
-
-TEST_CASE("sudph: the dialer tries the candidates in turn until one comes up, within its window") {
-  skywire::io::io_runtime io{1};
-  auto& ctx = io.context();
-  auto ka = key("dial-a"), kb = key("dial-b");
-  auto s1 = tp::sudph_socket::open(ctx, "127.0.0.1", 0);
-  auto s2 = tp::sudph_socket::open(ctx, "127.0.0.1", 0);
-  REQUIRE(s1);
-  REQUIRE(s2);
-  auto sa = *s1, sb = *s2;
-  raw_socket silent; // a candidate that never answers
-  auto dead = silent.sock.local_endpoint();
-  events ev;
-  end_state a, b;
-  int done = 0;
-  caf::error dial_error;
-  std::shared_ptr<tp::sudph_dialer> d1, d2;
-  on_shard(ctx, [&] {
-    sa->start(nullptr);
-    sb->start([&](const tp::kcp_link_ptr& link) {
-      auto core = tp::transport_core::make(
-        transport_params(ev, b, tp::transport_role::responder, kb, {}));
-      REQUIRE(core);
-      b.core = *core;
-      b.core->start(link);
-    });
-    auto p = transport_params(ev, a, tp::transport_role::initiator, ka, kb.pk);
-    p.limits.frames = 200ms;
-    tp::sudph_dial_config cfg;
-    cfg.retry_delay = 50ms;
-    cfg.total = 5s;
-    d1 = tp::sudph_dialer::make(sa, {dead, sb->local_endpoint()}, std::move(p), cfg,
-                                [&](skywire::expected<std::shared_ptr<tp::transport_core>> r) {
-                                  REQUIRE(r);
-                                  a.core = *r;
-                                  ev.change([&] { ++done; });
-                                });
-    d1->start();
-  });
-  REQUIRE(ev.wait([&] { return done == 1 && a.up && b.up; }));
-  CHECK(a.downs == 0); // the failed attempt's end is the dialer's
-  on_shard(ctx, [&] { CHECK(d1->attempts() == 2); });
-
-  // nothing but silence: the window closes with the last attempt's error
-  end_state c;
-  on_shard(ctx, [&] {
-    auto p = transport_params(ev, c, tp::transport_role::initiator, ka, kb.pk);
-    p.limits.frames = 100ms;
-    tp::sudph_dial_config cfg;
-    cfg.retry_delay = 20ms;
-    cfg.total = 300ms;
-    d2 = tp::sudph_dialer::make(sa, {dead}, std::move(p), cfg,
-                                [&](skywire::expected<std::shared_ptr<tp::transport_core>> r) {
-                                  CHECK_FALSE(r);
-                                  ev.change([&] {
-                                    dial_error = r.error();
-                                    ++done;
-                                  });
-                                });
-    d2->start();
-  });
-  REQUIRE(ev.wait([&] { return done == 2; }));
-  CHECK(tp::is(dial_error, tp::transport_errc::handshake_timeout));
-  on_shard(ctx, [&] {
-    CHECK(d2->attempts() >= 2);
-    CHECK(c.downs == 0);
-    CHECK_FALSE(c.up);
-    a.core->abort();
-    b.core->abort();
-    sa->close();
-    sb->close();
-  });
 }
