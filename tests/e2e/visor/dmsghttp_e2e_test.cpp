@@ -215,7 +215,7 @@ TEST_CASE("dmsghttp mode: two visors with only dmsg:// service URLs reach every 
   CHECK_MESSAGE(d.has_session(d.b.pk), skywire::test::read_text(d.b.log));
 
   // an stcp transport A -> B, registered in the transport discovery over dmsghttp
-  auto s = d.call_json(d.a, {"tp", "add", d.b.pk}).as_object();
+  auto s = d.call_json(d.a, {"tp", "add", d.b.pk, "-t", "stcp"}).as_object();
   CHECK(s["state"] == "up");
   CHECK(s["type"] == "stcp");
   std::string id{s["id"].as_string()};
