@@ -288,7 +288,7 @@ TEST_CASE("dmsg transport: a dial without a dmsg client is an error value") {
   dc.client = std::make_shared<dmsg::client_ref>(); // never set
   auto net = tp::dmsg_network::make(sys, dc);
   std::promise<caf::error> p;
-  net->dial(tp_test::identity("nobody").pk, [&p](expected<io::byte_link_ptr> r) {
+  net->dial(tp_test::identity("nobody").pk, 0, [&p](expected<io::byte_link_ptr> r) {
     p.set_value(r ? caf::error{} : r.error());
   });
   auto f = p.get_future();
@@ -302,7 +302,7 @@ TEST_CASE("dmsg transport: a dial without a dmsg client is an error value") {
   net->stop();
   // after stop: refused at once
   std::promise<caf::error> q;
-  net->dial(tp_test::identity("nobody").pk, [&q](expected<io::byte_link_ptr> r) {
+  net->dial(tp_test::identity("nobody").pk, 0, [&q](expected<io::byte_link_ptr> r) {
     q.set_value(r ? caf::error{} : r.error());
   });
   CHECK(tp::is(q.get_future().get(), tp::transport_errc::closed));
