@@ -97,14 +97,6 @@ std::string size_text(size_t n) {
   return n % 1024 == 0 ? std::to_string(n / 1024) + "KiB" : std::to_string(n) + "B";
 }
 
-double pct(std::vector<double> v, double p) {
-  if (v.empty())
-    return NAN;
-  std::sort(v.begin(), v.end());
-  auto idx = static_cast<size_t>(std::ceil(p / 100.0 * static_cast<double>(v.size()))) - 1;
-  return v[std::min(idx, v.size() - 1)];
-}
-
 void note(const std::string& s) {
   std::cerr << "[dmsg_bench] " << s << std::endl;
 }

@@ -1,6 +1,7 @@
-// Process helpers of bench/dmsg_bench: the dmsg server child process (start,
-// stop by PID on every path), its RSS and CPU time from /proc, the machine's
-// load average, a bounded blocking GET of the server's /health on loopback.
+// Process helpers of the benches (bench/dmsg_bench, bench/transport_bench):
+// child processes (started here, stopped by PID on every path), their RSS and
+// CPU time from /proc, the machine's load average, a bounded blocking GET of
+// a server's /health on loopback.
 #pragma once
 
 #include <fcntl.h>
@@ -14,7 +15,9 @@
 #include <arpa/inet.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
@@ -27,16 +30,25 @@
 
 namespace dmsg_bench {
 
-// -- the server child -------------------------------------------------------------
+// -- child processes (the dmsg server; the transport bench's peer and visor) ------------
 
-inline volatile sig_atomic_t child_pid = 0;
+/// The children started by start_child, by PID (0 = a free slot); read by
+/// the fatal-signal handler.
+inline constexpr int max_children = 8;
+inline volatile sig_atomic_t child_pids[max_children] = {};
 
-/// Stops the child (SIGTERM, then SIGKILL after 3 s) and reaps it. Idempotent.
-inline void stop_child() {
-  pid_t pid = child_pid;
+/// Stops one child (SIGTERM, then SIGKILL after 3 s) and reaps it. Idempotent.
+inline void stop_child(pid_t pid) {
   if (pid <= 0)
     return;
-  child_pid = 0;
+  bool ours = false;
+  for (auto& slot : child_pids)
+    if (slot == pid) {
+      slot = 0;
+      ours = true;
+    }
+  if (!ours)
+    return;
   ::kill(pid, SIGTERM);
   for (int i = 0; i < 300; ++i) {
     int st = 0;
@@ -49,16 +61,32 @@ inline void stop_child() {
   ::waitpid(pid, &st, 0);
 }
 
+/// Stops every child still running, the latest first. Idempotent.
+inline void stop_child() {
+  for (int i = max_children - 1; i >= 0; --i)
+    stop_child(static_cast<pid_t>(child_pids[i]));
+}
+
 inline void on_fatal_signal(int sig) {
-  pid_t pid = child_pid;
-  if (pid > 0)
-    ::kill(pid, SIGKILL);
+  for (auto& slot : child_pids) {
+    pid_t pid = slot;
+    if (pid > 0)
+      ::kill(pid, SIGKILL);
+  }
   ::signal(sig, SIG_DFL);
   ::raise(sig);
 }
 
-/// Starts `argv` with stdout to /dev/null; the child gets SIGTERM if we die.
-inline pid_t start_child(const std::vector<std::string>& argv) {
+/// Starts `argv` with stdout to /dev/null (stdout and stderr to `log` when
+/// one is named); the child gets SIGTERM if we die. -1 when no slot is free
+/// or the fork failed.
+inline pid_t start_child(const std::vector<std::string>& argv, const std::string& log = {}) {
+  int slot = -1;
+  for (int i = 0; i < max_children && slot < 0; ++i)
+    if (child_pids[i] == 0)
+      slot = i;
+  if (slot < 0)
+    return -1;
   std::vector<char*> args;
   for (auto& a : argv)
     args.push_back(const_cast<char*>(a.c_str()));
@@ -69,32 +97,44 @@ inline pid_t start_child(const std::vector<std::string>& argv) {
     ::prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (::getppid() != parent)
       ::_exit(127);
-    int fd = ::open("/dev/null", O_WRONLY);
+    int fd = log.empty() ? ::open("/dev/null", O_WRONLY)
+                         : ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd >= 0) {
       ::dup2(fd, 1);
+      if (!log.empty())
+        ::dup2(fd, 2);
       ::close(fd);
     }
     ::execv(args[0], args.data());
     ::_exit(127);
   }
   if (pid > 0) {
-    child_pid = pid;
-    std::atexit(stop_child);
-    ::signal(SIGINT, on_fatal_signal);
-    ::signal(SIGTERM, on_fatal_signal);
-    ::signal(SIGSEGV, on_fatal_signal);
-    ::signal(SIGABRT, on_fatal_signal);
+    static bool hooked = false;
+    child_pids[slot] = pid;
+    if (!hooked) {
+      hooked = true;
+      std::atexit([] { stop_child(); });
+      ::signal(SIGINT, on_fatal_signal);
+      ::signal(SIGTERM, on_fatal_signal);
+      ::signal(SIGSEGV, on_fatal_signal);
+      ::signal(SIGABRT, on_fatal_signal);
+    }
   }
   return pid;
 }
 
-inline bool child_alive() {
-  pid_t pid = child_pid;
-  if (pid <= 0)
+/// Whether `pid` (a child started here; by default the latest) still runs.
+inline bool child_alive(pid_t pid = 0) {
+  int slot = -1;
+  for (int i = 0; i < max_children; ++i)
+    if (child_pids[i] != 0 && (pid == 0 || child_pids[i] == pid))
+      slot = i;
+  if (slot < 0)
     return false;
+  pid_t p = child_pids[slot];
   int st = 0;
-  if (::waitpid(pid, &st, WNOHANG) == pid) {
-    child_pid = 0;
+  if (::waitpid(p, &st, WNOHANG) == p) {
+    child_pids[slot] = 0;
     return false;
   }
   return true;
@@ -102,14 +142,20 @@ inline bool child_alive() {
 
 // -- /proc ------------------------------------------------------------------------------
 
-/// VmRSS of `pid` in KiB (0 when unreadable).
-inline uint64_t rss_kb(pid_t pid) {
+/// A "Key:  N kB" figure of /proc/PID/status ("VmRSS:", "RssAnon:"), in
+/// KiB (0 when unreadable).
+inline uint64_t proc_status_kb(pid_t pid, const std::string& key) {
   std::ifstream in{"/proc/" + std::to_string(pid) + "/status"};
   std::string line;
   while (std::getline(in, line))
-    if (line.rfind("VmRSS:", 0) == 0)
-      return std::stoull(line.substr(6));
+    if (line.rfind(key, 0) == 0)
+      return std::stoull(line.substr(key.size()));
   return 0;
+}
+
+/// VmRSS of `pid` in KiB (0 when unreadable).
+inline uint64_t rss_kb(pid_t pid) {
+  return proc_status_kb(pid, "VmRSS:");
 }
 
 inline uint64_t proc_threads(pid_t pid) {
@@ -176,6 +222,15 @@ inline double self_cpu_s() {
   ::getrusage(RUSAGE_SELF, &ru);
   return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec)
          + static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-6;
+}
+
+/// The p-th percentile (nearest rank) of `v`; NaN when empty.
+inline double pct(std::vector<double> v, double p) {
+  if (v.empty())
+    return NAN;
+  std::sort(v.begin(), v.end());
+  auto idx = static_cast<size_t>(std::ceil(p / 100.0 * static_cast<double>(v.size()))) - 1;
+  return v[std::min(idx, v.size() - 1)];
 }
 
 inline std::string loadavg() {

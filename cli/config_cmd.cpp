@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <sstream>
 
@@ -83,7 +84,9 @@ int gen(const std::string& argv0, const std::vector<std::string>& args) {
   std::string out = "skywire-config.json", sk_hex, hvpks, local_ports, local_path = "./local",
               cli_addr, loglvl = "info", routesetup, tpsetup;
   bool to_stdout = false, regen = false, ishv = false, retainhv = false, local = false,
-       force = false, is_public = false, no_autoconn = false, go_compatible = false;
+       force = false, is_public = false, no_autoconn = false, go_compatible = false,
+       dmsghttp = false, testenv = false;
+  std::string dmsgconf = "dmsghttp-config.json";
   uint64_t minsess = 2;
   uint16_t stcpr = 0, sudph = 0;
   po::options_description desc{
@@ -116,7 +119,14 @@ int gen(const std::string& argv0, const std::vector<std::string>& args) {
     "routesetup", po::value(&routesetup)->value_name("PKS"), "route setup node keys")(
     "tpsetup", po::value(&tpsetup)->value_name("PKS"), "transport setup node keys")(
     "public,z", po::bool_switch(&is_public), "advertise as a public visor (is_public)")(
-    "autoconn,y", po::bool_switch(&no_autoconn), "disable public autoconnect");
+    "autoconn,y", po::bool_switch(&no_autoconn), "disable public autoconnect")(
+    "dmsghttp,d", po::bool_switch(&dmsghttp),
+    "dmsghttp mode: the services as dmsg:// URLs and dmsg.servers pre-seeded, from the "
+    "dmsghttp config file (-D); the visor then reaches every service over dmsg")(
+    "dmsgconf,D", po::value(&dmsgconf)->value_name("FILE"),
+    "the dmsghttp config (the reference's dmsghttp-config.json shape; default "
+    "./dmsghttp-config.json)")(
+    "testenv,t", po::bool_switch(&testenv), "with -d: the file's \"test\" section, not \"prod\"");
   po::variables_map vm;
   if (int rc = parse(argv0, args, desc, vm); rc >= 0)
     return rc;
@@ -155,6 +165,25 @@ int gen(const std::string& argv0, const std::vector<std::string>& args) {
       }
   } else if (!local_ports.empty()) {
     std::cerr << argv0 << ": --local-ports needs --local\n";
+    return exit_usage;
+  }
+  if (dmsghttp) {
+    std::ifstream in{dmsgconf, std::ios::binary};
+    if (!in) {
+      std::cerr << argv0 << ": -d: cannot read " << dmsgconf
+                << " (the dmsghttp config: services as dmsg:// URLs and the dmsg servers; "
+                   "give it with -D)\n";
+      return exit_failure;
+    }
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto d = config::parse_dmsghttp_config(text, testenv);
+    if (!d) {
+      std::cerr << argv0 << ": " << dmsgconf << ": " << config::message(d.error()) << '\n';
+      return exit_failure;
+    }
+    o.dmsghttp = std::move(*d);
+  } else if (testenv || vm.count("dmsgconf")) {
+    std::cerr << argv0 << ": -D and -t need -d\n";
     return exit_usage;
   }
   for (auto [text, target] : {std::pair{&routesetup, &o.route_setup_nodes},

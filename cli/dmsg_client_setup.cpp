@@ -86,9 +86,9 @@ std::unique_ptr<dmsg_client_process> dmsg_client_process::start(const std::strin
     std::cerr << argv0 << ": --sess must be >= 0\n";
     return nullptr;
   }
-  if (auto u = http::parse_url(flags.discovery); !u) {
+  if (auto u = http::parse_url(flags.discovery); !u || u->scheme != "http") {
     std::cerr << argv0 << ": -D " << flags.discovery << ": not a discovery URL ("
-              << describe(u.error()) << ")\n";
+              << (u ? std::string{"expected http://"} : describe(u.error())) << ")\n";
     return nullptr;
   }
   if (flags.ready_timeout_s <= 0) {

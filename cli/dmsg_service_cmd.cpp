@@ -79,8 +79,10 @@ void drain(const services::dmsg_server_handle& h) {
 int run_disc(const std::string& argv0, const std::vector<std::string>& args) {
   std::string addr = ":9090", entry_timeout, loglvl = "info";
   bool test_mode = false;
-  po::options_description desc{"usage: " + argv0 + " [-a ADDR] [-t]\n"
-                               "Runs a dmsg discovery (HTTP API) until SIGINT/SIGTERM.\n\noptions"};
+  po::options_description desc{"usage: " + argv0 + " [-a ADDR] [-t] [--sk SK]\n"
+                               "Runs a dmsg discovery (HTTP API) until SIGINT/SIGTERM. With\n"
+                               "--sk it also serves the API over dmsghttp (dmsg port 80),\n"
+                               "joining every dmsg server it lists.\n\noptions"};
   desc.add_options()("help,h", "show this help")(
     "addr,a", po::value(&addr)->value_name("ADDR"), "listen address (default :9090)")(
     "test-mode,t", po::bool_switch(&test_mode),
@@ -88,10 +90,16 @@ int run_disc(const std::string& argv0, const std::vector<std::string>& args) {
     "entry-timeout", po::value(&entry_timeout)->value_name("DUR"),
     "server entry lifetime (Go duration, default 2m)")(
     "loglvl,l", po::value(&loglvl)->value_name("LEVEL"), "log level (default info)");
+  service_dmsg_flags dmsg_flags;
+  dmsg_flags.add_to(desc, false);
   po::variables_map vm;
   if (int rc = parse_options(argv0, args, desc, vm); rc >= 0)
     return rc;
   if (!apply_log_level(loglvl))
+    return exit_usage;
+  bool dmsg_ok = true;
+  auto dmsg_cfg = dmsg_flags.config(argv0, dmsg_ok);
+  if (!dmsg_ok)
     return exit_usage;
   auto cfg = discovery_config(addr, test_mode, entry_timeout);
   if (!cfg) {
@@ -112,7 +120,25 @@ int run_disc(const std::string& argv0, const std::vector<std::string>& args) {
   SKYWIRE_LOG(info, component, "discovery listening",
               log::kv("addr", cfg->host + ":" + std::to_string(disc->port)),
               log::kv("test_mode", test_mode));
+  std::optional<services::dmsg_front> front;
+  if (dmsg_cfg) {
+    // the discovery's own dmsg client reads the servers from the discovery
+    // itself, over loopback (the reference reads its own database)
+    auto host = cfg->host == "0.0.0.0" || cfg->host.empty() ? std::string{"127.0.0.1"}
+                                                             : cfg->host;
+    if (host.find(':') != std::string::npos)
+      host = "[" + host + "]";
+    dmsg_cfg->discovery_url = "http://" + host + ":" + std::to_string(disc->port);
+    front = start_dmsg_front(argv0, component, sys, io, disc->server, *dmsg_cfg);
+    if (!front) {
+      disc->stop();
+      io.stop();
+      return exit_failure;
+    }
+  }
   wait_for_stop();
+  if (front)
+    front->stop();
   disc->stop();
   io.stop();
   SKYWIRE_LOG(info, component, "discovery stopped");

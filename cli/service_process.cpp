@@ -4,6 +4,8 @@
 
 #include <iostream>
 
+#include "runtime/crypto/keys.hpp"
+#include "runtime/http/client.hpp"
 #include "runtime/log/logger.hpp"
 
 namespace skywire::cli {
@@ -24,6 +26,62 @@ void raise_nofile() {
     rl.rlim_cur = rl.rlim_max;
     ::setrlimit(RLIMIT_NOFILE, &rl);
   }
+}
+
+void service_dmsg_flags::add_to(boost::program_options::options_description& desc,
+                                bool with_discovery) {
+  namespace po = boost::program_options;
+  desc.add_options()("sk", po::value(&sk_hex)->value_name("HEX"),
+                     "secret key: also serve the HTTP API over dmsghttp with this identity "
+                     "(dmsg port --dmsgPort)")(
+    "dmsgPort", po::value(&port)->value_name("PORT"),
+    "dmsg port of the dmsghttp API (default 80)");
+  if (with_discovery)
+    desc.add_options()("dmsg-disc", po::value(&discovery)->value_name("URL"),
+                       "dmsg discovery of the dmsghttp side (default "
+                       "http://dmsgd.skywire.skycoin.com)");
+}
+
+std::optional<services::dmsg_front_config> service_dmsg_flags::config(const std::string& argv0,
+                                                                      bool& ok) const {
+  ok = true;
+  if (sk_hex.empty())
+    return std::nullopt;
+  auto fail = [&](const std::string& why) -> std::optional<services::dmsg_front_config> {
+    std::cerr << argv0 << ": " << why << '\n';
+    ok = false;
+    return std::nullopt;
+  };
+  auto sk = secret_key::from_hex(sk_hex);
+  auto pk = sk ? crypto::derive_public_key(*sk) : expected<public_key>{sk.error()};
+  if (!pk)
+    return fail("--sk: not a valid secret key (64 hex digits)");
+  if (port == 0)
+    return fail("--dmsgPort must be > 0");
+  auto u = http::parse_url(discovery);
+  if (!u || u->scheme != "http")
+    return fail("--dmsg-disc " + discovery + ": expected an http:// URL");
+  services::dmsg_front_config c;
+  c.pk = *pk;
+  c.sk = *sk;
+  c.discovery_url = discovery;
+  c.port = port;
+  return c;
+}
+
+std::optional<services::dmsg_front> start_dmsg_front(const std::string& argv0, const char* component,
+                                                     caf::actor_system& sys, io::io_runtime& io,
+                                                     std::shared_ptr<http::server> server,
+                                                     const services::dmsg_front_config& cfg) {
+  auto f = services::serve_over_dmsg(sys, io, std::move(server), cfg);
+  if (!f) {
+    std::cerr << argv0 << ": cannot serve over dmsg: " << describe(f.error()) << '\n';
+    return std::nullopt;
+  }
+  SKYWIRE_LOG(info, component, "serving the HTTP API over dmsghttp",
+              log::kv("dmsg_address", cfg.pk.hex() + ":" + std::to_string(cfg.port)),
+              log::kv("dmsg_discovery", cfg.discovery_url));
+  return std::move(*f);
 }
 
 } // namespace skywire::cli

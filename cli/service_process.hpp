@@ -2,7 +2,13 @@
 // tpd`, ...) does before it starts listening.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
+
+#include <boost/program_options/options_description.hpp>
+
+#include "actors/services/dmsg_front.hpp"
 
 namespace skywire::cli {
 
@@ -13,5 +19,25 @@ bool apply_log_level(const std::string& text);
 /// A listener holds a descriptor per connection it admits: use the hard
 /// limit (admission control bounds how many it keeps).
 void raise_nofile();
+
+/// A service's dmsghttp side (actors/services/dmsg_front.hpp): --sk (the
+/// reference's flag: with it the service also serves its HTTP API over
+/// dmsg), --dmsg-disc (the discovery its dmsg client uses), --dmsgPort (the reference's names).
+struct service_dmsg_flags {
+  std::string sk_hex;
+  std::string discovery = "http://dmsgd.skywire.skycoin.com";
+  uint16_t port = 80;
+  /// with_discovery false: the dmsg discovery itself (it uses its own URL).
+  void add_to(boost::program_options::options_description& desc, bool with_discovery);
+  /// Nullopt without --sk; prints why and sets `ok` false on a bad flag.
+  std::optional<services::dmsg_front_config> config(const std::string& argv0, bool& ok) const;
+};
+
+/// Starts the dmsg side of a service (when configured) and logs where it
+/// listens; nullopt (after printing why) when it cannot start.
+std::optional<services::dmsg_front> start_dmsg_front(const std::string& argv0, const char* component,
+                                                     caf::actor_system& sys, io::io_runtime& io,
+                                                     std::shared_ptr<http::server> server,
+                                                     const services::dmsg_front_config& cfg);
 
 } // namespace skywire::cli

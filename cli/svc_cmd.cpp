@@ -60,9 +60,10 @@ int run_tpd(const std::string& argv0, const std::vector<std::string>& args) {
   tpd::tpd_config cfg;
   po::options_description desc{
     "usage: " + argv0
-    + " [-a ADDR] [--entry-timeout DUR] [--whitelist-keys PK,...]\n"
+    + " [-a ADDR] [--entry-timeout DUR] [--whitelist-keys PK,...] [--sk SK]\n"
       "Runs a transport discovery (the reference's HTTP API, in-memory store) until\n"
-      "SIGINT/SIGTERM. Registrations need httpauth and both edges' signatures.\n\noptions"};
+      "SIGINT/SIGTERM. Registrations need httpauth and both edges' signatures.\n"
+      "With --sk it also serves the API over dmsghttp (dmsg port 80).\n\noptions"};
   desc.add_options()("help,h", "show this help")("addr,a", po::value(&addr)->value_name("ADDR"),
                                                  "listen address (default :9091)")(
     "loglvl,l", po::value(&loglvl)->value_name("LEVEL"),
@@ -81,6 +82,8 @@ int run_tpd(const std::string& argv0, const std::vector<std::string>& args) {
               "then this many a minute (default 60)")(
     "max-connections", po::value(&cfg.max_connections)->value_name("N"),
     "concurrent HTTP connections (default 4096)");
+  service_dmsg_flags dmsg_flags;
+  dmsg_flags.add_to(desc, true);
   po::variables_map vm;
   if (int rc = parse_options(argv0, args, desc, vm); rc >= 0)
     return rc;
@@ -90,6 +93,10 @@ int run_tpd(const std::string& argv0, const std::vector<std::string>& args) {
     std::cerr << argv0 << ": " << why << '\n';
     return exit_usage;
   };
+  bool dmsg_ok = true;
+  auto dmsg_cfg = dmsg_flags.config(argv0, dmsg_ok);
+  if (!dmsg_ok)
+    return exit_usage;
   auto listen = http::parse_listen_address(addr);
   if (!listen)
     return usage_error(describe(listen.error()));
@@ -124,7 +131,18 @@ int run_tpd(const std::string& argv0, const std::vector<std::string>& args) {
               log::kv("addr", cfg.host + ":" + std::to_string(h->port)),
               log::kv("entry_timeout", config::format_go_duration(cfg.entry_ttl)),
               log::kv("network_monitors", cfg.whitelist.size()));
+  std::optional<services::dmsg_front> front;
+  if (dmsg_cfg) {
+    front = start_dmsg_front(argv0, "tpd", sys, io, h->server, *dmsg_cfg);
+    if (!front) {
+      h->stop();
+      io.stop();
+      return exit_failure;
+    }
+  }
   wait_for_stop();
+  if (front)
+    front->stop();
   h->stop();
   io.stop();
   SKYWIRE_LOG(info, "tpd", "transport discovery stopped");
@@ -167,7 +185,8 @@ int run_ar(const std::string& argv0, const std::vector<std::string>& args) {
       "Runs an address resolver (the reference's HTTP API and its sudph UDP/KCP side\n"
       "channel, in-memory store) until SIGINT/SIGTERM. Binds and resolves need httpauth.\n"
       "Private, loopback and container-bridge addresses are never handed to peers\n"
-      "elsewhere (-t: every address counts as public, for tests and LAN deployments).\n\n"
+      "elsewhere (-t: every address counts as public, for tests and LAN deployments).\n"
+      "With --sk it also serves the HTTP API over dmsghttp (dmsg port 80).\n\n"
       "options"};
   desc.add_options()("help,h", "show this help")("addr,a", po::value(&addr)->value_name("ADDR"),
                                                  "HTTP listen address (default :9093)")(
@@ -196,6 +215,8 @@ int run_ar(const std::string& argv0, const std::vector<std::string>& args) {
     "concurrent HTTP connections (default 4096)")(
     "max-sudph-channels", po::value(&udp.table.max_channels)->value_name("N"),
     "sudph control channels at most (default 32768)");
+  service_dmsg_flags dmsg_flags;
+  dmsg_flags.add_to(desc, true);
   po::variables_map vm;
   if (int rc = parse_options(argv0, args, desc, vm); rc >= 0)
     return rc;
@@ -205,6 +226,10 @@ int run_ar(const std::string& argv0, const std::vector<std::string>& args) {
     std::cerr << argv0 << ": " << why << '\n';
     return exit_usage;
   };
+  bool dmsg_ok = true;
+  auto dmsg_cfg = dmsg_flags.config(argv0, dmsg_ok);
+  if (!dmsg_ok)
+    return exit_usage;
   auto listen = http::parse_listen_address(addr);
   if (!listen)
     return usage_error(describe(listen.error()));
@@ -252,7 +277,18 @@ int run_ar(const std::string& argv0, const std::vector<std::string>& args) {
               log::kv("test_mode", cfg.test_mode),
               log::kv("entry_timeout", config::format_go_duration(cfg.entry_ttl)),
               log::kv("network_monitors", cfg.whitelist.size()));
+  std::optional<services::dmsg_front> front;
+  if (dmsg_cfg) {
+    front = start_dmsg_front(argv0, "ar", sys, io, h->http.server, *dmsg_cfg);
+    if (!front) {
+      h->stop();
+      io.stop();
+      return exit_failure;
+    }
+  }
   wait_for_stop();
+  if (front)
+    front->stop();
   h->stop();
   io.stop();
   SKYWIRE_LOG(info, "ar", "address resolver stopped");

@@ -1,5 +1,6 @@
 #include "actors/dmsg/client.hpp"
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <unordered_map>
@@ -11,6 +12,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/dmsg/discovery_client.hpp"
+#include "actors/dmsg/dmsghttp.hpp"
 #include "actors/dmsg/errors.hpp"
 #include "actors/dmsg/link.hpp"
 #include "actors/dmsg/objects.hpp"
@@ -87,7 +89,21 @@ public:
 
   behavior_type make_behavior() override {
     if (!cfg_.discovery_url.empty()) {
-      auto dc = discovery_client::make(*io_, cfg_.discovery_url, cfg_.discovery_timeout);
+      http::client_sender send;
+      if (is_dmsg_url(cfg_.discovery_url)) {
+        // dmsghttp: the discovery over a stream of this very client (a weak
+        // reference: the discovery client lives in this actor's state)
+        caf::actor_addr weak = address();
+        auto* sys = &system();
+        send = [weak, sys](http::client_request req, http::client_callback cb) {
+          auto self = caf::actor_cast<api::dmsg_client_actor>(weak);
+          if (!self)
+            return cb(make_error(client_errc::closed, "dmsg client stopped"));
+          dmsghttp_request(*sys, std::move(self), std::move(req), std::move(cb));
+        };
+      }
+      auto dc = discovery_client::make(*io_, cfg_.discovery_url, cfg_.discovery_timeout,
+                                       std::move(send));
       if (dc)
         disc_.emplace(std::move(*dc));
       else
@@ -361,6 +377,15 @@ private:
     d.local = skywire::address{cfg_.pk, skywire::port{*p}};
     d.remote = remote;
     dials_.emplace(id, std::move(d));
+    if (is_direct(remote.pk)) {
+      // dmsghttp mode: a service behind the pre-seeded servers, no lookup
+      auto& pd = dials_[id];
+      for (const auto& e : cfg_.servers)
+        pd.candidates.push_back(e.static_pk);
+      try_dial(id, make_error(dmsg_errc::cannot_connect_to_delegated,
+                              "no pre-seeded dmsg server reaches " + remote.pk.hex()));
+      return rp;
+    }
     if (!disc_) {
       // No discovery: try every session we have.
       auto& pd = dials_[id];
@@ -374,6 +399,11 @@ private:
       caf::anon_send(self, detail::lookup_result{id, std::move(r)});
     });
     return rp;
+  }
+
+  bool is_direct(const public_key& pk) const {
+    return !cfg_.servers.empty()
+           && std::find(cfg_.direct.begin(), cfg_.direct.end(), pk) != cfg_.direct.end();
   }
 
   void on_lookup(detail::lookup_result& r) {
@@ -584,6 +614,29 @@ expected<client_config> client_config_from(const config::visor_config& cfg) {
   }
   if (c.discovery_url.empty() && c.servers.empty())
     return make_error(client_errc::invalid_argument, "dmsg: no discovery and no servers");
+  if (is_dmsg_url(c.discovery_url) && c.servers.empty())
+    return make_error(client_errc::invalid_argument,
+                      "dmsg.discovery " + c.discovery_url
+                        + " is a dmsg:// URL (dmsghttp mode): dmsg.servers must list the "
+                          "dmsg servers to reach it through");
+  // dmsghttp mode: every service named by a dmsg:// URL is reached through
+  // the pre-seeded servers (the reference's "direct" client table)
+  for (const std::string* url :
+       {&cfg.dmsg.discovery, &cfg.transport.discovery, &cfg.transport.address_resolver,
+        &cfg.routing.route_finder, &cfg.launcher.service_discovery})
+    if (is_dmsg_url(*url)) {
+      auto pk = dmsg_url_key(*url);
+      if (!pk)
+        return make_error(client_errc::invalid_argument, describe(pk.error()));
+      if (std::find(c.direct.begin(), c.direct.end(), *pk) == c.direct.end())
+        c.direct.push_back(*pk);
+    }
+  if (cfg.uptime_tracker && is_dmsg_url(cfg.uptime_tracker->addr)) {
+    auto pk = dmsg_url_key(cfg.uptime_tracker->addr);
+    if (!pk)
+      return make_error(client_errc::invalid_argument, describe(pk.error()));
+    c.direct.push_back(*pk);
+  }
   return c;
 }
 

@@ -40,6 +40,12 @@ struct client_config {
   size_t sessions_count = 1;
   /// Fixed server entries: used instead of asking the discovery for servers.
   std::vector<wire::dmsg::entry> servers;
+  /// dmsghttp mode (skywire-protocol.md §3.2 step 4): keys reached through
+  /// the pre-seeded `servers` without a discovery lookup (the services,
+  /// the dmsg discovery among them). A dial to one of them tries those
+  /// servers' sessions. With a dmsg:// discovery_url, the discovery itself
+  /// is reached this way (HTTP over a stream of this client, dmsghttp.hpp).
+  std::vector<public_key> direct;
   /// Written as the entry's client_type when non-empty ("visor").
   std::string client_type;
   /// Whether to register the client entry (discovery-less tools may not).
@@ -68,6 +74,8 @@ api::dmsg_client_actor spawn_dmsg_client(caf::actor_system& sys, io::io_runtime&
 
 /// The client configuration of a visor: its keys, the `dmsg` section
 /// (discovery, sessions_count, pre-seeded servers), client_type "visor".
+/// dmsghttp mode (a dmsg:// discovery) needs pre-seeded servers; the key of
+/// every dmsg:// service URL of the config is then reached directly.
 expected<client_config> client_config_from(const config::visor_config& cfg);
 
 /// JSON text of the sessions of an info answer (the visor shows it as

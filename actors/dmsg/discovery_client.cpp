@@ -63,7 +63,8 @@ bool is_wrong_sequence(const caf::error& err) {
 } // namespace
 
 expected<discovery_client> discovery_client::make(io::io_runtime& io, std::string_view base_url,
-                                                  std::chrono::milliseconds timeout) {
+                                                  std::chrono::milliseconds timeout,
+                                                  http::client_sender send) {
   auto u = http::parse_url(base_url);
   if (!u)
     return make_error(client_errc::invalid_argument,
@@ -73,19 +74,38 @@ expected<discovery_client> discovery_client::make(io::io_runtime& io, std::strin
     prefix.resize(q);
   while (!prefix.empty() && prefix.back() == '/')
     prefix.pop_back();
-  return discovery_client{io, std::string{base_url}, std::move(u->host), u->port,
-                          std::move(prefix), timeout};
+  if (u->scheme != "http" && !send)
+    return make_error(client_errc::invalid_argument,
+                      "discovery URL " + std::string{base_url}
+                        + ": a dmsg:// discovery needs dmsghttp (pre-seeded dmsg servers)");
+  return discovery_client{io,       std::string{base_url}, std::move(u->scheme),
+                          std::move(u->host), u->port, std::move(prefix), timeout,
+                          std::move(send)};
+}
+
+http::client_request discovery_client::make_request(http::verb method, std::string target,
+                                                     size_t limit) const {
+  http::client_request req;
+  req.scheme = scheme_;
+  req.method = method;
+  req.host = host_;
+  req.port = port_;
+  req.target = prefix_ + target;
+  req.timeout = timeout_;
+  req.response_limit = limit;
+  return req;
+}
+
+void discovery_client::send(http::client_request req, http::client_callback cb) const {
+  if (send_)
+    send_(std::move(req), std::move(cb));
+  else
+    http::async_request(*io_, std::move(req), std::move(cb));
 }
 
 void discovery_client::get_entry(const public_key& pk, entry_callback cb) const {
-  http::client_request req;
-  req.method = http::verb::get;
-  req.host = host_;
-  req.port = port_;
-  req.target = prefix_ + "/dmsg-discovery/entry/" + pk.hex();
-  req.timeout = timeout_;
-  req.response_limit = 64 * 1024;
-  http::async_request(*io_, std::move(req), [pk, cb = std::move(cb)](expected<http::response> r) {
+  auto req = make_request(http::verb::get, "/dmsg-discovery/entry/" + pk.hex(), 64 * 1024);
+  send(std::move(req), [pk, cb = std::move(cb)](expected<http::response> r) {
     if (!r)
       return cb(make_error(client_errc::discovery_failed, describe(r.error())));
     if (r->status != 200)
@@ -106,15 +126,9 @@ void discovery_client::get_entry(const public_key& pk, entry_callback cb) const 
 }
 
 void discovery_client::post_entry(const entry& signed_entry, done_callback cb) const {
-  http::client_request req;
-  req.method = http::verb::post;
-  req.host = host_;
-  req.port = port_;
-  req.target = prefix_ + "/dmsg-discovery/entry/";
+  auto req = make_request(http::verb::post, "/dmsg-discovery/entry/", 16 * 1024);
   req.body = wire::dmsg::encode(signed_entry);
-  req.timeout = timeout_;
-  req.response_limit = 16 * 1024;
-  http::async_request(*io_, std::move(req), [cb = std::move(cb)](expected<http::response> r) {
+  send(std::move(req), [cb = std::move(cb)](expected<http::response> r) {
     if (!r)
       return cb(make_error(client_errc::discovery_failed, describe(r.error())));
     if (r->status != 200)
@@ -149,15 +163,9 @@ void discovery_client::put_entry(entry e, const secret_key& sk, entry_callback c
 }
 
 void discovery_client::delete_entry(const entry& signed_entry, done_callback cb) const {
-  http::client_request req;
-  req.method = http::verb::delete_;
-  req.host = host_;
-  req.port = port_;
-  req.target = prefix_ + "/dmsg-discovery/entry";
+  auto req = make_request(http::verb::delete_, "/dmsg-discovery/entry", 16 * 1024);
   req.body = wire::dmsg::encode(signed_entry);
-  req.timeout = timeout_;
-  req.response_limit = 16 * 1024;
-  http::async_request(*io_, std::move(req), [cb = std::move(cb)](expected<http::response> r) {
+  send(std::move(req), [cb = std::move(cb)](expected<http::response> r) {
     if (!r)
       return cb(make_error(client_errc::discovery_failed, describe(r.error())));
     if (r->status != 200)
@@ -167,14 +175,8 @@ void discovery_client::delete_entry(const entry& signed_entry, done_callback cb)
 }
 
 void discovery_client::list(std::string_view path, list_callback cb) const {
-  http::client_request req;
-  req.method = http::verb::get;
-  req.host = host_;
-  req.port = port_;
-  req.target = prefix_ + std::string{path};
-  req.timeout = timeout_;
-  req.response_limit = 4 << 20;
-  http::async_request(*io_, std::move(req), [cb = std::move(cb)](expected<http::response> r) {
+  auto req = make_request(http::verb::get, std::string{path}, 4 << 20);
+  send(std::move(req), [cb = std::move(cb)](expected<http::response> r) {
     if (!r)
       return cb(make_error(client_errc::discovery_failed, describe(r.error())));
     if (r->status == 404)

@@ -24,6 +24,7 @@
 #include "messages/error.hpp"
 #include "messages/ids.hpp"
 #include "messages/wire/dmsg/discovery_entry.hpp"
+#include "runtime/http/client.hpp"
 #include "runtime/io/io_runtime.hpp"
 
 namespace skywire::dmsg {
@@ -47,10 +48,13 @@ public:
   using list_callback = std::function<void(expected<std::vector<entry>>)>;
   using done_callback = std::function<void(caf::error)>;
 
-  /// `base_url` as in configs: "http://127.0.0.1:9090" (a path prefix is kept).
+  /// `base_url` as in configs: "http://127.0.0.1:9090" (a path prefix is
+  /// kept), or "dmsg://<pk>:80" with a `send` that carries dmsghttp
+  /// (dmsghttp.hpp). `send` empty: plain HTTP on `io`.
   static expected<discovery_client> make(io::io_runtime& io, std::string_view base_url,
                                          std::chrono::milliseconds timeout
-                                         = std::chrono::seconds{10});
+                                         = std::chrono::seconds{10},
+                                         http::client_sender send = {});
 
   /// GET /dmsg-discovery/entry/{pk}; the answer's static key must be pk.
   void get_entry(const public_key& pk, entry_callback cb) const;
@@ -78,19 +82,25 @@ public:
   const std::string& base_url() const noexcept { return url_; }
 
 private:
-  discovery_client(io::io_runtime& io, std::string url, std::string host, uint16_t port,
-                   std::string prefix, std::chrono::milliseconds timeout)
-    : io_(&io), url_(std::move(url)), host_(std::move(host)), port_(port),
-      prefix_(std::move(prefix)), timeout_(timeout) {}
+  discovery_client(io::io_runtime& io, std::string url, std::string scheme, std::string host,
+                   uint16_t port, std::string prefix, std::chrono::milliseconds timeout,
+                   http::client_sender send)
+    : io_(&io), url_(std::move(url)), scheme_(std::move(scheme)), host_(std::move(host)),
+      port_(port), prefix_(std::move(prefix)), timeout_(timeout), send_(std::move(send)) {}
 
   void list(std::string_view path, list_callback cb) const;
+  /// A request to the discovery (scheme, host, port, timeout set).
+  http::client_request make_request(http::verb method, std::string target, size_t limit) const;
+  void send(http::client_request req, http::client_callback cb) const;
 
   io::io_runtime* io_;
   std::string url_;
+  std::string scheme_;
   std::string host_;
   uint16_t port_;
   std::string prefix_; ///< path prefix without trailing '/'
   std::chrono::milliseconds timeout_;
+  http::client_sender send_;
 };
 
 /// The "message" of a discovery error body {"message":"...","code":N}, or the

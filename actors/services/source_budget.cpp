@@ -48,8 +48,13 @@ void source_budget::sweep(int64_t now_ns) {
 
 std::string source_of(std::string_view remote) {
   auto addr = io::parse_remote_address(remote);
-  if (addr.is_unspecified())
+  if (addr.is_unspecified()) {
+    // a dmsghttp caller: "<pk>:<port>", the port a fresh one per stream
+    auto colon = remote.rfind(':');
+    if (colon == 66)
+      return "dmsg:" + std::string{remote.substr(0, colon)};
     return std::string{remote};
+  }
   if (addr.is_v6() && addr.to_v6().is_v4_mapped())
     addr = boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, addr.to_v6());
   if (addr.is_v4())

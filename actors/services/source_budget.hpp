@@ -54,7 +54,8 @@ private:
 /// The source a request is charged to, from the peer's "ip:port": an IPv4
 /// address (an IPv4-mapped IPv6 address counts as IPv4), or an IPv6 /64
 /// written "<prefix>::/64" (one host owns a /64, so per-address limits would
-/// mean nothing). Text that is no address is returned as it is.
+/// mean nothing). A dmsghttp caller's "<pk>:<port>" is "dmsg:<pk>" (the
+/// port is new for every stream). Other text is returned as it is.
 std::string source_of(std::string_view remote);
 
 } // namespace skywire::services

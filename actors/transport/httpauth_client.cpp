@@ -41,6 +41,7 @@ bool wants_new_nonce(const http::response& r) {
 struct httpauth_client::state {
   io::io_runtime* io = nullptr;
   std::string url;
+  std::string scheme = "http";
   std::string host;
   uint16_t port = 80;
   std::string prefix; ///< without trailing '/'
@@ -57,6 +58,7 @@ struct httpauth_client::state {
   http::client_request request(http::verb method, std::string path, std::string body,
                                size_t limit) const {
     http::client_request req;
+    req.scheme = scheme;
     req.method = method;
     req.host = host;
     req.port = port;
@@ -184,9 +186,14 @@ expected<httpauth_client> httpauth_client::make(io::io_runtime& io, std::string_
   if (!u)
     return make_error(client_errc::invalid_argument, service,
                       "URL " + std::string{base_url} + ": " + describe(u.error()));
+  if (u->scheme != "http" && !opts.send)
+    return make_error(client_errc::invalid_argument, service,
+                      "URL " + std::string{base_url}
+                        + ": a dmsg:// service needs dmsghttp (the visor's dmsg client)");
   auto st = std::make_shared<state>();
   st->io = &io;
   st->url = std::string{base_url};
+  st->scheme = std::move(u->scheme);
   st->host = std::move(u->host);
   st->port = u->port;
   st->prefix = u->target;

@@ -43,7 +43,7 @@ class httpauth_client {
 public:
   /// Sends one HTTP request and calls back once (default: runtime/http's
   /// async_request on the io runtime; dmsghttp plugs in a dmsg stream here).
-  using sender = std::function<void(http::client_request, http::client_callback)>;
+  using sender = http::client_sender;
   using response_callback = std::function<void(expected<http::response>)>;
   using nonce_callback = std::function<void(expected<uint64_t>)>;
 
@@ -51,10 +51,11 @@ public:
     std::chrono::milliseconds timeout{10'000}; ///< per HTTP exchange
     std::optional<std::string> public_ip;      ///< SW-PublicIP (dmsghttp mode only)
     size_t max_queued = 256;                   ///< signed requests waiting
-    sender send;                               ///< empty: HTTP over TCP on the io runtime
+    sender send; ///< empty: HTTP over TCP on the io runtime (a dmsg:// URL then fails)
   };
 
-  /// `base_url` as in configs ("http://127.0.0.1:9091", a path prefix kept);
+  /// `base_url` as in configs ("http://127.0.0.1:9091", a path prefix kept;
+  /// "dmsg://<pk>:80" with a `send` that carries dmsghttp);
   /// `service` names the service in error texts ("transport discovery").
   static expected<httpauth_client> make(io::io_runtime& io, std::string_view base_url,
                                         const public_key& pk, const secret_key& sk,

@@ -1,6 +1,7 @@
 #include "actors/transport/kcp_link.hpp"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 
 #include <boost/asio/error.hpp>
@@ -21,6 +22,12 @@ io::kcp::settings sudph_kcp_settings() {
   io::kcp::settings s;
   s.mode = io::kcp::write_mode::packet;
   s.ack_nodelay = true;
+  // kcp-go's 32-segment windows carry ~44 KB per round trip; ours are
+  // larger. Wire-compatible: our receive window is what each segment
+  // advertises (wnd), and what we send stays within the window the peer
+  // advertises (a kcp-go peer: 32), so only links between our visors use it.
+  s.snd_wnd = 256;
+  s.rcv_wnd = 256;
   return s;
 }
 
@@ -37,6 +44,10 @@ std::shared_ptr<kcp_link> kcp_link::make(boost::asio::io_context& ctx, io::udp_s
     if (sock->is_open())
       sock->send_to(remote, d); // a refused send is KCP's to retransmit
   };
+  env.send_many = [sock, remote](std::span<const std::span<const uint8_t>> ds) {
+    if (sock->is_open())
+      sock->send_batch(remote, ds);
+  };
   env.timers = &io::shard_timers::of(ctx);
   env.now_ms = &kcp_link::steady_ms;
   env.post = [&ctx](std::function<void()> fn) { boost::asio::post(ctx, std::move(fn)); };
@@ -48,15 +59,50 @@ std::shared_ptr<kcp_link> kcp_link::make(kcp_link_env env, endpoint remote, uint
   return std::shared_ptr<kcp_link>(new kcp_link(std::move(env), remote, conv, s));
 }
 
+namespace {
+
+/// The control block holds its ACKs: the link sends them after each input
+/// or batch, once the reader had the bytes (ack_nodelay as the link does it).
+io::kcp::settings without_ack_nodelay(io::kcp::settings s) {
+  s.ack_nodelay = false;
+  return s;
+}
+
+/// Datagrams gathered before they leave together.
+constexpr size_t max_gathered = 64;
+
+} // namespace
+
 kcp_link::kcp_link(kcp_link_env env, endpoint remote, uint32_t conv, io::kcp::settings s)
   : env_(std::move(env)), remote_(remote), conv_(conv),
-    kcb_(conv, s, [this](std::span<const uint8_t> d) { output(d); }),
-    last_input_ms_(env_.now_ms()) {}
+    kcb_(conv, without_ack_nodelay(s), [this](std::span<const uint8_t> d) { output(d); }),
+    last_input_ms_(env_.now_ms()), ack_nodelay_(s.ack_nodelay) {}
 
 kcp_link::~kcp_link() = default;
 
 void kcp_link::output(std::span<const uint8_t> datagram) {
-  env_.send(datagram);
+  if (!corked_ || !env_.send_many) {
+    env_.send(datagram);
+    return;
+  }
+  out_bytes_.insert(out_bytes_.end(), datagram.begin(), datagram.end());
+  out_sizes_.push_back(datagram.size());
+  if (out_sizes_.size() >= max_gathered)
+    flush_output();
+}
+
+void kcp_link::flush_output() {
+  if (out_sizes_.empty())
+    return;
+  std::array<std::span<const uint8_t>, max_gathered> parts;
+  size_t off = 0;
+  for (size_t i = 0; i < out_sizes_.size(); ++i) {
+    parts[i] = {out_bytes_.data() + off, out_sizes_[i]};
+    off += out_sizes_[i];
+  }
+  env_.send_many({parts.data(), out_sizes_.size()});
+  out_bytes_.clear();
+  out_sizes_.clear();
 }
 
 void kcp_link::start(callbacks cbs, size_t max_read) {
@@ -183,19 +229,43 @@ void kcp_link::post(std::function<void()> fn) {
   });
 }
 
-void kcp_link::input(std::span<const uint8_t> datagram) {
+bool kcp_link::apply_input(std::span<const uint8_t> datagram) {
   if (ended_)
-    return;
+    return false;
   auto now = env_.now_ms();
   if (auto err = kcb_.input(datagram, static_cast<io::kcp::millis>(now));
       err && err.category() != io::kcp::kcp_category()) {
     ++refused_; // not KCP of this conversation: nothing applied
-    return;
+    return false;
   }
   last_input_ms_ = now;
   heard_ = true;
+  return true;
+}
+
+void kcp_link::input(std::span<const uint8_t> datagram) {
+  if (!apply_input(datagram))
+    return;
+  in_batch_ = true;
+  end_batch();
+}
+
+bool kcp_link::input_batched(std::span<const uint8_t> datagram) {
+  if (!apply_input(datagram) || in_batch_)
+    return false;
+  in_batch_ = true;
+  return true;
+}
+
+void kcp_link::end_batch() {
+  if (!std::exchange(in_batch_, false) || ended_)
+    return;
+  auto self = shared_from_this(); // the reader may drop its reference
+  cork c{*this};
   if (started_)
     pump();
+  if (ack_nodelay_ && !ended_)
+    kcb_.send_acks();
 }
 
 void kcp_link::feed() {
@@ -243,6 +313,7 @@ void kcp_link::deliver() {
 void kcp_link::pump() {
   if (ended_)
     return;
+  cork c{*this};
   feed();
   auto now = static_cast<io::kcp::millis>(env_.now_ms());
   kcb_.update(now);

@@ -28,6 +28,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
@@ -48,6 +49,9 @@ io::kcp::settings sudph_kcp_settings();
 /// one over a simulated datagram link and its virtual clock.
 struct kcp_link_env {
   std::function<void(std::span<const uint8_t>)> send; ///< one datagram to the peer
+  /// Several datagrams to the peer, in order (one sendmmsg); unset: send()
+  /// each.
+  std::function<void(std::span<const std::span<const uint8_t>>)> send_many;
   io::timer_service* timers = nullptr;
   std::function<int64_t()> now_ms;
   std::function<void(std::function<void()>)> post;
@@ -87,8 +91,17 @@ public:
 
   // -- the demultiplexer's side (shard thread) --------------------------------
   /// One datagram of this conversation. Datagrams KCP refuses (malformed,
-  /// another conversation) are counted and change nothing.
+  /// another conversation) are counted and change nothing. The link runs
+  /// at once: received bytes to the reader, then the ACKs.
   void input(std::span<const uint8_t> datagram);
+  /// The same inside a batch of datagrams read together: KCP takes it, the
+  /// rest waits for end_batch(). True for the first datagram of the batch
+  /// that reached this link (the caller calls end_batch() once for it).
+  bool input_batched(std::span<const uint8_t> datagram);
+  /// After a batch: the received bytes go to the reader, then the ACKs of
+  /// the whole batch leave (few datagrams instead of one per datagram
+  /// received), with the window the reader left open.
+  void end_batch();
   /// Ends the link without sending anything (the socket is closing).
   void abandon();
   void set_detach(detach_fn fn) { detach_ = std::move(fn); }
@@ -108,6 +121,21 @@ public:
 private:
   kcp_link(kcp_link_env env, endpoint remote, uint32_t conv, io::kcp::settings s);
   void output(std::span<const uint8_t> datagram);
+  bool apply_input(std::span<const uint8_t> datagram); ///< [shard] KCP takes a datagram
+  /// [shard] While one lives, datagrams KCP outputs are gathered and leave
+  /// together (send_many) when the outermost one ends.
+  struct cork {
+    explicit cork(kcp_link& l) : link(l), outer(!l.corked_) { link.corked_ = true; }
+    ~cork() {
+      if (outer) {
+        link.corked_ = false;
+        link.flush_output();
+      }
+    }
+    kcp_link& link;
+    bool outer;
+  };
+  void flush_output();
   void pump();      ///< [shard] queue -> KCP, KCP -> reader, timer
   void deliver();   ///< [shard] received messages to the reader
   void feed();      ///< [shard] queued bytes into KCP's send queue
@@ -131,6 +159,11 @@ private:
   uint64_t refused_ = 0;
   int64_t last_input_ms_ = 0;
   bool heard_ = false; ///< a datagram of the peer was accepted
+  bool ack_nodelay_ = false; ///< ACKs after each input / batch (KCP itself holds them)
+  bool in_batch_ = false;    ///< input_batched() took a datagram since end_batch()
+  bool corked_ = false;
+  io::byte_buffer out_bytes_;        ///< gathered datagrams, back to back
+  std::vector<size_t> out_sizes_;    ///< their sizes
 
   mutable std::mutex mtx_; ///< the write queue and its bounds
   std::deque<io::byte_buffer> queue_;

@@ -13,6 +13,7 @@
 #include <caf/send.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/dmsg/dmsghttp.hpp"
 #include "actors/transport/ar_client.hpp"
 #include "actors/transport/client_errors.hpp"
 #include "actors/transport/dmsg_network.hpp"
@@ -742,6 +743,11 @@ io::admission_config transport_admission() {
 expected<manager_config> manager_config_from(const config::visor_config& cfg, io::io_runtime& io,
                                              std::vector<std::string>* notes,
                                              const manager_env& env) {
+  // HTTP to the transport discovery and the address resolver: plain TCP,
+  // and dmsg:// URLs (dmsghttp mode) over the visor's dmsg client
+  httpauth_client::options service_opts;
+  if (env.sys && env.dmsg_client)
+    service_opts.send = dmsg::make_service_sender(*env.sys, io, env.dmsg_client);
   manager_config out;
   out.local = crypto::keypair{cfg.pk, cfg.sk};
   auto note = [notes](std::string s) {
@@ -777,7 +783,7 @@ expected<manager_config> manager_config_from(const config::visor_config& cfg, io
     note("stcp: off (no skywire-tcp section)");
   }
   if (!cfg.transport.address_resolver.empty()) {
-    auto ar = ar_client::make(io, cfg.transport.address_resolver, cfg.pk, cfg.sk);
+    auto ar = ar_client::make(io, cfg.transport.address_resolver, cfg.pk, cfg.sk, service_opts);
     if (!ar) {
       note("stcpr, sudph: off (address resolver " + cfg.transport.address_resolver
            + ": " + describe(ar.error()) + ")");
@@ -894,7 +900,8 @@ expected<manager_config> manager_config_from(const config::visor_config& cfg, io
       out.persistent.push_back(persistent_target{p.pk, p.type});
   if (cfg.transport.discovery.empty()) {
     out.registrar = make_null_registrar("no transport discovery configured");
-  } else if (auto tpd = tpd_client::make(io, cfg.transport.discovery, cfg.pk, cfg.sk)) {
+  } else if (auto tpd = tpd_client::make(io, cfg.transport.discovery, cfg.pk, cfg.sk,
+                                         service_opts)) {
     out.registrar = make_tpd_registrar(std::move(*tpd), cfg.transport.discovery);
   } else {
     note("transport discovery " + cfg.transport.discovery + ": " + describe(tpd.error()));

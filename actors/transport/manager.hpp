@@ -51,6 +51,7 @@
 #include "messages/api/transport.hpp"
 #include "runtime/config/visor_config.hpp"
 #include "runtime/crypto/keys.hpp"
+#include "runtime/http/client.hpp"
 #include "runtime/io/io_runtime.hpp"
 
 namespace skywire::transport {
@@ -106,7 +107,9 @@ api::transport_manager_actor spawn_transport_manager(caf::actor_system& sys, man
 /// persistent_transports, the bandwidth logs of transport.log_store, public
 /// autoconnect (transport.public_autoconnect with stcpr on and an http://
 /// launcher.service_discovery). Types not built here are skipped with a note
-/// in `notes`.
+/// in `notes`. With a dmsg client in `env`, the transport discovery and the
+/// address resolver may be dmsg:// URLs (dmsghttp mode:
+/// dmsg::make_service_sender); without, only http://.
 expected<manager_config> manager_config_from(const config::visor_config& cfg, io::io_runtime& io,
                                              std::vector<std::string>* notes = nullptr,
                                              const manager_env& env = {});

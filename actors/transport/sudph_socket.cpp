@@ -144,9 +144,22 @@ void sudph_socket::confirm(const kcp_link& link) {
 void sudph_socket::on_batch(std::span<const io::udp_socket::datagram> batch) {
   for (const auto& d : batch) {
     if (closed_)
-      return;
+      break;
     on_datagram(d);
   }
+  // each link runs once per batch: its reader gets the bytes, then its ACKs
+  // leave together
+  auto touched = std::exchange(touched_, {});
+  for (auto& link : touched)
+    link->end_batch();
+  touched.clear();
+  if (touched_.empty())
+    touched_ = std::move(touched); // keep the capacity
+}
+
+void sudph_socket::to_link(const kcp_link_ptr& link, std::span<const uint8_t> datagram) {
+  if (link->input_batched(datagram))
+    touched_.push_back(link);
 }
 
 void sudph_socket::on_datagram(const io::udp_socket::datagram& d) {
@@ -156,16 +169,15 @@ void sudph_socket::on_datagram(const io::udp_socket::datagram& d) {
   }
   // 1. the AR's control session
   if (ar_endpoint_ && d.from == *ar_endpoint_) {
-    if (auto link = ar_link_) // a copy: input may end it and the detach reset ar_link_
-      link->input(d.bytes);
+    if (auto link = ar_link_) // a copy: the detach may reset ar_link_
+      to_link(link, d.bytes);
     return;
   }
   // 2. an outgoing dial, by conversation id
   if (wk::looks_like_kcp(d.bytes)) {
     if (auto conv = wk::peek_conv(d.bytes)) {
       if (auto it = dials_.find(*conv); it != dials_.end() && it->second->remote() == d.from) {
-        auto link = it->second; // input may end it
-        link->input(d.bytes);
+        to_link(it->second, d.bytes);
         return;
       }
     }
@@ -190,8 +202,7 @@ void sudph_socket::to_listener(const io::udp_socket::datagram& d) {
   auto conv = wk::peek_conv(d.bytes);
   session_key key{d.from, conv.value_or(0)};
   if (auto it = incoming_.find(key); it != incoming_.end()) {
-    auto link = it->second.link;
-    link->input(d.bytes);
+    to_link(it->second.link, d.bytes);
     return;
   }
   // a new session: a whole well-formed datagram opening with data
@@ -241,7 +252,7 @@ void sudph_socket::to_listener(const io::udp_socket::datagram& d) {
       }
     });
   ++stats_.accepted;
-  link->input(d.bytes);
+  to_link(link, d.bytes);
   on_accept_(link);
 }
 

@@ -61,7 +61,14 @@ struct sudph_socket_config {
   size_t max_incoming = 1024;
   /// A pending session's life: frames 10 s + KK 5 s + settlement 20 s, and some.
   std::chrono::milliseconds handshake_deadline{40'000};
-  io::udp_socket::options socket{};
+  /// Socket buffers for a few full KCP windows (the kernel caps them at
+  /// net.core.rmem_max / wmem_max).
+  io::udp_socket::options socket = [] {
+    io::udp_socket::options o;
+    o.receive_buffer = 4 * 1024 * 1024;
+    o.send_buffer = 4 * 1024 * 1024;
+    return o;
+  }();
 };
 
 /// What the socket dropped or refused (shard thread).
@@ -138,6 +145,8 @@ private:
   void on_datagram(const io::udp_socket::datagram& d);
   void to_listener(const io::udp_socket::datagram& d);
   void forget_incoming(const session_key& key);
+  /// A datagram of a batch to `link`; the link runs once at the batch's end.
+  void to_link(const kcp_link_ptr& link, std::span<const uint8_t> datagram);
   uint32_t fresh_conv();
 
   boost::asio::io_context& ctx_;
@@ -155,6 +164,7 @@ private:
   size_t pending_ = 0;
   std::mt19937 rng_;
   sudph_socket_counters stats_;
+  std::vector<kcp_link_ptr> touched_; ///< links that got datagrams of the current batch
 };
 
 using sudph_socket_ptr = std::shared_ptr<sudph_socket>;

@@ -59,6 +59,7 @@ transport_actor_impl::behavior_type transport_actor_impl::make_behavior() {
         return;
       closing_ = true;
       auto why = make_error(transport_errc::closed, "closed by us");
+      close_reason_ = why;
       if (current_) {
         // the current link's end takes the transport down (go_down)
         for (auto& kv : links_)
@@ -264,7 +265,9 @@ void transport_actor_impl::on_link_down(const transport_link_ptr& link, const ca
   auto act = under_.down(link->id());
   if (act == underlay::down_action::transport_down) {
     current_ = nullptr;
-    go_down(err);
+    // Closed by us: the peer's end of the connection, which may reach the
+    // link before our own close completes, is not the cause.
+    go_down(closing_ && close_reason_ ? close_reason_ : err);
     return;
   }
   if (!under_.ever_up())

@@ -150,6 +150,7 @@ private:
   bool down_ = false;    ///< went down (deregistering)
   bool done_ = false;    ///< reported its end (down or fail)
   bool closing_ = false; ///< close requested
+  caf::error close_reason_; ///< why close was requested (the down cause then)
   bool rereg_armed_ = false;
   caf::error last_error_;
   unsigned dereg_attempts_ = 0;

@@ -139,7 +139,9 @@ std::string random_hex(size_t n) {
 }
 
 std::string service_url(const gen_options& o, uint16_t local_services::*port,
-                        std::string_view production) {
+                        std::string dmsghttp_services::*dmsg_url, std::string_view production) {
+  if (o.dmsghttp && !((*o.dmsghttp).*dmsg_url).empty())
+    return (*o.dmsghttp).*dmsg_url;
   if (!o.local)
     return std::string{production};
   std::string host = o.local->host;
@@ -251,13 +253,13 @@ std::vector<option> build_registry() {
        [](C& c, const V& v) { c.pk = pk_of(v); }});
   add({"dmsg", value_kind::block, "dmsg client", opt_none, 0, {}, 0, nullptr, nullptr});
   add({"dmsg.discovery", value_kind::url, "dmsg discovery URL", opt_none, 0, {}, 0,
-       [](const G& o) -> V { return V(service_url(o, &local_services::dmsg_discovery, "http://dmsgd.skywire.skycoin.com")); },
+       [](const G& o) -> V { return V(service_url(o, &local_services::dmsg_discovery, &dmsghttp_services::dmsg_discovery, "http://dmsgd.skywire.skycoin.com")); },
        [](C& c, const V& v) { c.dmsg.discovery = str(v); }});
   add({"dmsg.sessions_count", value_kind::uint, "dmsg server sessions to keep (0 = every server)", opt_none, 1u << 20, {}, 0,
        [](const G& o) -> V { return V(o.sessions_count.value_or(2)); },
        [](C& c, const V& v) { c.dmsg.sessions_count = u64(v); }});
   add({"dmsg.servers", value_kind::dmsg_servers, "pre-seeded dmsg server entries (dmsghttp mode)", opt_none, 0, {}, 0,
-       [](const G&) -> V { return json::array{}; },
+       [](const G& o) -> V { return o.dmsghttp ? V(o.dmsghttp->servers) : V(json::array{}); },
        [](C& c, const V& v) { c.dmsg.servers = v.is_array() ? v.get_array() : json::array{}; }});
   add({"dmsg.servers_type", value_kind::choice, "which dmsg servers to use", opt_none, 0, {"all", "official", "community"}, 0,
        [](const G&) -> V { return V("all"); },
@@ -291,10 +293,10 @@ std::vector<option> build_registry() {
        [](C& c, const V& v) { c.stcp->listening_address = str(v); }});
   add({"transport", value_kind::block, "transports", opt_none, 0, {}, 0, nullptr, nullptr});
   add({"transport.discovery", value_kind::url, "transport discovery URL", opt_none, 0, {}, 0,
-       [](const G& o) -> V { return V(service_url(o, &local_services::transport_discovery, "http://tpd.skywire.skycoin.com")); },
+       [](const G& o) -> V { return V(service_url(o, &local_services::transport_discovery, &dmsghttp_services::transport_discovery, "http://tpd.skywire.skycoin.com")); },
        [](C& c, const V& v) { c.transport.discovery = str(v); }});
   add({"transport.address_resolver", value_kind::url, "address resolver URL", opt_none, 0, {}, 0,
-       [](const G& o) -> V { return V(service_url(o, &local_services::address_resolver, "http://ar.skywire.skycoin.com")); },
+       [](const G& o) -> V { return V(service_url(o, &local_services::address_resolver, &dmsghttp_services::address_resolver, "http://ar.skywire.skycoin.com")); },
        [](C& c, const V& v) { c.transport.address_resolver = str(v); }});
   add({"transport.public_autoconnect", value_kind::boolean, "connect to public visors automatically", opt_none, 0, {}, 0,
        [](const G& o) -> V { return V(o.public_autoconnect); },
@@ -323,7 +325,7 @@ std::vector<option> build_registry() {
        [](const G& o) -> V { return pk_list_default(o.route_setup_nodes, o, k_route_setup_nodes); },
        [](C& c, const V& v) { c.routing.route_setup_nodes = pks_of(v); }});
   add({"routing.route_finder", value_kind::url, "route finder URL", opt_none, 0, {}, 0,
-       [](const G& o) -> V { return V(service_url(o, &local_services::route_finder, "http://rf.skywire.skycoin.com")); },
+       [](const G& o) -> V { return V(service_url(o, &local_services::route_finder, &dmsghttp_services::route_finder, "http://rf.skywire.skycoin.com")); },
        [](C& c, const V& v) { c.routing.route_finder = str(v); }});
   add({"routing.route_finder_timeout", value_kind::duration, "route finder request timeout", opt_none, 0, {}, 0,
        [](const G&) -> V { return V("10s"); },
@@ -334,11 +336,11 @@ std::vector<option> build_registry() {
   add({"uptime_tracker", value_kind::block, "uptime tracker (absent = off)", opt_optional, 0, {}, 0, nullptr,
        [](C& c, const V&) { c.uptime_tracker.emplace(); }});
   add({"uptime_tracker.addr", value_kind::url, "uptime tracker URL", opt_none, 0, {}, 0,
-       [](const G& o) -> V { return V(service_url(o, &local_services::uptime_tracker, "http://ut.skywire.skycoin.com")); },
+       [](const G& o) -> V { return V(service_url(o, &local_services::uptime_tracker, &dmsghttp_services::uptime_tracker, "http://ut.skywire.skycoin.com")); },
        [](C& c, const V& v) { c.uptime_tracker->addr = str(v); }});
   add({"launcher", value_kind::block, "app launcher", opt_none, 0, {}, 0, nullptr, nullptr});
   add({"launcher.service_discovery", value_kind::url, "service discovery URL", opt_none, 0, {}, 0,
-       [](const G& o) -> V { return V(service_url(o, &local_services::service_discovery, "http://sd.skycoin.com")); },
+       [](const G& o) -> V { return V(service_url(o, &local_services::service_discovery, &dmsghttp_services::service_discovery, "http://sd.skycoin.com")); },
        [](C& c, const V& v) { c.launcher.service_discovery = str(v); }});
   add({"launcher.apps", value_kind::apps, "apps: name, binary, args, auto_start, port", opt_none, 0, {}, 0,
        default_apps,
@@ -748,6 +750,81 @@ caf::error make_go_compatible(gen_options& opts) {
                       "cli_addr: the Go visor opens cli_addr as TCP only; give a loopback "
                       "host:port (the reference's is localhost:3435)");
   return {};
+}
+
+expected<dmsghttp_services> parse_dmsghttp_config(std::string_view text, bool test_env) {
+  auto bad = [](std::string why) -> expected<dmsghttp_services> {
+    return make_error(config_errc::invalid_value, "dmsghttp config: " + std::move(why));
+  };
+  if (text.size() > max_config_bytes)
+    return make_error(config_errc::too_large, "dmsghttp config over 1 MiB");
+  boost::system::error_code ec;
+  auto root = json::parse(text, ec);
+  if (ec || !root.is_object())
+    return make_error(config_errc::syntax, "dmsghttp config: not a JSON object");
+  const char* section = test_env ? "test" : "prod";
+  auto* sec = root.get_object().if_contains(section);
+  if (!sec || !sec->is_object())
+    return bad(std::string{"no \""} + section + "\" section");
+  const auto& o = sec->get_object();
+  dmsghttp_services out;
+  for (auto [key, field] :
+       {std::pair{"dmsg_discovery", &dmsghttp_services::dmsg_discovery},
+        std::pair{"transport_discovery", &dmsghttp_services::transport_discovery},
+        std::pair{"address_resolver", &dmsghttp_services::address_resolver},
+        std::pair{"route_finder", &dmsghttp_services::route_finder},
+        std::pair{"uptime_tracker", &dmsghttp_services::uptime_tracker},
+        std::pair{"service_discovery", &dmsghttp_services::service_discovery}}) {
+    auto* v = o.if_contains(key);
+    if (!v || (v->is_string() && v->get_string().empty()))
+      continue;
+    if (!v->is_string())
+      return bad(std::string{section} + "." + key + ": expected a dmsg:// URL");
+    std::string url{v->get_string()};
+    // dmsg://<66 hex>[:port][/path]
+    std::string_view rest{url};
+    if (rest.substr(0, 7) != "dmsg://")
+      return bad(std::string{section} + "." + key + ": expected a dmsg:// URL, not " + url);
+    rest.remove_prefix(7);
+    auto pk_text = rest.substr(0, std::min(rest.find_first_of(":/"), rest.size()));
+    json::value pkv(json::string{pk_text});
+    if (pk_problem(pkv))
+      return bad(std::string{section} + "." + key + ": " + url + ": " + pk_problem(pkv));
+    out.*field = std::move(url);
+  }
+  if (out.dmsg_discovery.empty())
+    return bad(std::string{section} + ".dmsg_discovery is required");
+  auto* servers = o.if_contains("dmsg_servers");
+  if (!servers || !servers->is_array() || servers->get_array().empty())
+    return bad(std::string{section} + ".dmsg_servers: expected a non-empty array");
+  if (servers->get_array().size() > max_list_items)
+    return bad(std::string{section} + ".dmsg_servers: too many entries");
+  size_t i = 0;
+  for (const auto& e : servers->get_array()) {
+    auto at = std::string{section} + ".dmsg_servers[" + std::to_string(i++) + "]";
+    if (!e.is_object())
+      return bad(at + ": expected an object {\"static\":pk,\"server\":{\"address\":…}}");
+    const auto* st = e.get_object().if_contains("static");
+    if (!st || pk_problem(*st))
+      return bad(at + ".static: " + std::string{st ? pk_problem(*st) : "missing"});
+    const auto* srv = e.get_object().if_contains("server");
+    const json::value* addr = srv && srv->is_object() ? srv->get_object().if_contains("address")
+                                                      : nullptr;
+    if (!addr || !addr->is_string() || !valid_host_port(addr->get_string()))
+      return bad(at + ".server.address: expected host:port");
+    // Go's encoding of disc.Entry (what the Go visor writes and reads back)
+    json::object server;
+    server["address"] = addr->get_string();
+    server["availableSessions"] = 0;
+    json::object full;
+    full["version"] = "";
+    full["sequence"] = 0;
+    full["timestamp"] = 0;
+    full["static"] = st->get_string();
+    full["server"] = std::move(server);
+    out.servers.emplace_back(std::move(full));
+  }
+  return out;
 }
 
 } // namespace skywire::config

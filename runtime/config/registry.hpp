@@ -63,6 +63,32 @@ struct local_services {
 /// into `out`.
 caf::error parse_local_ports(std::string_view text, local_services& out);
 
+/// dmsghttp mode (`config gen -d`, skywire-protocol.md §6.4): the services
+/// as dmsg://<pk>:80 URLs and the dmsg servers to reach them through, from a
+/// file of the reference's dmsghttp-config.json shape:
+///   {"test":{…},"prod":{…}}, each {"dmsg_servers":[{"static":pk,
+///   "server":{"address":"ip:port"}},…], "dmsg_discovery":"dmsg://pk:80",
+///   "transport_discovery", "address_resolver", "route_finder",
+///   "uptime_tracker", "service_discovery"}.
+/// An absent or empty service keeps its other default (http).
+struct dmsghttp_services {
+  std::string dmsg_discovery;
+  std::string transport_discovery;
+  std::string route_finder;
+  std::string address_resolver;
+  std::string uptime_tracker;
+  std::string service_discovery;
+  /// dmsg.servers as written: full discovery entries in the Go encoding
+  /// (version "", sequence 0, timestamp 0, static, server{address,...}).
+  boost::json::array servers;
+};
+
+/// Reads the "prod" (or with test_env the "test") section of a
+/// dmsghttp-config.json text. The discovery and at least one server are
+/// required; every URL must be dmsg://<pk>[:port]; every server a valid key
+/// with a host:port address.
+expected<dmsghttp_services> parse_dmsghttp_config(std::string_view text, bool test_env);
+
 /// The "version" `config gen` writes: the reference release whose config
 /// format the file follows (skywire-protocol.md §6), not our own version. The
 /// Go visor refuses a file whose major version differs from its own (v1), so
@@ -85,6 +111,7 @@ struct gen_options {
   std::string cli_addr;
   std::string log_level = "info";
   std::optional<local_services> local;  ///< --local: every service URL on loopback
+  std::optional<dmsghttp_services> dmsghttp; ///< -d: dmsg:// service URLs, dmsg.servers
   std::optional<uint64_t> sessions_count;
   std::optional<uint16_t> stcpr_port, sudph_port;
   std::optional<std::vector<public_key>> route_setup_nodes, transport_setup;

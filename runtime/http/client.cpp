@@ -15,6 +15,7 @@
 #include <boost/beast/http/write.hpp>
 
 #include "runtime/http/error.hpp"
+#include "runtime/http/parse.hpp"
 
 namespace skywire::http {
 
@@ -24,13 +25,19 @@ namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 
 expected<url> parse_url(std::string_view text) {
-  constexpr std::string_view scheme = "http://";
-  if (text.substr(0, scheme.size()) != scheme)
-    return make_error(http_errc::bad_url, "only http:// URLs are supported");
-  text.remove_prefix(scheme.size());
+  constexpr std::string_view http_scheme = "http://";
+  constexpr std::string_view dmsg_scheme = "dmsg://";
+  url out;
+  if (text.substr(0, http_scheme.size()) == http_scheme) {
+    text.remove_prefix(http_scheme.size());
+  } else if (text.substr(0, dmsg_scheme.size()) == dmsg_scheme) {
+    text.remove_prefix(dmsg_scheme.size());
+    out.scheme = "dmsg";
+  } else {
+    return make_error(http_errc::bad_url, "only http:// and dmsg:// URLs are supported");
+  }
   auto slash = text.find('/');
   auto authority = text.substr(0, slash);
-  url out;
   out.target = slash == std::string_view::npos ? "/" : std::string{text.substr(slash)};
   std::string_view host = authority;
   std::string_view port_text;
@@ -68,6 +75,7 @@ expected<client_request> make_client_request(verb method, std::string_view full_
   if (!u)
     return u.error();
   client_request r;
+  r.scheme = std::move(u->scheme);
   r.method = method;
   r.host = std::move(u->host);
   r.port = u->port;
@@ -168,14 +176,7 @@ private:
   void on_read(beast::error_code ec) {
     if (ec)
       return finish(ec, http_errc::closed);
-    auto in = parser_->release();
-    response r;
-    r.status = in.result_int();
-    r.content_type = std::string{in[bhttp::field::content_type]};
-    for (const auto& f : in)
-      r.headers.emplace_back(std::string{f.name_string()}, std::string{f.value()});
-    r.body = std::move(in.body());
-    complete(std::move(r));
+    complete(to_response(parser_->release()));
   }
 
   void finish(beast::error_code ec, http_errc fallback) {
@@ -224,10 +225,16 @@ private:
 } // namespace
 
 void async_request(io::io_runtime& io, client_request req, client_callback cb) {
+  if (req.scheme != "http")
+    return cb(make_error(http_errc::bad_url, req.scheme + "://" + req.host
+                                               + ": needs a dmsg client (dmsghttp), not plain TCP"));
   std::make_shared<client_op>(io.context(), std::move(req), std::move(cb))->start();
 }
 
 expected<response> request_sync(client_request req) {
+  if (req.scheme != "http")
+    return make_error(http_errc::bad_url, req.scheme + "://" + req.host
+                                            + ": needs a dmsg client (dmsghttp), not plain TCP");
   asio::io_context ctx;
   std::optional<expected<response>> result;
   std::make_shared<client_op>(ctx, std::move(req), [&](expected<response> r) {

@@ -3,6 +3,11 @@
 // limit. async_request() is for actors (the callback runs on an I/O thread:
 // forward it to the actor with caf::anon_send). request_sync() blocks and is
 // for CLI tools only, never inside an actor.
+//
+// URLs: http://host[:port][/path], and dmsg://<pk>[:port][/path] (dmsghttp:
+// HTTP/1.1 over a dmsg stream, port 80 by default). This layer only parses
+// a dmsg URL; carrying such a request needs a client_sender that knows a
+// dmsg client (actors/dmsg/dmsghttp.hpp). async_request() refuses it.
 #pragma once
 
 #include <chrono>
@@ -17,9 +22,11 @@
 
 namespace skywire::http {
 
-/// http://host[:port][/target]. IPv6 literals in brackets.
+/// http://host[:port][/target] or dmsg://pk[:port][/target]. IPv6
+/// literals in brackets.
 struct url {
-  std::string host;
+  std::string scheme = "http"; ///< "http" or "dmsg"
+  std::string host;            ///< for dmsg: the public key as written (hex)
   uint16_t port = 80;
   std::string target = "/"; ///< path and query
 };
@@ -27,6 +34,7 @@ struct url {
 expected<url> parse_url(std::string_view text);
 
 struct client_request {
+  std::string scheme = "http"; ///< "dmsg": host is a public key, port a dmsg port
   verb method = verb::get;
   std::string host = "127.0.0.1";
   uint16_t port = 80;
@@ -44,6 +52,11 @@ expected<client_request> make_client_request(verb method, std::string_view full_
                                              std::string body = {});
 
 using client_callback = std::function<void(expected<response>)>;
+
+/// Sends one request and calls back once: the "HTTP to a service" seam.
+/// async_request on an io runtime is one (plain TCP); a dmsghttp sender
+/// (actors/dmsg/dmsghttp.hpp) carries dmsg:// requests over dmsg streams.
+using client_sender = std::function<void(client_request, client_callback)>;
 
 /// Starts the request on `io`; `cb` runs exactly once, on an I/O thread.
 void async_request(io::io_runtime& io, client_request req, client_callback cb);

@@ -25,6 +25,16 @@ request to_request(bhttp::request<bhttp::string_body>&& in) {
   return out;
 }
 
+response to_response(bhttp::response<bhttp::string_body>&& in) {
+  response r;
+  r.status = in.result_int();
+  r.content_type = std::string{in[bhttp::field::content_type]};
+  for (const auto& f : in)
+    r.headers.emplace_back(std::string{f.name_string()}, std::string{f.value()});
+  r.body = std::move(in.body());
+  return r;
+}
+
 expected<request> parse_request(std::string_view bytes, const parse_limits& limits,
                                 size_t* consumed, parse_failure* failure) {
   bhttp::request_parser<bhttp::string_body> p;

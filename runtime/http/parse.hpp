@@ -28,6 +28,9 @@ struct parse_failure {
 /// Converts a parsed Beast request into our value type (splits path/query).
 request to_request(boost::beast::http::request<boost::beast::http::string_body>&& in);
 
+/// Converts a parsed Beast response into our value type (the client side).
+response to_response(boost::beast::http::response<boost::beast::http::string_body>&& in);
+
 /// Parses exactly one request from `bytes`. `consumed` receives the number of
 /// bytes used (pipelined requests may follow). Never throws.
 expected<request> parse_request(std::string_view bytes, const parse_limits& limits,

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <mutex>
 #include <optional>
+#include <sstream>
 #include <unordered_map>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -38,7 +39,16 @@ response json_error(unsigned status, std::string_view message) {
 }
 
 namespace {
-class session;
+
+/// What the server can close on stop() or on an eviction: a TCP session or
+/// an external (dmsg) connection.
+class conn_base {
+public:
+  virtual ~conn_base() = default;
+  /// Closes from any thread.
+  virtual void shutdown() = 0;
+};
+
 } // namespace
 
 struct server::impl : std::enable_shared_from_this<server::impl> {
@@ -52,7 +62,7 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
   std::atomic<uint64_t> accepted{0}, rejected{0}, requests{0}, r4xx{0}, r5xx{0}, active{0};
   std::mutex mtx;
   uint64_t next_id = 0;
-  std::unordered_map<uint64_t, std::weak_ptr<session>> sessions;
+  std::unordered_map<uint64_t, std::weak_ptr<conn_base>> sessions;
   io::admission_ptr adm;
 
   impl(asio::io_context& c, server_config conf, router r)
@@ -71,6 +81,83 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
 
   void do_accept();
   void on_accept(beast::error_code ec, tcp::socket sock);
+
+  // -- what TCP sessions and external connections share ---------------------------
+
+  /// The route of a request head (path without the query).
+  router::match route(verb method, std::string_view target) const {
+    return routes.find(method, target.substr(0, target.find('?')));
+  }
+  /// The body limit that applies under a route match.
+  size_t body_limit(const router::match& m) const {
+    return m.result == router::outcome::found ? m.r->options.body_limit : cfg.default_body_limit;
+  }
+  /// The error reply a failed read gets (nullopt: just close: EOF, timeout,
+  /// reset, shutdown).
+  std::optional<response> read_failure(beast::error_code ec) const {
+    if (ec == bhttp::error::header_limit)
+      return cfg.error_response(431, "request header too large");
+    if (ec == bhttp::error::body_limit)
+      return cfg.error_response(413, "request body too large");
+    if (ec.category() == bhttp::make_error_code(bhttp::error::need_more).category()
+        && ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message)
+      return cfg.error_response(400, "malformed request: " + ec.message());
+    return std::nullopt;
+  }
+  /// Routes a complete request: an immediate answer (404, 405, a throwing
+  /// handler's 500), or nullopt when the handler took it and answers
+  /// through `res`.
+  std::optional<response> dispatch(request req, router::match& m, const responder& res) {
+    ++requests;
+    if (m.result == router::outcome::not_found)
+      return cfg.error_response(404, "not found");
+    if (m.result == router::outcome::method_not_allowed) {
+      auto r = cfg.error_response(405, "method not allowed");
+      r.headers.emplace_back("Allow", m.allow);
+      return r;
+    }
+    for (auto& [k, v] : m.params)
+      req.params.emplace(std::move(k), std::move(v));
+    try {
+      m.r->fn(std::move(req), res);
+    } catch (const std::exception&) {
+      return cfg.error_response(500, "something unexpected happened");
+    }
+    return std::nullopt;
+  }
+  /// The wire form of a response (counted in the stats).
+  void to_beast(response r, bool keep_alive, bhttp::response<bhttp::string_body>& out) {
+    count(r.status);
+    out = {};
+    out.version(11);
+    out.result(r.status);
+    out.set(bhttp::field::server, cfg.server_name);
+    if (!r.content_type.empty())
+      out.set(bhttp::field::content_type, r.content_type);
+    for (auto& [k, v] : r.headers)
+      out.insert(k, v);
+    out.body() = std::move(r.body);
+    out.keep_alive(keep_alive && !stopping.load());
+    out.prepare_payload();
+  }
+  /// The bytes of a one-shot response (Connection: close).
+  std::string serialize(response r) {
+    bhttp::response<bhttp::string_body> out;
+    to_beast(std::move(r), false, out);
+    std::ostringstream os;
+    os << out;
+    return os.str();
+  }
+  /// Registers a connection for stop() (false: stopping, refuse it).
+  std::optional<uint64_t> enroll(const std::shared_ptr<conn_base>& c) {
+    std::lock_guard<std::mutex> g{mtx};
+    if (stopping.load())
+      return std::nullopt;
+    auto id = next_id++;
+    sessions.emplace(id, c);
+    return id;
+  }
+
   void unregister(uint64_t id) {
     std::lock_guard<std::mutex> g{mtx};
     sessions.erase(id);
@@ -85,7 +172,7 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
 
 namespace {
 
-class session : public std::enable_shared_from_this<session> {
+class session : public conn_base, public std::enable_shared_from_this<session> {
 public:
   session(std::shared_ptr<server::impl> srv, tcp::socket sock, uint64_t id,
           io::admission_ticket_ptr ticket)
@@ -103,8 +190,7 @@ public:
     asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->do_read(); });
   }
 
-  /// Closes from any thread.
-  void shutdown() {
+  void shutdown() override {
     asio::post(stream_.get_executor(), [self = shared_from_this()] { self->close(); });
   }
 
@@ -128,15 +214,12 @@ private:
   bool handle_read_error(beast::error_code ec) {
     if (!ec)
       return false;
-    if (ec == bhttp::error::header_limit)
-      fail(431, "request header too large");
-    else if (ec == bhttp::error::body_limit)
-      fail(413, "request body too large");
-    else if (ec.category() == bhttp::make_error_code(bhttp::error::need_more).category() && ec != bhttp::error::end_of_stream
-             && ec != bhttp::error::partial_message)
-      fail(400, "malformed request: " + ec.message());
-    else
+    if (auto r = srv_->read_failure(ec)) {
+      keep_alive_ = false;
+      write(std::move(*r));
+    } else {
       close(); // EOF, timeout, reset, shutdown
+    }
     return true;
   }
 
@@ -146,11 +229,8 @@ private:
     if (ticket_)
       ticket_->busy(); // a request is being served: never evicted
     auto& h = parser_->get();
-    auto target = std::string_view{h.target().data(), h.target().size()};
-    auto path = target.substr(0, target.find('?'));
-    match_ = srv_->routes.find(h.method(), path);
-    size_t limit = match_.result == router::outcome::found ? match_.r->options.body_limit
-                                                           : srv_->cfg.default_body_limit;
+    match_ = srv_->route(h.method(), std::string_view{h.target().data(), h.target().size()});
+    size_t limit = srv_->body_limit(match_);
     if (auto cl = parser_->content_length(); cl && *cl > limit) {
       fail(413, "request body too large");
       return;
@@ -165,22 +245,9 @@ private:
   void on_body(beast::error_code ec) {
     if (handle_read_error(ec))
       return;
-    ++srv_->requests;
     auto req = to_request(parser_->release());
     req.remote = remote_;
     keep_alive_ = req.keep_alive;
-    if (match_.result == router::outcome::not_found) {
-      write(srv_->cfg.error_response(404, "not found"));
-      return;
-    }
-    if (match_.result == router::outcome::method_not_allowed) {
-      auto r = srv_->cfg.error_response(405, "method not allowed");
-      r.headers.emplace_back("Allow", match_.allow);
-      write(std::move(r));
-      return;
-    }
-    for (auto& [k, v] : match_.params)
-      req.params.emplace(std::move(k), std::move(v));
     auto seq = ++seq_;
     awaiting_ = true;
     timer_.expires_after(srv_->cfg.handler_timeout);
@@ -195,11 +262,8 @@ private:
       if (auto self = weak.lock())
         self->post_response(seq, std::move(r));
     }};
-    try {
-      match_.r->fn(std::move(req), res);
-    } catch (const std::exception&) {
-      res.send(srv_->cfg.error_response(500, "something unexpected happened"));
-    }
+    if (auto r = srv_->dispatch(std::move(req), match_, res))
+      on_response(seq, std::move(*r));
   }
 
   void post_response(uint64_t seq, response r) {
@@ -224,18 +288,7 @@ private:
   void write(response r) {
     if (closed_)
       return;
-    srv_->count(r.status);
-    res_ = {};
-    res_.version(11);
-    res_.result(r.status);
-    res_.set(bhttp::field::server, srv_->cfg.server_name);
-    if (!r.content_type.empty())
-      res_.set(bhttp::field::content_type, r.content_type);
-    for (auto& [k, v] : r.headers)
-      res_.insert(k, v);
-    res_.body() = std::move(r.body);
-    res_.keep_alive(keep_alive_ && !srv_->stopping.load());
-    res_.prepare_payload();
+    srv_->to_beast(std::move(r), keep_alive_, res_);
     stream_.expires_after(srv_->cfg.write_timeout);
     bhttp::async_write(stream_, res_, [self = shared_from_this()](beast::error_code ec, size_t) {
       self->on_write(ec);
@@ -277,6 +330,172 @@ private:
   uint64_t seq_ = 0;
   bool awaiting_ = false;
   bool keep_alive_ = true;
+  bool closed_ = false;
+};
+
+/// One external connection (a dmsg stream): the bytes are pushed in by its
+/// owner; one request is read, routed and answered, then the connection
+/// ends. Everything runs on its own strand of the server's io_context.
+class ext_session : public conn_base,
+                    public external_connection,
+                    public std::enable_shared_from_this<ext_session> {
+public:
+  ext_session(std::shared_ptr<server::impl> srv, external_peer peer, io::admission_ticket_ptr ticket)
+    : srv_(std::move(srv)), strand_(asio::make_strand(srv_->ctx)), timer_(strand_),
+      peer_(std::move(peer)), ticket_(std::move(ticket)) {
+    parser_.header_limit(static_cast<std::uint32_t>(srv_->cfg.header_limit));
+    parser_.body_limit(std::max(srv_->routes.max_body_limit(), srv_->cfg.default_body_limit));
+    parser_.eager(true);
+  }
+
+  ~ext_session() override { --srv_->active; }
+
+  void start(uint64_t id) {
+    id_ = id;
+    asio::dispatch(strand_, [self = shared_from_this()] {
+      // the request head (and body) must arrive within the deadline the
+      // pressure allows now, as on TCP
+      auto deadline = std::min(self->ticket_ ? self->ticket_->deadline()
+                                             : self->srv_->cfg.read_timeout,
+                               self->srv_->cfg.read_timeout);
+      self->arm(deadline, [self] {
+        if (!self->request_read_)
+          self->end();
+      });
+    });
+  }
+
+  void feed(std::span<const uint8_t> bytes) override {
+    std::string copy{reinterpret_cast<const char*>(bytes.data()), bytes.size()};
+    asio::post(strand_, [self = shared_from_this(), copy = std::move(copy)]() mutable {
+      self->on_bytes(copy);
+    });
+  }
+
+  void peer_closed() override {
+    asio::post(strand_, [self = shared_from_this()] {
+      self->peer_gone_ = true;
+      self->end();
+    });
+  }
+
+  void shutdown() override {
+    asio::post(strand_, [self = shared_from_this()] { self->end(); });
+  }
+
+private:
+  template <class Fn>
+  void arm(std::chrono::milliseconds d, Fn fn) {
+    timer_.expires_after(d);
+    timer_.async_wait([fn = std::move(fn)](beast::error_code ec) {
+      if (!ec)
+        fn();
+    });
+  }
+
+  void on_bytes(const std::string& bytes) {
+    if (closed_ || request_read_)
+      return; // one request per connection; what follows it is ignored
+    pending_ += bytes;
+    while (!pending_.empty() && !parser_.is_done()) {
+      beast::error_code ec;
+      auto used = parser_.put(asio::buffer(pending_), ec);
+      pending_.erase(0, used);
+      if (!ec && !header_seen_ && parser_.is_header_done() && !on_header())
+        return;
+      if (ec == bhttp::error::need_more) {
+        // a partial header waits here; the header limit caps it
+        if (!parser_.is_header_done() && pending_.size() > srv_->cfg.header_limit)
+          return fail(srv_->cfg.error_response(431, "request header too large"));
+        break;
+      }
+      if (ec) {
+        if (auto r = srv_->read_failure(ec))
+          return fail(std::move(*r));
+        return end();
+      }
+      if (used == 0)
+        break;
+    }
+    if (parser_.is_done())
+      on_request();
+  }
+
+  /// The head is complete: route it and apply the route's body limit.
+  bool on_header() {
+    header_seen_ = true;
+    if (ticket_)
+      ticket_->busy(); // a request is being served: never evicted
+    auto& h = parser_.get();
+    match_ = srv_->route(h.method(), std::string_view{h.target().data(), h.target().size()});
+    size_t limit = srv_->body_limit(match_);
+    if (auto cl = parser_.content_length(); cl && *cl > limit) {
+      fail(srv_->cfg.error_response(413, "request body too large"));
+      return false;
+    }
+    parser_.body_limit(limit);
+    return true;
+  }
+
+  void on_request() {
+    request_read_ = true;
+    auto req = to_request(parser_.release());
+    req.remote = peer_.remote;
+    req.keep_alive = false;
+    arm(srv_->cfg.handler_timeout, [self = shared_from_this()] {
+      self->respond(self->srv_->cfg.error_response(504, "handler timed out"));
+    });
+    std::weak_ptr<ext_session> weak = shared_from_this();
+    responder res{[weak](response r) {
+      if (auto self = weak.lock())
+        asio::post(self->strand_, [self, r = std::move(r)]() mutable {
+          self->respond(std::move(r));
+        });
+    }};
+    if (auto r = srv_->dispatch(std::move(req), match_, res))
+      respond(std::move(*r));
+  }
+
+  void fail(response r) {
+    request_read_ = true;
+    respond(std::move(r));
+  }
+
+  void respond(response r) {
+    if (closed_ || responded_)
+      return;
+    responded_ = true;
+    if (peer_.write)
+      peer_.write(srv_->serialize(std::move(r)));
+    end();
+  }
+
+  void end() {
+    if (closed_)
+      return;
+    closed_ = true;
+    timer_.cancel();
+    if (id_)
+      srv_->unregister(*id_);
+    if (ticket_)
+      ticket_->release();
+    if (!peer_gone_ && peer_.close)
+      peer_.close();
+  }
+
+  std::shared_ptr<server::impl> srv_;
+  asio::strand<asio::io_context::executor_type> strand_;
+  asio::steady_timer timer_;
+  external_peer peer_;
+  io::admission_ticket_ptr ticket_;
+  bhttp::request_parser<bhttp::string_body> parser_;
+  std::string pending_;
+  router::match match_;
+  std::optional<uint64_t> id_; ///< set once enrolled for stop()
+  bool header_seen_ = false;
+  bool request_read_ = false;
+  bool responded_ = false;
+  bool peer_gone_ = false;
   bool closed_ = false;
 };
 
@@ -420,7 +639,7 @@ void server::stop() {
     self->acceptor.close(ec);
     self->retry_timer.cancel();
   });
-  std::vector<std::shared_ptr<session>> live;
+  std::vector<std::shared_ptr<conn_base>> live;
   {
     std::lock_guard<std::mutex> g{self->mtx};
     for (auto& [id, w] : self->sessions)
@@ -429,6 +648,39 @@ void server::stop() {
   }
   for (auto& s : live)
     s->shutdown();
+}
+
+external_connection_ptr server::attach(external_peer peer) {
+  auto& d = *impl_;
+  auto cell = std::make_shared<std::weak_ptr<ext_session>>();
+  io::admission::decision dec;
+  if (!d.stopping.load())
+    dec = d.adm->admit_keys(peer.source, peer.network.empty() ? peer.source : peer.network,
+                            [cell] {
+                              if (auto s = cell->lock())
+                                s->shutdown();
+                            });
+  if (!dec.ticket) {
+    ++d.rejected;
+    std::string why = d.stopping.load() ? std::string{"server stopping"}
+                                        : std::string{"admission: "} + io::to_string(dec.why);
+    if (peer.write)
+      peer.write(d.serialize(d.cfg.error_response(503, why)));
+    if (peer.close)
+      peer.close();
+    return nullptr;
+  }
+  ++d.accepted;
+  ++d.active;
+  auto s = std::make_shared<ext_session>(impl_, std::move(peer), std::move(dec.ticket));
+  *cell = s;
+  auto id = d.enroll(s);
+  if (!id) {
+    s->shutdown();
+    return nullptr;
+  }
+  s->start(*id);
+  return s;
 }
 
 uint16_t server::port() const noexcept {

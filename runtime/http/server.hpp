@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 
 #include "messages/error.hpp"
@@ -67,6 +68,35 @@ expected<listen_address> parse_listen_address(std::string_view text);
 /// The default error body: {"message":"...","code":N}.
 response json_error(unsigned status, std::string_view message);
 
+/// A connection that is not one of the server's TCP sockets: a dmsg stream
+/// (dmsghttp, served on dmsg port 80 beside the TCP listener). Its owner
+/// pushes the bytes it receives in; the server reads one request with the
+/// same header/body limits and deadlines as on TCP, under the same
+/// admission control (its own source keys), routes it to the same handlers,
+/// hands the response to `write` and then calls `close`.
+struct external_peer {
+  std::string source;  ///< admission: who (a dmsg peer: its public key)
+  std::string network; ///< admission: its network ("" = the source alone)
+  std::string remote;  ///< request::remote (dmsghttp: "<pk>:<port>", as Go's RemoteAddr)
+  /// The response's bytes (on an io thread; at most once).
+  std::function<void(std::string bytes)> write;
+  /// The server is done with the connection (after the response, or on a
+  /// refusal, deadline, parse error or stop), at most once, on an io thread.
+  /// Not called after peer_closed().
+  std::function<void()> close;
+};
+
+class external_connection {
+public:
+  virtual ~external_connection() = default;
+  /// Bytes the peer sent (thread-safe; copied).
+  virtual void feed(std::span<const uint8_t> bytes) = 0;
+  /// The peer's side has ended (thread-safe): the connection ends quietly.
+  virtual void peer_closed() = 0;
+};
+
+using external_connection_ptr = std::shared_ptr<external_connection>;
+
 class server {
 public:
   server(io::io_runtime& io, server_config cfg, router routes);
@@ -76,6 +106,11 @@ public:
 
   /// Binds and starts accepting; returns the bound port.
   expected<uint16_t> start();
+
+  /// Serves an external connection (see external_peer). A peer admission
+  /// control refuses gets a 503 and `close`, and nullptr is returned. Works
+  /// with or without start(); after stop(), every peer is refused.
+  external_connection_ptr attach(external_peer peer);
 
   /// Stops accepting and closes every connection (idempotent, thread-safe).
   void stop();

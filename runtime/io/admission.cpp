@@ -190,8 +190,16 @@ admission::evict_fn admission::take_victim(uint64_t id) {
 }
 
 admission::decision admission::admit(const boost::asio::ip::address& from, evict_fn on_evict) {
-  auto ip = address_key(from);
-  auto net = prefix_key(from);
+  return admit_keyed(address_key(from), prefix_key(from), std::move(on_evict));
+}
+
+admission::decision admission::admit_keys(std::string_view source, std::string_view network,
+                                          evict_fn on_evict) {
+  // 'k' is no address family byte: these keys never equal an IP's
+  return admit_keyed("k" + std::string{source}, "k" + std::string{network}, std::move(on_evict));
+}
+
+admission::decision admission::admit_keyed(key ip, key net, evict_fn on_evict) {
   std::vector<evict_fn> victims;
   decision d;
   {

@@ -121,6 +121,11 @@ public:
   /// connection is later pushed out for a newcomer.
   decision admit(const boost::asio::ip::address& from, evict_fn on_evict);
 
+  /// The same for a source that is not an IP address (a dmsg peer: its
+  /// public key), with the keys given: `source` plays the address and
+  /// `network` its prefix. They are tagged, so they never meet an IP's keys.
+  decision admit_keys(std::string_view source, std::string_view network, evict_fn on_evict);
+
   /// The deadline a connection admitted now would get.
   std::chrono::milliseconds current_deadline() const;
 
@@ -171,6 +176,7 @@ private:
   uint64_t pick_in_ip(const ip_state& s) const;
   uint64_t pick_in_net(const net_state& n) const;
   uint64_t pick_global() const;
+  decision admit_keyed(key ip, key net, evict_fn on_evict);
   /// Removes `id` (locked); returns its callback and marks its ticket.
   evict_fn take_victim(uint64_t id);
   void remove_locked(uint64_t id);

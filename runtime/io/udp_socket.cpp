@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 
@@ -141,6 +142,50 @@ bool udp_socket::send_to(const endpoint& to, std::span<const uint8_t> bytes) {
   stats_.datagrams_out.fetch_add(1, std::memory_order_relaxed);
   stats_.bytes_out.fetch_add(bytes.size(), std::memory_order_relaxed);
   return true;
+}
+
+size_t udp_socket::send_batch(const endpoint& to,
+                              std::span<const std::span<const uint8_t>> datagrams) {
+  if (datagrams.empty())
+    return 0;
+  if (!sock_.is_open()) {
+    stats_.send_dropped.fetch_add(datagrams.size(), std::memory_order_relaxed);
+    return 0;
+  }
+  constexpr size_t chunk = 64;
+  std::array<mmsghdr, chunk> hdrs;
+  std::array<iovec, chunk> iov;
+  size_t sent = 0, bytes = 0;
+  while (sent < datagrams.size()) {
+    size_t n = std::min(chunk, datagrams.size() - sent);
+    for (size_t i = 0; i < n; ++i) {
+      auto d = datagrams[sent + i];
+      iov[i].iov_base = const_cast<uint8_t*>(d.data());
+      iov[i].iov_len = d.size();
+      hdrs[i] = mmsghdr{};
+      hdrs[i].msg_hdr.msg_name = const_cast<sockaddr*>(to.data());
+      hdrs[i].msg_hdr.msg_namelen = static_cast<socklen_t>(to.size());
+      hdrs[i].msg_hdr.msg_iov = &iov[i];
+      hdrs[i].msg_hdr.msg_iovlen = 1;
+    }
+    int r = ::sendmmsg(sock_.native_handle(), hdrs.data(), static_cast<unsigned>(n),
+                       MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (r <= 0) {
+      if (r < 0 && errno == EINTR)
+        continue;
+      break; // refused (buffer full, unreachable): KCP retransmits
+    }
+    for (int i = 0; i < r; ++i)
+      bytes += datagrams[sent + static_cast<size_t>(i)].size();
+    sent += static_cast<size_t>(r);
+    if (static_cast<size_t>(r) < n)
+      break;
+  }
+  if (sent < datagrams.size())
+    stats_.send_dropped.fetch_add(datagrams.size() - sent, std::memory_order_relaxed);
+  stats_.datagrams_out.fetch_add(sent, std::memory_order_relaxed);
+  stats_.bytes_out.fetch_add(bytes, std::memory_order_relaxed);
+  return sent;
 }
 
 void udp_socket::close() {

@@ -78,6 +78,10 @@ public:
   void start(batch_fn fn);
   /// Sends one datagram now; false (and counted) when the kernel refuses it.
   bool send_to(const endpoint& to, std::span<const uint8_t> bytes);
+  /// Sends the datagrams to one peer now, in order, with as few system calls
+  /// as sendmmsg allows; returns how many left (the rest is counted as
+  /// dropped, as send_to does).
+  size_t send_batch(const endpoint& to, std::span<const std::span<const uint8_t>> datagrams);
   /// Stops reading and closes the socket (idempotent).
   void close();
   bool is_open() const noexcept;

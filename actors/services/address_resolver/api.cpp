@@ -8,6 +8,7 @@
 #include "actors/services/dmsg_discovery_rules.hpp"
 #include "actors/services/http_service.hpp"
 #include "actors/services/service_clock.hpp"
+#include "messages/wire/httpauth.hpp"
 #include "messages/wire/json/go_json.hpp"
 #include "messages/wire/transport/json_reader.hpp"
 #include "runtime/io/address_scope.hpp"
@@ -21,11 +22,17 @@ namespace {
 
 constexpr size_t max_deregister_keys = 4096;
 
-/// The IP a request came from (its TCP peer; no X-Forwarded-For, no
-/// SW-PublicIP over plain HTTP). 0.0.0.0 (unusable) if unreadable.
+/// The IP a request came from: its TCP peer (no X-Forwarded-For, and no
+/// SW-PublicIP over plain HTTP); over dmsghttp, where the remote is a dmsg
+/// address "<pk>:<port>", the SW-PublicIP header, as the reference reads it
+/// (§1.4). 0.0.0.0 (unusable) if unreadable.
 ip::address requester_of(const http::request& req) {
-  auto a = io::parse_host(req.remote);
-  return a ? *a : ip::address{ip::address_v4{}};
+  if (auto a = io::parse_host(req.remote))
+    return *a;
+  if (auto h = req.header(wire::httpauth_header_public_ip))
+    if (auto a = io::parse_host(*h))
+      return *a;
+  return ip::address{ip::address_v4{}};
 }
 
 /// Go's %v of addrresolver.LocalAddresses: {52345 [192.168.1.10 10.0.0.5]}.

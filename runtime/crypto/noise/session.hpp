@@ -159,9 +159,10 @@ private:
   /// Checks a length prefix.
   caf::error check_len(size_t len);
 
-  std::array<uint8_t, max_frame_size> partial_{};
+  /// An incomplete frame; only its first have_ bytes are ever read (not
+  /// zeroed: an idle reader's pages stay untouched).
+  std::array<uint8_t, max_frame_size> partial_;
   size_t have_ = 0;
-  std::array<uint8_t, max_frame_plaintext> plain_{};
   uint64_t empty_ = 0;
   caf::error err_;
 };
@@ -170,12 +171,16 @@ template <class Sink>
 caf::error frame_reader::feed(session& s, byte_span chunk, Sink&& sink) {
   if (err_)
     return err_;
+  // the plaintext of one frame lives on the stack while the sink runs (a
+  // sink may feed another reader on the same thread: a dmsg stream inside
+  // its session), so a reader holds no plaintext buffer of its own
+  std::array<uint8_t, max_frame_plaintext> plain;
   auto decrypt = [&](byte_span body) -> caf::error {
-    auto n = s.decrypt_frame(body, plain_.data());
+    auto n = s.decrypt_frame(body, plain.data());
     if (!n)
       return fail(n.error());
     if (*n > 0)
-      sink(byte_span{plain_.data(), *n});
+      sink(byte_span{plain.data(), *n});
     else
       ++empty_;
     return {};

@@ -366,14 +366,19 @@ caf::error control_block::input(byte_span datagram, millis now) {
     }
   }
 
-  if (cfg_.ack_nodelay && !acks_.empty()) {
-    wk::header tmpl{conv_, wk::command::ack, 0, static_cast<uint16_t>(wnd_unused()), 0, 0,
-                    rcv_nxt_, 0};
-    flush_acks(tmpl);
-    if (out_len_ > 0)
-      emit();
-  }
+  if (cfg_.ack_nodelay)
+    send_acks();
   return refused;
+}
+
+void control_block::send_acks() {
+  if (acks_.empty())
+    return;
+  wk::header tmpl{conv_, wk::command::ack, 0, static_cast<uint16_t>(wnd_unused()), 0, 0,
+                  rcv_nxt_, 0};
+  flush_acks(tmpl);
+  if (out_len_ > 0)
+    emit();
 }
 
 // -- output -----------------------------------------------------------------------------

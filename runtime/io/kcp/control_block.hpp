@@ -163,6 +163,11 @@ public:
   /// flush() if the deadline check() names has come; otherwise nothing.
   void update(millis now);
 
+  /// Sends the queued ACKs now, in as few datagrams as they fit (what
+  /// ack_nodelay does at the end of each input(); an owner that feeds a
+  /// batch of datagrams calls it once after the batch instead).
+  void send_acks();
+
   /// When update() must run next: `now` if something is due now (first
   /// call, bytes that the window would let out), else the earlier of the
   /// next flush tick and the next retransmission.

@@ -204,7 +204,7 @@ TEST_CASE("managers: dial, events both sides, registration, pings both ways, rem
   CHECK_FALSE(remove(w, a, id));
   auto da = next_event(a);
   CHECK(da.kind == "down");
-  CHECK(is(da.err, transport_errc::closed));
+  CHECK_MESSAGE(is(da.err, transport_errc::closed), describe(da.err));
   auto db = next_event(b);
   CHECK(db.kind == "down");
   CHECK(is(db.err, transport_errc::peer_closed));

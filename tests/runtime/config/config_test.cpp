@@ -388,3 +388,61 @@ TEST_CASE("skywire-tcp.pk_table and persistent_transports load") {
                "skywire-tcp.pk_table[\"02ab\"]: expected a public key (66 hex digits, a "
                "compressed secp256k1 point)");
 }
+
+TEST_CASE("config gen -d: dmsg:// services and pre-seeded servers from a dmsghttp config") {
+  auto d = crypto::generate_keypair().pk.hex();
+  auto t = crypto::generate_keypair().pk.hex();
+  auto s = crypto::generate_keypair().pk.hex();
+  std::string file = R"({"test":{"dmsg_discovery":"dmsg://)" + t + R"(:80",
+    "dmsg_servers":[{"static":")" + s + R"(","server":{"address":"10.0.0.1:8081"}}]},
+    "prod":{"dmsg_discovery":"dmsg://)" + d + R"(:80","transport_discovery":"dmsg://)" + t
+                     + R"(:80","dmsg_servers":[{"static":")" + s
+                     + R"(","server":{"address":"127.0.0.1:8081"}}]}})";
+  auto prod = parse_dmsghttp_config(file, false);
+  REQUIRE_MESSAGE(prod, message(prod.error()));
+  CHECK(prod->dmsg_discovery == "dmsg://" + d + ":80");
+  CHECK(prod->address_resolver.empty());
+  REQUIRE(prod->servers.size() == 1);
+  // Go's encoding of disc.Entry, as the Go `config gen -d` writes it
+  CHECK(boost::json::serialize(prod->servers[0])
+        == R"({"version":"","sequence":0,"timestamp":0,"static":")" + s
+             + R"(","server":{"address":"127.0.0.1:8081","availableSessions":0}})");
+  auto test = parse_dmsghttp_config(file, true);
+  REQUIRE(test);
+  CHECK(test->dmsg_discovery == "dmsg://" + t + ":80");
+
+  gen_options o;
+  o.sk = crypto::generate_keypair().sk;
+  o.dmsghttp = *prod;
+  auto g = generate(o);
+  REQUIRE(g);
+  auto cfg = load_json(to_pretty_json(*g));
+  REQUIRE_MESSAGE(cfg, message(cfg.error()));
+  CHECK(cfg->dmsg.discovery == "dmsg://" + d + ":80");
+  CHECK(cfg->transport.discovery == "dmsg://" + t + ":80");
+  CHECK(cfg->transport.address_resolver == "http://ar.skywire.skycoin.com"); // not in the file
+  CHECK(cfg->dmsg.servers.size() == 1);
+
+  // refused in words: no section, no discovery, an http URL, a bad key, no servers
+  CHECK(message(parse_dmsghttp_config(R"({"prod":{}})", true).error()).find("\"test\"")
+        != std::string::npos);
+  CHECK(message(parse_dmsghttp_config(R"({"prod":{"dmsg_servers":[]}})", false).error())
+          .find("dmsg_discovery is required")
+        != std::string::npos);
+  CHECK(message(parse_dmsghttp_config(R"({"prod":{"dmsg_discovery":"http://x:80"}})", false)
+                  .error())
+          .find("expected a dmsg:// URL")
+        != std::string::npos);
+  CHECK(message(parse_dmsghttp_config(R"({"prod":{"dmsg_discovery":"dmsg://02ab:80"}})", false)
+                  .error())
+          .find("public key")
+        != std::string::npos);
+  CHECK(message(parse_dmsghttp_config(R"({"prod":{"dmsg_discovery":"dmsg://)" + d
+                                        + R"(:80","dmsg_servers":[{"static":")" + s
+                                        + R"(","server":{}}]}})",
+                                      false)
+                  .error())
+          .find("server.address")
+        != std::string::npos);
+  CHECK_FALSE(parse_dmsghttp_config("not json", false));
+}

@@ -2,6 +2,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <span>
 #include <string>
 #include <thread>
 
@@ -18,6 +21,7 @@
 #include "runtime/http/parse.hpp"
 #include "runtime/http/router.hpp"
 #include "runtime/http/server.hpp"
+#include "runtime/http/stream_exchange.hpp"
 
 using namespace skywire;
 using namespace std::chrono_literals;
@@ -404,6 +408,23 @@ TEST_CASE("client: timeout, response limit, refused, URL parsing") {
   CHECK_FALSE(http::parse_url("https://x"));
   CHECK_FALSE(http::parse_url("http://x:99999/"));
   CHECK_FALSE(http::parse_url("http://:80/"));
+  // dmsghttp URLs parse (port 80 by default); plain TCP refuses them in words
+  u = http::parse_url("dmsg://02ab:8080/health");
+  REQUIRE(u);
+  CHECK(u->scheme == "dmsg");
+  CHECK(u->host == "02ab");
+  CHECK(u->port == 8080);
+  CHECK(u->target == "/health");
+  u = http::parse_url("dmsg://03cd");
+  REQUIRE(u);
+  CHECK(u->port == 80);
+  CHECK(http::parse_url("http://x")->scheme == "http");
+  auto dreq = http::make_client_request(http::verb::get, "dmsg://03cd:80/x");
+  REQUIRE(dreq);
+  CHECK(dreq->scheme == "dmsg");
+  auto refused = http::request_sync(*dreq);
+  REQUIRE_FALSE(refused);
+  CHECK(describe(refused.error()).find("needs a dmsg client") != std::string::npos);
 }
 
 TEST_CASE("listen addresses as the Go services write them") {
@@ -423,4 +444,174 @@ TEST_CASE("listen addresses as the Go services write them") {
   CHECK_FALSE(http::parse_listen_address("a:65536"));
   CHECK_FALSE(http::parse_listen_address("a:"));
   CHECK_FALSE(http::parse_listen_address("a:8x"));
+}
+
+namespace {
+
+std::span<const uint8_t> bytes_of(std::string_view s) {
+  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
+
+/// What a server hands an external peer: the response bytes, then close.
+struct ext_peer_log {
+  std::mutex mtx;
+  std::condition_variable cv;
+  std::string written;
+  bool closed = false;
+
+  http::external_peer peer(std::string source, std::string remote = "02ab:49152") {
+    http::external_peer p;
+    p.source = std::move(source);
+    p.remote = std::move(remote);
+    p.write = [this](std::string b) {
+      std::lock_guard<std::mutex> g{mtx};
+      written += b;
+    };
+    p.close = [this] {
+      std::lock_guard<std::mutex> g{mtx};
+      closed = true;
+      cv.notify_all();
+    };
+    return p;
+  }
+  bool wait_closed(std::chrono::milliseconds limit) {
+    std::unique_lock<std::mutex> g{mtx};
+    return cv.wait_for(g, limit, [&] { return closed; });
+  }
+  std::string text() {
+    std::lock_guard<std::mutex> g{mtx};
+    return written;
+  }
+};
+
+} // namespace
+
+TEST_CASE("stream exchange: request bytes, response read from pieces, limits, early end") {
+  http::client_request req;
+  req.method = http::verb::post;
+  req.host = "02ab";
+  req.port = 80;
+  req.target = "/transports/";
+  req.body = "[1]";
+  req.headers.emplace_back("SW-Nonce", "7");
+  auto text = http::serialize_request(req);
+  CHECK(text.find("POST /transports/ HTTP/1.1\r\n") == 0);
+  CHECK(text.find("Host: 02ab:80\r\n") != std::string::npos);
+  CHECK(text.find("Connection: close\r\n") != std::string::npos);
+  CHECK(text.find("SW-Nonce: 7\r\n") != std::string::npos);
+  CHECK(text.find("Content-Length: 3\r\n\r\n[1]") != std::string::npos);
+  auto parsed = http::parse_request(text, {});
+  REQUIRE(parsed);
+  CHECK(parsed->body == "[1]");
+
+  // byte by byte, with Content-Length
+  std::string resp = "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\n"
+                     "Content-Length: 5\r\n\r\nhello";
+  http::response_reader rd{4096, 1024};
+  for (size_t i = 0; i + 1 < resp.size(); ++i)
+    CHECK(rd.feed(bytes_of(std::string_view{resp}.substr(i, 1)))
+          == http::response_reader::state::need_more);
+  REQUIRE(rd.feed(bytes_of(std::string_view{resp}.substr(resp.size() - 1)))
+          == http::response_reader::state::done);
+  auto r = rd.take();
+  CHECK(r.status == 201);
+  CHECK(r.body == "hello");
+  CHECK(r.content_type == "application/json");
+
+  // chunked, and a body that ends with the stream
+  http::response_reader chunked{4096, 1024};
+  CHECK(chunked.feed(bytes_of("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"))
+        == http::response_reader::state::done);
+  CHECK(chunked.take().body == "abc");
+  http::response_reader eof{4096, 1024};
+  CHECK(eof.feed(bytes_of("HTTP/1.1 200 OK\r\n\r\nuntil the end"))
+        == http::response_reader::state::need_more);
+  CHECK(eof.finish() == http::response_reader::state::done);
+  CHECK(eof.take().body == "until the end");
+
+  // limits, garbage, a cut stream: errors in words
+  http::response_reader big{4096, 4};
+  CHECK(big.feed(bytes_of(resp)) == http::response_reader::state::failed);
+  CHECK(describe(big.error()).find("too_large") == 0);
+  http::response_reader head{64, 1024};
+  CHECK(head.feed(bytes_of("HTTP/1.1 200 OK\r\nX: " + std::string(200, 'a')))
+        == http::response_reader::state::failed);
+  http::response_reader junk{4096, 1024};
+  CHECK(junk.feed(bytes_of("SSH-2.0-OpenSSH\r\n\r\n")) == http::response_reader::state::failed);
+  CHECK(describe(junk.error()).find("protocol") == 0);
+  http::response_reader cut{4096, 1024};
+  CHECK(cut.feed(bytes_of("HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nabc"))
+        == http::response_reader::state::need_more);
+  CHECK(cut.finish() == http::response_reader::state::failed);
+  CHECK(describe(cut.error()).find("closed") == 0);
+}
+
+TEST_CASE("server: external connections get the same routes, limits, deadlines, admission") {
+  io::io_runtime io{2};
+  auto cfg = test_config();
+  cfg.max_connections_per_ip = 1;
+  cfg.read_timeout = 400ms;
+  cfg.min_header_timeout = 400ms;
+  http::server srv{io, cfg, test_routes()};
+
+  // a request in pieces, answered through the same router; remote as given
+  ext_peer_log a;
+  auto ca = srv.attach(a.peer("pk-a"));
+  REQUIRE(ca);
+  ca->feed(bytes_of("GET /hello/ext HT"));
+  ca->feed(bytes_of("TP/1.1\r\nHost: x\r\n\r\n"));
+  REQUIRE(a.wait_closed(3s));
+  CHECK(a.text().find("HTTP/1.1 200 OK\r\n") == 0);
+  CHECK(a.text().find("Connection: close") != std::string::npos);
+  CHECK(a.text().find("hi ext") != std::string::npos);
+
+  // the route's body limit: 413 before the body is read
+  ext_peer_log b;
+  auto cb = srv.attach(b.peer("pk-b"));
+  REQUIRE(cb);
+  cb->feed(bytes_of("POST /echo HTTP/1.1\r\nContent-Length: 5000\r\n\r\n"));
+  REQUIRE(b.wait_closed(3s));
+  CHECK(b.text().find("HTTP/1.1 413") == 0);
+
+  // no request head within the deadline: closed without an answer
+  ext_peer_log idle;
+  auto ci = srv.attach(idle.peer("pk-idle"));
+  REQUIRE(ci);
+  REQUIRE(idle.wait_closed(3s));
+  CHECK(idle.text().empty());
+
+  // admission per source: a busy connection of pk-c is never pushed out, so
+  // a second one of pk-c is refused with a 503; other sources get in
+  ext_peer_log busy;
+  auto cbusy = srv.attach(busy.peer("pk-c"));
+  REQUIRE(cbusy);
+  cbusy->feed(bytes_of("GET /never HTTP/1.1\r\n\r\n"));
+  std::this_thread::sleep_for(100ms); // the head reaches the server's strand
+  ext_peer_log second;
+  CHECK_FALSE(srv.attach(second.peer("pk-c")));
+  CHECK(second.closed);
+  CHECK(second.text().find("HTTP/1.1 503") == 0);
+  CHECK(second.text().find("admission") != std::string::npos);
+  ext_peer_log other;
+  auto co = srv.attach(other.peer("pk-d"));
+  REQUIRE(co);
+  co->feed(bytes_of("GET /query?x=1 HTTP/1.1\r\n\r\n"));
+  REQUIRE(other.wait_closed(3s));
+  CHECK(other.text().find("\r\n\r\n1") != std::string::npos);
+  // the busy one ends at the handler deadline: 504
+  REQUIRE(busy.wait_closed(3s));
+  CHECK(busy.text().find("HTTP/1.1 504") == 0);
+
+  // a peer that goes away is not closed by the server again
+  ext_peer_log gone;
+  auto cg = srv.attach(gone.peer("pk-e"));
+  REQUIRE(cg);
+  cg->peer_closed();
+  std::this_thread::sleep_for(50ms);
+  CHECK_FALSE(gone.closed);
+  CHECK(srv.stats().connections_rejected == 1);
+  srv.stop();
+  ext_peer_log late;
+  CHECK_FALSE(srv.attach(late.peer("pk-f")));
+  CHECK(late.text().find("503") != std::string::npos);
 }

@@ -1,6 +1,6 @@
 // runtime/io/udp_socket on 127.0.0.1: datagrams arrive in batches with their
 // source, a datagram longer than the buffer arrives marked truncated, a send
-// goes out, close() stops reading. Waits are on the datagrams, bounded.
+// goes out (one, then a batch through sendmmsg), close() stops reading. Waits are on the datagrams, bounded.
 #include <doctest/doctest.h>
 
 #include <array>
@@ -91,6 +91,24 @@ TEST_CASE("udp_socket: batches with sources, truncation, sends, close") {
   auto n = peer.receive_from(asio::buffer(buf), from);
   CHECK(std::string(buf.data(), n) == "reply");
   CHECK(from.port() == sock->local_port());
+
+  // a batch: 70 datagrams (more than one sendmmsg takes), in order
+  std::promise<size_t> batch_sent;
+  asio::post(rt.context(), [&] {
+    std::vector<std::string> texts;
+    std::vector<std::span<const uint8_t>> parts;
+    for (int i = 0; i < 70; ++i)
+      texts.push_back("batch " + std::to_string(i));
+    for (auto& t : texts)
+      parts.emplace_back(reinterpret_cast<const uint8_t*>(t.data()), t.size());
+    batch_sent.set_value(sock->send_batch(peer.local_endpoint(), parts));
+  });
+  CHECK(batch_sent.get_future().get() == 70);
+  for (int i = 0; i < 70; ++i) {
+    auto m = peer.receive_from(asio::buffer(buf), from);
+    CHECK(std::string(buf.data(), m) == "batch " + std::to_string(i));
+  }
+  CHECK(sock->stats().datagrams_out.load() == 71);
 
   std::promise<void> closed;
   asio::post(rt.context(), [&] {
