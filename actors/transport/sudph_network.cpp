@@ -446,6 +446,11 @@ void sudph_network::close_socket() {
     s->close();
     SKYWIRE_LOG(debug, component, "sudph: socket closed");
   }
+  {
+    std::lock_guard<std::mutex> g{mtx_};
+    socket_closed_ = true;
+  }
+  closed_cv_.notify_all();
 }
 
 void sudph_network::refresh_stats() {
@@ -518,6 +523,11 @@ void sudph_network::stop() {
   for (auto& d : waiting)
     d.cb(make_error(transport_errc::closed, "sudph is stopped"));
   asio::post(ctx_, [self = shared_from_this()] { self->stop_on_shard(); });
+  if (ctx_.get_executor().running_in_this_thread())
+    return; // on the shard: the close follows there
+  std::unique_lock<std::mutex> g{mtx_};
+  closed_cv_.wait_for(g, cfg_.stop_linger + std::chrono::milliseconds{500},
+                      [this] { return socket_closed_; });
 }
 
 std::string sudph_network::unavailable() const {

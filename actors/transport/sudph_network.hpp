@@ -29,7 +29,11 @@
 //                  longer counts as pending.
 //  stop()          delBind on the channel, then (once the resolver
 //                  acknowledged it, at most stop_linger) the socket closes;
-//                  dials waiting for the NAT check fail.
+//                  dials waiting for the NAT check fail. Called off the
+//                  shard (the manager stopping), it waits for that close
+//                  (at most stop_linger and a margin), as stcpr waits for
+//                  its unbind: the io runtime may stop right after, and a
+//                  delBind never sent leaves the binding at the resolver.
 //  info()          {"type","listening","listen_error","offered",
 //                  "unavailable","nat":{...},"address_resolver":{...},
 //                  "socket":{...},"pending_handshakes","admitted","refused"}
@@ -39,6 +43,7 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -163,6 +168,8 @@ private:
   std::string listen_error_;
   std::string unavailable_;
   bool stopped_ = false;
+  bool socket_closed_ = false; ///< close_socket() ran (stop()'s wait)
+  std::condition_variable closed_cv_;
   bool listened_ = false;
   bool ready_ = false; ///< the NAT check is over
   nat_type nat_ = nat_type::unknown;
