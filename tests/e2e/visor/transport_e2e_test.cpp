@@ -21,6 +21,7 @@
 #include <boost/json.hpp>
 
 #include "tests/e2e/visor/visor_procs.hpp"
+#include "tests/e2e/visor/visor_support.hpp"
 
 namespace {
 
@@ -76,54 +77,7 @@ struct cluster {
   }
 };
 
-/// A raw TCP client of a listener, for hostile bytes.
-struct raw_client {
-  int fd = -1;
-  explicit raw_client(uint16_t port) {
-    fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons(port);
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) == 0);
-  }
-  ~raw_client() {
-    if (fd >= 0)
-      ::close(fd);
-  }
-  void send(std::string_view s) const {
-    CHECK(::send(fd, s.data(), s.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(s.size()));
-  }
-  /// What arrives until a newline, the peer's close or `limit`.
-  std::string read_line(std::chrono::milliseconds limit) const {
-    std::string in;
-    auto deadline = std::chrono::steady_clock::now() + limit;
-    while (in.find('\n') == std::string::npos && std::chrono::steady_clock::now() < deadline) {
-      pollfd p{fd, POLLIN, 0};
-      if (::poll(&p, 1, 20) <= 0)
-        continue;
-      char buf[512];
-      auto n = ::recv(fd, buf, sizeof(buf), 0);
-      if (n <= 0)
-        break;
-      in.append(buf, static_cast<size_t>(n));
-    }
-    return in;
-  }
-  /// Reads until the peer closes (true) or `limit` passes (false).
-  bool closed_within(std::chrono::milliseconds limit) const {
-    auto deadline = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < deadline) {
-      pollfd p{fd, POLLIN, 0};
-      if (::poll(&p, 1, 20) <= 0)
-        continue;
-      char buf[512];
-      if (::recv(fd, buf, sizeof(buf), 0) <= 0)
-        return true;
-    }
-    return false;
-  }
-};
+using skywire::test::visor_e2e::raw_client; // a raw TCP client of a listener, for hostile bytes
 
 uint64_t log_field(const json::value& s, const char* k) {
   return s.as_object().at("log").as_object().at(k).to_number<uint64_t>();
