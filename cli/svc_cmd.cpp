@@ -1,10 +1,13 @@
-// skywire svc tpd | ar | stun
+// skywire svc tpd | ar | sd | ut | stun
 //
 // The control-plane services of `skywire svc …` (reference §7.5) as
-// foreground processes, each until SIGINT/SIGTERM. So far: the transport
-// discovery (`tpd`) and the address resolver (`ar`), with the reference's
-// flag names where they apply, and a STUN server (`stun`) for networks that
-// run their own services.
+// foreground processes, each until SIGINT/SIGTERM: the transport discovery
+// (`tpd`), the address resolver (`ar`), the service discovery (`sd`) and
+// the uptime tracker (`ut`), with the reference's flag names where they
+// apply, and a STUN server (`stun`) for networks that run their own
+// services.
+#include <algorithm>
+#include <functional>
 #include <future>
 #include <iostream>
 #include <sstream>
@@ -15,6 +18,8 @@
 #include <boost/asio/post.hpp>
 
 #include "actors/services/address_resolver/service.hpp"
+#include "actors/services/service_discovery/service.hpp"
+#include "actors/services/uptime_tracker/service.hpp"
 #include "actors/services/stun/server.hpp"
 #include "actors/services/transport_discovery/service.hpp"
 #include "cli/command.hpp"
@@ -37,6 +42,8 @@ namespace {
 
 namespace tpd = services::transport_discovery;
 namespace ar = services::address_resolver;
+namespace sd = services::service_discovery;
+namespace ut = services::uptime_tracker;
 
 /// "pk,pk,..." (spaces allowed around each key).
 expected<std::vector<public_key>> parse_key_list(const std::string& text) {
@@ -295,6 +302,194 @@ int run_ar(const std::string& argv0, const std::vector<std::string>& args) {
   return exit_ok;
 }
 
+/// Runs one HTTP service until SIGINT/SIGTERM: `start` spawns it on the io
+/// runtime and actor system made here, `started` logs where it listens; with
+/// a dmsg config its API is served over dmsghttp too.
+int serve_until_stopped(
+  const std::string& argv0, const char* component,
+  const std::optional<services::dmsg_front_config>& dmsg_cfg,
+  const std::function<expected<services::http_service_handle>(caf::actor_system&, io::io_runtime&)>&
+    start,
+  const std::function<void(const services::http_service_handle&)>& started) {
+  raise_nofile();
+  block_stop_signals();
+  io::io_runtime io{1};
+  caf::actor_system_config caf_cfg;
+  system::configure(caf_cfg);
+  caf::actor_system sys{caf_cfg};
+  auto h = start(sys, io);
+  if (!h) {
+    std::cerr << argv0 << ": " << describe(h.error()) << '\n';
+    return exit_failure;
+  }
+  started(*h);
+  std::optional<services::dmsg_front> front;
+  if (dmsg_cfg) {
+    front = start_dmsg_front(argv0, component, sys, io, h->server, *dmsg_cfg);
+    if (!front) {
+      h->stop();
+      io.stop();
+      return exit_failure;
+    }
+  }
+  wait_for_stop();
+  if (front)
+    front->stop();
+  h->stop();
+  io.stop();
+  SKYWIRE_LOG(info, component, "service stopped");
+  return exit_ok;
+}
+
+int run_sd(const std::string& argv0, const std::vector<std::string>& args) {
+  std::string addr = ":9098", loglvl = "info", entry_timeout = "15m", whitelist;
+  bool testing = false;
+  sd::sd_config cfg;
+  po::options_description desc{
+    "usage: " + argv0
+    + " [-a ADDR] [--entry-timeout DUR] [-t] [--whitelist-keys PK,...] [--sk SK]\n"
+      "Runs a service discovery (the reference's HTTP API, in-memory store) until\n"
+      "SIGINT/SIGTERM. Registrations and deletions need httpauth by the key of the\n"
+      "service's address. Entries expire unless registered again within the entry\n"
+      "timeout (the reference keeps them forever). With --sk it also serves the API\n"
+      "over dmsghttp (dmsg port 80).\n\noptions"};
+  desc.add_options()("help,h", "show this help")("addr,a", po::value(&addr)->value_name("ADDR"),
+                                                 "listen address (default :9098)")(
+    "loglvl,l", po::value(&loglvl)->value_name("LEVEL"),
+    "log level: trace, debug, info, warn, error, fatal (default info)")(
+    "entry-timeout", po::value(&entry_timeout)->value_name("DUR"),
+    "a service expires unless registered again within DUR (Go duration; 0 = never, as the "
+    "reference; default 15m)")("testing,t", po::bool_switch(&testing),
+                               "test mode: visor entries from loopback and private addresses are "
+                               "accepted")(
+    "whitelist-keys", po::value(&whitelist)->value_name("PK,..."),
+    "network monitors allowed to DELETE /api/services/deregister/{type}")(
+    "max-entries", po::value(&cfg.max_entries)->value_name("N"),
+    "services stored at most (default 100000)")(
+    "max-per-key", po::value(&cfg.max_per_key)->value_name("N"),
+    "services one key may hold (default 16)")(
+    "new-burst", po::value(&cfg.new_burst)->value_name("N"),
+    "new keys and services one source address may register at once (default 64; 0 = no "
+    "limit)")("new-per-minute", po::value(&cfg.new_per_minute)->value_name("N"),
+              "then this many a minute (default 30)")(
+    "list-limit", po::value(&cfg.list_limit)->value_name("N"),
+    "entries in one list answer; longer matches are sampled (default 1000)")(
+    "max-connections", po::value(&cfg.max_connections)->value_name("N"),
+    "concurrent HTTP connections (default 4096)");
+  service_dmsg_flags dmsg_flags;
+  dmsg_flags.add_to(desc, true);
+  po::variables_map vm;
+  if (int rc = parse_options(argv0, args, desc, vm); rc >= 0)
+    return rc;
+  if (!apply_log_level(loglvl))
+    return exit_usage;
+  auto usage_error = [&](const std::string& why) {
+    std::cerr << argv0 << ": " << why << '\n';
+    return exit_usage;
+  };
+  bool dmsg_ok = true;
+  auto dmsg_cfg = dmsg_flags.config(argv0, dmsg_ok);
+  if (!dmsg_ok)
+    return exit_usage;
+  auto listen = http::parse_listen_address(addr);
+  if (!listen)
+    return usage_error(describe(listen.error()));
+  cfg.host = listen->host.empty() ? "0.0.0.0" : listen->host;
+  cfg.port = listen->port;
+  auto ttl = config::parse_go_duration(entry_timeout);
+  if (!ttl || ttl->count() < 0)
+    return usage_error("--entry-timeout: not a Go duration >= 0: " + entry_timeout);
+  cfg.entry_ttl = *ttl;
+  auto keys = parse_key_list(whitelist);
+  if (!keys)
+    return usage_error("--whitelist-keys: " + describe(keys.error()));
+  cfg.whitelist = std::move(*keys);
+  if (cfg.max_entries == 0 || cfg.max_per_key == 0 || cfg.max_connections == 0
+      || cfg.list_limit == 0 || cfg.new_per_minute < 0)
+    return usage_error("--max-entries, --max-per-key, --list-limit and --max-connections must "
+                       "be > 0, --new-per-minute >= 0");
+  cfg.test_mode = testing;
+  cfg.version = system::version();
+  return serve_until_stopped(
+    argv0, "sd", dmsg_cfg,
+    [&](caf::actor_system& sys, io::io_runtime& io) {
+      return sd::spawn_service_discovery(sys, io, cfg);
+    },
+    [&](const services::http_service_handle& h) {
+      SKYWIRE_LOG(info, "sd", "service discovery listening",
+                  log::kv("addr", cfg.host + ":" + std::to_string(h.port)),
+                  log::kv("entry_timeout", config::format_go_duration(cfg.entry_ttl)),
+                  log::kv("test_mode", cfg.test_mode),
+                  log::kv("network_monitors", cfg.whitelist.size()));
+    });
+}
+
+int run_ut(const std::string& argv0, const std::vector<std::string>& args) {
+  std::string addr = ":9096", loglvl = "info";
+  bool testing = false;
+  ut::ut_config cfg;
+  po::options_description desc{
+    "usage: " + argv0
+    + " [-a ADDR] [-t] [--retention-days N] [--sk SK]\n"
+      "Runs an uptime tracker (the reference's HTTP API, in-memory store) until\n"
+      "SIGINT/SIGTERM. Visors call GET /v4/update (httpauth) every 5 minutes; each\n"
+      "call credits the 5-minute interval it falls in. /uptimes?v=v2 lists the daily\n"
+      "percentages, /uptime/{pk}/timeline the intervals of one day (they agree).\n"
+      "With --sk it also serves the API over dmsghttp (dmsg port 80).\n\noptions"};
+  desc.add_options()("help,h", "show this help")("addr,a", po::value(&addr)->value_name("ADDR"),
+                                                 "listen address (default :9096)")(
+    "loglvl,l", po::value(&loglvl)->value_name("LEVEL"),
+    "log level: trace, debug, info, warn, error, fatal (default info)")(
+    "testing,t", po::bool_switch(&testing),
+    "test mode: loopback and private caller addresses are recorded as the visor's IP")(
+    "retention-days", po::value(&cfg.retention_days)->value_name("N"),
+    "days of intervals kept per visor, today included (default 8)")(
+    "max-visors", po::value(&cfg.max_visors)->value_name("N"),
+    "visors tracked at most (default 200000)")(
+    "list-per-minute", po::value(&cfg.list_per_minute)->value_name("N"),
+    "/uptimes and /visors requests a minute per source address (default 5, as the reference)")(
+    "max-connections", po::value(&cfg.max_connections)->value_name("N"),
+    "concurrent HTTP connections (default 4096)");
+  service_dmsg_flags dmsg_flags;
+  dmsg_flags.add_to(desc, true);
+  po::variables_map vm;
+  if (int rc = parse_options(argv0, args, desc, vm); rc >= 0)
+    return rc;
+  if (!apply_log_level(loglvl))
+    return exit_usage;
+  auto usage_error = [&](const std::string& why) {
+    std::cerr << argv0 << ": " << why << '\n';
+    return exit_usage;
+  };
+  bool dmsg_ok = true;
+  auto dmsg_cfg = dmsg_flags.config(argv0, dmsg_ok);
+  if (!dmsg_ok)
+    return exit_usage;
+  auto listen = http::parse_listen_address(addr);
+  if (!listen)
+    return usage_error(describe(listen.error()));
+  cfg.host = listen->host.empty() ? "0.0.0.0" : listen->host;
+  cfg.port = listen->port;
+  if (cfg.retention_days == 0 || cfg.retention_days > 400 || cfg.max_visors == 0
+      || cfg.max_connections == 0 || cfg.list_per_minute <= 0)
+    return usage_error("--retention-days must be 1..400, --max-visors, --max-connections and "
+                       "--list-per-minute > 0");
+  cfg.list_burst = static_cast<size_t>(std::max(1.0, cfg.list_per_minute));
+  cfg.test_mode = testing;
+  cfg.version = system::version();
+  return serve_until_stopped(
+    argv0, "ut", dmsg_cfg,
+    [&](caf::actor_system& sys, io::io_runtime& io) {
+      return ut::spawn_uptime_tracker(sys, io, cfg);
+    },
+    [&](const services::http_service_handle& h) {
+      SKYWIRE_LOG(info, "ut", "uptime tracker listening",
+                  log::kv("addr", cfg.host + ":" + std::to_string(h.port)),
+                  log::kv("retention_days", cfg.retention_days),
+                  log::kv("test_mode", cfg.test_mode));
+    });
+}
+
 int run_stun(const std::string& argv0, const std::vector<std::string>& args) {
   std::string addr, other, loglvl = "info";
   services::stun::stun_server_config cfg;
@@ -378,6 +573,8 @@ int run_stun(const std::string& argv0, const std::vector<std::string>& args) {
 
 SKYWIRE_CLI_COMMAND("svc tpd", "run a transport discovery", run_tpd);
 SKYWIRE_CLI_COMMAND("svc ar", "run an address resolver", run_ar);
+SKYWIRE_CLI_COMMAND("svc sd", "run a service discovery", run_sd);
+SKYWIRE_CLI_COMMAND("svc ut", "run an uptime tracker", run_ut);
 SKYWIRE_CLI_COMMAND("svc stun", "run a STUN server (NAT-type tests)", run_stun);
 
 } // namespace skywire::cli

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "actors/services/service_clock.hpp"
+#include "messages/wire/json/go_json.hpp"
 #include "runtime/log/logger.hpp"
 #include "runtime/system/stop_and_wait.hpp"
 
@@ -60,6 +62,41 @@ void add_page_headers(http::response& r, size_t total, size_t next) {
   r.headers.emplace_back("X-Total-Count", std::to_string(total));
   if (next < total)
     r.headers.emplace_back("X-Next-Offset", std::to_string(next));
+}
+
+http::response health_reply(std::string_view version, int64_t started_at_ns) {
+  std::string body;
+  wire::json::writer w{body};
+  w.begin_object();
+  w.key("build_info").begin_object();
+  w.key("version").string(version).key("commit").string("").key("date").string("");
+  w.end_object();
+  w.key("started_at").string(rfc3339(started_at_ns));
+  w.end_object();
+  return http::make_response(200, std::move(body));
+}
+
+http::response error_object_reply(unsigned status, std::string_view text) {
+  std::string body;
+  wire::json::writer w{body};
+  w.begin_object().key("error").string(text).end_object();
+  body += '\n';
+  return http::make_response(status, std::move(body));
+}
+
+void append_metric(std::string& out, std::string_view prefix, std::string_view name,
+                   std::string_view type, uint64_t v) {
+  out += "# TYPE ";
+  out += prefix;
+  out += name;
+  out += ' ';
+  out += type;
+  out += '\n';
+  out += prefix;
+  out += name;
+  out += ' ';
+  out += std::to_string(v);
+  out += '\n';
 }
 
 } // namespace skywire::services

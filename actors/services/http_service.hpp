@@ -181,4 +181,16 @@ std::optional<page_request> page_of(const http::request& req, size_t max_limit);
 /// X-Total-Count: total, and X-Next-Offset when `next` < total.
 void add_page_headers(http::response& r, size_t total, size_t next);
 
+/// GET /health as the reference's services answer it:
+/// {"build_info":{"version":..,"commit":"","date":""},"started_at":"<RFC 3339>"}.
+http::response health_reply(std::string_view version, int64_t started_at_ns);
+
+/// {"error":"<text>"} + "\n" with the status: the error reply of the
+/// reference's services that json.NewEncoder an Error{Error string}.
+http::response error_object_reply(unsigned status, std::string_view text);
+
+/// One Prometheus sample with its TYPE line: "# TYPE <prefix><name> <type>\n<prefix><name> <v>\n".
+void append_metric(std::string& out, std::string_view prefix, std::string_view name,
+                   std::string_view type, uint64_t v);
+
 } // namespace skywire::services

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "runtime/crypto/keys.hpp"
+#include "runtime/io/address_scope.hpp"
 
 namespace skywire::services {
 
@@ -22,6 +23,27 @@ std::string context_of(const caf::error& err) {
 }
 
 } // namespace
+
+boost::asio::ip::address requester_of(const http::request& req) {
+  if (auto a = io::parse_host(req.remote))
+    return *a;
+  if (auto h = req.header(wire::httpauth_header_public_ip))
+    if (auto a = io::parse_host(*h))
+      return *a;
+  return boost::asio::ip::address{boost::asio::ip::address_v4{}};
+}
+
+http::response nonce_reply(const httpauth_guard& guard, const http::request& req) {
+  auto reply_error = [](std::string message) {
+    return http::make_response(400, wire::encode_httpauth_error({std::move(message), 400}));
+  };
+  auto pk = public_key::from_hex(req.param("pk"));
+  if (!pk)
+    return reply_error(describe(pk.error()));
+  if (pk->is_null())
+    return reply_error("Invalid public key");
+  return http::make_response(200, wire::encode_nonce_response({*pk, guard.next_nonce(*pk)}));
+}
 
 std::string httpauth_message(const caf::error& err) {
   return context_of(err);

@@ -26,6 +26,8 @@
 #include <string_view>
 #include <unordered_map>
 
+#include <boost/asio/ip/address.hpp>
+
 #include "messages/error.hpp"
 #include "messages/ids.hpp"
 #include "messages/wire/httpauth.hpp"
@@ -74,6 +76,16 @@ private:
   std::list<public_key> lru_; ///< front = most recently used
   std::unordered_map<public_key, record> keys_;
 };
+
+/// The IP a request came from: its TCP peer (no X-Forwarded-For, and no
+/// SW-PublicIP over plain HTTP); over dmsghttp, where the remote is a dmsg
+/// address "<pk>:<port>", the SW-PublicIP header, as the reference reads it
+/// (§1.4). 0.0.0.0 (unusable) if unreadable.
+boost::asio::ip::address requester_of(const http::request& req);
+
+/// GET /security/nonces/{pk}: 200 {"edge":pk,"next_nonce":n}, or 400 in
+/// httpauth's error shape for a bad or null key.
+http::response nonce_reply(const httpauth_guard& guard, const http::request& req);
 
 /// The text of an httpauth error (its context string, or describe()).
 std::string httpauth_message(const caf::error& err);

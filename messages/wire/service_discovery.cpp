@@ -1,5 +1,8 @@
 #include "messages/wire/service_discovery.hpp"
 
+#include <cmath>
+#include <utility>
+
 #include <boost/json/value.hpp>
 
 #include "messages/wire/json/go_json.hpp"
@@ -17,12 +20,22 @@ constexpr size_t max_type = 32;
 constexpr size_t max_version = 64;
 constexpr size_t max_address = 66 + 1 + 5;
 constexpr size_t max_service_json = 16 * 1024;
+constexpr size_t max_geo_text = 128;
 constexpr size_t max_depth = 4; // [ { "geo": { ... } } ]
 
 void write_service(json::writer& w, const service_entry& s) {
   w.begin_object();
   w.key("address").string(s.pk.hex() + ":" + std::to_string(s.prt.value));
   w.key("type").string(s.type);
+  if (s.geo) {
+    w.key("geo").begin_object();
+    w.key("lat").number(s.geo->lat).key("lon").number(s.geo->lon);
+    if (!s.geo->country.empty())
+      w.key("country").string(s.geo->country);
+    if (!s.geo->region.empty())
+      w.key("region").string(s.geo->region);
+    w.end_object();
+  }
   if (s.display_node_ip)
     w.key("display_node_ip").boolean(true);
   if (!s.version.empty())
@@ -33,7 +46,61 @@ void write_service(json::writer& w, const service_entry& s) {
       w.string(ip);
     w.end_array();
   }
+  if (s.info) {
+    w.key("info").begin_object();
+    if (s.info->latency != 0)
+      w.key("latency").number(s.info->latency);
+    if (s.info->uptime != 0)
+      w.key("uptime").number(s.info->uptime);
+    if (s.info->connections != 0)
+      w.key("connections").integer(s.info->connections);
+    w.end_object();
+  }
   w.end_object();
+}
+
+/// A finite JSON number (integer or not) of an object's field, when present.
+caf::error read_number(const object_reader& o, const bj::object& obj, std::string_view key,
+                       double& out) {
+  auto* f = obj.if_contains(bj::string_view{key.data(), key.size()});
+  if (f == nullptr || f->is_null())
+    return {};
+  if (f->is_double())
+    out = f->get_double();
+  else if (f->is_int64())
+    out = static_cast<double>(f->get_int64());
+  else if (f->is_uint64())
+    out = static_cast<double>(f->get_uint64());
+  else
+    return o.fail(wire_errc::bad_value, key, "expected a number");
+  if (!std::isfinite(out))
+    return o.fail(wire_errc::bad_value, key, "not a finite number");
+  return {};
+}
+
+caf::error read_geo(const object_reader& parent, const bj::object& obj, service_geo& g) {
+  object_reader o{obj, parent.what() + ".geo"};
+  if (auto err = read_number(o, obj, "lat", g.lat))
+    return err;
+  if (auto err = read_number(o, obj, "lon", g.lon))
+    return err;
+  for (auto [key, field] : {std::pair{"country", &g.country}, std::pair{"region", &g.region}})
+    if (auto* f = obj.if_contains(key); f != nullptr && !f->is_null())
+      if (auto err = o.get_string(key, *field, max_geo_text))
+        return err;
+  return {};
+}
+
+caf::error read_info(const object_reader& parent, const bj::object& obj, service_info& i) {
+  object_reader o{obj, parent.what() + ".info"};
+  if (auto err = read_number(o, obj, "latency", i.latency))
+    return err;
+  if (auto err = read_number(o, obj, "uptime", i.uptime))
+    return err;
+  if (auto* f = obj.if_contains("connections"); f != nullptr && !f->is_null())
+    if (auto err = o.get_int("connections", i.connections))
+      return err;
+  return {};
 }
 
 /// "<66 hex>:<decimal port>".
@@ -97,12 +164,20 @@ expected<service_entry> read_service(const bj::value& v) {
       s.local_ips.emplace_back(sv);
     }
   }
-  for (const char* k : {"geo", "info"})
-    if (present(k)) {
-      const bj::object* sub = nullptr;
-      if (auto err = o->get_object(k, sub))
-        return err;
-    }
+  if (present("geo")) {
+    const bj::object* sub = nullptr;
+    if (auto err = o->get_object("geo", sub))
+      return err;
+    if (auto err = read_geo(*o, *sub, s.geo.emplace()))
+      return err;
+  }
+  if (present("info")) {
+    const bj::object* sub = nullptr;
+    if (auto err = o->get_object("info", sub))
+      return err;
+    if (auto err = read_info(*o, *sub, s.info.emplace()))
+      return err;
+  }
   return s;
 }
 

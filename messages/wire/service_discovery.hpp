@@ -4,19 +4,22 @@
 //    "version":"v1.3.20","local_ips":["a.b.c.d"],"info":{...}}
 // address and type are required; the rest is optional (omitempty in Go).
 // The visor reads lists of them (public autoconnect: type "visor", the port
-// being the visor's stcpr TCP port); the service (a later issue) will write
-// them with encode_service.
+// being the visor's stcpr TCP port); the service discovery
+// (actors/services/service_discovery) reads registrations and writes its
+// answers with encode_service, in the Go struct's field order
+// (address, type, geo, display_node_ip, version, local_ips, info).
 //
 // Strict and bounded, as every codec of network input here: the whole answer
 // at most max_service_list_json bytes and max_services entries, nesting at
 // most 4 deep, each string bounded, `address` a valid public key and a
 // decimal port, `local_ips` at most 64 IP-looking strings; geo and info must
-// be objects when present and are otherwise not read. Unknown fields are
-// ignored, as Go does.
+// be objects when present, their numbers finite, their strings bounded.
+// Unknown fields are ignored, as Go does.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +33,24 @@ namespace skywire::wire {
 inline constexpr size_t max_service_list_json = 1024 * 1024;
 inline constexpr size_t max_services = 2048;
 
+/// geo.LocationData: {"lat":f,"lon":f,"country":"..","region":".."}, the
+/// two strings omitempty.
+struct service_geo {
+  double lat = 0;
+  double lon = 0;
+  std::string country;
+  std::string region;
+  friend bool operator==(const service_geo&, const service_geo&) = default;
+};
+
+/// VPNInfo (filled by network monitors): every field omitempty.
+struct service_info {
+  double latency = 0;
+  double uptime = 0;
+  int64_t connections = 0;
+  friend bool operator==(const service_info&, const service_info&) = default;
+};
+
 struct service_entry {
   public_key pk;
   skywire::port prt;  ///< routing port of the app, or the visor's stcpr TCP port
@@ -37,10 +58,12 @@ struct service_entry {
   std::string version;
   bool display_node_ip = false;
   std::vector<std::string> local_ips;
+  std::optional<service_geo> geo;
+  std::optional<service_info> info;
   friend bool operator==(const service_entry&, const service_entry&) = default;
 };
 
-/// json.Marshal form of one Service (omitempty fields left out; no geo, no info).
+/// json.Marshal form of one Service (omitempty fields left out).
 std::string encode_service(const service_entry& s);
 /// A JSON array of them (what the service answers).
 std::string encode_service_list(const std::vector<service_entry>& list);

@@ -22,19 +22,6 @@ namespace {
 
 constexpr size_t max_deregister_keys = 4096;
 
-/// The IP a request came from: its TCP peer (no X-Forwarded-For, and no
-/// SW-PublicIP over plain HTTP); over dmsghttp, where the remote is a dmsg
-/// address "<pk>:<port>", the SW-PublicIP header, as the reference reads it
-/// (§1.4). 0.0.0.0 (unusable) if unreadable.
-ip::address requester_of(const http::request& req) {
-  if (auto a = io::parse_host(req.remote))
-    return *a;
-  if (auto h = req.header(wire::httpauth_header_public_ip))
-    if (auto a = io::parse_host(*h))
-      return *a;
-  return ip::address{ip::address_v4{}};
-}
-
 /// Go's %v of addrresolver.LocalAddresses: {52345 [192.168.1.10 10.0.0.5]}.
 std::string go_text(const wt::local_addresses& la) {
   std::string out = "{" + std::to_string(la.prt.value) + " [";
@@ -272,27 +259,11 @@ http::response ar_api::deregister(const http::request& req) {
 }
 
 http::response ar_api::nonce(const http::request& req) {
-  auto reply_error = [](std::string message) {
-    return http::make_response(400, wire::encode_httpauth_error({std::move(message), 400}));
-  };
-  auto pk = public_key::from_hex(req.param("pk"));
-  if (!pk)
-    return reply_error(describe(pk.error()));
-  if (pk->is_null())
-    return reply_error("Invalid public key");
-  return http::make_response(200, wire::encode_nonce_response({*pk, guard_.next_nonce(*pk)}));
+  return nonce_reply(guard_, req);
 }
 
 http::response ar_api::health() {
-  std::string body;
-  wire::json::writer w{body};
-  w.begin_object();
-  w.key("build_info").begin_object();
-  w.key("version").string(cfg_.version).key("commit").string("").key("date").string("");
-  w.end_object();
-  w.key("started_at").string(rfc3339(started_at_));
-  w.end_object();
-  return http::make_response(200, std::move(body));
+  return health_reply(cfg_.version, started_at_);
 }
 
 http::response ar_api::metrics() {

@@ -243,27 +243,11 @@ http::response tpd_api::deregister(const http::request& req) {
 }
 
 http::response tpd_api::nonce(const http::request& req) {
-  auto reply_error = [](std::string message) {
-    return http::make_response(400, wire::encode_httpauth_error({std::move(message), 400}));
-  };
-  auto pk = public_key::from_hex(req.param("pk"));
-  if (!pk)
-    return reply_error(describe(pk.error()));
-  if (pk->is_null())
-    return reply_error("Invalid public key");
-  return http::make_response(200, wire::encode_nonce_response({*pk, guard_.next_nonce(*pk)}));
+  return nonce_reply(guard_, req);
 }
 
 http::response tpd_api::health() {
-  std::string body;
-  wire::json::writer w{body};
-  w.begin_object();
-  w.key("build_info").begin_object();
-  w.key("version").string(cfg_.version).key("commit").string("").key("date").string("");
-  w.end_object();
-  w.key("started_at").string(rfc3339(started_at_));
-  w.end_object();
-  return http::make_response(200, std::move(body));
+  return health_reply(cfg_.version, started_at_);
 }
 
 http::response tpd_api::metrics() {

@@ -2,7 +2,7 @@
 
 #include <caf/make_message.hpp>
 
-#include "messages/wire/json/go_json.hpp"
+#include "actors/services/http_service.hpp"
 
 namespace skywire::services::transport_discovery {
 
@@ -64,11 +64,7 @@ std::string text_of(const caf::error& err) {
 }
 
 http::response error_reply(unsigned status, std::string_view text) {
-  std::string body;
-  wire::json::writer w{body};
-  w.begin_object().key("error").string(text).end_object();
-  body += '\n';
-  return http::make_response(status, std::move(body));
+  return error_object_reply(status, text);
 }
 
 http::response error_reply(const caf::error& err) {

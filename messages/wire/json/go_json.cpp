@@ -1,5 +1,8 @@
 #include "messages/wire/json/go_json.hpp"
 
+#include <charconv>
+#include <cmath>
+
 namespace skywire::wire::json {
 
 namespace {
@@ -90,6 +93,26 @@ void append_uint(std::string& out, uint64_t v) {
   out += std::to_string(v);
 }
 
+void append_float(std::string& out, double v) {
+  char buf[64];
+  auto a = std::fabs(v);
+  bool plain = a == 0 || (a >= 1e-6 && a < 1e21);
+  auto r = std::to_chars(buf, buf + sizeof buf, v,
+                         plain ? std::chars_format::fixed : std::chars_format::scientific);
+  std::string_view text{buf, static_cast<size_t>(r.ptr - buf)};
+  if (plain) {
+    out += text;
+    return;
+  }
+  // Go: "e-07" -> "e-7", "e+07" -> "e+7" (two-digit exponents of one digit)
+  auto e = text.find('e');
+  out += text.substr(0, e + 2);
+  auto digits = text.substr(e + 2);
+  while (digits.size() > 1 && digits.front() == '0')
+    digits.remove_prefix(1);
+  out += digits;
+}
+
 void append_byte_array(std::string& out, std::span<const uint8_t> bytes) {
   out += '[';
   for (size_t i = 0; i < bytes.size(); ++i) {
@@ -142,6 +165,13 @@ writer& writer::key(std::string_view k) {
 writer& writer::string(std::string_view s) {
   sep();
   append_string(out_, s);
+  need_comma_ = true;
+  return *this;
+}
+
+writer& writer::number(double v) {
+  sep();
+  append_float(out_, v);
   need_comma_ = true;
   return *this;
 }

@@ -20,6 +20,13 @@ void append_string(std::string& out, std::string_view s);
 void append_int(std::string& out, int64_t v);
 void append_uint(std::string& out, uint64_t v);
 
+/// Appends a finite float64 as Go's json.Marshal writes it: the shortest text
+/// that reads back to the same value, in plain decimal when
+/// 1e-6 <= |v| < 1e21 (or v is 0), else in exponent form with at least two
+/// exponent digits dropped to what is needed ("1e-07" -> "1e-7"). The caller
+/// keeps NaN and infinities out (Go refuses to encode them).
+void append_float(std::string& out, double v);
+
 /// Appends a fixed-size byte array as Go encodes [N]byte: an array of numbers.
 void append_byte_array(std::string& out, std::span<const uint8_t> bytes);
 
@@ -35,6 +42,7 @@ public:
   writer& string(std::string_view s);
   writer& integer(int64_t v);
   writer& uinteger(uint64_t v);
+  writer& number(double v); ///< a finite float64, as append_float
   writer& boolean(bool v);
   writer& null();
   writer& raw(std::string_view json); ///< an already-encoded value

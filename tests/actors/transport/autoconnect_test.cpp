@@ -214,7 +214,7 @@ TEST_CASE("autoconnect: candidates are bounded, busy ones are never forgotten") 
 
 TEST_CASE("service discovery codec: the reference's Service JSON, hostile JSON refused") {
   auto pk = key(1);
-  wire::service_entry s{pk, port{7777}, "visor", "v1.3.20", false, {"192.0.2.1"}};
+  wire::service_entry s{pk, port{7777}, "visor", "v1.3.20", false, {"192.0.2.1"}, {}, {}};
   auto text = wire::encode_service(s);
   CHECK(text == "{\"address\":\"" + pk.hex()
                   + ":7777\",\"type\":\"visor\",\"version\":\"v1.3.20\",\"local_ips\":[\"192.0.2.1\"]}");
@@ -323,8 +323,8 @@ TEST_CASE("service discovery client: public visors from a fake service discovery
   o.timeout = 3s;
   auto c = tp::sd_client::make(io, "http://127.0.0.1:" + std::to_string(p), self.pk, self.sk, o);
   REQUIRE(c);
-  wire::service_entry a{key(1), port{7001}, "visor", "", false, {"192.0.2.1"}};
-  wire::service_entry b{key(2), port{7002}, "visor", "", false, {}};
+  wire::service_entry a{key(1), port{7001}, "visor", "", false, {"192.0.2.1"}, {}, {}};
+  wire::service_entry b{key(2), port{7002}, "visor", "", false, {}, {}, {}};
   sd.set(200, wire::encode_service_list({a, b}));
   auto r = list_visors(*c, 3);
   REQUIRE(r);
@@ -339,7 +339,7 @@ TEST_CASE("service discovery client: public visors from a fake service discovery
     return !r && tp::is(r.error(), code);
   };
   // another type listed, a key twice, hostile JSON, an error status, a huge body
-  wire::service_entry vpn{key(3), port{44}, "vpn", "v1.3.20", false, {}};
+  wire::service_entry vpn{key(3), port{44}, "vpn", "v1.3.20", false, {}, {}, {}};
   sd.set(200, wire::encode_service_list({a, vpn}));
   CHECK(failed_with(tp::client_errc::bad_response));
   sd.set(200, wire::encode_service_list({a, a}));
