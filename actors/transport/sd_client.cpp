@@ -7,6 +7,15 @@
 
 namespace skywire::transport {
 
+namespace {
+/// A service type: lower-case letters and '-', 1 to 32 of them.
+bool valid_type(std::string_view type) {
+  return !type.empty() && type.size() <= 32 && std::all_of(type.begin(), type.end(), [](char c) {
+           return (c >= 'a' && c <= 'z') || c == '-';
+         });
+}
+} // namespace
+
 expected<sd_client> sd_client::make(io::io_runtime& io, std::string_view base_url,
                                     const public_key& pk, const secret_key& sk,
                                     httpauth_client::options opts) {
@@ -22,10 +31,7 @@ expected<sd_client> sd_client::make(io::io_runtime& io, std::string_view base_ur
 }
 
 void sd_client::services(std::string_view type, size_t quantity, list_callback cb) const {
-  bool ok = !type.empty() && type.size() <= 32
-            && std::all_of(type.begin(), type.end(),
-                           [](char c) { return (c >= 'a' && c <= 'z') || c == '-'; });
-  if (!ok)
+  if (!valid_type(type))
     return cb(make_error(client_errc::invalid_argument, sd_service_name,
                          "not a service type: \"" + std::string{type.substr(0, 32)} + "\""));
   std::string path = "/api/services?type=" + std::string{type};
@@ -54,6 +60,46 @@ void sd_client::services(std::string_view type, size_t quantity, list_callback c
       }
       cb(std::move(*list));
     });
+}
+
+namespace {
+/// The most a registration or deletion answer may carry (one Service).
+constexpr size_t max_entry_answer = 16 * 1024;
+} // namespace
+
+void sd_client::register_service(const wire::service_entry& s, entry_callback cb) const {
+  if (s.pk != http_.pk())
+    return cb(make_error(client_errc::invalid_argument, sd_service_name,
+                         "a service's address must carry the client's own key"));
+  http_.signed_request(http::verb::post, "/api/services", wire::encode_service(s),
+                       max_entry_answer, [cb = std::move(cb)](expected<http::response> r) {
+                         if (!r)
+                           return cb(std::move(r.error()));
+                         if (r->status != 200)
+                           return cb(http_error(sd_service_name, *r));
+                         auto e = wire::decode_service(r->body);
+                         if (!e)
+                           return cb(make_error(client_errc::bad_response, sd_service_name,
+                                                "registration answer: " + describe(e.error())));
+                         cb(std::move(*e));
+                       });
+}
+
+void sd_client::remove_service(std::string_view type, skywire::port prt,
+                               done_callback cb) const {
+  if (!valid_type(type))
+    return cb(make_error(client_errc::invalid_argument, sd_service_name,
+                         "not a service type: \"" + std::string{type.substr(0, 32)} + "\""));
+  http_.signed_request(http::verb::delete_,
+                       "/api/services/" + http_.pk().hex() + ":" + std::to_string(prt.value)
+                         + "?type=" + std::string{type},
+                       {}, max_entry_answer, [cb = std::move(cb)](expected<http::response> r) {
+                         if (!r)
+                           return cb(std::move(r.error()));
+                         if (r->status != 200)
+                           return cb(http_error(sd_service_name, *r));
+                         cb({});
+                       });
 }
 
 } // namespace skywire::transport

@@ -9,8 +9,15 @@
 // bounded (wire::max_service_list_json bytes, wire::max_services entries)
 // and strict (messages/wire/service_discovery.hpp); a listed entry of
 // another type than the one asked for, or an entry whose key appears twice,
-// makes the answer a bad_response. Registration (POST /api/services, signed)
-// comes with the apps and `is_public`, not here.
+// makes the answer a bad_response.
+//
+//   register   POST   /api/services                 signed (httpauth)
+//   remove     DELETE /api/services/{pk:port}?type=T signed
+//
+// Registration answers the stored entry (decoded, bounded); our service
+// discovery expires entries unless registered again within its entry
+// timeout (15 minutes by default), so a registrant calls register_service
+// again every few minutes (docs/protocol/service-discovery.md).
 #pragma once
 
 #include <cstddef>
@@ -48,6 +55,16 @@ public:
   void public_visors(size_t quantity, list_callback cb) const {
     services("visor", quantity, std::move(cb));
   }
+
+  using entry_callback = std::function<void(expected<wire::service_entry>)>;
+  using done_callback = std::function<void(caf::error)>;
+
+  /// Registers (or refreshes) `s`, whose address must carry this client's
+  /// key; the callback gets the entry as stored.
+  void register_service(const wire::service_entry& s, entry_callback cb) const;
+
+  /// Deletes this client's entry of `type` on `prt`.
+  void remove_service(std::string_view type, skywire::port prt, done_callback cb) const;
 
   const httpauth_client& auth() const noexcept { return http_; }
 

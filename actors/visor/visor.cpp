@@ -18,6 +18,8 @@
 #include "actors/visor/cli_gateway.hpp"
 #include "actors/visor/config_owner.hpp"
 #include "actors/visor/log_server_host.hpp"
+#include "actors/visor/uptime_reporter.hpp"
+#include "actors/dmsg/dmsghttp.hpp"
 #include "runtime/config/endpoint.hpp"
 #include "runtime/log/logger.hpp"
 #include "runtime/system/build_info.hpp"
@@ -96,6 +98,26 @@ std::vector<system::child_spec> visor_children(const visor_context& ctx) {
                    {},
                    "transports"});
   }
+  // The uptime heartbeat, when the config names a tracker (dmsg:// URLs go
+  // through the dmsg client).
+  if (ctx.cfg->uptime_tracker && !ctx.cfg->uptime_tracker->addr.empty() && ctx.io) {
+    out.push_back({"uptime_tracker",
+                   [io = ctx.io, cfg = ctx.cfg, dmsg, interval = ctx.uptime_interval](
+                     caf::actor_system& sys, const caf::actor&) {
+                     uptime_reporter_config rc;
+                     rc.url = cfg->uptime_tracker->addr;
+                     rc.pk = cfg->pk;
+                     rc.sk = cfg->sk;
+                     rc.version = system::version();
+                     if (interval.count() > 0)
+                       rc.interval = interval;
+                     if (dmsg)
+                       rc.http.send = dmsg::make_service_sender(sys, *io, dmsg);
+                     return spawn_uptime_reporter(sys, *io, std::move(rc));
+                   },
+                   {},
+                   "uptime_tracker"});
+  }
   // Subsystems plug in here.
   return out;
 }
@@ -171,7 +193,8 @@ visor_interface::behavior_type visor_actor(visor_interface::stateful_pointer<vis
     self->state.sup.on_stopped = [self] { self->quit(caf::exit_reason::user_shutdown); };
     self->state.sup.shutdown(caf::exit_reason::user_shutdown);
   });
-  visor_context ctx{st.opts.cfg, st.opts.io, st.opts.fault_injection, st.opts.stcpr_rebind};
+  visor_context ctx{st.opts.cfg, st.opts.io, st.opts.fault_injection, st.opts.stcpr_rebind,
+                    st.opts.uptime_interval};
   for (auto& spec : visor_children(ctx))
     st.sup.add(std::move(spec));
   for (auto& spec : st.opts.extra_children)

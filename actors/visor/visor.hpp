@@ -34,6 +34,8 @@ struct visor_options {
   bool fault_injection = false; ///< enables debug.crash (test-only)
   /// The stcpr re-bind interval (test-only; 0 = the built-in 5 minutes).
   std::chrono::milliseconds stcpr_rebind{0};
+  /// The uptime heartbeat interval (test-only; 0 = the reference's 5 minutes).
+  std::chrono::milliseconds uptime_interval{0};
   /// Extra children after the built-in ones (tests, embedding).
   std::vector<system::child_spec> extra_children;
 };
@@ -44,6 +46,7 @@ struct visor_context {
   io::io_runtime_ptr io;
   bool fault_injection = false;
   std::chrono::milliseconds stcpr_rebind{0};
+  std::chrono::milliseconds uptime_interval{0};
 };
 
 /// The built-in children, in start order.

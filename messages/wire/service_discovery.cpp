@@ -21,6 +21,7 @@ constexpr size_t max_version = 64;
 constexpr size_t max_address = 66 + 1 + 5;
 constexpr size_t max_service_json = 16 * 1024;
 constexpr size_t max_geo_text = 128;
+constexpr double max_figure = 1e9; // |lat|, |lon|, latency, uptime
 constexpr size_t max_depth = 4; // [ { "geo": { ... } } ]
 
 void write_service(json::writer& w, const service_entry& s) {
@@ -73,8 +74,14 @@ caf::error read_number(const object_reader& o, const bj::object& obj, std::strin
     out = static_cast<double>(f->get_uint64());
   else
     return o.fail(wire_errc::bad_value, key, "expected a number");
-  if (!std::isfinite(out))
-    return o.fail(wire_errc::bad_value, key, "not a finite number");
+  if (!std::isfinite(out) || std::fabs(out) > max_figure)
+    return o.fail(wire_errc::bad_value, key, "not a number of magnitude at most 1e9");
+  // six decimals kept, and no negative zero: a figure then reads back from
+  // its shortest text as the same value (the JSON parser's doubles may be
+  // one unit in the last place off, the rounding takes that away)
+  out = std::round(out * 1e6) / 1e6;
+  if (out == 0)
+    out = 0;
   return {};
 }
 

@@ -13,7 +13,8 @@
 // at most max_service_list_json bytes and max_services entries, nesting at
 // most 4 deep, each string bounded, `address` a valid public key and a
 // decimal port, `local_ips` at most 64 IP-looking strings; geo and info must
-// be objects when present, their numbers finite, their strings bounded.
+// be objects when present, their numbers finite and at most 1e9 in
+// magnitude (kept to six decimals), their strings bounded.
 // Unknown fields are ignored, as Go does.
 #pragma once
 

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include <caf/actor_system.hpp>
@@ -19,6 +20,16 @@ struct service_fixture {
   caf::actor_system_config cfg;
   caf::actor_system sys{cfg};
   io::io_runtime io{2};
+};
+
+/// Runs `stop` when the scope ends, a failed REQUIRE included (a service
+/// left running would keep the actor system from shutting down).
+struct stop_at_exit {
+  std::function<void()> stop;
+  ~stop_at_exit() {
+    if (stop)
+      stop();
+  }
 };
 
 inline http::response http_call(uint16_t port, http::verb m, std::string target,

@@ -9,6 +9,7 @@
 #include "actors/services/http_service.hpp"
 #include "actors/services/service_clock.hpp"
 #include "actors/services/service_discovery/errors.hpp"
+#include "messages/wire/percent.hpp"
 #include "messages/wire/transport/json_reader.hpp"
 #include "runtime/io/address_scope.hpp"
 
@@ -154,8 +155,13 @@ http::response sd_api::list(const http::request& req) {
     return error_reply(400, "quantity must be integer");
   service_filter f;
   f.type = std::move(*type);
-  f.version = std::string{req.query_param("version").value_or("")};
-  f.country = std::string{req.query_param("country").value_or("")};
+  // decoded as Go's URL.Query() does
+  auto version = wire::percent_decode(req.query_param("version").value_or(""), true);
+  auto country = wire::percent_decode(req.query_param("country").value_or(""), true);
+  if (!version || !country)
+    return error_reply(400, "bad percent-encoding in the query");
+  f.version = std::move(*version);
+  f.country = std::move(*country);
   auto found = store_.list(f, now());
   auto total = found.size();
   auto want = *quantity > 0 ? std::min(*quantity, cfg_.list_limit) : cfg_.list_limit;
@@ -224,6 +230,11 @@ http::response sd_api::register_service(const http::request& req, const public_k
       return refuse(403, visor_unreachable);
   }
   if (!store_.contains(key_of(*s))) {
+    // the bounds first: a refused entry costs its source no token
+    if (auto err = store_.put_check(*s, t)) {
+      ++n_.refused;
+      return error_reply(err);
+    }
     auto source = source_of(req.remote);
     if (!budget_.take(source, 1, t)) {
       ++n_.refused;

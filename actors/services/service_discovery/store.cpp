@@ -52,6 +52,19 @@ caf::error service_store::put(const wire::service_entry& e, std::chrono::nanosec
       by_expiry_.emplace(expires, key);
     return {};
   }
+  if (auto err = put_check(e, now_ns))
+    return err;
+  entries_.emplace(key, record{e, now_ns, expires});
+  ++per_key_[e.pk];
+  if (expires != 0)
+    by_expiry_.emplace(expires, key);
+  return {};
+}
+
+caf::error service_store::put_check(const wire::service_entry& e, int64_t now_ns) {
+  drop_expired(now_ns);
+  if (entries_.count(key_of(e)) > 0)
+    return {};
   if (entries_.size() >= limits_.max_entries)
     return make_error(sd_errc::full, "service discovery is full (" + std::to_string(limits_.max_entries)
                                        + " services): no new service can be registered until "
@@ -60,10 +73,6 @@ caf::error service_store::put(const wire::service_entry& e, std::chrono::nanosec
     return make_error(sd_errc::key_full, "public key " + e.pk.hex() + " already has "
                                            + std::to_string(limits_.max_per_key)
                                            + " services, the most one key may have");
-  entries_.emplace(key, record{e, now_ns, expires});
-  ++per_key_[e.pk];
-  if (expires != 0)
-    by_expiry_.emplace(expires, key);
   return {};
 }
 

@@ -68,6 +68,9 @@ public:
   /// key holds max_per_key entries already.
   caf::error put(const wire::service_entry& e, std::chrono::nanoseconds ttl, int64_t now_ns);
 
+  /// The error put() would answer for `e` at now_ns, or none.
+  caf::error put_check(const wire::service_entry& e, int64_t now_ns);
+
   /// Removes one entry; false if there was none.
   bool remove(const service_key& key, int64_t now_ns);
 

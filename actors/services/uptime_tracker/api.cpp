@@ -7,6 +7,7 @@
 #include "actors/services/http_service.hpp"
 #include "actors/services/service_clock.hpp"
 #include "messages/wire/json/go_json.hpp"
+#include "messages/wire/percent.hpp"
 #include "runtime/io/address_scope.hpp"
 
 namespace skywire::services::uptime_tracker {
@@ -96,8 +97,13 @@ size_t ut_api::sweep() {
 }
 
 http::response ut_api::update(const http::request& req, const public_key& caller, int64_t t) {
-  auto version = req.query_param("version").value_or("");
-  if (version.size() > max_version) {
+  // decoded as Go's URL.Query() does
+  auto version = wire::percent_decode(req.query_param("version").value_or(""), true);
+  if (!version) {
+    ++n_.refused;
+    return error_object_reply(400, "version: bad percent-encoding");
+  }
+  if (version->size() > max_version) {
     ++n_.refused;
     return error_object_reply(400, "version longer than " + std::to_string(max_version)
                                      + " bytes");
@@ -107,7 +113,7 @@ http::response ut_api::update(const http::request& req, const public_key& caller
   auto scope = io::classify(ip);
   bool keep = scope == io::address_scope::public_
               || (cfg_.test_mode && scope != io::address_scope::unusable);
-  auto r = store_.heartbeat(caller, std::string{version},
+  auto r = store_.heartbeat(caller, std::move(*version),
                             keep ? io::unmapped(ip).to_string() : std::string{}, t);
   if (r == heartbeat_result::full) {
     ++n_.refused;
