@@ -37,14 +37,16 @@ using wire::routing::routes_map;
 
 inline constexpr std::string_view rf_service_name = "route finder";
 
+struct rf_client_options {
+  std::chrono::milliseconds timeout{10'000}; ///< the config's routing.route_finder_timeout
+  wire::routing::rf_limits limits{.max_bytes = 1 << 20, .max_edges = 16, .max_paths = 16,
+                                  .max_hops = 1024};
+  http::client_sender send; ///< empty: HTTP over TCP on the io runtime
+};
+
 class rf_client {
 public:
-  struct options {
-    std::chrono::milliseconds timeout{10'000}; ///< the config's routing.route_finder_timeout
-    wire::routing::rf_limits limits{.max_bytes = 1 << 20, .max_edges = 16, .max_paths = 16,
-                                    .max_hops = 1024};
-    http::client_sender send; ///< empty: HTTP over TCP on the io runtime
-  };
+  using options = rf_client_options;
 
   /// `base_url` as in the config's routing.route_finder (a path prefix is
   /// kept); a dmsg:// URL needs options::send.
