@@ -1,5 +1,6 @@
 #include "actors/services/route_finder/api.hpp"
 
+#include "actors/services/http_service.hpp"
 #include "actors/services/service_clock.hpp"
 #include "messages/wire/httpauth.hpp"
 #include "messages/wire/health.hpp"
@@ -88,15 +89,7 @@ http::response rf_api::health() {
 http::response rf_api::metrics() {
   std::string out;
   auto line = [&](std::string_view name, std::string_view type, uint64_t v) {
-    out += "# TYPE rf_";
-    out += name;
-    out += ' ';
-    out += type;
-    out += "\nrf_";
-    out += name;
-    out += ' ';
-    out += std::to_string(v);
-    out += '\n';
+    append_metric(out, "rf_" + std::string{name}, type, v);
   };
   line("requests_total", "counter", n_.requests);
   line("edges_found_total", "counter", n_.found);

@@ -5,6 +5,7 @@
 
 #include <caf/send.hpp>
 
+#include "actors/services/http_service.hpp"
 #include "actors/services/transport_discovery/service.hpp"
 #include "messages/wire/transport/entry.hpp"
 #include "runtime/http/responder.hpp"
@@ -143,15 +144,7 @@ std::string tpd_graph_source::metrics_text() const {
   auto g = current();
   std::string out;
   auto line = [&](std::string_view name, std::string_view type, uint64_t v) {
-    out += "# TYPE rf_";
-    out += name;
-    out += ' ';
-    out += type;
-    out += "\nrf_";
-    out += name;
-    out += ' ';
-    out += std::to_string(v);
-    out += '\n';
+    append_metric(out, "rf_" + std::string{name}, type, v);
   };
   line("graph_refreshes_total", "counter", st.refreshes);
   line("graph_refresh_failures_total", "counter", st.failures);
