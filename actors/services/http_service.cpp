@@ -56,18 +56,6 @@ std::optional<page_request> page_of(const http::request& req, size_t max_limit) 
   return page_request{*offset, std::min(*limit, max_limit)};
 }
 
-void append_metric(std::string& out, std::string_view name, std::string_view type, uint64_t v) {
-  out += "# TYPE ";
-  out += name;
-  out += ' ';
-  out += type;
-  out += '\n';
-  out += name;
-  out += ' ';
-  out += std::to_string(v);
-  out += '\n';
-}
-
 void add_page_headers(http::response& r, size_t total, size_t next) {
   r.headers.emplace_back("X-Total-Count", std::to_string(total));
   if (next < total)

@@ -178,9 +178,6 @@ struct page_request {
 };
 std::optional<page_request> page_of(const http::request& req, size_t max_limit);
 
-/// Appends one Prometheus sample with its TYPE line: "# TYPE <name> <type>\n<name> <v>\n".
-void append_metric(std::string& out, std::string_view name, std::string_view type, uint64_t v);
-
 /// X-Total-Count: total, and X-Next-Offset when `next` < total.
 void add_page_headers(http::response& r, size_t total, size_t next);
 

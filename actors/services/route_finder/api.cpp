@@ -1,6 +1,6 @@
 #include "actors/services/route_finder/api.hpp"
 
-#include "actors/services/http_service.hpp"
+#include "actors/services/metrics_text.hpp"
 #include "actors/services/service_clock.hpp"
 #include "messages/wire/httpauth.hpp"
 #include "messages/wire/health.hpp"

@@ -5,7 +5,7 @@
 
 #include <caf/send.hpp>
 
-#include "actors/services/http_service.hpp"
+#include "actors/services/metrics_text.hpp"
 #include "actors/services/transport_discovery/service.hpp"
 #include "messages/wire/transport/entry.hpp"
 #include "runtime/http/responder.hpp"
