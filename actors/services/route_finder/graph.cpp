@@ -63,25 +63,28 @@ graph graph::build(std::span<const wire::transport::entry> entries) {
   return g;
 }
 
-std::vector<uint16_t> graph::distances_to(vid to) const {
-  std::vector<uint16_t> dist(keys_.size(), unreachable);
-  std::vector<vid> queue;
-  queue.reserve(keys_.size());
+graph::distances::distances(const graph& g, vid to)
+  : dist(g.keys_.size(), unreachable), g_(g) {
   dist[to] = 0;
-  queue.push_back(to);
-  for (size_t head = 0; head < queue.size(); ++head) {
-    auto v = queue[head];
-    if (dist[v] + 1 >= unreachable)
-      break;
-    for (auto i = offsets_[v]; i < offsets_[v + 1]; ++i) {
-      auto w = targets_[i];
-      if (dist[w] == unreachable) {
-        dist[w] = static_cast<uint16_t>(dist[v] + 1);
-        queue.push_back(w);
+  queue_.push_back(to);
+}
+
+void graph::distances::complete_to(size_t depth) {
+  depth = std::min<size_t>(depth, unreachable - 1);
+  while (done_ < depth && head_ < queue_.size()) {
+    const size_t layer_end = queue_.size();
+    for (; head_ < layer_end; ++head_) {
+      const vid v = queue_[head_];
+      for (auto i = g_.offsets_[v]; i < g_.offsets_[v + 1]; ++i) {
+        const vid w = g_.targets_[i];
+        if (dist[w] == unreachable) {
+          dist[w] = static_cast<uint16_t>(dist[v] + 1);
+          queue_.push_back(w);
+        }
       }
     }
+    ++done_;
   }
-  return dist;
 }
 
 graph::result graph::find(const query& q) const {
@@ -97,17 +100,23 @@ graph::result graph::find(const query& q) const {
     return r;
   const vid s = si->second;
   const vid d = di->second;
-  auto dist = distances_to(d);
   const size_t n = keys_.size();
   size_t lo = std::max<size_t>(q.min_hops, 1);
   // A simple path has at most n - 1 hops, a loop back to the source n.
   size_t hi = std::min<size_t>(q.max_hops, s == d ? n : n - 1);
-  if (s == d)
+  // Distances to d, layer by layer as the search needs them: only as far
+  // as s (the shortest path), then as far as each length L needs (L - 1).
+  distances dd{*this, d};
+  const auto& dist = dd.dist;
+  if (s == d) {
     lo = std::max<size_t>(lo, 2);
-  else if (dist[s] == unreachable)
-    return r;
-  else
+  } else {
+    for (size_t depth = 1; dist[s] == unreachable && depth <= hi && !dd.exhausted(); ++depth)
+      dd.complete_to(depth);
+    if (dist[s] == unreachable)
+      return r; // farther than max_hops, or not connected
     lo = std::max<size_t>(lo, dist[s]);
+  }
 
   struct frame {
     vid v;
@@ -127,6 +136,7 @@ graph::result graph::find(const query& q) const {
   };
 
   for (size_t len = lo; len <= hi && r.paths.size() < q.k && !r.budget_spent; ++len) {
+    dd.complete_to(len - 1);
     stack.clear();
     stack.push_back({s, offsets_[s]});
     on_path[s] = 1;

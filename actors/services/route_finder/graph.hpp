@@ -6,8 +6,9 @@
 // The reference runs one Dijkstra from the source and keeps one candidate
 // per last neighbour of the destination, so it never returns more than the
 // shortest-path tree allows (nothing beyond 2 hops in practice, issue #1814).
-// Here: one BFS from the destination gives every key's distance to it (a
-// lower bound on any path's remaining length), then an iterative-deepening
+// Here: a BFS from the destination gives keys' distances to it (a lower
+// bound on any path's remaining length; run layer by layer only as deep as
+// the search needs), then an iterative-deepening
 // search enumerates the simple paths of length L = max(min_hops, shortest),
 // L+1, ... in order, each by a depth-first search that never steps onto a
 // key already on the path and prunes every branch that cannot reach the
@@ -77,8 +78,22 @@ private:
   using vid = uint32_t;
   static constexpr uint16_t unreachable = 0xffff;
 
-  /// Hop count from every vertex to `to` (unreachable beyond 65534).
-  std::vector<uint16_t> distances_to(vid to) const;
+  /// Hop counts to one vertex, a BFS from it completed layer by layer on
+  /// demand: after complete_to(k) every vertex within k hops has its
+  /// distance, every other one reads `unreachable` (so, > k).
+  class distances {
+  public:
+    distances(const graph& g, vid to);
+    void complete_to(size_t depth);
+    bool exhausted() const noexcept { return head_ == queue_.size(); }
+    std::vector<uint16_t> dist;
+
+  private:
+    const graph& g_;
+    std::vector<vid> queue_;
+    size_t head_ = 0;
+    size_t done_ = 0; ///< layers complete: every vertex within done_ hops is known
+  };
 
   std::vector<public_key> keys_;                 ///< vertex -> key (sorted)
   std::unordered_map<public_key, vid> index_;    ///< key -> vertex
