@@ -106,10 +106,41 @@ double thread_cpu_us() {
   return static_cast<double>(ts.tv_sec) * 1e6 + static_cast<double>(ts.tv_nsec) / 1e3;
 }
 
+/// What the reference's search (skywire-protocol.md §4.8) answers for the
+/// same query: a BFS tree from s; each neighbour u of d reached is a
+/// candidate of length dist(u) + 1 (its tree path plus the hop to d); those
+/// within [min, max] count, at most 5, and only when the tree path does not
+/// itself pass through d (else the route would visit d twice).
+size_t reference_answers(const generated& g, uint32_t s, uint32_t d, int min, int max) {
+  std::vector<int> dist(g.adj.size(), -1);
+  std::vector<uint32_t> parent(g.adj.size(), 0), q{s};
+  dist[s] = 0;
+  for (size_t h = 0; h < q.size(); ++h)
+    for (auto w : g.adj[q[h]])
+      if (dist[w] < 0) {
+        dist[w] = dist[q[h]] + 1;
+        parent[w] = q[h];
+        q.push_back(w);
+      }
+  size_t n = 0;
+  for (auto u : g.adj[d]) {
+    int len = dist[u] + 1;
+    if (dist[u] < 0 || len < std::max(min, 1) || len > max)
+      continue;
+    bool through_d = false;
+    for (auto v = u; v != s && !through_d; v = parent[v])
+      through_d = parent[v] == d;
+    if (!through_d && ++n == 5)
+      break;
+  }
+  return n;
+}
+
 struct stats {
   std::vector<double> us;  ///< wall time per query
   std::vector<double> cpu; ///< thread CPU time per query
   size_t found = 0, paths = 0, budget = 0;
+  size_t ref_found = 0, ref_paths = 0; ///< the reference's search on the same queries
   uint64_t expanded = 0;
 };
 
@@ -137,7 +168,10 @@ void print(const std::string& what, const stats& s) {
             << (s.us.empty() ? 0 : static_cast<double>(s.paths) / static_cast<double>(s.us.size()))
             << " expanded/query="
             << (s.us.empty() ? 0 : static_cast<double>(s.expanded) / static_cast<double>(s.us.size()))
-            << " budget_spent=" << s.budget << '\n';
+            << " budget_spent=" << s.budget << " | reference: found=" << s.ref_found
+            << " paths/query="
+            << (s.us.empty() ? 0 : static_cast<double>(s.ref_paths) / static_cast<double>(s.us.size()))
+            << '\n';
 }
 
 } // namespace
@@ -217,6 +251,9 @@ int main(int argc, char** argv) {
       st.paths += r.paths.size();
       st.budget += r.budget_spent ? 1 : 0;
       st.expanded += r.expanded;
+      auto ref = reference_answers(g, s, d, q.min_hops, q.max_hops);
+      st.ref_found += ref > 0 ? 1 : 0;
+      st.ref_paths += ref;
     }
     return st;
   };
