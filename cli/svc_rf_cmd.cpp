@@ -97,6 +97,8 @@ int run_rf(const std::string& argv0, const std::vector<std::string>& args) {
   caf::actor_system_config caf_cfg;
   system::configure(caf_cfg);
   caf::actor_system sys{caf_cfg};
+  if (dmsg_cfg)
+    cfg.dmsg_address = dmsg_cfg->pk.hex() + ":" + std::to_string(dmsg_cfg->port);
   auto src = rf::tpd_graph_source::make(rf::tcp_sender(io), src_cfg);
   if (!src)
     return usage_error("--tpd: " + describe(src.error()));

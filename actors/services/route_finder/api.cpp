@@ -1,9 +1,9 @@
 #include "actors/services/route_finder/api.hpp"
 
+#include "actors/services/http_service.hpp"
 #include "actors/services/metrics_text.hpp"
 #include "actors/services/service_clock.hpp"
 #include "messages/wire/httpauth.hpp"
-#include "messages/wire/health.hpp"
 
 namespace skywire::services::route_finder {
 
@@ -80,10 +80,7 @@ http::response rf_api::find_routes(std::string_view body) {
 }
 
 http::response rf_api::health() {
-  wire::health_response h;
-  h.build_info = wire::build_info{cfg_.version, "", ""};
-  h.started_at = rfc3339(started_at_);
-  return http::make_response(200, wire::encode_health(h));
+  return health_answer(cfg_.version, started_at_, cfg_.dmsg_address);
 }
 
 http::response rf_api::metrics() {

@@ -46,6 +46,8 @@ struct rf_config {
   /// A 404 on a graph at least this old asks for a new one at once.
   std::chrono::nanoseconds miss_refresh = std::chrono::milliseconds{250};
   std::string version = "skywire-cpp 0.1.0";
+  /// "<pk>:<port>" when the API is served over dmsg too (/health says it).
+  std::string dmsg_address;
 };
 
 class rf_api {
