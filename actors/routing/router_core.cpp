@@ -103,24 +103,31 @@ void router_core::deliver(const wr::packet_view& p) {
     return;
   }
   delivered_.fetch_add(1, std::memory_order_relaxed);
-  (*i->second)(p);
+  i->second->fn(p);
 }
 
-void router_core::set_endpoint(route_id rid, endpoint fn) {
+void router_core::set_endpoint(route_id rid, endpoint fn, std::function<void()> gone) {
   std::lock_guard<std::mutex> g{ep_mtx_};
   auto next = std::make_shared<endpoint_map>(*endpoints_.load());
-  (*next)[rid.value] = std::make_shared<const endpoint>(std::move(fn));
+  (*next)[rid.value] = std::make_shared<const endpoint_entry>(endpoint_entry{std::move(fn), std::move(gone)});
   endpoints_.store(std::move(next));
 }
 
-void router_core::clear_endpoint(route_id rid) {
-  std::lock_guard<std::mutex> g{ep_mtx_};
-  auto cur = endpoints_.load();
-  if (cur->count(rid.value) == 0)
-    return;
-  auto next = std::make_shared<endpoint_map>(*cur);
-  next->erase(rid.value);
-  endpoints_.store(std::move(next));
+void router_core::clear_endpoint(route_id rid, bool rule_removed) {
+  std::shared_ptr<const endpoint_entry> old;
+  {
+    std::lock_guard<std::mutex> g{ep_mtx_};
+    auto cur = endpoints_.load();
+    auto i = cur->find(rid.value);
+    if (i == cur->end())
+      return;
+    old = i->second;
+    auto next = std::make_shared<endpoint_map>(*cur);
+    next->erase(rid.value);
+    endpoints_.store(std::move(next));
+  }
+  if (rule_removed && old->gone)
+    old->gone();
 }
 
 router_core::write_result router_core::send(route_id fwd, wr::packet_type type, byte_span payload) {

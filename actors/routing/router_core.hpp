@@ -83,9 +83,12 @@ public:
   /// One routing packet that came on transport `from`. [link thread]
   void on_packet(const transport_id& from, const wire::routing::packet_view& p);
 
-  /// The endpoint of consume route `rid` (replaces any). [any]
-  void set_endpoint(route_id rid, endpoint fn);
-  void clear_endpoint(route_id rid);
+  /// The endpoint of consume route `rid` (replaces any). `gone` (optional)
+  /// is called once when the consume rule is removed (swept, rm-rule): the
+  /// reference closes the route group then. [any]
+  void set_endpoint(route_id rid, endpoint fn, std::function<void()> gone = {});
+  /// Unregisters the endpoint; with `rule_removed`, its `gone` is called.
+  void clear_endpoint(route_id rid, bool rule_removed = false);
 
   /// Sends one packet through the forward rule keyed `fwd` (its next route
   /// ID, on its next transport), refreshing the rule. closed when the rule
@@ -98,7 +101,11 @@ public:
   std::shared_ptr<rule_table> table_ptr() const noexcept { return table_; }
 
 private:
-  using endpoint_map = std::unordered_map<uint32_t, std::shared_ptr<const endpoint>>;
+  struct endpoint_entry {
+    endpoint fn;
+    std::function<void()> gone;
+  };
+  using endpoint_map = std::unordered_map<uint32_t, std::shared_ptr<const endpoint_entry>>;
 
   void forward(const transport_id& from, const wire::routing::packet_view& p,
                const installed_rule& r);
