@@ -269,7 +269,8 @@ TEST_CASE("gateway: hostile input ends the stream with an error, never a crash")
   SUBCASE("garbage and a huge length prefix") {
     gateway_session s{setup_node, st};
     std::vector<uint8_t> out;
-    std::vector<uint8_t> junk{0xff, 0xff, 0xff, 0xff, 0xff, 0x01};
+    // one 3-byte message: a value of type id 100, never defined
+    std::vector<uint8_t> junk{0x03, 0xff, 0xc8, 0x00};
     CHECK(s.on_bytes(junk, out));
     gateway_session s2{setup_node, st};
     std::vector<uint8_t> big{0xfc, 0x7f, 0xff, 0xff, 0xff}; // a 2 GiB message
