@@ -74,6 +74,13 @@ void router_core::forward(const transport_id& from, const wr::packet_view& p,
     count(drops_.loop, 4, "route goes back on the transport it came on", p.rid);
     return;
   }
+  // a transit hop forwards the Close and forgets the route (§4.4); forgotten
+  // first, so that nothing behind the Close finds the rule (the rule stays
+  // valid here: the caller holds the snapshot)
+  if (p.type == wr::packet_type::close) {
+    closes_.fetch_add(1, std::memory_order_relaxed);
+    table_->remove(rule.key);
+  }
   auto res = links_->send(rule.next_transport, p.type, rule.next_route, p.payload);
   switch (res) {
     case write_result::ok:
@@ -87,11 +94,6 @@ void router_core::forward(const transport_id& from, const wr::packet_view& p,
     case write_result::closed:
       count(drops_.no_transport, 2, "next transport not up", p.rid);
       break;
-  }
-  // a transit hop forwards the Close and forgets the route (§4.4)
-  if (p.type == wr::packet_type::close) {
-    closes_.fetch_add(1, std::memory_order_relaxed);
-    table_->remove(rule.key);
   }
 }
 
