@@ -20,4 +20,10 @@ expected<std::vector<route_id>> route_id_pool::reserve(size_t n) {
   return out;
 }
 
+void route_id_pool::skip_through(uint32_t id) noexcept {
+  auto last = last_.load(std::memory_order_relaxed);
+  while (last < id && !last_.compare_exchange_weak(last, id, std::memory_order_relaxed)) {
+  }
+}
+
 } // namespace skywire::routing

@@ -20,6 +20,10 @@ public:
   /// The next n IDs in order (n = 0: none), or ids_exhausted.
   expected<std::vector<route_id>> reserve(size_t n);
 
+  /// Never hands out `id` or anything below it from now on (a rule saved by
+  /// hand on that key). [any]
+  void skip_through(uint32_t id) noexcept;
+
   /// The last ID handed out (0: none yet).
   uint32_t last() const noexcept { return last_.load(std::memory_order_relaxed); }
 

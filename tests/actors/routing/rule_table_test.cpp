@@ -66,6 +66,19 @@ TEST_CASE("route_id_pool: next n IDs from 1, never twice, exhaustion refused who
   CHECK(nearly.last() == route_id_pool::max_id); // nothing handed out by the failure
 }
 
+TEST_CASE("route_id_pool: skip_through moves the counter forward only") {
+  route_id_pool pool;
+  REQUIRE(pool.reserve(3));
+  pool.skip_through(2); // behind: nothing changes
+  CHECK(pool.last() == 3);
+  pool.skip_through(5000);
+  auto next = pool.reserve(1);
+  REQUIRE(next);
+  CHECK(next->front().value == 5001);
+  pool.skip_through(route_id_pool::max_id);
+  CHECK(is(pool.reserve(1).error(), routing_errc::ids_exhausted));
+}
+
 TEST_CASE("route_id_pool: concurrent reservations never overlap") {
   route_id_pool pool;
   std::vector<std::vector<route_id>> got(4);
