@@ -87,18 +87,6 @@ using byte_buffer = std::vector<uint8_t>;
 
 constexpr const char* component = "setup_client";
 
-wire::gob::limits gob_limits(size_t max_message) {
-  wire::gob::limits g;
-  g.max_message = max_message;
-  g.max_types = 64;
-  g.max_fields = 64;
-  g.max_name = 256;
-  g.max_depth = 16;
-  g.max_nodes = 1u << 14;
-  g.max_array_len = 1 << 12;
-  return g;
-}
-
 struct setup_call {
   rs::bidirectional_route route;
   caf::response_promise promise;
@@ -197,7 +185,7 @@ private:
     }
     auto& c = it->second;
     c.stream = s.stream;
-    c.codec = std::make_unique<rpc::client_codec>(nullptr, gob_limits(cfg_.max_message));
+    c.codec = std::make_unique<rpc::client_codec>(nullptr, rs::stream_limits(cfg_.max_message, 1u << 14));
     streams_[caf::actor_cast<caf::actor_addr>(s.stream)] = id;
     send(s.stream, api::set_owner_atom::value, caf::actor{this});
     monitor(s.stream);

@@ -33,18 +33,6 @@ constexpr const char* component = "setup_node";
 enum class phase : uint8_t { reserve = 0, intermediary = 1, edge = 2 };
 enum class call_kind : uint8_t { reserve, intermediary, edge, remove };
 
-wire::gob::limits gob_limits(size_t max_message) {
-  wire::gob::limits g;
-  g.max_message = max_message;
-  g.max_types = 64;
-  g.max_fields = 64;
-  g.max_name = 256;
-  g.max_depth = 16;
-  g.max_nodes = 1u << 16;
-  g.max_array_len = 1 << 16;
-  return g;
-}
-
 // One port-36 stream (a caller).
 struct inbound_conn {
   api::dmsg_stream_actor stream;
@@ -181,7 +169,7 @@ private:
     inbound_conn c;
     c.stream = s.stream;
     c.remote = s.remote.pk;
-    c.codec = std::make_unique<rpc::server_codec>(proc_, gob_limits(cfg_.max_message));
+    c.codec = std::make_unique<rpc::server_codec>(proc_, rs::stream_limits(cfg_.max_message));
     c.last_activity = clock_type::now();
     inbound_.emplace(addr, std::move(c));
     send(s.stream, api::set_owner_atom::value, caf::actor{this});
@@ -370,7 +358,7 @@ private:
     auto& v = it->second.visors[idx];
     v.dialing = false;
     v.stream = s.stream;
-    v.codec = std::make_unique<rpc::client_codec>(proc_, gob_limits(cfg_.max_message));
+    v.codec = std::make_unique<rpc::client_codec>(proc_, rs::stream_limits(cfg_.max_message));
     outbound_[caf::actor_cast<caf::actor_addr>(s.stream)] = {id, idx};
     send(s.stream, api::set_owner_atom::value, caf::actor{this});
     monitor(s.stream);

@@ -11,6 +11,18 @@ bool operator==(const hop& a, const hop& b) noexcept {
   return a.tp_id == b.tp_id && a.from == b.from && a.to == b.to;
 }
 
+gob::limits stream_limits(size_t max_message, size_t max_nodes) {
+  gob::limits g;
+  g.max_message = max_message;
+  g.max_types = 64;
+  g.max_fields = 64;
+  g.max_name = 256;
+  g.max_depth = 16;
+  g.max_nodes = max_nodes;
+  g.max_array_len = 1 << 16;
+  return g;
+}
+
 value to_gob(const bidirectional_route& r) {
   auto d = r.desc.bytes();
   return bidirectional_route_value(d, r.keep_alive_ns, r.forward, r.reverse);

@@ -40,6 +40,11 @@ inline constexpr size_t max_rules_per_call = 1024;
 
 bool operator==(const hop& a, const hop& b) noexcept;
 
+/// Decoder limits for one route setup RPC stream (setup node, gateway and
+/// setup client sides): `max_message` bytes per gob message, few small types,
+/// shallow values, at most `max_nodes` value nodes per message.
+gob::limits stream_limits(size_t max_message, size_t max_nodes = 1u << 16);
+
 /// routing.BidirectionalRoute.
 struct bidirectional_route {
   routing::route_descriptor desc;
