@@ -51,6 +51,7 @@ expected<node_file_config> parse_node_config(std::string_view json) {
   if (!d || !d->is_object())
     return bad("dmsg must be an object");
   auto& dm = d->get_object();
+  out.dmsg.discovery_url.clear(); // no default: the file names it (or servers)
   if (auto* disc = string_at(dm, "discovery"))
     out.dmsg.discovery_url = std::string{disc->data(), disc->size()};
   else if (dm.contains("discovery"))
