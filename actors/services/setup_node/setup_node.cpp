@@ -259,10 +259,7 @@ private:
     if (cfg_.require_caller_is_source && route->desc.src_pk != c.remote)
       return refuse(failure_code::create_routes, "the caller is not the route's source");
     auto key = make_key(c.remote, *route);
-    auto now = clock_type::now();
-    if (requests_.size() >= cfg_.max_requests)
-      return refuse(failure_code::unknown, "setup node busy");
-    auto claim = cache_.begin(key, next_id_, now);
+    auto claim = cache_.begin(key, next_id_, clock_type::now());
     waiter w{caf::actor_cast<caf::actor_addr>(c.stream), h};
     switch (claim.st) {
       case request_cache::state::full:
@@ -278,7 +275,10 @@ private:
         requests_.at(claim.id).waiters.push_back(std::move(w));
         return;
       case request_cache::state::started:
-        break;
+        if (requests_.size() < cfg_.max_requests)
+          break;
+        cache_.abandon(claim.id);
+        return refuse(failure_code::unknown, "setup node busy");
     }
     ++c.in_flight;
     auto id = next_id_++;
@@ -334,18 +334,39 @@ private:
     rq.ph = phase::reserve;
     rq.outstanding = rq.visors.size();
     for (size_t idx = 0; idx < rq.visors.size(); ++idx) {
-      auto id = rq.id;
-      delayed_send(this, cfg_.hop_timeout, hop_timeout_atom::value, id,
+      delayed_send(this, cfg_.hop_timeout, hop_timeout_atom::value, rq.id,
                    static_cast<uint8_t>(phase::reserve), static_cast<uint64_t>(idx));
+      dial_queue_.emplace_back(rq.id, idx);
+    }
+    pump_dials();
+  }
+
+  // Dials at most max_parallel_dials visors at once (each dial may be a
+  // discovery lookup); the rest wait in order, within their hop deadline.
+  void pump_dials() {
+    while (dials_in_flight_ < cfg_.max_parallel_dials && !dial_queue_.empty()) {
+      auto [id, idx] = dial_queue_.front();
+      dial_queue_.pop_front();
+      auto it = requests_.find(id);
+      if (it == requests_.end())
+        continue;
+      ++dials_in_flight_;
       request(client_, cfg_.hop_timeout, api::dial_atom::value,
-              skywire::address{rq.visors[idx].pk, port{cfg_.gateway_port}})
-        .then([this, id, idx](api::stream_opened& s) { on_dialed(id, idx, std::move(s)); },
-              [this, id, idx](caf::error& err) {
-                if (auto it = requests_.find(id); it != requests_.end())
-                  fail(it->second, failure_code::reserve_route_ids,
-                       "dial " + it->second.visors[idx].pk.hex() + ":"
-                         + std::to_string(cfg_.gateway_port) + ": " + describe(err));
-              });
+              skywire::address{it->second.visors[idx].pk, port{cfg_.gateway_port}})
+        .then(
+          [this, id, idx](api::stream_opened& s) {
+            --dials_in_flight_;
+            on_dialed(id, idx, std::move(s));
+            pump_dials();
+          },
+          [this, id, idx](caf::error& err) {
+            --dials_in_flight_;
+            if (auto rq = requests_.find(id); rq != requests_.end())
+              fail(rq->second, failure_code::reserve_route_ids,
+                   "dial " + rq->second.visors[idx].pk.hex() + ":"
+                     + std::to_string(cfg_.gateway_port) + ": " + describe(err));
+            pump_dials();
+          });
     }
   }
 
@@ -638,6 +659,8 @@ private:
   std::map<caf::actor_addr, std::pair<uint64_t, size_t>> outbound_;
   std::map<caf::actor_addr, cleanup_conn> cleanups_;
   std::deque<std::pair<clock_type::time_point, caf::actor_addr>> cleanup_deadline_;
+  std::deque<std::pair<uint64_t, size_t>> dial_queue_; ///< bounded by max_requests x visors
+  size_t dials_in_flight_ = 0;
 };
 
 } // namespace

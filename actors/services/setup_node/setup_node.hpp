@@ -48,6 +48,10 @@ struct setup_node_config {
   size_t max_connections = 1024;          ///< port-36 streams at once
   size_t max_requests = 1024;             ///< routes being set up at once
   size_t max_calls_per_connection = 8;    ///< calls in progress on one stream
+  /// Visors dialed at once (a dial may look the visor up in the dmsg
+  /// discovery, whose per-address admission refuses bursts); the others wait
+  /// their turn within their hop deadline.
+  size_t max_parallel_dials = 32;
   size_t cache_capacity = 4096;           ///< remembered requests (idempotent retries)
   size_t max_message = 256 * 1024;        ///< one gob message read
   /// Refuse a route whose source is not the caller (the reference does not

@@ -29,6 +29,8 @@ enum class gateway_mode : uint8_t {
   refuse_reserve, ///< ReserveIDs answers routing.Failure code 4
   refuse_rules,   ///< AddIntermediaryRules / AddEdgeRules answer false
   silent,         ///< reads everything, answers nothing
+  short_ids,      ///< ReserveIDs answers one id fewer than asked
+  silent_rules,   ///< answers ReserveIDs and RemoveRules, never AddIntermediaryRules
 };
 
 struct gateway_log {
@@ -139,7 +141,10 @@ private:
       } else {
         auto n = rs::uint8_from_gob(in.arg);
         std::vector<route_id> ids;
-        for (uint8_t i = 0; n && i < *n; ++i)
+        auto want = n ? *n : 0;
+        if (opt_.mode == gateway_mode::short_ids && want > 0)
+          --want;
+        for (uint8_t i = 0; i < want; ++i)
           ids.push_back(route_id{next_++});
         {
           std::lock_guard g{log_->m};
@@ -149,6 +154,13 @@ private:
       }
     } else if (h.service_method == rs::add_intermediary_rules_method) {
       auto rules = rs::rules_from_gob(in.arg);
+      if (opt_.mode == gateway_mode::silent_rules) {
+        if (rules) {
+          std::lock_guard g{log_->m};
+          log_->intermediary.insert(log_->intermediary.end(), rules->begin(), rules->end());
+        }
+        return;
+      }
       bool ok = opt_.mode != gateway_mode::refuse_rules && static_cast<bool>(rules);
       if (rules) {
         std::lock_guard g{log_->m};

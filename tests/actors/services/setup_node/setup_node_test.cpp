@@ -4,6 +4,9 @@
 // refusing and a silent hop, lost answers, repeats, hostile input.
 #include <doctest/doctest.h>
 
+#include <set>
+#include <thread>
+
 #include <caf/after.hpp>
 
 #include "actors/routing/setup_client.hpp"
@@ -284,6 +287,80 @@ TEST_CASE("setup node: a refusing hop fails the route with the reference's codes
     std::set<uint32_t> removed{b.log->removed[0].value, b.log->removed[1].value};
     CHECK(stored == removed);
   }
+}
+
+TEST_CASE("setup node: a visor that reserves fewer ids than asked fails the route (code 4)") {
+  world w;
+  auto& a = w.add("xa");
+  auto& b = w.add("xb", {1, gateway_mode::short_ids, 0ms});
+  auto& c = w.add("xc");
+  auto client = w.setup_client("xa");
+  auto e = setup(w, client, make_route({a.pk, b.pk, c.pk}));
+  REQUIRE_FALSE(e);
+  CHECK(rt::failure_code_of(e.error()) == rs::failure_code::reserve_route_ids);
+  CHECK(describe(e.error()).find("asked for 2 ids, got 1") != std::string::npos);
+  CHECK(c.log->count(std::string{rs::add_edge_rules_method}) == 0);
+}
+
+TEST_CASE("setup node: a transit visor silent on AddIntermediaryRules: code 1, rules removed") {
+  sn::setup_node_config cfg;
+  cfg.hop_timeout = 700ms;
+  world w{cfg};
+  auto& a = w.add("ya");
+  auto& b = w.add("yb", {1, gateway_mode::silent_rules, 0ms});
+  auto& c = w.add("yc");
+  auto client = w.setup_client("ya");
+  auto e = setup(w, client, make_route({a.pk, b.pk, c.pk}));
+  REQUIRE_FALSE(e);
+  CHECK(rt::failure_code_of(e.error()) == rs::failure_code::add_rules);
+  CHECK(describe(e.error()).find("add intermediary rules at " + b.pk.hex() + ": no answer") != std::string::npos);
+  CHECK(c.log->count(std::string{rs::add_edge_rules_method}) == 0);
+  REQUIRE(b.log->wait([](gateway_log& l) { return l.removed.size() == 2; }));
+  CHECK(w.stats().cleanups == 1);
+}
+
+TEST_CASE("setup node: 24 routes from 4 callers at once, every id used once") {
+  // Every dmsg dial here is a lookup at the test's dmsg discovery, which
+  // admits a bounded number of connections per address (all of ours are
+  // 127.0.0.1): the node dials 6 visors at a time, 4 callers set up 6 routes
+  // each, one after the other.
+  sn::setup_node_config cfg;
+  cfg.max_parallel_dials = 6;
+  world w{cfg};
+  std::vector<public_key> pks;
+  for (auto n : {"pa", "pb", "pc", "pd"})
+    pks.push_back(w.add(n).pk);
+  auto client = w.setup_client("pa");
+  constexpr int callers = 4, each = 6, n = callers * each;
+  std::vector<expected<rs::edge_rules>> results(n, caf::error{});
+  auto t0 = std::chrono::steady_clock::now();
+  {
+    std::vector<std::thread> threads;
+    for (int c = 0; c < callers; ++c)
+      threads.emplace_back([&, c] {
+        for (int k = 0; k < each; ++k) {
+          auto i = c * each + k;
+          auto path = i % 2 == 0 ? std::vector<public_key>{pks[0], pks[1], pks[2], pks[3]}
+                                 : std::vector<public_key>{pks[0], pks[2], pks[3]};
+          results[static_cast<size_t>(i)]
+            = setup(w, client, make_route(path, static_cast<uint16_t>(40000 + i)));
+        }
+      });
+    for (auto& t : threads)
+      t.join();
+  }
+  auto took = std::chrono::steady_clock::now() - t0;
+  MESSAGE("24 route setups (2 and 3 hops, 4 callers at once) took "
+          << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms");
+  std::set<uint32_t> src_ids;
+  for (auto& e : results) {
+    REQUIRE_MESSAGE(e, describe(e.error()));
+    CHECK(src_ids.insert(e->forward.key.value).second);
+    CHECK(src_ids.insert(e->reverse.key.value).second);
+  }
+  auto st = w.stats();
+  CHECK(st.started == static_cast<uint64_t>(n));
+  CHECK(st.succeeded == static_cast<uint64_t>(n));
 }
 
 TEST_CASE("setup node: a silent hop fails within the hop deadline") {
