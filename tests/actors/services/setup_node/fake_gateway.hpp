@@ -31,6 +31,7 @@ enum class gateway_mode : uint8_t {
   silent,         ///< reads everything, answers nothing
   short_ids,      ///< ReserveIDs answers one id fewer than asked
   silent_rules,   ///< answers ReserveIDs and RemoveRules, never AddIntermediaryRules
+  hang_up,        ///< closes every stream at once (a node not in route_setup_nodes)
 };
 
 struct gateway_log {
@@ -76,6 +77,10 @@ public:
   caf::behavior make_behavior() override {
     return {
       [this](api::accept_atom, api::stream_opened& s) {
+        if (opt_.mode == gateway_mode::hang_up) {
+          send(s.stream, api::close_atom::value);
+          return;
+        }
         auto a = caf::actor_cast<caf::actor_addr>(s.stream);
         conns_[a] = {s.stream, std::make_unique<wire::rpc::server_codec>(proc_)};
         if (first_ == caf::actor_addr{})

@@ -289,6 +289,19 @@ TEST_CASE("setup node: a refusing hop fails the route with the reference's codes
   }
 }
 
+TEST_CASE("setup node: a visor that hangs up on the node (not whitelisted) fails the route (code 4)") {
+  world w;
+  auto& a = w.add("ha");
+  auto& b = w.add("hb");
+  auto& c = w.add("hc", {1, gateway_mode::hang_up, 0ms});
+  auto client = w.setup_client("ha");
+  auto e = setup(w, client, make_route({a.pk, b.pk, c.pk}));
+  REQUIRE_FALSE(e);
+  CHECK(rt::failure_code_of(e.error()) == rs::failure_code::reserve_route_ids);
+  CHECK(describe(e.error()).find(c.pk.hex()) != std::string::npos);
+  CHECK(b.log->count(std::string{rs::add_intermediary_rules_method}) == 0);
+}
+
 TEST_CASE("setup node: a visor that reserves fewer ids than asked fails the route (code 4)") {
   world w;
   auto& a = w.add("xa");
