@@ -128,6 +128,8 @@ int run_tpd(const std::string& argv0, const std::vector<std::string>& args) {
   caf::actor_system_config caf_cfg;
   system::configure(caf_cfg);
   caf::actor_system sys{caf_cfg};
+  if (dmsg_cfg)
+    cfg.dmsg_address = dmsg_cfg->pk.hex() + ":" + std::to_string(dmsg_cfg->port);
   auto h = tpd::spawn_transport_discovery(sys, io, cfg);
   if (!h) {
     std::cerr << argv0 << ": " << describe(h.error()) << '\n';
@@ -266,6 +268,8 @@ int run_ar(const std::string& argv0, const std::vector<std::string>& args) {
   caf::actor_system_config caf_cfg;
   system::configure(caf_cfg);
   caf::actor_system sys{caf_cfg};
+  if (dmsg_cfg)
+    cfg.dmsg_address = dmsg_cfg->pk.hex() + ":" + std::to_string(dmsg_cfg->port);
   auto h = ar::spawn_address_resolver(sys, io, cfg, udp);
   if (!h) {
     std::cerr << argv0 << ": " << describe(h.error()) << '\n';
