@@ -751,8 +751,18 @@ void route_group_core::on_close_packet() {
     return fail(make_error(route_group_errc::peer_closed, "before the route handshake finished"));
   send_control(packet_type::close, std::array<uint8_t, 1>{0});
   caf::error err;
-  if (!peer_error_.empty())
+  if (!peer_error_.empty()) {
     err = make_error(route_group_errc::peer_error, peer_error_);
+  } else if (!drained()) {
+    // what we wrote and the peer will never see: said, not dropped silently
+    size_t n = queued_bytes_;
+    for (const auto& b : sendq_)
+      n += b.size();
+    for (const auto& sp : inflight_)
+      n += sp.app.size();
+    err = make_error(route_group_errc::peer_closed,
+                     std::to_string(n) + " written bytes were not delivered");
+  }
   finish(event::remote_closed, std::move(err));
 }
 

@@ -72,7 +72,7 @@ struct inner_frame {
   uint32_t sack = 0; ///< reliable data and ack
   uint64_t timestamp_ms = 0; ///< ping, pong
   int64_t throughput = 0;    ///< ping
-  byte_span payload;         ///< data: the app bytes
+  byte_span payload{};       ///< data: the app bytes
 };
 
 /// Decodes the plaintext of one Noise frame (strict: known kind, body_len
