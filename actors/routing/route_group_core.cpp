@@ -391,6 +391,11 @@ void route_group_core::release_held() {
     if (on_pressure_)
       on_pressure_(false);
   }
+  if (end_pending_ && held_.empty()) {
+    end_pending_ = false;
+    if (on_event_)
+      on_event_(event::remote_closed, pending_end_);
+  }
 }
 
 void route_group_core::consumed(size_t n) {
@@ -783,6 +788,12 @@ void route_group_core::finish(event ev, caf::error err) {
   inflight_.clear();
   ooo_.clear();
   ooo_bytes_ = 0;
+  if (ev == event::remote_closed && !held_.empty()) {
+    // the end of the stream follows the data the consumer has not taken yet
+    pending_end_ = std::move(err);
+    end_pending_ = true;
+    return;
+  }
   if (on_event_)
     on_event_(ev, err);
 }

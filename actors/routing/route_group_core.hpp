@@ -79,7 +79,8 @@ public:
   using sink_fn = std::function<void(byte_buffer&&)>;
   enum class event : uint8_t {
     established,   ///< the handshake finished: write() accepted
-    remote_closed, ///< the peer closed (end of stream; err carries its ErrorPacket text if any)
+    remote_closed, ///< the peer closed (end of stream, after every received byte was handed
+                   ///< to the sink; err carries its ErrorPacket text if any)
     closed,        ///< our close finished
     failed,        ///< the group failed (err says why)
   };
@@ -284,6 +285,8 @@ private:
   std::chrono::nanoseconds rtt_{0};
   caf::error failure_;
   caf::error close_reason_;
+  bool end_pending_ = false; ///< remote_closed waits for the held data to be taken
+  caf::error pending_end_;
   std::string peer_error_;
   stats stats_;
 };
