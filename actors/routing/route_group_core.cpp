@@ -70,6 +70,7 @@ void route_group_core::cancel_all() {
   cancel(ping_timer_);
   cancel(close_timer_);
   cancel(rto_timer_);
+  cancel(ack_timer_);
 }
 
 void route_group_core::set_sink(sink_fn fn) {
@@ -510,6 +511,8 @@ uint32_t route_group_core::sack_bits() const {
 }
 
 void route_group_core::send_ack() {
+  unacked_in_ = 0;
+  cancel(ack_timer_);
   inner_frame f;
   f.kind = inner_kind::ack;
   f.ack = rcv_next_;
@@ -522,11 +525,14 @@ void route_group_core::reliable_data(const inner_frame& f) {
   if (phase_ == phase::failed || phase_ == phase::closed)
     return;
   uint32_t d = f.seq - rcv_next_;
+  bool now_ack = false; // a gap, a repeat or a refusal is acknowledged at once
   if (seq_before(f.seq, rcv_next_) || ooo_.count(f.seq) != 0) {
     ++stats_.duplicates;
+    now_ack = true;
   } else if (d >= cfg_.max_inflight
              || (unconsumed_ + held_bytes_ + ooo_bytes_ >= cfg_.max_unconsumed)) {
     ++stats_.deferred; // not stored, not acknowledged: the sender sends it again later
+    now_ack = true;
   } else {
     ooo_bytes_ += f.payload.size();
     ooo_.emplace(f.seq, byte_buffer{f.payload.begin(), f.payload.end()});
@@ -540,8 +546,19 @@ void route_group_core::reliable_data(const inner_frame& f) {
       if (phase_ == phase::failed)
         return;
     }
+    now_ack = now_ack || !ooo_.empty();
   }
-  send_ack();
+  // acks are coalesced: one per ack_every packets in order, or after ack_delay
+  if (now_ack || ++unacked_in_ >= ack_every)
+    return send_ack();
+  if (ack_timer_ == 0)
+    ack_timer_ = after(cfg_.t.ack_delay, &route_group_core::on_ack_timer);
+}
+
+void route_group_core::on_ack_timer() {
+  ack_timer_ = 0;
+  if ((phase_ == phase::established || phase_ == phase::closing) && unacked_in_ > 0)
+    send_ack();
 }
 
 void route_group_core::on_ack(uint32_t ack, uint32_t sack) {
@@ -579,6 +596,8 @@ void route_group_core::transmit(sent_packet& sp) {
   f.ack = rcv_next_;
   f.sack = sack_bits();
   f.payload = byte_span{sp.app.data(), sp.app.size()};
+  unacked_in_ = 0; // this packet carries the acknowledgement
+  cancel(ack_timer_);
   byte_buffer sealed;
   if (auto err = seal_inner(f, sealed))
     return fail(make_error(route_group_errc::protocol, describe(err)));

@@ -99,6 +99,7 @@ public:
     std::chrono::nanoseconds min_rto = std::chrono::milliseconds{200};
     std::chrono::nanoseconds max_rto = std::chrono::seconds{2};
     std::chrono::nanoseconds give_up = std::chrono::seconds{30}; ///< no ack at all for this long
+    std::chrono::nanoseconds ack_delay = std::chrono::milliseconds{10}; ///< longest an ack waits
   };
 
   struct config {
@@ -219,6 +220,9 @@ private:
   void fill_window();
   void arm_rto();
   void on_rto();
+  void on_ack_timer();
+  /// In-order packets acknowledged by one ack (or by the data we send).
+  static constexpr uint32_t ack_every = 8;
 
   void deliver(byte_span plain);
   void release_held();
@@ -258,6 +262,8 @@ private:
   io::timer_service::timer_id ping_timer_ = 0;
   io::timer_service::timer_id close_timer_ = 0;
   io::timer_service::timer_id rto_timer_ = 0;
+  io::timer_service::timer_id ack_timer_ = 0;
+  uint32_t unacked_in_ = 0; ///< in-order packets received since our last ack
   bool wrote_since_tick_ = false;
 
   // send side

@@ -44,6 +44,9 @@ struct group_options {
 inline constexpr uint8_t handshake_encryption_bit = 0x01;
 inline constexpr uint8_t handshake_reliable_bit = 0x02;
 inline constexpr uint16_t cell_sizes[4] = {0, 512, 1024, 1400};
+/// The cell size we offer by default (bench/route_group_bench: 1024 keeps bulk
+/// within 0.5x of no cells and interactive padding near 10x; docs/benchmarks.md).
+inline constexpr uint16_t default_cell_size = 1024;
 
 /// The HandshakePacket byte for an offer (bit 0 always set). A cell size not
 /// in cell_sizes is not offered.
