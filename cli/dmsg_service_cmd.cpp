@@ -112,6 +112,8 @@ int run_disc(const std::string& argv0, const std::vector<std::string>& args) {
   caf::actor_system_config caf_cfg;
   system::configure(caf_cfg);
   caf::actor_system sys{caf_cfg};
+  if (dmsg_cfg)
+    cfg->dmsg_address = dmsg_cfg->pk.hex() + ":" + std::to_string(dmsg_cfg->port);
   auto disc = services::spawn_dmsg_discovery(sys, io, *cfg);
   if (!disc) {
     std::cerr << argv0 << ": " << describe(disc.error()) << '\n';

@@ -122,6 +122,8 @@ int run_tpd(const std::string& argv0, const std::vector<std::string>& args) {
   caf::actor_system_config caf_cfg;
   system::configure(caf_cfg);
   caf::actor_system sys{caf_cfg};
+  if (dmsg_cfg)
+    cfg.dmsg_address = dmsg_cfg->pk.hex() + ":" + std::to_string(dmsg_cfg->port);
   auto h = tpd::spawn_transport_discovery(sys, io, cfg);
   if (!h) {
     std::cerr << argv0 << ": " << describe(h.error()) << '\n';
@@ -260,6 +262,8 @@ int run_ar(const std::string& argv0, const std::vector<std::string>& args) {
   caf::actor_system_config caf_cfg;
   system::configure(caf_cfg);
   caf::actor_system sys{caf_cfg};
+  if (dmsg_cfg)
+    cfg.dmsg_address = dmsg_cfg->pk.hex() + ":" + std::to_string(dmsg_cfg->port);
   auto h = ar::spawn_address_resolver(sys, io, cfg, udp);
   if (!h) {
     std::cerr << argv0 << ": " << describe(h.error()) << '\n';
