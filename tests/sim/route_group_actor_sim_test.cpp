@@ -46,6 +46,15 @@ struct shard {
   }
 };
 
+/// The actor system, the owner (a scoped actor) and the shard of one test.
+struct fixture {
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+  caf::scoped_actor self{sys};
+  shard sh;
+  route r;
+};
+
 /// What the owner (a scoped actor) received.
 struct inbox {
   size_t oks = 0;
@@ -57,13 +66,8 @@ struct inbox {
 
 } // namespace
 
-TEST_CASE("route group actor: ready, write, data to the owner, consumed, info, close") {
-  caf::actor_system_config cfg;
-  caf::actor_system sys{cfg};
-  caf::scoped_actor self{sys};
-  shard sh;
+TEST_CASE_FIXTURE(fixture, "route group actor: ready, write, data to the owner, consumed, info, close") {
   inbox in;
-  route r;
   r.make(1, faults{.delay = 2ms}, {.reliable = true}, {.reliable = true});
   // spawn both groups; the owner is the scoped actor
   auto a = sys.spawn<route_group_actor>(route_group_params{r.a.c, sh.post(), self, true});
@@ -131,12 +135,7 @@ TEST_CASE("route group actor: ready, write, data to the owner, consumed, info, c
   sh.run(); // the cores are released on their shard
 }
 
-TEST_CASE("route group actor: a failed handshake fails ready and reports closed") {
-  caf::actor_system_config cfg;
-  caf::actor_system sys{cfg};
-  caf::scoped_actor self{sys};
-  shard sh;
-  route r;
+TEST_CASE_FIXTURE(fixture, "route group actor: a failed handshake fails ready and reports closed") {
   r.make(1);
   r.links[0].first->close(); // nothing gets through
   auto a = sys.spawn<route_group_actor>(route_group_params{r.a.c, sh.post(), self, true});

@@ -66,20 +66,18 @@ TEST_CASE("route group: the Go vectors of a route handshake over the setup route
     });
     return core::send_status::ok;
   };
-  core::config ca;
-  ca.side = core::role::initiator;
-  ca.local = static_key(0);
-  ca.remote = static_key(1).pk;
-  ca.forward_rid = route_id{21};
-  ca.ephemeral = eph("alice_ephemeral_sk");
-  ca.clock = [&] { return net.now(); };
-  core::config cb;
-  cb.side = core::role::responder;
-  cb.local = static_key(1);
-  cb.remote = static_key(0).pk;
-  cb.forward_rid = route_id{22};
-  cb.ephemeral = eph("bob_ephemeral_sk");
-  cb.clock = [&] { return net.now(); };
+  auto vec_cfg = [&](core::role side, size_t me, uint32_t next, const char* ephemeral) {
+    core::config c;
+    c.side = side;
+    c.local = static_key(me);
+    c.remote = static_key(1 - me).pk;
+    c.forward_rid = route_id{next};
+    c.ephemeral = eph(ephemeral);
+    c.clock = [&] { return net.now(); };
+    return c;
+  };
+  auto ca = vec_cfg(core::role::initiator, 0, 21, "alice_ephemeral_sk");
+  auto cb = vec_cfg(core::role::responder, 1, 22, "bob_ephemeral_sk");
   alice = std::make_unique<core>(std::move(ca), net, alice_out);
   bob = std::make_unique<core>(std::move(cb), net, bob_out);
   bob->set_sink([&](byte_buffer&& b) { bob_got.insert(bob_got.end(), b.begin(), b.end()); });
@@ -150,16 +148,11 @@ TEST_CASE("route group: a Go peer (answers 1) gets the reference behaviour") {
 }
 
 TEST_CASE("route group: no plaintext fallback") {
+  // a router that takes every packet and delivers none
+  auto taken = [](wr::packet_type, route_id, byte_span) { return core::send_status::ok; };
   SUBCASE("a DataPacket before the handshake fails the responder") {
-    network net;
-    core::config c;
-    c.side = core::role::responder;
-    c.local = bob_id;
-    c.remote = alice_id.pk;
-    c.clock = [&] { return net.now(); };
-    core b{std::move(c), net, [](wr::packet_type, route_id, byte_span) {
-             return core::send_status::ok;
-           }};
+    route r;
+    core b{r.cfg(core::role::responder), r.net, taken};
     caf::error err;
     b.set_event_fn([&](core::event, const caf::error& e) { err = e; });
     b.start();
@@ -169,14 +162,9 @@ TEST_CASE("route group: no plaintext fallback") {
     CHECK(is(err, route_group_errc::plaintext_refused));
   }
   SUBCASE("a HandshakePacket(0) fails the initiator") {
-    network net;
-    core::config c;
-    c.side = core::role::initiator;
-    c.local = alice_id;
-    c.remote = bob_id.pk;
-    c.clock = [&] { return net.now(); };
+    route r;
     std::vector<wr::packet_type> sent;
-    core a{std::move(c), net, [&](wr::packet_type t, route_id, byte_span) {
+    core a{r.cfg(core::role::initiator), r.net, [&](wr::packet_type t, route_id, byte_span) {
              sent.push_back(t);
              return core::send_status::ok;
            }};
@@ -204,21 +192,14 @@ TEST_CASE("route group: no plaintext fallback") {
     CHECK(r.a.c->write(wire_test::span("x")) == core::write_result::failed);
   }
   SUBCASE("a missing KK answer times out after 5 s") {
-    network net;
-    core::config c;
-    c.side = core::role::initiator;
-    c.local = alice_id;
-    c.remote = bob_id.pk;
-    c.clock = [&] { return net.now(); };
-    core a{std::move(c), net, [](wr::packet_type, route_id, byte_span) {
-             return core::send_status::ok;
-           }};
+    route r;
+    core a{r.cfg(core::role::initiator), r.net, taken};
     a.start();
     a.on_packet(wr::make_handshake_packet(route_id{1}, true).view());
     CHECK(a.current_phase() == core::phase::noise);
-    net.advance(4900ms);
+    r.net.advance(4900ms);
     CHECK(a.current_phase() == core::phase::noise);
-    net.advance(200ms);
+    r.net.advance(200ms);
     CHECK(is(a.failure(), route_group_errc::handshake_timeout));
   }
 }
