@@ -401,3 +401,45 @@ TEST_CASE("route group: an unreachable peer in reliable mode fails cleanly") {
   REQUIRE(r.net.run_until([&] { return r.a.c->current_phase() == core::phase::failed; }, 60s));
   CHECK(is(r.a.c->failure(), route_group_errc::unreachable));
 }
+
+TEST_CASE("route group: hostile packets fail the group cleanly or are ignored, never crash") {
+  // an established group in each mode gets random packets of every type
+  // (what an intermediate visor could inject); it must end in a defined
+  // state: still established (ignored), or failed with a protocol error
+  const wr::group_options modes[] = {{}, {.reliable = true}, {.reliable = true, .cell_size = 512},
+                                     {.cell_size = 1024}};
+  std::mt19937_64 rng{42};
+  for (const auto& m : modes) {
+    for (int round = 0; round < 50; ++round) {
+      route r{static_cast<uint64_t>(round)};
+      r.make(0, {}, m, m);
+      r.start_and_establish();
+      for (int i = 0; i < 20 && r.b.c->current_phase() == core::phase::established; ++i) {
+        auto t = static_cast<wr::packet_type>(rng() % 7);
+        size_t n = rng() % 3 == 0 ? rng() % 2000 : rng() % 40;
+        if (t == wr::packet_type::ping || t == wr::packet_type::pong)
+          n = 16;
+        else if (t == wr::packet_type::close || t == wr::packet_type::handshake)
+          n = 1;
+        else if (t == wr::packet_type::keep_alive)
+          n = 0;
+        byte_buffer payload(n);
+        for (auto& c : payload)
+          c = static_cast<uint8_t>(rng());
+        if (t == wr::packet_type::data && n >= 2 && rng() % 2) { // a well-formed frame length
+          payload[0] = static_cast<uint8_t>((n - 2) >> 8);
+          payload[1] = static_cast<uint8_t>(n - 2);
+        }
+        r.b.c->on_packet(wr::packet_view{t, route_id{2}, {payload.data(), payload.size()}});
+      }
+      auto ph = r.b.c->current_phase();
+      CAPTURE(round);
+      CHECK((ph == core::phase::established || ph == core::phase::failed
+             || ph == core::phase::closed));
+      if (ph == core::phase::failed)
+        CHECK((is(r.b.c->failure(), route_group_errc::protocol)
+               || is(r.b.c->failure(), route_group_errc::overflow)));
+      r.net.advance(3s); // timers after the garbage stay sound
+    }
+  }
+}
