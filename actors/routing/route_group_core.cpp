@@ -409,7 +409,8 @@ void route_group_core::consumed(size_t n) {
 // -- writing -------------------------------------------------------------------------------
 
 caf::error route_group_core::seal_inner(const inner_frame& f, byte_buffer& out) {
-  byte_buffer plain;
+  auto& plain = plain_scratch_; // only used here, so never in use twice
+  plain.clear();
   size_t pad = agreed_.cell_size != 0
                  ? agreed_.cell_size - noise::frame_prefix_len - noise::min_frame_body
                  : 0;
@@ -599,6 +600,8 @@ void route_group_core::transmit(sent_packet& sp) {
   unacked_in_ = 0; // this packet carries the acknowledgement
   cancel(ack_timer_);
   byte_buffer sealed;
+  sealed.reserve(noise::frame_prefix_len + noise::min_frame_body
+                 + wire::routing::inner_size(f, true) + agreed_.cell_size);
   if (auto err = seal_inner(f, sealed))
     return fail(make_error(route_group_errc::protocol, describe(err)));
   auto t = now();

@@ -288,6 +288,8 @@ private:
   size_t unconsumed_ = 0;
   bool paused_ = false;
 
+  byte_buffer plain_scratch_; ///< seal_inner's plaintext (capacity kept)
+
   std::chrono::nanoseconds rtt_{0};
   caf::error failure_;
   caf::error close_reason_;
