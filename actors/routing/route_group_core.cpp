@@ -29,7 +29,8 @@ constexpr size_t max_peer_error_text = 1024;
 } // namespace
 
 route_group_core::route_group_core(config cfg, io::timer_service& timers, write_fn out)
-  : cfg_(std::move(cfg)), timers_(timers), out_(std::move(out)) {
+  : cfg_(std::move(cfg)), timers_(timers) {
+  paths_.push_back({std::move(out), cfg_.forward_rid});
   if (!cfg_.clock)
     cfg_.clock = [] { return std::chrono::steady_clock::now().time_since_epoch(); };
   if (cfg_.max_inflight == 0)
@@ -91,10 +92,50 @@ size_t route_group_core::max_chunk() const noexcept {
 // -- sending -----------------------------------------------------------------------------
 
 route_group_core::send_status route_group_core::send_raw(packet_type t, byte_span payload) {
-  auto r = out_(t, cfg_.forward_rid, payload);
+  // the first live path (with one path: always it, as the reference)
+  auto r = send_status::failed;
+  for (auto& p : paths_) {
+    if (p.dead)
+      continue;
+    r = p.out(t, p.rid, payload);
+    if (r != send_status::failed || live_paths() <= 1)
+      break;
+    p.dead = true;
+  }
   if (r == send_status::ok)
     ++stats_.packets_out;
   return r;
+}
+
+size_t route_group_core::live_paths() const noexcept {
+  size_t n = 0;
+  for (const auto& p : paths_)
+    n += p.dead ? 0 : 1;
+  return n;
+}
+
+std::pair<route_group_core::send_status, size_t> route_group_core::send_on(size_t i,
+                                                                           byte_span payload) {
+  auto r = send_status::failed;
+  for (size_t k = 0; k < paths_.size(); ++k, i = (i + 1) % paths_.size()) {
+    auto& p = paths_[i];
+    if (p.dead)
+      continue;
+    r = p.out(packet_type::data, p.rid, payload);
+    if (r != send_status::failed || live_paths() <= 1)
+      break;
+    p.dead = true;
+  }
+  if (r == send_status::ok)
+    ++stats_.packets_out;
+  return {r, i};
+}
+
+bool route_group_core::add_path(write_fn out, route_id forward_rid) {
+  if (phase_ != phase::established || !agreed_.reliable)
+    return false;
+  paths_.push_back({std::move(out), forward_rid});
+  return true;
 }
 
 void route_group_core::send_control(packet_type t, byte_span payload) {
@@ -609,9 +650,14 @@ void route_group_core::transmit(sent_packet& sp) {
     sp.first_sent = t;
   sp.last_sent = t;
   ++sp.tries;
+  // striped over the paths: a first try takes the next path in turn, a
+  // retransmission the path after its last one
+  size_t start = sp.tries == 1 ? rr_++ % paths_.size() : (sp.path + 1) % paths_.size();
   // busy or failed: the packet stays in flight and goes again on the timer
   // (or on_writable / replace_path), so nothing is lost
-  if (send_raw(packet_type::data, {sealed.data(), sealed.size()}) == send_status::busy)
+  auto [r, used] = send_on(start, {sealed.data(), sealed.size()});
+  sp.path = used;
+  if (r == send_status::busy)
     blocked_ = true;
 }
 
@@ -659,7 +705,8 @@ void route_group_core::on_rto() {
 }
 
 void route_group_core::replace_path(write_fn out, route_id forward_rid) {
-  out_ = std::move(out);
+  paths_.clear();
+  paths_.push_back({std::move(out), forward_rid});
   cfg_.forward_rid = forward_rid;
   blocked_ = false;
   if (phase_ != phase::established && phase_ != phase::closing)

@@ -157,7 +157,17 @@ public:
   /// Graceful close (reason, if any, travels as an ErrorPacket first).
   void close(caf::error reason = {});
   /// Reliable mode: the route continues on another path (new forward rule).
+  /// Every path so far is dropped.
   void replace_path(write_fn out, route_id forward_rid);
+  /// Reliable mode, multipath: one more path to the same peer (its own forward
+  /// rule). Data is striped over the live paths; a retransmission takes another
+  /// path than the last try; a path whose router answers `failed` is dropped
+  /// while another one lives. Control packets use the first live path. The
+  /// peer needs nothing: its reliable receiver reorders. False (nothing
+  /// changed) unless established in reliable mode.
+  bool add_path(write_fn out, route_id forward_rid);
+  /// Paths not known to be dead.
+  size_t live_paths() const noexcept;
 
   // -- inspection ---------------------------------------------------------------------
   phase current_phase() const noexcept { return phase_; }
@@ -183,8 +193,17 @@ private:
     std::chrono::nanoseconds first_sent{0};
     std::chrono::nanoseconds last_sent{0};
     uint32_t tries = 0;
+    size_t path = 0; ///< the path of the last try
     bool sacked = false;
   };
+  struct path {
+    write_fn out;
+    route_id rid;
+    bool dead = false;
+  };
+  /// Sends one data packet on path i, or on the next live one when i's router
+  /// says failed (then i is dead, if another path lives); returns the path used.
+  std::pair<send_status, size_t> send_on(size_t i, byte_span payload);
 
   std::chrono::nanoseconds now() const;
   io::timer_service::timer_id after(std::chrono::nanoseconds d, void (route_group_core::*fn)());
@@ -241,7 +260,8 @@ private:
 
   config cfg_;
   io::timer_service& timers_;
-  write_fn out_;
+  std::vector<path> paths_; ///< [0] from the constructor; more with add_path
+  size_t rr_ = 0;           ///< striping position
   sink_fn sink_;
   event_fn on_event_;
   pressure_fn on_pressure_;

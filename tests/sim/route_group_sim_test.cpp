@@ -443,3 +443,41 @@ TEST_CASE("route group: hostile packets fail the group cleanly or are ignored, n
     }
   }
 }
+
+TEST_CASE("route group: a multipath group keeps its stream when one path is cut") {
+  wr::group_options rel{.reliable = true};
+  route r;
+  r.make(2, faults{.delay = 5ms, .bandwidth = 5'000'000}, rel, rel);
+  r.start_and_establish();
+  // a second, disjoint path of 3 hops; both ends stripe over both
+  r.build_extra(3, faults{.delay = 8ms, .bandwidth = 5'000'000});
+  REQUIRE(r.a.c->add_path(r.writer(true, 1), route_id{11}));
+  REQUIRE(r.b.c->add_path(r.writer(false, 1), route_id{12}));
+  CHECK(r.a.c->live_paths() == 2);
+  auto ab = pattern(600'000, 10);
+  auto ba = pattern(200'000, 11);
+  r.send_all(r.a, {ab.begin(), ab.begin() + 300'000});
+  r.send_all(r.b, ba);
+  r.net.advance(40ms);
+  uint64_t on_second = r.extra[0].front().first->stats().chunks_sent;
+  CHECK(on_second > 10); // data really went both ways round
+  // the first path's middle transport dies: what was on it is lost
+  r.links[1].first->close();
+  r.send_all(r.a, {ab.begin() + 300'000, ab.end()});
+  REQUIRE(r.net.run_until([&] { return r.b.got.size() >= ab.size()
+                                       && r.a.got.size() >= ba.size(); }, 60s));
+  CHECK(r.b.got == ab); // in order, nothing lost, nothing twice
+  CHECK(r.a.got == ba);
+  CHECK(r.a.c->current_phase() == core::phase::established);
+  CHECK(r.a.c->counters().retransmits > 0);
+  // a path whose first transport refuses is dropped at once
+  r.links[0].first->close();
+  REQUIRE(r.a.c->write(wire_test::span("after")) == core::write_result::ok);
+  CHECK(r.a.c->live_paths() == 1);
+  REQUIRE(r.net.run_until([&] { return r.b.got.size() == ab.size() + 5; }, 10s));
+  // add_path only in reliable mode
+  route plain;
+  plain.make(0);
+  plain.start_and_establish();
+  CHECK_FALSE(plain.a.c->add_path(plain.writer(true), route_id{3}));
+}

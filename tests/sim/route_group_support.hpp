@@ -64,6 +64,7 @@ struct endpoint {
 struct route {
   network net;
   std::vector<std::pair<std::shared_ptr<sim_link>, std::shared_ptr<sim_link>>> links;
+  std::vector<std::vector<std::pair<std::shared_ptr<sim_link>, std::shared_ptr<sim_link>>>> extra;
   endpoint a, b;
   std::vector<size_t> sizes_on_link0; ///< routing packet sizes alice's transport carried
   uint64_t rewrites = 0;
@@ -83,18 +84,19 @@ struct route {
   }
 
   /// The writer of a node's first link (side a writes link 0's first end,
-  /// side b the last link's second end).
-  core::write_fn writer(bool alice_side) {
+  /// side b the last link's second end); chain 0 = `links`, k > 0 = extra[k-1].
+  core::write_fn writer(bool alice_side, size_t chain = 0) {
     auto gen = generation;
-    return [this, alice_side, gen](wr::packet_type t, route_id rid, byte_span payload) {
+    return [this, alice_side, gen, chain](wr::packet_type t, route_id rid, byte_span payload) {
       if (gen != generation)
         return core::send_status::failed;
       byte_buffer out;
       if (wr::encode(out, t, rid, payload))
         return core::send_status::failed;
-      if (alice_side)
+      if (alice_side && chain == 0)
         sizes_on_link0.push_back(out.size());
-      auto& l = alice_side ? links.front().first : links.back().second;
+      auto& ls = chain == 0 ? links : extra[chain - 1];
+      auto& l = alice_side ? ls.front().first : ls.back().second;
       return l->write(std::move(out)) ? core::send_status::ok : core::send_status::failed;
     };
   }
@@ -108,10 +110,20 @@ struct route {
       e.c->on_packet(*p);
   }
 
+  using chain = std::vector<std::pair<std::shared_ptr<sim_link>, std::shared_ptr<sim_link>>>;
+
   /// Builds hops+1 datagram links with the given faults on every direction.
   void build(size_t hops, faults f = {}) {
     ++generation;
-    links.clear();
+    extra.clear();
+    links = make_chain(hops, f);
+  }
+
+  /// One more disjoint path between the same two endpoints (multipath).
+  void build_extra(size_t hops, faults f = {}) { extra.push_back(make_chain(hops, f)); }
+
+  chain make_chain(size_t hops, faults f) {
+    chain links;
     for (size_t i = 0; i <= hops; ++i)
       links.push_back(sim_link::make_datagram_pair(net, f, f));
     for (size_t i = 0; i <= hops; ++i) {
@@ -131,6 +143,7 @@ struct route {
           forward(to, std::move(b));
         });
     }
+    return links;
   }
 
   static void listen(const std::shared_ptr<sim_link>& l,
