@@ -40,6 +40,19 @@ route_group_core::route_group_core(config cfg, io::timer_service& timers, write_
   rto_ = cfg_.t.min_rto;
 }
 
+route_group_core::send_status
+route_group_core::to_send_status(transport::transport_core::write_result r) noexcept {
+  using tr = transport::transport_core::write_result;
+  switch (r) {
+    case tr::ok: return send_status::ok;
+    case tr::not_up:
+    case tr::queue_full: return send_status::busy;
+    case tr::too_large:
+    case tr::closed: return send_status::failed;
+  }
+  return send_status::failed;
+}
+
 route_group_core::~route_group_core() {
   *alive_ = false;
   cancel_all();

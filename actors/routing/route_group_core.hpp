@@ -50,6 +50,7 @@
 #include "runtime/crypto/keys.hpp"
 #include "runtime/crypto/noise/handshake.hpp"
 #include "runtime/crypto/noise/session.hpp"
+#include "actors/transport/transport_core.hpp"
 #include "runtime/io/timer_service.hpp"
 
 namespace skywire::routing {
@@ -74,6 +75,10 @@ public:
     failed, ///< not taken: no such transport / the transport is down
   };
   using write_fn = std::function<send_status(wire::routing::packet_type, route_id, byte_span)>;
+  /// A transport's answer to a write as the group reads it: queue_full and
+  /// not_up are busy (the router calls on_writable() once it drained; in
+  /// reliable mode the retransmission timer retries too), the rest failed.
+  static send_status to_send_status(transport::transport_core::write_result r) noexcept;
   enum class write_result : uint8_t { ok, not_open, queue_full, failed };
   /// Received plaintext, in order, one call per received packet.
   using sink_fn = std::function<void(byte_buffer&&)>;
@@ -106,7 +111,10 @@ public:
     role side = role::initiator;
     crypto::keypair local;
     public_key remote;
-    route_id forward_rid; ///< the next route id of our forward rule
+    /// The route id handed to write_fn with every packet: the next route id
+    /// of our forward rule (what the packet carries), or the rule's key when
+    /// the router's send looks the rule up itself.
+    route_id forward_rid;
     /// Extensions we offer (a Go peer answers 1: none are used).
     wire::routing::group_options offer;
     std::optional<crypto::keypair> ephemeral; ///< vector tests only

@@ -481,3 +481,50 @@ TEST_CASE("route group: a multipath group keeps its stream when one path is cut"
   plain.start_and_establish();
   CHECK_FALSE(plain.a.c->add_path(plain.writer(true), route_id{3}));
 }
+
+TEST_CASE("route group: a transport's write result as the group reads it") {
+  using tr = transport::transport_core::write_result;
+  CHECK(core::to_send_status(tr::ok) == core::send_status::ok);
+  CHECK(core::to_send_status(tr::queue_full) == core::send_status::busy);
+  CHECK(core::to_send_status(tr::not_up) == core::send_status::busy);
+  CHECK(core::to_send_status(tr::too_large) == core::send_status::failed);
+  CHECK(core::to_send_status(tr::closed) == core::send_status::failed);
+}
+
+TEST_CASE("route group: a busy router holds the data until it is writable again") {
+  route r;
+  r.make(1);
+  bool busy = false;
+  auto inner = r.writer(true);
+  r.a.c = std::make_shared<core>(r.cfg(core::role::initiator), r.net,
+                                 [&](wr::packet_type t, route_id rid, byte_span p) {
+                                   if (busy && t == wr::packet_type::data)
+                                     return core::send_status::busy;
+                                   return inner(t, rid, p);
+                                 });
+  r.attach(r.a);
+  r.start_and_establish();
+  busy = true;
+  auto data = pattern(40'000, 12);
+  REQUIRE(r.a.c->write({data.data(), data.size()}) == core::write_result::ok);
+  CHECK(r.a.c->send_queue_bytes() > data.size()); // sealed, waiting
+  r.net.advance(1s);
+  CHECK(r.b.got.empty());
+  busy = false;
+  r.a.c->on_writable();
+  CHECK(r.a.c->send_queue_bytes() == 0);
+  r.net.advance(100ms);
+  CHECK(r.b.got == data);
+  // the bound: nothing is taken beyond max_send_queue
+  busy = true;
+  auto big = pattern(1024 * 1024, 13);
+  size_t taken = 0;
+  while (r.a.c->write({big.data(), big.size()}) == core::write_result::ok)
+    taken += big.size();
+  CHECK(taken == 3 * big.size()); // 4 MiB bound, sealing overhead included
+  CHECK(r.a.c->write({big.data(), big.size()}) == core::write_result::queue_full);
+  busy = false;
+  r.a.c->on_writable();
+  r.net.advance(1s);
+  CHECK(r.b.got.size() == data.size() + taken);
+}
