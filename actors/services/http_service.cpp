@@ -4,6 +4,7 @@
 
 #include "actors/services/service_clock.hpp"
 #include "messages/wire/json/go_json.hpp"
+#include "messages/wire/health.hpp"
 #include "runtime/log/logger.hpp"
 #include "runtime/system/stop_and_wait.hpp"
 
@@ -38,6 +39,15 @@ http::server_config service_server_config(std::string host, uint16_t port, size_
   return c;
 }
 
+http::response health_answer(const std::string& version, int64_t started_at_unix_ns,
+                             const std::string& dmsg_address) {
+  wire::health_response h;
+  h.build_info = wire::build_info{version, "", ""};
+  h.started_at = rfc3339(started_at_unix_ns);
+  h.dmsg_address = dmsg_address;
+  return http::make_response(200, wire::encode_health(h));
+}
+
 std::optional<page_request> page_of(const http::request& req, size_t max_limit) {
   auto number = [&](std::string_view name, size_t dflt) -> std::optional<size_t> {
     auto v = req.query_param(name);
@@ -62,18 +72,6 @@ void add_page_headers(http::response& r, size_t total, size_t next) {
   r.headers.emplace_back("X-Total-Count", std::to_string(total));
   if (next < total)
     r.headers.emplace_back("X-Next-Offset", std::to_string(next));
-}
-
-http::response health_reply(std::string_view version, int64_t started_at_ns) {
-  std::string body;
-  wire::json::writer w{body};
-  w.begin_object();
-  w.key("build_info").begin_object();
-  w.key("version").string(version).key("commit").string("").key("date").string("");
-  w.end_object();
-  w.key("started_at").string(rfc3339(started_at_ns));
-  w.end_object();
-  return http::make_response(200, std::move(body));
 }
 
 http::response error_object_reply(unsigned status, std::string_view text) {

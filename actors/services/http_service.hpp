@@ -71,6 +71,12 @@ http::handler forward_to(caf::actor actor, Op op) {
   };
 }
 
+/// The /health answer every service gives (messages/wire/health.hpp):
+/// build_info with `version`, started_at, and dmsg_address ("<pk>:<port>")
+/// when the service serves its API over dmsg too ("" leaves it out).
+http::response health_answer(const std::string& version, int64_t started_at_unix_ns,
+                             const std::string& dmsg_address);
+
 struct http_service_options {
   const char* name = "http_service"; ///< the actor's name, the log component
   http::server_config server;        ///< host, port, limits, timeouts, error replies
@@ -180,10 +186,6 @@ std::optional<page_request> page_of(const http::request& req, size_t max_limit);
 
 /// X-Total-Count: total, and X-Next-Offset when `next` < total.
 void add_page_headers(http::response& r, size_t total, size_t next);
-
-/// GET /health as the reference's services answer it:
-/// {"build_info":{"version":..,"commit":"","date":""},"started_at":"<RFC 3339>"}.
-http::response health_reply(std::string_view version, int64_t started_at_ns);
 
 /// {"error":"<text>"} + "\n" with the status: the error reply of the
 /// reference's services that json.NewEncoder an Error{Error string}.

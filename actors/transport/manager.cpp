@@ -94,6 +94,9 @@ public:
     for (auto& kv : nets_)
       kv.second->stop();
     close_logs();
+    if (cfg_.links)
+      for (auto* r : reg_.all())
+        cfg_.links->remove(r->id, r->link);
     // transports still closing when the grace ran out: end them now
     for (auto* r : reg_.all())
       if (r->actor)
@@ -444,6 +447,8 @@ private:
       sample(*r); // the replaced link's last bytes
     r->link = std::move(link);
     r->state = record_state::up;
+    if (cfg_.links)
+      cfg_.links->put(id, r->link);
     auto s = summary(*r);
     for (auto& rp : r->up_waiters)
       if (rp.pending())
@@ -460,6 +465,8 @@ private:
     auto s = summary(*r);
     s.state = "closing";
     r->state = record_state::closing;
+    if (cfg_.links)
+      cfg_.links->remove(id);
     close_log(*r);
     finish_waiters(*r, err);
     keeper_.down(r->remote, r->type, std::chrono::steady_clock::now());
@@ -471,6 +478,8 @@ private:
     if (!r || r->state == record_state::closing)
       return;
     r->state = record_state::closing;
+    if (cfg_.links)
+      cfg_.links->remove(id);
     finish_waiters(*r, err);
     keeper_.failed(r->remote, r->type, std::chrono::steady_clock::now());
     publish(caf::make_message(api::tp_error_atom::value, r->remote, r->type, err));
@@ -502,6 +511,8 @@ private:
       else
         on_fail(r->id, err);
     }
+    if (cfg_.links)
+      cfg_.links->remove(r->id, r->link);
     auto gone = reg_.erase(r->id);
     if (gone)
       for (auto& p : gone->after_close) {
@@ -746,8 +757,25 @@ expected<manager_config> manager_config_from(const config::visor_config& cfg, io
   // HTTP to the transport discovery and the address resolver: plain TCP,
   // and dmsg:// URLs (dmsghttp mode) over the visor's dmsg client
   httpauth_client::options service_opts;
-  if (env.sys && env.dmsg_client)
+  // what STUN saw, once the sudph network (made below) has checked
+  auto stun_ip = std::make_shared<std::function<std::optional<std::string>()>>();
+  if (env.sys && env.dmsg_client) {
     service_opts.send = dmsg::make_service_sender(*env.sys, io, env.dmsg_client);
+    // SW-PublicIP (reference §1.4): over dmsghttp a service sees a dmsg
+    // address, so the visor names its public IP itself, as the reference
+    // does (it asks an IP echo service, then STUN; we ask no third party):
+    // a public address of a local interface, else the one STUN saw
+    // (httpauth_client sends it with dmsg:// URLs only).
+    service_opts.public_ip = [stun_ip]() -> std::optional<std::string> {
+      if (auto a = local_interface_addresses())
+        for (const auto& ip : *a)
+          if (is_public_ip(ip))
+            return ip;
+      if (*stun_ip)
+        return (*stun_ip)();
+      return std::nullopt;
+    };
+  }
   manager_config out;
   out.local = crypto::keypair{cfg.pk, cfg.sk};
   auto note = [notes](std::string s) {
@@ -864,7 +892,12 @@ expected<manager_config> manager_config_from(const config::visor_config& cfg, io
         s.admission = transport_admission();
         // the socket's own bound on unauthenticated sessions is the tighter one
         s.admission.max_pending = s.socket.max_pending;
-        out.networks.push_back(sudph_network::make(io, out.local, std::move(s)));
+        auto sudph = sudph_network::make(io, out.local, std::move(s));
+        *stun_ip = [w = std::weak_ptr<sudph_network>(sudph)] {
+          auto n = w.lock();
+          return n ? n->public_ip() : std::nullopt;
+        };
+        out.networks.push_back(std::move(sudph));
       }
     }
   } else {

@@ -263,7 +263,7 @@ http::response ar_api::nonce(const http::request& req) {
 }
 
 http::response ar_api::health() {
-  return health_reply(cfg_.version, started_at_);
+  return health_answer(cfg_.version, started_at_, cfg_.dmsg_address);
 }
 
 http::response ar_api::metrics() {

@@ -115,7 +115,7 @@ http::response sd_api::handle(sd_op op, const http::request& req) {
     });
   case sd_op::deregister: return deregister(req);
   case sd_op::nonce: return nonce_reply(guard_, req);
-  case sd_op::health: return health_reply(cfg_.version, started_at_);
+  case sd_op::health: return health_answer(cfg_.version, started_at_, cfg_.dmsg_address);
   case sd_op::metrics: return metrics();
   }
   return error_reply(500, "something unexpected happened");

@@ -62,6 +62,7 @@ struct sd_config {
   bool test_mode = false;
   std::vector<public_key> whitelist; ///< network monitors allowed to deregister
   std::string version = "skywire-cpp 0.1.0";
+  std::string dmsg_address; ///< "<pk>:<port>" in /health when served over dmsg too
   std::function<int64_t()> clock; ///< unix ns; default: the system clock
   uint64_t seed = 0;              ///< of the sampling; 0 = random
 };

@@ -247,7 +247,7 @@ http::response tpd_api::nonce(const http::request& req) {
 }
 
 http::response tpd_api::health() {
-  return health_reply(cfg_.version, started_at_);
+  return health_answer(cfg_.version, started_at_, cfg_.dmsg_address);
 }
 
 http::response tpd_api::metrics() {

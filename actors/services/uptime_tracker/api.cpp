@@ -81,7 +81,7 @@ http::response ut_api::handle(ut_op op, const http::request& req) {
   case ut_op::timeline: return timeline(req);
   case ut_op::visors: return visors(req);
   case ut_op::nonce: return nonce_reply(guard_, req);
-  case ut_op::health: return health_reply(cfg_.version, started_at_);
+  case ut_op::health: return health_answer(cfg_.version, started_at_, cfg_.dmsg_address);
   case ut_op::metrics: return metrics();
   }
   return error_object_reply(500, "something unexpected happened");

@@ -55,6 +55,7 @@ struct ut_config {
   size_t max_connections = 4096;
   bool test_mode = false; ///< loopback and private caller IPs are recorded too
   std::string version = "skywire-cpp 0.1.0";
+  std::string dmsg_address; ///< "<pk>:<port>" in /health when served over dmsg too
   std::function<int64_t()> clock; ///< unix ns; default: the system clock
   /// The location of an IP for /visors (the reference asks a geo-IP
   /// service); without one /visors lists nothing.
