@@ -115,6 +115,31 @@ expected<local_deployment> local_deployment::start(caf::actor_system& sys, io::i
   d.ar_ = std::move(*a);
   d.info_["address_resolver"] = url_of(d.ar_->port);
   d.info_["address_resolver_udp"] = d.ar_->udp_ports.empty() ? 0 : d.ar_->udp_ports.front();
+
+  // the service discovery and the uptime tracker, in test mode too
+  // (loopback visors may register as public, their IPs are recorded)
+  namespace sd = services::service_discovery;
+  sd::sd_config scfg;
+  scfg.host = loopback;
+  scfg.port = o.ports.service_discovery;
+  scfg.test_mode = true;
+  scfg.version = system::version();
+  auto sdh = sd::spawn_service_discovery(sys, io, scfg);
+  if (!sdh)
+    return fail("service discovery", sdh.error());
+  d.sd_ = std::move(*sdh);
+  d.info_["service_discovery"] = url_of(d.sd_->port);
+  namespace ut = services::uptime_tracker;
+  ut::ut_config ucfg;
+  ucfg.host = loopback;
+  ucfg.port = o.ports.uptime_tracker;
+  ucfg.test_mode = true;
+  ucfg.version = system::version();
+  auto uth = ut::spawn_uptime_tracker(sys, io, ucfg);
+  if (!uth)
+    return fail("uptime tracker", uth.error());
+  d.ut_ = std::move(*uth);
+  d.info_["uptime_tracker"] = url_of(d.ut_->port);
   return d;
 }
 
@@ -123,6 +148,11 @@ local_deployment::~local_deployment() {
 }
 
 void local_deployment::stop() {
+  for (auto* h : {&ut_, &sd_}) {
+    if (*h)
+      (*h)->stop();
+    h->reset();
+  }
   if (ar_)
     ar_->stop();
   ar_.reset();
