@@ -1,10 +1,9 @@
 // Fuzz the decoders of the visor's transport-service clients: TPD entry
 // lists, the AR's VisorData and /transports answers, /health, the service
-// discovery's Service lists (public autoconnect) and the transport log CSV. Properties: errors are values; decode -> encode ->
-// decode is stable and the encoding a fixed point.
-#include <cstdint>
-#include <cstdlib>
-#include <string_view>
+// discovery's Service lists (public autoconnect; also what the service
+// discovery reads: geo and info included) and the transport log CSV.
+// Properties: errors are values; decode -> encode -> decode is stable and
+// the encoding a fixed point.
 
 #include "messages/wire/health.hpp"
 #include "messages/wire/service_discovery.hpp"
