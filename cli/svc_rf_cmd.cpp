@@ -54,7 +54,7 @@ int run_rf(const std::string& argv0, const std::vector<std::string>& args) {
     "paths", po::value(&cfg.paths_per_edge)->value_name("N"),
     "paths per edge at most (default 5, as the reference)")(
     "search-budget", po::value(&cfg.search_budget)->value_name("N"),
-    "graph edges one search may expand (default 2000000)")(
+    "graph edges one request's searches may expand (default 2000000)")(
     "max-entries", po::value(&src_cfg.max_entries)->value_name("N"),
     "transports read at most; a larger listing fails the refresh (default 1000000)")(
     "max-connections", po::value(&cfg.max_connections)->value_name("N"),
