@@ -115,6 +115,25 @@ expected<local_deployment> local_deployment::start(caf::actor_system& sys, io::i
   d.ar_ = std::move(*a);
   d.info_["address_resolver"] = url_of(d.ar_->port);
   d.info_["address_resolver_udp"] = d.ar_->udp_ports.empty() ? 0 : d.ar_->udp_ports.front();
+
+  // the route finder, reading the transport discovery in this process
+  // through its actor (no socket); a graph refresh every second
+  namespace rf = services::route_finder;
+  rf::tpd_source_config scfg;
+  scfg.tpd_url = url_of(d.tpd_->port);
+  auto src = rf::tpd_graph_source::make(rf::in_process_tpd_sender(d.tpd_->actor), scfg);
+  if (!src)
+    return fail("route finder", src.error());
+  rf::rf_config rcfg;
+  rcfg.host = loopback;
+  rcfg.port = o.ports.route_finder;
+  rcfg.refresh_interval = std::chrono::seconds{1};
+  rcfg.version = system::version();
+  auto r = rf::spawn_route_finder(sys, io, rcfg, *src);
+  if (!r)
+    return fail("route finder", r.error());
+  d.rf_ = std::move(*r);
+  d.info_["route_finder"] = url_of(d.rf_->port);
   return d;
 }
 
@@ -123,6 +142,9 @@ local_deployment::~local_deployment() {
 }
 
 void local_deployment::stop() {
+  if (rf_)
+    rf_->stop();
+  rf_.reset();
   if (ar_)
     ar_->stop();
   ar_.reset();
