@@ -124,19 +124,20 @@ expected<local_deployment> local_deployment::start(caf::actor_system& sys, io::i
   if (!o.routing_services)
     return d;
 
-  // the route finder, reading the transport discovery's listing (1 s)
+  // the route finder, reading the transport discovery in this process
+  // through its actor (no socket); a graph refresh every second
   namespace rf = services::route_finder;
+  rf::tpd_source_config scfg;
+  scfg.tpd_url = url_of(d.tpd_->port);
+  auto src = rf::tpd_graph_source::make(rf::in_process_tpd_sender(d.tpd_->actor), scfg);
+  if (!src)
+    return fail("route finder", src.error());
   rf::rf_config rcfg;
   rcfg.host = loopback;
   rcfg.port = o.ports.route_finder;
-  rcfg.version = system::version();
   rcfg.refresh_interval = std::chrono::seconds{1};
-  rf::tpd_source_config src;
-  src.tpd_url = url_of(d.tpd_->port);
-  auto source = rf::tpd_graph_source::make(rf::tcp_sender(io), src);
-  if (!source)
-    return fail("route finder", source.error());
-  auto r = rf::spawn_route_finder(sys, io, rcfg, *source);
+  rcfg.version = system::version();
+  auto r = rf::spawn_route_finder(sys, io, rcfg, *src);
   if (!r)
     return fail("route finder", r.error());
   d.rf_ = std::move(*r);
