@@ -177,7 +177,12 @@ TEST_CASE("setup node: routes of 1, 2, 3 and 5 hops get the right rules at every
       std::lock_guard g{v.log->m};
       intermediary_before[n] = v.log->intermediary.size();
     }
+    auto t0 = std::chrono::steady_clock::now();
     auto e = setup(w, client, route);
+    MESSAGE(hops << "-hop route set up in "
+                 << std::chrono::duration_cast<std::chrono::microseconds>(
+                      std::chrono::steady_clock::now() - t0).count()
+                 << " us (dials included)");
     REQUIRE_MESSAGE(e, describe(e.error()));
     CHECK(e->desc == route.desc.inverted());
     auto& dst = by_pk(w, path.back());
