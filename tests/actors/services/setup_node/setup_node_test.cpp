@@ -391,6 +391,30 @@ TEST_CASE("setup node: 24 routes from 4 callers at once, every id used once") {
   CHECK(st.succeeded == static_cast<uint64_t>(n));
 }
 
+TEST_CASE("setup node: over max_requests a new route is refused at once (code 0), not queued") {
+  sn::setup_node_config cfg;
+  cfg.max_requests = 1;
+  cfg.hop_timeout = 1500ms;
+  world w{cfg};
+  auto& a = w.add("ba");
+  auto& b = w.add("bb", {1, gateway_mode::silent, 0ms});
+  auto& c = w.add("bc");
+  auto client = w.setup_client("ba");
+  expected<rs::edge_rules> first = caf::error{};
+  std::thread t{[&] { first = setup(w, client, make_route({a.pk, b.pk, c.pk})); }};
+  // The first route holds the only slot while b stays silent.
+  REQUIRE(b.log->wait([](gateway_log& l) { return !l.methods.empty(); }));
+  auto second = setup(w, client, make_route({a.pk, c.pk}, 49999));
+  t.join();
+  REQUIRE_FALSE(second);
+  CHECK(rt::failure_code_of(second.error()) == rs::failure_code::unknown);
+  CHECK(describe(second.error()).find("busy") != std::string::npos);
+  REQUIRE_FALSE(first);
+  CHECK(rt::failure_code_of(first.error()) == rs::failure_code::reserve_route_ids);
+  // The slot is free again.
+  CHECK(setup(w, client, make_route({a.pk, c.pk}, 49998)));
+}
+
 TEST_CASE("setup node: a silent hop fails within the hop deadline") {
   sn::setup_node_config cfg;
   cfg.hop_timeout = 700ms;
