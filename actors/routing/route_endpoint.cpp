@@ -68,12 +68,11 @@ expected<api::route_group_actor> open_route_group(const route_endpoint_env& env,
   // In: the consume rule's packets, on the core's shard (posted there when
   // the router hands them over on another link's thread).
   auto self_holder = std::make_shared<caf::actor>();
+  // (The endpoint holds the cell: the router keeps it until the group's end
+  // clears the endpoint; the cell holds the core weakly.)
   rcore->set_endpoint(
     e.reverse.key,
-    [wcell = std::weak_ptr<shard_cell>(cell), counters](const wire::routing::packet_view& p) {
-      auto c = wcell.lock();
-      if (!c)
-        return;
+    [c = cell, counters](const wire::routing::packet_view& p) {
       if (c->tid.load() == std::this_thread::get_id()) {
         if (auto core = c->core.lock())
           core->on_packet(p);
@@ -82,7 +81,8 @@ expected<api::route_group_actor> open_route_group(const route_endpoint_env& env,
       if (counters)
         counters->cross_shard.fetch_add(1, std::memory_order_relaxed);
       std::vector<uint8_t> copy(p.payload.begin(), p.payload.end());
-      c->conn->post([wcell, type = p.type, rid = p.rid, copy = std::move(copy)] {
+      c->conn->post([wcell = std::weak_ptr<shard_cell>(c), type = p.type, rid = p.rid,
+                     copy = std::move(copy)] {
         auto c = wcell.lock();
         if (!c)
           return;

@@ -83,7 +83,7 @@ struct manager_state {
 using manager_actor = caf::stateful_actor<manager_state>;
 
 caf::error step_error(std::string step, const caf::error& why) {
-  return make_error(routing_errc::unavailable, "route dial: " + step + ": " + describe(why));
+  return make_error(routing_errc::dial_failed, step + ": " + describe(why));
 }
 
 void fail(manager_actor* self, uint64_t id, caf::error err) {
@@ -244,11 +244,19 @@ caf::behavior echo(caf::event_based_actor* self) {
   return {
     [](api::rt_accept_atom, const api::route_group_actor&, const public_key&, uint16_t) {},
     [self](api::data_atom, api::byte_buffer& bytes) {
+      SKYWIRE_LOG(debug, component, "echo", log::kv("bytes", bytes.size()));
       auto group = caf::actor_cast<api::route_group_actor>(self->current_sender());
       auto n = static_cast<uint32_t>(bytes.size());
       self->request(group, caf::infinite, api::write_atom::value, std::move(bytes))
-        .then([self, group, n](api::ok_atom) { self->send(group, api::consumed_atom::value, n); },
-              [self, group](caf::error&) { self->send(group, api::close_atom::value); });
+        .then(
+          [self, group, n](api::ok_atom) {
+            SKYWIRE_LOG(debug, component, "echoed", log::kv("bytes", n));
+            self->send(group, api::consumed_atom::value, n);
+          },
+          [self, group](caf::error& err) {
+            SKYWIRE_LOG(debug, component, "echo failed", log::kv("error", describe(err)));
+            self->send(group, api::close_atom::value);
+          });
     },
     [](api::closed_atom, const caf::error&) {},
   };
@@ -298,7 +306,8 @@ caf::behavior pinger(caf::event_based_actor* self, api::route_manager_actor mana
     r->got = 0;
     r->sent = clock_type::now();
     self->request(r->group, caf::infinite, api::write_atom::value, r->payload)
-      .then([](api::ok_atom) {}, [finish](caf::error& err) mutable { finish(err); });
+      .then([](api::ok_atom) { SKYWIRE_LOG(debug, component, "ping sent"); },
+            [finish](caf::error& err) mutable { finish(err); });
   };
   api::route_dial d;
   d.remote = req.remote;
@@ -316,6 +325,7 @@ caf::behavior pinger(caf::event_based_actor* self, api::route_manager_actor mana
       [finish](caf::error& err) mutable { finish(err); });
   return {
     [self, r, req, send_one, finish](api::data_atom, api::byte_buffer& bytes) mutable {
+      SKYWIRE_LOG(debug, component, "ping echo", log::kv("bytes", bytes.size()));
       self->send(r->group, api::consumed_atom::value, static_cast<uint32_t>(bytes.size()));
       r->got += bytes.size();
       if (r->got < r->payload.size())
@@ -423,7 +433,7 @@ caf::behavior manager(manager_actor* self, route_manager_config cfg) {
         ask_route_finder(self, id);
     },
     [self](rm_retry_atom, uint64_t id, bool) {
-      fail(self, id, make_error(routing_errc::unavailable, "route dial: no route within the deadline"));
+      fail(self, id, make_error(routing_errc::dial_failed, "no route within the deadline"));
     },
     [self](rm_track_atom, caf::actor g, uint32_t fwd, uint32_t consume) {
       self->monitor(g);

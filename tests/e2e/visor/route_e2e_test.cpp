@@ -78,6 +78,14 @@ TEST_CASE("routing e2e: a 2-hop route A-B-C between three visor processes carrie
     },
     10s));
 
+  // the route finder's graph has them (it refreshes every second here)
+  REQUIRE(eventually(
+    [&] {
+      return cli({"cli", "rtfind", a.pk, c.pk, "-n", "2", "-a", net.url("route_finder")}).code
+             == 0;
+    },
+    10s));
+
   // A pings C over a route of at least 2 hops: A -> B -> C and back
   auto r = cli({"cli", "visor", "ping", c.pk, "-n", "5", "-s", "1000", "--min-hops", "2", "--json",
                 "--rpc", a.rpc});
