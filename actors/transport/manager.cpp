@@ -94,6 +94,9 @@ public:
     for (auto& kv : nets_)
       kv.second->stop();
     close_logs();
+    if (cfg_.links)
+      for (auto* r : reg_.all())
+        cfg_.links->remove(r->id, r->link);
     // transports still closing when the grace ran out: end them now
     for (auto* r : reg_.all())
       if (r->actor)
@@ -444,6 +447,8 @@ private:
       sample(*r); // the replaced link's last bytes
     r->link = std::move(link);
     r->state = record_state::up;
+    if (cfg_.links)
+      cfg_.links->put(id, r->link);
     auto s = summary(*r);
     for (auto& rp : r->up_waiters)
       if (rp.pending())
@@ -460,6 +465,8 @@ private:
     auto s = summary(*r);
     s.state = "closing";
     r->state = record_state::closing;
+    if (cfg_.links)
+      cfg_.links->remove(id);
     close_log(*r);
     finish_waiters(*r, err);
     keeper_.down(r->remote, r->type, std::chrono::steady_clock::now());
@@ -471,6 +478,8 @@ private:
     if (!r || r->state == record_state::closing)
       return;
     r->state = record_state::closing;
+    if (cfg_.links)
+      cfg_.links->remove(id);
     finish_waiters(*r, err);
     keeper_.failed(r->remote, r->type, std::chrono::steady_clock::now());
     publish(caf::make_message(api::tp_error_atom::value, r->remote, r->type, err));
@@ -502,6 +511,8 @@ private:
       else
         on_fail(r->id, err);
     }
+    if (cfg_.links)
+      cfg_.links->remove(r->id, r->link);
     auto gone = reg_.erase(r->id);
     if (gone)
       for (auto& p : gone->after_close) {

@@ -17,6 +17,8 @@
 //  - Dialing (`tp add`, persistent transports): a transport actor per
 //    (peer, type); a second request for the same pair waits for the same
 //    transport; the answer comes when it is up or failed.
+//  - The data plane: every up transport's carrying link is put into
+//    manager_config::links (link_directory.hpp) while it is up.
 //  - Events to subscribers: tp_up, tp_down (with the cause), tp_error
 //    (messages/api/transport.hpp).
 //  - persistent_transports: re-dialed with back-off while missing
@@ -44,6 +46,7 @@
 
 #include "actors/dmsg/client_ref.hpp"
 #include "actors/transport/autoconnect_actor.hpp"
+#include "actors/transport/link_directory.hpp"
 #include "actors/transport/network.hpp"
 #include "actors/transport/transport_logs.hpp"
 #include "actors/transport/persistence.hpp"
@@ -62,6 +65,9 @@ struct manager_config {
   std::vector<transport_network_ptr> networks;
   /// Where settled transports are registered (null: nowhere).
   registrar_ptr registrar;
+  /// Where up transports' links are published for the data plane (the
+  /// router; link_directory.hpp). Null: nowhere.
+  link_directory_ptr links;
   std::vector<persistent_target> persistent;
   persistent_keeper::backoff_params persistent_backoff;
   /// A `tp add` without a timeout.

@@ -230,7 +230,8 @@ void transport_link::on_data(byte_span in) {
       close(make_error(transport_errc::peer_closed, "the peer closed the transport"));
       return;
     }
-    if (sink)
+    // route 0 is the transport's own (its ping, its close): never a sink's
+    if (sink && p.rid.value != 0)
       sink(p);
     else
       default_packet(p);

@@ -19,10 +19,11 @@
 // from its keep-alive bound; a Go peer drops route-0 packets.
 //
 // Data path (no mailbox): each read is split into routing packets on the
-// link's thread; a packet sink (the router, later) takes them there. Without
-// a sink, a Ping on route 0 is answered with a Pong at once (our transport
-// round-trip probe; a Go peer drops route 0 packets, having no rule for it)
-// and other packets are counted as dropped. A malformed packet ends the
+// link's thread; a packet sink (the router, through link_directory.hpp)
+// takes those of route IDs != 0 there. Route 0 is the transport's own,
+// never a sink's: a Ping on route 0 is answered with a Pong at once (our
+// transport round-trip probe; a Go peer drops route 0 packets, having no
+// rule for it). Other packets without a sink are counted as dropped. A malformed packet ends the
 // transport (protocol error), as the reference's packet reader does.
 //
 // Counters: routing payload bytes in and out (what the transport logs and
@@ -92,7 +93,8 @@ public:
   /// needs a message per dropped connection). Call before start(). [any]
   void set_quiet_until_registered();
 
-  /// The packet consumer (the router). Set before the link is up. [any]
+  /// The consumer of routing packets of route IDs != 0 (the router); it may
+  /// be set or replaced at any time (read once per read batch). [any]
   void set_packet_sink(packet_sink sink);
 
   /// Sends one routing packet. [any]

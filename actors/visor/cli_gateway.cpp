@@ -22,6 +22,7 @@
 
 #include "actors/transport/summary_json.hpp"
 #include "actors/visor/atoms.hpp"
+#include "messages/wire/routing/rule.hpp"
 #include "messages/error.hpp"
 #include "runtime/config/duration.hpp"
 #include "runtime/io/stream_connection.hpp"
@@ -282,6 +283,33 @@ std::variant<public_key, bad_params> pk_param(const json::value* params, std::st
   return *pk;
 }
 
+/// A route ID: params.id, a number in [1, 2^32-1].
+std::variant<uint32_t, bad_params> route_id_param(const json::value* params) {
+  const auto* v = param(params, "id");
+  if (!v || !(v->is_int64() || v->is_uint64()))
+    return bad_params{"params.id must be a route ID (a number)"};
+  auto n = v->is_int64() ? static_cast<int64_t>(v->get_int64()) : -1;
+  if (v->is_uint64() && v->get_uint64() <= 0xffffffffu)
+    n = static_cast<int64_t>(v->get_uint64());
+  if (n <= 0 || n > 0xffffffffll)
+    return bad_params{"params.id must be a route ID in 1..4294967295"};
+  return static_cast<uint32_t>(n);
+}
+
+/// A rule to save: params.rule, a RuleSummary object (§4.2), as its bytes.
+std::variant<std::vector<uint8_t>, bad_params> rule_param(const json::value* params) {
+  const auto* v = param(params, "rule");
+  if (!v || !v->is_object())
+    return bad_params{"params.rule must be a RuleSummary object"};
+  auto text = json::serialize(*v);
+  if (text.size() > wire::routing::max_rule_summary_json)
+    return bad_params{"params.rule is too long"};
+  auto r = wire::routing::decode_summary_json(text);
+  if (!r)
+    return bad_params{"params.rule: " + describe(r.error())};
+  return r->encode();
+}
+
 /// Transports' filter: {"FilterTypes":[..],"FilterPubKeys":[..],"ShowLogs":bool}.
 std::variant<api::transport_filter, bad_params> filter_param(const json::value* params) {
   api::transport_filter f;
@@ -474,7 +502,33 @@ caf::behavior cli_gateway(caf::stateful_actor<gateway_state>* self, api::visor_a
     return true;
   };
 
-  auto handle_line = [send, forward, handle_transport, opts](uint64_t id,
+  // The router's methods (the reference's visor RPC names); false when
+  // `method` is none of them.
+  auto handle_routing = [send, forward](uint64_t id, const std::string& rid,
+                                        std::string_view method, const json::value* params) -> bool {
+    auto refuse = [&](const bad_params& b) { send(id, error_line(rid, invalid_params, b.text)); };
+    if (method == "app-visor.RoutingRules") {
+      forward(id, rid, api::rt_rules_atom::value);
+    } else if (method == "app-visor.RoutingRule" || method == "app-visor.RemoveRoutingRule") {
+      auto r = route_id_param(params);
+      if (auto* b = std::get_if<bad_params>(&r))
+        return refuse(*b), true;
+      if (method == "app-visor.RoutingRule")
+        forward(id, rid, api::rt_rule_atom::value, std::get<uint32_t>(r));
+      else
+        forward(id, rid, api::rt_remove_atom::value, std::get<uint32_t>(r));
+    } else if (method == "app-visor.SaveRoutingRule") {
+      auto r = rule_param(params);
+      if (auto* b = std::get_if<bad_params>(&r))
+        return refuse(*b), true;
+      forward(id, rid, api::rt_save_atom::value, std::move(std::get<std::vector<uint8_t>>(r)));
+    } else {
+      return false;
+    }
+    return true;
+  };
+
+  auto handle_line = [send, forward, handle_transport, handle_routing, opts](uint64_t id,
                                                              std::string_view line) {
     if (line.empty())
       return;
@@ -535,6 +589,8 @@ caf::behavior cli_gateway(caf::stateful_actor<gateway_state>* self, api::visor_a
       }
       forward(id, rid, crash_atom::value, std::string{actor->get_string()});
     } else if (handle_transport(id, rid, method, params)) {
+      // answered there
+    } else if (handle_routing(id, rid, method, params)) {
       // answered there
     } else {
       send(id, error_line(rid, method_not_found,

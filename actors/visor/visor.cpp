@@ -13,6 +13,9 @@
 
 #include "actors/dmsg/client.hpp"
 #include "actors/dmsg/client_ref.hpp"
+#include "actors/routing/errors.hpp"
+#include "actors/routing/router.hpp"
+#include "actors/routing/setup_gateway.hpp"
 #include "actors/transport/errors.hpp"
 #include "actors/transport/manager.hpp"
 #include "actors/visor/cli_gateway.hpp"
@@ -70,12 +73,33 @@ std::vector<system::child_spec> visor_children(const visor_context& ctx) {
                    {},
                    "log_server"});
   }
+  // The router: its state (rule table, route IDs, the data plane on the io
+  // shards) outlives restarts of its actors; the transport manager publishes
+  // every up transport's link to it (link_directory), the setup gateway on
+  // dmsg port 136 installs the setup nodes' rules into it.
+  auto router = std::make_shared<routing::router_state>(std::make_shared<transport::link_directory>());
+  out.push_back({std::string{router_child},
+                 [router](caf::actor_system& sys, const caf::actor&) {
+                   return caf::actor_cast<caf::actor>(routing::spawn_router(sys, router));
+                 },
+                 {},
+                 "routing"});
+  if (dmsg) {
+    routing::setup_gateway_config gc;
+    gc.setup_nodes = ctx.cfg->routing.route_setup_nodes;
+    out.push_back({"setup_gateway",
+                   [dmsg, router, gc](caf::actor_system& sys, const caf::actor&) {
+                     return routing::spawn_setup_gateway(sys, dmsg, router, gc);
+                   },
+                   {},
+                   "setup_gateway"});
+  }
   // The transport manager, from `skywire-tcp` and `transport` (its listeners
   // open at start; each restart builds them anew).
   if (ctx.io) {
     out.push_back({std::string{transport_manager_child},
-                   [io = ctx.io, cfg = ctx.cfg, dmsg, rebind = ctx.stcpr_rebind](
-                     caf::actor_system& sys, const caf::actor&) {
+                   [io = ctx.io, cfg = ctx.cfg, dmsg, rebind = ctx.stcpr_rebind,
+                    links = router->links()](caf::actor_system& sys, const caf::actor&) {
                      std::vector<std::string> notes;
                      transport::manager_env env{&sys, dmsg};
                      env.stcpr_rebind = rebind;
@@ -88,6 +112,7 @@ std::vector<system::child_spec> visor_children(const visor_context& ctx) {
                        mc = transport::manager_config{};
                        mc->local = crypto::keypair{cfg->pk, cfg->sk};
                      }
+                     mc->links = links;
                      for (const auto& n : notes)
                        SKYWIRE_LOG(debug, "transport", "transport type", log::kv("note", n));
                      return caf::actor_cast<caf::actor>(
@@ -140,6 +165,16 @@ caf::result<R> to_transports(Self* self, Ts&&... xs) {
     return transport::make_error(transport::transport_errc::type_unavailable,
                                  "the visor runs no transport manager");
   return self->delegate(caf::actor_cast<api::transport_control_actor>(child),
+                        std::forward<Ts>(xs)...);
+}
+
+/// Hands a rule request to the router child.
+template <class Self, class... Ts>
+caf::result<std::string> to_router(Self* self, Ts&&... xs) {
+  auto child = self->state.sup.child(std::string{router_child});
+  if (!child)
+    return routing::make_error(routing::routing_errc::unavailable, "the visor runs no router");
+  return self->delegate(caf::actor_cast<api::routing_control_actor>(child),
                         std::forward<Ts>(xs)...);
 }
 
@@ -197,6 +232,7 @@ visor_interface::behavior_type visor_actor(visor_interface::stateful_pointer<vis
       info["fault_injection"] = st.opts.fault_injection;
       info["dmsg_sessions"] = nullptr; // filled by the dmsg client once it exists
       info["transports"] = nullptr;    // filled by the transport manager
+      info["routing"] = nullptr;       // filled by the router
       auto providers = st.sup.info_providers();
       if (providers.empty())
         return boost::json::serialize(info);
@@ -295,6 +331,13 @@ visor_interface::behavior_type visor_actor(visor_interface::stateful_pointer<vis
     [self](api::tp_ping_atom a, transport_id id) -> caf::result<uint64_t> {
       return to_transports<uint64_t>(self, a, id);
     },
+    // -- routing rules: handed to the router ------------------------------------------------
+    [self](api::rt_rules_atom a) { return to_router(self, a); },
+    [self](api::rt_rule_atom a, uint32_t id) { return to_router(self, a, id); },
+    [self](api::rt_save_atom a, std::vector<uint8_t>& rule) {
+      return to_router(self, a, std::move(rule));
+    },
+    [self](api::rt_remove_atom a, uint32_t id) { return to_router(self, a, id); },
     [self](get_config_atom) { return self->state.opts.cfg; },
     [self](system::restart_atom, const std::string& child, uint64_t generation) {
       self->state.sup.on_restart(child, generation);

@@ -27,6 +27,8 @@ namespace skywire::visor {
 
 /// The name of the transport manager among the visor's children.
 inline constexpr std::string_view transport_manager_child = "transport_manager";
+/// The name of the router among the visor's children.
+inline constexpr std::string_view router_child = "router";
 
 struct visor_options {
   config_ptr cfg;

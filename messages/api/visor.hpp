@@ -13,7 +13,9 @@
 // and the transport manager's control requests (api::transport_control_actor,
 // messages/api/transport.hpp), which the visor hands to its transport
 // manager (an error when the visor runs none); their answers are typed and
-// the gateway writes them as JSON.
+// the gateway writes them as JSON; and the router's rule requests
+// (api::routing_control_actor, messages/api/routing.hpp), handed to the
+// router (an error when the visor runs none).
 //
 // Besides these, the visor answers what its children ask (get_config_atom,
 // actors/visor/atoms.hpp) and its own timers; its full interface is in
@@ -26,6 +28,7 @@
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
+#include "messages/api/routing.hpp"
 #include "messages/api/transport.hpp"
 
 namespace skywire::api {
@@ -42,6 +45,6 @@ using visor_actor =
                    caf::replies_to<visor_actors_atom>::with<std::string>,
                    caf::replies_to<visor_halt_atom>::with<std::string>,
                    caf::replies_to<visor_crash_atom, std::string>::with<std::string>>::
-    extend_with<transport_control_actor>;
+    extend_with<transport_control_actor>::extend_with<routing_control_actor>;
 
 } // namespace skywire::api
