@@ -16,12 +16,14 @@
 #include "actors/transport/link_directory.hpp"
 #include "actors/transport/transport_link.hpp"
 #include "runtime/crypto/keys.hpp"
+#include "tests/actors/transport/tp_support.hpp"
 #include "runtime/crypto/transport_id.hpp"
 #include "tests/sim/sim_link.hpp"
 
 using namespace skywire;
 using namespace skywire::routing;
 using namespace std::chrono_literals;
+using tp_test::identity;
 using skywire::sim::faults;
 using skywire::sim::network;
 using skywire::sim::sim_link;
@@ -29,10 +31,6 @@ namespace wr = skywire::wire::routing;
 namespace tp = skywire::transport;
 
 namespace {
-
-crypto::keypair identity(const std::string& seed) {
-  return crypto::deterministic_keypair({reinterpret_cast<const uint8_t*>(seed.data()), seed.size()});
-}
 
 struct received {
   wr::packet_type type;

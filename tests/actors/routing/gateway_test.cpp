@@ -24,12 +24,14 @@
 #include "messages/wire/rpc/route_gateway.hpp"
 #include "messages/wire/rpc/routing_schemas.hpp"
 #include "runtime/crypto/keys.hpp"
+#include "tests/actors/transport/tp_support.hpp"
 #include "runtime/system/supervision.hpp"
 #include "tests/messages/gob/vectors.hpp"
 
 using namespace skywire;
 using namespace skywire::routing;
 using namespace std::chrono_literals;
+using tp_test::identity;
 using skywire::test::hex;
 using skywire::test::str;
 using skywire::test::unhexv;
@@ -43,10 +45,6 @@ namespace {
 const boost::json::object& channel(size_t i) {
   static const auto v = test::load_vectors("skywire/routing.json");
   return v.as_object().at("setup_node_rpc").at("channels").as_array().at(i).as_object();
-}
-
-crypto::keypair identity(const std::string& seed) {
-  return crypto::deterministic_keypair({reinterpret_cast<const uint8_t*>(seed.data()), seed.size()});
 }
 
 const public_key setup_node = identity("setup node").pk;
