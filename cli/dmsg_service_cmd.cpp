@@ -17,6 +17,7 @@
 #include "actors/services/dmsg_discovery.hpp"
 #include "actors/services/dmsg_server.hpp"
 #include "cli/command.hpp"
+#include "cli/local_deployment.hpp"
 #include "cli/options.hpp"
 #include "cli/service_process.hpp"
 #include "cli/stop_signal.hpp"
@@ -33,20 +34,6 @@ namespace skywire::cli {
 namespace {
 
 constexpr const char* component = "dmsg";
-
-/// Writes `text` to `path` atomically (temp file + rename), mode 0600.
-bool write_file(const std::string& path, const std::string& text) {
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream out{tmp, std::ios::trunc};
-    if (!out)
-      return false;
-    out << text;
-    if (!out)
-      return false;
-  }
-  return std::rename(tmp.c_str(), path.c_str()) == 0;
-}
 
 expected<services::dmsg_discovery_config> discovery_config(const std::string& addr, bool test_mode,
                                                            const std::string& entry_timeout) {
@@ -65,15 +52,6 @@ expected<services::dmsg_discovery_config> discovery_config(const std::string& ad
     cfg.server_ttl = *d;
   }
   return cfg;
-}
-
-/// Session actors own sockets on the io loop: wait (bounded) until they are
-/// gone before the loop stops.
-void drain(const services::dmsg_server_handle& h) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (h.registry && h.registry->connections() > 0
-         && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
 }
 
 int run_disc(const std::string& argv0, const std::vector<std::string>& args) {
@@ -112,6 +90,8 @@ int run_disc(const std::string& argv0, const std::vector<std::string>& args) {
   caf::actor_system_config caf_cfg;
   system::configure(caf_cfg);
   caf::actor_system sys{caf_cfg};
+  if (dmsg_cfg)
+    cfg->dmsg_address = dmsg_cfg->pk.hex() + ":" + std::to_string(dmsg_cfg->port);
   auto disc = services::spawn_dmsg_discovery(sys, io, *cfg);
   if (!disc) {
     std::cerr << argv0 << ": " << describe(disc.error()) << '\n';
@@ -161,7 +141,7 @@ int run_server_config_gen(const std::string& argv0, const std::vector<std::strin
     std::cout << text << '\n';
     return exit_ok;
   }
-  if (!write_file(out, text + "\n")) {
+  if (!write_file_atomically(out, text + "\n")) {
     std::cerr << argv0 << ": cannot write " << out << '\n';
     return exit_failure;
   }
@@ -223,7 +203,7 @@ int run_server_start(const std::string& argv0, const std::vector<std::string>& a
               log::kv("discovery", cfg->discovery));
   wait_for_stop();
   srv->stop();
-  drain(*srv);
+  drain_dmsg_server(*srv);
   io.stop();
   SKYWIRE_LOG(info, component, "dmsg server stopped");
   return exit_ok;
@@ -266,70 +246,37 @@ int run_local(const std::string& argv0, const std::vector<std::string>& args) {
   system::configure(caf_cfg);
   caf::actor_system sys{caf_cfg};
 
-  services::dmsg_discovery_config dcfg;
-  dcfg.host = "127.0.0.1";
-  dcfg.port = static_cast<uint16_t>(disc_port);
-  dcfg.test_mode = true;
-  auto disc = services::spawn_dmsg_discovery(sys, io, dcfg);
-  if (!disc) {
-    std::cerr << argv0 << ": discovery: " << describe(disc.error()) << '\n';
+  local_deployment_options o;
+  o.ports.dmsg_discovery = static_cast<uint16_t>(disc_port);
+  o.servers = nservers;
+  o.server_port = static_cast<uint16_t>(server_port);
+  o.transport_services = false;
+  auto d = local_deployment::start(sys, io, o);
+  if (!d) {
+    std::cerr << argv0 << ": " << describe(d.error()) << '\n';
+    io.stop();
     return exit_failure;
   }
-  std::string disc_url = "http://127.0.0.1:" + std::to_string(disc->port);
-  boost::json::array servers_json;
-  std::vector<services::dmsg_server_handle> servers;
-  for (int i = 0; i < nservers; ++i) {
-    auto kp = crypto::generate_keypair();
-    services::dmsg_server_config scfg;
-    scfg.pk = kp.pk;
-    scfg.sk = kp.sk;
-    scfg.discovery = disc_url;
-    int port = server_port == 0 ? 0 : server_port + 2 * i;
-    scfg.local_address = "127.0.0.1:" + std::to_string(port);
-    // empty: the server advertises the port it actually bound
-    scfg.public_address = port == 0 ? std::string{} : scfg.local_address;
-    scfg.health_endpoint_address = "127.0.0.1:0";
-    scfg.update_interval = std::chrono::seconds(30);
-    auto srv = services::spawn_dmsg_server(sys, io, scfg);
-    if (!srv) {
-      std::cerr << argv0 << ": dmsg server: " << describe(srv.error()) << '\n';
-      for (auto& s : servers)
-        s.stop();
-      disc->stop();
-      return exit_failure;
-    }
-    std::string address = "127.0.0.1:" + std::to_string(srv->port);
-    servers_json.push_back(boost::json::object{{"pk", kp.pk.hex()},
-                                               {"address", address},
-                                               {"health", "http://127.0.0.1:"
-                                                            + std::to_string(srv->health_port)
-                                                            + "/health"}});
-    servers.push_back(std::move(*srv));
-  }
-  boost::json::object info{{"discovery", disc_url}, {"servers", servers_json}};
-  auto text = boost::json::serialize(info);
-  if (!info_file.empty() && !write_file(info_file, text + "\n")) {
+  const auto& info = d->info();
+  auto text = boost::json::serialize(boost::json::object{
+    {"discovery", info.at("dmsg_discovery")}, {"servers", info.at("dmsg_servers")}});
+  if (!info_file.empty() && !write_file_atomically(info_file, text + "\n")) {
     std::cerr << argv0 << ": cannot write " << info_file << '\n';
-    for (auto& s : servers)
-      s.stop();
-    disc->stop();
+    d->stop();
+    io.stop();
     return exit_failure;
   }
   if (json) {
     std::cout << text << std::endl;
   } else {
-    std::cout << "dmsg discovery  " << disc_url << '\n';
-    for (auto& s : servers_json)
+    std::cout << "dmsg discovery  " << info.at("dmsg_discovery").as_string().c_str() << '\n';
+    for (auto& s : info.at("dmsg_servers").as_array())
       std::cout << "dmsg server     " << s.at("pk").as_string().c_str() << "  "
                 << s.at("address").as_string().c_str() << '\n';
     std::cout << "running; Ctrl-C stops" << std::endl;
   }
   wait_for_stop();
-  for (auto& s : servers)
-    s.stop();
-  for (auto& s : servers)
-    drain(s);
-  disc->stop();
+  d->stop();
   io.stop();
   return exit_ok;
 }

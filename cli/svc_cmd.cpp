@@ -1,20 +1,26 @@
-// skywire svc tpd | ar | stun
+// skywire svc tpd | ar | sn | stun
 //
 // The control-plane services of `skywire svc …` (reference §7.5) as
 // foreground processes, each until SIGINT/SIGTERM. So far: the transport
-// discovery (`tpd`) and the address resolver (`ar`), with the reference's
-// flag names where they apply, and a STUN server (`stun`) for networks that
-// run their own services.
+// discovery (`tpd`), the address resolver (`ar`) and the route setup node
+// (`sn`), with the reference's flag names where they apply, and a STUN
+// server (`stun`) for networks that run their own services.
+#include <fstream>
 #include <future>
 #include <iostream>
+#include <iterator>
 #include <sstream>
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
+#include <caf/scoped_actor.hpp>
 
 #include <boost/asio/post.hpp>
 
+#include "actors/dmsg/client.hpp"
 #include "actors/services/address_resolver/service.hpp"
+#include "actors/services/setup_node/config.hpp"
+#include "actors/services/setup_node/setup_node.hpp"
 #include "actors/services/stun/server.hpp"
 #include "actors/services/transport_discovery/service.hpp"
 #include "cli/command.hpp"
@@ -122,6 +128,8 @@ int run_tpd(const std::string& argv0, const std::vector<std::string>& args) {
   caf::actor_system_config caf_cfg;
   system::configure(caf_cfg);
   caf::actor_system sys{caf_cfg};
+  if (dmsg_cfg)
+    cfg.dmsg_address = dmsg_cfg->pk.hex() + ":" + std::to_string(dmsg_cfg->port);
   auto h = tpd::spawn_transport_discovery(sys, io, cfg);
   if (!h) {
     std::cerr << argv0 << ": " << describe(h.error()) << '\n';
@@ -260,6 +268,8 @@ int run_ar(const std::string& argv0, const std::vector<std::string>& args) {
   caf::actor_system_config caf_cfg;
   system::configure(caf_cfg);
   caf::actor_system sys{caf_cfg};
+  if (dmsg_cfg)
+    cfg.dmsg_address = dmsg_cfg->pk.hex() + ":" + std::to_string(dmsg_cfg->port);
   auto h = ar::spawn_address_resolver(sys, io, cfg, udp);
   if (!h) {
     std::cerr << argv0 << ": " << describe(h.error()) << '\n';
@@ -292,6 +302,108 @@ int run_ar(const std::string& argv0, const std::vector<std::string>& args) {
   h->stop();
   io.stop();
   SKYWIRE_LOG(info, "ar", "address resolver stopped");
+  return exit_ok;
+}
+
+int run_sn(const std::string& argv0, const std::vector<std::string>& args) {
+  std::string config_path, loglvl, request_timeout = "30s", hop_timeout = "10s";
+  bool from_stdin = false;
+  namespace sn = services::setup_node;
+  sn::setup_node_config cfg;
+  po::options_description desc{
+    "usage: " + argv0
+    + " [CONFIG] [-i] [-l LEVEL] [--request-timeout DUR] [--hop-timeout DUR] [--max-hops N]\n"
+      "Runs a route setup node until SIGINT/SIGTERM: Go net/rpc SetupRPCGateway.DialRouteGroup\n"
+      "on dmsg port 36; it reserves route ids and installs rules at the visors of each route\n"
+      "on their dmsg port 136. CONFIG (or -i: standard input) is the reference's JSON:\n"
+      "{\"public_key\",\"secret_key\",\"dmsg\":{\"discovery\",\"sessions_count\",\"servers\"},\n"
+      "\"transport_discovery\",\"log_level\"}.\n\noptions"};
+  desc.add_options()("help,h", "show this help")(
+    "config", po::value(&config_path)->value_name("CONFIG"), "the configuration file")(
+    "stdin,i", po::bool_switch(&from_stdin), "read the configuration from standard input")(
+    "loglvl,l", po::value(&loglvl)->value_name("LEVEL"),
+    "log level (default: the config's log_level, else info)")(
+    "request-timeout", po::value(&request_timeout)->value_name("DUR"),
+    "deadline of one route setup (Go duration, default 30s, as the reference)")(
+    "hop-timeout", po::value(&hop_timeout)->value_name("DUR"),
+    "deadline of one step at one visor: dial + call (default 10s)")(
+    "max-hops", po::value(&cfg.max_hops)->value_name("N"), "hops per path at most (default 50)")(
+    "max-requests", po::value(&cfg.max_requests)->value_name("N"),
+    "routes being set up at once (default 1024)");
+  po::positional_options_description pos;
+  pos.add("config", 1);
+  po::variables_map vm;
+  if (int rc = parse_options(argv0, args, desc, vm, &pos); rc >= 0)
+    return rc;
+  auto usage_error = [&](const std::string& why) {
+    std::cerr << argv0 << ": " << why << '\n';
+    return exit_usage;
+  };
+  if (from_stdin == !config_path.empty())
+    return usage_error("give either CONFIG or -i");
+  std::string text;
+  {
+    std::ifstream file;
+    std::istream* in = &std::cin;
+    if (!from_stdin) {
+      file.open(config_path, std::ios::binary);
+      if (!file)
+        return usage_error("cannot read " + config_path);
+      in = &file;
+    }
+    std::istreambuf_iterator<char> it{*in}, end;
+    for (; it != end && text.size() <= sn::max_config_size; ++it)
+      text.push_back(*it);
+  }
+  auto file_cfg = sn::parse_node_config(text);
+  if (!file_cfg)
+    return usage_error(describe(file_cfg.error()));
+  if (!apply_log_level(loglvl.empty() ? file_cfg->log_level : loglvl))
+    return exit_usage;
+  auto rt = config::parse_go_duration(request_timeout);
+  auto ht = config::parse_go_duration(hop_timeout);
+  if (!rt || rt->count() <= 0 || !ht || ht->count() <= 0)
+    return usage_error("--request-timeout and --hop-timeout must be Go durations > 0");
+  cfg.request_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(*rt);
+  cfg.hop_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(*ht);
+  if (cfg.max_hops == 0 || cfg.max_requests == 0)
+    return usage_error("--max-hops and --max-requests must be > 0");
+
+  raise_nofile();
+  block_stop_signals();
+  io::io_runtime io{1};
+  caf::actor_system_config caf_cfg;
+  system::configure(caf_cfg);
+  caf::actor_system sys{caf_cfg};
+  auto client = dmsg::spawn_dmsg_client(sys, io, file_cfg->dmsg);
+  auto node = sn::spawn_setup_node(sys, client, cfg);
+  caf::error err;
+  {
+    caf::scoped_actor self{sys};
+    self->request(node, std::chrono::seconds(15), api::ready_atom::value)
+      .receive([](api::ok_atom) {}, [&](caf::error& e) { err = std::move(e); });
+  }
+  auto shutdown = [&] {
+    caf::scoped_actor self{sys};
+    self->send_exit(node, caf::exit_reason::user_shutdown);
+    self->request(client, std::chrono::seconds(3), api::close_atom::value)
+      .receive([](api::ok_atom) {}, [&](caf::error&) {
+        self->send_exit(client, caf::exit_reason::user_shutdown);
+      });
+  };
+  if (err) {
+    std::cerr << argv0 << ": cannot listen on dmsg port " << cfg.port << ": " << describe(err) << '\n';
+    shutdown();
+    io.stop();
+    return exit_failure;
+  }
+  SKYWIRE_LOG(info, "sn", "setup node running", log::kv("pk", file_cfg->dmsg.pk),
+              log::kv("port", cfg.port),
+              log::kv("request_timeout", config::format_go_duration(*rt)));
+  wait_for_stop();
+  shutdown();
+  io.stop();
+  SKYWIRE_LOG(info, "sn", "setup node stopped");
   return exit_ok;
 }
 
@@ -378,6 +490,7 @@ int run_stun(const std::string& argv0, const std::vector<std::string>& args) {
 
 SKYWIRE_CLI_COMMAND("svc tpd", "run a transport discovery", run_tpd);
 SKYWIRE_CLI_COMMAND("svc ar", "run an address resolver", run_ar);
+SKYWIRE_CLI_COMMAND("svc sn", "run a route setup node", run_sn);
 SKYWIRE_CLI_COMMAND("svc stun", "run a STUN server (NAT-type tests)", run_stun);
 
 } // namespace skywire::cli

@@ -2,12 +2,15 @@
 # The main job: a local Skywire deployment on loopback.
 #
 # Installs the dependencies, builds, then starts
-#   - the embedded control plane: a dmsg discovery (test mode) and a dmsg
-#     server in one process (`skywire dmsg local`) on 127.0.0.1;
-#   - ${VISORS:-2} visors whose configs (./local-run/visorN/, generated once,
+#   - the embedded control plane in one process (`skywire svc local`) on
+#     127.0.0.1: dmsg discovery, dmsg server, transport discovery, address
+#     resolver, on the ports of $PORTS (config gen --local's defaults);
+#   - ${VISORS:-3} visors whose configs (./local-run/visorN/, generated once,
 #     keys kept on later runs) point every service URL at 127.0.0.1;
-# shows each visor's dmsg sessions, and runs until Ctrl-C, which stops every
-# process it started (by PID). Nothing leaves 127.0.0.1.
+#   - transports visor1-visor2 and visor2-visor3 (a chain: stcpr where the
+#     visors could bind at the address resolver, else dmsg);
+# shows each visor and its transports, and runs until Ctrl-C, which stops
+# every process it started (by PID). Nothing leaves 127.0.0.1.
 #
 # From another terminal:
 #   ./build/skywire cli visor info -c local-run/visor1/skywire-config.json
@@ -15,8 +18,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
 RUN_DIR=${RUN_DIR:-local-run}
-DISC_PORT=${DISC_PORT:-9090}
-VISORS=${VISORS:-2}
+PORTS=${PORTS:-dmsgd=9090,tpd=9091,rf=9092,ar=9093,ut=9096,sd=9098}
+VISORS=${VISORS:-3}
 
 bash scripts/install-deps.sh
 BUILD_DIR="$BUILD_DIR" bash scripts/build.sh
@@ -42,12 +45,12 @@ wait_for() { # path, seconds
 }
 
 # 1. control plane
-rm -f "$RUN_DIR/dmsg-local.json"
-"$skywire" dmsg local --disc-port "$DISC_PORT" --info-file "$RUN_DIR/dmsg-local.json" \
-  >"$RUN_DIR/dmsg-local.log" 2>&1 &
+rm -f "$RUN_DIR/services.json"
+"$skywire" svc local --ports "$PORTS" --info-file "$RUN_DIR/services.json" \
+  >"$RUN_DIR/services.log" 2>&1 &
 pids+=($!)
-wait_for "$RUN_DIR/dmsg-local.json" 30 || { cat "$RUN_DIR/dmsg-local.log" >&2; exit 1; }
-echo "control plane: $(cat "$RUN_DIR/dmsg-local.json")"
+wait_for "$RUN_DIR/services.json" 30 || { cat "$RUN_DIR/services.log" >&2; exit 1; }
+echo "control plane: $(cat "$RUN_DIR/services.json")"
 
 # 2. visors
 for i in $(seq "$VISORS"); do
@@ -55,7 +58,7 @@ for i in $(seq "$VISORS"); do
   mkdir -p "$dir"
   config="$dir/skywire-config.json"
   regen=(); [ -f "$config" ] && regen=(-r)
-  "$skywire" cli config gen --local --local-ports "dmsgd=$DISC_PORT" "${regen[@]}" \
+  "$skywire" cli config gen --local --local-ports "$PORTS" "${regen[@]}" \
     -o "$config" --local-path "$dir/local" --minsess 1 >/dev/null
   "$skywire" visor -c "$config" ${LOGLVL:+-s "$LOGLVL"} >"$dir/visor.log" 2>&1 &
   pids+=($!)
@@ -65,10 +68,23 @@ done
 for i in $(seq "$VISORS"); do
   wait_for "$RUN_DIR/visor$i/local/cli.sock" 30 || { cat "$RUN_DIR/visor$i/visor.log" >&2; exit 1; }
 done
-sleep 2 # let the dmsg sessions come up
+cfg() { echo "$RUN_DIR/visor$1/skywire-config.json"; }
+pk_of() { "$skywire" cli visor pk -c "$(cfg "$1")"; }
+# 4. the chain of transports: visor i - visor i+1
+for i in $(seq $(( VISORS - 1 ))); do
+  peer=$(pk_of $(( i + 1 )))
+  added=""
+  for t in stcpr dmsg; do
+    if "$skywire" cli visor tp add "$peer" -t "$t" -c "$(cfg "$i")" >/dev/null 2>&1; then
+      added=$t; break
+    fi
+  done
+  echo "transport visor$i - visor$(( i + 1 )): ${added:-none (see $RUN_DIR/visor$i/visor.log)}"
+done
 for i in $(seq "$VISORS"); do
   echo "--- visor$i"
-  "$skywire" cli visor info -c "$RUN_DIR/visor$i/skywire-config.json" || true
+  "$skywire" cli visor info -c "$(cfg "$i")" || true
+  "$skywire" cli visor tp ls -c "$(cfg "$i")" || true
 done
 echo
 echo "running; logs in $RUN_DIR/; Ctrl-C stops everything"

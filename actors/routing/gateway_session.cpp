@@ -46,7 +46,7 @@ caf::error gateway_session::serve(const rs::gateway_call& c, std::vector<uint8_t
     case rs::gateway_method::reserve_ids: {
       auto ids = backend_.reserve_ids(c.count);
       if (!ids)
-        return refuse(rs::failure_text(rs::failure_code::reserve_ids, describe(ids.error())));
+        return refuse(rs::failure_text(rs::failure_code::reserve_route_ids, describe(ids.error())));
       return codec_.reply_ids(c.header, *ids, out);
     }
     case rs::gateway_method::add_intermediary_rules: {
@@ -59,6 +59,13 @@ caf::error gateway_session::serve(const rs::gateway_call& c, std::vector<uint8_t
     case rs::gateway_method::add_edge_rules: {
       if (auto err = backend_.add_edge_rules(remote_, *c.edge))
         return refuse(rs::failure_text(rs::failure_code::add_rules, describe(err)));
+      return codec_.reply_bool(c.header, true, out);
+    }
+    case rs::gateway_method::remove_rules: {
+      if (auto err = backend_.remove_rules(remote_, c.keys))
+        return refuse(rs::failure_text(rs::failure_code::unknown, describe(err)));
+      SKYWIRE_LOG(debug, component, "rules removed", log::kv("from", remote_.hex()),
+                  log::kv("count", c.keys.size()));
       return codec_.reply_bool(c.header, true, out);
     }
     case rs::gateway_method::unknown:

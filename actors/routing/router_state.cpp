@@ -81,6 +81,16 @@ void router_state::forget(const std::vector<wr::rule>& removed) {
       core_->clear_endpoint(r.key, true);
 }
 
+caf::error gateway_backend::remove_rules(const public_key&, const std::vector<route_id>&) {
+  return make_error(routing_errc::not_allowed, "this gateway does not remove rules");
+}
+
+caf::error router_state::remove_rules(const public_key&, const std::vector<route_id>& keys) {
+  for (auto k : keys)
+    remove_rule(k);
+  return {};
+}
+
 std::optional<wr::rule> router_state::remove_rule(route_id rid) {
   auto r = table_->remove(rid);
   if (r)

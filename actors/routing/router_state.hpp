@@ -38,6 +38,8 @@ public:
   virtual caf::error add_intermediary_rules(const public_key& from,
                                             const std::vector<wire::routing::rule>& rules) = 0;
   virtual caf::error add_edge_rules(const public_key& from, const edge_rules& rules) = 0;
+  /// RemoveRules (ours: a setup node cleaning up after a failed setup).
+  virtual caf::error remove_rules(const public_key& from, const std::vector<route_id>& keys);
 };
 
 class router_state : public gateway_backend {
@@ -61,6 +63,8 @@ public:
   /// A forward rule and a consume rule on reserved keys, handed to the edge
   /// acceptor; removed again when it refuses.
   caf::error add_edge_rules(const public_key& from, const edge_rules& rules) override;
+  /// The rules under `keys` (those present), as remove_rule does.
+  caf::error remove_rules(const public_key& from, const std::vector<route_id>& keys) override;
 
   /// A rule from the CLI (add-rule): any type, any key not in use (the
   /// reference's SaveRoutingRule); the pool is moved past the key so it is

@@ -201,15 +201,7 @@ http::response dmsg_discovery_api::deregister(const http::request& req) {
 }
 
 http::response dmsg_discovery_api::health() {
-  std::string body;
-  wire::json::writer w{body};
-  w.begin_object();
-  w.key("build_info").begin_object();
-  w.key("version").string(cfg_.version).key("commit").string("").key("date").string("");
-  w.end_object();
-  w.key("started_at").string(rfc3339(started_at_));
-  w.end_object();
-  return json_ok(std::move(body));
+  return health_answer(cfg_.version, started_at_, cfg_.dmsg_address);
 }
 
 http::response dmsg_discovery_api::metrics() {

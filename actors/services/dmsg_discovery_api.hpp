@@ -61,6 +61,8 @@ struct dmsg_discovery_config {
   size_t max_connections = 4096;
   std::vector<public_key> whitelist; ///< network monitors allowed to deregister
   std::string version = "skywire-cpp 0.1.0";
+  /// "<pk>:<port>" when the API is served over dmsg too (/health says it).
+  std::string dmsg_address;
   /// Unix time in ns; default: the system clock. Tests inject their own.
   std::function<int64_t()> clock;
 };

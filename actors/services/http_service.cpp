@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "actors/services/service_clock.hpp"
+#include "messages/wire/health.hpp"
 #include "runtime/log/logger.hpp"
 #include "runtime/system/stop_and_wait.hpp"
 
@@ -34,6 +36,15 @@ http::server_config service_server_config(std::string host, uint16_t port, size_
   c.max_connections = max_connections;
   c.default_body_limit = 4096;
   return c;
+}
+
+http::response health_answer(const std::string& version, int64_t started_at_unix_ns,
+                             const std::string& dmsg_address) {
+  wire::health_response h;
+  h.build_info = wire::build_info{version, "", ""};
+  h.started_at = rfc3339(started_at_unix_ns);
+  h.dmsg_address = dmsg_address;
+  return http::make_response(200, wire::encode_health(h));
 }
 
 std::optional<page_request> page_of(const http::request& req, size_t max_limit) {

@@ -71,6 +71,12 @@ http::handler forward_to(caf::actor actor, Op op) {
   };
 }
 
+/// The /health answer every service gives (messages/wire/health.hpp):
+/// build_info with `version`, started_at, and dmsg_address ("<pk>:<port>")
+/// when the service serves its API over dmsg too ("" leaves it out).
+http::response health_answer(const std::string& version, int64_t started_at_unix_ns,
+                             const std::string& dmsg_address);
+
 struct http_service_options {
   const char* name = "http_service"; ///< the actor's name, the log component
   http::server_config server;        ///< host, port, limits, timeouts, error replies

@@ -125,7 +125,10 @@ void finish(const state_ptr& st, const job_ptr& j, expected<http::response> resu
 void attempt(const state_ptr& st, const job_ptr& j, uint64_t n, bool retried) {
   auto req = st->request(j->method, j->path, j->body, j->limit);
   auto sig = crypto::sign(wire::httpauth_payload(req.body, n), st->sk);
-  for (auto& h : wire::httpauth_header_list({st->pk, n, sig, st->opts.public_ip}))
+  std::optional<std::string> ip; // only over dmsghttp, as the reference
+  if (st->opts.public_ip && st->url.starts_with("dmsg://"))
+    ip = st->opts.public_ip();
+  for (auto& h : wire::httpauth_header_list({st->pk, n, sig, ip}))
     req.headers.push_back(std::move(h));
   st->send(std::move(req), [st, j, n, retried](expected<http::response> r) {
     if (!r) {

@@ -49,7 +49,9 @@ public:
 
   struct options {
     std::chrono::milliseconds timeout{10'000}; ///< per HTTP exchange
-    std::optional<std::string> public_ip;      ///< SW-PublicIP (dmsghttp mode only)
+    /// SW-PublicIP, asked for each signed request (dmsghttp mode only: the
+    /// service sees a dmsg address, not ours); empty or nullopt: no header.
+    std::function<std::optional<std::string>()> public_ip;
     size_t max_queued = 256;                   ///< signed requests waiting
     sender send; ///< empty: HTTP over TCP on the io runtime (a dmsg:// URL then fails)
   };

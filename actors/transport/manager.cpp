@@ -757,8 +757,25 @@ expected<manager_config> manager_config_from(const config::visor_config& cfg, io
   // HTTP to the transport discovery and the address resolver: plain TCP,
   // and dmsg:// URLs (dmsghttp mode) over the visor's dmsg client
   httpauth_client::options service_opts;
-  if (env.sys && env.dmsg_client)
+  // what STUN saw, once the sudph network (made below) has checked
+  auto stun_ip = std::make_shared<std::function<std::optional<std::string>()>>();
+  if (env.sys && env.dmsg_client) {
     service_opts.send = dmsg::make_service_sender(*env.sys, io, env.dmsg_client);
+    // SW-PublicIP (reference §1.4): over dmsghttp a service sees a dmsg
+    // address, so the visor names its public IP itself, as the reference
+    // does (it asks an IP echo service, then STUN; we ask no third party):
+    // a public address of a local interface, else the one STUN saw
+    // (httpauth_client sends it with dmsg:// URLs only).
+    service_opts.public_ip = [stun_ip]() -> std::optional<std::string> {
+      if (auto a = local_interface_addresses())
+        for (const auto& ip : *a)
+          if (is_public_ip(ip))
+            return ip;
+      if (*stun_ip)
+        return (*stun_ip)();
+      return std::nullopt;
+    };
+  }
   manager_config out;
   out.local = crypto::keypair{cfg.pk, cfg.sk};
   auto note = [notes](std::string s) {
@@ -875,7 +892,12 @@ expected<manager_config> manager_config_from(const config::visor_config& cfg, io
         s.admission = transport_admission();
         // the socket's own bound on unauthenticated sessions is the tighter one
         s.admission.max_pending = s.socket.max_pending;
-        out.networks.push_back(sudph_network::make(io, out.local, std::move(s)));
+        auto sudph = sudph_network::make(io, out.local, std::move(s));
+        *stun_ip = [w = std::weak_ptr<sudph_network>(sudph)] {
+          auto n = w.lock();
+          return n ? n->public_ip() : std::nullopt;
+        };
+        out.networks.push_back(std::move(sudph));
       }
     }
   } else {

@@ -213,6 +213,8 @@ void sudph_network::nat_checked(nat_type t, std::optional<udp::endpoint> mapped,
     if (!server.empty())
       nat_note_ = "STUN server " + server;
     if (mapped)
+      public_ip_ = mapped->address().to_string();
+    if (mapped)
       public_addr_ = mapped->address().is_v6()
                        ? "[" + mapped->address().to_string() + "]:" + std::to_string(mapped->port())
                        : mapped->address().to_string() + ":" + std::to_string(mapped->port());
@@ -543,6 +545,11 @@ uint16_t sudph_network::port() const {
 nat_type sudph_network::nat() const {
   std::lock_guard<std::mutex> g{mtx_};
   return nat_;
+}
+
+std::optional<std::string> sudph_network::public_ip() const {
+  std::lock_guard<std::mutex> g{mtx_};
+  return public_ip_;
 }
 
 bool sudph_network::ar_bound() const {

@@ -121,6 +121,8 @@ public:
   uint16_t port() const;
   /// The NAT type (unknown until checked; stays unknown without STUN servers).
   nat_type nat() const;
+  /// The public IP STUN saw (Test I's mapped address), if checked.
+  std::optional<std::string> public_ip() const;
   /// Whether the control channel to the address resolver is bound.
   bool ar_bound() const;
   /// Whether the NAT check is over (at once without STUN servers).
@@ -175,6 +177,7 @@ private:
   nat_type nat_ = nat_type::unknown;
   std::string nat_note_; ///< "not checked (no stun_servers)", the server, ...
   std::string public_addr_;
+  std::optional<std::string> public_ip_; ///< public_addr_'s IP
   std::string ar_state_ = "off";
   std::string ar_endpoint_text_;
   uint64_t ar_connects_ = 0, ar_heartbeats_ = 0, ar_pushes_ = 0;

@@ -255,15 +255,7 @@ http::response tpd_api::nonce(const http::request& req) {
 }
 
 http::response tpd_api::health() {
-  std::string body;
-  wire::json::writer w{body};
-  w.begin_object();
-  w.key("build_info").begin_object();
-  w.key("version").string(cfg_.version).key("commit").string("").key("date").string("");
-  w.end_object();
-  w.key("started_at").string(rfc3339(started_at_));
-  w.end_object();
-  return http::make_response(200, std::move(body));
+  return health_answer(cfg_.version, started_at_, cfg_.dmsg_address);
 }
 
 http::response tpd_api::metrics() {

@@ -7,20 +7,7 @@ namespace skywire::wire::rpc::route_setup {
 using gob::value;
 
 gob::limits gateway_limits() {
-  gob::limits l;
-  l.max_message = 64 * 1024;
-  l.max_types = 64;
-  l.max_fields = 16;
-  l.max_name = 256;
-  l.max_depth = 8;
-  l.max_nodes = 16 * 1024;
-  l.max_array_len = 4096;
-  l.max_type_id = 1 << 16;
-  return l;
-}
-
-std::string failure_text(failure_code code, std::string_view msg) {
-  return "failure code " + std::to_string(static_cast<unsigned>(code)) + " (" + std::string{msg} + ")";
+  return stream_limits(64 * 1024, 16 * 1024);
 }
 
 gateway_codec::gateway_codec(std::shared_ptr<gob::process_types> proc)
@@ -105,6 +92,17 @@ expected<std::optional<gateway_call>> gateway_codec::next() {
       return call;
     }
     call.edge = edge_rules{*d, std::move(*f), std::move(*v)};
+  } else if (m == remove_rules_method) {
+    call.method = gateway_method::remove_rules;
+    auto keys = route_ids_from_gob(arg);
+    if (!keys)
+      return bad_arg(m, describe(keys.error()));
+    if (keys->size() > max_gateway_rules) {
+      call.refusal = failure_text(failure_code::unknown,
+                                  "more than " + std::to_string(max_gateway_rules) + " keys");
+      return call;
+    }
+    call.keys = std::move(*keys);
   } else {
     call.refusal = "rpc: can't find method " + m;
   }

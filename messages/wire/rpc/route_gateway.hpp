@@ -4,6 +4,11 @@
 //   RPCGateway.ReserveIDs(uint8) -> []uint32
 //   RPCGateway.AddIntermediaryRules([]routing.Rule) -> bool
 //   RPCGateway.AddEdgeRules(routing.EdgeRules) -> bool
+//   RPCGateway.RemoveRules([]RouteID) -> bool   (ours: the setup node's
+//                                               clean-up after a failure)
+//
+// The method names, routing.EdgeRules and routing.Failure are shared with
+// the calling side (route_setup_calls.hpp).
 //
 // Every byte is hostile: the gob stream is bounded (gateway_limits), an
 // argument of the wrong gob shape ends the connection (decode error), rule
@@ -22,12 +27,9 @@
 
 #include "messages/wire/routing/rule.hpp"
 #include "messages/wire/rpc/net_rpc.hpp"
+#include "messages/wire/rpc/route_setup_calls.hpp"
 
 namespace skywire::wire::rpc::route_setup {
-
-inline constexpr std::string_view reserve_ids_method = "RPCGateway.ReserveIDs";
-inline constexpr std::string_view add_intermediary_rules_method = "RPCGateway.AddIntermediaryRules";
-inline constexpr std::string_view add_edge_rules_method = "RPCGateway.AddEdgeRules";
 
 /// Most rules one AddIntermediaryRules call may carry.
 inline constexpr size_t max_gateway_rules = 256;
@@ -35,27 +37,13 @@ inline constexpr size_t max_gateway_rules = 256;
 /// The gob bounds of a gateway connection (a call is a few hundred bytes).
 gob::limits gateway_limits();
 
-/// routing.Failure codes (§4.6).
-enum class failure_code : uint8_t {
-  unknown = 0,
-  add_rules = 1,
-  create_routes = 2,
-  routes_created = 3,
-  reserve_ids = 4,
+enum class gateway_method : uint8_t {
+  reserve_ids,
+  add_intermediary_rules,
+  add_edge_rules,
+  remove_rules,
+  unknown
 };
-
-/// Failure.Error(): "failure code N (msg)".
-std::string failure_text(failure_code code, std::string_view msg);
-
-/// routing.EdgeRules, decoded.
-struct edge_rules {
-  routing::route_descriptor desc;
-  routing::rule forward;
-  routing::rule reverse;
-  friend bool operator==(const edge_rules&, const edge_rules&) = default;
-};
-
-enum class gateway_method : uint8_t { reserve_ids, add_intermediary_rules, add_edge_rules, unknown };
 
 /// One call read from the stream.
 struct gateway_call {
@@ -64,6 +52,7 @@ struct gateway_call {
   uint8_t count = 0;                ///< reserve_ids
   std::vector<routing::rule> rules; ///< add_intermediary_rules
   std::optional<edge_rules> edge;   ///< add_edge_rules
+  std::vector<route_id> keys;       ///< remove_rules
   /// Set when the call cannot be served (unknown method, bad rule bytes,
   /// too many rules): answer it with this text and carry on.
   std::string refusal;

@@ -14,6 +14,7 @@
 
 #include "actors/services/transport_discovery/service.hpp"
 #include "actors/transport/tpd_client.hpp"
+#include "messages/wire/httpauth.hpp"
 #include "runtime/crypto/keys.hpp"
 #include "runtime/crypto/transport_id.hpp"
 
@@ -264,6 +265,51 @@ TEST_CASE("tpd client: concurrent signed requests are serialised, the queue is b
     http::async_request(f.io, std::move(req), std::move(cb));
   CHECK_FALSE(wait(f1));
   CHECK_FALSE(wait(f2));
+}
+
+TEST_CASE("tpd client: SW-PublicIP goes with dmsg:// URLs only, as the reference sends it") {
+  fixture f;
+  auto a = kp("tpdc-publicip-a"), b = kp("tpdc-publicip-b");
+  // a dmsghttp stand-in: dmsg:// requests are carried to the service over
+  // TCP, and every header seen is recorded (the service, over dmsghttp,
+  // would read the caller's IP from SW-PublicIP)
+  struct seen_t {
+    std::mutex mtx;
+    std::vector<std::string> public_ips; ///< one per signed request ("" = none)
+  };
+  auto seen = std::make_shared<seen_t>();
+  auto carrier = [seen, &f](http::client_request req, http::client_callback cb) {
+    std::string ip;
+    bool sig = false;
+    for (const auto& [k, v] : req.headers) {
+      sig |= k == wire::httpauth_header_sig;
+      if (k == wire::httpauth_header_public_ip)
+        ip = v;
+    }
+    if (sig) {
+      std::lock_guard<std::mutex> g{seen->mtx};
+      seen->public_ips.push_back(ip);
+    }
+    req.scheme = "http";
+    req.host = "127.0.0.1";
+    req.port = f.h.port;
+    http::async_request(f.io, std::move(req), std::move(cb));
+  };
+  tp::httpauth_client::options o;
+  o.timeout = 3s;
+  o.send = carrier;
+  o.public_ip = [] { return std::optional<std::string>{"203.0.113.7"}; };
+  auto dmsg_url = "dmsg://" + kp("tpdc-publicip-svc").pk.hex() + ":80";
+  auto over_dmsg = tp::tpd_client::make(f.io, dmsg_url, a.pk, a.sk, o);
+  REQUIRE(over_dmsg);
+  REQUIRE_FALSE(reg(*over_dmsg, {signed_by(a, b, {&a, &b})}));
+  auto over_http = tp::tpd_client::make(f.io, f.url(), a.pk, a.sk, o);
+  REQUIRE(over_http);
+  REQUIRE(by_edge(*over_http, a.pk));
+  std::lock_guard<std::mutex> g{seen->mtx};
+  REQUIRE(seen->public_ips.size() == 2);
+  CHECK(seen->public_ips[0] == "203.0.113.7");
+  CHECK(seen->public_ips[1] == "");
 }
 
 TEST_CASE("tpd client: an unreachable discovery and a bad URL are errors, not hangs") {

@@ -22,6 +22,7 @@
 #include "runtime/http/router.hpp"
 #include "runtime/http/server.hpp"
 #include "runtime/http/stream_exchange.hpp"
+#include "tests/support/e2e_helpers.hpp"
 
 using namespace skywire;
 using namespace std::chrono_literals;
@@ -585,8 +586,10 @@ TEST_CASE("server: external connections get the same routes, limits, deadlines, 
   ext_peer_log busy;
   auto cbusy = srv.attach(busy.peer("pk-c"));
   REQUIRE(cbusy);
+  auto dispatched = srv.stats().requests;
   cbusy->feed(bytes_of("GET /never HTTP/1.1\r\n\r\n"));
-  std::this_thread::sleep_for(100ms); // the head reaches the server's strand
+  // the head reached the server's strand and its handler runs: pk-c is busy
+  REQUIRE(skywire::test::eventually([&] { return srv.stats().requests > dispatched; }, 3s));
   ext_peer_log second;
   CHECK_FALSE(srv.attach(second.peer("pk-c")));
   CHECK(second.closed);

@@ -1,0 +1,883 @@
+#include "actors/routing/route_group_core.hpp"
+
+#include <algorithm>
+
+#include "actors/routing/route_group_errors.hpp"
+
+namespace skywire::routing {
+
+using namespace std::chrono_literals;
+using wire::routing::inner_frame;
+using wire::routing::inner_kind;
+using wire::routing::packet_type;
+using wire::routing::packet_view;
+namespace noise = crypto::noise;
+
+namespace {
+
+/// Serial-number order of 32-bit sequence numbers.
+bool seq_before(uint32_t a, uint32_t b) noexcept {
+  return static_cast<int32_t>(a - b) < 0;
+}
+
+std::string ms_text(std::chrono::nanoseconds d) {
+  return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count()) + "ms";
+}
+
+constexpr size_t max_peer_error_text = 1024;
+
+} // namespace
+
+route_group_core::route_group_core(config cfg, io::timer_service& timers, write_fn out)
+  : cfg_(std::move(cfg)), timers_(timers) {
+  paths_.push_back({std::move(out), cfg_.forward_rid});
+  if (!cfg_.clock)
+    cfg_.clock = [] { return std::chrono::steady_clock::now().time_since_epoch(); };
+  if (cfg_.max_inflight == 0)
+    cfg_.max_inflight = 1;
+  if (cfg_.max_inflight > 1024)
+    cfg_.max_inflight = 1024; // the receiver's reorder bound follows it
+  rto_ = cfg_.t.min_rto;
+}
+
+route_group_core::send_status
+route_group_core::to_send_status(transport::transport_core::write_result r) noexcept {
+  using tr = transport::transport_core::write_result;
+  switch (r) {
+    case tr::ok: return send_status::ok;
+    case tr::not_up:
+    case tr::queue_full: return send_status::busy;
+    case tr::too_large:
+    case tr::closed: return send_status::failed;
+  }
+  return send_status::failed;
+}
+
+route_group_core::~route_group_core() {
+  *alive_ = false;
+  cancel_all();
+}
+
+std::chrono::nanoseconds route_group_core::now() const {
+  return cfg_.clock();
+}
+
+io::timer_service::timer_id route_group_core::after(std::chrono::nanoseconds d,
+                                                    void (route_group_core::*fn)()) {
+  std::weak_ptr<bool> alive = alive_;
+  return timers_.schedule(d, [this, alive, fn] {
+    auto a = alive.lock();
+    if (a && *a)
+      (this->*fn)();
+  });
+}
+
+void route_group_core::cancel(io::timer_service::timer_id& id) {
+  if (id != 0)
+    timers_.cancel(id);
+  id = 0;
+}
+
+void route_group_core::cancel_all() {
+  cancel(hs_timer_);
+  cancel(ka_timer_);
+  cancel(ping_timer_);
+  cancel(close_timer_);
+  cancel(rto_timer_);
+  cancel(ack_timer_);
+}
+
+void route_group_core::set_sink(sink_fn fn) {
+  sink_ = std::move(fn);
+  release_held();
+}
+
+size_t route_group_core::max_chunk() const noexcept {
+  size_t plain = noise::max_frame_plaintext;
+  if (agreed_.cell_size != 0)
+    plain = agreed_.cell_size - noise::frame_prefix_len - noise::min_frame_body;
+  if (!agreed_.any())
+    return plain;
+  return plain - wire::routing::inner_header_size
+         - (agreed_.reliable ? wire::routing::reliable_header_size : 0);
+}
+
+// -- sending -----------------------------------------------------------------------------
+
+route_group_core::send_status route_group_core::send_raw(packet_type t, byte_span payload) {
+  // the first live path (with one path: always it, as the reference)
+  auto r = send_status::failed;
+  for (auto& p : paths_) {
+    if (p.dead)
+      continue;
+    r = p.out(t, p.rid, payload);
+    if (r != send_status::failed || live_paths() <= 1)
+      break;
+    p.dead = true;
+  }
+  if (r == send_status::ok)
+    ++stats_.packets_out;
+  return r;
+}
+
+size_t route_group_core::live_paths() const noexcept {
+  size_t n = 0;
+  for (const auto& p : paths_)
+    n += p.dead ? 0 : 1;
+  return n;
+}
+
+std::pair<route_group_core::send_status, size_t> route_group_core::send_on(size_t i,
+                                                                           byte_span payload) {
+  auto r = send_status::failed;
+  for (size_t k = 0; k < paths_.size(); ++k, i = (i + 1) % paths_.size()) {
+    auto& p = paths_[i];
+    if (p.dead)
+      continue;
+    r = p.out(packet_type::data, p.rid, payload);
+    if (r != send_status::failed || live_paths() <= 1)
+      break;
+    p.dead = true;
+  }
+  if (r == send_status::ok)
+    ++stats_.packets_out;
+  return {r, i};
+}
+
+bool route_group_core::add_path(write_fn out, route_id forward_rid) {
+  if (phase_ != phase::established || !agreed_.reliable)
+    return false;
+  paths_.push_back({std::move(out), forward_rid});
+  return true;
+}
+
+void route_group_core::send_control(packet_type t, byte_span payload) {
+  if (send_raw(t, payload) != send_status::ok)
+    ++stats_.control_not_sent;
+}
+
+void route_group_core::send_handshake_packet() {
+  uint8_t b = wire::routing::encode_handshake_byte(
+    cfg_.side == role::initiator ? cfg_.offer : agreed_);
+  send_control(packet_type::handshake, byte_span{&b, 1});
+}
+
+void route_group_core::start() {
+  if (started_)
+    return;
+  started_ = true;
+  if (cfg_.side == role::initiator)
+    send_handshake_packet();
+  hs_timer_ = after(cfg_.t.handshake_wait, &route_group_core::on_handshake_timeout);
+}
+
+void route_group_core::on_handshake_timeout() {
+  hs_timer_ = 0;
+  if (phase_ != phase::handshake)
+    return;
+  fail(make_error(route_group_errc::handshake_timeout,
+                  std::string{"no HandshakePacket from the "}
+                    + (cfg_.side == role::initiator ? "responder" : "initiator") + " within "
+                    + ms_text(cfg_.t.handshake_wait)));
+}
+
+void route_group_core::on_noise_timeout() {
+  hs_timer_ = 0;
+  if (phase_ != phase::noise)
+    return;
+  fail(make_error(route_group_errc::handshake_timeout,
+                  "the Noise KK handshake through the route did not finish within "
+                    + ms_text(cfg_.t.noise_wait)));
+}
+
+// -- receiving -----------------------------------------------------------------------------
+
+void route_group_core::on_packet(const packet_view& p) {
+  if (phase_ == phase::closed || phase_ == phase::failed) {
+    ++stats_.ignored;
+    return;
+  }
+  ++stats_.packets_in;
+  switch (p.type) {
+    case packet_type::handshake:
+      on_handshake_packet(p);
+      return;
+    case packet_type::data:
+      on_data_packet(p);
+      return;
+    case packet_type::close:
+      on_close_packet();
+      return;
+    case packet_type::keep_alive:
+      return; // the router refreshed the consume rule
+    case packet_type::ping:
+      on_ping(p);
+      return;
+    case packet_type::pong: {
+      auto pp = wire::routing::read_ping(p);
+      if (pp && phase_ == phase::established)
+        on_pong(pp->timestamp_ms);
+      else
+        ++stats_.ignored;
+      return;
+    }
+    case packet_type::error:
+      peer_error_.assign(reinterpret_cast<const char*>(p.payload.data()),
+                         std::min(p.payload.size(), max_peer_error_text));
+      return;
+  }
+}
+
+void route_group_core::on_handshake_packet(const packet_view& p) {
+  if (phase_ != phase::handshake || peer_hs_seen_) {
+    ++stats_.ignored; // a repeat (the reference sends one; tolerate, never act twice)
+    return;
+  }
+  if (p.payload.size() != 1)
+    return fail(make_error(route_group_errc::protocol, "HandshakePacket payload is not 1 byte"));
+  peer_hs_seen_ = true;
+  auto theirs = wire::routing::decode_handshake_byte(p.payload[0]);
+  if (!theirs)
+    return fail(make_error(route_group_errc::plaintext_refused,
+                           "the peer's HandshakePacket says it does not support encryption"));
+  if (cfg_.side == role::responder) {
+    agreed_ = wire::routing::agree(cfg_.offer, *theirs);
+    send_handshake_packet();
+  } else {
+    // the responder answers with what it accepted of our offer
+    auto a = wire::routing::agree(cfg_.offer, *theirs);
+    if (!(a == *theirs))
+      return fail(make_error(route_group_errc::protocol,
+                             "the responder accepted extensions we did not offer"));
+    agreed_ = a;
+  }
+  cancel(hs_timer_);
+  begin_noise();
+}
+
+void route_group_core::begin_noise() {
+  phase_ = phase::noise;
+  noise::handshake::config hc;
+  hc.pattern = noise::pattern_kind::kk;
+  hc.side = cfg_.side == role::initiator ? noise::role::initiator : noise::role::responder;
+  hc.local = cfg_.local;
+  hc.remote = cfg_.remote;
+  hc.ephemeral = cfg_.ephemeral;
+  auto hs = noise::handshake::make(std::move(hc));
+  if (!hs)
+    return fail(make_error(route_group_errc::invalid_argument, describe(hs.error())));
+  hs_.emplace(std::move(*hs));
+  hs_timer_ = after(cfg_.t.noise_wait, &route_group_core::on_noise_timeout);
+  if (cfg_.side == role::initiator) {
+    byte_buffer msg;
+    if (auto err = hs_->write_frame(msg))
+      return fail(make_error(route_group_errc::noise_failed, describe(err)));
+    if (send_raw(packet_type::data, {msg.data(), msg.size()}) != send_status::ok)
+      return fail(make_error(route_group_errc::path_failed,
+                             "the router did not take the first Noise message"));
+  }
+}
+
+void route_group_core::noise_message(byte_span payload) {
+  auto fr = noise::next_frame(payload, noise::max_frame_body);
+  if (!fr || !*fr || (*fr)->consumed != payload.size())
+    return fail(make_error(route_group_errc::noise_failed,
+                           "a Noise handshake DataPacket is not exactly one frame"));
+  if (auto err = hs_->read_message((*fr)->body))
+    return fail(make_error(route_group_errc::noise_failed, describe(err)));
+  if (cfg_.side == role::responder) {
+    byte_buffer msg;
+    if (auto err = hs_->write_frame(msg))
+      return fail(make_error(route_group_errc::noise_failed, describe(err)));
+    if (send_raw(packet_type::data, {msg.data(), msg.size()}) != send_status::ok)
+      return fail(make_error(route_group_errc::path_failed,
+                             "the router did not take the second Noise message"));
+  }
+  if (!hs_->finished())
+    return fail(make_error(route_group_errc::noise_failed, "KK did not finish after 2 messages"));
+  auto s = hs_->split();
+  if (!s)
+    return fail(make_error(route_group_errc::noise_failed, describe(s.error())));
+  ns_ = std::move(*s);
+  hs_.reset();
+  established();
+}
+
+void route_group_core::established() {
+  cancel(hs_timer_);
+  phase_ = phase::established;
+  last_ack_at_ = now();
+  ka_timer_ = after(cfg_.t.keep_alive, &route_group_core::on_keep_alive_tick);
+  ping_timer_ = after(cfg_.t.ping, &route_group_core::on_ping_tick);
+  if (on_event_)
+    on_event_(event::established, {});
+}
+
+void route_group_core::on_data_packet(const packet_view& p) {
+  switch (phase_) {
+    case phase::handshake:
+      // the reference turns encryption off here; we never do
+      return fail(make_error(route_group_errc::plaintext_refused,
+                             "a DataPacket arrived before the route handshake"));
+    case phase::noise:
+      return noise_message(p.payload);
+    case phase::established:
+    case phase::closing:
+      if (agreed_.any())
+        return inner_frames(p.payload);
+      return plain_frames(p.payload);
+    default:
+      ++stats_.ignored;
+      return;
+  }
+}
+
+void route_group_core::plain_frames(byte_span payload) {
+  byte_buffer got;
+  auto err = fr_.feed(ns_, payload, [&](byte_span plain) {
+    got.insert(got.end(), plain.begin(), plain.end());
+  });
+  if (!got.empty())
+    deliver({got.data(), got.size()});
+  if (err)
+    fail(make_error(route_group_errc::protocol, "route Noise frame: " + describe(err)));
+}
+
+void route_group_core::inner_frames(byte_span payload) {
+  auto bad = [&](std::string why) {
+    if (agreed_.reliable) {
+      ++stats_.undecryptable; // the sender retransmits what it does not see acknowledged
+      return;
+    }
+    fail(make_error(route_group_errc::protocol, std::move(why)));
+  };
+  if (agreed_.cell_size != 0 && payload.size() != agreed_.cell_size)
+    return bad("a DataPacket that is not one cell");
+  if (payload.size() < noise::frame_prefix_len
+      || (size_t{payload[0]} << 8 | payload[1]) != payload.size() - noise::frame_prefix_len)
+    return bad("a DataPacket that is not exactly one Noise frame");
+  auto plain = ns_.decrypt_object(payload);
+  if (!plain)
+    return bad("route Noise frame: " + describe(plain.error()));
+  auto f = wire::routing::decode_inner({plain->data(), plain->size()}, agreed_.reliable);
+  if (!f)
+    return fail(make_error(route_group_errc::protocol, "inner frame: " + describe(f.error())));
+  on_inner(*f);
+}
+
+void route_group_core::on_inner(const inner_frame& f) {
+  switch (f.kind) {
+    case inner_kind::data:
+      if (agreed_.reliable)
+        return reliable_data(f);
+      if (!f.payload.empty())
+        deliver(f.payload);
+      return;
+    case inner_kind::ack:
+      return on_ack(f.ack, f.sack);
+    case inner_kind::ping: {
+      ++stats_.pings_answered;
+      inner_frame pong;
+      pong.kind = inner_kind::pong;
+      pong.timestamp_ms = f.timestamp_ms;
+      return send_inner_control(pong);
+    }
+    case inner_kind::pong:
+      return on_pong(f.timestamp_ms);
+    case inner_kind::keep_alive:
+      return;
+  }
+}
+
+void route_group_core::on_ping(const packet_view& p) {
+  auto pp = wire::routing::read_ping(p);
+  if (!pp || phase_ != phase::established) {
+    ++stats_.ignored;
+    return;
+  }
+  ++stats_.pings_answered;
+  auto pong = wire::routing::make_pong_packet(cfg_.forward_rid, pp->timestamp_ms);
+  send_control(packet_type::pong, {pong.payload.data(), pong.payload.size()});
+}
+
+void route_group_core::on_pong(uint64_t timestamp_ms) {
+  ++stats_.pongs;
+  auto now_ms = static_cast<uint64_t>(
+    std::chrono::duration_cast<std::chrono::milliseconds>(now()).count());
+  if (timestamp_ms <= now_ms)
+    rtt_ = std::chrono::milliseconds{now_ms - timestamp_ms};
+}
+
+// -- delivery and back-pressure ------------------------------------------------------------
+
+void route_group_core::deliver(byte_span plain) {
+  if (plain.empty())
+    return;
+  if (sink_ && held_.empty() && unconsumed_ < cfg_.max_unconsumed) {
+    unconsumed_ += plain.size();
+    stats_.bytes_delivered += plain.size();
+    sink_(byte_buffer{plain.begin(), plain.end()});
+    return;
+  }
+  if (held_bytes_ + plain.size() > cfg_.max_held)
+    return fail(make_error(route_group_errc::overflow,
+                           "the consumer stopped reading and the peer kept sending ("
+                             + std::to_string(held_bytes_ + plain.size()) + " bytes held)"));
+  held_.emplace_back(plain.begin(), plain.end());
+  held_bytes_ += plain.size();
+  if (!paused_) {
+    paused_ = true;
+    if (on_pressure_)
+      on_pressure_(true);
+  }
+}
+
+void route_group_core::release_held() {
+  while (sink_ && !held_.empty() && unconsumed_ < cfg_.max_unconsumed) {
+    auto b = std::move(held_.front());
+    held_.pop_front();
+    held_bytes_ -= b.size();
+    unconsumed_ += b.size();
+    stats_.bytes_delivered += b.size();
+    sink_(std::move(b));
+  }
+  if (paused_ && held_.empty() && unconsumed_ < cfg_.max_unconsumed) {
+    paused_ = false;
+    if (on_pressure_)
+      on_pressure_(false);
+  }
+  if (end_pending_ && held_.empty()) {
+    end_pending_ = false;
+    if (on_event_)
+      on_event_(event::remote_closed, pending_end_);
+  }
+}
+
+void route_group_core::consumed(size_t n) {
+  unconsumed_ -= std::min(n, unconsumed_);
+  release_held();
+  if (agreed_.reliable && !ooo_.empty() && phase_ == phase::established)
+    send_ack(); // deferred data may come now
+}
+
+// -- writing -------------------------------------------------------------------------------
+
+caf::error route_group_core::seal_inner(const inner_frame& f, byte_buffer& out) {
+  auto& plain = plain_scratch_; // only used here, so never in use twice
+  plain.clear();
+  size_t pad = agreed_.cell_size != 0
+                 ? agreed_.cell_size - noise::frame_prefix_len - noise::min_frame_body
+                 : 0;
+  if (auto err = wire::routing::encode_inner(plain, f, agreed_.reliable, pad))
+    return err;
+  return ns_.encrypt_object({plain.data(), plain.size()}, out);
+}
+
+void route_group_core::send_inner_control(const inner_frame& f) {
+  byte_buffer sealed;
+  if (auto err = seal_inner(f, sealed))
+    return fail(make_error(route_group_errc::protocol, describe(err)));
+  send_control(packet_type::data, {sealed.data(), sealed.size()});
+}
+
+route_group_core::write_result route_group_core::write(byte_span plain) {
+  if (phase_ != phase::established)
+    return phase_ == phase::failed ? write_result::failed : write_result::not_open;
+  if (plain.empty())
+    return write_result::ok;
+  size_t pending = queued_bytes_;
+  for (auto& b : sendq_)
+    pending += b.size();
+  if (pending + plain.size() > cfg_.max_send_queue)
+    return write_result::queue_full;
+  stats_.bytes_written += plain.size();
+  wrote_since_tick_ = true;
+  size_t chunk = max_chunk();
+  if (agreed_.reliable) {
+    for (size_t off = 0; off < plain.size(); off += chunk) {
+      auto n = std::min(chunk, plain.size() - off);
+      sendq_.emplace_back(plain.begin() + static_cast<ptrdiff_t>(off),
+                          plain.begin() + static_cast<ptrdiff_t>(off + n));
+    }
+    fill_window();
+    return phase_ == phase::failed ? write_result::failed : write_result::ok;
+  }
+  for (size_t off = 0; off < plain.size(); off += chunk) {
+    auto n = std::min(chunk, plain.size() - off);
+    byte_buffer sealed;
+    caf::error err;
+    if (agreed_.any()) {
+      inner_frame f;
+      f.kind = inner_kind::data;
+      f.payload = plain.subspan(off, n);
+      err = seal_inner(f, sealed);
+    } else {
+      err = ns_.encrypt_frames(plain.subspan(off, n), sealed);
+    }
+    if (err) {
+      fail(make_error(route_group_errc::protocol, describe(err)));
+      return write_result::failed;
+    }
+    queued_bytes_ += sealed.size();
+    queued_.push_back(std::move(sealed));
+  }
+  flush();
+  return phase_ == phase::failed ? write_result::failed : write_result::ok;
+}
+
+void route_group_core::flush() {
+  while (!queued_.empty()) {
+    auto& b = queued_.front();
+    auto r = send_raw(packet_type::data, {b.data(), b.size()});
+    if (r == send_status::busy) {
+      blocked_ = true;
+      return;
+    }
+    if (r == send_status::failed)
+      return fail(make_error(route_group_errc::path_failed,
+                             "the router could not send on the route's transport"));
+    queued_bytes_ -= b.size();
+    queued_.pop_front();
+  }
+  blocked_ = false;
+  if (phase_ == phase::closing && drained() && close_timer_ != 0)
+    send_close_now();
+}
+
+void route_group_core::on_writable() {
+  if (phase_ != phase::established && phase_ != phase::closing)
+    return;
+  blocked_ = false;
+  flush();
+  if (agreed_.reliable)
+    fill_window();
+}
+
+// -- reliable mode -------------------------------------------------------------------------
+
+uint32_t route_group_core::sack_bits() const {
+  uint32_t bits = 0;
+  for (const auto& [seq, _] : ooo_) {
+    uint32_t d = seq - rcv_next_ - 1;
+    if (d < 32)
+      bits |= uint32_t{1} << d;
+  }
+  return bits;
+}
+
+void route_group_core::send_ack() {
+  unacked_in_ = 0;
+  cancel(ack_timer_);
+  inner_frame f;
+  f.kind = inner_kind::ack;
+  f.ack = rcv_next_;
+  f.sack = sack_bits();
+  send_inner_control(f);
+}
+
+void route_group_core::reliable_data(const inner_frame& f) {
+  on_ack(f.ack, f.sack);
+  if (phase_ == phase::failed || phase_ == phase::closed)
+    return;
+  uint32_t d = f.seq - rcv_next_;
+  bool now_ack = false; // a gap, a repeat or a refusal is acknowledged at once
+  if (seq_before(f.seq, rcv_next_) || ooo_.count(f.seq) != 0) {
+    ++stats_.duplicates;
+    now_ack = true;
+  } else if (d >= cfg_.max_inflight
+             || (unconsumed_ + held_bytes_ + ooo_bytes_ >= cfg_.max_unconsumed)) {
+    ++stats_.deferred; // not stored, not acknowledged: the sender sends it again later
+    now_ack = true;
+  } else {
+    ooo_bytes_ += f.payload.size();
+    ooo_.emplace(f.seq, byte_buffer{f.payload.begin(), f.payload.end()});
+    while (!ooo_.empty() && ooo_.begin()->first == rcv_next_) {
+      // std::map orders by value: fine while the window never spans a wrap
+      // of 2^32 (the window is at most 1024 packets; seqs wrap after 2^32)
+      auto node = ooo_.extract(ooo_.begin());
+      ooo_bytes_ -= node.mapped().size();
+      ++rcv_next_;
+      deliver({node.mapped().data(), node.mapped().size()});
+      if (phase_ == phase::failed)
+        return;
+    }
+    now_ack = now_ack || !ooo_.empty();
+  }
+  // acks are coalesced: one per ack_every packets in order, or after ack_delay
+  if (now_ack || ++unacked_in_ >= ack_every)
+    return send_ack();
+  if (ack_timer_ == 0)
+    ack_timer_ = after(cfg_.t.ack_delay, &route_group_core::on_ack_timer);
+}
+
+void route_group_core::on_ack_timer() {
+  ack_timer_ = 0;
+  if ((phase_ == phase::established || phase_ == phase::closing) && unacked_in_ > 0)
+    send_ack();
+}
+
+void route_group_core::on_ack(uint32_t ack, uint32_t sack) {
+  auto t = now();
+  last_ack_at_ = t;
+  bool progressed = false;
+  while (!inflight_.empty() && seq_before(inflight_.front().seq, ack)) {
+    auto& sp = inflight_.front();
+    if (sp.tries == 1) { // Karn: only packets sent once give a sample
+      auto sample = t - sp.first_sent;
+      srtt_ = srtt_.count() == 0 ? sample : (srtt_ * 7 + sample) / 8;
+      rto_ = std::clamp(srtt_ * 2, cfg_.t.min_rto, cfg_.t.max_rto);
+    }
+    inflight_.pop_front();
+    progressed = true;
+  }
+  for (auto& sp : inflight_) {
+    uint32_t d = sp.seq - ack - 1;
+    if (d < 32 && (sack >> d & 1))
+      sp.sacked = true;
+  }
+  if (progressed) {
+    fill_window();
+    if (phase_ == phase::closing && drained() && close_timer_ != 0)
+      send_close_now();
+  }
+  if (inflight_.empty())
+    cancel(rto_timer_);
+}
+
+void route_group_core::transmit(sent_packet& sp) {
+  inner_frame f;
+  f.kind = inner_kind::data;
+  f.seq = sp.seq;
+  f.ack = rcv_next_;
+  f.sack = sack_bits();
+  f.payload = byte_span{sp.app.data(), sp.app.size()};
+  unacked_in_ = 0; // this packet carries the acknowledgement
+  cancel(ack_timer_);
+  byte_buffer sealed;
+  sealed.reserve(noise::frame_prefix_len + noise::min_frame_body
+                 + wire::routing::inner_size(f, true) + agreed_.cell_size);
+  if (auto err = seal_inner(f, sealed))
+    return fail(make_error(route_group_errc::protocol, describe(err)));
+  auto t = now();
+  if (sp.tries == 0)
+    sp.first_sent = t;
+  sp.last_sent = t;
+  ++sp.tries;
+  // striped over the paths: a first try takes the next path in turn, a
+  // retransmission the path after its last one
+  size_t start = sp.tries == 1 ? rr_++ % paths_.size() : (sp.path + 1) % paths_.size();
+  // busy or failed: the packet stays in flight and goes again on the timer
+  // (or on_writable / replace_path), so nothing is lost
+  auto [r, used] = send_on(start, {sealed.data(), sealed.size()});
+  sp.path = used;
+  if (r == send_status::busy)
+    blocked_ = true;
+}
+
+void route_group_core::fill_window() {
+  while (!sendq_.empty() && inflight_.size() < cfg_.max_inflight && !blocked_) {
+    sent_packet sp;
+    sp.seq = next_seq_++;
+    sp.app = std::move(sendq_.front());
+    sendq_.pop_front();
+    inflight_.push_back(std::move(sp));
+    transmit(inflight_.back());
+    if (phase_ == phase::failed)
+      return;
+  }
+  arm_rto();
+}
+
+void route_group_core::arm_rto() {
+  if (rto_timer_ == 0 && !inflight_.empty())
+    rto_timer_ = after(rto_, &route_group_core::on_rto);
+}
+
+void route_group_core::on_rto() {
+  rto_timer_ = 0;
+  if (phase_ != phase::established && phase_ != phase::closing)
+    return;
+  auto t = now();
+  if (!inflight_.empty() && t - last_ack_at_ >= cfg_.t.give_up)
+    return fail(make_error(route_group_errc::unreachable,
+                           "no acknowledgement from the peer for " + ms_text(t - last_ack_at_)));
+  bool resent = false;
+  blocked_ = false;
+  for (auto& sp : inflight_) {
+    if (sp.sacked || t - sp.last_sent < rto_)
+      continue;
+    ++stats_.retransmits;
+    transmit(sp);
+    resent = true;
+    if (phase_ == phase::failed || blocked_)
+      break;
+  }
+  if (resent)
+    rto_ = std::min(rto_ * 2, cfg_.t.max_rto); // back off while the path is silent
+  arm_rto();
+}
+
+void route_group_core::replace_path(write_fn out, route_id forward_rid) {
+  paths_.clear();
+  paths_.push_back({std::move(out), forward_rid});
+  cfg_.forward_rid = forward_rid;
+  blocked_ = false;
+  if (phase_ != phase::established && phase_ != phase::closing)
+    return;
+  last_ack_at_ = now(); // the new path gets its own give-up time
+  rto_ = cfg_.t.min_rto;
+  for (auto& sp : inflight_) {
+    if (sp.sacked)
+      continue;
+    ++stats_.retransmits;
+    transmit(sp);
+    if (phase_ == phase::failed)
+      return;
+  }
+  flush();
+  if (agreed_.reliable) {
+    send_ack();
+    fill_window();
+  }
+}
+
+// -- keep-alive and ping ---------------------------------------------------------------------
+
+void route_group_core::on_keep_alive_tick() {
+  ka_timer_ = 0;
+  if (phase_ != phase::established)
+    return;
+  if (!wrote_since_tick_) {
+    if (agreed_.cell_size != 0) {
+      inner_frame f;
+      f.kind = inner_kind::keep_alive;
+      send_inner_control(f);
+    } else {
+      send_control(packet_type::keep_alive, {});
+    }
+  }
+  wrote_since_tick_ = false;
+  ka_timer_ = after(cfg_.t.keep_alive, &route_group_core::on_keep_alive_tick);
+}
+
+void route_group_core::on_ping_tick() {
+  ping_timer_ = 0;
+  if (phase_ != phase::established)
+    return;
+  auto ms = static_cast<uint64_t>(
+    std::chrono::duration_cast<std::chrono::milliseconds>(now()).count());
+  if (agreed_.cell_size != 0) {
+    inner_frame f;
+    f.kind = inner_kind::ping;
+    f.timestamp_ms = ms;
+    send_inner_control(f);
+  } else {
+    auto p = wire::routing::make_ping_packet(cfg_.forward_rid, ms, 0);
+    send_control(packet_type::ping, {p.payload.data(), p.payload.size()});
+  }
+  if (phase_ == phase::established)
+    ping_timer_ = after(cfg_.t.ping, &route_group_core::on_ping_tick);
+}
+
+// -- close ---------------------------------------------------------------------------------
+
+bool route_group_core::drained() const {
+  return queued_.empty() && sendq_.empty() && inflight_.empty();
+}
+
+void route_group_core::close(caf::error reason) {
+  if (phase_ == phase::closed || phase_ == phase::failed || phase_ == phase::closing)
+    return;
+  if (phase_ != phase::established) {
+    // nothing was carried yet: tell the peer and end
+    send_control(packet_type::close, std::array<uint8_t, 1>{0});
+    return finish(event::closed, {});
+  }
+  phase_ = phase::closing;
+  close_reason_ = std::move(reason);
+  cancel(ka_timer_);
+  cancel(ping_timer_);
+  // the close wait covers the drain of what we wrote and the peer's answer
+  close_timer_ = after(cfg_.t.close_wait, &route_group_core::on_close_timeout);
+  if (drained())
+    send_close_now();
+}
+
+void route_group_core::send_close_now() {
+  if (close_reason_) {
+    auto text = describe(close_reason_);
+    send_control(packet_type::error,
+                 {reinterpret_cast<const uint8_t*>(text.data()), text.size()});
+    close_reason_ = caf::error{};
+  }
+  send_control(packet_type::close, std::array<uint8_t, 1>{0});
+  if (peer_closed_)
+    finish(event::closed, {});
+}
+
+void route_group_core::on_close_timeout() {
+  close_timer_ = 0;
+  if (phase_ != phase::closing)
+    return;
+  if (!drained())
+    return fail(make_error(route_group_errc::unreachable,
+                           "closing: written data not acknowledged within "
+                             + ms_text(cfg_.t.close_wait)));
+  // the peer did not answer our Close: we end anyway (the reference does too)
+  finish(event::closed, {});
+}
+
+void route_group_core::on_close_packet() {
+  if (phase_ == phase::closing) {
+    peer_closed_ = true;
+    if (drained())
+      return finish(event::closed, {});
+    return; // keep retransmitting until drained or the close wait ends
+  }
+  if (phase_ != phase::established)
+    return fail(make_error(route_group_errc::peer_closed, "before the route handshake finished"));
+  send_control(packet_type::close, std::array<uint8_t, 1>{0});
+  caf::error err;
+  if (!peer_error_.empty()) {
+    err = make_error(route_group_errc::peer_error, peer_error_);
+  } else if (!drained()) {
+    // what we wrote and the peer will never see: said, not dropped silently
+    size_t n = queued_bytes_;
+    for (const auto& b : sendq_)
+      n += b.size();
+    for (const auto& sp : inflight_)
+      n += sp.app.size();
+    err = make_error(route_group_errc::peer_closed,
+                     std::to_string(n) + " written bytes were not delivered");
+  }
+  finish(event::remote_closed, std::move(err));
+}
+
+void route_group_core::fail(caf::error err) {
+  if (phase_ == phase::failed || phase_ == phase::closed)
+    return;
+  finish(event::failed, std::move(err));
+}
+
+void route_group_core::finish(event ev, caf::error err) {
+  phase_ = ev == event::failed ? phase::failed : phase::closed;
+  failure_ = err;
+  cancel_all();
+  hs_.reset();
+  queued_.clear();
+  queued_bytes_ = 0;
+  sendq_.clear();
+  inflight_.clear();
+  ooo_.clear();
+  ooo_bytes_ = 0;
+  if (ev == event::remote_closed && !held_.empty()) {
+    // the end of the stream follows the data the consumer has not taken yet
+    pending_end_ = std::move(err);
+    end_pending_ = true;
+    return;
+  }
+  if (on_event_)
+    on_event_(ev, err);
+}
+
+} // namespace skywire::routing

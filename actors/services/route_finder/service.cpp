@@ -1,0 +1,33 @@
+#include "actors/services/route_finder/service.hpp"
+
+namespace skywire::services::route_finder {
+
+http::router make_rf_routes(caf::actor actor, size_t max_body) {
+  http::router r;
+  auto fwd = [actor](rf_op op) { return forward_to(actor, op); };
+  r.post("/routes", fwd(rf_op::routes), http::route_options{.body_limit = max_body});
+  r.get("/health", fwd(rf_op::health), http::route_options{.body_limit = 0});
+  r.get("/metrics", fwd(rf_op::metrics), http::route_options{.body_limit = 0});
+  return r;
+}
+
+expected<rf_handle> spawn_route_finder(caf::actor_system& sys, io::io_runtime& io, rf_config cfg,
+                                       std::shared_ptr<graph_source> source) {
+  if (!source)
+    return make_error(wire_errc::bad_value, "route finder: no graph source");
+  source->refresh();
+  auto api = std::make_shared<rf_api>(cfg, std::move(source));
+  http_service_options o;
+  o.name = "rf";
+  o.server = service_server_config(cfg.host, cfg.port, cfg.max_connections);
+  o.server.error_response = [](unsigned status, std::string_view why) {
+    return rf_error_reply(status, why);
+  };
+  o.sweep_interval = cfg.refresh_interval;
+  o.metrics_prefix = "rf_";
+  return start_http_service<rf_op>(sys, io, api, std::move(o), [&](caf::actor a) {
+    return make_rf_routes(std::move(a), cfg.max_body);
+  });
+}
+
+} // namespace skywire::services::route_finder

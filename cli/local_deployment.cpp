@@ -1,0 +1,142 @@
+#include "cli/local_deployment.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <thread>
+
+#include <boost/json/array.hpp>
+
+#include "runtime/crypto/keys.hpp"
+#include "runtime/system/build_info.hpp"
+
+namespace skywire::cli {
+
+namespace {
+
+constexpr const char* loopback = "127.0.0.1";
+
+std::string url_of(uint16_t port) {
+  return std::string{"http://"} + loopback + ":" + std::to_string(port);
+}
+
+} // namespace
+
+void drain_dmsg_server(const services::dmsg_server_handle& h) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (h.registry && h.registry->connections() > 0
+         && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+}
+
+bool write_file_atomically(const std::string& path, const std::string& text) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out{tmp, std::ios::trunc};
+    if (!out)
+      return false;
+    out << text;
+    out.flush();
+    if (!out)
+      return false;
+  }
+  return std::rename(tmp.c_str(), path.c_str()) == 0;
+}
+
+expected<local_deployment> local_deployment::start(caf::actor_system& sys, io::io_runtime& io,
+                                                   const local_deployment_options& o) {
+  local_deployment d;
+  auto fail = [&d](const char* what, const caf::error& e) -> caf::error {
+    d.stop();
+    return make_error(wire_errc::bad_value, std::string{what} + ": " + describe(e));
+  };
+  // the dmsg discovery, in test mode (it accepts loopback server addresses)
+  services::dmsg_discovery_config dcfg;
+  dcfg.host = loopback;
+  dcfg.port = o.ports.dmsg_discovery;
+  dcfg.test_mode = true;
+  dcfg.version = system::version();
+  auto disc = services::spawn_dmsg_discovery(sys, io, dcfg);
+  if (!disc)
+    return fail("dmsg discovery", disc.error());
+  d.disc_ = std::move(*disc);
+  auto disc_url = url_of(d.disc_->port);
+  d.info_["dmsg_discovery"] = disc_url;
+
+  boost::json::array servers;
+  for (int i = 0; i < o.servers; ++i) {
+    auto kp = crypto::generate_keypair();
+    services::dmsg_server_config scfg;
+    scfg.pk = kp.pk;
+    scfg.sk = kp.sk;
+    scfg.discovery = disc_url;
+    int port = o.server_port == 0 ? 0 : o.server_port + 2 * i;
+    scfg.local_address = std::string{loopback} + ":" + std::to_string(port);
+    // empty: the server advertises the port it actually bound
+    scfg.public_address = port == 0 ? std::string{} : scfg.local_address;
+    scfg.health_endpoint_address = std::string{loopback} + ":0";
+    scfg.update_interval = std::chrono::seconds(30);
+    auto srv = services::spawn_dmsg_server(sys, io, scfg);
+    if (!srv)
+      return fail("dmsg server", srv.error());
+    servers.push_back(boost::json::object{
+      {"pk", kp.pk.hex()},
+      {"address", std::string{loopback} + ":" + std::to_string(srv->port)},
+      {"health", url_of(srv->health_port) + "/health"}});
+    d.servers_.push_back(std::move(*srv));
+  }
+  d.info_["dmsg_servers"] = std::move(servers);
+  if (!o.transport_services)
+    return d;
+
+  namespace tpd = services::transport_discovery;
+  tpd::tpd_config tcfg;
+  tcfg.host = loopback;
+  tcfg.port = o.ports.transport_discovery;
+  tcfg.version = system::version();
+  auto t = tpd::spawn_transport_discovery(sys, io, tcfg);
+  if (!t)
+    return fail("transport discovery", t.error());
+  d.tpd_ = std::move(*t);
+  d.info_["transport_discovery"] = url_of(d.tpd_->port);
+
+  // the address resolver in test mode (loopback addresses count as public),
+  // its UDP side on the HTTP port as visors expect (ephemeral when that is)
+  namespace ar = services::address_resolver;
+  ar::ar_config acfg;
+  acfg.host = loopback;
+  acfg.port = o.ports.address_resolver;
+  acfg.test_mode = true;
+  acfg.version = system::version();
+  acfg.udp.emplace_back(loopback, o.ports.address_resolver);
+  auto a = ar::spawn_address_resolver(sys, io, acfg);
+  if (!a)
+    return fail("address resolver", a.error());
+  d.ar_ = std::move(*a);
+  d.info_["address_resolver"] = url_of(d.ar_->port);
+  d.info_["address_resolver_udp"] = d.ar_->udp_ports.empty() ? 0 : d.ar_->udp_ports.front();
+  return d;
+}
+
+local_deployment::~local_deployment() {
+  stop();
+}
+
+void local_deployment::stop() {
+  if (ar_)
+    ar_->stop();
+  ar_.reset();
+  if (tpd_)
+    tpd_->stop();
+  tpd_.reset();
+  for (auto& s : servers_)
+    s.stop();
+  for (auto& s : servers_)
+    drain_dmsg_server(s);
+  servers_.clear();
+  if (disc_)
+    disc_->stop();
+  disc_.reset();
+}
+
+} // namespace skywire::cli

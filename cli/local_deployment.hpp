@@ -1,0 +1,73 @@
+// The embedded deployment (ARCHITECTURE §5): control-plane services as
+// actors of one process, on loopback. `skywire dmsg local` runs its dmsg
+// part (a discovery in test mode and N dmsg servers); `skywire svc local`
+// runs every service we have (dmsg discovery, dmsg servers, transport
+// discovery, address resolver with its UDP side) on the reference's local
+// ports (config gen --local points visors at the same ones).
+//
+// Start-up is all or nothing: a service that cannot start stops the ones
+// already running and the error names it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/json/object.hpp>
+
+#include <caf/actor_system.hpp>
+
+#include "actors/services/address_resolver/service.hpp"
+#include "actors/services/dmsg_discovery.hpp"
+#include "actors/services/dmsg_server.hpp"
+#include "actors/services/transport_discovery/service.hpp"
+#include "messages/error.hpp"
+#include "runtime/config/registry.hpp"
+#include "runtime/io/io_runtime.hpp"
+
+namespace skywire::cli {
+
+struct local_deployment_options {
+  /// Ports of the HTTP services (0 = ephemeral), host always 127.0.0.1.
+  config::local_services ports;
+  int servers = 1;             ///< dmsg servers
+  uint16_t server_port = 0;    ///< the first server's port (0 = ephemeral; server i: +2i)
+  bool transport_services = true; ///< transport discovery and address resolver
+};
+
+class local_deployment {
+public:
+  /// Starts every service of `o`.
+  static expected<local_deployment> start(caf::actor_system& sys, io::io_runtime& io,
+                                          const local_deployment_options& o);
+
+  local_deployment() = default;
+  local_deployment(local_deployment&&) = default;
+  local_deployment& operator=(local_deployment&&) = default;
+  ~local_deployment();
+
+  /// Where each service listens: {"dmsg_discovery":url, "dmsg_servers":
+  /// [{"pk","address","health"}], "transport_discovery":url,
+  /// "address_resolver":url, "address_resolver_udp":port}.
+  const boost::json::object& info() const noexcept { return info_; }
+
+  /// Stops everything (servers drained, bounded), idempotent.
+  void stop();
+
+private:
+  std::optional<services::dmsg_discovery_handle> disc_;
+  std::vector<services::dmsg_server_handle> servers_;
+  std::optional<services::transport_discovery::tpd_handle> tpd_;
+  std::optional<services::address_resolver::ar_handle> ar_;
+  boost::json::object info_;
+};
+
+/// Session actors own sockets on the io loop: waits (bounded, 5 s) until a
+/// stopped server's are gone, before the loop stops.
+void drain_dmsg_server(const services::dmsg_server_handle& h);
+
+/// Writes `text` to `path` atomically (temp file + rename).
+bool write_file_atomically(const std::string& path, const std::string& text);
+
+} // namespace skywire::cli
