@@ -46,6 +46,11 @@ void answer(rs::gateway_codec& g, rpc::client_codec& cc, const rs::gateway_call&
           fail("edge rules missing");
         err = g.reply_bool(c.header, true, out);
         break;
+      case rs::gateway_method::remove_rules:
+        if (c.keys.size() > rs::max_gateway_rules)
+          fail("unbounded keys");
+        err = g.reply_bool(c.header, true, out);
+        break;
       case rs::gateway_method::unknown:
         fail("an unknown method without a refusal");
     }
