@@ -221,6 +221,13 @@ TEST_CASE("gateway: refusals are answered as routing.Failure and the stream carr
   CHECK(r.header.error.empty());
   CHECK(st.table()->size() == 3);
 
+  // ours: the setup node's clean-up removes what it installed (keys not present are skipped)
+  r = call("RPCGateway.RemoveRules", rs::route_ids_schema(), rs::route_ids_value({route_id{3}, route_id{4}, route_id{99}}));
+  CHECK(r.header.error.empty());
+  CHECK(r.reply.as_bool());
+  CHECK(st.table()->size() == 1);
+  CHECK(st.table()->get(route_id{2}));
+
   // a method the gateway does not have
   r = call("RPCGateway.DeleteEverything", gob::schema::uint_(), gob::value::of_uint(1));
   CHECK(r.header.error == "rpc: can't find method RPCGateway.DeleteEverything");
