@@ -2,8 +2,10 @@
 // actors of one process, on loopback. `skywire dmsg local` runs its dmsg
 // part (a discovery in test mode and N dmsg servers); `skywire svc local`
 // runs every service we have (dmsg discovery, dmsg servers, transport
-// discovery, address resolver with its UDP side) on the reference's local
-// ports (config gen --local points visors at the same ones).
+// discovery, address resolver with its UDP side, route finder, setup node)
+// on the reference's local ports (config gen --local points visors at the
+// same ones; the setup node's key is generated: visors need it in
+// routing.route_setup_nodes, `config gen --routesetup`).
 //
 // Start-up is all or nothing: a service that cannot start stops the ones
 // already running and the error names it.
@@ -21,6 +23,7 @@
 #include "actors/services/address_resolver/service.hpp"
 #include "actors/services/dmsg_discovery.hpp"
 #include "actors/services/dmsg_server.hpp"
+#include "actors/services/route_finder/service.hpp"
 #include "actors/services/transport_discovery/service.hpp"
 #include "messages/error.hpp"
 #include "runtime/config/registry.hpp"
@@ -34,6 +37,9 @@ struct local_deployment_options {
   int servers = 1;             ///< dmsg servers
   uint16_t server_port = 0;    ///< the first server's port (0 = ephemeral; server i: +2i)
   bool transport_services = true; ///< transport discovery and address resolver
+  /// Route finder (over the transport discovery) and setup node (with its own
+  /// dmsg client and key); need transport_services.
+  bool routing_services = true;
 };
 
 class local_deployment {
@@ -49,7 +55,8 @@ public:
 
   /// Where each service listens: {"dmsg_discovery":url, "dmsg_servers":
   /// [{"pk","address","health"}], "transport_discovery":url,
-  /// "address_resolver":url, "address_resolver_udp":port}.
+  /// "address_resolver":url, "address_resolver_udp":port,
+  /// "route_finder":url, "setup_node":pk}.
   const boost::json::object& info() const noexcept { return info_; }
 
   /// Stops everything (servers drained, bounded), idempotent.
@@ -60,6 +67,9 @@ private:
   std::vector<services::dmsg_server_handle> servers_;
   std::optional<services::transport_discovery::tpd_handle> tpd_;
   std::optional<services::address_resolver::ar_handle> ar_;
+  std::optional<services::route_finder::rf_handle> rf_;
+  caf::actor sn_client_; ///< the setup node's dmsg client
+  caf::actor sn_;
   boost::json::object info_;
 };
 
