@@ -33,13 +33,14 @@ int run_svc_local(const std::string& argv0, const std::vector<std::string>& args
   po::options_description desc{
     "usage: " + argv0 + " [--ports LIST] [--ephemeral] [--servers N] [--json]\n"
     "Runs the control plane in one process on 127.0.0.1: a dmsg discovery (test\n"
-    "mode), N dmsg servers, the transport discovery and the address resolver\n"
-    "(test mode: loopback addresses count as public; UDP on its HTTP port), on\n"
-    "the ports `cli config gen --local` writes (dmsgd 9090, tpd 9091, ar 9093),\n"
-    "until SIGINT/SIGTERM; prints where each listens.\n\noptions"};
+    "mode), N dmsg servers, the transport discovery, the address resolver (test\n"
+    "mode: loopback addresses count as public; UDP on its HTTP port), the route\n"
+    "finder and a setup node (a new key: visors need it in route_setup_nodes), on\n"
+    "the ports `cli config gen --local` writes (dmsgd 9090, tpd 9091, rf 9092,\n"
+    "ar 9093), until SIGINT/SIGTERM; prints where each listens.\n\noptions"};
   desc.add_options()("help,h", "show this help")(
     "ports", po::value(&ports)->value_name("LIST"),
-    "service ports as config gen's --local-ports: dmsgd=9090,tpd=9091,ar=9093")(
+    "service ports as config gen's --local-ports: dmsgd=9090,tpd=9091,rf=9092,ar=9093")(
     "ephemeral", po::bool_switch(&ephemeral),
     "every port ephemeral (the description says which; sudph then needs the AR's UDP "
     "port in the visors' address resolver URL)")(
@@ -122,7 +123,7 @@ int run_svc_local(const std::string& argv0, const std::vector<std::string>& args
 
 SKYWIRE_CLI_COMMAND("svc local",
                     "run the control plane (dmsg discovery and servers, transport discovery, "
-                    "address resolver) in one process on loopback",
+                    "address resolver, route finder, setup node) in one process on loopback",
                     run_svc_local);
 
 } // namespace skywire::cli

@@ -7,6 +7,12 @@
 
 #include <boost/json/array.hpp>
 
+#include <caf/scoped_actor.hpp>
+#include <caf/send.hpp>
+
+#include "actors/dmsg/client.hpp"
+#include "actors/services/route_finder/graph_source.hpp"
+#include "actors/services/setup_node/setup_node.hpp"
 #include "runtime/crypto/keys.hpp"
 #include "runtime/system/build_info.hpp"
 
@@ -140,6 +146,39 @@ expected<local_deployment> local_deployment::start(caf::actor_system& sys, io::i
     return fail("uptime tracker", uth.error());
   d.ut_ = std::move(*uth);
   d.info_["uptime_tracker"] = url_of(d.ut_->port);
+  if (!o.routing_services)
+    return d;
+
+  // the route finder, reading the transport discovery in this process
+  // through its actor (no socket); a graph refresh every second
+  namespace rf = services::route_finder;
+  rf::tpd_source_config scfg;
+  scfg.tpd_url = url_of(d.tpd_->port);
+  auto src = rf::tpd_graph_source::make(rf::in_process_tpd_sender(d.tpd_->actor), scfg);
+  if (!src)
+    return fail("route finder", src.error());
+  rf::rf_config rcfg;
+  rcfg.host = loopback;
+  rcfg.port = o.ports.route_finder;
+  rcfg.refresh_interval = std::chrono::seconds{1};
+  rcfg.version = system::version();
+  auto r = rf::spawn_route_finder(sys, io, rcfg, *src);
+  if (!r)
+    return fail("route finder", r.error());
+  d.rf_ = std::move(*r);
+  d.info_["route_finder"] = url_of(d.rf_->port);
+
+  // the setup node, a dmsg client of its own (a new key each start)
+  auto sn_key = crypto::generate_keypair();
+  dmsg::client_config ccfg;
+  ccfg.pk = sn_key.pk;
+  ccfg.sk = sn_key.sk;
+  ccfg.discovery_url = disc_url;
+  ccfg.sessions_count = 0; // every server: visors reach it through any
+  d.sn_client_ = caf::actor_cast<caf::actor>(dmsg::spawn_dmsg_client(sys, io, ccfg));
+  d.sn_ = services::setup_node::spawn_setup_node(
+    sys, caf::actor_cast<api::dmsg_client_actor>(d.sn_client_), {});
+  d.info_["setup_node"] = sn_key.pk.hex();
   return d;
 }
 
@@ -153,6 +192,20 @@ void local_deployment::stop() {
       (*h)->stop();
     h->reset();
   }
+  if (sn_)
+    caf::anon_send_exit(sn_, caf::exit_reason::user_shutdown);
+  sn_ = nullptr;
+  if (sn_client_) {
+    // closed before the io runtime stops (its sessions live there)
+    caf::scoped_actor self{sn_client_.home_system()};
+    self->request(sn_client_, std::chrono::seconds(3), api::close_atom::value)
+      .receive([](api::ok_atom) {}, [](caf::error&) {});
+    self->send_exit(sn_client_, caf::exit_reason::user_shutdown);
+  }
+  sn_client_ = nullptr;
+  if (rf_)
+    rf_->stop();
+  rf_.reset();
   if (ar_)
     ar_->stop();
   ar_.reset();

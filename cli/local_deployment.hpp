@@ -3,8 +3,10 @@
 // part (a discovery in test mode and N dmsg servers); `skywire svc local`
 // runs every service we have (dmsg discovery, dmsg servers, transport
 // discovery, address resolver with its UDP side, service discovery, uptime
-// tracker) on the reference's local ports (config gen --local points visors
-// at the same ones).
+// tracker, route finder, setup node) on the reference's local ports (config
+// gen --local points visors at the same ones; the setup node's key is
+// generated: visors need it in routing.route_setup_nodes, `config gen
+// --routesetup`).
 //
 // Start-up is all or nothing: a service that cannot start stops the ones
 // already running and the error names it.
@@ -24,6 +26,7 @@
 #include "actors/services/dmsg_server.hpp"
 #include "actors/services/service_discovery/service.hpp"
 #include "actors/services/uptime_tracker/service.hpp"
+#include "actors/services/route_finder/service.hpp"
 #include "actors/services/transport_discovery/service.hpp"
 #include "messages/error.hpp"
 #include "runtime/config/registry.hpp"
@@ -38,6 +41,9 @@ struct local_deployment_options {
   uint16_t server_port = 0;    ///< the first server's port (0 = ephemeral; server i: +2i)
   /// transport discovery, address resolver, service discovery, uptime tracker
   bool transport_services = true;
+  /// Route finder (over the transport discovery) and setup node (with its own
+  /// dmsg client and key); need transport_services.
+  bool routing_services = true;
 };
 
 class local_deployment {
@@ -54,7 +60,8 @@ public:
   /// Where each service listens: {"dmsg_discovery":url, "dmsg_servers":
   /// [{"pk","address","health"}], "transport_discovery":url,
   /// "address_resolver":url, "address_resolver_udp":port,
-  /// "service_discovery":url, "uptime_tracker":url}.
+  /// "service_discovery":url, "uptime_tracker":url, "route_finder":url,
+  /// "setup_node":pk}.
   const boost::json::object& info() const noexcept { return info_; }
 
   /// Stops everything (servers drained, bounded), idempotent.
@@ -67,6 +74,9 @@ private:
   std::optional<services::address_resolver::ar_handle> ar_;
   std::optional<services::http_service_handle> sd_;
   std::optional<services::http_service_handle> ut_;
+  std::optional<services::route_finder::rf_handle> rf_;
+  caf::actor sn_client_; ///< the setup node's dmsg client
+  caf::actor sn_;
   boost::json::object info_;
 };
 

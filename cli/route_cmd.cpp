@@ -61,6 +61,19 @@ void print_rules(const json::value& v) {
   print_table(rows);
 }
 
+/// Calls `method` and prints its rule(s): JSON with --json, else the table.
+int show_rules(const visor_flags& c, const std::string& method, const json::object& params) {
+  int rc = 0;
+  auto v = visor_call(c, method, params, rc);
+  if (!v)
+    return rc;
+  if (c.json)
+    std::cout << json::serialize(*v) << '\n';
+  else
+    print_rules(*v);
+  return exit_ok;
+}
+
 /// A route ID argument (1 .. 2^32-1).
 std::optional<uint32_t> parse_rid(const std::string& s) {
   if (s.empty() || s.size() > 10 || s.find_first_not_of("0123456789") != std::string::npos)
@@ -88,15 +101,7 @@ int route_ls(const std::string& argv0, const std::vector<std::string>& args) {
   po::variables_map vm;
   if (int rc = parse_options(argv0, args, desc, vm); rc >= 0)
     return rc;
-  int rc = 0;
-  auto v = visor_call(c, "app-visor.RoutingRules", {}, rc);
-  if (!v)
-    return rc;
-  if (c.json)
-    std::cout << json::serialize(*v) << '\n';
-  else
-    print_rules(*v);
-  return exit_ok;
+  return show_rules(c, "app-visor.RoutingRules", {});
 }
 
 int route_rule(const std::string& argv0, const std::vector<std::string>& args) {
@@ -112,17 +117,9 @@ int route_rule(const std::string& argv0, const std::vector<std::string>& args) {
   auto rid = parse_rid(id);
   if (!rid)
     return usage_error(argv0, "a route ID (1..4294967295) is required", desc);
-  int rc = 0;
   json::object params;
   params["id"] = *rid;
-  auto v = visor_call(c, "app-visor.RoutingRule", params, rc);
-  if (!v)
-    return rc;
-  if (c.json)
-    std::cout << json::serialize(*v) << '\n';
-  else
-    print_rules(*v);
-  return exit_ok;
+  return show_rules(c, "app-visor.RoutingRule", params);
 }
 
 // ---- rm-rule -------------------------------------------------------------------------------

@@ -4,7 +4,9 @@
 
 #include <iostream>
 
+#include "cli/stop_signal.hpp"
 #include "runtime/crypto/keys.hpp"
+#include "runtime/http/server.hpp"
 #include "runtime/http/client.hpp"
 #include "runtime/log/logger.hpp"
 
@@ -82,6 +84,48 @@ std::optional<services::dmsg_front> start_dmsg_front(const std::string& argv0, c
               log::kv("dmsg_address", cfg.pk.hex() + ":" + std::to_string(cfg.port)),
               log::kv("dmsg_discovery", cfg.discovery_url));
   return std::move(*f);
+}
+
+std::optional<service_start> read_service_start(const std::string& argv0, const std::string& loglvl,
+                                                const std::string& addr,
+                                                const service_dmsg_flags& dmsg_flags) {
+  if (!apply_log_level(loglvl))
+    return std::nullopt;
+  bool ok = true;
+  service_start out;
+  out.dmsg = dmsg_flags.config(argv0, ok);
+  if (!ok)
+    return std::nullopt;
+  auto listen = http::parse_listen_address(addr);
+  if (!listen) {
+    std::cerr << argv0 << ": " << describe(listen.error()) << '\n';
+    return std::nullopt;
+  }
+  out.host = listen->host.empty() ? "0.0.0.0" : listen->host;
+  out.port = listen->port;
+  return out;
+}
+
+int serve_until_stopped(const std::string& argv0, const char* component, const char* what,
+                        caf::actor_system& sys, io::io_runtime& io,
+                        services::http_service_handle& h,
+                        const std::optional<services::dmsg_front_config>& dmsg) {
+  std::optional<services::dmsg_front> front;
+  if (dmsg) {
+    front = start_dmsg_front(argv0, component, sys, io, h.server, *dmsg);
+    if (!front) {
+      h.stop();
+      io.stop();
+      return 1;
+    }
+  }
+  wait_for_stop();
+  if (front)
+    front->stop();
+  h.stop();
+  io.stop();
+  SKYWIRE_LOG(info, component, std::string{what} + " stopped");
+  return 0;
 }
 
 } // namespace skywire::cli

@@ -9,6 +9,7 @@
 #include <boost/program_options/options_description.hpp>
 
 #include "actors/services/dmsg_front.hpp"
+#include "actors/services/http_service.hpp"
 
 namespace skywire::cli {
 
@@ -39,5 +40,25 @@ std::optional<services::dmsg_front> start_dmsg_front(const std::string& argv0, c
                                                      caf::actor_system& sys, io::io_runtime& io,
                                                      std::shared_ptr<http::server> server,
                                                      const services::dmsg_front_config& cfg);
+
+/// What a `svc` command reads after its own flags: the log level applied,
+/// the listen address split (an empty host: all interfaces), the dmsghttp
+/// side. Nullopt after printing why (the command exits exit_usage).
+struct service_start {
+  std::string host;
+  uint16_t port = 0;
+  std::optional<services::dmsg_front_config> dmsg;
+};
+std::optional<service_start> read_service_start(const std::string& argv0, const std::string& loglvl,
+                                                const std::string& addr,
+                                                const service_dmsg_flags& dmsg_flags);
+
+/// Serves `h` over dmsghttp too when `dmsg` is set, then waits for
+/// SIGINT/SIGTERM and stops the dmsg side, the service and `io`, logging
+/// "<what> stopped". exit_ok, or exit_failure when the dmsg side cannot start.
+int serve_until_stopped(const std::string& argv0, const char* component, const char* what,
+                        caf::actor_system& sys, io::io_runtime& io,
+                        services::http_service_handle& h,
+                        const std::optional<services::dmsg_front_config>& dmsg);
 
 } // namespace skywire::cli

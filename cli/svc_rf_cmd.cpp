@@ -54,7 +54,7 @@ int run_rf(const std::string& argv0, const std::vector<std::string>& args) {
     "paths", po::value(&cfg.paths_per_edge)->value_name("N"),
     "paths per edge at most (default 5, as the reference)")(
     "search-budget", po::value(&cfg.search_budget)->value_name("N"),
-    "graph edges one search may expand (default 2000000)")(
+    "graph edges one request's searches may expand (default 2000000)")(
     "max-entries", po::value(&src_cfg.max_entries)->value_name("N"),
     "transports read at most; a larger listing fails the refresh (default 1000000)")(
     "max-connections", po::value(&cfg.max_connections)->value_name("N"),
@@ -64,21 +64,15 @@ int run_rf(const std::string& argv0, const std::vector<std::string>& args) {
   po::variables_map vm;
   if (int rc = parse_options(argv0, args, desc, vm); rc >= 0)
     return rc;
-  if (!apply_log_level(loglvl))
-    return exit_usage;
   auto usage_error = [&](const std::string& why) {
     std::cerr << argv0 << ": " << why << '\n';
     return exit_usage;
   };
-  bool dmsg_ok = true;
-  auto dmsg_cfg = dmsg_flags.config(argv0, dmsg_ok);
-  if (!dmsg_ok)
+  auto start = read_service_start(argv0, loglvl, addr, dmsg_flags);
+  if (!start)
     return exit_usage;
-  auto listen = http::parse_listen_address(addr);
-  if (!listen)
-    return usage_error(describe(listen.error()));
-  cfg.host = listen->host.empty() ? "0.0.0.0" : listen->host;
-  cfg.port = listen->port;
+  cfg.host = start->host;
+  cfg.port = start->port;
   auto every = config::parse_go_duration(refresh);
   if (!every || every->count() <= 0)
     return usage_error("--refresh: not a Go duration > 0: " + refresh);
@@ -97,8 +91,8 @@ int run_rf(const std::string& argv0, const std::vector<std::string>& args) {
   caf::actor_system_config caf_cfg;
   system::configure(caf_cfg);
   caf::actor_system sys{caf_cfg};
-  if (dmsg_cfg)
-    cfg.dmsg_address = dmsg_cfg->pk.hex() + ":" + std::to_string(dmsg_cfg->port);
+  if (start->dmsg)
+    cfg.dmsg_address = start->dmsg->pk.hex() + ":" + std::to_string(start->dmsg->port);
   auto src = rf::tpd_graph_source::make(rf::tcp_sender(io), src_cfg);
   if (!src)
     return usage_error("--tpd: " + describe(src.error()));
@@ -111,22 +105,7 @@ int run_rf(const std::string& argv0, const std::vector<std::string>& args) {
               log::kv("addr", cfg.host + ":" + std::to_string(h->port)),
               log::kv("tpd", src_cfg.tpd_url),
               log::kv("refresh", config::format_go_duration(cfg.refresh_interval)));
-  std::optional<services::dmsg_front> front;
-  if (dmsg_cfg) {
-    front = start_dmsg_front(argv0, "rf", sys, io, h->server, *dmsg_cfg);
-    if (!front) {
-      h->stop();
-      io.stop();
-      return exit_failure;
-    }
-  }
-  wait_for_stop();
-  if (front)
-    front->stop();
-  h->stop();
-  io.stop();
-  SKYWIRE_LOG(info, "rf", "route finder stopped");
-  return exit_ok;
+  return serve_until_stopped(argv0, "rf", "route finder", sys, io, *h, start->dmsg);
 }
 
 } // namespace

@@ -51,6 +51,8 @@ rm -f "$RUN_DIR/services.json"
 pids+=($!)
 wait_for "$RUN_DIR/services.json" 30 || { cat "$RUN_DIR/services.log" >&2; exit 1; }
 echo "control plane: $(cat "$RUN_DIR/services.json")"
+# the setup node's key (new at each start): every visor whitelists it
+setup_node=$(sed -n 's/.*"setup_node":"\([0-9a-f]*\)".*/\1/p' "$RUN_DIR/services.json")
 
 # 2. visors
 for i in $(seq "$VISORS"); do
@@ -59,6 +61,7 @@ for i in $(seq "$VISORS"); do
   config="$dir/skywire-config.json"
   regen=(); [ -f "$config" ] && regen=(-r)
   "$skywire" cli config gen --local --local-ports "$PORTS" "${regen[@]}" \
+    ${setup_node:+--routesetup "$setup_node"} \
     -o "$config" --local-path "$dir/local" --minsess 1 >/dev/null
   "$skywire" visor -c "$config" ${LOGLVL:+-s "$LOGLVL"} >"$dir/visor.log" 2>&1 &
   pids+=($!)
@@ -87,6 +90,10 @@ for i in $(seq "$VISORS"); do
   "$skywire" cli visor tp ls -c "$(cfg "$i")" || true
 done
 echo
+if [ "$VISORS" -ge 3 ]; then
+  echo "a 2-hop route visor1 -> visor2 -> visor3, from another terminal:"
+  echo "  $skywire cli visor ping $(pk_of 3) --min-hops 2 -c $(cfg 1)"
+fi
 echo "running; logs in $RUN_DIR/; Ctrl-C stops everything"
 while :; do
   for p in "${pids[@]}"; do

@@ -13,6 +13,9 @@
 #include <memory>
 #include <mutex>
 
+#include <caf/actor_cast.hpp>
+#include <caf/send.hpp>
+
 #include "messages/api/dmsg.hpp"
 
 namespace skywire::dmsg {
@@ -51,5 +54,36 @@ private:
 };
 
 using client_ref_ptr = std::shared_ptr<client_ref>;
+
+/// For an actor that follows a client_ref (listeners that must listen again
+/// on every new client): the client it holds and that client's generation.
+struct followed_client {
+  api::dmsg_client_actor client;
+  uint64_t generation = 0;
+
+  /// Watches `ref` for `self`: every client set reaches it as
+  /// (Atom, client, generation). Returns the token for unwatch().
+  template <class Atom, class Self>
+  static uint64_t watch(client_ref& ref, Self* self, Atom) {
+    auto a = caf::actor_cast<caf::actor>(self);
+    return ref.watch([a](const api::dmsg_client_actor& c, uint64_t gen) {
+      caf::anon_send(a, Atom::value, c, gen);
+    });
+  }
+
+  /// Takes (c, gen) when it is newer than the client held: the old one is
+  /// demonitored, the new one monitored. False when it was ignored.
+  template <class Self>
+  bool adopt(Self* self, const api::dmsg_client_actor& c, uint64_t gen) {
+    if (gen <= generation || !c)
+      return false;
+    generation = gen;
+    if (client)
+      self->demonitor(client.address());
+    client = c;
+    self->monitor(client);
+    return true;
+  }
+};
 
 } // namespace skywire::dmsg

@@ -14,6 +14,7 @@ const char* to_string(routing_errc x) noexcept {
     case routing_errc::no_acceptor: return "no route acceptor";
     case routing_errc::not_allowed: return "not a route setup node";
     case routing_errc::unavailable: return "no router";
+    case routing_errc::dial_failed: return "route dial failed";
   }
   return "unknown";
 }

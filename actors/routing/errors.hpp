@@ -19,6 +19,7 @@ enum class routing_errc : uint8_t {
   no_acceptor,       ///< edge rules came but nothing accepts routes here
   not_allowed,       ///< the peer is not in routing.route_setup_nodes
   unavailable,       ///< the visor runs no router
+  dial_failed,       ///< a route dial failed (the text names the step)
 };
 
 const char* to_string(routing_errc x) noexcept;

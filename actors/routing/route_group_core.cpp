@@ -85,6 +85,7 @@ void route_group_core::cancel_all() {
   cancel(close_timer_);
   cancel(rto_timer_);
   cancel(ack_timer_);
+  cancel(resend_timer_);
 }
 
 void route_group_core::set_sink(sink_fn fn) {
@@ -166,9 +167,39 @@ void route_group_core::start() {
   if (started_)
     return;
   started_ = true;
-  if (cfg_.side == role::initiator)
+  if (cfg_.side == role::initiator) {
     send_handshake_packet();
+    resend_timer_ = after(cfg_.t.handshake_resend, &route_group_core::on_resend);
+  }
   hs_timer_ = after(cfg_.t.handshake_wait, &route_group_core::on_handshake_timeout);
+}
+
+void route_group_core::on_resend() {
+  // Lost handshake packets are sent again within the waits. The reference
+  // ignores a repeated HandshakePacket (sync.Once), so this is safe with a Go
+  // peer; a KK message is repeated only between two of ours (extensions
+  // agreed), since a Go responder would read a repeat as data.
+  resend_timer_ = 0;
+  if (phase_ == phase::handshake && cfg_.side == role::initiator && !peer_hs_seen_) {
+    send_handshake_packet();
+  } else if (phase_ == phase::noise && cfg_.side == role::initiator && agreed_.any()
+             && !sent_msg_.empty()) {
+    send_control(packet_type::data, {sent_msg_.data(), sent_msg_.size()});
+  } else if (phase_ == phase::established && cfg_.side == role::initiator && agreed_.any()
+             && !heard_inner_ && now() < confirm_until_) {
+    send_confirmation();
+  } else if (phase_ == phase::closing && close_sent_ && agreed_.any()) {
+    send_control(packet_type::close, std::array<uint8_t, 1>{0}); // until the peer's answers
+  } else {
+    return;
+  }
+  resend_timer_ = after(cfg_.t.handshake_resend, &route_group_core::on_resend);
+}
+
+void route_group_core::send_confirmation() {
+  inner_frame f;
+  f.kind = inner_kind::keep_alive;
+  send_inner_control(f);
 }
 
 void route_group_core::on_handshake_timeout() {
@@ -195,6 +226,16 @@ void route_group_core::on_noise_timeout() {
 void route_group_core::on_packet(const packet_view& p) {
   if (phase_ == phase::closed || phase_ == phase::failed) {
     ++stats_.ignored;
+    // a repeated Close from one of ours that closed: our answer was lost,
+    // answer again (only the side that answered, and at most once per resend
+    // interval, a few times: two ended groups never echo Closes for long)
+    if (phase_ == phase::closed && p.type == packet_type::close && agreed_.any()
+        && ended_by_peer_ && close_answers_ < max_close_answers
+        && now() - last_close_answer_ >= cfg_.t.handshake_resend) {
+      ++close_answers_;
+      last_close_answer_ = now();
+      send_control(packet_type::close, std::array<uint8_t, 1>{0});
+    }
     return;
   }
   ++stats_.packets_in;
@@ -230,7 +271,11 @@ void route_group_core::on_packet(const packet_view& p) {
 
 void route_group_core::on_handshake_packet(const packet_view& p) {
   if (phase_ != phase::handshake || peer_hs_seen_) {
-    ++stats_.ignored; // a repeat (the reference sends one; tolerate, never act twice)
+    // a repeat: never acted on twice; a responder still waiting for the KK
+    // message answers again (its answer may have been lost)
+    ++stats_.ignored;
+    if (cfg_.side == role::responder && phase_ == phase::noise)
+      send_handshake_packet();
     return;
   }
   if (p.payload.size() != 1)
@@ -275,6 +320,11 @@ void route_group_core::begin_noise() {
     if (send_raw(packet_type::data, {msg.data(), msg.size()}) != send_status::ok)
       return fail(make_error(route_group_errc::path_failed,
                              "the router did not take the first Noise message"));
+    sent_msg_ = std::move(msg);
+    if (agreed_.any()) {
+      cancel(resend_timer_);
+      resend_timer_ = after(cfg_.t.handshake_resend, &route_group_core::on_resend);
+    }
   }
 }
 
@@ -292,7 +342,9 @@ void route_group_core::noise_message(byte_span payload) {
     if (send_raw(packet_type::data, {msg.data(), msg.size()}) != send_status::ok)
       return fail(make_error(route_group_errc::path_failed,
                              "the router did not take the second Noise message"));
+    sent_msg_ = std::move(msg);
   }
+  seen_msg_.assign(payload.begin(), payload.end());
   if (!hs_->finished())
     return fail(make_error(route_group_errc::noise_failed, "KK did not finish after 2 messages"));
   auto s = hs_->split();
@@ -305,7 +357,19 @@ void route_group_core::noise_message(byte_span payload) {
 
 void route_group_core::established() {
   cancel(hs_timer_);
+  cancel(resend_timer_);
   phase_ = phase::established;
+  // between two of ours the responder sends nothing until the initiator is
+  // heard (its KK answer may have been lost); the initiator says so at once
+  confirmed_ = cfg_.side == role::initiator || !agreed_.any();
+  if (cfg_.side == role::initiator && agreed_.any()) {
+    confirm_until_ = now() + cfg_.t.noise_wait;
+    send_confirmation();
+    resend_timer_ = after(cfg_.t.handshake_resend, &route_group_core::on_resend);
+  } else if (!agreed_.any()) {
+    sent_msg_.clear();
+    seen_msg_.clear();
+  }
   last_ack_at_ = now();
   ka_timer_ = after(cfg_.t.keep_alive, &route_group_core::on_keep_alive_tick);
   ping_timer_ = after(cfg_.t.ping, &route_group_core::on_ping_tick);
@@ -323,8 +387,17 @@ void route_group_core::on_data_packet(const packet_view& p) {
       return noise_message(p.payload);
     case phase::established:
     case phase::closing:
-      if (agreed_.any())
+      if (agreed_.any()) {
+        if (!seen_msg_.empty() && std::equal(p.payload.begin(), p.payload.end(),
+                                             seen_msg_.begin(), seen_msg_.end())) {
+          // the peer repeats its KK message: a responder's answer was lost
+          ++stats_.duplicates;
+          if (cfg_.side == role::responder && !sent_msg_.empty())
+            send_control(packet_type::data, {sent_msg_.data(), sent_msg_.size()});
+          return;
+        }
         return inner_frames(p.payload);
+      }
       return plain_frames(p.payload);
     default:
       ++stats_.ignored;
@@ -362,6 +435,17 @@ void route_group_core::inner_frames(byte_span payload) {
   auto f = wire::routing::decode_inner({plain->data(), plain->size()}, agreed_.reliable);
   if (!f)
     return fail(make_error(route_group_errc::protocol, "inner frame: " + describe(f.error())));
+  heard_inner_ = true;
+  if (!confirmed_) {
+    confirmed_ = true; // the initiator has the keys: what waited goes out
+    on_inner(*f);
+    if (phase_ == phase::established || phase_ == phase::closing) {
+      flush();
+      if (agreed_.reliable)
+        fill_window();
+    }
+    return;
+  }
   on_inner(*f);
 }
 
@@ -526,7 +610,7 @@ route_group_core::write_result route_group_core::write(byte_span plain) {
 }
 
 void route_group_core::flush() {
-  while (!queued_.empty()) {
+  while (confirmed_ && !queued_.empty()) {
     auto& b = queued_.front();
     auto r = send_raw(packet_type::data, {b.data(), b.size()});
     if (r == send_status::busy) {
@@ -675,7 +759,7 @@ void route_group_core::transmit(sent_packet& sp) {
 }
 
 void route_group_core::fill_window() {
-  while (!sendq_.empty() && inflight_.size() < cfg_.max_inflight && !blocked_) {
+  while (confirmed_ && !sendq_.empty() && inflight_.size() < cfg_.max_inflight && !blocked_) {
     sent_packet sp;
     sp.seq = next_seq_++;
     sp.app = std::move(sendq_.front());
@@ -747,7 +831,7 @@ void route_group_core::on_keep_alive_tick() {
   ka_timer_ = 0;
   if (phase_ != phase::established)
     return;
-  if (!wrote_since_tick_) {
+  if (!wrote_since_tick_ && confirmed_) {
     if (agreed_.cell_size != 0) {
       inner_frame f;
       f.kind = inner_kind::keep_alive;
@@ -766,7 +850,9 @@ void route_group_core::on_ping_tick() {
     return;
   auto ms = static_cast<uint64_t>(
     std::chrono::duration_cast<std::chrono::milliseconds>(now()).count());
-  if (agreed_.cell_size != 0) {
+  if (!confirmed_) {
+    // nothing from the initiator yet: no ping either
+  } else if (agreed_.cell_size != 0) {
     inner_frame f;
     f.kind = inner_kind::ping;
     f.timestamp_ms = ms;
@@ -811,8 +897,13 @@ void route_group_core::send_close_now() {
     close_reason_ = caf::error{};
   }
   send_control(packet_type::close, std::array<uint8_t, 1>{0});
+  close_sent_ = true;
   if (peer_closed_)
-    finish(event::closed, {});
+    return finish(event::closed, {});
+  if (agreed_.any()) { // between two of ours a lost Close is sent again
+    cancel(resend_timer_);
+    resend_timer_ = after(cfg_.t.handshake_resend, &route_group_core::on_resend);
+  }
 }
 
 void route_group_core::on_close_timeout() {
@@ -837,6 +928,8 @@ void route_group_core::on_close_packet() {
   if (phase_ != phase::established)
     return fail(make_error(route_group_errc::peer_closed, "before the route handshake finished"));
   send_control(packet_type::close, std::array<uint8_t, 1>{0});
+  ended_by_peer_ = true;
+  last_close_answer_ = now();
   caf::error err;
   if (!peer_error_.empty()) {
     err = make_error(route_group_errc::peer_error, peer_error_);

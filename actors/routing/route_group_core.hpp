@@ -97,6 +97,8 @@ public:
   struct timing {
     std::chrono::nanoseconds handshake_wait = std::chrono::seconds{2}; ///< HandshakePacket
     std::chrono::nanoseconds noise_wait = std::chrono::seconds{5};     ///< KK messages
+    /// A lost HandshakePacket (and, between two of ours, KK message) goes again after this.
+    std::chrono::nanoseconds handshake_resend = std::chrono::milliseconds{250};
     std::chrono::nanoseconds keep_alive = std::chrono::seconds{15};
     std::chrono::nanoseconds ping = std::chrono::seconds{3};
     std::chrono::nanoseconds close_wait = std::chrono::seconds{2};
@@ -258,6 +260,8 @@ private:
   void send_close_now();
 
   void on_handshake_timeout();
+  void on_resend();
+  void send_confirmation();
   void on_noise_timeout();
   void on_keep_alive_tick();
   void on_ping_tick();
@@ -291,6 +295,17 @@ private:
   io::timer_service::timer_id close_timer_ = 0;
   io::timer_service::timer_id rto_timer_ = 0;
   io::timer_service::timer_id ack_timer_ = 0;
+  io::timer_service::timer_id resend_timer_ = 0;
+  byte_buffer sent_msg_;    ///< our KK message (sent again on a repeat, extensions only)
+  byte_buffer seen_msg_;    ///< the peer's KK message (a repeat is recognised)
+  bool confirmed_ = true;   ///< responder with extensions: the initiator was heard
+  bool heard_inner_ = false;
+  bool close_sent_ = false;
+  bool ended_by_peer_ = false; ///< we answered the peer's Close
+  std::chrono::nanoseconds last_close_answer_{0};
+  uint32_t close_answers_ = 0;
+  static constexpr uint32_t max_close_answers = 4;
+  std::chrono::nanoseconds confirm_until_{0}; ///< initiator: repeat the confirmation until then
   uint32_t unacked_in_ = 0; ///< in-order packets received since our last ack
   bool wrote_since_tick_ = false;
 

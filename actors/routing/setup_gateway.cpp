@@ -45,8 +45,8 @@ public:
   void on_exit() override {
     if (ref_ && token_)
       ref_->unwatch(token_);
-    if (client_ && listening_)
-      anon_send(client_, api::unlisten_atom::value, port{cfg_.dmsg_port});
+    if (followed_.client && listening_)
+      anon_send(followed_.client, api::unlisten_atom::value, port{cfg_.dmsg_port});
     for (auto& [addr, s] : sessions_)
       anon_send(s.stream, api::close_atom::value);
     sessions_.clear();
@@ -55,33 +55,24 @@ public:
   behavior_type make_behavior() override {
     system::install_exception_handler(this, component);
     set_down_handler([this](caf::down_msg& dm) {
-      if (client_ && dm.source == client_.address()) {
-        client_ = nullptr;
+      if (followed_.client && dm.source == followed_.client.address()) {
+        followed_.client = nullptr;
         listening_ = false;
         error_ = "no dmsg client";
       }
     });
-    if (ref_) {
-      auto self = caf::actor_cast<caf::actor>(this);
-      token_ = ref_->watch([self](const api::dmsg_client_actor& c, uint64_t gen) {
-        caf::anon_send(self, sg_client_atom::value, c, gen);
-      });
-    }
+    if (ref_)
+      token_ = dmsg::followed_client::watch(*ref_, this, sg_client_atom::value);
     delayed_send(this, tick_every(), sg_tick_atom::value);
     return {
       [this](sg_client_atom, const api::dmsg_client_actor& c, uint64_t gen) {
-        if (gen <= gen_ || !c)
+        if (!followed_.adopt(this, c, gen))
           return;
-        gen_ = gen;
-        if (client_)
-          demonitor(client_.address());
-        client_ = c;
-        monitor(client_);
         retry_.reset();
         listen();
       },
       [this](sg_retry_atom, uint64_t gen) {
-        if (gen == gen_ && client_ && !listening_)
+        if (gen == followed_.generation && followed_.client && !listening_)
           listen();
       },
       [this](sg_tick_atom) {
@@ -124,12 +115,12 @@ private:
   }
 
   void listen() {
-    auto gen = gen_;
-    request(client_, std::chrono::seconds{10}, api::listen_atom::value, port{cfg_.dmsg_port},
+    auto gen = followed_.generation;
+    request(followed_.client, std::chrono::seconds{10}, api::listen_atom::value, port{cfg_.dmsg_port},
             caf::actor_cast<caf::actor>(this))
       .then(
         [this, gen](api::ok_atom) {
-          if (gen != gen_)
+          if (gen != followed_.generation)
             return;
           listening_ = true;
           error_.clear();
@@ -137,7 +128,7 @@ private:
                       log::kv("dmsg_port", cfg_.dmsg_port), log::kv("setup_nodes", allowed_.size()));
         },
         [this, gen](caf::error& err) {
-          if (gen != gen_)
+          if (gen != followed_.generation)
             return;
           error_ = describe(err);
           auto delay = std::chrono::milliseconds{retry_.next_ms()};
@@ -209,8 +200,7 @@ private:
   std::set<public_key> allowed_;
   dmsg::backoff retry_;
   uint64_t token_ = 0;
-  uint64_t gen_ = 0;
-  api::dmsg_client_actor client_;
+  dmsg::followed_client followed_;
   bool listening_ = false;
   std::string error_;
   std::map<caf::actor_addr, session> sessions_;

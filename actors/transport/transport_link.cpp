@@ -58,8 +58,14 @@ void transport_link::start(io::byte_link_ptr conn) {
   {
     std::lock_guard<std::mutex> guard{mtx_};
     endpoint_ = conn->remote_endpoint();
+    conn_ = conn;
   }
   core_->start(std::move(conn));
+}
+
+io::byte_link_ptr transport_link::connection() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return conn_;
 }
 
 void transport_link::set_target(caf::actor target) {

@@ -121,6 +121,10 @@ public:
   public_key remote() const;
   /// The settled entry (responder: both signatures) once lk_reg or lk_up came.
   std::optional<wire::transport::signed_entry> entry() const;
+  /// The connection under the link (null before start()): its post() and
+  /// timers() are the link's thread's, where data-path peers (a route
+  /// group's core) run beside it.
+  io::byte_link_ptr connection() const;
   /// "ip:port" of the connection ("" before start()).
   std::string remote_endpoint() const;
   /// When it came up (nullopt before).
@@ -160,6 +164,7 @@ private:
   public_key remote_;
   std::optional<wire::transport::signed_entry> entry_;
   std::string endpoint_;
+  io::byte_link_ptr conn_;
   std::optional<std::chrono::steady_clock::time_point> up_since_;
   caf::error why_; ///< our reason for a close, reported instead of "closed"
   bool quiet_ = false;

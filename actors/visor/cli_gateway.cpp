@@ -517,6 +517,28 @@ caf::behavior cli_gateway(caf::stateful_actor<gateway_state>* self, api::visor_a
         forward(id, rid, api::rt_rule_atom::value, std::get<uint32_t>(r));
       else
         forward(id, rid, api::rt_remove_atom::value, std::get<uint32_t>(r));
+    } else if (method == "visor.ping") {
+      // ours: {"pk":…, "count":n, "size":n, "min_hops":n}
+      api::route_ping req;
+      auto pk = pk_param(params, "pk");
+      if (auto* b = std::get_if<bad_params>(&pk))
+        return refuse(*b), true;
+      req.remote = std::get<public_key>(pk);
+      if (params && params->is_object()) {
+        const auto& o = params->get_object();
+        auto num = [&](const char* k, uint64_t max, auto& out) {
+          if (auto* v = o.if_contains(k)) {
+            if (!v->is_int64() || v->get_int64() < 0 || static_cast<uint64_t>(v->get_int64()) > max)
+              return false;
+            out = static_cast<std::remove_reference_t<decltype(out)>>(v->get_int64());
+          }
+          return true;
+        };
+        if (!num("count", 1000, req.count) || !num("size", 65536, req.size)
+            || !num("min_hops", 255, req.min_hops))
+          return refuse(bad_params{"count 0..1000, size 0..65536, min_hops 0..255"}), true;
+      }
+      forward(id, rid, api::rt_ping_atom::value, std::move(req));
     } else if (method == "app-visor.SaveRoutingRule") {
       auto r = rule_param(params);
       if (auto* b = std::get_if<bad_params>(&r))

@@ -45,8 +45,8 @@ public:
   behavior_type make_behavior() override {
     system::install_exception_handler(this, "log_server");
     set_down_handler([this](caf::down_msg& dm) {
-      if (client_ && dm.source == client_.address()) {
-        client_ = nullptr;
+      if (followed_.client && dm.source == followed_.client.address()) {
+        followed_.client = nullptr;
         stop_server();
         error_ = "no dmsg client";
       } else if (server_ && dm.source == server_.address()) {
@@ -54,26 +54,17 @@ public:
         listening_ = false;
       }
     });
-    if (ref_) {
-      auto self = caf::actor_cast<caf::actor>(this);
-      token_ = ref_->watch([self](const api::dmsg_client_actor& c, uint64_t gen) {
-        caf::anon_send(self, ls_client_atom::value, c, gen);
-      });
-    }
+    if (ref_)
+      token_ = dmsg::followed_client::watch(*ref_, this, ls_client_atom::value);
     return {
       [this](ls_client_atom, const api::dmsg_client_actor& c, uint64_t gen) {
-        if (gen <= gen_ || !c)
+        if (!followed_.adopt(this, c, gen))
           return;
-        gen_ = gen;
-        if (client_)
-          demonitor(client_.address());
-        client_ = c;
-        monitor(client_);
         retry_.reset();
         start_server();
       },
       [this](ls_retry_atom, uint64_t gen) {
-        if (gen == gen_ && client_ && !listening_)
+        if (gen == followed_.generation && followed_.client && !listening_)
           start_server();
       },
       [this](system::info_atom) {
@@ -100,14 +91,14 @@ private:
 
   void start_server() {
     stop_server();
-    server_ = dmsg_tools::spawn_dmsghttp_file_server(system(), client_, files_);
+    server_ = dmsg_tools::spawn_dmsghttp_file_server(system(), followed_.client, files_);
     monitor(server_);
-    auto gen = gen_;
+    auto gen = followed_.generation;
     auto srv = server_;
     request(server_, std::chrono::seconds{10}, caf::ok_atom::value)
       .then(
         [this, gen, srv](caf::ok_atom) {
-          if (gen != gen_ || srv != server_)
+          if (gen != followed_.generation || srv != server_)
             return;
           listening_ = true;
           error_.clear();
@@ -116,7 +107,7 @@ private:
                       log::kv("port", files_.dmsg_port));
         },
         [this, gen, srv](caf::error& err) {
-          if (gen != gen_ || srv != server_)
+          if (gen != followed_.generation || srv != server_)
             return;
           error_ = describe(err);
           auto delay = std::chrono::milliseconds{retry_.next_ms()};
@@ -132,8 +123,7 @@ private:
   dmsg_tools::file_server_config files_;
   dmsg::backoff retry_;
   uint64_t token_ = 0;
-  uint64_t gen_ = 0;
-  api::dmsg_client_actor client_;
+  dmsg::followed_client followed_;
   caf::actor server_;
   bool listening_ = false;
   std::string error_;

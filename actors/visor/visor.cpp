@@ -14,7 +14,10 @@
 #include "actors/dmsg/client.hpp"
 #include "actors/dmsg/client_ref.hpp"
 #include "actors/routing/errors.hpp"
+#include "actors/routing/route_manager.hpp"
 #include "actors/routing/router.hpp"
+#include "actors/routing/setup_client.hpp"
+#include "actors/dmsg/dmsghttp.hpp"
 #include "actors/routing/setup_gateway.hpp"
 #include "actors/transport/errors.hpp"
 #include "actors/transport/manager.hpp"
@@ -142,6 +145,42 @@ std::vector<system::child_spec> visor_children(const visor_context& ctx) {
                    },
                    {},
                    "uptime_tracker"});
+  // The visor's routes: dials (route finder, setup node, route group) and
+  // the listeners of routing ports (the echo on the ping port). Its
+  // transports requests go to the visor, which hands them to the manager.
+  if (ctx.io && dmsg) {
+    out.push_back({std::string{routes_child},
+                   [io = ctx.io, cfg = ctx.cfg, dmsg, router](caf::actor_system& sys,
+                                                              const caf::actor& parent) {
+                     routing::route_manager_config rc;
+                     rc.env.sys = &sys;
+                     rc.env.router = router;
+                     rc.env.local = crypto::keypair{cfg->pk, cfg->sk};
+                     rc.env.offer = wire::routing::group_options{false, 0};
+                     rc.transports = parent;
+                     rc.min_hops = cfg->routing.min_hops;
+                     if (!cfg->routing.route_finder.empty()) {
+                       routing::rf_client::options o;
+                       o.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         cfg->routing.route_finder_timeout);
+                       o.send = dmsg::make_service_sender(sys, *io, dmsg);
+                       if (auto rf = routing::rf_client::make(*io, cfg->routing.route_finder, o))
+                         rc.rf = std::move(*rf);
+                       else
+                         SKYWIRE_LOG(warn, "routes", "route finder unusable",
+                                     log::kv("url", cfg->routing.route_finder),
+                                     log::kv("error", describe(rf.error())));
+                     }
+                     if (!cfg->routing.route_setup_nodes.empty() && dmsg->get()) {
+                       routing::setup_client_config sc;
+                       sc.setup_nodes = cfg->routing.route_setup_nodes;
+                       rc.setup = routing::spawn_setup_client(sys, dmsg->get(), sc);
+                     }
+                     return caf::actor_cast<caf::actor>(
+                       routing::spawn_route_manager(sys, std::move(rc)));
+                   },
+                   {},
+                   {}});
   }
   // Subsystems plug in here.
   return out;
@@ -361,6 +400,13 @@ visor_interface::behavior_type visor_actor(visor_interface::stateful_pointer<vis
       return to_router(self, a, std::move(rule));
     },
     [self](api::rt_remove_atom a, uint32_t id) { return to_router(self, a, id); },
+    [self](api::rt_ping_atom a, api::route_ping& req) -> caf::result<std::string> {
+      auto child = self->state.sup.child(std::string{routes_child});
+      if (!child)
+        return routing::make_error(routing::routing_errc::unavailable,
+                                   "the visor runs no routes (no dmsg client)");
+      return self->delegate(caf::actor_cast<api::route_manager_actor>(child), a, std::move(req));
+    },
     [self](get_config_atom) { return self->state.opts.cfg; },
     [self](system::restart_atom, const std::string& child, uint64_t generation) {
       self->state.sup.on_restart(child, generation);

@@ -29,6 +29,7 @@ namespace skywire::visor {
 inline constexpr std::string_view transport_manager_child = "transport_manager";
 /// The name of the router among the visor's children.
 inline constexpr std::string_view router_child = "router";
+inline constexpr std::string_view routes_child = "routes";
 
 struct visor_options {
   config_ptr cfg;

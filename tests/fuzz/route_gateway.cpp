@@ -20,7 +20,7 @@ namespace {
   std::abort();
 }
 
-void answer(rs::gateway_codec& g, const rs::gateway_call& c) {
+void answer(rs::gateway_codec& g, rpc::client_codec& cc, const rs::gateway_call& c) {
   if (c.header.service_method.size() > rpc::max_service_method)
     fail("unbounded service method");
   std::vector<uint8_t> out;
@@ -46,13 +46,18 @@ void answer(rs::gateway_codec& g, const rs::gateway_call& c) {
           fail("edge rules missing");
         err = g.reply_bool(c.header, true, out);
         break;
+      case rs::gateway_method::remove_rules:
+        if (c.keys.size() > rs::max_gateway_rules)
+          fail("unbounded keys");
+        err = g.reply_bool(c.header, true, out);
+        break;
       case rs::gateway_method::unknown:
         fail("an unknown method without a refusal");
     }
   }
   if (err)
     fail("reply encode");
-  rpc::client_codec cc;
+  // the replies of one stream read back in order by one client
   cc.feed(out);
   auto r = cc.next_response();
   if (!r || !*r || (*r)->header.seq != c.header.seq)
@@ -63,6 +68,7 @@ void answer(rs::gateway_codec& g, const rs::gateway_call& c) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   rs::gateway_codec g;
+  rpc::client_codec cc;
   size_t pos = 0;
   size_t step = size > 0 ? (data[0] % 64) + 1 : 1;
   while (pos < size) {
@@ -75,7 +81,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         return 0; // the stream ends here
       if (!*c)
         break;
-      answer(g, **c);
+      answer(g, cc, **c);
     }
   }
   return 0;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "messages/wire/rpc/net_rpc.hpp"
+#include "tests/fuzz/rpc_streams.hpp"
 
 using namespace skywire;
 using namespace skywire::wire;
@@ -58,42 +59,12 @@ void check_request(const gob::decoder& dec, const rpc::inbound_request& r) {
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  if (size == 0)
-    return 0;
-  size_t chunk = 1 + data[0] % 32;
-  std::span<const uint8_t> in{data + 1, size - 1};
-  rpc::server_codec sc{nullptr, fuzz_limits()};
-  rpc::client_codec cc{nullptr, fuzz_limits()};
-  bool server_ok = true, client_ok = true;
-  for (size_t pos = 0; pos < in.size(); pos += chunk) {
-    auto piece = in.subspan(pos, std::min(chunk, in.size() - pos));
-    if (server_ok) {
-      sc.feed(piece);
-      for (int k = 0; k < 1000; ++k) {
-        auto r = sc.next_request();
-        if (!r) {
-          server_ok = false;
-          break;
-        }
-        if (!*r)
-          break;
-        check_request(sc.decoder(), **r);
-      }
-    }
-    if (client_ok) {
-      cc.feed(piece);
-      for (int k = 0; k < 1000; ++k) {
-        auto r = cc.next_response();
-        if (!r) {
-          client_ok = false;
-          break;
-        }
-        if (!*r)
-          break;
-        if ((*r)->header.service_method.size() > rpc::max_service_method)
-          fail("unbounded service method");
-      }
-    }
-  }
+  fuzz::feed_rpc_streams(
+    data, size, fuzz_limits(),
+    [](const gob::decoder& dec, const rpc::inbound_request& r) { check_request(dec, r); },
+    [](const gob::decoder&, const rpc::inbound_response& r) {
+      if (r.header.service_method.size() > rpc::max_service_method)
+        fail("unbounded service method");
+    });
   return 0;
 }

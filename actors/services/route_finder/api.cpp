@@ -1,5 +1,7 @@
 #include "actors/services/route_finder/api.hpp"
 
+#include <algorithm>
+
 #include "actors/services/http_service.hpp"
 #include "actors/services/metrics_text.hpp"
 #include "actors/services/service_clock.hpp"
@@ -56,6 +58,7 @@ http::response rf_api::find_routes(std::string_view body) {
     return rf_error_reply(404, text);
   };
   wr::routes_map out;
+  size_t budget = cfg_.search_budget; // shared by the request's edges
   for (const auto& e : req->edges) {
     graph::query q;
     q.src = e.src;
@@ -63,8 +66,9 @@ http::response rf_api::find_routes(std::string_view body) {
     q.min_hops = req->opts.min_hops;
     q.max_hops = req->opts.max_hops;
     q.k = cfg_.paths_per_edge;
-    q.budget = cfg_.search_budget;
+    q.budget = budget;
     auto r = g->find(q);
+    budget -= std::min(budget, r.expanded);
     n_.expanded += r.expanded;
     if (r.budget_spent)
       ++n_.budget_spent;

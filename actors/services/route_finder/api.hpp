@@ -35,8 +35,8 @@ struct rf_config {
   std::string host = "127.0.0.1";
   uint16_t port = 9092;      ///< 0 = ephemeral
   size_t paths_per_edge = 5; ///< k (the reference: 5)
-  /// Edges the search may expand per requested edge (graph.hpp); past it
-  /// the answer holds what was found (404 when nothing).
+  /// Graph edges the searches of one request may expand in all (graph.hpp);
+  /// past it an edge's answer holds what was found (404 when nothing).
   size_t search_budget = 2'000'000;
   size_t max_edges = 16;       ///< edges per request (400 beyond)
   size_t max_body = 16 * 1024; ///< bytes of a request body

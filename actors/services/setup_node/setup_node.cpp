@@ -245,7 +245,7 @@ private:
     ++stats_.requests;
     auto refuse = [&](failure_code code, const std::string& why) {
       ++stats_.refused;
-      SKYWIRE_LOG(info, component, "route refused", log::kv("caller", c.remote),
+      SKYWIRE_LOG(debug, component, "route refused", log::kv("caller", c.remote),
                   log::kv("reason", why));
       reply_error(c, h, rs::failure_text(code, why));
     };

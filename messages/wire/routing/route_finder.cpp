@@ -252,11 +252,22 @@ expected<routes_map> decode_routes_answer(std::string_view text, const find_rout
     if (paths.empty())
       return make_error(wire_errc::bad_value,
                         "route finder answer: no path for " + to_string(edge));
-    for (size_t i = 0; i < paths.size(); ++i)
+    std::set<std::vector<uint8_t>> distinct;
+    for (size_t i = 0; i < paths.size(); ++i) {
       if (auto err = check_path(edge, paths[i], asked.opts))
         return make_error(wire_errc::bad_value, "route finder answer[" + to_string(edge)
                                                   + "][" + std::to_string(i)
                                                   + "]: " + describe(err));
+      std::vector<uint8_t> bytes;
+      for (const auto& h : paths[i]) {
+        bytes.insert(bytes.end(), h.tp_id.bytes.begin(), h.tp_id.bytes.end());
+        bytes.insert(bytes.end(), h.to.bytes.begin(), h.to.bytes.end());
+      }
+      if (!distinct.insert(std::move(bytes)).second)
+        return make_error(wire_errc::bad_value, "route finder answer[" + to_string(edge)
+                                                  + "][" + std::to_string(i)
+                                                  + "]: the same path twice");
+    }
   }
   for (const auto& e : wanted)
     if (!routes->contains(e))

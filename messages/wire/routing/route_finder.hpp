@@ -92,7 +92,7 @@ caf::error check_path(const path_edge& e, const path& p, route_options opts);
 
 /// What a visor makes of a 200 answer to `asked`: decode_routes(), then every
 /// edge asked answered with at least one path, no edge that was not asked,
-/// and check_path() for every path. Any failure fails the whole answer.
+/// check_path() for every path, no path twice. Any failure fails the whole answer.
 expected<routes_map> decode_routes_answer(std::string_view text, const find_routes_request& asked,
                                           const rf_limits& lim = {});
 

@@ -24,12 +24,14 @@
 #include "messages/wire/rpc/route_gateway.hpp"
 #include "messages/wire/rpc/routing_schemas.hpp"
 #include "runtime/crypto/keys.hpp"
+#include "tests/actors/transport/tp_support.hpp"
 #include "runtime/system/supervision.hpp"
 #include "tests/messages/gob/vectors.hpp"
 
 using namespace skywire;
 using namespace skywire::routing;
 using namespace std::chrono_literals;
+using tp_test::identity;
 using skywire::test::hex;
 using skywire::test::str;
 using skywire::test::unhexv;
@@ -43,10 +45,6 @@ namespace {
 const boost::json::object& channel(size_t i) {
   static const auto v = test::load_vectors("skywire/routing.json");
   return v.as_object().at("setup_node_rpc").at("channels").as_array().at(i).as_object();
-}
-
-crypto::keypair identity(const std::string& seed) {
-  return crypto::deterministic_keypair({reinterpret_cast<const uint8_t*>(seed.data()), seed.size()});
 }
 
 const public_key setup_node = identity("setup node").pk;
@@ -222,6 +220,13 @@ TEST_CASE("gateway: refusals are answered as routing.Failure and the stream carr
   r = call("RPCGateway.AddEdgeRules", rs::edge_rules_schema(), rs::edge_rules_value(desc, fwd, rev));
   CHECK(r.header.error.empty());
   CHECK(st.table()->size() == 3);
+
+  // ours: the setup node's clean-up removes what it installed (keys not present are skipped)
+  r = call("RPCGateway.RemoveRules", rs::route_ids_schema(), rs::route_ids_value({route_id{3}, route_id{4}, route_id{99}}));
+  CHECK(r.header.error.empty());
+  CHECK(r.reply.as_bool());
+  CHECK(st.table()->size() == 1);
+  CHECK(st.table()->get(route_id{2}));
 
   // a method the gateway does not have
   r = call("RPCGateway.DeleteEverything", gob::schema::uint_(), gob::value::of_uint(1));

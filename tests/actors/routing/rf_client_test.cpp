@@ -149,8 +149,13 @@ TEST_CASE("rf_client: hostile answers are bad responses, whole") {
   auto extra = wr::encode_routes(
     {{{pk(1), pk(2)}, {{{tid(1), pk(1), pk(2)}}}}, {{pk(2), pk(1)}, {{{tid(1), pk(2), pk(1)}}}}});
   CHECK(bad(extra).find("not asked") != std::string::npos);
+  // the same path twice
+  f.answer = ok(wr::encode_routes({{{pk(1), pk(2)}, {{{tid(1), pk(1), pk(2)}}, {{tid(1), pk(1), pk(2)}}}}}));
+  CHECK(bad(f.answer->body).find("the same path twice") != std::string::npos);
   // 17 paths: over the paths bound
-  std::vector<wr::path> many(17, wr::path{{tid(1), pk(1), pk(2)}});
+  std::vector<wr::path> many;
+  for (uint8_t i = 0; i < 17; ++i)
+    many.push_back({{tid(i), pk(1), pk(2)}});
   f.answer = ok(wr::encode_routes({{{pk(1), pk(2)}, many}}));
   routing::rf_client::options o;
   o.send = [&f](http::client_request, http::client_callback cb) { cb(f.answer); };

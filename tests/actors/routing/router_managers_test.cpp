@@ -14,22 +14,19 @@
 
 #include "actors/routing/router_state.hpp"
 #include "actors/transport/manager.hpp"
-#include "actors/transport/tcp_network.hpp"
 #include "runtime/crypto/keys.hpp"
+#include "tests/actors/transport/tp_support.hpp"
 #include "runtime/crypto/transport_id.hpp"
 #include "tests/actors/transport/manager_support.hpp"
 
 using namespace skywire;
 using namespace std::chrono_literals;
+using tp_test::identity;
 using namespace mgr_test;
 namespace wr = skywire::wire::routing;
 namespace tp = skywire::transport;
 
 namespace {
-
-crypto::keypair key_of(const std::string& seed) {
-  return crypto::deterministic_keypair({reinterpret_cast<const uint8_t*>(seed.data()), seed.size()});
-}
 
 /// What a sink saw, with a bounded wait.
 struct inbox {
@@ -49,39 +46,9 @@ struct inbox {
   }
 };
 
-struct node {
-  crypto::keypair key;
-  std::shared_ptr<tp::tcp_network> net;
-  std::shared_ptr<fake_registrar> reg = std::make_shared<fake_registrar>();
-  tp::link_directory_ptr links = std::make_shared<tp::link_directory>();
-  api::transport_manager_actor mgr;
-  std::unique_ptr<caf::scoped_actor> events;
-  uint16_t port = 0;
-};
-
-node start_node(world& w, const std::string& seed) {
-  node n;
-  n.key = key_of(seed);
-  tp::tcp_network_config c;
-  c.type = "stcp";
-  c.listen_host = "127.0.0.1";
-  c.connect_timeout = 2s;
-  c.resolve = w.book.resolver();
-  n.net = tp::tcp_network::make(w.io, c);
-  tp::manager_config mc;
-  mc.local = n.key;
-  mc.networks.push_back(n.net);
-  mc.registrar = n.reg;
-  mc.links = n.links;
-  mc.tick = 20ms;
-  mc.shutdown_grace = 2s;
-  spawn_manager(w, n, mc);
-  for (int i = 0; i < 200 && n.net->port() == 0; ++i)
-    std::this_thread::sleep_for(5ms);
-  n.port = n.net->port();
-  REQUIRE(n.port != 0);
-  w.book.set(n.key.pk, n.port);
-  return n;
+node_options& with_links(node_options& o) {
+  o.links = std::make_shared<tp::link_directory>();
+  return o;
 }
 
 /// Waits (bounded) until `n`'s directory holds `id` (or no longer does).
@@ -98,9 +65,10 @@ bool directory_has(const node& n, const transport_id& id, bool want = true) {
 
 TEST_CASE("router over transport managers: A -> B -> C on loopback TCP, rewritten at B") {
   world w;
-  auto a = start_node(w, "router-a");
-  auto b = start_node(w, "router-b");
-  auto c = start_node(w, "router-c");
+  node_options o;
+  auto a = start_node(w, "router-a", with_links(o));
+  auto b = start_node(w, "router-b", with_links(o));
+  auto c = start_node(w, "router-c", with_links(o));
   routing::router_state rb{b.links};
   inbox at_a, at_c;
   a.links->set_sink([&](const transport_id& from, const wr::packet_view& p) { at_a.push(from, p); });
@@ -120,7 +88,7 @@ TEST_CASE("router over transport managers: A -> B -> C on loopback TCP, rewritte
   auto ids = rb.reserve_ids(2);
   REQUIRE(ids);
   auto fwd_key = (*ids)[0], back_key = (*ids)[1];
-  REQUIRE_FALSE(rb.add_intermediary_rules(key_of("setup").pk, {wr::make_intermediary_rule(30s, fwd_key, route_id{900}, bc->id),
+  REQUIRE_FALSE(rb.add_intermediary_rules(identity("setup").pk, {wr::make_intermediary_rule(30s, fwd_key, route_id{900}, bc->id),
                                                             wr::make_intermediary_rule(30s, back_key, route_id{800}, ab->id)}));
 
   // A -> B -> C and C -> B -> A

@@ -42,57 +42,6 @@ namespace {
 
 using namespace mgr_test;
 
-struct node {
-  crypto::keypair key;
-  std::shared_ptr<tcp_network> net;
-  std::shared_ptr<fake_registrar> reg = std::make_shared<fake_registrar>();
-  api::transport_manager_actor mgr;
-  std::unique_ptr<caf::scoped_actor> events; ///< subscribed to the manager's events
-  uint16_t port = 0;
-};
-
-struct node_options {
-  std::string type = "stcp";
-  uint16_t listen_port = 0;
-  unsigned port_attempts = 1;
-  transport_core::timeouts limits;
-  std::vector<persistent_target> persistent;
-  persistent_keeper::backoff_params backoff{100, 2, 400};
-  std::chrono::milliseconds dial_timeout{5000};
-};
-
-node start_node(world& w, std::string_view seed, node_options o = {}) {
-  node n;
-  n.key = identity(seed);
-  tcp_network_config c;
-  c.type = o.type;
-  c.listen_host = "127.0.0.1";
-  c.listen_port = o.listen_port;
-  c.port_attempts = o.port_attempts;
-  c.connect_timeout = 2s;
-  c.resolve = w.book.resolver();
-  n.net = tcp_network::make(w.io, c);
-  manager_config mc;
-  mc.local = n.key;
-  mc.networks.push_back(n.net);
-  mc.registrar = n.reg;
-  mc.persistent = o.persistent;
-  mc.persistent_backoff = o.backoff;
-  mc.tick = 20ms;
-  mc.limits = o.limits;
-  mc.dial_timeout = o.dial_timeout;
-  mc.persistent_dial_timeout = 2s;
-  mc.shutdown_grace = 2s;
-  spawn_manager(w, n, mc);
-  // the listener opens as the manager starts
-  for (int i = 0; i < 200 && n.net->port() == 0; ++i)
-    std::this_thread::sleep_for(5ms);
-  n.port = n.net->port();
-  REQUIRE(n.port != 0);
-  w.book.set(n.key.pk, n.port);
-  return n;
-}
-
 /// A raw TCP client of a listener, for hostile bytes.
 struct raw_client {
   int fd = -1;

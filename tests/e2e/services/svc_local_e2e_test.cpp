@@ -49,7 +49,8 @@ TEST_CASE("skywire svc local: every service up on loopback, stopped by SIGTERM")
   REQUIRE_MESSAGE(skywire::test::eventually([&] { return std::filesystem::exists(info_file); }, 10s),
                   skywire::test::read_text(log));
   auto info = boost::json::parse(skywire::test::read_text(info_file)).as_object();
-  for (const char* k : {"dmsg_discovery", "transport_discovery", "address_resolver"}) {
+  for (const char* k :
+       {"dmsg_discovery", "transport_discovery", "address_resolver", "route_finder"}) {
     REQUIRE_MESSAGE(info.contains(k), k);
     std::string url{info.at(k).as_string()};
     CHECK(url.rfind("http://127.0.0.1:", 0) == 0);

@@ -81,10 +81,19 @@ TEST_CASE("skywire svc rf and cli rtfind: help, usage errors") {
   CHECK(skywire::test::run({binary, "svc", "rf", "--tpd", "ftp://x"}, 10s).code == 2);
   r = skywire::test::run({binary, "cli", "rtfind", "--help"}, 10s);
   CHECK(r.code == 0);
-  for (auto* flag : {"--min-hops", "--max-hops", "--rfaddr", "--timeout", "--json"})
+  for (auto* flag : {"--min-hops", "--max-hops", "--rfaddr", "--timeout", "--json", "--rpc"})
     CHECK_MESSAGE(r.out.find(flag) != std::string::npos, flag);
   auto pk = key("x").pk.hex();
-  CHECK(skywire::test::run({binary, "cli", "rtfind", pk}, 10s).code == 2);
+  CHECK(skywire::test::run({binary, "cli", "rtfind"}, 10s).code == 2);
+  CHECK(skywire::test::run({binary, "cli", "rtfind", pk, pk, pk}, 10s).code == 2);
+  // one key: from the running visor, which is not there
+  skywire::test::temp_dir tmp;
+  r = skywire::test::run({binary, "cli", "rtfind", pk, "--rpc",
+                          "unix://" + (tmp.path / "none.sock").string(), "-a",
+                          "http://127.0.0.1:1"},
+                         10s);
+  CHECK(r.code == 1);
+  CHECK(r.err.find("visor") != std::string::npos);
   CHECK(skywire::test::run({binary, "cli", "rtfind", pk, "02ab"}, 10s).code == 2);
   CHECK(skywire::test::run({binary, "cli", "rtfind", pk, pk, "-n", "5", "-x", "2"}, 10s).code == 2);
   CHECK(skywire::test::run({binary, "cli", "rtfind", pk, pk, "-a", "dmsg://x"}, 10s).code == 2);

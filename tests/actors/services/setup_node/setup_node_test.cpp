@@ -114,6 +114,24 @@ expected<rs::edge_rules> setup(world& w, const caf::actor& client, const rs::bid
   return out;
 }
 
+/// Three visors <p>a -> <p>b -> <p>c with the given gateways, and the
+/// answer to a route over them requested by <p>a.
+struct three_visors {
+  visor *a, *b, *c;
+  expected<rs::edge_rules> result = caf::error{};
+};
+
+three_visors route_through(world& w, const std::string& p, gateway_options b_opt,
+                           gateway_options c_opt = {}) {
+  three_visors t;
+  t.a = &w.add(p + "a");
+  t.b = &w.add(p + "b", b_opt);
+  t.c = &w.add(p + "c", c_opt);
+  auto client = w.setup_client(p + "a");
+  t.result = setup(w, client, make_route({t.a->pk, t.b->pk, t.c->pk}));
+  return t;
+}
+
 const visor& by_pk(world& w, const public_key& pk) {
   for (auto& [n, v] : w.visors)
     if (v.pk == pk)
@@ -177,7 +195,12 @@ TEST_CASE("setup node: routes of 1, 2, 3 and 5 hops get the right rules at every
       std::lock_guard g{v.log->m};
       intermediary_before[n] = v.log->intermediary.size();
     }
+    auto t0 = std::chrono::steady_clock::now();
     auto e = setup(w, client, route);
+    MESSAGE(hops << "-hop route set up in "
+                 << std::chrono::duration_cast<std::chrono::microseconds>(
+                      std::chrono::steady_clock::now() - t0).count()
+                 << " us (dials included)");
     REQUIRE_MESSAGE(e, describe(e.error()));
     CHECK(e->desc == route.desc.inverted());
     auto& dst = by_pk(w, path.back());
@@ -253,11 +276,9 @@ TEST_CASE("setup node: the reference's 2-hop setup, byte for byte on every chann
 TEST_CASE("setup node: a refusing hop fails the route with the reference's codes") {
   SUBCASE("ReserveIDs refused: code 4, no rules anywhere") {
     world w;
-    auto& a = w.add("ra");
-    auto& b = w.add("rb", {1, gateway_mode::refuse_reserve, 0ms});
-    auto& c = w.add("rc");
-    auto client = w.setup_client("ra");
-    auto e = setup(w, client, make_route({a.pk, b.pk, c.pk}));
+    auto t = route_through(w, "r", {1, gateway_mode::refuse_reserve, 0ms});
+    auto& e = t.result;
+    auto &a = *t.a, &b = *t.b, &c = *t.c;
     REQUIRE_FALSE(e);
     CHECK(rt::is(e.error(), rt::setup_errc::failed));
     CHECK(rt::failure_code_of(e.error()) == rs::failure_code::reserve_route_ids);
@@ -291,11 +312,9 @@ TEST_CASE("setup node: a refusing hop fails the route with the reference's codes
 
 TEST_CASE("setup node: a visor that hangs up on the node (not whitelisted) fails the route (code 4)") {
   world w;
-  auto& a = w.add("ha");
-  auto& b = w.add("hb");
-  auto& c = w.add("hc", {1, gateway_mode::hang_up, 0ms});
-  auto client = w.setup_client("ha");
-  auto e = setup(w, client, make_route({a.pk, b.pk, c.pk}));
+  auto t = route_through(w, "h", {}, {1, gateway_mode::hang_up, 0ms});
+  auto& e = t.result;
+  auto &b = *t.b, &c = *t.c;
   REQUIRE_FALSE(e);
   CHECK(rt::failure_code_of(e.error()) == rs::failure_code::reserve_route_ids);
   CHECK(describe(e.error()).find(c.pk.hex()) != std::string::npos);
@@ -304,11 +323,9 @@ TEST_CASE("setup node: a visor that hangs up on the node (not whitelisted) fails
 
 TEST_CASE("setup node: a visor that reserves fewer ids than asked fails the route (code 4)") {
   world w;
-  auto& a = w.add("xa");
-  auto& b = w.add("xb", {1, gateway_mode::short_ids, 0ms});
-  auto& c = w.add("xc");
-  auto client = w.setup_client("xa");
-  auto e = setup(w, client, make_route({a.pk, b.pk, c.pk}));
+  auto t = route_through(w, "x", {1, gateway_mode::short_ids, 0ms});
+  auto& e = t.result;
+  auto& c = *t.c;
   REQUIRE_FALSE(e);
   CHECK(rt::failure_code_of(e.error()) == rs::failure_code::reserve_route_ids);
   CHECK(describe(e.error()).find("asked for 2 ids, got 1") != std::string::npos);
@@ -319,11 +336,9 @@ TEST_CASE("setup node: a transit visor silent on AddIntermediaryRules: code 1, r
   sn::setup_node_config cfg;
   cfg.hop_timeout = 700ms;
   world w{cfg};
-  auto& a = w.add("ya");
-  auto& b = w.add("yb", {1, gateway_mode::silent_rules, 0ms});
-  auto& c = w.add("yc");
-  auto client = w.setup_client("ya");
-  auto e = setup(w, client, make_route({a.pk, b.pk, c.pk}));
+  auto t = route_through(w, "y", {1, gateway_mode::silent_rules, 0ms});
+  auto& e = t.result;
+  auto &b = *t.b, &c = *t.c;
   REQUIRE_FALSE(e);
   CHECK(rt::failure_code_of(e.error()) == rs::failure_code::add_rules);
   CHECK(describe(e.error()).find("add intermediary rules at " + b.pk.hex() + ": no answer") != std::string::npos);
@@ -376,17 +391,39 @@ TEST_CASE("setup node: 24 routes from 4 callers at once, every id used once") {
   CHECK(st.succeeded == static_cast<uint64_t>(n));
 }
 
+TEST_CASE("setup node: over max_requests a new route is refused at once (code 0), not queued") {
+  sn::setup_node_config cfg;
+  cfg.max_requests = 1;
+  cfg.hop_timeout = 1500ms;
+  world w{cfg};
+  auto& a = w.add("ba");
+  auto& b = w.add("bb", {1, gateway_mode::silent, 0ms});
+  auto& c = w.add("bc");
+  auto client = w.setup_client("ba");
+  expected<rs::edge_rules> first = caf::error{};
+  std::thread t{[&] { first = setup(w, client, make_route({a.pk, b.pk, c.pk})); }};
+  // The first route holds the only slot while b stays silent.
+  REQUIRE(b.log->wait([](gateway_log& l) { return !l.methods.empty(); }));
+  auto second = setup(w, client, make_route({a.pk, c.pk}, 49999));
+  t.join();
+  REQUIRE_FALSE(second);
+  CHECK(rt::failure_code_of(second.error()) == rs::failure_code::unknown);
+  CHECK(describe(second.error()).find("busy") != std::string::npos);
+  REQUIRE_FALSE(first);
+  CHECK(rt::failure_code_of(first.error()) == rs::failure_code::reserve_route_ids);
+  // The slot is free again.
+  CHECK(setup(w, client, make_route({a.pk, c.pk}, 49998)));
+}
+
 TEST_CASE("setup node: a silent hop fails within the hop deadline") {
   sn::setup_node_config cfg;
   cfg.hop_timeout = 700ms;
   world w{cfg};
-  auto& a = w.add("sa");
-  auto& b = w.add("sb", {1, gateway_mode::silent, 0ms});
-  auto& c = w.add("sc");
-  auto client = w.setup_client("sa");
   auto t0 = std::chrono::steady_clock::now();
-  auto e = setup(w, client, make_route({a.pk, b.pk, c.pk}));
+  auto t = route_through(w, "s", {1, gateway_mode::silent, 0ms});
   auto took = std::chrono::steady_clock::now() - t0;
+  auto& e = t.result;
+  auto& b = *t.b;
   REQUIRE_FALSE(e);
   CHECK(rt::failure_code_of(e.error()) == rs::failure_code::reserve_route_ids);
   CHECK(describe(e.error()).find("no answer within 700 ms") != std::string::npos);
@@ -399,11 +436,8 @@ TEST_CASE("setup node: the whole-request deadline") {
   cfg.hop_timeout = 10s;
   cfg.request_timeout = 800ms;
   world w{cfg};
-  auto& a = w.add("da");
-  auto& b = w.add("db", {1, gateway_mode::ok, 0ms});
-  auto& c = w.add("dc", {1, gateway_mode::silent, 0ms});
-  auto client = w.setup_client("da");
-  auto e = setup(w, client, make_route({a.pk, b.pk, c.pk}));
+  auto t = route_through(w, "d", {}, {1, gateway_mode::silent, 0ms});
+  auto& e = t.result;
   REQUIRE_FALSE(e);
   CHECK(describe(e.error()).find("not set up within 800 ms") != std::string::npos);
 }

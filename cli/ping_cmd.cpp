@@ -1,0 +1,69 @@
+// skywire cli visor ping <pk>: a route to the remote visor's ping port (48),
+// `-n` echoes of `-s` bytes, their round trips (reference §5.7; ours dials
+// the remote directly where the reference dials a loop through it, see
+// docs/protocol/routing.md). The route goes through the route finder and
+// the setup node of the visor's config; --min-hops asks for a longer one.
+#include <iostream>
+
+#include <boost/json.hpp>
+#include <boost/program_options.hpp>
+
+#include "cli/command.hpp"
+#include "cli/options.hpp"
+#include "cli/visor_call.hpp"
+
+namespace po = boost::program_options;
+namespace json = boost::json;
+
+namespace skywire::cli {
+
+namespace {
+
+int visor_ping(const std::string& argv0, const std::vector<std::string>& args) {
+  visor_flags c;
+  std::string pk;
+  unsigned count = 4, size = 32, min_hops = 0;
+  auto desc = visor_options(argv0, " <pk> [-n COUNT] [-s BYTES] [--min-hops N] [options]",
+                            "Ping a visor over a route: set up a route to its ping port, send "
+                            "COUNT echoes of BYTES bytes, print each round trip.",
+                            c);
+  desc.add_options()("pk", po::value(&pk)->value_name("PK"), "the remote visor's public key")(
+    "count,n", po::value(&count)->value_name("COUNT"), "echoes (default 4, at most 1000)")(
+    "size,s", po::value(&size)->value_name("BYTES"), "bytes per echo (default 32, at most 65536)")(
+    "min-hops", po::value(&min_hops)->value_name("N"),
+    "the route's least number of hops (default: routing.min_hops of the visor's config)");
+  po::positional_options_description pos;
+  pos.add("pk", 1);
+  po::variables_map vm;
+  if (int rc = parse_options(argv0, args, desc, vm, &pos); rc >= 0)
+    return rc;
+  if (pk.size() != 66)
+    return usage_error(argv0, "a public key (66 hex digits) is required", desc);
+  if (count == 0 || count > 1000 || size == 0 || size > 65536 || min_hops > 255)
+    return usage_error(argv0, "-n 1..1000, -s 1..65536, --min-hops 0..255", desc);
+  json::object params{{"pk", pk}, {"count", count}, {"size", size}, {"min_hops", min_hops}};
+  int rc = 0;
+  auto v = visor_call(c, "visor.ping", params, rc, std::chrono::seconds(90));
+  if (!v)
+    return rc;
+  if (c.json) {
+    std::cout << json::serialize(*v) << '\n';
+    return exit_ok;
+  }
+  const auto& o = v->as_object();
+  std::cout << "route to " << pk << " set up in " << json::serialize(o.at("setup_ms")) << " ms\n";
+  size_t i = 0;
+  for (const auto& r : o.at("rtt_us").as_array())
+    std::cout << "echo " << ++i << ": " << size << " bytes, " << json::serialize(r) << " us\n";
+  if (o.contains("min_us"))
+    std::cout << "min/avg/max " << json::serialize(o.at("min_us")) << "/"
+              << json::serialize(o.at("avg_us")) << "/" << json::serialize(o.at("max_us"))
+              << " us\n";
+  return exit_ok;
+}
+
+} // namespace
+
+SKYWIRE_CLI_COMMAND("cli visor ping", "ping a visor over a route", visor_ping);
+
+} // namespace skywire::cli

@@ -1,0 +1,101 @@
+// A 2-hop route between three visor processes on loopback (issue 10's
+// end-to-end case): `skywire svc local` (dmsg discovery and server,
+// transport discovery, address resolver, route finder, setup node), visors
+// A, B and C with transports A-B and B-C only (dmsg type: it needs no
+// public address), then `cli visor ping C --min-hops 2` on A: the route
+// finder answers A->B->C, the setup node installs the rules (B holds
+// intermediary rules only), the route group's handshake runs through B, and
+// the echoes come back over the route. Every process is stopped by PID.
+#include <doctest/doctest.h>
+
+#include <csignal>
+
+#include "tests/e2e/visor/visor_procs.hpp"
+
+using namespace e2e_visor;
+
+namespace {
+
+struct local_net {
+  skywire::test::temp_dir tmp;
+  process services;
+  json::object info;
+
+  local_net() {
+    REQUIRE(!tmp.path.empty());
+    auto info_file = tmp.path / "services.json";
+    REQUIRE(skywire::test::spawn(services,
+                                 {binary, "svc", "local", "--ephemeral", "--info-file",
+                                  info_file.string()},
+                                 tmp.path / "services.log"));
+    REQUIRE_MESSAGE(eventually([&] { return fs::exists(info_file); }, 15s),
+                    skywire::test::read_text(tmp.path / "services.log"));
+    info = json::parse(skywire::test::read_text(info_file)).as_object();
+  }
+  ~local_net() { services.stop(SIGTERM, 10s); }
+
+  std::string url(const char* k) const { return std::string{info.at(k).as_string()}; }
+
+  /// A visor whose every service URL points at the local services, with
+  /// the local setup node whitelisted and stcp off the shared port.
+  void make(visor_proc& v, const std::string& name) {
+    make_visor(v, tmp.path, name, [&](json::object& c) {
+      c["dmsg"].as_object()["discovery"] = url("dmsg_discovery");
+      c["dmsg"].as_object()["sessions_count"] = 1;
+      auto& t = c["transport"].as_object();
+      t["discovery"] = url("transport_discovery");
+      t["address_resolver"] = url("address_resolver");
+      auto& r = c["routing"].as_object();
+      r["route_finder"] = url("route_finder");
+      r["route_setup_nodes"] = json::array{info.at("setup_node")};
+      c["skywire-tcp"].as_object()["listening_address"] = "127.0.0.1:0";
+    });
+  }
+};
+
+} // namespace
+
+TEST_CASE("routing e2e: a 2-hop route A-B-C between three visor processes carries data both ways") {
+  local_net net;
+  visor_proc a, b, c;
+  net.make(a, "a");
+  net.make(b, "b");
+  net.make(c, "c");
+  for (auto* v : {&a, &b, &c})
+    start_visor(*v, "visor started");
+  // transports A-B and B-C only (dmsg: each visor's session to the server)
+  auto ab = call_json(a, {"tp", "add", b.pk, "-t", "dmsg"}).as_object();
+  REQUIRE(ab["state"] == "up");
+  auto bc = call_json(b, {"tp", "add", c.pk, "-t", "dmsg"}).as_object();
+  REQUIRE(bc["state"] == "up");
+  // both registered in the transport discovery (the route finder's graph)
+  REQUIRE(eventually(
+    [&] {
+      auto all = http_get(static_cast<uint16_t>(std::stoi(net.url("transport_discovery").substr(17))),
+                          "/all-transports");
+      return all.find(std::string{ab["id"].as_string()}) != std::string::npos
+             && all.find(std::string{bc["id"].as_string()}) != std::string::npos;
+    },
+    10s));
+
+  // the route finder's graph has them (it refreshes every second here)
+  REQUIRE(eventually(
+    [&] {
+      return cli({"cli", "rtfind", a.pk, c.pk, "-n", "2", "-a", net.url("route_finder")}).code
+             == 0;
+    },
+    10s));
+
+  // A pings C over a route of at least 2 hops: A -> B -> C and back
+  auto r = cli({"cli", "visor", "ping", c.pk, "-n", "5", "-s", "1000", "--min-hops", "2", "--json",
+                "--rpc", a.rpc});
+  REQUIRE_MESSAGE(r.code == 0, r.err, "\nA:\n", skywire::test::read_text(a.log), "\nB:\n",
+                  skywire::test::read_text(b.log), "\nC:\n", skywire::test::read_text(c.log),
+                  "\nservices:\n", skywire::test::read_text(net.tmp.path / "services.log"));
+  auto p = json::parse(r.out).as_object();
+  CHECK(p["rtt_us"].as_array().size() == 5);
+  CHECK(p["min_us"].to_number<int64_t>() > 0);
+  // A and C made no transport to each other: the route went through B
+  for (const auto& t : tp_ls(a))
+    CHECK(t.as_object().at("remote_pk") != c.pk.c_str());
+}
