@@ -125,12 +125,12 @@ expected<local_deployment> local_deployment::start(caf::actor_system& sys, io::i
   // the service discovery and the uptime tracker, in test mode too
   // (loopback visors may register as public, their IPs are recorded)
   namespace sd = services::service_discovery;
-  sd::sd_config scfg;
-  scfg.host = loopback;
-  scfg.port = o.ports.service_discovery;
-  scfg.test_mode = true;
-  scfg.version = system::version();
-  auto sdh = sd::spawn_service_discovery(sys, io, scfg);
+  sd::sd_config sdcfg;
+  sdcfg.host = loopback;
+  sdcfg.port = o.ports.service_discovery;
+  sdcfg.test_mode = true;
+  sdcfg.version = system::version();
+  auto sdh = sd::spawn_service_discovery(sys, io, sdcfg);
   if (!sdh)
     return fail("service discovery", sdh.error());
   d.sd_ = std::move(*sdh);

@@ -145,6 +145,7 @@ std::vector<system::child_spec> visor_children(const visor_context& ctx) {
                    },
                    {},
                    "uptime_tracker"});
+  }
   // The visor's routes: dials (route finder, setup node, route group) and
   // the listeners of routing ports (the echo on the ping port). Its
   // transports requests go to the visor, which hands them to the manager.
