@@ -390,7 +390,7 @@ struct fake_sd {
     auto pk = skywire::public_key::from_hex(n.v.pk);
     REQUIRE(pk);
     std::lock_guard<std::mutex> l{mtx};
-    visors = {{*pk, skywire::port{n.stcpr_port}, "visor", "", false, {n.ip}}};
+    visors = {{*pk, skywire::port{n.stcpr_port}, "visor", "", false, {n.ip}, {}, {}}};
   }
 };
 
