@@ -237,48 +237,24 @@ int run_local(const std::string& argv0, const std::vector<std::string>& args) {
     std::cerr << argv0 << ": --servers must be 1..64, --io-threads 0..64 and ports 0..65535\n";
     return exit_usage;
   }
-  if (!apply_log_level(loglvl))
-    return exit_usage;
-  raise_nofile();
-  block_stop_signals();
-  io::io_runtime io{io_threads == 0 ? io::default_shards() : io_threads};
-  caf::actor_system_config caf_cfg;
-  system::configure(caf_cfg);
-  caf::actor_system sys{caf_cfg};
-
   local_deployment_options o;
   o.ports.dmsg_discovery = static_cast<uint16_t>(disc_port);
   o.servers = nservers;
   o.server_port = static_cast<uint16_t>(server_port);
   o.transport_services = false;
-  auto d = local_deployment::start(sys, io, o);
-  if (!d) {
-    std::cerr << argv0 << ": " << describe(d.error()) << '\n';
-    io.stop();
-    return exit_failure;
-  }
-  const auto& info = d->info();
-  auto text = boost::json::serialize(boost::json::object{
-    {"discovery", info.at("dmsg_discovery")}, {"servers", info.at("dmsg_servers")}});
-  if (!info_file.empty() && !write_file_atomically(info_file, text + "\n")) {
-    std::cerr << argv0 << ": cannot write " << info_file << '\n';
-    d->stop();
-    io.stop();
-    return exit_failure;
-  }
-  if (json) {
-    std::cout << text << std::endl;
-  } else {
+  local_presentation show;
+  show.describe = [](const boost::json::object& info) {
+    return boost::json::object{{"discovery", info.at("dmsg_discovery")},
+                               {"servers", info.at("dmsg_servers")}};
+  };
+  show.print = [](const boost::json::object& info) {
     std::cout << "dmsg discovery  " << info.at("dmsg_discovery").as_string().c_str() << '\n';
     for (auto& s : info.at("dmsg_servers").as_array())
       std::cout << "dmsg server     " << s.at("pk").as_string().c_str() << "  "
                 << s.at("address").as_string().c_str() << '\n';
     std::cout << "running; Ctrl-C stops" << std::endl;
-  }
-  wait_for_stop();
-  d->stop();
-  io.stop();
-  return exit_ok;
+  };
+  return serve_local_deployment(argv0, o, io_threads, loglvl, info_file, json, show);
 }
 
 } // namespace

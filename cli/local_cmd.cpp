@@ -76,31 +76,10 @@ int run_svc_local(const std::string& argv0, const std::vector<std::string>& args
       o.ports.address_resolver = o.ports.uptime_tracker = o.ports.service_discovery = 0;
     o.server_port = 0;
   }
-  if (!apply_log_level(loglvl))
-    return exit_usage;
-  raise_nofile();
-  block_stop_signals();
-  io::io_runtime io{io_threads == 0 ? io::default_shards() : io_threads};
-  caf::actor_system_config caf_cfg;
-  system::configure(caf_cfg);
-  caf::actor_system sys{caf_cfg};
-  auto d = local_deployment::start(sys, io, o);
-  if (!d) {
-    std::cerr << argv0 << ": " << describe(d.error()) << '\n';
-    io.stop();
-    return exit_failure;
-  }
-  auto text = boost::json::serialize(d->info());
-  if (!info_file.empty() && !write_file_atomically(info_file, text + "\n")) {
-    std::cerr << argv0 << ": cannot write " << info_file << '\n';
-    d->stop();
-    io.stop();
-    return exit_failure;
-  }
-  if (json) {
-    std::cout << text << std::endl;
-  } else {
-    for (const auto& [k, v] : d->info()) {
+  local_presentation show;
+  show.describe = [](const boost::json::object& info) { return info; };
+  show.print = [](const boost::json::object& info) {
+    for (const auto& [k, v] : info) {
       if (k == "dmsg_servers") {
         for (const auto& s : v.as_array())
           std::cout << "dmsg server            " << s.at("pk").as_string().c_str() << "  "
@@ -112,11 +91,8 @@ int run_svc_local(const std::string& argv0, const std::vector<std::string>& args
       }
     }
     std::cout << "running; Ctrl-C stops" << std::endl;
-  }
-  wait_for_stop();
-  d->stop();
-  io.stop();
-  return exit_ok;
+  };
+  return serve_local_deployment(argv0, o, io_threads, loglvl, info_file, json, show);
 }
 
 } // namespace

@@ -3,9 +3,11 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <iostream>
 #include <thread>
 
 #include <boost/json/array.hpp>
+#include <boost/json/serialize.hpp>
 
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
@@ -13,7 +15,12 @@
 #include "actors/dmsg/client.hpp"
 #include "actors/services/route_finder/graph_source.hpp"
 #include "actors/services/setup_node/setup_node.hpp"
+#include "cli/command.hpp"
+#include "cli/options.hpp"
+#include "cli/service_process.hpp"
+#include "cli/stop_signal.hpp"
 #include "runtime/crypto/keys.hpp"
+#include "runtime/system/actor_system.hpp"
 #include "runtime/system/build_info.hpp"
 
 namespace skywire::cli {
@@ -220,6 +227,41 @@ void local_deployment::stop() {
   if (disc_)
     disc_->stop();
   disc_.reset();
+}
+
+int serve_local_deployment(const std::string& argv0, const local_deployment_options& o,
+                           unsigned io_threads, const std::string& loglvl,
+                           const std::string& info_file, bool json,
+                           const local_presentation& show) {
+  if (!apply_log_level(loglvl))
+    return exit_usage;
+  raise_nofile();
+  block_stop_signals();
+  io::io_runtime io{io_threads == 0 ? io::default_shards() : io_threads};
+  caf::actor_system_config caf_cfg;
+  system::configure(caf_cfg);
+  caf::actor_system sys{caf_cfg};
+  auto d = local_deployment::start(sys, io, o);
+  if (!d) {
+    std::cerr << argv0 << ": " << describe(d.error()) << '\n';
+    io.stop();
+    return exit_failure;
+  }
+  auto text = boost::json::serialize(show.describe(d->info()));
+  if (!info_file.empty() && !write_file_atomically(info_file, text + "\n")) {
+    std::cerr << argv0 << ": cannot write " << info_file << '\n';
+    d->stop();
+    io.stop();
+    return exit_failure;
+  }
+  if (json)
+    std::cout << text << std::endl;
+  else
+    show.print(d->info());
+  wait_for_stop();
+  d->stop();
+  io.stop();
+  return exit_ok;
 }
 
 } // namespace skywire::cli

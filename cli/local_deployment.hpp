@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -79,6 +80,23 @@ private:
   caf::actor sn_;
   boost::json::object info_;
 };
+
+/// How a local deployment command shows itself once everything listens.
+struct local_presentation {
+  /// The JSON description (written to info_file, printed with --json).
+  std::function<boost::json::object(const boost::json::object& info)> describe;
+  /// The text printed without --json.
+  std::function<void(const boost::json::object& info)> print;
+};
+
+/// What `skywire dmsg local` and `skywire svc local` share once their flags
+/// are read: the io shards and the actor system, the deployment, its
+/// description (to `info_file`, to stdout), then it runs until
+/// SIGINT/SIGTERM and stops everything. The exit code.
+int serve_local_deployment(const std::string& argv0, const local_deployment_options& o,
+                           unsigned io_threads, const std::string& loglvl,
+                           const std::string& info_file, bool json,
+                           const local_presentation& show);
 
 /// Session actors own sockets on the io loop: waits (bounded, 5 s) until a
 /// stopped server's are gone, before the loop stops.

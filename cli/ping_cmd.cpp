@@ -3,6 +3,7 @@
 // the remote directly where the reference dials a loop through it, see
 // docs/protocol/routing.md). The route goes through the route finder and
 // the setup node of the visor's config; --min-hops asks for a longer one.
+#include <cstdio>
 #include <iostream>
 
 #include <boost/json.hpp>
@@ -51,7 +52,9 @@ int visor_ping(const std::string& argv0, const std::vector<std::string>& args) {
     return exit_ok;
   }
   const auto& o = v->as_object();
-  std::cout << "route to " << pk << " set up in " << json::serialize(o.at("setup_ms")) << " ms\n";
+  char setup[32];
+  std::snprintf(setup, sizeof setup, "%.2f", o.at("setup_ms").to_number<double>());
+  std::cout << "route to " << pk << " set up in " << setup << " ms\n";
   size_t i = 0;
   for (const auto& r : o.at("rtt_us").as_array())
     std::cout << "echo " << ++i << ": " << size << " bytes, " << json::serialize(r) << " us\n";

@@ -244,15 +244,11 @@ caf::behavior echo(caf::event_based_actor* self) {
   return {
     [](api::rt_accept_atom, const api::route_group_actor&, const public_key&, uint16_t) {},
     [self](api::data_atom, api::byte_buffer& bytes) {
-      SKYWIRE_LOG(debug, component, "echo", log::kv("bytes", bytes.size()));
       auto group = caf::actor_cast<api::route_group_actor>(self->current_sender());
       auto n = static_cast<uint32_t>(bytes.size());
       self->request(group, caf::infinite, api::write_atom::value, std::move(bytes))
         .then(
-          [self, group, n](api::ok_atom) {
-            SKYWIRE_LOG(debug, component, "echoed", log::kv("bytes", n));
-            self->send(group, api::consumed_atom::value, n);
-          },
+          [self, group, n](api::ok_atom) { self->send(group, api::consumed_atom::value, n); },
           [self, group](caf::error& err) {
             SKYWIRE_LOG(debug, component, "echo failed", log::kv("error", describe(err)));
             self->send(group, api::close_atom::value);
@@ -306,8 +302,7 @@ caf::behavior pinger(caf::event_based_actor* self, api::route_manager_actor mana
     r->got = 0;
     r->sent = clock_type::now();
     self->request(r->group, caf::infinite, api::write_atom::value, r->payload)
-      .then([](api::ok_atom) { SKYWIRE_LOG(debug, component, "ping sent"); },
-            [finish](caf::error& err) mutable { finish(err); });
+      .then([](api::ok_atom) {}, [finish](caf::error& err) mutable { finish(err); });
   };
   api::route_dial d;
   d.remote = req.remote;
@@ -325,7 +320,6 @@ caf::behavior pinger(caf::event_based_actor* self, api::route_manager_actor mana
       [finish](caf::error& err) mutable { finish(err); });
   return {
     [self, r, req, send_one, finish](api::data_atom, api::byte_buffer& bytes) mutable {
-      SKYWIRE_LOG(debug, component, "ping echo", log::kv("bytes", bytes.size()));
       self->send(r->group, api::consumed_atom::value, static_cast<uint32_t>(bytes.size()));
       r->got += bytes.size();
       if (r->got < r->payload.size())
@@ -388,6 +382,8 @@ caf::behavior manager(manager_actor* self, route_manager_config cfg) {
   return {
     [self](api::rt_dial_atom, api::route_dial& req) -> caf::response_promise {
       auto& st = self->state;
+      // (before make_response_promise, which takes the request's sender)
+      auto owner = caf::actor_cast<caf::actor>(self->current_sender());
       auto rp = self->make_response_promise();
       if (req.remote.is_null() || req.remote == st.cfg.env.local.pk) {
         rp.deliver(make_error(routing_errc::bad_rule, "route dial: no remote key, or our own"));
@@ -396,7 +392,7 @@ caf::behavior manager(manager_actor* self, route_manager_config cfg) {
       auto id = st.next_dial++;
       auto& d = st.dials[id];
       d.req = req;
-      d.owner = caf::actor_cast<caf::actor>(self->current_sender());
+      d.owner = std::move(owner);
       d.min_hops = req.min_hops != 0 ? req.min_hops : st.cfg.min_hops;
       if (d.req.local_port == 0) {
         d.req.local_port = st.next_local_port;

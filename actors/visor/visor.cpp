@@ -157,7 +157,7 @@ std::vector<system::child_spec> visor_children(const visor_context& ctx) {
                      rc.env.sys = &sys;
                      rc.env.router = router;
                      rc.env.local = crypto::keypair{cfg->pk, cfg->sk};
-                     rc.env.offer = wire::routing::group_options{false, 0};
+                     rc.env.offer = wire::routing::group_options{true, 0};
                      rc.transports = parent;
                      rc.min_hops = cfg->routing.min_hops;
                      if (!cfg->routing.route_finder.empty()) {

@@ -63,6 +63,19 @@ TEST_CASE("routing e2e: a 2-hop route A-B-C between three visor processes carrie
   net.make(c, "c");
   for (auto* v : {&a, &b, &c})
     start_visor(*v, "visor started");
+  // each visor's dmsg session is up and its discovery entry names the
+  // server (a dmsg transport dial looks the peer up there)
+  auto server = std::string{net.info.at("dmsg_servers").as_array()[0].at("pk").as_string()};
+  auto disc_port =
+    static_cast<uint16_t>(std::stoi(net.url("dmsg_discovery").substr(sizeof("http://127.0.0.1:") - 1)));
+  for (auto* v : {&a, &b, &c})
+    REQUIRE_MESSAGE(eventually(
+                      [&] {
+                        return http_get(disc_port, "/dmsg-discovery/entry/" + v->pk).find(server)
+                               != std::string::npos;
+                      },
+                      15s),
+                    skywire::test::read_text(v->log));
   // transports A-B and B-C only (dmsg: each visor's session to the server)
   auto ab = call_json(a, {"tp", "add", b.pk, "-t", "dmsg"}).as_object();
   REQUIRE(ab["state"] == "up");
@@ -71,7 +84,8 @@ TEST_CASE("routing e2e: a 2-hop route A-B-C between three visor processes carrie
   // both registered in the transport discovery (the route finder's graph)
   REQUIRE(eventually(
     [&] {
-      auto all = http_get(static_cast<uint16_t>(std::stoi(net.url("transport_discovery").substr(17))),
+      auto all = http_get(static_cast<uint16_t>(std::stoi(
+                            net.url("transport_discovery").substr(sizeof("http://127.0.0.1:") - 1))),
                           "/all-transports");
       return all.find(std::string{ab["id"].as_string()}) != std::string::npos
              && all.find(std::string{bc["id"].as_string()}) != std::string::npos;
