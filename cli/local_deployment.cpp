@@ -185,6 +185,15 @@ expected<local_deployment> local_deployment::start(caf::actor_system& sys, io::i
   d.sn_client_ = caf::actor_cast<caf::actor>(dmsg::spawn_dmsg_client(sys, io, ccfg));
   d.sn_ = services::setup_node::spawn_setup_node(
     sys, caf::actor_cast<api::dmsg_client_actor>(d.sn_client_), {});
+  {
+    // listening on dmsg port 36 before the deployment says it is up
+    caf::error err;
+    caf::scoped_actor self{sys};
+    self->request(d.sn_, std::chrono::seconds(15), api::ready_atom::value)
+      .receive([](api::ok_atom) {}, [&](caf::error& e) { err = std::move(e); });
+    if (err)
+      return fail("setup node", err);
+  }
   d.info_["setup_node"] = sn_key.pk.hex();
   return d;
 }

@@ -19,6 +19,7 @@
 #include "actors/transport/ar_client.hpp"
 #include "runtime/crypto/keys.hpp"
 #include "runtime/http/client.hpp"
+#include "tests/e2e/visor/visor_procs.hpp"
 #include "tests/support/e2e_helpers.hpp"
 
 using namespace std::chrono_literals;
@@ -38,12 +39,7 @@ skywire::test::run_result cli(std::vector<std::string> args) {
 }
 
 /// The first capture of `re` in the log once `needle` is there.
-uint16_t port_from_log(const fs::path& log, const std::string& needle, const std::string& re) {
-  REQUIRE_MESSAGE(skywire::test::wait_for_text(log, needle, 15s), skywire::test::read_text(log));
-  auto p = skywire::test::match(skywire::test::read_text(log), re);
-  REQUIRE_MESSAGE(!p.empty(), skywire::test::read_text(log));
-  return static_cast<uint16_t>(std::stoi(p));
-}
+using e2e_visor::port_from_log;
 
 /// GET http://127.0.0.1:<port><target> from the test (plain HTTP).
 std::optional<skywire::http::response> http_get(uint16_t port, const std::string& target) {

@@ -1,11 +1,12 @@
 // A 2-hop route between three visor processes on loopback (issue 10's
 // end-to-end case): `skywire svc local` (dmsg discovery and server,
 // transport discovery, address resolver, route finder, setup node), visors
-// A, B and C with transports A-B and B-C only (dmsg type: it needs no
-// public address), then `cli visor ping C --min-hops 2` on A: the route
+// A, B and C with transports A-B and B-C only, then `cli visor ping C --min-hops 2` on A: the route
 // finder answers A->B->C, the setup node installs the rules (B holds
 // intermediary rules only), the route group's handshake runs through B, and
 // the echoes come back over the route. Every process is stopped by PID.
+// The transports are stcp (each visor's pk_table names the next one's
+// listener): what this test checks is the route, not how transports come up.
 #include <doctest/doctest.h>
 
 #include <csignal>
@@ -37,8 +38,10 @@ struct local_net {
   std::string url(const char* k) const { return std::string{info.at(k).as_string()}; }
 
   /// A visor whose every service URL points at the local services, with
-  /// the local setup node whitelisted and stcp off the shared port.
-  void make(visor_proc& v, const std::string& name) {
+  /// the local setup node whitelisted and stcp on an ephemeral port;
+  /// `next` (if any) in its stcp pk_table.
+  void make(visor_proc& v, const std::string& name, const visor_proc* next = nullptr,
+            uint16_t next_port = 0) {
     make_visor(v, tmp.path, name, [&](json::object& c) {
       c["dmsg"].as_object()["discovery"] = url("dmsg_discovery");
       c["dmsg"].as_object()["sessions_count"] = 1;
@@ -48,7 +51,10 @@ struct local_net {
       auto& r = c["routing"].as_object();
       r["route_finder"] = url("route_finder");
       r["route_setup_nodes"] = json::array{info.at("setup_node")};
-      c["skywire-tcp"].as_object()["listening_address"] = "127.0.0.1:0";
+      auto& stcp = c["skywire-tcp"].as_object();
+      stcp["listening_address"] = "127.0.0.1:0";
+      if (next)
+        stcp["pk_table"] = json::object{{next->pk, "127.0.0.1:" + std::to_string(next_port)}};
     });
   }
 };
@@ -58,13 +64,19 @@ struct local_net {
 TEST_CASE("routing e2e: a 2-hop route A-B-C between three visor processes carries data both ways") {
   local_net net;
   visor_proc a, b, c;
-  net.make(a, "a");
-  net.make(b, "b");
+  // C, then B (dials C), then A (dials B): each knows the next one's stcp port
+  auto stcp_port = [](visor_proc& v) {
+    return port_from_log(v.log, "transport listener up",
+                         "type=stcp addr=127\\.0\\.0\\.1:(\\d+)");
+  };
   net.make(c, "c");
-  for (auto* v : {&a, &b, &c})
-    start_visor(*v, "visor started");
+  start_visor(c, "visor started");
+  net.make(b, "b", &c, stcp_port(c));
+  start_visor(b, "visor started");
+  net.make(a, "a", &b, stcp_port(b));
+  start_visor(a, "visor started");
   // each visor's dmsg session is up and its discovery entry names the
-  // server (a dmsg transport dial looks the peer up there)
+  // server (the setup node reaches the visors' gateways over dmsg)
   auto server = std::string{net.info.at("dmsg_servers").as_array()[0].at("pk").as_string()};
   auto disc_port =
     static_cast<uint16_t>(std::stoi(net.url("dmsg_discovery").substr(sizeof("http://127.0.0.1:") - 1)));
@@ -76,10 +88,17 @@ TEST_CASE("routing e2e: a 2-hop route A-B-C between three visor processes carrie
                       },
                       15s),
                     skywire::test::read_text(v->log));
-  // transports A-B and B-C only (dmsg: each visor's session to the server)
-  auto ab = call_json(a, {"tp", "add", b.pk, "-t", "dmsg"}).as_object();
+  // and the setup node's (the visors dial it there)
+  std::string sn{net.info.at("setup_node").as_string()};
+  REQUIRE(eventually(
+    [&] {
+      return http_get(disc_port, "/dmsg-discovery/entry/" + sn).find(server) != std::string::npos;
+    },
+    15s));
+  // transports A-B and B-C only
+  auto ab = call_json(a, {"tp", "add", b.pk, "-t", "stcp"}).as_object();
   REQUIRE(ab["state"] == "up");
-  auto bc = call_json(b, {"tp", "add", c.pk, "-t", "dmsg"}).as_object();
+  auto bc = call_json(b, {"tp", "add", c.pk, "-t", "stcp"}).as_object();
   REQUIRE(bc["state"] == "up");
   // both registered in the transport discovery (the route finder's graph)
   REQUIRE(eventually(

@@ -116,6 +116,15 @@ inline json::array tp_ls(const visor_proc& v) {
   return call_json(v, {"tp", "ls"}).as_array();
 }
 
+/// The port a process logged once its log shows `needle` (regex `re`, one group).
+inline uint16_t port_from_log(const fs::path& log, const std::string& needle,
+                              const std::string& re) {
+  REQUIRE_MESSAGE(skywire::test::wait_for_text(log, needle, 15s), skywire::test::read_text(log));
+  auto p = skywire::test::match(skywire::test::read_text(log), re);
+  REQUIRE_MESSAGE(!p.empty(), skywire::test::read_text(log));
+  return static_cast<uint16_t>(std::stoi(p));
+}
+
 /// GET http://127.0.0.1:port/target, the body.
 inline std::string http_get(uint16_t port, const std::string& target) {
   skywire::http::client_request r;
