@@ -20,7 +20,6 @@ std::string router_stats::to_json() const {
   drops["expired_rule"] = expired_rule;
   drops["no_transport"] = no_transport;
   drops["next_busy"] = next_busy;
-  drops["loop"] = loop;
   drops["no_endpoint"] = no_endpoint;
   boost::json::object o;
   o["forwarded"] = forwarded;
@@ -70,10 +69,10 @@ void router_core::on_packet(const transport_id& from, const wr::packet_view& p) 
 void router_core::forward(const transport_id& from, const wr::packet_view& p,
                           const installed_rule& r) {
   const auto& rule = r.rule;
-  if (rule.next_transport == from) {
-    count(drops_.loop, 4, "route goes back on the transport it came on", p.rid);
-    return;
-  }
+  // A next transport that is the one the packet came on is forwarded too:
+  // the reference's ping loop S -> B -> S turns around at B on one transport
+  // (a new route ID; the setup node checked the route visits no key twice).
+  static_cast<void>(from);
   // a transit hop forwards the Close and forgets the route (§4.4); forgotten
   // first, so that nothing behind the Close finds the rule (the rule stays
   // valid here: the caller holds the snapshot)
@@ -151,7 +150,6 @@ router_stats router_core::stats() const {
   s.expired_rule = ld(drops_.expired_rule);
   s.no_transport = ld(drops_.no_transport);
   s.next_busy = ld(drops_.next_busy);
-  s.loop = ld(drops_.loop);
   s.no_endpoint = ld(drops_.no_endpoint);
   return s;
 }

@@ -8,8 +8,8 @@
 //   forward / intermediary rule of r -> the same packet, route ID rewritten
 //       to the rule's next route ID, sent on the rule's next transport;
 //       a Close packet is forwarded and then the transit rule deleted;
-//       a rule whose next transport is T itself (the route would go back
-//       where it came from) is refused: counted (loop), not sent;
+//       a next transport that is T itself is fine (the reference's ping
+//       loop S -> B -> S turns around at B on one transport, new route ID);
 //   consume rule of r -> the endpoint registered for r (the route group's
 //       on_packet, on this shard); none registered: counted (no_endpoint);
 //   no rule -> counted (unknown_route); expired rule -> counted
@@ -46,7 +46,6 @@ struct drop_counters {
   std::atomic<uint64_t> expired_rule{0};  ///< the rule's keep-alive passed
   std::atomic<uint64_t> no_transport{0};  ///< the next transport is not up here
   std::atomic<uint64_t> next_busy{0};     ///< the next transport's send queue was full
-  std::atomic<uint64_t> loop{0};          ///< the next transport is the one it came on
   std::atomic<uint64_t> no_endpoint{0};   ///< a consume rule without a registered endpoint
 };
 
@@ -59,10 +58,9 @@ struct router_stats {
   uint64_t expired_rule = 0;
   uint64_t no_transport = 0;
   uint64_t next_busy = 0;
-  uint64_t loop = 0;
   uint64_t no_endpoint = 0;
   uint64_t dropped() const noexcept {
-    return unknown_route + expired_rule + no_transport + next_busy + loop + no_endpoint;
+    return unknown_route + expired_rule + no_transport + next_busy + no_endpoint;
   }
   /// {"forwarded":…, "delivered":…, "dropped":{"unknown_route":…, …}}
   std::string to_json() const;
