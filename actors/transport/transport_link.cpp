@@ -3,6 +3,8 @@
 #include <caf/send.hpp>
 
 #include "actors/transport/errors.hpp"
+#include "runtime/log/logger.hpp"
+#include "runtime/log/rate_limit.hpp"
 
 namespace skywire::transport {
 
@@ -266,14 +268,32 @@ void transport_link::on_down(const caf::error& err) {
   detach();
   caf::actor t;
   caf::error cause;
+  bool unregistered = false;
+  std::string endpoint;
   {
     std::lock_guard<std::mutex> guard{mtx_};
-    t = quiet_ && !registered_ ? caf::actor{} : target_;
+    unregistered = quiet_ && !registered_;
+    t = unregistered ? caf::actor{} : target_;
     // our own reason for a close we asked for (a duplicate, a bad packet)
     cause = why_ && is(err, transport_errc::closed) ? why_ : err;
+    endpoint = endpoint_;
   }
-  if (t)
+  if (t) {
     caf::anon_send(t, lk_down_atom::value, shared_from_this(), std::move(cause));
+    return;
+  }
+  if (unregistered) {
+    // an accepted connection that ended before its peer was known: nobody
+    // gets a message, but the cause is written once at info (at most 20
+    // such lines a second: a flood of strangers is counted, not logged)
+    static log::rate_limit limit{20};
+    uint64_t suppressed = 0;
+    if (limit.allow(suppressed))
+      SKYWIRE_LOG(info, "transport", "incoming transport failed before it was registered",
+                  log::kv("type", type()), log::kv("remote", endpoint),
+                  log::kv("error", describe(cause)),
+                  log::kv("similar_lines_suppressed", suppressed));
+  }
 }
 
 } // namespace skywire::transport
