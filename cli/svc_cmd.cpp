@@ -117,7 +117,7 @@ int run_tpd(const std::string& argv0, const std::vector<std::string>& args) {
   if (cfg.max_entries == 0 || cfg.max_per_edge == 0 || cfg.max_connections == 0
       || cfg.new_per_minute < 0)
     return cmd.usage_error("--max-entries, --max-per-edge and --max-connections must be > 0, "
-                       "--new-per-minute >= 0");
+                           "--new-per-minute >= 0");
   cfg.version = system::version();
   return run_http_service(
     argv0, "tpd", "transport discovery", cmd.start().dmsg,
@@ -209,7 +209,7 @@ int run_ar(const std::string& argv0, const std::vector<std::string>& args) {
   if (cfg.max_bindings == 0 || cfg.max_per_source == 0 || cfg.max_connections == 0
       || udp.table.max_channels == 0 || cfg.new_per_minute < 0)
     return cmd.usage_error("--max-bindings, --max-per-source, --max-connections and "
-                       "--max-sudph-channels must be > 0, --new-per-minute >= 0");
+                           "--max-sudph-channels must be > 0, --new-per-minute >= 0");
   cfg.test_mode = testing;
   cfg.version = system::version();
   return run_http_service(
@@ -376,7 +376,7 @@ int run_sd(const std::string& argv0, const std::vector<std::string>& args) {
   if (cfg.max_entries == 0 || cfg.max_per_key == 0 || cfg.max_connections == 0
       || cfg.list_limit == 0 || cfg.new_per_minute < 0)
     return cmd.usage_error("--max-entries, --max-per-key, --list-limit and --max-connections must "
-                       "be > 0, --new-per-minute >= 0");
+                           "be > 0, --new-per-minute >= 0");
   cfg.test_mode = testing;
   cfg.version = system::version();
   return run_http_service(
@@ -422,7 +422,7 @@ int run_ut(const std::string& argv0, const std::vector<std::string>& args) {
   if (cfg.retention_days == 0 || cfg.retention_days > 400 || cfg.max_visors == 0
       || cfg.max_connections == 0 || cfg.list_per_minute <= 0)
     return cmd.usage_error("--retention-days must be 1..400, --max-visors, --max-connections and "
-                       "--list-per-minute > 0");
+                           "--list-per-minute > 0");
   cfg.list_burst = static_cast<size_t>(std::max(1.0, cfg.list_per_minute));
   cfg.test_mode = testing;
   cfg.version = system::version();

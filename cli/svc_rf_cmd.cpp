@@ -68,7 +68,7 @@ int run_rf(const std::string& argv0, const std::vector<std::string>& args) {
   if (cfg.paths_per_edge == 0 || cfg.paths_per_edge > 16 || cfg.search_budget == 0
       || src_cfg.max_entries == 0 || cfg.max_connections == 0)
     return cmd.usage_error("--paths must be 1..16; --search-budget, --max-entries and "
-                       "--max-connections > 0");
+                           "--max-connections > 0");
   if (!src_cfg.tpd_url.starts_with("http://"))
     return cmd.usage_error("--tpd: an http:// URL: " + src_cfg.tpd_url);
   // what tpd_graph_source::make refuses, checked before anything starts
