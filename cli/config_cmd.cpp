@@ -20,6 +20,7 @@
 #include "runtime/config/registry.hpp"
 #include "runtime/crypto/keys.hpp"
 #include "runtime/log/logger.hpp"
+#include "runtime/system/atomic_file.hpp"
 
 namespace po = boost::program_options;
 
@@ -52,29 +53,8 @@ std::optional<std::vector<public_key>> parse_pks(const std::string& text, std::s
 
 // Writes with mode 0600 (the file holds the secret key), atomically.
 bool write_private_file(const std::string& path, const std::string& text, std::string& err) {
-  auto tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    err = tmp + ": " + std::strerror(errno);
-    return false;
-  }
-  ::fchmod(fd, 0600);
-  size_t off = 0;
-  while (off < text.size()) {
-    auto n = ::write(fd, text.data() + off, text.size() - off);
-    if (n < 0) {
-      if (errno == EINTR)
-        continue;
-      err = tmp + ": " + std::strerror(errno);
-      ::close(fd);
-      return false;
-    }
-    off += static_cast<size_t>(n);
-  }
-  ::fsync(fd);
-  ::close(fd);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    err = path + ": " + std::strerror(errno);
+  if (auto e = system::write_file_atomically(path, text, 0600)) {
+    err = describe(e);
     return false;
   }
   return true;
