@@ -8,6 +8,7 @@
 
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/event_based_actor.hpp>
+#include <caf/sec.hpp>
 #include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
 
@@ -308,7 +309,7 @@ caf::behavior chat(chat_actor* self, app_context ctx, web_listen addr) {
     [self](api::data_atom, api::byte_buffer& bytes) {
       auto group = caf::actor_cast<api::route_group_actor>(self->current_sender());
       auto n = static_cast<uint32_t>(bytes.size());
-      auto i = self->state.peers.find(self->current_sender());
+      auto i = self->state.peers.find(caf::actor_cast<caf::actor_addr>(self->current_sender()));
       if (i != self->state.peers.end()) {
         std::string text(bytes.begin(), bytes.end());
         broadcast(self, i->second, text);
@@ -319,7 +320,7 @@ caf::behavior chat(chat_actor* self, app_context ctx, web_listen addr) {
     [self](api::closed_atom, const caf::error& err) {
       if (err)
         SKYWIRE_LOG(debug, component, "route ended", log::kv("error", describe(err)));
-      forget_route(self, self->current_sender());
+      forget_route(self, caf::actor_cast<caf::actor_addr>(self->current_sender()));
     },
   };
 }

@@ -1,5 +1,6 @@
 #include "actors/routing/route_pipe.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 #include "runtime/log/logger.hpp"

@@ -69,7 +69,7 @@ caf::error fwd_error(std::string text) {
   return make_error(routing_errc::unavailable, std::move(text));
 }
 
-std::string quoted(std::string_view s) {
+std::string json_text(std::string_view s) {
   return boost::json::serialize(boost::json::value(s));
 }
 
@@ -141,14 +141,14 @@ skyfwd_interface::behavior_type skyfwd(self_ptr self, api::route_manager_actor r
     },
     // what a group sent before its session took it over
     [self](api::data_atom, api::byte_buffer& b) {
-      auto i = self->state.serving.find(self->current_sender());
+      auto i = self->state.serving.find(caf::actor_cast<caf::actor_addr>(self->current_sender()));
       if (i != self->state.serving.end())
-        self->send(i->second, api::data_atom::value, std::move(b));
+        caf::anon_send(i->second, api::data_atom::value, std::move(b));
     },
     [self](api::closed_atom, const caf::error& err) {
-      auto i = self->state.serving.find(self->current_sender());
+      auto i = self->state.serving.find(caf::actor_cast<caf::actor_addr>(self->current_sender()));
       if (i != self->state.serving.end())
-        self->send(i->second, api::closed_atom::value, err);
+        caf::anon_send(i->second, api::closed_atom::value, err);
     },
     [self](api::fwd_register_atom, uint16_t port) -> caf::result<std::string> {
       if (port == 0)
@@ -169,15 +169,21 @@ skyfwd_interface::behavior_type skyfwd(self_ptr self, api::route_manager_actor r
         return;
       auto [port, rp] = i->second;
       self->state.registers.erase(i);
-      if (!up)
-        return rp.deliver(fwd_error("No connection on local port :" + std::to_string(port)));
+      if (!up) {
+        rp.deliver(fwd_error("No connection on local port :" + std::to_string(port)));
+        return;
+      }
       auto added = self->state.ports->add(port);
-      if (!added)
-        return rp.deliver(added.error());
-      if (!*added)
-        return rp.deliver(fwd_error("Port :" + std::to_string(port) + " already registered"));
+      if (!added) {
+        rp.deliver(added.error());
+        return;
+      }
+      if (!*added) {
+        rp.deliver(fwd_error("Port :" + std::to_string(port) + " already registered"));
+        return;
+      }
       SKYWIRE_LOG(info, component, "port registered", log::kv("port", port));
-      rp.deliver(quoted("OK"));
+      rp.deliver(json_text("OK"));
     },
     [self](api::fwd_deregister_atom, uint16_t port) -> caf::result<std::string> {
       auto r = self->state.ports->remove(port);
@@ -185,7 +191,7 @@ skyfwd_interface::behavior_type skyfwd(self_ptr self, api::route_manager_actor r
         return r.error();
       if (!*r)
         return fwd_error("Port :" + std::to_string(port) + " not registered");
-      return quoted("OK");
+      return json_text("OK");
     },
     [self](api::fwd_list_atom) {
       boost::json::array a;
@@ -240,7 +246,7 @@ skyfwd_interface::behavior_type skyfwd(self_ptr self, api::route_manager_actor r
                   log::kv("remote", pc.t.remote.hex()), log::kv("remote_port", pc.t.remote_port),
                   log::kv("local_port", pc.t.local_port));
       st.tunnels[pc.id] = pc.t;
-      pc.rp.deliver(quoted(pc.id));
+      pc.rp.deliver(json_text(pc.id));
     },
     [self](rev_accept_atom, const std::string& id, io::stream_connection_ptr& c) {
       auto& st = self->state;
@@ -262,7 +268,7 @@ skyfwd_interface::behavior_type skyfwd(self_ptr self, api::route_manager_actor r
         return fwd_error("no connection with id " + id);
       i->second.listener->stop();
       self->state.tunnels.erase(i);
-      return quoted("OK");
+      return json_text("OK");
     },
     [self](api::rev_list_atom) {
       boost::json::object o;

@@ -10,6 +10,7 @@
 
 #include "actors/dmsg_tools/socket_events.hpp"
 #include "actors/routing/route_pipe.hpp"
+#include "messages/api/skyfwd.hpp"
 #include "messages/wire/apps/skyfwd.hpp"
 #include "runtime/log/logger.hpp"
 

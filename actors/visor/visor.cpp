@@ -186,7 +186,7 @@ std::vector<system::child_spec> visor_children(const visor_context& ctx) {
                      rc.services.push_back([&sys, io, lp = cfg->local_path](
                                              api::route_manager_actor m) {
                        routing::skyfwd_config fc;
-                       fc.io = io;
+                       fc.io = io.get();
                        fc.local_path = lp;
                        return caf::actor_cast<caf::actor>(
                          routing::spawn_skyfwd(sys, std::move(m), std::move(fc)));

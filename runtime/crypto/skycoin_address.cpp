@@ -46,7 +46,7 @@ caf::error check_skycoin_address(std::string_view text) {
     return make_error(wire_errc::bad_value, "unknown skycoin address version");
   auto sum = sha256(byte_span{bytes.data(), 21});
   for (size_t i = 0; i < 4; ++i)
-    if (sum[i] != bytes[21 + i])
+    if (sum.bytes[i] != bytes[21 + i])
       return make_error(wire_errc::bad_value, "bad skycoin address checksum");
   return {};
 }
