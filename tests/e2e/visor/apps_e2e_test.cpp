@@ -87,7 +87,7 @@ skywire::http::response request(uint16_t port, skywire::http::verb m, const std:
   r.timeout = 20s;
   r.response_limit = 8 << 20;
   auto res = skywire::http::request_sync(r);
-  REQUIRE_MESSAGE(res, describe(res.error()));
+  REQUIRE_MESSAGE(res, skywire::describe(res.error()));
   return *res;
 }
 
