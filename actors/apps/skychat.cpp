@@ -17,6 +17,7 @@
 #include "runtime/http/parse.hpp"
 #include "runtime/io/tcp_listener.hpp"
 #include "runtime/log/logger.hpp"
+#include "runtime/system/supervision.hpp"
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(skywire::io::stream_connection_ptr)
 
@@ -227,6 +228,14 @@ void broadcast(chat_actor* self, const public_key& sender, std::string_view mess
 caf::behavior chat(chat_actor* self, app_context ctx, web_listen addr) {
   auto& st = self->state;
   st.ctx = std::move(ctx);
+  system::install_exception_handler(self, component);
+  if (!st.ctx.routes) {
+    auto why = std::string{"the visor runs no routes (its config has no dmsg section)"};
+    if (st.ctx.launcher)
+      self->send(st.ctx.launcher, api::app_error_atom::value, why);
+    self->quit(caf::make_error(caf::sec::runtime_error, why));
+    return {};
+  }
   st.history = std::make_unique<chat_history>(st.ctx.work_dir / "history.jsonl");
   if (auto err = st.history->load())
     SKYWIRE_LOG(warn, component, "history unreadable", log::kv("error", describe(err)));

@@ -16,9 +16,11 @@
 // the gateway writes them as JSON; and the router's rule requests
 // (api::routing_control_actor, messages/api/routing.hpp), handed to the
 // router (an error when the visor runs none); and a ping over a route
-// (rt_ping_atom, messages/api/route_manager.hpp), handed to its routes.
-//
-// and SkyNet forwarding (api::skyfwd_actor, messages/api/skyfwd.hpp), handed
+// (rt_ping_atom, messages/api/route_manager.hpp), handed to its routes; and
+// the app launcher's requests (api::launcher_control_actor,
+// messages/api/launcher.hpp), handed to its launcher (app_autostart_atom
+// writes the config file first, through the config_owner); and SkyNet
+// forwarding (api::skyfwd_actor, messages/api/skyfwd.hpp), handed
 // to the skyfwd actor beside the route manager; and the reward address
 // (reference §6.5: <local_path>/reward.txt, written atomically):
 //   request(visor, T, reward_get_atom)               -> "\"<address>\"" ("" when unset)
@@ -37,6 +39,7 @@
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
+#include "messages/api/launcher.hpp"
 #include "messages/api/route_manager.hpp"
 #include "messages/api/routing.hpp"
 #include "messages/api/skyfwd.hpp"
@@ -63,6 +66,7 @@ using visor_actor =
       skyfwd_actor>::extend<caf::replies_to<rt_ping_atom, route_ping>::with<std::string>,
                             caf::replies_to<reward_get_atom>::with<std::string>,
                             caf::replies_to<reward_set_atom, std::string>::with<std::string>,
-                            caf::replies_to<reward_delete_atom>::with<std::string>>;
+                            caf::replies_to<reward_delete_atom>::with<std::string>>::
+      extend_with<launcher_control_actor>;
 
 } // namespace skywire::api
