@@ -1,4 +1,4 @@
-// Apps between visor processes over routes (issue 11): SkyNet forwarding
+// skychat, SkyNet forwarding and rewards between visor processes (issue 11): SkyNet forwarding
 // (`cli fwd` on one visor, `cli rev` on the other, an HTTP server behind
 // the forwarded port) and skychat (a message delivered over a route, in
 // both histories and on the receiver's /sse). The local network is
@@ -100,7 +100,7 @@ uint16_t free_port() {
 
 } // namespace
 
-TEST_CASE("apps e2e: a forwarded port carries HTTP requests both ways (cli fwd on B, cli rev on A)") {
+TEST_CASE("chat/fwd e2e: a forwarded port carries HTTP requests both ways (cli fwd on B, cli rev on A)") {
   two_visors net;
   http_backend backend;
   auto& a = net.a;
@@ -163,7 +163,7 @@ TEST_CASE("apps e2e: a forwarded port carries HTTP requests both ways (cli fwd o
   CHECK(json::parse(cli({"cli", "fwd", "-l", "--json", "--rpc", b.rpc}).out).as_array().empty());
 }
 
-TEST_CASE("apps e2e: reward address set, shown, refused when invalid, deleted") {
+TEST_CASE("chat/fwd e2e: reward address set, shown, refused when invalid, deleted") {
   skywire::test::temp_dir tmp;
   visor_proc v;
   make_visor(v, tmp.path, "v", [](json::object&) {});
@@ -246,7 +246,7 @@ uint16_t chat_port(visor_proc& v) {
 
 } // namespace
 
-TEST_CASE("apps e2e: a chat message is delivered over a route, in both histories and on /sse") {
+TEST_CASE("chat/fwd e2e: a chat message is delivered over a route, in both histories and on /sse") {
   two_visors net(with_skychat);
   auto& a = net.a;
   auto& b = net.b;
