@@ -17,10 +17,10 @@
 #include "cli/command.hpp"
 #include "cli/options.hpp"
 #include "runtime/config/errors.hpp"
+#include "runtime/config/file_update.hpp"
 #include "runtime/config/registry.hpp"
 #include "runtime/crypto/keys.hpp"
 #include "runtime/log/logger.hpp"
-#include "runtime/system/atomic_file.hpp"
 
 namespace po = boost::program_options;
 
@@ -49,15 +49,6 @@ std::optional<std::vector<public_key>> parse_pks(const std::string& text, std::s
     out.push_back(*pk);
   }
   return out;
-}
-
-// Writes with mode 0600 (the file holds the secret key), atomically.
-bool write_private_file(const std::string& path, const std::string& text, std::string& err) {
-  if (auto e = system::write_file_atomically(path, text, 0600)) {
-    err = describe(e);
-    return false;
-  }
-  return true;
 }
 
 int gen(const std::string& argv0, const std::vector<std::string>& args) {
@@ -239,8 +230,9 @@ int gen(const std::string& argv0, const std::vector<std::string>& args) {
     std::cout << text;
     return exit_ok;
   }
-  if (!write_private_file(out, text, err)) {
-    std::cerr << argv0 << ": cannot write " << err << '\n';
+  // mode 0600 (the file holds the secret key), atomically
+  if (auto werr = config::write_file_atomically(out, text, 0600, false)) {
+    std::cerr << argv0 << ": cannot write " << config::message(werr) << '\n';
     return exit_failure;
   }
   std::cerr << "wrote " << out << " (pk " << (*generated)["pk"].as_string().c_str() << ")\n";

@@ -14,7 +14,7 @@
 
 #include "messages/wire/json/go_json.hpp"
 #include "messages/wire/transport/json_reader.hpp"
-#include "runtime/system/atomic_file.hpp"
+#include "runtime/config/file_update.hpp"
 
 namespace skywire::apps {
 
@@ -161,7 +161,7 @@ caf::error chat_history::compact() {
   text.reserve(total);
   for (auto i = lines.rbegin(); i != lines.rend(); ++i)
     text += *i;
-  if (auto err = system::write_file_atomically(file_, text, 0600))
+  if (auto err = config::write_file_atomically(file_.string(), text, 0600, false))
     return err;
   file_bytes_ = text.size();
   return {};

@@ -8,7 +8,7 @@
 #include <caf/sec.hpp>
 
 #include "messages/wire/transport/json_reader.hpp"
-#include "runtime/system/atomic_file.hpp"
+#include "runtime/config/file_update.hpp"
 
 namespace skywire::routing {
 
@@ -71,7 +71,7 @@ caf::error skyfwd_ports::load() {
 caf::error skyfwd_ports::save_locked() {
   if (file_.empty())
     return {};
-  return system::write_file_atomically(file_, encode(ports_), 0644);
+  return config::write_file_atomically(file_.string(), encode(ports_), 0644, false);
 }
 
 expected<bool> skyfwd_ports::add(uint16_t port) {

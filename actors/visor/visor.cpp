@@ -33,7 +33,7 @@
 #include "actors/dmsg/dmsghttp.hpp"
 #include "runtime/config/endpoint.hpp"
 #include "runtime/crypto/skycoin_address.hpp"
-#include "runtime/system/atomic_file.hpp"
+#include "runtime/config/file_update.hpp"
 #include "runtime/log/logger.hpp"
 #include "runtime/system/build_info.hpp"
 
@@ -41,9 +41,10 @@ namespace skywire::visor {
 
 std::vector<system::child_spec> visor_children(const visor_context& ctx) {
   std::vector<system::child_spec> out;
-  out.push_back({"config_owner",
-                 [cfg = ctx.cfg](caf::actor_system& sys, const caf::actor&) {
-                   return caf::actor_cast<caf::actor>(spawn_config_owner(sys, cfg));
+  auto latest = std::make_shared<config_cell>(ctx.cfg);
+  out.push_back({std::string{config_owner_child},
+                 [latest](caf::actor_system& sys, const caf::actor&) {
+                   return caf::actor_cast<caf::actor>(spawn_config_owner(sys, latest));
                  },
                  {},
                  {}});
@@ -204,10 +205,10 @@ std::vector<system::child_spec> visor_children(const visor_context& ctx) {
   // The app launcher: launcher.apps, built-in apps by name; the apps dial
   // and listen through `routes` (the current one: it may be restarted).
   out.push_back({std::string{launcher_child},
-                 [io = ctx.io, cfg = ctx.cfg, routes, fi = ctx.fault_injection](
+                 [io = ctx.io, latest, routes, fi = ctx.fault_injection](
                    caf::actor_system& sys, const caf::actor&) {
                    apps::launcher_options lo;
-                   lo.cfg = cfg;
+                   lo.cfg = latest->load(); // with the changes made since the start
                    lo.io = io;
                    lo.routes = routes;
                    lo.fault_injection = fi;
@@ -514,7 +515,7 @@ visor_interface::behavior_type visor_actor(visor_interface::stateful_pointer<vis
       std::error_code ec;
       std::filesystem::create_directories(file.parent_path(), ec);
       // as the reference: the address alone, no newline; never a torn file
-      if (auto err = system::write_file_atomically(file, addr, 0644))
+      if (auto err = config::write_file_atomically(file.string(), addr, 0644, false))
         return err;
       SKYWIRE_LOG(info, component, "reward address set", log::kv("address", addr));
       return json_quoted(addr);
@@ -538,7 +539,22 @@ visor_interface::behavior_type visor_actor(visor_interface::stateful_pointer<vis
       return to_launcher<api::app_summary>(self, a, std::move(name));
     },
     [self](api::app_autostart_atom a, std::string& name, bool on) -> caf::result<api::app_summary> {
-      return to_launcher<api::app_summary>(self, a, std::move(name), on);
+      // the file first (config_owner), then the launcher's memory
+      auto owner = self->state.sup.child(std::string{config_owner_child});
+      auto launcher = self->state.sup.child(std::string{launcher_child});
+      if (!owner || !launcher)
+        return apps::make_error(apps::apps_errc::unavailable,
+                                "the visor's config owner or launcher is not running");
+      auto rp = self->make_response_promise<api::app_summary>();
+      self
+        ->request(caf::actor_cast<config_owner_actor>(owner), std::chrono::seconds(10),
+                  cfg_app_autostart_atom::value, name, on)
+        .then(
+          [rp, launcher, a, name, on](const config_ptr&) mutable {
+            rp.delegate(caf::actor_cast<api::launcher_control_actor>(launcher), a, name, on);
+          },
+          [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+      return rp;
     },
     [self](api::app_logs_atom a, std::string& name,
            int64_t since) -> caf::result<std::vector<std::string>> {
