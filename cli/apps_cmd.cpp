@@ -21,21 +21,6 @@ namespace skywire::cli {
 
 namespace {
 
-/// Calls `method` and prints its answer: JSON with --json, else `text`'s rendering.
-template <class Print>
-int call_and_print(const visor_flags& c, const std::string& method, const json::object& params,
-                   Print print, std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
-  int rc = 0;
-  auto v = visor_call(c, method, params, rc, timeout);
-  if (!v)
-    return rc;
-  if (c.json)
-    std::cout << json::serialize(*v) << '\n';
-  else
-    print(*v);
-  return exit_ok;
-}
-
 void print_text(const json::value& v) {
   if (v.is_string())
     std::cout << v.get_string() << '\n';
