@@ -17,6 +17,7 @@
 #include "cli/command.hpp"
 #include "cli/options.hpp"
 #include "runtime/config/errors.hpp"
+#include "runtime/config/file_update.hpp"
 #include "runtime/config/registry.hpp"
 #include "runtime/crypto/keys.hpp"
 #include "runtime/log/logger.hpp"
@@ -48,36 +49,6 @@ std::optional<std::vector<public_key>> parse_pks(const std::string& text, std::s
     out.push_back(*pk);
   }
   return out;
-}
-
-// Writes with mode 0600 (the file holds the secret key), atomically.
-bool write_private_file(const std::string& path, const std::string& text, std::string& err) {
-  auto tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    err = tmp + ": " + std::strerror(errno);
-    return false;
-  }
-  ::fchmod(fd, 0600);
-  size_t off = 0;
-  while (off < text.size()) {
-    auto n = ::write(fd, text.data() + off, text.size() - off);
-    if (n < 0) {
-      if (errno == EINTR)
-        continue;
-      err = tmp + ": " + std::strerror(errno);
-      ::close(fd);
-      return false;
-    }
-    off += static_cast<size_t>(n);
-  }
-  ::fsync(fd);
-  ::close(fd);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    err = path + ": " + std::strerror(errno);
-    return false;
-  }
-  return true;
 }
 
 int gen(const std::string& argv0, const std::vector<std::string>& args) {
@@ -280,8 +251,9 @@ int gen(const std::string& argv0, const std::vector<std::string>& args) {
     std::cout << text;
     return exit_ok;
   }
-  if (!write_private_file(out, text, err)) {
-    std::cerr << argv0 << ": cannot write " << err << '\n';
+  // mode 0600 (the file holds the secret key), atomically
+  if (auto werr = config::write_file_atomically(out, text, 0600, false)) {
+    std::cerr << argv0 << ": cannot write " << config::message(werr) << '\n';
     return exit_failure;
   }
   std::cerr << "wrote " << out << " (pk " << (*generated)["pk"].as_string().c_str() << ")\n";
