@@ -30,7 +30,11 @@ constexpr size_t max_peer_error_text = 1024;
 
 route_group_core::route_group_core(config cfg, io::timer_service& timers, write_fn out)
   : cfg_(std::move(cfg)), timers_(timers) {
-  paths_.push_back({std::move(out), cfg_.forward_rid});
+  path first;
+  first.out = std::move(out);
+  first.rid = cfg_.forward_rid;
+  first.consume = cfg_.consume_rid;
+  paths_.push_back(std::move(first));
   if (!cfg_.clock)
     cfg_.clock = [] { return std::chrono::steady_clock::now().time_since_epoch(); };
   if (cfg_.max_inflight == 0)
@@ -105,20 +109,52 @@ size_t route_group_core::max_chunk() const noexcept {
 
 // -- sending -----------------------------------------------------------------------------
 
-route_group_core::send_status route_group_core::send_raw(packet_type t, byte_span payload) {
-  // the first live path (with one path: always it, as the reference)
+route_group_core::send_status route_group_core::send_raw(packet_type t, byte_span payload,
+                                                          bool probe) {
+  // with one path: always it, as the reference
   auto r = send_status::failed;
-  for (auto& p : paths_) {
+  size_t i = control_path(probe);
+  for (size_t k = 0; k < paths_.size(); ++k, i = (i + 1) % paths_.size()) {
+    auto& p = paths_[i];
     if (p.dead)
       continue;
     r = p.out(t, p.rid, payload);
-    if (r != send_status::failed || live_paths() <= 1)
+    if (r == send_status::ok && probe)
+      expect_answer(p);
+    if (r != send_status::failed)
       break;
+    if (live_paths() <= 1) {
+      path_lost(p);
+      break;
+    }
     p.dead = true;
+    path_lost(p);
   }
   if (r == send_status::ok)
     ++stats_.packets_out;
   return r;
+}
+
+size_t route_group_core::control_path(bool probe) {
+  if (paths_.size() <= 1)
+    return 0;
+  if (probe) { // pings go round every live path: a silent one that works is heard again
+    for (size_t k = 0; k < paths_.size(); ++k) {
+      size_t i = probe_rr_++ % paths_.size();
+      if (!paths_[i].dead)
+        return i;
+    }
+    return 0;
+  }
+  size_t best = paths_.size();
+  for (size_t i = 0; i < paths_.size(); ++i)
+    if (usable(paths_[i]) && (best == paths_.size() || paths_[i].last_heard > paths_[best].last_heard))
+      best = i;
+  if (best == paths_.size())
+    for (size_t i = 0; i < paths_.size() && best == paths_.size(); ++i)
+      if (!paths_[i].dead)
+        best = i;
+  return best == paths_.size() ? 0 : best;
 }
 
 size_t route_group_core::live_paths() const noexcept {
@@ -128,32 +164,122 @@ size_t route_group_core::live_paths() const noexcept {
   return n;
 }
 
+size_t route_group_core::usable_paths() const noexcept {
+  size_t n = 0;
+  for (const auto& p : paths_)
+    n += usable(p) ? 1 : 0;
+  return n;
+}
+
+bool route_group_core::usable(const path& p) const noexcept {
+  return !p.dead && !p.silent;
+}
+
+void route_group_core::expect_answer(path& p) {
+  if (p.waiting_since.count() == 0)
+    p.waiting_since = now();
+}
+
+void route_group_core::heard(route_id consume) {
+  if (paths_.empty())
+    return;
+  path* p = nullptr;
+  for (auto& x : paths_)
+    if (x.consume == consume && consume.value != 0) {
+      p = &x;
+      break;
+    }
+  if (!p && paths_.front().consume.value == 0)
+    p = &paths_.front();
+  if (!p)
+    return;
+  p->last_heard = now();
+  p->waiting_since = {};
+  p->silent = false;
+  if (!p->dead)
+    p->reported = false;
+}
+
+void route_group_core::path_lost(path& p) {
+  if (p.reported)
+    return;
+  p.reported = true;
+  ++stats_.paths_lost;
+  if (on_path_lost_) {
+    auto cb = on_path_lost_; // may replace the paths
+    cb(p.rid);
+  }
+}
+
+void route_group_core::check_paths() {
+  if (!agreed_.reliable)
+    return;
+  auto t = now();
+  for (size_t i = 0; i < paths_.size(); ++i) {
+    auto& p = paths_[i];
+    if (p.dead || p.silent || p.waiting_since.count() == 0
+        || t - p.waiting_since < cfg_.t.path_silence)
+      continue;
+    p.silent = true;
+    path_lost(p);
+    if (phase_ == phase::failed || phase_ == phase::closed || i >= paths_.size())
+      return;
+  }
+}
+
 std::pair<route_group_core::send_status, size_t> route_group_core::send_on(size_t i,
                                                                            byte_span payload) {
   auto r = send_status::failed;
+  bool skip_silent = usable_paths() > 0;
   for (size_t k = 0; k < paths_.size(); ++k, i = (i + 1) % paths_.size()) {
     auto& p = paths_[i];
-    if (p.dead)
+    if (p.dead || (skip_silent && p.silent))
       continue;
     r = p.out(packet_type::data, p.rid, payload);
-    if (r != send_status::failed || live_paths() <= 1)
+    if (r == send_status::ok)
+      expect_answer(p);
+    if (r != send_status::failed)
       break;
+    if (live_paths() <= 1) {
+      path_lost(p);
+      break;
+    }
     p.dead = true;
+    path_lost(p);
+    skip_silent = usable_paths() > 0;
   }
   if (r == send_status::ok)
     ++stats_.packets_out;
   return {r, i};
 }
 
-bool route_group_core::add_path(write_fn out, route_id forward_rid) {
+bool route_group_core::add_path(write_fn out, route_id forward_rid, route_id consume_rid) {
   if (phase_ != phase::established || !agreed_.reliable)
     return false;
-  paths_.push_back({std::move(out), forward_rid});
+  path p;
+  p.out = std::move(out);
+  p.rid = forward_rid;
+  p.consume = consume_rid;
+  paths_.push_back(std::move(p));
   return true;
 }
 
-void route_group_core::send_control(packet_type t, byte_span payload) {
-  if (send_raw(t, payload) != send_status::ok)
+bool route_group_core::remove_path(route_id forward_rid) {
+  if (paths_.size() <= 1)
+    return false;
+  auto i = std::find_if(paths_.begin(), paths_.end(),
+                        [&](const path& p) { return p.rid == forward_rid; });
+  if (i == paths_.end())
+    return false;
+  paths_.erase(i);
+  for (auto& sp : inflight_)
+    if (sp.path >= paths_.size())
+      sp.path = 0;
+  return true;
+}
+
+void route_group_core::send_control(packet_type t, byte_span payload, bool probe) {
+  if (send_raw(t, payload, probe) != send_status::ok)
     ++stats_.control_not_sent;
 }
 
@@ -239,6 +365,8 @@ void route_group_core::on_packet(const packet_view& p) {
     return;
   }
   ++stats_.packets_in;
+  if (phase_ == phase::established || phase_ == phase::closing)
+    heard(p.rid);
   switch (p.type) {
     case packet_type::handshake:
       on_handshake_packet(p);
@@ -561,7 +689,7 @@ void route_group_core::send_inner_control(const inner_frame& f) {
   byte_buffer sealed;
   if (auto err = seal_inner(f, sealed))
     return fail(make_error(route_group_errc::protocol, describe(err)));
-  send_control(packet_type::data, {sealed.data(), sealed.size()});
+  send_control(packet_type::data, {sealed.data(), sealed.size()}, f.kind == inner_kind::ping);
 }
 
 route_group_core::write_result route_group_core::write(byte_span plain) {
@@ -781,6 +909,9 @@ void route_group_core::on_rto() {
   rto_timer_ = 0;
   if (phase_ != phase::established && phase_ != phase::closing)
     return;
+  check_paths();
+  if (phase_ != phase::established && phase_ != phase::closing)
+    return;
   auto t = now();
   if (!inflight_.empty() && t - last_ack_at_ >= cfg_.t.give_up)
     return fail(make_error(route_group_errc::unreachable,
@@ -801,9 +932,14 @@ void route_group_core::on_rto() {
   arm_rto();
 }
 
-void route_group_core::replace_path(write_fn out, route_id forward_rid) {
+void route_group_core::replace_path(write_fn out, route_id forward_rid, route_id consume_rid) {
   paths_.clear();
-  paths_.push_back({std::move(out), forward_rid});
+  path p;
+  p.out = std::move(out);
+  p.rid = forward_rid;
+  p.consume = consume_rid;
+  p.last_heard = now();
+  paths_.push_back(std::move(p));
   cfg_.forward_rid = forward_rid;
   blocked_ = false;
   if (phase_ != phase::established && phase_ != phase::closing)
@@ -859,8 +995,9 @@ void route_group_core::on_ping_tick() {
     send_inner_control(f);
   } else {
     auto p = wire::routing::make_ping_packet(cfg_.forward_rid, ms, 0);
-    send_control(packet_type::ping, {p.payload.data(), p.payload.size()});
+    send_control(packet_type::ping, {p.payload.data(), p.payload.size()}, true);
   }
+  check_paths();
   if (phase_ == phase::established)
     ping_timer_ = after(cfg_.t.ping, &route_group_core::on_ping_tick);
 }
@@ -944,6 +1081,17 @@ void route_group_core::on_close_packet() {
                      std::to_string(n) + " written bytes were not delivered");
   }
   finish(event::remote_closed, std::move(err));
+}
+
+void route_group_core::abort(caf::error why) {
+  if (phase_ == phase::failed || phase_ == phase::closed)
+    return;
+  if (phase_ == phase::established || phase_ == phase::closing) {
+    auto text = describe(why);
+    send_control(packet_type::error, {reinterpret_cast<const uint8_t*>(text.data()), text.size()});
+    send_control(packet_type::close, std::array<uint8_t, 1>{0});
+  }
+  fail(std::move(why));
 }
 
 void route_group_core::fail(caf::error err) {
