@@ -164,6 +164,11 @@ size_t route_group_core::live_paths() const noexcept {
   return n;
 }
 
+bool route_group_core::has_path(route_id forward_rid) const noexcept {
+  return std::any_of(paths_.begin(), paths_.end(),
+                     [&](const path& p) { return p.rid == forward_rid; });
+}
+
 size_t route_group_core::usable_paths() const noexcept {
   size_t n = 0;
   for (const auto& p : paths_)

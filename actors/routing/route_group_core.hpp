@@ -199,6 +199,8 @@ public:
   bool add_path(write_fn out, route_id forward_rid, route_id consume_rid = {});
   /// Drops the path of `forward_rid`; false when it is unknown or the only one.
   bool remove_path(route_id forward_rid);
+  /// Whether a path of this forward rule is one of the group's.
+  bool has_path(route_id forward_rid) const noexcept;
   /// Paths not known to be dead.
   size_t live_paths() const noexcept;
   /// Live paths heard from lately (not silent).
