@@ -206,8 +206,8 @@ void route_group_core::heard(route_id consume) {
 }
 
 void route_group_core::path_lost(path& p) {
-  if (p.reported)
-    return;
+  if (p.reported || (phase_ != phase::established && phase_ != phase::closing))
+    return; // (a handshake that cannot go out fails the dial instead)
   p.reported = true;
   ++stats_.paths_lost;
   if (on_path_lost_) {
