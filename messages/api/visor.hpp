@@ -16,7 +16,10 @@
 // the gateway writes them as JSON; and the router's rule requests
 // (api::routing_control_actor, messages/api/routing.hpp), handed to the
 // router (an error when the visor runs none); and a ping over a route
-// (rt_ping_atom, messages/api/route_manager.hpp), handed to its routes.
+// (rt_ping_atom, messages/api/route_manager.hpp), handed to its routes; and
+// the app launcher's requests (api::launcher_control_actor,
+// messages/api/launcher.hpp), handed to its launcher (app_autostart_atom
+// writes the config file first, through the config_owner).
 //
 // Besides these, the visor answers what its children ask (get_config_atom,
 // actors/visor/atoms.hpp) and its own timers; its full interface is in
@@ -29,6 +32,7 @@
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
+#include "messages/api/launcher.hpp"
 #include "messages/api/route_manager.hpp"
 #include "messages/api/routing.hpp"
 #include "messages/api/transport.hpp"
@@ -48,6 +52,7 @@ using visor_actor =
                    caf::replies_to<visor_halt_atom>::with<std::string>,
                    caf::replies_to<visor_crash_atom, std::string>::with<std::string>>::
     extend_with<transport_control_actor>::extend_with<routing_control_actor>::extend<
-      caf::replies_to<rt_ping_atom, route_ping>::with<std::string>>;
+      caf::replies_to<rt_ping_atom, route_ping>::with<std::string>>::
+      extend_with<launcher_control_actor>;
 
 } // namespace skywire::api
