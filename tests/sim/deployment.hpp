@@ -48,6 +48,7 @@
 #include "actors/services/route_finder/graph.hpp"
 #include "actors/services/setup_node/route_plan.hpp"
 #include "messages/wire/rpc/route_setup_calls.hpp"
+#include "tests/sim/route_group_support.hpp"
 #include "tests/sim/sim_transport.hpp"
 
 namespace dep {
@@ -65,20 +66,8 @@ namespace sn = skywire::services::setup_node;
 using core = route_group_core;
 using path = wire::routing::path;
 
-inline crypto::keypair identity(const std::string& seed) {
-  return crypto::deterministic_keypair(
-    byte_span{reinterpret_cast<const uint8_t*>(seed.data()), seed.size()});
-}
-
-inline byte_buffer pattern(size_t n, uint32_t seed) {
-  byte_buffer b(n);
-  uint32_t x = seed * 2654435761u + 1;
-  for (auto& c : b) {
-    x = x * 1103515245u + 12345u;
-    c = static_cast<uint8_t>(x >> 16);
-  }
-  return b;
-}
+using rg_sim::identity;
+using rg_sim::pattern;
 
 /// One end of a route: its core, what it received, what it reported.
 struct group_end {
