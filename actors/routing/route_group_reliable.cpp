@@ -12,8 +12,6 @@ namespace skywire::routing {
 
 using wire::routing::inner_frame;
 using wire::routing::inner_kind;
-using wire::routing::packet_type;
-using wire::routing::packet_view;
 namespace noise = crypto::noise;
 
 namespace {
