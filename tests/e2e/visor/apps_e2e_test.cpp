@@ -233,3 +233,45 @@ TEST_CASE("apps e2e: a config written back by the CLI is never left partial (the
                         << " killed mid-write (a temporary left)");
   CHECK(changed >= rounds / 5);
 }
+
+TEST_CASE("apps e2e: the echo app answers over a route (cli visor ping --port), and not once stopped") {
+  local_net net;
+  visor_proc a, b;
+  net.make(b, "b", nullptr, 0, with_apps);
+  start_visor(b, "visor started");
+  auto b_stcp = port_from_log(b.log, "transport listener up", "type=stcp addr=127\\.0\\.0\\.1:(\\d+)");
+  net.make(a, "a", &b, b_stcp);
+  start_visor(a, "visor started");
+  net.await_dmsg({&a, &b});
+  REQUIRE(eventually([&] { return app_state(b, "echo", "running"); }, 10s));
+  auto ab = call_json(a, {"tp", "add", b.pk, "-t", "stcp"}).as_object();
+  REQUIRE(ab["state"] == "up");
+  REQUIRE(eventually(
+    [&] {
+      return http_get(net.port_of("transport_discovery"), "/all-transports")
+               .find(std::string{ab["id"].as_string()})
+             != std::string::npos;
+    },
+    10s));
+  REQUIRE(eventually(
+    [&] { return cli({"cli", "rtfind", a.pk, b.pk, "-a", net.url("route_finder")}).code == 0; },
+    10s));
+  // A -> B's routing port 10: the echo app sends every byte back
+  auto r = cli({"cli", "visor", "ping", b.pk, "--port", "10", "-n", "3", "-s", "2000", "--json",
+                "--rpc", a.rpc});
+  REQUIRE_MESSAGE(r.code == 0, r.err, "\nA:\n", skywire::test::read_text(a.log), "\nB:\n",
+                  skywire::test::read_text(b.log));
+  auto p = json::parse(r.out).as_object();
+  CHECK(p["rtt_us"].as_array().size() == 3);
+  // port 11 (echo-2) is not started: nobody listens, the setup is refused
+  auto none = cli({"cli", "visor", "ping", b.pk, "--port", "11", "-n", "1", "--rpc", a.rpc});
+  CHECK(none.code == 1);
+  // started, it answers; stopped, it does not
+  call_json(b, {"app", "start", "echo-2"});
+  REQUIRE(eventually([&] { return app_state(b, "echo-2", "running"); }, 10s));
+  auto two = cli({"cli", "visor", "ping", b.pk, "--port", "11", "-n", "2", "--json", "--rpc", a.rpc});
+  REQUIRE_MESSAGE(two.code == 0, two.err);
+  call_json(b, {"app", "stop", "echo"});
+  auto stopped = cli({"cli", "visor", "ping", b.pk, "--port", "10", "-n", "1", "--rpc", a.rpc});
+  CHECK(stopped.code == 1);
+}

@@ -15,52 +15,6 @@
 
 using namespace e2e_visor;
 
-namespace {
-
-struct local_net {
-  skywire::test::temp_dir tmp;
-  process services;
-  json::object info;
-
-  local_net() {
-    REQUIRE(!tmp.path.empty());
-    auto info_file = tmp.path / "services.json";
-    REQUIRE(skywire::test::spawn(services,
-                                 {binary, "svc", "local", "--ephemeral", "--info-file",
-                                  info_file.string()},
-                                 tmp.path / "services.log"));
-    REQUIRE_MESSAGE(eventually([&] { return fs::exists(info_file); }, 15s),
-                    skywire::test::read_text(tmp.path / "services.log"));
-    info = json::parse(skywire::test::read_text(info_file)).as_object();
-  }
-  ~local_net() { services.stop(SIGTERM, 10s); }
-
-  std::string url(const char* k) const { return std::string{info.at(k).as_string()}; }
-
-  /// A visor whose every service URL points at the local services, with
-  /// the local setup node whitelisted and stcp on an ephemeral port;
-  /// `next` (if any) in its stcp pk_table.
-  void make(visor_proc& v, const std::string& name, const visor_proc* next = nullptr,
-            uint16_t next_port = 0) {
-    make_visor(v, tmp.path, name, [&](json::object& c) {
-      c["dmsg"].as_object()["discovery"] = url("dmsg_discovery");
-      c["dmsg"].as_object()["sessions_count"] = 1;
-      auto& t = c["transport"].as_object();
-      t["discovery"] = url("transport_discovery");
-      t["address_resolver"] = url("address_resolver");
-      auto& r = c["routing"].as_object();
-      r["route_finder"] = url("route_finder");
-      r["route_setup_nodes"] = json::array{info.at("setup_node")};
-      auto& stcp = c["skywire-tcp"].as_object();
-      stcp["listening_address"] = "127.0.0.1:0";
-      if (next)
-        stcp["pk_table"] = json::object{{next->pk, "127.0.0.1:" + std::to_string(next_port)}};
-    });
-  }
-};
-
-} // namespace
-
 TEST_CASE("routing e2e: a 2-hop route A-B-C between three visor processes carries data both ways") {
   local_net net;
   visor_proc a, b, c;
@@ -75,26 +29,9 @@ TEST_CASE("routing e2e: a 2-hop route A-B-C between three visor processes carrie
   start_visor(b, "visor started");
   net.make(a, "a", &b, stcp_port(b));
   start_visor(a, "visor started");
-  // each visor's dmsg session is up and its discovery entry names the
-  // server (the setup node reaches the visors' gateways over dmsg)
-  auto server = std::string{net.info.at("dmsg_servers").as_array()[0].at("pk").as_string()};
-  auto disc_port =
-    static_cast<uint16_t>(std::stoi(net.url("dmsg_discovery").substr(sizeof("http://127.0.0.1:") - 1)));
-  for (auto* v : {&a, &b, &c})
-    REQUIRE_MESSAGE(eventually(
-                      [&] {
-                        return http_get(disc_port, "/dmsg-discovery/entry/" + v->pk).find(server)
-                               != std::string::npos;
-                      },
-                      15s),
-                    skywire::test::read_text(v->log));
-  // and the setup node's (the visors dial it there)
-  std::string sn{net.info.at("setup_node").as_string()};
-  REQUIRE(eventually(
-    [&] {
-      return http_get(disc_port, "/dmsg-discovery/entry/" + sn).find(server) != std::string::npos;
-    },
-    15s));
+  // each visor's dmsg session is up, and the setup node's (it reaches the
+  // visors' gateways over dmsg; the visors dial it there)
+  net.await_dmsg({&a, &b, &c});
   // transports A-B and B-C only
   auto ab = call_json(a, {"tp", "add", b.pk, "-t", "stcp"}).as_object();
   REQUIRE(ab["state"] == "up");
@@ -103,9 +40,7 @@ TEST_CASE("routing e2e: a 2-hop route A-B-C between three visor processes carrie
   // both registered in the transport discovery (the route finder's graph)
   REQUIRE(eventually(
     [&] {
-      auto all = http_get(static_cast<uint16_t>(std::stoi(
-                            net.url("transport_discovery").substr(sizeof("http://127.0.0.1:") - 1))),
-                          "/all-transports");
+      auto all = http_get(net.port_of("transport_discovery"), "/all-transports");
       return all.find(std::string{ab["id"].as_string()}) != std::string::npos
              && all.find(std::string{bc["id"].as_string()}) != std::string::npos;
     },
