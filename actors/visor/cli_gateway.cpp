@@ -562,6 +562,64 @@ caf::behavior cli_gateway(caf::stateful_actor<gateway_state>* self, api::visor_a
     return true;
   };
 
+  // SkyNet forwarding and the reward address (the reference's visor RPC
+  // names; params as objects); false when `method` is none of them.
+  auto handle_fwd = [send, forward](uint64_t id, const std::string& rid, std::string_view method,
+                                     const json::value* params) -> bool {
+    auto refuse = [&](const std::string& text) { send(id, error_line(rid, invalid_params, text)); };
+    auto port = [&](const char* key) -> std::optional<uint16_t> {
+      const json::value* v = params ? params->get_object().if_contains(key) : nullptr;
+      if (!v || !v->is_int64() || v->get_int64() < 1 || v->get_int64() > 65535)
+        return std::nullopt;
+      return static_cast<uint16_t>(v->get_int64());
+    };
+    auto text = [&](const char* key, size_t max) -> std::optional<std::string> {
+      const json::value* v = params ? params->get_object().if_contains(key) : nullptr;
+      if (!v || !v->is_string() || v->get_string().size() > max)
+        return std::nullopt;
+      return std::string{v->get_string()};
+    };
+    if (method == "app-visor.RegisterHTTPPort" || method == "app-visor.DeregisterHTTPPort") {
+      auto p = port("port");
+      if (!p)
+        return refuse("params.port must be 1..65535"), true;
+      if (method == "app-visor.RegisterHTTPPort")
+        forward(id, rid, api::fwd_register_atom::value, *p);
+      else
+        forward(id, rid, api::fwd_deregister_atom::value, *p);
+    } else if (method == "app-visor.ListHTTPPorts") {
+      forward(id, rid, api::fwd_list_atom::value);
+    } else if (method == "app-visor.Connect") {
+      auto pk = pk_param(params, "pk");
+      if (auto* b = std::get_if<bad_params>(&pk))
+        return refuse(b->text), true;
+      auto r = port("remote_port");
+      auto l = port("local_port");
+      if (!r || !l)
+        return refuse("params.remote_port and params.local_port must be 1..65535"), true;
+      forward(id, rid, api::rev_connect_atom::value, std::get<public_key>(pk), *r, *l);
+    } else if (method == "app-visor.Disconnect") {
+      auto i = text("id", 64);
+      if (!i)
+        return refuse("params.id must be a connection id"), true;
+      forward(id, rid, api::rev_disconnect_atom::value, *i);
+    } else if (method == "app-visor.List") {
+      forward(id, rid, api::rev_list_atom::value);
+    } else if (method == "app-visor.GetRewardAddress") {
+      forward(id, rid, api::reward_get_atom::value);
+    } else if (method == "app-visor.SetRewardAddress") {
+      auto a = text("address", 64);
+      if (!a)
+        return refuse("params.address must be a skycoin address"), true;
+      forward(id, rid, api::reward_set_atom::value, *a);
+    } else if (method == "app-visor.DeleteRewardAddress") {
+      forward(id, rid, api::reward_delete_atom::value);
+    } else {
+      return false;
+    }
+    return true;
+  };
+
   // The launcher's methods (the reference's names: Apps, StartApp, StopApp,
   // SetAutoStart, LogsSince); false when `method` is none of them.
   auto handle_apps = [send, forward_typed](uint64_t id, const std::string& rid,
@@ -624,7 +682,8 @@ caf::behavior cli_gateway(caf::stateful_actor<gateway_state>* self, api::visor_a
     return true;
   };
 
-  auto handle_line = [send, forward, handle_transport, handle_routing, handle_apps, opts](uint64_t id,
+  auto handle_line = [send, forward, handle_transport, handle_routing, handle_apps, handle_fwd,
+                     opts](uint64_t id,
                                                              std::string_view line) {
     if (line.empty())
       return;
@@ -689,6 +748,8 @@ caf::behavior cli_gateway(caf::stateful_actor<gateway_state>* self, api::visor_a
     } else if (handle_routing(id, rid, method, params)) {
       // answered there
     } else if (handle_apps(id, rid, method, params)) {
+      // answered there
+    } else if (handle_fwd(id, rid, method, params)) {
       // answered there
     } else {
       send(id, error_line(rid, method_not_found,

@@ -49,6 +49,9 @@ fake_routes(api::route_manager_actor::stateful_pointer<fake_routes_state> self,
     [](api::rt_ping_atom, api::route_ping&) -> caf::result<std::string> {
       return caf::make_error(caf::sec::invalid_argument, "no pings here");
     },
+    [](api::rt_service_atom, uint16_t) -> caf::result<caf::actor> {
+      return caf::make_error(caf::sec::invalid_argument, "no services here");
+    },
   };
 }
 

@@ -10,7 +10,7 @@
 
 #include <csignal>
 
-#include "tests/e2e/visor/visor_procs.hpp"
+#include "tests/e2e/visor/local_net.hpp"
 
 using namespace e2e_visor;
 
@@ -239,28 +239,16 @@ TEST_CASE("apps e2e: the echo app answers over a route (cli visor ping --port), 
   visor_proc a, b;
   net.make(b, "b", nullptr, 0, with_apps);
   start_visor(b, "visor started");
-  auto b_stcp = port_from_log(b.log, "transport listener up", "type=stcp addr=127\\.0\\.0\\.1:(\\d+)");
-  net.make(a, "a", &b, b_stcp);
+  net.make(a, "a", &b, local_net::stcp_port(b));
   start_visor(a, "visor started");
   net.await_dmsg({&a, &b});
   REQUIRE(eventually([&] { return app_state(b, "echo", "running"); }, 10s));
-  auto ab = call_json(a, {"tp", "add", b.pk, "-t", "stcp"}).as_object();
-  REQUIRE(ab["state"] == "up");
-  REQUIRE(eventually(
-    [&] {
-      return http_get(net.port_of("transport_discovery"), "/all-transports")
-               .find(std::string{ab["id"].as_string()})
-             != std::string::npos;
-    },
-    10s));
-  REQUIRE(eventually(
-    [&] { return cli({"cli", "rtfind", a.pk, b.pk, "-a", net.url("route_finder")}).code == 0; },
-    10s));
+  net.add_transport(a, b);
+  net.await_route(a, b);
   // A -> B's routing port 10: the echo app sends every byte back
   auto r = cli({"cli", "visor", "ping", b.pk, "--port", "10", "-n", "3", "-s", "2000", "--json",
                 "--rpc", a.rpc});
-  REQUIRE_MESSAGE(r.code == 0, r.err, "\nA:\n", skywire::test::read_text(a.log), "\nB:\n",
-                  skywire::test::read_text(b.log));
+  REQUIRE_MESSAGE(r.code == 0, r.err, net.logs({&a, &b}));
   auto p = json::parse(r.out).as_object();
   CHECK(p["rtt_us"].as_array().size() == 3);
   // port 11 (echo-2) is not started: nobody listens, the setup is refused

@@ -9,9 +9,7 @@
 // listener): what this test checks is the route, not how transports come up.
 #include <doctest/doctest.h>
 
-#include <csignal>
-
-#include "tests/e2e/visor/visor_procs.hpp"
+#include "tests/e2e/visor/local_net.hpp"
 
 using namespace e2e_visor;
 
@@ -19,47 +17,23 @@ TEST_CASE("routing e2e: a 2-hop route A-B-C between three visor processes carrie
   local_net net;
   visor_proc a, b, c;
   // C, then B (dials C), then A (dials B): each knows the next one's stcp port
-  auto stcp_port = [](visor_proc& v) {
-    return port_from_log(v.log, "transport listener up",
-                         "type=stcp addr=127\\.0\\.0\\.1:(\\d+)");
-  };
   net.make(c, "c");
   start_visor(c, "visor started");
-  net.make(b, "b", &c, stcp_port(c));
+  net.make(b, "b", &c, local_net::stcp_port(c));
   start_visor(b, "visor started");
-  net.make(a, "a", &b, stcp_port(b));
+  net.make(a, "a", &b, local_net::stcp_port(b));
   start_visor(a, "visor started");
-  // each visor's dmsg session is up, and the setup node's (it reaches the
-  // visors' gateways over dmsg; the visors dial it there)
   net.await_dmsg({&a, &b, &c});
-  // transports A-B and B-C only
-  auto ab = call_json(a, {"tp", "add", b.pk, "-t", "stcp"}).as_object();
-  REQUIRE(ab["state"] == "up");
-  auto bc = call_json(b, {"tp", "add", c.pk, "-t", "stcp"}).as_object();
-  REQUIRE(bc["state"] == "up");
-  // both registered in the transport discovery (the route finder's graph)
-  REQUIRE(eventually(
-    [&] {
-      auto all = http_get(net.port_of("transport_discovery"), "/all-transports");
-      return all.find(std::string{ab["id"].as_string()}) != std::string::npos
-             && all.find(std::string{bc["id"].as_string()}) != std::string::npos;
-    },
-    10s));
-
-  // the route finder's graph has them (it refreshes every second here)
-  REQUIRE(eventually(
-    [&] {
-      return cli({"cli", "rtfind", a.pk, c.pk, "-n", "2", "-a", net.url("route_finder")}).code
-             == 0;
-    },
-    10s));
+  // transports A-B and B-C only, both in the transport discovery (the route
+  // finder's graph; it refreshes every second here)
+  net.add_transport(a, b);
+  net.add_transport(b, c);
+  net.await_route(a, c, 2);
 
   // A pings C over a route of at least 2 hops: A -> B -> C and back
   auto r = cli({"cli", "visor", "ping", c.pk, "-n", "5", "-s", "1000", "--min-hops", "2", "--json",
                 "--rpc", a.rpc});
-  REQUIRE_MESSAGE(r.code == 0, r.err, "\nA:\n", skywire::test::read_text(a.log), "\nB:\n",
-                  skywire::test::read_text(b.log), "\nC:\n", skywire::test::read_text(c.log),
-                  "\nservices:\n", skywire::test::read_text(net.tmp.path / "services.log"));
+  REQUIRE_MESSAGE(r.code == 0, r.err, net.logs({&a, &b, &c}));
   auto p = json::parse(r.out).as_object();
   CHECK(p["rtt_us"].as_array().size() == 5);
   CHECK(p["min_us"].to_number<int64_t>() > 0);

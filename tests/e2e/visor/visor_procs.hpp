@@ -11,11 +11,9 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <functional>
-#include <initializer_list>
 #include <string>
 #include <thread>
 #include <vector>
@@ -207,75 +205,6 @@ struct ar_proc {
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port); }
   /// The keys bound for sudph (GET /transports).
   std::string transports() const { return http_get(port, "/transports"); }
-};
-
-/// `skywire svc local --ephemeral` (dmsg discovery and server, transport
-/// discovery, address resolver, route finder, setup node) for visors that
-/// set up routes; stopped by PID (SIGTERM) with the test.
-struct local_net {
-  skywire::test::temp_dir tmp;
-  process services;
-  json::object info;
-
-  local_net() {
-    REQUIRE(!tmp.path.empty());
-    auto info_file = tmp.path / "services.json";
-    REQUIRE(skywire::test::spawn(services,
-                                 {binary, "svc", "local", "--ephemeral", "--info-file",
-                                  info_file.string()},
-                                 tmp.path / "services.log"));
-    REQUIRE_MESSAGE(eventually([&] { return fs::exists(info_file); }, 15s),
-                    skywire::test::read_text(tmp.path / "services.log"));
-    info = json::parse(skywire::test::read_text(info_file)).as_object();
-  }
-  ~local_net() { services.stop(SIGTERM, 10s); }
-
-  std::string url(const char* k) const { return std::string{info.at(k).as_string()}; }
-
-  /// A visor whose every service URL points at the local services, with
-  /// the local setup node whitelisted and stcp on an ephemeral port;
-  /// `next` (if any) in its stcp pk_table; then `extra` edits it.
-  void make(visor_proc& v, const std::string& name, const visor_proc* next = nullptr,
-            uint16_t next_port = 0, const std::function<void(json::object&)>& extra = {}) {
-    make_visor(v, tmp.path, name, [&](json::object& c) {
-      c["dmsg"].as_object()["discovery"] = url("dmsg_discovery");
-      c["dmsg"].as_object()["sessions_count"] = 1;
-      auto& t = c["transport"].as_object();
-      t["discovery"] = url("transport_discovery");
-      t["address_resolver"] = url("address_resolver");
-      auto& r = c["routing"].as_object();
-      r["route_finder"] = url("route_finder");
-      r["route_setup_nodes"] = json::array{info.at("setup_node")};
-      auto& stcp = c["skywire-tcp"].as_object();
-      stcp["listening_address"] = "127.0.0.1:0";
-      if (next)
-        stcp["pk_table"] = json::object{{next->pk, "127.0.0.1:" + std::to_string(next_port)}};
-      if (extra)
-        extra(c);
-    });
-  }
-  uint16_t port_of(const char* k) const {
-    return static_cast<uint16_t>(std::stoi(url(k).substr(sizeof("http://127.0.0.1:") - 1)));
-  }
-
-  /// Waits until each visor's dmsg discovery entry names the dmsg server
-  /// (its session is up), and the setup node's.
-  void await_dmsg(std::initializer_list<const visor_proc*> visors) {
-    auto server = std::string{info.at("dmsg_servers").as_array()[0].at("pk").as_string()};
-    auto disc = port_of("dmsg_discovery");
-    for (const auto* v : visors)
-      REQUIRE_MESSAGE(eventually(
-                        [&] {
-                          return http_get(disc, "/dmsg-discovery/entry/" + v->pk).find(server)
-                                 != std::string::npos;
-                        },
-                        15s),
-                      skywire::test::read_text(v->log));
-    std::string sn{info.at("setup_node").as_string()};
-    REQUIRE(eventually(
-      [&] { return http_get(disc, "/dmsg-discovery/entry/" + sn).find(server) != std::string::npos; },
-      15s));
-  }
 };
 
 } // namespace e2e_visor
