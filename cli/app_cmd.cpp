@@ -38,20 +38,6 @@ void print_apps(const json::value& v) {
   print_table(rows);
 }
 
-/// Calls `method`; prints the app(s) (JSON with --json, else `human`).
-int show(const visor_flags& c, const std::string& method, const json::object& params,
-         void (*human)(const json::value&)) {
-  int rc = 0;
-  auto v = visor_call(c, method, params, rc, std::chrono::seconds(20));
-  if (!v)
-    return rc;
-  if (c.json)
-    std::cout << json::serialize(*v) << '\n';
-  else
-    human(*v);
-  return exit_ok;
-}
-
 void print_ok(const json::value& v) {
   std::cout << json_field(v, "name") << ": " << json_field(v, "state") << " ("
             << json_field(v, "detailed_status") << ")\n";
@@ -66,7 +52,7 @@ int app_ls(const std::string& argv0, const std::vector<std::string>& args) {
   po::variables_map vm;
   if (int rc = parse_options(argv0, args, desc, vm); rc >= 0)
     return rc;
-  return show(c, "app-visor.Apps", {}, print_apps);
+  return call_and_print(c, "app-visor.Apps", {}, print_apps);
 }
 
 /// start/stop <name>
@@ -85,7 +71,7 @@ int app_named(const std::string& argv0, const std::vector<std::string>& args,
     return usage_error(argv0, "an app name is required", desc);
   json::object params;
   params["name"] = name;
-  return show(c, method, params, print_ok);
+  return call_and_print(c, method, params, print_ok);
 }
 
 int app_start(const std::string& argv0, const std::vector<std::string>& args) {
@@ -129,7 +115,7 @@ int app_autostart(const std::string& argv0, const std::vector<std::string>& args
   json::object params;
   params["AppName"] = name;
   params["AutoStart"] = *on;
-  return show(c, "app-visor.SetAutoStart", params, [](const json::value& v) {
+  return call_and_print(c, "app-visor.SetAutoStart", params, [](const json::value& v) {
     std::cout << json_field(v, "name") << ": auto_start " << json_field(v, "auto_start") << '\n';
   });
 }
@@ -157,7 +143,7 @@ int app_log(const std::string& argv0, const std::vector<std::string>& args) {
   json::object params;
   params["AppName"] = name;
   params["TimeStamp"] = since.empty() ? (pos_since.empty() ? "beginning" : pos_since) : since;
-  return show(c, "app-visor.LogsSince", params, [](const json::value& v) {
+  return call_and_print(c, "app-visor.LogsSince", params, [](const json::value& v) {
     if (v.is_array())
       for (const auto& l : v.get_array())
         std::cout << (l.is_string() ? std::string{l.get_string()} : json::serialize(l)) << '\n';

@@ -1,4 +1,5 @@
-// skywire cli visor ping <pk>: a route to the remote visor's ping port (48),
+// skywire cli visor ping <pk>: a route to the remote visor's ping port (48,
+// or --port: an `echo` app's),
 // `-n` echoes of `-s` bytes, their round trips (reference §5.7; ours dials
 // the remote directly where the reference dials a loop through it, see
 // docs/protocol/routing.md). The route goes through the route finder and
@@ -23,8 +24,8 @@ namespace {
 int visor_ping(const std::string& argv0, const std::vector<std::string>& args) {
   visor_flags c;
   std::string pk;
-  unsigned count = 4, size = 32, min_hops = 0;
-  auto desc = visor_options(argv0, " <pk> [-n COUNT] [-s BYTES] [--min-hops N] [options]",
+  unsigned count = 4, size = 32, min_hops = 0, port = 48;
+  auto desc = visor_options(argv0, " <pk> [-n COUNT] [-s BYTES] [--min-hops N] [--port P] [options]",
                             "Ping a visor over a route: set up a route to its ping port, send "
                             "COUNT echoes of BYTES bytes, print each round trip.",
                             c);
@@ -32,7 +33,9 @@ int visor_ping(const std::string& argv0, const std::vector<std::string>& args) {
     "count,n", po::value(&count)->value_name("COUNT"), "echoes (default 4, at most 1000)")(
     "size,s", po::value(&size)->value_name("BYTES"), "bytes per echo (default 32, at most 65536)")(
     "min-hops", po::value(&min_hops)->value_name("N"),
-    "the route's least number of hops (default: routing.min_hops of the visor's config)");
+    "the route's least number of hops (default: routing.min_hops of the visor's config)")(
+    "port", po::value(&port)->value_name("P"),
+    "the remote's routing port (default 48, the visor's echo; or an `echo` app's port)");
   po::positional_options_description pos;
   pos.add("pk", 1);
   po::variables_map vm;
@@ -40,9 +43,11 @@ int visor_ping(const std::string& argv0, const std::vector<std::string>& args) {
     return rc;
   if (pk.size() != 66)
     return usage_error(argv0, "a public key (66 hex digits) is required", desc);
-  if (count == 0 || count > 1000 || size == 0 || size > 65536 || min_hops > 255)
-    return usage_error(argv0, "-n 1..1000, -s 1..65536, --min-hops 0..255", desc);
-  json::object params{{"pk", pk}, {"count", count}, {"size", size}, {"min_hops", min_hops}};
+  if (count == 0 || count > 1000 || size == 0 || size > 65536 || min_hops > 255 || port == 0
+      || port > 65535)
+    return usage_error(argv0, "-n 1..1000, -s 1..65536, --min-hops 0..255, --port 1..65535", desc);
+  json::object params{{"pk", pk}, {"count", count}, {"size", size}, {"min_hops", min_hops},
+                      {"port", port}};
   int rc = 0;
   auto v = visor_call(c, "visor.ping", params, rc, std::chrono::seconds(90));
   if (!v)

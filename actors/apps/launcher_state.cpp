@@ -132,7 +132,10 @@ void launcher_state::status(std::string_view name, std::string text,
   if (text.size() > limits_.line_bytes)
     text.resize(limits_.line_bytes);
   e->reported = true;
-  set_state(*e, api::app_state::running, std::move(text), wall);
+  // "Starting" is the app's own word for not running yet
+  auto next = e->state == api::app_state::starting && text == "Starting" ? api::app_state::starting
+                                                                          : api::app_state::running;
+  set_state(*e, next, std::move(text), wall);
 }
 
 void launcher_state::error(std::string_view name, std::string text,
@@ -149,7 +152,7 @@ void launcher_state::error(std::string_view name, std::string text,
 bool launcher_state::promote(std::string_view name, uint64_t generation,
                              wall_clock::time_point wall) {
   auto* e = find(name);
-  if (!e || e->generation != generation || e->state != api::app_state::starting)
+  if (!e || e->generation != generation || e->state != api::app_state::starting || e->reported)
     return false;
   set_state(*e, api::app_state::running, "Running", wall);
   return true;

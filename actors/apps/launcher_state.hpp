@@ -9,8 +9,9 @@
 // (system::restart_tracker: back-off and a cap inside a window), and a
 // bounded ring of status/error lines for `cli visor app log`.
 //
-//   stopped  --start-->  starting  --first status, or alive for
-//                                    running_after-->  running
+//   stopped  --start-->  starting  --a status other than "Starting", or
+//                                    alive for running_after without any
+//                                    status-->  running
 //   starting/running --exit(normal|user_shutdown) or stop--> stopped
 //   starting/running --abnormal exit--> errored, restarted after the
 //                                       back-off (restart_pending), or given
@@ -117,12 +118,13 @@ public:
                     wall_clock::time_point wall);
   /// The factory refused (bad arguments): errored, not restarted.
   void spawn_failed(std::string_view name, const std::string& why, wall_clock::time_point wall);
-  /// The app reported a detailed status: running.
+  /// The app reported a detailed status: running (unless it says
+  /// "Starting").
   void status(std::string_view name, std::string text, wall_clock::time_point wall);
   /// The app reported an error (kept as its last error; the state stays).
   void error(std::string_view name, std::string text, wall_clock::time_point wall);
   /// The running_after timer of `generation`: starting -> running when the
-  /// app is still up. False when stale.
+  /// app is still up and reported nothing. False when stale or not applied.
   bool promote(std::string_view name, uint64_t generation, wall_clock::time_point wall);
   /// A user asked to stop it: true when an app is up and must be sent
   /// exit(user_shutdown); false when it was down already (now stopped).

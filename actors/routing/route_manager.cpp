@@ -539,7 +539,7 @@ caf::behavior pinger(caf::event_based_actor* self, api::route_manager_actor mana
   };
   api::route_dial d;
   d.remote = req.remote;
-  d.remote_port = api::ping_port;
+  d.remote_port = req.port;
   d.min_hops = req.min_hops;
   self->request(manager, caf::infinite, api::rt_dial_atom::value, d)
     .then(

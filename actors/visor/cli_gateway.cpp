@@ -528,7 +528,7 @@ caf::behavior cli_gateway(caf::stateful_actor<gateway_state>* self, api::visor_a
       else
         forward(id, rid, api::rt_remove_atom::value, std::get<uint32_t>(r));
     } else if (method == "visor.ping") {
-      // ours: {"pk":…, "count":n, "size":n, "min_hops":n}
+      // ours: {"pk":…, "count":n, "size":n, "min_hops":n, "port":n (default 48)}
       api::route_ping req;
       auto pk = pk_param(params, "pk");
       if (auto* b = std::get_if<bad_params>(&pk))
@@ -545,8 +545,10 @@ caf::behavior cli_gateway(caf::stateful_actor<gateway_state>* self, api::visor_a
           return true;
         };
         if (!num("count", 1000, req.count) || !num("size", 65536, req.size)
-            || !num("min_hops", 255, req.min_hops))
-          return refuse(bad_params{"count 0..1000, size 0..65536, min_hops 0..255"}), true;
+            || !num("min_hops", 255, req.min_hops) || !num("port", 65535, req.port)
+            || req.port == 0)
+          return refuse(bad_params{"count 0..1000, size 0..65536, min_hops 0..255, port 1..65535"}),
+                 true;
       }
       forward(id, rid, api::rt_ping_atom::value, std::move(req));
     } else if (method == "app-visor.SaveRoutingRule") {

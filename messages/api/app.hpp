@@ -8,7 +8,10 @@
 //                     errored, restarted by the launcher's policy)
 //   app -> launcher   (app_status_atom, std::string detailed)  the detailed
 //                     status the reference's apps report ("Connecting",
-//                     "Running", "Connection failed, reconnecting", …)
+//                     "Running", "Connection failed, reconnecting", …);
+//                     the first one other than "Starting" makes the app
+//                     running (one that reports nothing is running after
+//                     1 s up)
 //   app -> launcher   (app_error_atom, std::string)  the last error, shown by
 //                     `cli visor app ls` (SetError in the reference)
 //   launcher -> app   exit(user_shutdown)   stop: the app closes its routes

@@ -16,7 +16,7 @@
 //       terminates. A second listener on a port is refused.
 //   request(m, T, rt_ping_atom, route_ping)           -> JSON text
 //       {"remote","hops","setup_ms","rtt_us":[…],"min_us","avg_us","max_us"}:
-//       a route to the remote's ping port (48), `count` echoes of `size`
+//       a route to the remote's ping port (48, or `port`), `count` echoes of `size`
 //       bytes, the route closed after
 #pragma once
 
@@ -59,22 +59,23 @@ typename Inspector::result_type inspect(Inspector& f, route_dial& x) {
            x.local_port, x.min_hops, x.timeout_ms, x.paths);
 }
 
+/// The routing port of the visor's echo (reference §5.7: sky-ping).
+inline constexpr uint16_t ping_port = 48;
+
 /// A ping over a route (`skywire cli visor ping`).
 struct route_ping {
   public_key remote;
   uint32_t count = 4;
   uint32_t size = 32; ///< bytes per echo
   uint16_t min_hops = 0;
+  uint16_t port = ping_port; ///< the remote's routing port: an echo (48, or an `echo` app)
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, route_ping& x) {
   return f(caf::meta::type_name("skywire::api::route_ping"), x.remote, x.count, x.size,
-           x.min_hops);
+           x.min_hops, x.port);
 }
-
-/// The routing port of the visor's echo (reference §5.7: sky-ping).
-inline constexpr uint16_t ping_port = 48;
 
 using route_manager_actor =
   caf::typed_actor<caf::replies_to<rt_dial_atom, route_dial>::with<route_group_actor>,

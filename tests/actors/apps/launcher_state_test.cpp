@@ -98,6 +98,11 @@ TEST_CASE("starting, running on the first status or after running_after, stopped
   auto g1 = s.spawning("echo", false, t0, w0);
   CHECK(s.find("echo")->state == app_state::starting);
   CHECK(s.find("echo")->detailed_status == "Starting");
+  // the app's own "Starting" keeps it starting, and the timer leaves it so
+  s.status("echo", "Starting", w0);
+  CHECK(s.find("echo")->state == app_state::starting);
+  CHECK_FALSE(s.promote("echo", g1, w0));
+  CHECK(s.find("echo")->state == app_state::starting);
   s.status("echo", "Connecting", w0);
   CHECK(s.find("echo")->state == app_state::running);
   CHECK(s.find("echo")->detailed_status == "Connecting");

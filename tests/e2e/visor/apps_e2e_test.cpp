@@ -10,7 +10,7 @@
 
 #include <csignal>
 
-#include "tests/e2e/visor/visor_procs.hpp"
+#include "tests/e2e/visor/local_net.hpp"
 
 using namespace e2e_visor;
 
@@ -232,4 +232,34 @@ TEST_CASE("apps e2e: a config written back by the CLI is never left partial (the
                         << " written, " << unchanged << " not yet, " << left
                         << " killed mid-write (a temporary left)");
   CHECK(changed >= rounds / 5);
+}
+
+TEST_CASE("apps e2e: the echo app answers over a route (cli visor ping --port), and not once stopped") {
+  local_net net;
+  visor_proc a, b;
+  net.make(b, "b", nullptr, 0, with_apps);
+  start_visor(b, "visor started");
+  net.make(a, "a", &b, local_net::stcp_port(b));
+  start_visor(a, "visor started");
+  net.await_dmsg({&a, &b});
+  REQUIRE(eventually([&] { return app_state(b, "echo", "running"); }, 10s));
+  net.add_transport(a, b);
+  net.await_route(a, b);
+  // A -> B's routing port 10: the echo app sends every byte back
+  auto r = cli({"cli", "visor", "ping", b.pk, "--port", "10", "-n", "3", "-s", "2000", "--json",
+                "--rpc", a.rpc});
+  REQUIRE_MESSAGE(r.code == 0, r.err, net.logs({&a, &b}));
+  auto p = json::parse(r.out).as_object();
+  CHECK(p["rtt_us"].as_array().size() == 3);
+  // port 11 (echo-2) is not started: nobody listens, the setup is refused
+  auto none = cli({"cli", "visor", "ping", b.pk, "--port", "11", "-n", "1", "--rpc", a.rpc});
+  CHECK(none.code == 1);
+  // started, it answers; stopped, it does not
+  call_json(b, {"app", "start", "echo-2"});
+  REQUIRE(eventually([&] { return app_state(b, "echo-2", "running"); }, 10s));
+  auto two = cli({"cli", "visor", "ping", b.pk, "--port", "11", "-n", "2", "--json", "--rpc", a.rpc});
+  REQUIRE_MESSAGE(two.code == 0, two.err);
+  call_json(b, {"app", "stop", "echo"});
+  auto stopped = cli({"cli", "visor", "ping", b.pk, "--port", "10", "-n", "1", "--rpc", a.rpc});
+  CHECK(stopped.code == 1);
 }
