@@ -26,13 +26,7 @@ namespace {
 void print_apps(const json::value& v) {
   std::vector<std::vector<std::string>> rows{
     {"app", "ports", "auto_start", "status", "detailed_status"}};
-  std::vector<const json::value*> list;
-  if (v.is_array())
-    for (const auto& x : v.get_array())
-      list.push_back(&x);
-  else
-    list.push_back(&v);
-  for (const auto* x : list)
+  for (const auto* x : json_items(v))
     rows.push_back({json_field(*x, "name"), json_field(*x, "port"), json_field(*x, "auto_start"),
                     json_field(*x, "state"), json_field(*x, "detailed_status")});
   print_table(rows);

@@ -28,13 +28,7 @@ namespace {
 void print_rules(const json::value& v) {
   std::vector<std::vector<std::string>> rows{
     {"id", "type", "local-port", "remote-port", "remote-pk", "next-route-id", "next-transport-id"}};
-  std::vector<const json::value*> list;
-  if (v.is_array())
-    for (const auto& x : v.get_array())
-      list.push_back(&x);
-  else
-    list.push_back(&v);
-  for (const auto* x : list) {
+  for (const auto* x : json_items(v)) {
     auto r = wr::decode_summary_json(json::serialize(*x));
     if (!r) {
       rows.push_back({json_field(*x, "key_route_id"), "?", "-", "-", "-", "-", "-"});

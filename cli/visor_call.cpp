@@ -84,6 +84,16 @@ int call_and_print(const visor_flags& c, const std::string& method, const json::
   return exit_ok;
 }
 
+std::vector<const json::value*> json_items(const json::value& v) {
+  std::vector<const json::value*> list;
+  if (v.is_array())
+    for (const auto& x : v.get_array())
+      list.push_back(&x);
+  else
+    list.push_back(&v);
+  return list;
+}
+
 std::string json_field(const json::value& v, const char* key) {
   if (!v.is_object())
     return "-";

@@ -47,6 +47,9 @@ int usage_error(const std::string& argv0, const std::string& text,
 /// Columns padded to the widest cell (3 spaces between).
 void print_table(const std::vector<std::vector<std::string>>& rows);
 
+/// The items of an answer that is a list, or the answer itself as one item.
+std::vector<const boost::json::value*> json_items(const boost::json::value& v);
+
 /// A field of a JSON object as text ("-" when absent or null).
 std::string json_field(const boost::json::value& v, const char* key);
 
