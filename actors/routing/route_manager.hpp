@@ -7,7 +7,9 @@
 // this visor (the setup gateway's edge rules) go to the listener of their
 // port; none: the setup is refused (the node answers the dialer with a
 // failure). A route group that ends takes its rules and endpoint with it.
-// The visor's echo on the ping port (48) answers `cli visor ping`.
+// The visor's echo on the ping port (48) answers `cli visor ping`, its sink
+// on the speed port (49) `cli visor speed`; `cli visor route ls` lists the
+// route groups (rt_routes_atom).
 #pragma once
 
 #include <chrono>
@@ -37,7 +39,7 @@ struct route_manager_config {
   std::chrono::milliseconds dial_timeout{20'000};
   std::chrono::milliseconds rf_retry{500};
   std::chrono::milliseconds rf_give_up{2'000};
-  bool echo = true; ///< listen on the ping port
+  bool echo = true; ///< listen on the ping port (echo) and the speed port (sink)
 };
 
 api::route_manager_actor spawn_route_manager(caf::actor_system& sys, route_manager_config cfg);

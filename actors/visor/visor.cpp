@@ -157,7 +157,7 @@ std::vector<system::child_spec> visor_children(const visor_context& ctx) {
                      rc.env.sys = &sys;
                      rc.env.router = router;
                      rc.env.local = crypto::keypair{cfg->pk, cfg->sk};
-                     rc.env.offer = wire::routing::group_options{true, 0};
+                     rc.env.offer = wire::routing::group_options{true, cfg->routing.cell_size};
                      rc.transports = parent;
                      rc.min_hops = cfg->routing.min_hops;
                      if (!cfg->routing.route_finder.empty()) {
@@ -238,6 +238,16 @@ caf::result<std::string> to_router(Self* self, Ts&&... xs) {
     return routing::make_error(routing::routing_errc::unavailable, "the visor runs no router");
   return self->delegate(caf::actor_cast<api::routing_control_actor>(child),
                         std::forward<Ts>(xs)...);
+}
+
+/// Hands a route request (ping, speed, route ls) to the routes child.
+template <class Self, class... Ts>
+caf::result<std::string> to_routes(Self* self, Ts&&... xs) {
+  auto child = self->state.sup.child(std::string{routes_child});
+  if (!child)
+    return routing::make_error(routing::routing_errc::unavailable,
+                               "the visor runs no routes (no dmsg client)");
+  return self->delegate(caf::actor_cast<api::route_manager_actor>(child), std::forward<Ts>(xs)...);
 }
 
 std::string json_quoted(std::string_view s) {
@@ -402,12 +412,12 @@ visor_interface::behavior_type visor_actor(visor_interface::stateful_pointer<vis
     },
     [self](api::rt_remove_atom a, uint32_t id) { return to_router(self, a, id); },
     [self](api::rt_ping_atom a, api::route_ping& req) -> caf::result<std::string> {
-      auto child = self->state.sup.child(std::string{routes_child});
-      if (!child)
-        return routing::make_error(routing::routing_errc::unavailable,
-                                   "the visor runs no routes (no dmsg client)");
-      return self->delegate(caf::actor_cast<api::route_manager_actor>(child), a, std::move(req));
+      return to_routes(self, a, std::move(req));
     },
+    [self](api::rt_speed_atom a, api::route_speed& req) -> caf::result<std::string> {
+      return to_routes(self, a, std::move(req));
+    },
+    [self](api::rt_routes_atom a) -> caf::result<std::string> { return to_routes(self, a); },
     [self](get_config_atom) { return self->state.opts.cfg; },
     [self](system::restart_atom, const std::string& child, uint64_t generation) {
       self->state.sup.on_restart(child, generation);

@@ -15,8 +15,9 @@
 // manager (an error when the visor runs none); their answers are typed and
 // the gateway writes them as JSON; and the router's rule requests
 // (api::routing_control_actor, messages/api/routing.hpp), handed to the
-// router (an error when the visor runs none); and a ping over a route
-// (rt_ping_atom, messages/api/route_manager.hpp), handed to its routes.
+// router (an error when the visor runs none); and a ping, a speed test and
+// the list of route groups (rt_ping_atom, rt_speed_atom, rt_routes_atom,
+// messages/api/route_manager.hpp), handed to its routes.
 //
 // Besides these, the visor answers what its children ask (get_config_atom,
 // actors/visor/atoms.hpp) and its own timers; its full interface is in
@@ -48,6 +49,8 @@ using visor_actor =
                    caf::replies_to<visor_halt_atom>::with<std::string>,
                    caf::replies_to<visor_crash_atom, std::string>::with<std::string>>::
     extend_with<transport_control_actor>::extend_with<routing_control_actor>::extend<
-      caf::replies_to<rt_ping_atom, route_ping>::with<std::string>>;
+      caf::replies_to<rt_ping_atom, route_ping>::with<std::string>,
+      caf::replies_to<rt_speed_atom, route_speed>::with<std::string>,
+      caf::replies_to<rt_routes_atom>::with<std::string>>;
 
 } // namespace skywire::api
