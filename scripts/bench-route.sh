@@ -20,7 +20,8 @@
 # The ceiling: every byte is sealed and opened once per transport plus once
 # end to end, so h hops cost (h+1) seals and (h+1) opens per byte; on N
 # cores: limit(h) = N / ((h+1) * (1/enc + 1/dec)). The relay's ceiling is
-# the two-pass AEAD limit 1 / (1/enc + 1/dec) per CPU-second.
+# the two-pass AEAD limit 1 / (1/enc + 1/dec) per CPU-second. The figures go
+# to stdout as RT lines, then a table: min/median/max of the runs.
 #
 #   scripts/bench-route.sh [--anchors] [-- nothing]
 #     BUILD_DIR     build tree (default build-bench)
@@ -99,18 +100,29 @@ if [ "$anchors" = 1 ]; then
 fi
 
 # ---- the crypto ceiling: libsodium ChaCha20-Poly1305 on one core ----------------------------
-enc="" dec=""
-if [ -f "$anchors_dir/sodium_bench.c" ] && cc -O2 -o "$out/sodium_bench" "$anchors_dir/sodium_bench.c" -lsodium 2>/dev/null; then
-  med() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
-  e="" d=""
+# sodium_bench times itself in wall time; /usr/bin/time gives its CPU share, so
+# that on a busy machine the rate per CPU-second is known too (the relay's
+# ratio compares CPU-seconds with CPU-seconds; the throughput's ceiling uses
+# the wall rate: both shared the machine the same way)
+enc="" dec="" enc_cpu="" dec_cpu=""
+med() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
+sodium() { # op -> "wall_mb_s mb_per_cpu_s"
+  local r t
+  r=$(/usr/bin/time -f "%e %U %S" -o "$out/time.txt" "$out/sodium_bench" 4070 1 ietf "$1" | awk '{print $4}')
+  t=$(cat "$out/time.txt")
+  awk -v r="$r" -v t="$t" 'BEGIN { split(t, a, " "); c = a[2] + a[3]; printf "%s %.1f\n", r, (c > 0 ? r * a[1] / c : r) }'
+}
+if [ -f "$anchors_dir/sodium_bench.c" ] && [ -x /usr/bin/time ] \
+   && cc -O2 -o "$out/sodium_bench" "$anchors_dir/sodium_bench.c" -lsodium 2>/dev/null; then
+  e="" d="" ec="" dc=""
   for _ in 1 2 3; do
-    e="$e $("$out/sodium_bench" 4070 1 ietf enc | awk '{print $4}')"
-    d="$d $("$out/sodium_bench" 4070 1 ietf dec | awk '{print $4}')"
+    read -r w c < <(sodium enc); e="$e $w"; ec="$ec $c"
+    read -r w c < <(sodium dec); d="$d $w"; dc="$dc $c"
   done
-  enc=$(echo "$e" | med); dec=$(echo "$d" | med)
-  echo "SODIUM chacha20poly1305_ietf_4070 enc_mb_s=$enc dec_mb_s=$dec (median of 3, 1 s each) loadavg=$(load)"
+  enc=$(echo "$e" | med); dec=$(echo "$d" | med); enc_cpu=$(echo "$ec" | med); dec_cpu=$(echo "$dc" | med)
+  echo "SODIUM chacha20poly1305_ietf_4070 enc_mb_s=$enc dec_mb_s=$dec enc_mb_per_cpu_s=$enc_cpu dec_mb_per_cpu_s=$dec_cpu (median of 3, 1 s each) loadavg=$(load)"
 else
-  echo "# crypto ceiling SKIPPED: no $anchors_dir/sodium_bench.c, or no cc/libsodium (set ANCHORS_DIR)"
+  echo "# crypto ceiling SKIPPED: no $anchors_dir/sodium_bench.c, or no cc/libsodium or /usr/bin/time (set ANCHORS_DIR)"
 fi
 
 # ---- one deployment: svc local + 4 visors in a chain ----------------------------------------
@@ -131,7 +143,7 @@ deploy() { # cell size
   for i in 4 3 2 1; do
     local v=$dir/visor$i
     mkdir -p "$v"
-    "$skywire" cli config gen --local -o "$v/config.json" --local-path "$v/local" >/dev/null
+    "$skywire" cli config gen --local -o "$v/config.json" --local-path "$v/local" >/dev/null 2>&1
     jq --argjson info "$info" --argjson cell "$cell" --arg npk "$next_pk" --arg nport "$next_port" '
       .dmsg.discovery = $info.dmsg_discovery | .dmsg.sessions_count = 1 |
       .transport.discovery = $info.transport_discovery |
@@ -216,7 +228,7 @@ for cell in $CELLS; do
 done 2>&1 | tee "$out/runs.txt" | grep -v '^$'
 
 # ---- the summary: medians next to the ceilings and the anchors ------------------------------
-awk -v enc="$enc" -v dec="$dec" -v cores="$ncores" -v anchors="$out/anchors.txt" -v cells="$CELLS" '
+awk -v enc="$enc" -v dec="$dec" -v enc_cpu="$enc_cpu" -v dec_cpu="$dec_cpu" -v cores="$ncores" -v anchors="$out/anchors.txt" -v cells="$CELLS" '
   function get(line, key,   i, n, f) {
     n = split(line, f, " ")
     for (i = 1; i <= n; i++) if (index(f[i], key "=") == 1) return substr(f[i], length(key) + 2)
@@ -239,13 +251,16 @@ awk -v enc="$enc" -v dec="$dec" -v cores="$ncores" -v anchors="$out/anchors.txt"
     while ((getline line < anchors) > 0) {
       if (line ~ /ygg\.2hop_A-B-C /) ygg2 = mid(get(line, "gbps")) * 1000 / 8
       if (line ~ /ygg\.1hop_A-B /) ygg1 = mid(get(line, "gbps")) * 1000 / 8
+      if (line ~ /ygg\.1hop_A-B\.ping/) ygg1_ms = mid(get(line, "rtt_avg_ms"))
+      if (line ~ /ygg\.2hop_A-B-C\.ping/) ygg2_ms = mid(get(line, "rtt_avg_ms"))
       if (line ~ /relay\.rtt32_us/) relay_rtt = mid(get(line, "p50"))
       if (line ~ /relay\.aead_mib_s/) relay_aead = mid(get(line, "mib_s")) * 1.048576
     }
     two = (enc != "" && dec != "") ? 1 / (1 / enc + 1 / dec) : ""
+    two_cpu = (enc_cpu != "" && dec_cpu != "") ? 1 / (1 / enc_cpu + 1 / dec_cpu) : ""
     print ""
-    if (two != "") printf "crypto: ChaCha20-Poly1305 4070 B enc %s / dec %s MB/s (one core); two-pass AEAD limit %.0f MB/s per core; %d cores\n", enc, dec, two, cores
-    printf "anchors (same minutes, medians): yggdrasil 1 hop %s MB/s, 2 hops %s MB/s; raw relay 32 B round trip %s us, AEAD relay %s MB/s\n", (ygg1 == "" ? "-" : sprintf("%.0f", ygg1)), (ygg2 == "" ? "-" : sprintf("%.0f", ygg2)), (relay_rtt == "" ? "-" : relay_rtt), (relay_aead == "" ? "-" : sprintf("%.0f", relay_aead))
+    if (two != "") printf "crypto: ChaCha20-Poly1305 4070 B enc %s / dec %s MB/s wall (%s / %s per CPU-s); two-pass AEAD limit %.0f MB/s wall, %.0f MB per CPU-s; %d cores\n", enc, dec, enc_cpu, dec_cpu, two, two_cpu, cores
+    printf "anchors (same minutes, medians): yggdrasil 1 hop %s MB/s (ping %s ms), 2 hops %s MB/s (ping %s ms); raw relay 32 B round trip %s us, AEAD relay %s MB/s\n", (ygg1 == "" ? "-" : sprintf("%.0f", ygg1)), (ygg1_ms == "" ? "-" : ygg1_ms), (ygg2 == "" ? "-" : sprintf("%.0f", ygg2)), (ygg2_ms == "" ? "-" : ygg2_ms), (relay_rtt == "" ? "-" : relay_rtt), (relay_aead == "" ? "-" : sprintf("%.0f", relay_aead))
     print ""
     print "| cells | hops | throughput MB/s (min/med/max) | crypto limit MB/s | ratio | vs ygg | relay MB per CPU-s (visor2) | ratio to 2-pass AEAD | all visors MB per CPU-s | 32 B rtt p50 / p99 us | dial-to-first-byte p50 ms |"
     print "|---|---|---|---|---|---|---|---|---|---|---|"
@@ -257,7 +272,7 @@ awk -v enc="$enc" -v dec="$dec" -v cores="$ncores" -v anchors="$out/anchors.txt"
       ratio = (lim != "" && m != "") ? sprintf("%.2f", m / lim) : "-"
       yr = (h == 2 && ygg2 != "" && m != "") ? sprintf("%.2f", m / ygg2) : (h == 1 && ygg1 != "" && m != "") ? sprintf("%.2f", m / ygg1) : "-"
       rs = stats("relay_" k); rm = med
-      rr = (two != "" && rm != "") ? sprintf("%.2f", rm / two) : "-"
+      rr = (two_cpu != "" && rm != "") ? sprintf("%.2f", rm / two_cpu) : "-"
       es = stats("eff_" k)
       r50 = stats("rtt_" k); r99 = stats("rtt99_" k)
       d = stats("d2fb_" k)

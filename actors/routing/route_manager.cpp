@@ -15,6 +15,7 @@
 #include <caf/stateful_actor.hpp>
 
 #include "actors/routing/errors.hpp"
+#include "actors/routing/route_group_errors.hpp"
 #include "actors/routing/setup_client.hpp"
 #include "actors/transport/client_errors.hpp"
 #include "messages/api/transport.hpp"
@@ -452,6 +453,7 @@ struct speed_state {
   uint64_t queued = 0; ///< bytes handed to the group
   size_t in_flight = 0;
   be64_reader acks;
+  bool retry_armed = false;
   bool done = false;
   static inline const char* name = "route_speed";
 };
@@ -493,7 +495,18 @@ void speed_pump(speed_actor* self) {
           --self->state.in_flight;
           speed_pump(self);
         },
-        [self](caf::error& err) { speed_finish(self, step_error("speed test write", err)); });
+        [self, n](caf::error& err) {
+          auto& st = self->state;
+          if (!is(err, route_group_errc::overflow))
+            return speed_finish(self, step_error("speed test write", err));
+          // the group's send queue is full: the same bytes again a little later
+          --st.in_flight;
+          st.queued -= n;
+          if (!st.retry_armed) {
+            st.retry_armed = true;
+            self->delayed_send(self, std::chrono::milliseconds{1}, rm_retry_atom::value);
+          }
+        });
   }
 }
 
@@ -529,6 +542,10 @@ caf::behavior speed_tester(speed_actor* self, api::route_manager_actor manager,
       },
       [self](caf::error& err) { speed_finish(self, std::move(err)); });
   return {
+    [self](rm_retry_atom) {
+      self->state.retry_armed = false;
+      speed_pump(self);
+    },
     [self](api::data_atom, api::byte_buffer& bytes) {
       auto& st = self->state;
       self->send(st.group, api::consumed_atom::value, static_cast<uint32_t>(bytes.size()));
