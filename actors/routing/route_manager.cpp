@@ -254,8 +254,10 @@ void forget_group(manager_actor* self, const caf::actor_addr& g) {
   self->state.groups.erase(i);
 }
 
+} // namespace
+
 /// The echo on the ping port: every byte a route brings goes back on it.
-caf::behavior echo(caf::event_based_actor* self) {
+caf::behavior route_echo(caf::event_based_actor* self) {
   return {
     [](api::rt_accept_atom, const api::route_group_actor&, const public_key&, uint16_t) {},
     [self](api::data_atom, api::byte_buffer& bytes) {
@@ -272,6 +274,8 @@ caf::behavior echo(caf::event_based_actor* self) {
     [](api::closed_atom, const caf::error&) {},
   };
 }
+
+namespace {
 
 /// One `visor ping`: dials, echoes `count` payloads one at a time, answers JSON.
 caf::behavior pinger(caf::event_based_actor* self, api::route_manager_actor manager,
@@ -634,7 +638,7 @@ caf::behavior manager(manager_actor* self, route_manager_config cfg) {
       return {};
     });
   if (st.cfg.echo) {
-    auto e = self->spawn<caf::linked>(echo);
+    auto e = self->spawn<caf::linked>(route_echo);
     auto sink = self->spawn<caf::linked>(speed_sink);
     std::lock_guard<std::mutex> g{st.ports->mtx};
     st.ports->listeners[api::ping_port] = e;

@@ -44,4 +44,9 @@ struct route_manager_config {
 
 api::route_manager_actor spawn_route_manager(caf::actor_system& sys, route_manager_config cfg);
 
+/// The echo of the ping port as a listener behaviour (rt_listen_atom): every
+/// route handed to it is owned by it, and every byte a route brings goes back
+/// on that route (credit returned once written). Also the `echo` app.
+caf::behavior route_echo(caf::event_based_actor* self);
+
 } // namespace skywire::routing

@@ -11,6 +11,8 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/apps/errors.hpp"
+#include "actors/apps/launcher.hpp"
 #include "actors/dmsg/client.hpp"
 #include "actors/dmsg/client_ref.hpp"
 #include "actors/routing/errors.hpp"
@@ -149,10 +151,11 @@ std::vector<system::child_spec> visor_children(const visor_context& ctx) {
   // The visor's routes: dials (route finder, setup node, route group) and
   // the listeners of routing ports (the echo on the ping port). Its
   // transports requests go to the visor, which hands them to the manager.
+  auto routes = std::make_shared<apps::route_manager_slot>();
   if (ctx.io && dmsg) {
     out.push_back({std::string{routes_child},
-                   [io = ctx.io, cfg = ctx.cfg, dmsg, router](caf::actor_system& sys,
-                                                              const caf::actor& parent) {
+                   [io = ctx.io, cfg = ctx.cfg, dmsg, router, routes](caf::actor_system& sys,
+                                                                      const caf::actor& parent) {
                      routing::route_manager_config rc;
                      rc.env.sys = &sys;
                      rc.env.router = router;
@@ -177,12 +180,27 @@ std::vector<system::child_spec> visor_children(const visor_context& ctx) {
                        sc.setup_nodes = cfg->routing.route_setup_nodes;
                        rc.setup = routing::spawn_setup_client(sys, dmsg->get(), sc);
                      }
-                     return caf::actor_cast<caf::actor>(
-                       routing::spawn_route_manager(sys, std::move(rc)));
+                     auto m = routing::spawn_route_manager(sys, std::move(rc));
+                     routes->set(m);
+                     return caf::actor_cast<caf::actor>(m);
                    },
                    {},
                    {}});
   }
+  // The app launcher: launcher.apps, built-in apps by name; the apps dial
+  // and listen through `routes` (the current one: it may be restarted).
+  out.push_back({std::string{launcher_child},
+                 [io = ctx.io, cfg = ctx.cfg, routes, fi = ctx.fault_injection](
+                   caf::actor_system& sys, const caf::actor&) {
+                   apps::launcher_options lo;
+                   lo.cfg = cfg;
+                   lo.io = io;
+                   lo.routes = routes;
+                   lo.fault_injection = fi;
+                   return caf::actor_cast<caf::actor>(apps::spawn_launcher(sys, std::move(lo)));
+                 },
+                 {},
+                 "apps"});
   // Subsystems plug in here.
   return out;
 }
@@ -248,6 +266,16 @@ caf::result<std::string> to_routes(Self* self, Ts&&... xs) {
     return routing::make_error(routing::routing_errc::unavailable,
                                "the visor runs no routes (no dmsg client)");
   return self->delegate(caf::actor_cast<api::route_manager_actor>(child), std::forward<Ts>(xs)...);
+}
+
+/// Hands an app request to the launcher child.
+template <class R, class Self, class... Ts>
+caf::result<R> to_launcher(Self* self, Ts&&... xs) {
+  auto child = self->state.sup.child(std::string{launcher_child});
+  if (!child)
+    return apps::make_error(apps::apps_errc::unavailable, "the visor runs no app launcher");
+  return self->delegate(caf::actor_cast<api::launcher_control_actor>(child),
+                        std::forward<Ts>(xs)...);
 }
 
 std::string json_quoted(std::string_view s) {
@@ -364,9 +392,17 @@ visor_interface::behavior_type visor_actor(visor_interface::stateful_pointer<vis
       self->state.sup.on_stopped = [self] { self->quit(caf::exit_reason::normal); };
       self->state.sup.shutdown(caf::exit_reason::user_shutdown);
     },
-    [self](crash_atom, const std::string& child) -> caf::result<std::string> {
+    [self](crash_atom a, const std::string& child) -> caf::result<std::string> {
       if (!self->state.opts.fault_injection)
         return caf::make_error(caf::sec::invalid_argument, "fault injection is disabled");
+      if (child.rfind(app_crash_prefix, 0) == 0) {
+        // "app/<name>": an app of the launcher
+        auto l = self->state.sup.child(std::string{launcher_child});
+        if (!l)
+          return caf::make_error(caf::sec::invalid_argument, "the visor runs no app launcher");
+        return self->delegate(caf::actor_cast<apps::launcher_actor>(l), a,
+                              child.substr(app_crash_prefix.size()));
+      }
       if (!self->state.sup.inject_fault(child))
         return caf::make_error(caf::sec::invalid_argument,
                                "no running child named \"" + child + "\"");
@@ -418,6 +454,23 @@ visor_interface::behavior_type visor_actor(visor_interface::stateful_pointer<vis
       return to_routes(self, a, std::move(req));
     },
     [self](api::rt_routes_atom a) -> caf::result<std::string> { return to_routes(self, a); },
+    // -- apps: handed to the launcher ---------------------------------------------------------
+    [self](api::app_ls_atom a) -> caf::result<std::vector<api::app_summary>> {
+      return to_launcher<std::vector<api::app_summary>>(self, a);
+    },
+    [self](api::app_start_atom a, std::string& name) -> caf::result<api::app_summary> {
+      return to_launcher<api::app_summary>(self, a, std::move(name));
+    },
+    [self](api::app_stop_atom a, std::string& name) -> caf::result<api::app_summary> {
+      return to_launcher<api::app_summary>(self, a, std::move(name));
+    },
+    [self](api::app_autostart_atom a, std::string& name, bool on) -> caf::result<api::app_summary> {
+      return to_launcher<api::app_summary>(self, a, std::move(name), on);
+    },
+    [self](api::app_logs_atom a, std::string& name,
+           int64_t since) -> caf::result<std::vector<std::string>> {
+      return to_launcher<std::vector<std::string>>(self, a, std::move(name), since);
+    },
     [self](get_config_atom) { return self->state.opts.cfg; },
     [self](system::restart_atom, const std::string& child, uint64_t generation) {
       self->state.sup.on_restart(child, generation);

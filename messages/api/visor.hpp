@@ -17,7 +17,10 @@
 // (api::routing_control_actor, messages/api/routing.hpp), handed to the
 // router (an error when the visor runs none); and a ping, a speed test and
 // the list of route groups (rt_ping_atom, rt_speed_atom, rt_routes_atom,
-// messages/api/route_manager.hpp), handed to its routes.
+// messages/api/route_manager.hpp), handed to its routes; and
+// the app launcher's requests (api::launcher_control_actor,
+// messages/api/launcher.hpp), handed to its launcher (app_autostart_atom
+// writes the config file first, through the config_owner).
 //
 // Besides these, the visor answers what its children ask (get_config_atom,
 // actors/visor/atoms.hpp) and its own timers; its full interface is in
@@ -30,6 +33,7 @@
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
+#include "messages/api/launcher.hpp"
 #include "messages/api/route_manager.hpp"
 #include "messages/api/routing.hpp"
 #include "messages/api/transport.hpp"
@@ -51,6 +55,7 @@ using visor_actor =
     extend_with<transport_control_actor>::extend_with<routing_control_actor>::extend<
       caf::replies_to<rt_ping_atom, route_ping>::with<std::string>,
       caf::replies_to<rt_speed_atom, route_speed>::with<std::string>,
-      caf::replies_to<rt_routes_atom>::with<std::string>>;
+      caf::replies_to<rt_routes_atom>::with<std::string>>::
+      extend_with<launcher_control_actor>;
 
 } // namespace skywire::api
