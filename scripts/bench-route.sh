@@ -223,7 +223,8 @@ for cell in $CELLS; do
     echo "$d2fb" | tr ' ' '\n' | grep . | sort -g | awk -v cell="$cell" -v h="$h" '
       {a[NR]=$1} END { if (NR) printf "RT cells=%s hops=%s dial_first_byte p50_ms=%.2f min_ms=%.2f max_ms=%.2f n=%d\n", cell, h, a[int((NR+1)/2)], a[1], a[NR], NR }'
   done
-  "$skywire" cli visor route ls -c "$(cfg 1)" >/dev/null # what is left open (nothing: each test closes its route)
+  # what is left open at visor1 (each test closes its route; a closing one may linger <= 2 s)
+  echo "# cells=$cell: routes open at visor1 after the runs: $("$skywire" cli visor route ls --json -c "$(cfg 1)" | jq length)"
   stop_all
 done 2>&1 | tee "$out/runs.txt" | grep -v '^$'
 

@@ -411,15 +411,16 @@ caf::behavior speed_sink(caf::event_based_actor* self) {
   return {
     [self, routes](api::rt_accept_atom, const api::route_group_actor& g, const public_key&,
                    uint16_t) {
-      self->monitor(g);
-      (*routes)[g.address()];
+      if (routes->try_emplace(g.address()).second)
+        self->monitor(g);
     },
     [self, routes, ack](api::data_atom, api::byte_buffer& bytes) {
+      // (only our groups send data to us; their first data may overtake rt_accept)
       auto g = caf::actor_cast<api::route_group_actor>(self->current_sender());
       self->send(g, api::consumed_atom::value, static_cast<uint32_t>(bytes.size()));
-      auto i = routes->find(g.address());
-      if (i == routes->end())
-        return;
+      auto [i, fresh] = routes->try_emplace(g.address());
+      if (fresh)
+        self->monitor(g);
       auto& r = i->second;
       size_t off = 0;
       if (!r.have_count) {

@@ -283,6 +283,19 @@ std::variant<public_key, bad_params> pk_param(const json::value* params, std::st
   return *pk;
 }
 
+/// An optional integer field of params in [lo, hi] into `out`; false when
+/// present and not such a number (absent: `out` unchanged).
+template <class T>
+bool uint_field(const json::object& o, const char* key, int64_t lo, uint64_t hi, T& out) {
+  auto* v = o.if_contains(key);
+  if (!v)
+    return true;
+  if (!v->is_int64() || v->get_int64() < lo || static_cast<uint64_t>(v->get_int64()) > hi)
+    return false;
+  out = static_cast<T>(v->get_int64());
+  return true;
+}
+
 /// A route ID: params.id, a number in [1, 2^32-1].
 std::variant<uint32_t, bad_params> route_id_param(const json::value* params) {
   const auto* v = param(params, "id");
@@ -531,16 +544,8 @@ caf::behavior cli_gateway(caf::stateful_actor<gateway_state>* self, api::visor_a
       req.remote = std::get<public_key>(pk);
       if (params && params->is_object()) {
         const auto& o = params->get_object();
-        auto num = [&](const char* k, uint64_t max, auto& out) {
-          if (auto* v = o.if_contains(k)) {
-            if (!v->is_int64() || v->get_int64() < 0 || static_cast<uint64_t>(v->get_int64()) > max)
-              return false;
-            out = static_cast<std::remove_reference_t<decltype(out)>>(v->get_int64());
-          }
-          return true;
-        };
-        if (!num("count", 1000, req.count) || !num("size", 65536, req.size)
-            || !num("min_hops", 255, req.min_hops))
+        if (!uint_field(o, "count", 0, 1000, req.count) || !uint_field(o, "size", 0, 65536, req.size)
+            || !uint_field(o, "min_hops", 0, 255, req.min_hops))
           return refuse(bad_params{"count 0..1000, size 0..65536, min_hops 0..255"}), true;
       }
       forward(id, rid, api::rt_ping_atom::value, std::move(req));
@@ -553,16 +558,8 @@ caf::behavior cli_gateway(caf::stateful_actor<gateway_state>* self, api::visor_a
       req.remote = std::get<public_key>(pk);
       if (params && params->is_object()) {
         const auto& o = params->get_object();
-        auto num = [&](const char* k, uint64_t lo, uint64_t hi, auto& out) {
-          if (auto* v = o.if_contains(k)) {
-            if (!v->is_int64() || v->get_int64() < static_cast<int64_t>(lo)
-                || static_cast<uint64_t>(v->get_int64()) > hi)
-              return false;
-            out = static_cast<std::remove_reference_t<decltype(out)>>(v->get_int64());
-          }
-          return true;
-        };
-        if (!num("mib", 1, api::max_speed_mib, req.mib) || !num("min_hops", 0, 255, req.min_hops))
+        if (!uint_field(o, "mib", 1, api::max_speed_mib, req.mib)
+            || !uint_field(o, "min_hops", 0, 255, req.min_hops))
           return refuse(bad_params{"mib 1.." + std::to_string(api::max_speed_mib)
                                    + ", min_hops 0..255"}),
                  true;
