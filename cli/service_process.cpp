@@ -179,8 +179,7 @@ int serve_until_stopped(const std::string& argv0, const char* component, const c
 }
 
 int service_start_failed(const std::string& argv0, const caf::error& why) {
-  std::cerr << argv0 << ": " << describe(why) << '
-';
+  std::cerr << argv0 << ": " << describe(why) << '\n';
   return exit_failure;
 }
 
