@@ -19,8 +19,11 @@
 #
 # The ceiling: every byte is sealed and opened once per transport plus once
 # end to end, so h hops cost (h+1) seals and (h+1) opens per byte; on N
-# cores: limit(h) = N / ((h+1) * (1/enc + 1/dec)). The relay's ceiling is
-# the two-pass AEAD limit 1 / (1/enc + 1/dec) per CPU-second. The figures go
+# cores: limit(h) = N / ((h+1) * (1/enc + 1/dec)), with sodium's rates per
+# CPU-second (what the machine gives when it is quiet); per CPU-second of all
+# four visors the ceiling is 1 / ((h+1) * (1/enc + 1/dec)) MB, a ratio that
+# holds on a busy machine too. The relay's ceiling is the two-pass AEAD limit
+# 1 / (1/enc + 1/dec) per CPU-second. The figures go
 # to stdout as RT lines, then a table: min/median/max of the runs.
 #
 #   scripts/bench-route.sh [--anchors] [-- nothing]
@@ -101,9 +104,8 @@ fi
 
 # ---- the crypto ceiling: libsodium ChaCha20-Poly1305 on one core ----------------------------
 # sodium_bench times itself in wall time; /usr/bin/time gives its CPU share, so
-# that on a busy machine the rate per CPU-second is known too (the relay's
-# ratio compares CPU-seconds with CPU-seconds; the throughput's ceiling uses
-# the wall rate: both shared the machine the same way)
+# that on a busy machine the rate per CPU-second is known too (the ceilings
+# use it; the wall rate is printed beside it)
 enc="" dec="" enc_cpu="" dec_cpu=""
 med() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
 sodium() { # op -> "wall_mb_s mb_per_cpu_s"
@@ -263,21 +265,23 @@ awk -v enc="$enc" -v dec="$dec" -v enc_cpu="$enc_cpu" -v dec_cpu="$dec_cpu" -v c
     if (two != "") printf "crypto: ChaCha20-Poly1305 4070 B enc %s / dec %s MB/s wall (%s / %s per CPU-s); two-pass AEAD limit %.0f MB/s wall, %.0f MB per CPU-s; %d cores\n", enc, dec, enc_cpu, dec_cpu, two, two_cpu, cores
     printf "anchors (same minutes, medians): yggdrasil 1 hop %s MB/s (ping %s ms), 2 hops %s MB/s (ping %s ms); raw relay 32 B round trip %s us, AEAD relay %s MB/s\n", (ygg1 == "" ? "-" : sprintf("%.0f", ygg1)), (ygg1_ms == "" ? "-" : ygg1_ms), (ygg2 == "" ? "-" : sprintf("%.0f", ygg2)), (ygg2_ms == "" ? "-" : ygg2_ms), (relay_rtt == "" ? "-" : relay_rtt), (relay_aead == "" ? "-" : sprintf("%.0f", relay_aead))
     print ""
-    print "| cells | hops | throughput MB/s (min/med/max) | crypto limit MB/s | ratio | vs ygg | relay MB per CPU-s (visor2) | ratio to 2-pass AEAD | all visors MB per CPU-s | 32 B rtt p50 / p99 us | dial-to-first-byte p50 ms |"
-    print "|---|---|---|---|---|---|---|---|---|---|---|"
+    print "| cells | hops | throughput MB/s (min/med/max) | crypto ceiling MB/s | ratio | vs ygg | all visors MB per CPU-s | crypto MB per CPU-s | ratio | relay MB per CPU-s (visor2) | ratio to 2-pass AEAD | 32 B rtt p50 / p99 us | dial-to-first-byte p50 ms |"
+    print "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
     n = split(cells, cs, " ")
     for (ci = 1; ci <= n; ci++) for (h = 1; h <= 3; h++) {
       k = cs[ci] "_" h
       s = stats("mb_" k); m = med
-      lim = two != "" ? cores * two / (h + 1) : ""
+      lim = two_cpu != "" ? cores * two_cpu / (h + 1) : ""
       ratio = (lim != "" && m != "") ? sprintf("%.2f", m / lim) : "-"
       yr = (h == 2 && ygg2 != "" && m != "") ? sprintf("%.2f", m / ygg2) : (h == 1 && ygg1 != "" && m != "") ? sprintf("%.2f", m / ygg1) : "-"
+      es = stats("eff_" k); em = med
+      elim = two_cpu != "" ? two_cpu / (h + 1) : ""
+      er = (elim != "" && em != "") ? sprintf("%.2f", em / elim) : "-"
       rs = stats("relay_" k); rm = med
       rr = (two_cpu != "" && rm != "") ? sprintf("%.2f", rm / two_cpu) : "-"
-      es = stats("eff_" k)
       r50 = stats("rtt_" k); r99 = stats("rtt99_" k)
       d = stats("d2fb_" k)
-      printf "| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s / %s | %s |\n", (cs[ci] == 0 ? "off" : cs[ci]), h, s, (lim == "" ? "-" : sprintf("%.0f", lim)), ratio, yr, (h >= 2 ? rs : "-"), (h >= 2 ? rr : "-"), es, r50, r99, d
+      printf "| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s / %s | %s |\n", (cs[ci] == 0 ? "off" : cs[ci]), h, s, (lim == "" ? "-" : sprintf("%.0f", lim)), ratio, yr, es, (elim == "" ? "-" : sprintf("%.0f", elim)), er, (h >= 2 ? rs : "-"), (h >= 2 ? rr : "-"), r50, r99, d
     }
     print ""
     print "aims: 2 hops >= 0.7x the crypto limit (Go: 0.226 Gbit/s = 28 MB/s); relay >= 0.8x the two-pass AEAD limit (Go: 82 MB per CPU-s); dial-to-first-byte p50 <= 10 ms (Go: 36-45 ms)"

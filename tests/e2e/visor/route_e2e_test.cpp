@@ -151,7 +151,8 @@ TEST_CASE("routing e2e: a 2-hop route A-B-C between three visor processes carrie
     auto r = cli({"cli", "visor", "route", "ls", "--json", "--rpc", v.rpc});
     if (r.code != 0)
       return false;
-    for (const auto& g : json::parse(r.out).as_array()) {
+    auto list = json::parse(r.out);
+    for (const auto& g : list.as_array()) {
       const auto& o = g.as_object();
       if (o.at("remote") == remote.c_str() && o.at("side") == side
           && o.at("phase") == "established" && o.at("reliable") == true
