@@ -600,7 +600,7 @@ void list_routes(manager_actor* self, caf::response_promise rp) {
           o["phase"] = i.phase;
           o["reliable"] = i.reliable;
           o["cell_size"] = i.cell_size;
-          o["rtt_us"] = static_cast<double>(i.rtt_ns) / 1000.0;
+          o["rtt_us"] = i.rtt_ns / 1000; // whole microseconds
           o["bytes_in"] = i.bytes_in;
           o["bytes_out"] = i.bytes_out;
           o["retransmits"] = i.retransmits;
