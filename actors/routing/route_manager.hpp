@@ -8,8 +8,8 @@
 // port; none: the setup is refused (the node answers the dialer with a
 // failure). A route group that ends takes its rules and endpoint with it.
 // The visor's echo on the ping port (48) answers `cli visor ping`, its sink
-// on the speed port (49) `cli visor speed`; `cli visor route ls` lists the
-// route groups (rt_routes_atom).
+// on the speed port (49, route_speed.hpp) `cli visor speed`; `cli visor
+// route ls` lists the route groups (rt_routes_atom).
 #pragma once
 
 #include <chrono>
