@@ -35,6 +35,10 @@ caf::behavior echo_app(caf::stateful_actor<echo_app_state>* self, app_context ct
   auto echo = self->spawn<caf::linked>(routing::route_echo);
   self->state.listener = echo;
   self->send(ctx.launcher, api::app_status_atom::value, std::string{"Starting"});
+  // the routes are the listen: when they end (a restart of the visor's
+  // `routes`), so does the app, and the launcher's restart listens anew
+  self->monitor(ctx.routes);
+  self->set_down_handler([fail](caf::down_msg&) { fail("the visor's routes ended"); });
   auto port = ctx.routing_port.value;
   self->request(ctx.routes, std::chrono::seconds{10}, api::rt_listen_atom::value, port, echo)
     .then(

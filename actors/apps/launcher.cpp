@@ -26,7 +26,10 @@ struct launcher_st {
   launcher_options opts;
   std::optional<launcher_state> apps;
   std::map<caf::actor_addr, std::string> by_addr; ///< running app actors
-  std::map<std::string, caf::actor> handles;
+  /// Shared with the launcher's exit functor: apps still up when the
+  /// launcher ends (a crash) are killed, not orphaned.
+  std::shared_ptr<std::map<std::string, caf::actor>> handles =
+    std::make_shared<std::map<std::string, caf::actor>>();
   std::map<std::string, std::vector<caf::response_promise>> stop_waiters;
   bool stopping = false;
   static inline const char* name = "launcher";
@@ -79,7 +82,7 @@ caf::error spawn_app(self_ptr self, const std::string& name, bool by_user) {
     return failed("the app's factory returned no actor");
   self->monitor(*h);
   st.by_addr[h->address()] = name;
-  st.handles[name] = *h;
+  (*st.handles)[name] = *h;
   self->delayed_send(self, apps.limits().running_after, launcher_promote_atom::value, name, gen);
   SKYWIRE_LOG(info, component, "app started", log::kv("app", name),
               log::kv("runs", e->run.app), log::kv("port", e->cfg.port.value),
@@ -94,7 +97,7 @@ void on_app_down(self_ptr self, caf::down_msg& dm) {
     return;
   auto name = i->second;
   st.by_addr.erase(i);
-  st.handles.erase(name);
+  st.handles->erase(name);
   bool abnormal = system::is_abnormal(dm.reason);
   auto why = system::describe_exit(dm.reason);
   auto d = st.apps->exited(name, abnormal, why, steady_clock::now(), wall_clock::now());
@@ -118,8 +121,8 @@ void on_app_down(self_ptr self, caf::down_msg& dm) {
 /// The app `name` is asked to stop; its kill timer follows.
 void stop_app(self_ptr self, const std::string& name) {
   auto& st = self->state;
-  auto h = st.handles.find(name);
-  if (h == st.handles.end())
+  auto h = st.handles->find(name);
+  if (h == st.handles->end())
     return;
   self->send_exit(h->second, caf::exit_reason::user_shutdown);
   self->delayed_send(self, st.opts.stop_grace, launcher_kill_atom::value, name,
@@ -128,14 +131,8 @@ void stop_app(self_ptr self, const std::string& name) {
 
 std::string info_json(const launcher_state& apps) {
   boost::json::array a;
-  for (const auto& s : apps.summaries()) {
-    boost::json::object o;
-    o["name"] = s.name;
-    o["state"] = api::to_string(s.state);
-    o["detailed_status"] = s.detailed_status;
-    o["restarts"] = s.restarts;
-    a.emplace_back(std::move(o));
-  }
+  for (const auto& s : apps.summaries())
+    a.emplace_back(to_json(s));
   return boost::json::serialize(a);
 }
 
@@ -153,6 +150,10 @@ launcher_actor::behavior_type launcher(self_ptr self, launcher_options opts) {
       SKYWIRE_LOG(warn, component, "app not runnable", log::kv("app", e.cfg.name),
                   log::kv("status", e.detailed_status));
   self->set_down_handler([self](caf::down_msg& dm) { on_app_down(self, dm); });
+  self->attach_functor([handles = st.handles](const caf::error&) {
+    for (auto& [name, h] : *handles)
+      caf::anon_send_exit(h, caf::exit_reason::kill);
+  });
   self->set_exit_handler([self](caf::exit_msg& em) {
     auto& st = self->state;
     if (em.reason == caf::exit_reason::kill) {
@@ -168,7 +169,7 @@ launcher_actor::behavior_type launcher(self_ptr self, launcher_options opts) {
     }
     SKYWIRE_LOG(debug, component, "stopping apps", log::kv("running", st.by_addr.size()));
     std::vector<std::string> names;
-    for (auto& [name, h] : st.handles)
+    for (auto& [name, h] : *st.handles)
       names.push_back(name);
     for (auto& n : names) {
       st.apps->stop_requested(n, wall_clock::now());
@@ -258,9 +259,9 @@ launcher_actor::behavior_type launcher(self_ptr self, launcher_options opts) {
     },
     [self](launcher_kill_atom, const std::string& name, uint64_t generation) {
       auto& st = self->state;
-      auto h = st.handles.find(name);
+      auto h = st.handles->find(name);
       const auto* e = st.apps->find(name);
-      if (h == st.handles.end() || !e || e->generation != generation)
+      if (h == st.handles->end() || !e || e->generation != generation)
         return;
       SKYWIRE_LOG(warn, component, "app did not stop in time; killing it",
                   log::kv("app", name), log::kv("grace", st.opts.stop_grace));
@@ -271,8 +272,8 @@ launcher_actor::behavior_type launcher(self_ptr self, launcher_options opts) {
       auto& st = self->state;
       if (!st.opts.fault_injection)
         return caf::make_error(caf::sec::invalid_argument, "fault injection is disabled");
-      auto h = st.handles.find(name);
-      if (h == st.handles.end())
+      auto h = st.handles->find(name);
+      if (h == st.handles->end())
         return caf::make_error(caf::sec::invalid_argument,
                                "no running app named \"" + name + "\"");
       SKYWIRE_LOG(info, component, "fault injected", log::kv("app", name));
@@ -284,6 +285,25 @@ launcher_actor::behavior_type launcher(self_ptr self, launcher_options opts) {
 }
 
 } // namespace
+
+boost::json::object to_json(const api::app_summary& s) {
+  boost::json::object o;
+  o["name"] = s.name;
+  o["binary"] = s.binary;
+  boost::json::array args;
+  for (const auto& a : s.args)
+    args.emplace_back(boost::json::string_view{a});
+  o["args"] = std::move(args);
+  o["auto_start"] = s.auto_start;
+  o["port"] = s.port;
+  o["status"] = static_cast<int>(s.state);
+  o["detailed_status"] = s.detailed_status;
+  o["app"] = s.app;
+  o["state"] = api::to_string(s.state);
+  o["error"] = s.error;
+  o["restarts"] = s.restarts;
+  return o;
+}
 
 launcher_actor spawn_launcher(caf::actor_system& sys, launcher_options opts) {
   return sys.spawn(launcher, std::move(opts));

@@ -13,6 +13,8 @@
 #include <memory>
 #include <mutex>
 
+#include <boost/json/object.hpp>
+
 #include <caf/actor_system.hpp>
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
@@ -75,5 +77,11 @@ struct launcher_options {
 };
 
 launcher_actor spawn_launcher(caf::actor_system& sys, launcher_options opts);
+
+/// An app as the CLI socket writes it: the reference's AppState ("name",
+/// "binary", "args", "auto_start", "port", "status" as its number,
+/// "detailed_status") and ours ("app", "state" in words, "error",
+/// "restarts").
+boost::json::object to_json(const api::app_summary& s);
 
 } // namespace skywire::apps

@@ -3,7 +3,7 @@
 #include "actors/apps/echo_app.hpp"
 // skysocks, skysocks-client: their headers here
 
-// skychat: its header here
+#include "actors/apps/skychat.hpp"
 
 namespace skywire::apps {
 
@@ -15,7 +15,7 @@ const std::vector<builtin_app>& builtin_apps() {
 
     // {"skysocks", …}, {"skysocks-client", …}
 
-    // {"skychat", …}
+    {"skychat", spawn_skychat, "text messages between visors (routing port 1, web API on --addr)"},
   };
   return apps;
 }

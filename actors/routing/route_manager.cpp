@@ -431,6 +431,9 @@ caf::behavior manager(manager_actor* self, route_manager_config cfg) {
     st.ports->listeners[api::ping_port] = e;
     st.ports->listeners[api::speed_port] = sink;
   }
+  for (auto& make : st.cfg.services)
+    if (auto a = make(caf::actor_cast<api::route_manager_actor>(self)))
+      self->link_to(a);
   self->set_down_handler([self](caf::down_msg& dm) {
     forget_group(self, dm.source);
     std::lock_guard<std::mutex> g{self->state.ports->mtx};
@@ -502,6 +505,13 @@ caf::behavior manager(manager_actor* self, route_manager_config cfg) {
       auto rp = self->make_response_promise();
       list_routes(self, rp);
       return rp;
+    },
+    [self](api::rt_service_atom, uint16_t p) -> caf::result<caf::actor> {
+      auto a = self->state.ports->find(p);
+      if (!a)
+        return make_error(routing_errc::unavailable,
+                          "nothing listens on routing port " + std::to_string(p));
+      return a;
     },
     [self](rm_rf_atom, uint64_t id, const rf_answer_ptr& a) { on_rf_answer(self, id, a); },
     [self](rm_retry_atom, uint64_t id) {

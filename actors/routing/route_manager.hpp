@@ -14,7 +14,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
+#include <vector>
 
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
@@ -40,6 +42,10 @@ struct route_manager_config {
   std::chrono::milliseconds rf_retry{500};
   std::chrono::milliseconds rf_give_up{2'000};
   bool echo = true; ///< listen on the ping port (echo) and the speed port (sink)
+  /// Actors the manager starts linked to itself (they end together), given
+  /// its handle: the visor's services on routing ports (skyfwd on 47), which
+  /// listen through rt_listen and are found again with rt_service_atom.
+  std::vector<std::function<caf::actor(api::route_manager_actor)>> services;
 };
 
 api::route_manager_actor spawn_route_manager(caf::actor_system& sys, route_manager_config cfg);

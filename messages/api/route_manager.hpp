@@ -36,6 +36,7 @@
 #include <cstdint>
 #include <string>
 
+#include <caf/actor.hpp>
 #include <caf/atom.hpp>
 #include <caf/meta/type_name.hpp>
 #include <caf/replies_to.hpp>
@@ -52,6 +53,7 @@ using rt_accept_atom = caf::atom_constant<caf::atom("rt_accept")>;
 using rt_ping_atom = caf::atom_constant<caf::atom("rt_ping")>;
 using rt_speed_atom = caf::atom_constant<caf::atom("rt_speed")>;
 using rt_routes_atom = caf::atom_constant<caf::atom("rt_routes")>;
+using rt_service_atom = caf::atom_constant<caf::atom("rt_svc")>;
 
 /// A route to dial.
 struct route_dial {
@@ -110,6 +112,7 @@ using route_manager_actor =
                    caf::replies_to<rt_listen_atom, uint16_t, caf::actor>::with<ok_atom>,
                    caf::replies_to<rt_ping_atom, route_ping>::with<std::string>,
                    caf::replies_to<rt_speed_atom, route_speed>::with<std::string>,
-                   caf::replies_to<rt_routes_atom>::with<std::string>>;
+                   caf::replies_to<rt_routes_atom>::with<std::string>,
+                   caf::replies_to<rt_service_atom, uint16_t>::with<caf::actor>>;
 
 } // namespace skywire::api
