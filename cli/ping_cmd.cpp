@@ -94,22 +94,17 @@ int visor_speed(const std::string& argv0, const std::vector<std::string>& args) 
     return usage_error(argv0, "--mib 1.." + std::to_string(api::max_speed_mib) + ", --min-hops 0..255",
                        desc);
   json::object params{{"pk", pk}, {"mib", mib}, {"min_hops", min_hops}};
-  int rc = 0;
-  auto v = visor_call(c, "visor.speed", params, rc,
-                      api::speed_wait(mib) + std::chrono::seconds(5));
-  if (!v)
-    return rc;
-  if (c.json) {
-    std::cout << json::serialize(*v) << '\n';
-    return exit_ok;
-  }
-  const auto& o = v->as_object();
-  char line[160];
-  std::snprintf(line, sizeof line, "route to %s set up in %.2f ms\n%u MiB in %.3f s: %.1f MB/s\n",
-                pk.c_str(), o.at("setup_ms").to_number<double>(), mib,
-                o.at("seconds").to_number<double>(), o.at("mb_s").to_number<double>());
-  std::cout << line;
-  return exit_ok;
+  return call_and_print(
+    c, "visor.speed", params,
+    [&](const json::value& v) {
+      const auto& o = v.as_object();
+      char line[160];
+      std::snprintf(line, sizeof line, "route to %s set up in %.2f ms\n%u MiB in %.3f s: %.1f MB/s\n",
+                    pk.c_str(), o.at("setup_ms").to_number<double>(), mib,
+                    o.at("seconds").to_number<double>(), o.at("mb_s").to_number<double>());
+      std::cout << line;
+    },
+    api::speed_wait(mib) + std::chrono::seconds(5));
 }
 
 } // namespace

@@ -126,27 +126,20 @@ int route_ls(const std::string& argv0, const std::vector<std::string>& args) {
   po::variables_map vm;
   if (int rc = parse_options(argv0, args, desc, vm); rc >= 0)
     return rc;
-  int rc = 0;
-  auto v = visor_call(c, "visor.routes", {}, rc);
-  if (!v)
-    return rc;
-  if (c.json) {
-    std::cout << json::serialize(*v) << '\n';
-    return exit_ok;
-  }
-  std::vector<std::vector<std::string>> rows{{"remote-pk", "local-port", "remote-port", "side",
-                                              "phase", "reliable", "cell", "rtt-us", "bytes-in",
-                                              "bytes-out", "retransmits"}};
-  if (v->is_array())
-    for (const auto& x : v->get_array()) {
-      std::vector<std::string> row;
-      for (const char* k : {"remote", "local_port", "remote_port", "side", "phase", "reliable",
-                            "cell_size", "rtt_us", "bytes_in", "bytes_out", "retransmits"})
-        row.push_back(json_field(x, k));
-      rows.push_back(std::move(row));
-    }
-  print_table(rows);
-  return exit_ok;
+  return call_and_print(c, "visor.routes", {}, [](const json::value& v) {
+    std::vector<std::vector<std::string>> rows{{"remote-pk", "local-port", "remote-port", "side",
+                                                "phase", "reliable", "cell", "rtt-us", "bytes-in",
+                                                "bytes-out", "retransmits"}};
+    if (v.is_array())
+      for (const auto& x : v.get_array()) {
+        std::vector<std::string> row;
+        for (const char* k : {"remote", "local_port", "remote_port", "side", "phase", "reliable",
+                              "cell_size", "rtt_us", "bytes_in", "bytes_out", "retransmits"})
+          row.push_back(json_field(x, k));
+        rows.push_back(std::move(row));
+      }
+    print_table(rows);
+  });
 }
 
 // ---- rm-rule -------------------------------------------------------------------------------
