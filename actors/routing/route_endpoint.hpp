@@ -9,10 +9,18 @@
 // not be: a packet that the router hands over on another thread is copied
 // and posted onto the core's shard (counted), so the core is only ever
 // touched on its own thread.
+//
+// More paths (reliable groups only): add_route_path() puts the edge rules of
+// another route with the same descriptor under the same core (multipath, or
+// the new path of a re-established route, which replaces the old ones). The
+// core reports a path it lost (dead or silent) through `on_path_lost`; a
+// path's consume rule that goes (expired, removed) drops that path, and the
+// group is closed only when it was the last one.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 
 #include <caf/actor.hpp>
@@ -40,13 +48,40 @@ struct route_endpoint_counters {
   std::atomic<uint64_t> cross_shard{0};
 };
 
+namespace detail {
+struct shard_cell;
+} // namespace detail
+
+/// A route group opened here, with what adding paths to it needs.
+struct route_handle {
+  api::route_group_actor actor;
+  route_group_core_ptr core;
+  std::shared_ptr<detail::shard_cell> cell; ///< the core's shard
+  /// Runs fn on the core's shard.
+  void post(std::function<void()> fn) const;
+};
+
+/// Told (on the core's shard) that the group `group` lost the path of its
+/// forward rule `fwd` (route_group_core::path_fn).
+using path_lost_fn = std::function<void(const caf::actor& group, route_id fwd)>;
+
 /// Opens the route group of edge rules `e` (already installed in the
 /// router's table): initiator at the dialer, responder at the destination.
 /// `owner` receives the group's data and end (messages/api/route_group.hpp).
 /// Errors: the forward rule's transport is not up here.
-expected<api::route_group_actor> open_route_group(const route_endpoint_env& env,
-                                                  const edge_rules& e,
-                                                  route_group_core::role side, caf::actor owner,
-                                                  route_endpoint_counters* counters = nullptr);
+expected<route_handle> open_route_group(const route_endpoint_env& env, const edge_rules& e,
+                                        route_group_core::role side, caf::actor owner,
+                                        route_endpoint_counters* counters = nullptr,
+                                        path_lost_fn on_path_lost = {});
+
+/// Adds the path of edge rules `e` (already installed) to the open group
+/// `h`: its consume rule's packets go to the group's core, its forward rule
+/// carries its share. `replace`: the group's other paths are dropped (a
+/// re-established one-path route). The core refuses it unless it is
+/// established in reliable mode: then the path's endpoint is cleared again
+/// and `refused` runs (on the shard) to remove its rules.
+void add_route_path(const route_endpoint_env& env, const route_handle& h, const edge_rules& e,
+                    bool replace, std::function<void()> refused = {},
+                    route_endpoint_counters* counters = nullptr);
 
 } // namespace skywire::routing

@@ -24,7 +24,11 @@ constexpr size_t max_peer_error_text = 1024;
 
 route_group_core::route_group_core(config cfg, io::timer_service& timers, write_fn out)
   : cfg_(std::move(cfg)), timers_(timers) {
-  paths_.push_back({std::move(out), cfg_.forward_rid});
+  path first;
+  first.out = std::move(out);
+  first.rid = cfg_.forward_rid;
+  first.consume = cfg_.consume_rid;
+  paths_.push_back(std::move(first));
   if (!cfg_.clock)
     cfg_.clock = [] { return std::chrono::steady_clock::now().time_since_epoch(); };
   if (cfg_.max_inflight == 0)
@@ -99,55 +103,34 @@ size_t route_group_core::max_chunk() const noexcept {
 
 // -- sending -----------------------------------------------------------------------------
 
-route_group_core::send_status route_group_core::send_raw(packet_type t, byte_span payload) {
-  // the first live path (with one path: always it, as the reference)
+route_group_core::send_status route_group_core::send_raw(packet_type t, byte_span payload,
+                                                          bool probe) {
+  // with one path: always it, as the reference
   auto r = send_status::failed;
-  for (auto& p : paths_) {
+  size_t i = control_path(probe);
+  for (size_t k = 0; k < paths_.size(); ++k, i = (i + 1) % paths_.size()) {
+    auto& p = paths_[i];
     if (p.dead)
       continue;
     r = p.out(t, p.rid, payload);
-    if (r != send_status::failed || live_paths() <= 1)
+    if (r == send_status::ok && probe)
+      expect_answer(p);
+    if (r != send_status::failed)
       break;
+    if (live_paths() <= 1) {
+      path_lost(p);
+      break;
+    }
     p.dead = true;
+    path_lost(p);
   }
   if (r == send_status::ok)
     ++stats_.packets_out;
   return r;
 }
 
-size_t route_group_core::live_paths() const noexcept {
-  size_t n = 0;
-  for (const auto& p : paths_)
-    n += p.dead ? 0 : 1;
-  return n;
-}
-
-std::pair<route_group_core::send_status, size_t> route_group_core::send_on(size_t i,
-                                                                           byte_span payload) {
-  auto r = send_status::failed;
-  for (size_t k = 0; k < paths_.size(); ++k, i = (i + 1) % paths_.size()) {
-    auto& p = paths_[i];
-    if (p.dead)
-      continue;
-    r = p.out(packet_type::data, p.rid, payload);
-    if (r != send_status::failed || live_paths() <= 1)
-      break;
-    p.dead = true;
-  }
-  if (r == send_status::ok)
-    ++stats_.packets_out;
-  return {r, i};
-}
-
-bool route_group_core::add_path(write_fn out, route_id forward_rid) {
-  if (phase_ != phase::established || !agreed_.reliable)
-    return false;
-  paths_.push_back({std::move(out), forward_rid});
-  return true;
-}
-
-void route_group_core::send_control(packet_type t, byte_span payload) {
-  if (send_raw(t, payload) != send_status::ok)
+void route_group_core::send_control(packet_type t, byte_span payload, bool probe) {
+  if (send_raw(t, payload, probe) != send_status::ok)
     ++stats_.control_not_sent;
 }
 
@@ -169,6 +152,8 @@ void route_group_core::on_packet(const packet_view& p) {
     return;
   }
   ++stats_.packets_in;
+  if (phase_ == phase::established || phase_ == phase::closing)
+    heard(p.rid);
   switch (p.type) {
     case packet_type::handshake:
       on_handshake_packet(p);
@@ -383,7 +368,7 @@ void route_group_core::send_inner_control(const inner_frame& f) {
   byte_buffer sealed;
   if (auto err = seal_inner(f, sealed))
     return fail(make_error(route_group_errc::protocol, describe(err)));
-  send_control(packet_type::data, {sealed.data(), sealed.size()});
+  send_control(packet_type::data, {sealed.data(), sealed.size()}, f.kind == inner_kind::ping);
 }
 
 route_group_core::write_result route_group_core::write(byte_span plain) {
@@ -493,8 +478,9 @@ void route_group_core::on_ping_tick() {
     send_inner_control(f);
   } else {
     auto p = wire::routing::make_ping_packet(cfg_.forward_rid, ms, 0);
-    send_control(packet_type::ping, {p.payload.data(), p.payload.size()});
+    send_control(packet_type::ping, {p.payload.data(), p.payload.size()}, true);
   }
+  check_paths();
   if (phase_ == phase::established)
     ping_timer_ = after(cfg_.t.ping, &route_group_core::on_ping_tick);
 }
@@ -578,6 +564,17 @@ void route_group_core::on_close_packet() {
                      std::to_string(n) + " written bytes were not delivered");
   }
   finish(event::remote_closed, std::move(err));
+}
+
+void route_group_core::abort(caf::error why) {
+  if (phase_ == phase::failed || phase_ == phase::closed)
+    return;
+  if (phase_ == phase::established || phase_ == phase::closing) {
+    auto text = describe(why);
+    send_control(packet_type::error, {reinterpret_cast<const uint8_t*>(text.data()), text.size()});
+    send_control(packet_type::close, std::array<uint8_t, 1>{0});
+  }
+  fail(std::move(why));
 }
 
 void route_group_core::fail(caf::error err) {

@@ -97,6 +97,12 @@ public:
   /// true: stop reading the route's transport (the consumer is behind); false: resume.
   using pressure_fn = std::function<void(bool)>;
   using clock_fn = std::function<std::chrono::nanoseconds()>;
+  /// A path was found dead (its router answered failed) or silent (nothing
+  /// heard on it for path_silence since something that expects an answer
+  /// went out on it): the dialer sets up another one. Called once per path
+  /// (again only after the path was heard from in between).
+  /// It must not change the paths before it returns (post the change).
+  using path_fn = std::function<void(route_id forward_rid)>;
 
   struct timing {
     std::chrono::nanoseconds handshake_wait = std::chrono::seconds{2}; ///< HandshakePacket
@@ -111,6 +117,9 @@ public:
     std::chrono::nanoseconds max_rto = std::chrono::seconds{2};
     std::chrono::nanoseconds give_up = std::chrono::seconds{30}; ///< no ack at all for this long
     std::chrono::nanoseconds ack_delay = std::chrono::milliseconds{10}; ///< longest an ack waits
+    /// A path is silent when nothing came back on it for this long after a
+    /// data packet or a ping went out on it (reliable mode).
+    std::chrono::nanoseconds path_silence = std::chrono::seconds{3};
   };
 
   struct config {
@@ -121,6 +130,9 @@ public:
     /// of our forward rule (what the packet carries), or the rule's key when
     /// the router's send looks the rule up itself.
     route_id forward_rid;
+    /// The key of the first path's consume rule: packets carrying it are
+    /// that path's (0: every packet not of another path).
+    route_id consume_rid;
     /// Extensions we offer (a Go peer answers 1: none are used).
     wire::routing::group_options offer;
     std::optional<crypto::keypair> ephemeral; ///< vector tests only
@@ -145,6 +157,7 @@ public:
     uint64_t pings_answered = 0;
     uint64_t pongs = 0;
     uint64_t ignored = 0;           ///< packets after the end, or of no use in this phase
+    uint64_t paths_lost = 0;        ///< paths reported dead or silent (path_fn)
   };
 
   route_group_core(config cfg, io::timer_service& timers, write_fn out);
@@ -155,6 +168,7 @@ public:
   void set_sink(sink_fn fn);
   void set_event_fn(event_fn fn) { on_event_ = std::move(fn); }
   void set_pressure_fn(pressure_fn fn) { on_pressure_ = std::move(fn); }
+  void set_path_fn(path_fn fn) { on_path_lost_ = std::move(fn); }
 
   /// Begins the handshake (initiator: sends its HandshakePacket).
   void start();
@@ -170,18 +184,31 @@ public:
   void consumed(size_t n);
   /// Graceful close (reason, if any, travels as an ErrorPacket first).
   void close(caf::error reason = {});
-  /// Reliable mode: the route continues on another path (new forward rule).
-  /// Every path so far is dropped.
-  void replace_path(write_fn out, route_id forward_rid);
+  /// Ends the group now with `why` (failed): the dialer could not keep the
+  /// route (no path within its time). The peer learns it from an
+  /// ErrorPacket and a ClosePacket sent on the live paths, best effort.
+  void abort(caf::error why);
+  /// Reliable mode: the route continues on another path (new forward rule;
+  /// `consume_rid` its consume rule's key, 0: unknown). Every path so far is
+  /// dropped; everything unacknowledged goes out again on the new one.
+  void replace_path(write_fn out, route_id forward_rid, route_id consume_rid = {});
   /// Reliable mode, multipath: one more path to the same peer (its own forward
-  /// rule). Data is striped over the live paths; a retransmission takes another
-  /// path than the last try; a path whose router answers `failed` is dropped
-  /// while another one lives. Control packets use the first live path. The
-  /// peer needs nothing: its reliable receiver reorders. False (nothing
-  /// changed) unless established in reliable mode.
-  bool add_path(write_fn out, route_id forward_rid);
+  /// rule). Data is striped over the live paths that are not silent; a
+  /// retransmission takes another path than the last try; a path whose
+  /// router answers `failed` is dropped while another one lives. Acks and
+  /// keep-alives take the path heard from last, pings go round all live
+  /// paths (so a silent path is heard again once it works). The peer needs
+  /// nothing: its reliable receiver reorders. False (nothing changed) unless
+  /// established in reliable mode.
+  bool add_path(write_fn out, route_id forward_rid, route_id consume_rid = {});
+  /// Drops the path of `forward_rid`; false when it is unknown or the only one.
+  bool remove_path(route_id forward_rid);
+  /// Whether a path of this forward rule is one of the group's.
+  bool has_path(route_id forward_rid) const noexcept;
   /// Paths not known to be dead.
   size_t live_paths() const noexcept;
+  /// Live paths heard from lately (not silent).
+  size_t usable_paths() const noexcept;
 
   // -- inspection ---------------------------------------------------------------------
   phase current_phase() const noexcept { return phase_; }
@@ -213,19 +240,32 @@ private:
   struct path {
     write_fn out;
     route_id rid;
+    route_id consume;
     bool dead = false;
+    bool silent = false;
+    bool reported = false;                 ///< path_fn was told
+    std::chrono::nanoseconds last_heard{0};
+    std::chrono::nanoseconds waiting_since{0}; ///< first answer awaited since last heard (0: none)
   };
-  /// Sends one data packet on path i, or on the next live one when i's router
-  /// says failed (then i is dead, if another path lives); returns the path used.
+  /// Sends one data packet on path i, or on the next usable one when i's
+  /// router says failed (then i is dead, if another path lives); returns the
+  /// path used.
   std::pair<send_status, size_t> send_on(size_t i, byte_span payload);
+  bool usable(const path& p) const noexcept;
+  void heard(route_id consume);
+  void expect_answer(path& p);
+  void path_lost(path& p);
+  void check_paths();
+  /// The path for acks and keep-alives (heard from last), or for a ping (in turn).
+  size_t control_path(bool probe);
 
   std::chrono::nanoseconds now() const;
   io::timer_service::timer_id after(std::chrono::nanoseconds d, void (route_group_core::*fn)());
   void cancel(io::timer_service::timer_id& id);
   void cancel_all();
 
-  send_status send_raw(wire::routing::packet_type t, byte_span payload);
-  void send_control(wire::routing::packet_type t, byte_span payload);
+  send_status send_raw(wire::routing::packet_type t, byte_span payload, bool probe = false);
+  void send_control(wire::routing::packet_type t, byte_span payload, bool probe = false);
   void send_handshake_packet();
 
   void on_handshake_packet(const wire::routing::packet_view& p);
@@ -281,6 +321,8 @@ private:
   sink_fn sink_;
   event_fn on_event_;
   pressure_fn on_pressure_;
+  path_fn on_path_lost_;
+  size_t probe_rr_ = 0;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 
   phase phase_ = phase::handshake;

@@ -12,8 +12,6 @@ namespace skywire::routing {
 
 using wire::routing::inner_frame;
 using wire::routing::inner_kind;
-using wire::routing::packet_type;
-using wire::routing::packet_view;
 namespace noise = crypto::noise;
 
 namespace {
@@ -169,6 +167,9 @@ void route_group_core::on_rto() {
   rto_timer_ = 0;
   if (phase_ != phase::established && phase_ != phase::closing)
     return;
+  check_paths();
+  if (phase_ != phase::established && phase_ != phase::closing)
+    return;
   auto t = now();
   if (!inflight_.empty() && t - last_ack_at_ >= cfg_.t.give_up)
     return fail(make_error(route_group_errc::unreachable,
@@ -189,9 +190,14 @@ void route_group_core::on_rto() {
   arm_rto();
 }
 
-void route_group_core::replace_path(write_fn out, route_id forward_rid) {
+void route_group_core::replace_path(write_fn out, route_id forward_rid, route_id consume_rid) {
   paths_.clear();
-  paths_.push_back({std::move(out), forward_rid});
+  path p;
+  p.out = std::move(out);
+  p.rid = forward_rid;
+  p.consume = consume_rid;
+  p.last_heard = now();
+  paths_.push_back(std::move(p));
   cfg_.forward_rid = forward_rid;
   blocked_ = false;
   if (phase_ != phase::established && phase_ != phase::closing)

@@ -4,6 +4,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <unordered_map>
 
 #include <boost/json.hpp>
@@ -15,6 +16,8 @@
 
 #include "actors/routing/errors.hpp"
 #include "actors/routing/route_speed.hpp"
+#include "actors/routing/route_group_errors.hpp"
+#include "actors/routing/route_paths.hpp"
 #include "actors/routing/setup_client.hpp"
 #include "actors/transport/client_errors.hpp"
 #include "messages/api/transport.hpp"
@@ -28,14 +31,24 @@ struct rf_answer {
 };
 using rf_answer_ptr = std::shared_ptr<rf_answer>;
 
+/// A path accepted at the destination (the gateway's thread tells the actor).
+struct accepted_path {
+  route_handle h;
+  edge_rules e;
+};
+using accepted_path_ptr = std::shared_ptr<accepted_path>;
+
 } // namespace skywire::routing::detail
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(skywire::routing::detail::rf_answer_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(skywire::routing::detail::accepted_path_ptr)
 
 namespace skywire::routing {
 
 namespace {
 
+using detail::accepted_path;
+using detail::accepted_path_ptr;
 using detail::rf_answer;
 using detail::rf_answer_ptr;
 constexpr const char* component = "routes";
@@ -45,6 +58,9 @@ using clock_type = std::chrono::steady_clock;
 using rm_rf_atom = caf::atom_constant<caf::atom("rm_rf")>;
 using rm_retry_atom = caf::atom_constant<caf::atom("rm_retry")>;
 using rm_track_atom = caf::atom_constant<caf::atom("rm_track")>;
+using rm_lost_atom = caf::atom_constant<caf::atom("rm_lost")>;
+using rm_redial_atom = caf::atom_constant<caf::atom("rm_redial")>;
+using rm_prf_atom = caf::atom_constant<caf::atom("rm_prf")>;
 
 /// The listeners of routing ports; read by the setup gateway's thread.
 struct port_table {
@@ -66,21 +82,33 @@ struct dial_state {
   rs::bidirectional_route route;
 };
 
-/// A route group of this visor (dialed or accepted): what `route ls` shows
-/// and what goes when it ends.
-struct group_entry {
-  api::route_group_actor group;
+/// One path of a group: our edge rules' keys (and, at the dialer, its hops).
+struct path_keys {
   route_id fwd;
   route_id consume;
-  public_key remote;
-  uint16_t local_port = 0;
-  uint16_t remote_port = 0;
+  wire::routing::path forward, reverse;
+};
+
+/// A route group opened here.
+struct group_entry {
+  route_handle h;
   bool initiator = false;
+  wire::routing::route_descriptor desc; ///< of its consume rules (registry key)
+  std::vector<path_keys> paths;
+  // the dialer: what a new path needs
+  rs::bidirectional_route route; ///< desc and keep-alive of the dial
+  uint16_t min_hops = 0;
+  size_t want_paths = 1;
+  bool redialing = false;  ///< a path dial in progress
+  route_id lost;           ///< the path it replaces (0: it adds one)
+  std::set<transport_id> avoid;
+  clock_type::time_point deadline;
 };
 
 struct manager_state {
   route_manager_config cfg;
   std::shared_ptr<port_table> ports = std::make_shared<port_table>();
+  std::shared_ptr<path_registry> registry = std::make_shared<path_registry>();
   std::unordered_map<uint64_t, dial_state> dials;
   std::unordered_map<caf::actor_addr, group_entry> groups;
   uint64_t next_dial = 1;
@@ -105,6 +133,15 @@ void fail(manager_actor* self, uint64_t id, caf::error err) {
 }
 
 void ask_route_finder(manager_actor* self, uint64_t id);
+void more_paths(manager_actor* self, const caf::actor& group);
+
+/// What the group's core says about a lost path reaches the manager.
+path_lost_fn lost_reporter(manager_actor* self) {
+  auto me = caf::actor_cast<caf::actor>(self);
+  return [me](const caf::actor& group, route_id fwd) {
+    caf::anon_send(me, rm_lost_atom::value, group, fwd.value);
+  };
+}
 
 /// Step 4-5: the first path each way, the setup node, the edge rules, the group.
 void set_up(manager_actor* self, uint64_t id, const routes_map& routes) {
@@ -135,21 +172,23 @@ void set_up(manager_actor* self, uint64_t id, const routes_map& routes) {
         if (auto err = st.cfg.env.router->table()->install_all({e.forward, e.reverse}))
           return fail(self, id, step_error("install the edge rules", err));
         auto g = open_route_group(st.cfg.env, e, route_group_core::role::initiator,
-                                  i->second.owner);
+                                  i->second.owner, nullptr, lost_reporter(self));
         if (!g) {
           st.cfg.env.router->remove_rule(e.forward.key);
           st.cfg.env.router->remove_rule(e.reverse.key);
           return fail(self, id, step_error("open the route group", g.error()));
         }
-        auto group = *g;
+        auto group = g->actor;
         self->monitor(group);
-        st.groups[group.address()] = group_entry{group,
-                                                 e.forward.key,
-                                                 e.reverse.key,
-                                                 i->second.req.remote,
-                                                 i->second.req.local_port,
-                                                 i->second.req.remote_port,
-                                                 true};
+        auto& ge = st.groups[group.address()];
+        ge.h = *g;
+        ge.initiator = true;
+        ge.desc = e.reverse.desc;
+        ge.route = i->second.route;
+        ge.min_hops = i->second.min_hops;
+        ge.want_paths = std::max<size_t>(1, i->second.req.paths);
+        ge.paths.push_back({e.forward.key, e.reverse.key, i->second.route.forward,
+                            i->second.route.reverse});
         self->request(group, caf::infinite, api::ready_atom::value)
           .then(
             [self, id, group](api::ok_atom) {
@@ -160,6 +199,7 @@ void set_up(manager_actor* self, uint64_t id, const routes_map& routes) {
                           log::kv("hops", i->second.route.forward.size()));
               i->second.rp.deliver(group);
               self->state.dials.erase(i);
+              more_paths(self, caf::actor_cast<caf::actor>(group));
             },
             [self, id, group](caf::error& err) {
               caf::anon_send(group, api::close_atom::value);
@@ -247,10 +287,186 @@ void forget_group(manager_actor* self, const caf::actor_addr& g) {
   if (i == self->state.groups.end())
     return;
   auto& r = *self->state.cfg.env.router;
-  r.core()->clear_endpoint(i->second.consume);
-  r.remove_rule(i->second.fwd);
-  r.remove_rule(i->second.consume);
+  for (auto& p : i->second.paths) {
+    r.core()->clear_endpoint(p.consume);
+    r.remove_rule(p.fwd);
+    r.remove_rule(p.consume);
+  }
+  if (!i->second.initiator)
+    self->state.registry->remove(i->second.desc);
   self->state.groups.erase(i);
+}
+
+// -- more paths: re-establishment and multipath ------------------------------------------
+
+/// Drops a path of the group here: its endpoint and rules (and, unless the
+/// core already let it go, the core's path).
+void drop_path(manager_actor* self, group_entry& ge, route_id fwd, bool from_core) {
+  auto i = std::find_if(ge.paths.begin(), ge.paths.end(),
+                        [&](const path_keys& p) { return p.fwd == fwd; });
+  if (i == ge.paths.end())
+    return;
+  if (from_core)
+    ge.h.post([core = ge.h.core, fwd] { core->remove_path(fwd); });
+  auto& r = *self->state.cfg.env.router;
+  r.core()->clear_endpoint(i->consume);
+  r.remove_rule(i->fwd);
+  r.remove_rule(i->consume);
+  ge.paths.erase(i);
+}
+
+void path_dial(manager_actor* self, const caf::actor& group);
+
+/// A path dial failed: again after rf_retry within the deadline, else a lost
+/// path ends the group with the error.
+void path_dial_failed(manager_actor* self, const caf::actor& group, const caf::error& why) {
+  auto i = self->state.groups.find(group.address());
+  if (i == self->state.groups.end())
+    return;
+  auto& ge = i->second;
+  if (clock_type::now() + self->state.cfg.rf_retry < ge.deadline) {
+    self->delayed_send(self, self->state.cfg.rf_retry, rm_redial_atom::value, group);
+    return;
+  }
+  ge.redialing = false;
+  if (ge.lost.value == 0) {
+    SKYWIRE_LOG(info, component, "no further path for a multipath route",
+                log::kv("remote", ge.desc.src_pk.hex()), log::kv("error", describe(why)));
+    return;
+  }
+  SKYWIRE_LOG(info, component, "route lost: no other path", log::kv("error", describe(why)));
+  auto err = make_error(route_group_errc::unreachable,
+                        "the route's path was lost and no other one was set up within "
+                          + std::to_string(self->state.cfg.reestablish_timeout.count())
+                          + " ms: " + describe(why));
+  ge.h.post([core = ge.h.core, err] { core->abort(err); });
+}
+
+/// Starts a path dial for the group: replacing `lost` (0: one more path).
+void start_path_dial(manager_actor* self, const caf::actor& group, group_entry& ge,
+                     route_id lost) {
+  ge.redialing = true;
+  ge.lost = lost;
+  ge.avoid.clear();
+  for (const auto& p : ge.paths)
+    for (const auto* hops : {&p.forward, &p.reverse})
+      for (const auto& t : path_transports(*hops))
+        ge.avoid.insert(t);
+  ge.deadline = clock_type::now() + self->state.cfg.reestablish_timeout;
+  path_dial(self, group);
+}
+
+/// The dialer's further paths (route_dial::paths) after the first.
+void more_paths(manager_actor* self, const caf::actor& group) {
+  auto i = self->state.groups.find(group.address());
+  if (i == self->state.groups.end())
+    return;
+  auto& ge = i->second;
+  if (ge.initiator && !ge.redialing && ge.paths.size() < ge.want_paths && !ge.paths.empty())
+    start_path_dial(self, group, ge, route_id{});
+}
+
+void path_dial(manager_actor* self, const caf::actor& group) {
+  auto i = self->state.groups.find(group.address());
+  if (i == self->state.groups.end())
+    return;
+  auto& st = self->state;
+  auto& ge = i->second;
+  if (!st.cfg.rf)
+    return path_dial_failed(self, group, make_error(routing_errc::unavailable,
+                                                    "no route finder configured"));
+  auto me = caf::actor_cast<caf::actor>(self);
+  const auto& local = st.cfg.env.local.pk;
+  auto remote = ge.route.desc.dst_pk;
+  st.cfg.rf->find_routes({{local, remote}, {remote, local}}, ge.min_hops, st.cfg.max_hops,
+                         [me, group](expected<routes_map> r) {
+                           caf::anon_send(me, rm_prf_atom::value, group,
+                                          std::make_shared<rf_answer>(rf_answer{std::move(r)}));
+                         });
+}
+
+void on_path_rf(manager_actor* self, const caf::actor& group, const rf_answer_ptr& a) {
+  auto i = self->state.groups.find(group.address());
+  if (i == self->state.groups.end() || !i->second.redialing)
+    return;
+  auto& st = self->state;
+  auto& ge = i->second;
+  if (!a->routes)
+    return path_dial_failed(self, group, step_error("route finder", a->routes.error()));
+  const auto& local = st.cfg.env.local.pk;
+  auto remote = ge.route.desc.dst_pk;
+  auto fwd = a->routes->find(path_edge{local, remote});
+  auto rev = a->routes->find(path_edge{remote, local});
+  std::optional<size_t> fi, ri;
+  if (fwd != a->routes->end())
+    fi = pick_path(fwd->second, ge.avoid);
+  if (rev != a->routes->end())
+    ri = pick_path(rev->second, ge.avoid);
+  if (!fi || !ri)
+    return path_dial_failed(self, group, step_error("route finder", make_error(
+                                                      routing_errc::unknown_rule, "no other path")));
+  auto route = ge.route;
+  route.forward = fwd->second[*fi];
+  route.reverse = rev->second[*ri];
+  if (!st.cfg.setup)
+    return path_dial_failed(self, group, step_error("setup node", make_error(
+                                                      routing_errc::unavailable, "no setup node")));
+  self->request(st.cfg.setup, caf::infinite, setup_route_atom::value, route)
+    .then(
+      [self, group, route](rs::edge_rules& e) {
+        auto& st = self->state;
+        auto i = st.groups.find(group.address());
+        if (i == st.groups.end()) {
+          // the group ended meanwhile: nothing keeps these rules
+          return;
+        }
+        auto& ge = i->second;
+        auto& router = *st.cfg.env.router;
+        if (auto err = router.table()->install_all({e.forward, e.reverse}))
+          return path_dial_failed(self, group, step_error("install the edge rules", err));
+        bool replace = ge.lost.value != 0 && ge.paths.size() <= 1;
+        add_route_path(st.cfg.env, ge.h, e, replace,
+                       [rs = st.cfg.env.router, f = e.forward.key, c = e.reverse.key] {
+                         rs->remove_rule(f);
+                         rs->remove_rule(c);
+                       });
+        if (ge.lost.value != 0)
+          drop_path(self, ge, ge.lost, !replace);
+        SKYWIRE_LOG(info, component, replace ? "route re-established on another path"
+                                             : "route path added",
+                    log::kv("remote", ge.route.desc.dst_pk.hex()),
+                    log::kv("hops", route.forward.size()));
+        ge.paths.push_back({e.forward.key, e.reverse.key, route.forward, route.reverse});
+        ge.redialing = false;
+        ge.lost = route_id{};
+        more_paths(self, group);
+      },
+      [self, group](caf::error& err) {
+        path_dial_failed(self, group, step_error("setup node", err));
+      });
+}
+
+/// The core of `group` lost the path of forward rule `fwd`.
+void on_path_lost(manager_actor* self, const caf::actor& group, route_id fwd) {
+  auto i = self->state.groups.find(group.address());
+  if (i == self->state.groups.end())
+    return;
+  auto& ge = i->second;
+  bool known = std::any_of(ge.paths.begin(), ge.paths.end(),
+                           [&](const path_keys& p) { return p.fwd == fwd; });
+  if (!known)
+    return;
+  if (ge.paths.size() > 1) { // the other paths carry on
+    drop_path(self, ge, fwd, true);
+    if (ge.initiator)
+      more_paths(self, group);
+    return;
+  }
+  if (!ge.initiator || ge.redialing)
+    return; // the destination waits for the dialer's new path
+  SKYWIRE_LOG(info, component, "route path lost; setting the route up again",
+              log::kv("remote", ge.route.desc.dst_pk.hex()));
+  start_path_dial(self, group, ge, fwd);
 }
 
 } // namespace
@@ -375,14 +591,19 @@ void list_routes(manager_actor* self, caf::response_promise rp) {
   c->left = self->state.groups.size();
   c->rp = std::move(rp);
   for (const auto& [addr, e] : self->state.groups) {
-    self->request(e.group, std::chrono::seconds{2}, api::info_atom::value)
+    self->request(e.h.actor, std::chrono::seconds{2}, api::info_atom::value)
       .then(
-        [c, e = e](api::route_group_info& i) {
+        [c, desc = e.desc, initiator = e.initiator,
+         fwd = e.paths.empty() ? route_id{} : e.paths.front().fwd,
+         consume = e.paths.empty() ? route_id{} : e.paths.front().consume,
+         npaths = e.paths.size()](api::route_group_info& i) {
           boost::json::object o;
-          o["remote"] = e.remote.hex();
-          o["local_port"] = e.local_port;
-          o["remote_port"] = e.remote_port;
-          o["side"] = e.initiator ? "dialed" : "accepted";
+          // the descriptor of its consume rules: src = the remote, dst = us
+          o["remote"] = desc.src_pk.hex();
+          o["local_port"] = desc.dst_port.value;
+          o["remote_port"] = desc.src_port.value;
+          o["side"] = initiator ? "dialed" : "accepted";
+          o["paths"] = npaths;
           o["phase"] = i.phase;
           o["reliable"] = i.reliable;
           o["cell_size"] = i.cell_size;
@@ -390,8 +611,8 @@ void list_routes(manager_actor* self, caf::response_promise rp) {
           o["bytes_in"] = i.bytes_in;
           o["bytes_out"] = i.bytes_out;
           o["retransmits"] = i.retransmits;
-          o["forward_rid"] = e.fwd.value;
-          o["consume_rid"] = e.consume.value;
+          o["forward_rid"] = fwd.value;
+          o["consume_rid"] = consume.value;
           c->out.push_back(std::move(o));
           c->one_done();
         },
@@ -406,19 +627,34 @@ caf::behavior manager(manager_actor* self, route_manager_config cfg) {
   auto ports = st.ports;
   auto env = st.cfg.env;
   auto me = caf::actor_cast<caf::actor>(self);
+  auto registry = st.registry;
+  auto lost = lost_reporter(self);
   st.cfg.env.router->set_edge_acceptor(
-    [ports, env, me](const public_key& from, const edge_rules& e) -> caf::error {
+    [ports, env, me, registry, lost](const public_key& from, const edge_rules& e) -> caf::error {
+      // another path of a route already open here (same descriptor)
+      if (auto attach = registry->find(e))
+        return attach(e);
       auto listener = ports->find(e.desc.dst_port.value);
       if (!listener)
         return make_error(routing_errc::no_acceptor,
                           "nothing listens on routing port " + std::to_string(e.desc.dst_port.value));
-      auto g = open_route_group(env, e, route_group_core::role::responder, listener);
+      auto g = open_route_group(env, e, route_group_core::role::responder, listener, nullptr,
+                                lost);
       if (!g)
         return g.error();
-      caf::anon_send(me, rm_track_atom::value, caf::actor_cast<caf::actor>(*g), e.forward.key.value,
-                     e.reverse.key.value, e.desc.src_pk, e.desc.dst_port.value,
-                     e.desc.src_port.value);
-      caf::anon_send(listener, api::rt_accept_atom::value, *g, e.desc.src_pk,
+      auto h = *g;
+      registry->put(e.reverse.desc, [env, h, me](const edge_rules& more) -> caf::error {
+        add_route_path(env, h, more, false, [rs = env.router, f = more.forward.key,
+                                             c = more.reverse.key] {
+          rs->remove_rule(f);
+          rs->remove_rule(c);
+        });
+        caf::anon_send(me, rm_track_atom::value,
+                       std::make_shared<accepted_path>(accepted_path{h, more}));
+        return {};
+      });
+      caf::anon_send(me, rm_track_atom::value, std::make_shared<accepted_path>(accepted_path{h, e}));
+      caf::anon_send(listener, api::rt_accept_atom::value, h.actor, e.desc.src_pk,
                      e.desc.src_port.value);
       SKYWIRE_LOG(debug, component, "route accepted", log::kv("from", e.desc.src_pk.hex()),
                   log::kv("port", e.desc.dst_port.value), log::kv("setup_node", from.hex()));
@@ -521,13 +757,29 @@ caf::behavior manager(manager_actor* self, route_manager_config cfg) {
     [self](rm_retry_atom, uint64_t id, bool) {
       fail(self, id, make_error(routing_errc::dial_failed, "no route within the deadline"));
     },
-    [self](rm_track_atom, caf::actor g, uint32_t fwd, uint32_t consume, public_key remote,
-           uint16_t local_port, uint16_t remote_port) {
-      self->monitor(g);
-      self->state.groups[g.address()] =
-        group_entry{caf::actor_cast<api::route_group_actor>(g), route_id{fwd}, route_id{consume},
-                    remote, local_port, remote_port, false};
+    [self](rm_track_atom, const accepted_path_ptr& a) {
+      auto g = caf::actor_cast<caf::actor>(a->h.actor);
+      auto i = self->state.groups.find(g.address());
+      if (i == self->state.groups.end()) {
+        self->monitor(g);
+        auto& ge = self->state.groups[g.address()];
+        ge.h = a->h;
+        ge.initiator = false;
+        ge.desc = a->e.reverse.desc;
+        ge.paths.push_back({a->e.forward.key, a->e.reverse.key, {}, {}});
+        return;
+      }
+      i->second.paths.push_back({a->e.forward.key, a->e.reverse.key, {}, {}});
     },
+    [self](rm_lost_atom, const caf::actor& g, uint32_t fwd) {
+      on_path_lost(self, g, route_id{fwd});
+    },
+    [self](rm_redial_atom, const caf::actor& g) {
+      auto i = self->state.groups.find(g.address());
+      if (i != self->state.groups.end() && i->second.redialing)
+        path_dial(self, g);
+    },
+    [self](rm_prf_atom, const caf::actor& g, const rf_answer_ptr& a) { on_path_rf(self, g, a); },
   };
 }
 

@@ -10,6 +10,19 @@
 // The visor's echo on the ping port (48) answers `cli visor ping`, its sink
 // on the speed port (49, route_speed.hpp) `cli visor speed`; `cli visor
 // route ls` lists the route groups (rt_routes_atom).
+//
+// Re-establishment (reliable groups, between two of ours): when the core of
+// a dialed group reports its path lost (the router answered failed: its
+// first transport is down; or nothing came back on it for the core's
+// path_silence), the manager asks the route finder again, takes the path
+// least shared with the lost one (route_paths.hpp: pick_path), has the setup
+// node set it up with the same descriptor and moves the group onto it
+// (replace_path: the unacknowledged data goes again; the app's stream goes
+// on). At the destination the same descriptor finds the open group
+// (path_registry) and the new edge rules become its path. Retried every
+// rf_retry within reestablish_timeout; then the group ends with the error
+// (never a silent loss). Multipath dials (route_dial::paths >= 2) add the
+// further paths the same way after the first.
 #pragma once
 
 #include <chrono>
@@ -41,6 +54,8 @@ struct route_manager_config {
   std::chrono::milliseconds dial_timeout{20'000};
   std::chrono::milliseconds rf_retry{500};
   std::chrono::milliseconds rf_give_up{2'000};
+  /// A lost path is set up again within this, else the group ends.
+  std::chrono::milliseconds reestablish_timeout{20'000};
   bool echo = true; ///< listen on the ping port (echo) and the speed port (sink)
   /// Actors the manager starts linked to itself (they end together), given
   /// its handle: the visor's services on routing ports (skyfwd on 47), which

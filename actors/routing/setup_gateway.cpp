@@ -37,7 +37,7 @@ public:
   setup_gateway(caf::actor_config& acfg, dmsg::client_ref_ptr client, router_state_ptr router,
                 setup_gateway_config cfg)
     : gateway_interface::base(acfg), ref_(std::move(client)), router_(std::move(router)),
-      cfg_(std::move(cfg)), allowed_(cfg_.setup_nodes.begin(), cfg_.setup_nodes.end()),
+      cfg_(std::move(cfg)), allowed_(cfg_.setup_nodes),
       retry_(500, 2, 10'000) {}
 
   const char* name() const override { return "setup_gateway"; }
@@ -148,7 +148,7 @@ private:
   }
 
   void on_accept(api::stream_opened s) {
-    if (allowed_.count(s.remote.pk) == 0)
+    if (!allowed_.admits(s.remote.pk))
       return refuse(s, "not in routing.route_setup_nodes");
     if (sessions_.size() >= cfg_.max_sessions)
       return refuse(s, "too many streams");
@@ -197,7 +197,7 @@ private:
   dmsg::client_ref_ptr ref_;
   router_state_ptr router_;
   setup_gateway_config cfg_;
-  std::set<public_key> allowed_;
+  setup_node_whitelist allowed_;
   dmsg::backoff retry_;
   uint64_t token_ = 0;
   dmsg::followed_client followed_;

@@ -19,6 +19,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <set>
 #include <vector>
 
 #include <caf/actor.hpp>
@@ -38,6 +39,19 @@ struct setup_gateway_config {
   std::vector<public_key> setup_nodes; ///< routing.route_setup_nodes
   size_t max_sessions = 64;
   std::chrono::milliseconds idle_timeout{60'000};
+};
+
+/// The setup nodes a visor takes rules from (routing.route_setup_nodes): a
+/// stream from any other key is refused before a byte of it is read.
+class setup_node_whitelist {
+public:
+  explicit setup_node_whitelist(const std::vector<public_key>& nodes)
+    : keys_(nodes.begin(), nodes.end()) {}
+  bool admits(const public_key& pk) const { return keys_.count(pk) != 0; }
+  size_t size() const noexcept { return keys_.size(); }
+
+private:
+  std::set<public_key> keys_;
 };
 
 /// Spawns the gateway; it listens as soon as `client` holds a dmsg client.

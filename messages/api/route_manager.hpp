@@ -5,7 +5,10 @@
 //   request(m, T, rt_dial_atom, route_dial)          -> route_group_actor once
 //       the route is set up and its handshake done (the caller becomes its
 //       owner), or the error naming the step that failed (transport, route
-//       finder, setup node, handshake)
+//       finder, setup node, handshake). A reliable group whose path dies
+//       (its transport went down, or it went silent) is set up again on
+//       another path within the manager's re-establishment time, the stream
+//       unbroken; else the group ends with the error (closed_atom)
 //   request(m, T, rt_listen_atom, uint16_t port, caf::actor listener) -> ok_atom
 //       routes set up toward `port` are handed to `listener` as
 //       (rt_accept_atom, route_group_actor, public_key remote, uint16_t port)
@@ -62,12 +65,16 @@ struct route_dial {
   uint16_t local_port = 0; ///< 0: an ephemeral one
   uint16_t min_hops = 0;   ///< 0: routing.min_hops of the config
   uint64_t timeout_ms = 0; ///< 0: the manager's (20 s)
+  /// Paths of the route (reliable groups between two of ours): 2 or more
+  /// sets up as many paths, as disjoint as the route finder allows, after
+  /// the first (the dial answers once the first is up). 0 and 1: one.
+  uint8_t paths = 1;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, route_dial& x) {
   return f(caf::meta::type_name("skywire::api::route_dial"), x.remote, x.remote_port,
-           x.local_port, x.min_hops, x.timeout_ms);
+           x.local_port, x.min_hops, x.timeout_ms, x.paths);
 }
 
 /// A ping over a route (`skywire cli visor ping`).

@@ -50,6 +50,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return u < 0x20 || u == 0x7f;
   }));
   FUZZ_ASSERT(msg == tp::extract_server_message(r.body));
-  FUZZ_ASSERT(!describe(err).empty());
+  FUZZ_ASSERT(!skywire::describe(err).empty());
   return 0;
 }

@@ -556,3 +556,39 @@ TEST_CASE("route group: lost handshake packets are sent again (5% loss on every 
   CHECK(ref >= 100);
   CHECK(ours >= 199);
 }
+
+TEST_CASE("route group: a path cut beyond its first transport goes silent, is reported and left out") {
+  wr::group_options rel{.reliable = true};
+  route r;
+  r.make(2, faults{.delay = 5ms, .bandwidth = 5'000'000}, rel, rel);
+  r.start_and_establish();
+  r.build_extra(2, faults{.delay = 5ms, .bandwidth = 5'000'000});
+  // each forwarding hop adds 1000 to the route id: what a path's far end receives
+  REQUIRE(r.a.c->add_path(r.writer(true, 1), route_id{11}, route_id{12 + 2000}));
+  REQUIRE(r.b.c->add_path(r.writer(false, 1), route_id{12}, route_id{11 + 2000}));
+  std::vector<route_id> lost;
+  r.a.c->set_path_fn([&](route_id fwd) { lost.push_back(fwd); });
+  auto ab = pattern(400'000, 20);
+  r.send_all(r.a, {ab.begin(), ab.begin() + 100'000});
+  r.net.advance(200ms);
+  // the second path's middle transport dies: its first transport still takes packets
+  r.extra[0][1].first->close();
+  r.send_all(r.a, {ab.begin() + 100'000, ab.end()});
+  REQUIRE(r.net.run_until([&] { return r.b.got.size() >= ab.size(); }, 60s));
+  CHECK(r.b.got == ab);
+  REQUIRE(r.net.run_until([&] { return !lost.empty(); }, 10s));
+  CHECK(lost.front() == route_id{11});
+  CHECK(r.a.c->counters().paths_lost == 1);
+  CHECK(r.a.c->usable_paths() == 1);
+  CHECK(r.a.c->live_paths() == 2); // silent, not dead: pings still probe it
+  // new data no longer goes the silent way
+  auto before = r.extra[0].front().first->stats().chunks_sent;
+  auto more = pattern(200'000, 21);
+  r.send_all(r.a, more);
+  REQUIRE(r.net.run_until([&] { return r.b.got.size() >= ab.size() + more.size(); }, 60s));
+  auto after = r.extra[0].front().first->stats().chunks_sent;
+  CHECK(after - before < 10); // pings only
+  CHECK(r.a.c->remove_path(route_id{11}));
+  CHECK_FALSE(r.a.c->remove_path(route_id{1}));
+  CHECK(r.a.c->live_paths() == 1);
+}

@@ -14,11 +14,10 @@
 #include "actors/routing/router_core.hpp"
 #include "actors/routing/rule_table.hpp"
 #include "actors/transport/link_directory.hpp"
-#include "actors/transport/transport_link.hpp"
 #include "runtime/crypto/keys.hpp"
 #include "tests/actors/transport/tp_support.hpp"
-#include "runtime/crypto/transport_id.hpp"
 #include "tests/sim/sim_link.hpp"
+#include "tests/sim/sim_transport.hpp"
 
 using namespace skywire;
 using namespace skywire::routing;
@@ -67,34 +66,11 @@ struct chain {
   }
 
   void join(visor& a, visor& b, faults f) {
-    auto [la, lb] = sim_link::make_pair(net, f, f);
-    tp::transport_core::params pa;
-    pa.role = tp::transport_role::initiator;
-    pa.type = "stcpr";
-    pa.local = a.keys;
-    pa.remote = b.keys.pk;
-    pa.local_port = port{49152};
-    tp::transport_core::params pb;
-    pb.role = tp::transport_role::responder;
-    pb.type = "stcpr";
-    pb.local = b.keys;
-    auto ka = tp::transport_link::make(std::move(pa), caf::actor{});
-    auto kb = tp::transport_link::make(std::move(pb), caf::actor{});
-    REQUIRE(ka);
-    REQUIRE(kb);
-    auto lka = *ka;
-    auto lkb = *kb;
-    lka->start(la);
-    lkb->start(lb);
-    // the responder waits for its registration (the manager's): complete it
-    REQUIRE(net.run_until([&] { return lkb->phase() == tp::link_phase::deciding; }, 30s));
-    lkb->complete_settlement(true);
-    REQUIRE(net.run_until([&] { return lka->is_up() && lkb->is_up(); }, 30s));
-    auto id = crypto::make_transport_id(a.keys.pk, b.keys.pk, "stcpr");
-    a.links->put(id, lka);
-    b.links->put(id, lkb);
-    tps.push_back(id);
-    links.emplace_back(lka, lkb);
+    auto t = skywire::sim::join_transport(net, a.keys, b.keys, f, f);
+    a.links->put(t.id, t.a);
+    b.links->put(t.id, t.b);
+    tps.push_back(t.id);
+    links.emplace_back(t.a, t.b);
   }
 
   /// Installs the rules of a route from visor `from` to visor `to` along the

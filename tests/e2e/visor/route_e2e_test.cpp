@@ -81,3 +81,59 @@ TEST_CASE("routing e2e: a 2-hop route A-B-C between three visor processes carrie
   CHECK(call_json(b, {"route", "ls"}).as_array().empty());
   CHECK(pinger.wait_for(120s));
 }
+
+TEST_CASE("routing e2e: a route whose middle transport is removed is set up again; the ping goes on") {
+  // A-B-D and A-C-D: two disjoint 2-hop paths from A to D
+  local_net net;
+  visor_proc a, b, c, d;
+  net.make(d, "d");
+  start_visor(d, "visor started");
+  auto dp = local_net::stcp_port(d);
+  net.make(b, "b", &d, dp);
+  start_visor(b, "visor started");
+  net.make(c, "c", &d, dp);
+  start_visor(c, "visor started");
+  auto bp = local_net::stcp_port(b), cp = local_net::stcp_port(c);
+  net.make(a, "a", nullptr, 0, [&](json::object& cfg) {
+    cfg["skywire-tcp"].as_object()["pk_table"] =
+      json::object{{b.pk, "127.0.0.1:" + std::to_string(bp)},
+                   {c.pk, "127.0.0.1:" + std::to_string(cp)}};
+  });
+  start_visor(a, "visor started");
+  net.await_dmsg({&a, &b, &c, &d});
+  net.add_transport(a, b);
+  net.add_transport(a, c);
+  auto bd = net.add_transport(b, d);
+  auto cd = net.add_transport(c, d);
+  net.await_route(a, d, 2);
+  // a long ping from A to D over 2 hops, in its own process
+  auto ping_log = net.tmp.path / "ping.log";
+  skywire::test::process ping;
+  REQUIRE(skywire::test::spawn(ping,
+                               {binary, "cli", "visor", "ping", d.pk, "-n", "1000", "-s", "65536",
+                                "--min-hops", "2", "--json", "--rpc", a.rpc},
+                               ping_log));
+  // the route is up once a middle visor holds its rules: that one's transport to D goes
+  visor_proc* mid = nullptr;
+  REQUIRE(eventually(
+    [&] {
+      for (auto* m : {&b, &c})
+        if (!call_json(*m, {"route", "ls-rules"}).as_array().empty()) {
+          mid = m;
+          return true;
+        }
+      return false;
+    },
+    10s));
+  REQUIRE_MESSAGE(ping.running(), "the ping ended before the cut: ", skywire::test::read_text(ping_log));
+  call_json(*mid, {"tp", "rm", "-i", mid == &b ? bd : cd});
+  // the ping finishes: every echo came back, over the other path
+  REQUIRE_MESSAGE(ping.wait_for(60s), skywire::test::read_text(ping_log));
+  auto out = skywire::test::read_text(ping_log);
+  INFO("ping: ", out, "\nA:\n", skywire::test::read_text(a.log));
+  CHECK(ping.exit_code() == 0);
+  auto j = json::parse(out.substr(out.find('{'))).as_object();
+  CHECK(j["rtt_us"].as_array().size() == 1000);
+  CHECK(skywire::test::read_text(a.log).find("route re-established on another path")
+        != std::string::npos);
+}

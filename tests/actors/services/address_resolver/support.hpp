@@ -23,6 +23,7 @@
 #include "messages/wire/transport/handshake.hpp"
 #include "runtime/crypto/keys.hpp"
 #include "runtime/http/message.hpp"
+#include "tests/support/httpauth_request.hpp"
 #include "runtime/io/kcp/control_block.hpp"
 #include "runtime/io/timer_service.hpp"
 
@@ -49,18 +50,8 @@ inline skywire::http::request signed_request(skywire::http::verb method, std::st
                                              std::string body, const skywire::crypto::keypair& kp,
                                              uint64_t nonce,
                                              std::string remote = "198.51.100.7:40000") {
-  skywire::http::request r;
-  r.method = method;
-  r.target = target;
-  r.path = target.substr(0, target.find('?'));
-  if (auto q = target.find('?'); q != std::string::npos)
-    r.query = target.substr(q + 1);
-  r.body = std::move(body);
-  r.remote = std::move(remote);
-  auto payload = skywire::wire::httpauth_payload(r.body, nonce);
-  auto sig = skywire::crypto::sign(payload, kp.sk);
-  r.headers = skywire::wire::httpauth_header_list({kp.pk, nonce, sig, std::nullopt});
-  return r;
+  return skywire::test::signed_request(method, std::move(target), std::move(body), kp, nonce,
+                                       std::move(remote));
 }
 
 /// A millisecond clock the test moves, with timers (io::timer_service).
