@@ -285,6 +285,6 @@ awk -v enc="$enc" -v dec="$dec" -v enc_cpu="$enc_cpu" -v dec_cpu="$dec_cpu" -v c
     }
     print ""
     print "aims: 2 hops >= 0.7x the crypto limit (Go: 0.226 Gbit/s = 28 MB/s); relay >= 0.8x the two-pass AEAD limit (Go: 82 MB per CPU-s); dial-to-first-byte p50 <= 10 ms (Go: 36-45 ms)"
-    print "paths: one (cli visor speed and ping dial one path; the dial's paths option is not yet theirs)"
+    print "paths: one (cli visor speed and ping dial one path; a --paths option for them is still to do)"
   }' "$out/runs.txt"
 echo "# done $(date -u +%FT%TZ) loadavg=$(load)"
