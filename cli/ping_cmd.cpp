@@ -4,6 +4,9 @@
 // the remote directly where the reference dials a loop through it, see
 // docs/protocol/routing.md). The route goes through the route finder and
 // the setup node of the visor's config; --min-hops asks for a longer one.
+// skywire cli visor speed <pk>: the same route to the remote's speed port
+// (49, ours), `--mib` MiB through it, timed until the remote acknowledged
+// the last byte (messages/api/route_manager.hpp).
 #include <cstdio>
 #include <iostream>
 
@@ -13,6 +16,7 @@
 #include "cli/command.hpp"
 #include "cli/options.hpp"
 #include "cli/visor_call.hpp"
+#include "messages/api/route_manager.hpp"
 
 namespace po = boost::program_options;
 namespace json = boost::json;
@@ -70,8 +74,47 @@ int visor_ping(const std::string& argv0, const std::vector<std::string>& args) {
   return exit_ok;
 }
 
+int visor_speed(const std::string& argv0, const std::vector<std::string>& args) {
+  visor_flags c;
+  std::string pk;
+  unsigned mib = 64, min_hops = 0;
+  auto desc = visor_options(argv0, " <pk> [--mib N] [--min-hops N] [options]",
+                            "Measure a route's throughput: set up a route to the visor's speed "
+                            "port (49), send N MiB, time them until the remote acknowledged the "
+                            "last byte. Both visors must be ours (a Go visor has no speed port).",
+                            c);
+  desc.add_options()("pk", po::value(&pk)->value_name("PK"), "the remote visor's public key")(
+    "mib", po::value(&mib)->value_name("N"),
+    ("MiB to send (default 64, at most " + std::to_string(api::max_speed_mib) + ")").c_str())(
+    "min-hops", po::value(&min_hops)->value_name("N"),
+    "the route's least number of hops (default: routing.min_hops of the visor's config)");
+  po::positional_options_description pos;
+  pos.add("pk", 1);
+  po::variables_map vm;
+  if (int rc = parse_options(argv0, args, desc, vm, &pos); rc >= 0)
+    return rc;
+  if (pk.size() != 66)
+    return usage_error(argv0, "a public key (66 hex digits) is required", desc);
+  if (mib == 0 || mib > api::max_speed_mib || min_hops > 255)
+    return usage_error(argv0, "--mib 1.." + std::to_string(api::max_speed_mib) + ", --min-hops 0..255",
+                       desc);
+  json::object params{{"pk", pk}, {"mib", mib}, {"min_hops", min_hops}};
+  return call_and_print(
+    c, "visor.speed", params,
+    [&](const json::value& v) {
+      const auto& o = v.as_object();
+      char line[160];
+      std::snprintf(line, sizeof line, "route to %s set up in %.2f ms\n%u MiB in %.3f s: %.1f MB/s\n",
+                    pk.c_str(), o.at("setup_ms").to_number<double>(), mib,
+                    o.at("seconds").to_number<double>(), o.at("mb_s").to_number<double>());
+      std::cout << line;
+    },
+    api::speed_wait(mib) + std::chrono::seconds(5));
+}
+
 } // namespace
 
 SKYWIRE_CLI_COMMAND("cli visor ping", "ping a visor over a route", visor_ping);
+SKYWIRE_CLI_COMMAND("cli visor speed", "measure a route's throughput to a visor", visor_speed);
 
 } // namespace skywire::cli

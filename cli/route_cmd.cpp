@@ -1,5 +1,6 @@
 // skywire cli visor route ls-rules | rule | rm-rule | add-rule app|fwd|intfwd
-// (reference §7.4, §4.10), each with --help, --json, --rpc ADDR and -c FILE.
+// (reference §7.4, §4.10), each with --help, --json, --rpc ADDR and -c FILE,
+// and ours: `route ls`, the visor's route groups (visor.routes).
 // They call the visor's router methods (the reference's names:
 // app-visor.RoutingRules, RoutingRule, SaveRoutingRule, RemoveRoutingRule)
 // over the CLI socket; --json prints the reference's RuleSummary objects.
@@ -81,7 +82,7 @@ std::optional<uint16_t> parse_port(const std::string& s) {
 
 // ---- ls-rules / rule -----------------------------------------------------------------------
 
-int route_ls(const std::string& argv0, const std::vector<std::string>& args) {
+int rules_ls(const std::string& argv0, const std::vector<std::string>& args) {
   visor_flags c;
   auto desc = visor_options(argv0, " [options]", "List the visor's routing rules.", c);
   po::variables_map vm;
@@ -106,6 +107,33 @@ int route_rule(const std::string& argv0, const std::vector<std::string>& args) {
   json::object params;
   params["id"] = *rid;
   return show_rules(c, "app-visor.RoutingRule", params);
+}
+
+// ---- ls: the route groups -------------------------------------------------------------------
+
+int route_ls(const std::string& argv0, const std::vector<std::string>& args) {
+  visor_flags c;
+  auto desc = visor_options(argv0, " [options]",
+                            "List the visor's routes (route groups, dialed and accepted): remote, "
+                            "ports, phase, extensions, round trip and bytes.",
+                            c);
+  po::variables_map vm;
+  if (int rc = parse_options(argv0, args, desc, vm); rc >= 0)
+    return rc;
+  return call_and_print(c, "visor.routes", {}, [](const json::value& v) {
+    std::vector<std::vector<std::string>> rows{{"remote-pk", "local-port", "remote-port", "side",
+                                                "phase", "reliable", "cell", "rtt-us", "bytes-in",
+                                                "bytes-out", "retransmits"}};
+    if (v.is_array())
+      for (const auto& x : v.get_array()) {
+        std::vector<std::string> row;
+        for (const char* k : {"remote", "local_port", "remote_port", "side", "phase", "reliable",
+                              "cell_size", "rtt_us", "bytes_in", "bytes_out", "retransmits"})
+          row.push_back(json_field(x, k));
+        rows.push_back(std::move(row));
+      }
+    print_table(rows);
+  });
 }
 
 // ---- rm-rule -------------------------------------------------------------------------------
@@ -250,7 +278,8 @@ int route_add(const std::string& kind, const std::string& argv0, const std::vect
   return exit_ok;
 }
 
-SKYWIRE_CLI_COMMAND("cli visor route ls-rules", "list the visor's routing rules", route_ls);
+SKYWIRE_CLI_COMMAND("cli visor route ls", "list the visor's routes (route groups)", route_ls);
+SKYWIRE_CLI_COMMAND("cli visor route ls-rules", "list the visor's routing rules", rules_ls);
 SKYWIRE_CLI_COMMAND("cli visor route rule", "show one routing rule", route_rule);
 SKYWIRE_CLI_COMMAND("cli visor route rm-rule", "remove routing rule(s)", route_rm);
 SKYWIRE_CLI_COMMAND("cli visor route add-rule app", "add a consume (app) rule",

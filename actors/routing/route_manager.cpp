@@ -15,6 +15,7 @@
 #include <caf/stateful_actor.hpp>
 
 #include "actors/routing/errors.hpp"
+#include "actors/routing/route_speed.hpp"
 #include "actors/routing/route_group_errors.hpp"
 #include "actors/routing/route_paths.hpp"
 #include "actors/routing/setup_client.hpp"
@@ -569,6 +570,56 @@ caf::behavior pinger(caf::event_based_actor* self, api::route_manager_actor mana
   };
 }
 
+// ---- route ls ---------------------------------------------------------------------------------
+
+/// Asks every route group for its state; answers a JSON array.
+void list_routes(manager_actor* self, caf::response_promise rp) {
+  struct collect {
+    boost::json::array out;
+    size_t left = 0;
+    caf::response_promise rp;
+    void one_done() {
+      if (--left == 0)
+        rp.deliver(boost::json::serialize(out));
+    }
+  };
+  if (self->state.groups.empty()) {
+    rp.deliver(std::string{"[]"});
+    return;
+  }
+  auto c = std::make_shared<collect>();
+  c->left = self->state.groups.size();
+  c->rp = std::move(rp);
+  for (const auto& [addr, e] : self->state.groups) {
+    self->request(e.h.actor, std::chrono::seconds{2}, api::info_atom::value)
+      .then(
+        [c, desc = e.desc, initiator = e.initiator,
+         fwd = e.paths.empty() ? route_id{} : e.paths.front().fwd,
+         consume = e.paths.empty() ? route_id{} : e.paths.front().consume,
+         npaths = e.paths.size()](api::route_group_info& i) {
+          boost::json::object o;
+          // the descriptor of its consume rules: src = the remote, dst = us
+          o["remote"] = desc.src_pk.hex();
+          o["local_port"] = desc.dst_port.value;
+          o["remote_port"] = desc.src_port.value;
+          o["side"] = initiator ? "dialed" : "accepted";
+          o["paths"] = npaths;
+          o["phase"] = i.phase;
+          o["reliable"] = i.reliable;
+          o["cell_size"] = i.cell_size;
+          o["rtt_us"] = i.rtt_ns / 1000; // whole microseconds
+          o["bytes_in"] = i.bytes_in;
+          o["bytes_out"] = i.bytes_out;
+          o["retransmits"] = i.retransmits;
+          o["forward_rid"] = fwd.value;
+          o["consume_rid"] = consume.value;
+          c->out.push_back(std::move(o));
+          c->one_done();
+        },
+        [c](caf::error&) { c->one_done(); }); // ended meanwhile: not listed
+  }
+}
+
 caf::behavior manager(manager_actor* self, route_manager_config cfg) {
   self->state.cfg = std::move(cfg);
   auto& st = self->state;
@@ -611,8 +662,10 @@ caf::behavior manager(manager_actor* self, route_manager_config cfg) {
     });
   if (st.cfg.echo) {
     auto e = self->spawn<caf::linked>(route_echo);
+    auto sink = self->spawn<caf::linked>(route_speed_sink);
     std::lock_guard<std::mutex> g{st.ports->mtx};
     st.ports->listeners[api::ping_port] = e;
+    st.ports->listeners[api::speed_port] = sink;
   }
   for (auto& make : st.cfg.services)
     if (auto a = make(caf::actor_cast<api::route_manager_actor>(self)))
@@ -673,6 +726,20 @@ caf::behavior manager(manager_actor* self, route_manager_config cfg) {
         rp.deliver(make_error(routing_errc::bad_rule, "ping: count 1..1000, size 1..65536"));
       else
         self->spawn(pinger, caf::actor_cast<api::route_manager_actor>(self), req, rp);
+      return rp;
+    },
+    [self](api::rt_speed_atom, api::route_speed& req) -> caf::response_promise {
+      auto rp = self->make_response_promise();
+      if (req.mib == 0 || req.mib > api::max_speed_mib)
+        rp.deliver(make_error(routing_errc::bad_rule, "speed: mib 1.."
+                                                        + std::to_string(api::max_speed_mib)));
+      else
+        start_speed_test(self, caf::actor_cast<api::route_manager_actor>(self), req, rp);
+      return rp;
+    },
+    [self](api::rt_routes_atom) -> caf::response_promise {
+      auto rp = self->make_response_promise();
+      list_routes(self, rp);
       return rp;
     },
     [self](api::rt_service_atom, uint16_t p) -> caf::result<caf::actor> {

@@ -7,7 +7,9 @@
 // this visor (the setup gateway's edge rules) go to the listener of their
 // port; none: the setup is refused (the node answers the dialer with a
 // failure). A route group that ends takes its rules and endpoint with it.
-// The visor's echo on the ping port (48) answers `cli visor ping`.
+// The visor's echo on the ping port (48) answers `cli visor ping`, its sink
+// on the speed port (49, route_speed.hpp) `cli visor speed`; `cli visor
+// route ls` lists the route groups (rt_routes_atom).
 //
 // Re-establishment (reliable groups, between two of ours): when the core of
 // a dialed group reports its path lost (the router answered failed: its
@@ -54,7 +56,7 @@ struct route_manager_config {
   std::chrono::milliseconds rf_give_up{2'000};
   /// A lost path is set up again within this, else the group ends.
   std::chrono::milliseconds reestablish_timeout{20'000};
-  bool echo = true; ///< listen on the ping port
+  bool echo = true; ///< listen on the ping port (echo) and the speed port (sink)
   /// Actors the manager starts linked to itself (they end together), given
   /// its handle: the visor's services on routing ports (skyfwd on 47), which
   /// listen through rt_listen and are found again with rt_service_atom.

@@ -285,6 +285,19 @@ std::variant<public_key, bad_params> pk_param(const json::value* params, std::st
   return *pk;
 }
 
+/// An optional integer field of params in [lo, hi] into `out`; false when
+/// present and not such a number (absent: `out` unchanged).
+template <class T>
+bool uint_field(const json::object& o, const char* key, int64_t lo, uint64_t hi, T& out) {
+  auto* v = o.if_contains(key);
+  if (!v)
+    return true;
+  if (!v->is_int64() || v->get_int64() < lo || static_cast<uint64_t>(v->get_int64()) > hi)
+    return false;
+  out = static_cast<T>(v->get_int64());
+  return true;
+}
+
 /// A route ID: params.id, a number in [1, 2^32-1].
 std::variant<uint32_t, bad_params> route_id_param(const json::value* params) {
   const auto* v = param(params, "id");
@@ -400,14 +413,18 @@ caf::behavior cli_gateway(caf::stateful_actor<gateway_state>* self, api::visor_a
 
   // Forwards one request to the visor and writes the answer back (every
   // visor.* request answers a JSON text: checked against api::visor_actor).
-  auto forward = [self, visor, send, timeout = opts.request_timeout](
-                   uint64_t id, std::string rid, auto... request) {
+  auto forward_within = [self, visor, send](std::chrono::milliseconds timeout, uint64_t id,
+                                            std::string rid, auto... request) {
     self->request(visor, timeout, std::move(request)...)
       .then([send, id, rid](std::string& result) { send(id, result_line(rid, result)); },
             [send, id, rid](caf::error& err) {
               int code = err == caf::sec::request_timeout ? timeout_error : server_error;
               send(id, error_line(rid, code, error_text(err)));
             });
+  };
+  auto forward = [forward_within, timeout = opts.request_timeout](uint64_t id, std::string rid,
+                                                                  auto... request) {
+    forward_within(timeout, id, std::move(rid), std::move(request)...);
   };
 
   // A typed request to the visor whose answer `convert` turns into JSON.
@@ -514,8 +531,9 @@ caf::behavior cli_gateway(caf::stateful_actor<gateway_state>* self, api::visor_a
 
   // The router's methods (the reference's visor RPC names); false when
   // `method` is none of them.
-  auto handle_routing = [send, forward](uint64_t id, const std::string& rid,
-                                        std::string_view method, const json::value* params) -> bool {
+  auto handle_routing = [send, forward, forward_within](uint64_t id, const std::string& rid,
+                                                        std::string_view method,
+                                                        const json::value* params) -> bool {
     auto refuse = [&](const bad_params& b) { send(id, error_line(rid, invalid_params, b.text)); };
     if (method == "app-visor.RoutingRules") {
       forward(id, rid, api::rt_rules_atom::value);
@@ -536,21 +554,33 @@ caf::behavior cli_gateway(caf::stateful_actor<gateway_state>* self, api::visor_a
       req.remote = std::get<public_key>(pk);
       if (params && params->is_object()) {
         const auto& o = params->get_object();
-        auto num = [&](const char* k, uint64_t max, auto& out) {
-          if (auto* v = o.if_contains(k)) {
-            if (!v->is_int64() || v->get_int64() < 0 || static_cast<uint64_t>(v->get_int64()) > max)
-              return false;
-            out = static_cast<std::remove_reference_t<decltype(out)>>(v->get_int64());
-          }
-          return true;
-        };
-        if (!num("count", 1000, req.count) || !num("size", 65536, req.size)
-            || !num("min_hops", 255, req.min_hops) || !num("port", 65535, req.port)
-            || req.port == 0)
+        if (!uint_field(o, "count", 0, 1000, req.count) || !uint_field(o, "size", 0, 65536, req.size)
+            || !uint_field(o, "min_hops", 0, 255, req.min_hops)
+            || !uint_field(o, "port", 1, 65535, req.port))
           return refuse(bad_params{"count 0..1000, size 0..65536, min_hops 0..255, port 1..65535"}),
                  true;
       }
       forward(id, rid, api::rt_ping_atom::value, std::move(req));
+    } else if (method == "visor.speed") {
+      // ours: {"pk":…, "mib":n, "min_hops":n}
+      api::route_speed req;
+      auto pk = pk_param(params, "pk");
+      if (auto* b = std::get_if<bad_params>(&pk))
+        return refuse(*b), true;
+      req.remote = std::get<public_key>(pk);
+      if (params && params->is_object()) {
+        const auto& o = params->get_object();
+        if (!uint_field(o, "mib", 1, api::max_speed_mib, req.mib)
+            || !uint_field(o, "min_hops", 0, 255, req.min_hops))
+          return refuse(bad_params{"mib 1.." + std::to_string(api::max_speed_mib)
+                                   + ", min_hops 0..255"}),
+                 true;
+      }
+      // the dial's deadline, then at least 10 MiB/s
+      auto wait = api::speed_wait(req.mib);
+      forward_within(wait, id, rid, api::rt_speed_atom::value, std::move(req));
+    } else if (method == "visor.routes") {
+      forward(id, rid, api::rt_routes_atom::value);
     } else if (method == "app-visor.SaveRoutingRule") {
       auto r = rule_param(params);
       if (auto* b = std::get_if<bad_params>(&r))

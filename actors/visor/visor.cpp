@@ -166,7 +166,7 @@ std::vector<system::child_spec> visor_children(const visor_context& ctx) {
                      rc.env.sys = &sys;
                      rc.env.router = router;
                      rc.env.local = crypto::keypair{cfg->pk, cfg->sk};
-                     rc.env.offer = wire::routing::group_options{true, 0};
+                     rc.env.offer = wire::routing::group_options{true, cfg->routing.cell_size};
                      rc.transports = parent;
                      rc.min_hops = cfg->routing.min_hops;
                      if (!cfg->routing.route_finder.empty()) {
@@ -271,6 +271,16 @@ caf::result<std::string> to_router(Self* self, Ts&&... xs) {
     return routing::make_error(routing::routing_errc::unavailable, "the visor runs no router");
   return self->delegate(caf::actor_cast<api::routing_control_actor>(child),
                         std::forward<Ts>(xs)...);
+}
+
+/// Hands a route request (ping, speed, route ls) to the routes child.
+template <class Self, class... Ts>
+caf::result<std::string> to_routes(Self* self, Ts&&... xs) {
+  auto child = self->state.sup.child(std::string{routes_child});
+  if (!child)
+    return routing::make_error(routing::routing_errc::unavailable,
+                               "the visor runs no routes (no dmsg client)");
+  return self->delegate(caf::actor_cast<api::route_manager_actor>(child), std::forward<Ts>(xs)...);
 }
 
 /// Hands an app request to the launcher child.
@@ -478,12 +488,12 @@ visor_interface::behavior_type visor_actor(visor_interface::stateful_pointer<vis
     },
     [self](api::rt_remove_atom a, uint32_t id) { return to_router(self, a, id); },
     [self](api::rt_ping_atom a, api::route_ping& req) -> caf::result<std::string> {
-      auto child = self->state.sup.child(std::string{routes_child});
-      if (!child)
-        return routing::make_error(routing::routing_errc::unavailable,
-                                   "the visor runs no routes (no dmsg client)");
-      return self->delegate(caf::actor_cast<api::route_manager_actor>(child), a, std::move(req));
+      return to_routes(self, a, std::move(req));
     },
+    [self](api::rt_speed_atom a, api::route_speed& req) -> caf::result<std::string> {
+      return to_routes(self, a, std::move(req));
+    },
+    [self](api::rt_routes_atom a) -> caf::result<std::string> { return to_routes(self, a); },
     // -- SkyNet forwarding: handed to the skyfwd actor beside the routes ------------------
     [self](api::fwd_register_atom a, uint16_t p) { return to_skyfwd(self, a, p); },
     [self](api::fwd_deregister_atom a, uint16_t p) { return to_skyfwd(self, a, p); },

@@ -18,8 +18,24 @@
 //       {"remote","hops","setup_ms","rtt_us":[…],"min_us","avg_us","max_us"}:
 //       a route to the remote's ping port (48, or `port`), `count` echoes of `size`
 //       bytes, the route closed after
+//   request(m, T, rt_speed_atom, route_speed)         -> JSON text
+//       {"remote","min_hops","setup_ms","bytes","seconds","mb_s"}: a route to
+//       the remote's speed port (49), `mib` MiB written in 64 KiB writes, timed
+//       from the first write until the remote acknowledged the last byte; the
+//       route closed after
+//   request(m, T, rt_routes_atom)                     -> JSON text: an array
+//       with one object per open route group (dialed or accepted):
+//       {"remote","local_port","remote_port","side","phase","reliable",
+//        "cell_size","rtt_us","bytes_in","bytes_out","retransmits",
+//        "forward_rid","consume_rid"}
+//
+// The speed port's protocol (ours; a Go visor has no speed port): the dialer
+// sends an 8-byte big-endian byte count N, then N bytes; the listener
+// answers with its 8-byte big-endian count of the N bytes received after
+// each MiB and once all N arrived; it closes the route when N is reached.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 
@@ -38,6 +54,8 @@ using rt_dial_atom = caf::atom_constant<caf::atom("rt_dial")>;
 using rt_listen_atom = caf::atom_constant<caf::atom("rt_listen")>;
 using rt_accept_atom = caf::atom_constant<caf::atom("rt_accept")>;
 using rt_ping_atom = caf::atom_constant<caf::atom("rt_ping")>;
+using rt_speed_atom = caf::atom_constant<caf::atom("rt_speed")>;
+using rt_routes_atom = caf::atom_constant<caf::atom("rt_routes")>;
 using rt_service_atom = caf::atom_constant<caf::atom("rt_svc")>;
 
 /// A route to dial.
@@ -77,10 +95,33 @@ typename Inspector::result_type inspect(Inspector& f, route_ping& x) {
            x.min_hops, x.port);
 }
 
+/// A throughput test over a route (`skywire cli visor speed`).
+struct route_speed {
+  public_key remote;
+  uint32_t mib = 64; ///< MiB to send, 1..max_speed_mib
+  uint16_t min_hops = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, route_speed& x) {
+  return f(caf::meta::type_name("skywire::api::route_speed"), x.remote, x.mib, x.min_hops);
+}
+
+/// The routing port of the visor's speed-test sink (ours; see above).
+inline constexpr uint16_t speed_port = 49;
+inline constexpr uint32_t max_speed_mib = 16 * 1024;
+/// How long a speed test of `mib` MiB may take, for whoever waits on it: the
+/// dial's deadline (20 s) and a margin, then at least 10 MiB/s.
+inline std::chrono::milliseconds speed_wait(uint32_t mib) {
+  return std::chrono::milliseconds{25'000 + int64_t{mib} * 100};
+}
+
 using route_manager_actor =
   caf::typed_actor<caf::replies_to<rt_dial_atom, route_dial>::with<route_group_actor>,
                    caf::replies_to<rt_listen_atom, uint16_t, caf::actor>::with<ok_atom>,
                    caf::replies_to<rt_ping_atom, route_ping>::with<std::string>,
+                   caf::replies_to<rt_speed_atom, route_speed>::with<std::string>,
+                   caf::replies_to<rt_routes_atom>::with<std::string>,
                    caf::replies_to<rt_service_atom, uint16_t>::with<caf::actor>>;
 
 } // namespace skywire::api

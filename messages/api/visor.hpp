@@ -15,8 +15,9 @@
 // manager (an error when the visor runs none); their answers are typed and
 // the gateway writes them as JSON; and the router's rule requests
 // (api::routing_control_actor, messages/api/routing.hpp), handed to the
-// router (an error when the visor runs none); and a ping over a route
-// (rt_ping_atom, messages/api/route_manager.hpp), handed to its routes; and
+// router (an error when the visor runs none); and a ping, a speed test and
+// the list of route groups (rt_ping_atom, rt_speed_atom, rt_routes_atom,
+// messages/api/route_manager.hpp), handed to its routes; and
 // the app launcher's requests (api::launcher_control_actor,
 // messages/api/launcher.hpp), handed to its launcher (app_autostart_atom
 // writes the config file first, through the config_owner); and SkyNet
@@ -64,6 +65,8 @@ using visor_actor =
                    caf::replies_to<visor_crash_atom, std::string>::with<std::string>>::
     extend_with<transport_control_actor>::extend_with<routing_control_actor>::extend_with<
       skyfwd_actor>::extend<caf::replies_to<rt_ping_atom, route_ping>::with<std::string>,
+                            caf::replies_to<rt_speed_atom, route_speed>::with<std::string>,
+                            caf::replies_to<rt_routes_atom>::with<std::string>,
                             caf::replies_to<reward_get_atom>::with<std::string>,
                             caf::replies_to<reward_set_atom, std::string>::with<std::string>,
                             caf::replies_to<reward_delete_atom>::with<std::string>>::

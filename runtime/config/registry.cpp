@@ -342,6 +342,10 @@ std::vector<option> build_registry() {
   add({"routing.min_hops", value_kind::uint, "minimum hops of a route", opt_none, 65535, {}, 0,
        [](const G&) -> V { return V(0); },
        [](C& c, const V& v) { c.routing.min_hops = static_cast<uint16_t>(u64(v)); }});
+  add({"routing.cell_size", value_kind::uint,
+       "ours, not generated: uniform route cells offered (0 = none; 512, 1024 or 1400)", opt_none,
+       1400, {}, 0, nullptr,
+       [](C& c, const V& v) { c.routing.cell_size = static_cast<uint16_t>(u64(v)); }});
   add({"uptime_tracker", value_kind::block, "uptime tracker (absent = off)", opt_optional, 0, {}, 0, nullptr,
        [](C& c, const V&) { c.uptime_tracker.emplace(); }});
   add({"uptime_tracker.addr", value_kind::url, "uptime tracker URL", opt_none, 0, {}, 0,

@@ -61,6 +61,10 @@ struct routing_config {
   std::string route_finder;
   nanoseconds route_finder_timeout = std::chrono::seconds{10};
   uint16_t min_hops = 0;
+  /// Ours (not generated; a Go visor ignores it): the uniform cell size this
+  /// visor offers in the route handshake (0 = none; 512, 1024 or 1400). Two
+  /// of our visors use cells on a route when both offer the same size.
+  uint16_t cell_size = 0;
 };
 
 struct uptime_tracker_config {

@@ -32,7 +32,7 @@ struct fake_routes_state {
   std::vector<caf::actor> listeners; ///< kept, as the route manager does
 };
 
-/// Grants every listen (and counts them); dials and pings fail.
+/// Grants every listen (and counts them); dials, pings and speed tests fail.
 api::route_manager_actor::behavior_type
 fake_routes(api::route_manager_actor::stateful_pointer<fake_routes_state> self,
             std::shared_ptr<std::atomic<int>> listens) {
@@ -49,6 +49,10 @@ fake_routes(api::route_manager_actor::stateful_pointer<fake_routes_state> self,
     [](api::rt_ping_atom, api::route_ping&) -> caf::result<std::string> {
       return caf::make_error(caf::sec::invalid_argument, "no pings here");
     },
+    [](api::rt_speed_atom, api::route_speed&) -> caf::result<std::string> {
+      return caf::make_error(caf::sec::invalid_argument, "no speed tests here");
+    },
+    [](api::rt_routes_atom) -> caf::result<std::string> { return std::string{"[]"}; },
     [](api::rt_service_atom, uint16_t) -> caf::result<caf::actor> {
       return caf::make_error(caf::sec::invalid_argument, "no services here");
     },

@@ -40,6 +40,46 @@ TEST_CASE("routing e2e: a 2-hop route A-B-C between three visor processes carrie
   // A and C made no transport to each other: the route went through B
   for (const auto& t : tp_ls(a))
     CHECK(t.as_object().at("remote_pk") != c.pk.c_str());
+
+  // `visor speed`: 8 MiB through B to C's speed port, acknowledged by C's sink
+  auto sp = call_json(a, {"speed", c.pk, "--mib", "8", "--min-hops", "2"}).as_object();
+  CHECK(sp["bytes"].to_number<uint64_t>() == 8u * 1024 * 1024);
+  CHECK(sp["mb_s"].to_number<double>() > 0);
+  CHECK(sp["setup_ms"].to_number<double>() > 0);
+
+  // `visor route ls`: while a long ping runs (1000 echoes of 64 KiB, one at a
+  // time), A lists its route to C's port 48 as dialed, C lists it as accepted
+  // from A; B, a relay, has none
+  process pinger;
+  REQUIRE(skywire::test::spawn(pinger,
+                               {binary, "cli", "visor", "ping", c.pk, "-n", "1000", "-s", "65536",
+                                "--min-hops", "2", "--rpc", a.rpc},
+                               net.tmp.path / "ping.log"));
+  auto listed = [](const visor_proc& v, const std::string& remote, const char* side,
+                   int64_t remote_port) {
+    auto r = cli({"cli", "visor", "route", "ls", "--json", "--rpc", v.rpc});
+    if (r.code != 0)
+      return false;
+    auto list = json::parse(r.out);
+    for (const auto& g : list.as_array()) {
+      const auto& o = g.as_object();
+      if (o.at("remote") == remote.c_str() && o.at("side") == side
+          && o.at("phase") == "established" && o.at("reliable") == true
+          && o.at("remote_port").to_number<int64_t>() == remote_port)
+        return true;
+    }
+    return false;
+  };
+  CHECK(eventually([&] { return listed(a, c.pk, "dialed", 48); }, 10s));
+  auto at_c = call_json(c, {"route", "ls"}).as_array();
+  bool from_a = false;
+  for (const auto& g : at_c)
+    from_a = from_a || (g.as_object().at("remote") == a.pk.c_str()
+                        && g.as_object().at("side") == "accepted"
+                        && g.as_object().at("local_port").to_number<int64_t>() == 48);
+  CHECK(from_a);
+  CHECK(call_json(b, {"route", "ls"}).as_array().empty());
+  CHECK(pinger.wait_for(120s));
 }
 
 TEST_CASE("routing e2e: a route whose middle transport is removed is set up again; the ping goes on") {

@@ -1,0 +1,246 @@
+#include "actors/routing/route_speed.hpp"
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <memory>
+#include <unordered_map>
+
+#include <boost/json.hpp>
+
+#include <caf/stateful_actor.hpp>
+
+#include "actors/routing/errors.hpp"
+#include "actors/routing/route_group_errors.hpp"
+#include "runtime/log/logger.hpp"
+
+namespace skywire::routing {
+
+namespace {
+
+constexpr const char* component = "routes";
+using clock_type = std::chrono::steady_clock;
+using speed_retry_atom = caf::atom_constant<caf::atom("rs_retry")>;
+
+// ---- the speed port: a sink that acknowledges, and the test that drives it --------------------
+
+constexpr uint64_t mib_bytes = 1024 * 1024;
+constexpr size_t speed_write = 64 * 1024; ///< bytes per write of the test
+constexpr size_t speed_window = 16;       ///< writes in flight (1 MiB, well inside the group's bound)
+
+api::byte_buffer be64(uint64_t v) {
+  api::byte_buffer b(8);
+  for (int i = 7; i >= 0; --i, v >>= 8)
+    b[static_cast<size_t>(i)] = static_cast<uint8_t>(v & 0xff);
+  return b;
+}
+
+/// Reads 8-byte big-endian numbers out of a stream of chunks.
+struct be64_reader {
+  std::array<uint8_t, 8> buf{};
+  size_t len = 0;
+  /// Takes bytes from `in` at `off` until a number is complete (then true).
+  bool take(const api::byte_buffer& in, size_t& off, uint64_t& out) {
+    while (len < buf.size() && off < in.size())
+      buf[len++] = in[off++];
+    if (len < buf.size())
+      return false;
+    out = 0;
+    for (auto b : buf)
+      out = (out << 8) | b;
+    len = 0;
+    return true;
+  }
+};
+
+/// One route on the speed port.
+struct sink_route {
+  be64_reader head;
+  bool have_count = false;
+  uint64_t expect = 0;
+  uint64_t got = 0;
+  uint64_t next_ack = mib_bytes;
+};
+
+} // namespace
+
+caf::behavior route_speed_sink(caf::event_based_actor* self) {
+  auto routes = std::make_shared<std::unordered_map<caf::actor_addr, sink_route>>();
+  self->set_down_handler([routes](caf::down_msg& dm) { routes->erase(dm.source); });
+  auto ack = [self](const api::route_group_actor& g, uint64_t n) {
+    self->request(g, caf::infinite, api::write_atom::value, be64(n))
+      .then([](api::ok_atom) {}, [self, g](caf::error& err) {
+        SKYWIRE_LOG(debug, component, "speed sink: ack failed", log::kv("error", describe(err)));
+        self->send(g, api::close_atom::value);
+      });
+  };
+  return {
+    [self, routes](api::rt_accept_atom, const api::route_group_actor& g, const public_key&,
+                   uint16_t) {
+      if (routes->try_emplace(g.address()).second)
+        self->monitor(g);
+    },
+    [self, routes, ack](api::data_atom, api::byte_buffer& bytes) {
+      // (only our groups send data to us; their first data may overtake rt_accept)
+      auto g = caf::actor_cast<api::route_group_actor>(self->current_sender());
+      self->send(g, api::consumed_atom::value, static_cast<uint32_t>(bytes.size()));
+      auto [i, fresh] = routes->try_emplace(g.address());
+      if (fresh)
+        self->monitor(g);
+      auto& r = i->second;
+      size_t off = 0;
+      if (!r.have_count) {
+        if (!r.head.take(bytes, off, r.expect))
+          return;
+        r.have_count = true;
+        if (r.expect == 0 || r.expect > uint64_t{api::max_speed_mib} * mib_bytes) {
+          routes->erase(i);
+          return self->send(g, api::close_atom::value);
+        }
+      }
+      r.got += bytes.size() - off;
+      if (r.got > r.expect) {
+        routes->erase(i);
+        return self->send(g, api::close_atom::value);
+      }
+      if (r.got == r.expect || r.got >= r.next_ack) {
+        ack(g, r.got);
+        r.next_ack = (r.got / mib_bytes + 1) * mib_bytes;
+      }
+    },
+    [self, routes](api::closed_atom, const caf::error&) {
+      routes->erase(caf::actor_cast<caf::actor_addr>(self->current_sender()));
+    },
+  };
+}
+
+namespace {
+
+struct speed_state {
+  api::route_speed req;
+  caf::response_promise rp;
+  api::route_group_actor group;
+  clock_type::time_point started, first_write;
+  int64_t setup_us = 0;
+  uint64_t total = 0;
+  uint64_t queued = 0; ///< bytes handed to the group
+  size_t in_flight = 0;
+  be64_reader acks;
+  bool retry_armed = false;
+  bool done = false;
+  static inline const char* name = "route_speed";
+};
+using speed_actor = caf::stateful_actor<speed_state>;
+
+void speed_finish(speed_actor* self, caf::error err) {
+  auto& st = self->state;
+  if (st.done)
+    return;
+  st.done = true;
+  if (st.group)
+    self->send(st.group, api::close_atom::value);
+  if (err) {
+    st.rp.deliver(std::move(err));
+  } else {
+    auto secs = std::chrono::duration<double>(clock_type::now() - st.first_write).count();
+    boost::json::object o;
+    o["remote"] = st.req.remote.hex();
+    o["min_hops"] = st.req.min_hops;
+    o["setup_ms"] = static_cast<double>(st.setup_us) / 1000.0;
+    o["bytes"] = st.total;
+    o["seconds"] = secs;
+    o["mb_s"] = secs > 0 ? static_cast<double>(st.total) / secs / 1e6 : 0.0;
+    st.rp.deliver(boost::json::serialize(o));
+  }
+  self->quit();
+}
+
+/// Keeps `speed_window` writes in flight until every byte is handed over.
+void speed_pump(speed_actor* self) {
+  auto& st = self->state;
+  while (!st.done && st.in_flight < speed_window && st.queued < st.total) {
+    auto n = static_cast<size_t>(std::min<uint64_t>(speed_write, st.total - st.queued));
+    st.queued += n;
+    ++st.in_flight;
+    self->request(st.group, caf::infinite, api::write_atom::value, api::byte_buffer(n, 0x5a))
+      .then(
+        [self](api::ok_atom) {
+          --self->state.in_flight;
+          speed_pump(self);
+        },
+        [self, n](caf::error& err) {
+          auto& st = self->state;
+          if (!is(err, route_group_errc::overflow))
+            return speed_finish(self, make_error(routing_errc::dial_failed, "speed test write: " + describe(err)));
+          // the group's send queue is full: the same bytes again a little later
+          --st.in_flight;
+          st.queued -= n;
+          if (!st.retry_armed) {
+            st.retry_armed = true;
+            self->delayed_send(self, std::chrono::milliseconds{1}, speed_retry_atom::value);
+          }
+        });
+  }
+}
+
+/// One `visor speed`: dials the speed port, sends the count and the bytes,
+/// waits for the sink's last acknowledgement, answers JSON.
+caf::behavior speed_tester(speed_actor* self, api::route_manager_actor manager,
+                           api::route_speed req, caf::response_promise rp) {
+  auto& st = self->state;
+  st.req = req;
+  st.rp = std::move(rp);
+  st.total = uint64_t{req.mib} * mib_bytes;
+  st.started = clock_type::now();
+  api::route_dial d;
+  d.remote = req.remote;
+  d.remote_port = api::speed_port;
+  d.min_hops = req.min_hops;
+  self->request(manager, caf::infinite, api::rt_dial_atom::value, d)
+    .then(
+      [self](api::route_group_actor& g) {
+        auto& st = self->state;
+        st.group = g;
+        st.first_write = clock_type::now();
+        st.setup_us =
+          std::chrono::duration_cast<std::chrono::microseconds>(st.first_write - st.started).count();
+        ++st.in_flight;
+        self->request(g, caf::infinite, api::write_atom::value, be64(st.total))
+          .then(
+            [self](api::ok_atom) {
+              --self->state.in_flight;
+              speed_pump(self);
+            },
+            [self](caf::error& err) { speed_finish(self, make_error(routing_errc::dial_failed, "speed test write: " + describe(err))); });
+      },
+      [self](caf::error& err) { speed_finish(self, std::move(err)); });
+  return {
+    [self](speed_retry_atom) {
+      self->state.retry_armed = false;
+      speed_pump(self);
+    },
+    [self](api::data_atom, api::byte_buffer& bytes) {
+      auto& st = self->state;
+      self->send(st.group, api::consumed_atom::value, static_cast<uint32_t>(bytes.size()));
+      size_t off = 0;
+      uint64_t n = 0;
+      while (st.acks.take(bytes, off, n))
+        if (n == st.total)
+          return speed_finish(self, {});
+    },
+    [self](api::closed_atom, caf::error& err) {
+      speed_finish(self, err ? err
+                             : make_error(routing_errc::unavailable,
+                                          "the route closed before the last byte was acknowledged"));
+    },
+  };
+}
+
+} // namespace
+
+void start_speed_test(caf::event_based_actor* spawner, api::route_manager_actor manager,
+                      api::route_speed req, caf::response_promise rp) {
+  spawner->spawn(speed_tester, std::move(manager), std::move(req), std::move(rp));
+}
+
+} // namespace skywire::routing
