@@ -64,6 +64,7 @@ expected<api::route_group_actor> open_route_group(const route_endpoint_env& env,
   };
   auto core = std::make_shared<route_group_core>(std::move(cfg), conn->timers(), std::move(out));
   cell->core = core;
+  core->set_post_fn([conn](std::function<void()> fn) { conn->post(std::move(fn)); });
   conn->post([cell] { cell->tid.store(std::this_thread::get_id()); });
   // In: the consume rule's packets, on the core's shard (posted there when
   // the router hands them over on another link's thread).
