@@ -141,14 +141,4 @@ struct http_server {
   ~http_server() { p.stop(SIGTERM, 2s); }
 };
 
-inline std::string hex(const std::array<uint8_t, 32>& d) {
-  static const char* digits = "0123456789abcdef";
-  std::string s;
-  for (auto b : d) {
-    s += digits[b >> 4];
-    s += digits[b & 15];
-  }
-  return s;
-}
-
 } // namespace skysocks_test
