@@ -456,7 +456,8 @@ void yamux_route::connect_target(const pipe_ptr& p) {
     });
 }
 
-void yamux_route::connected(const pipe_ptr& p, tcp::socket&& sock) {
+void yamux_route::connected(const pipe_ptr& p, tcp::socket&& connected_sock) {
+  tcp::socket sock = std::move(connected_sock); // it lives in p->sock, released below
   p->connecting = false;
   p->timer->cancel();
   p->timer.reset();
