@@ -243,7 +243,7 @@ private:
     }
     if (group_) {
       demonitor(group_.address());
-      send(group_, api::close_atom::value);
+      caf::anon_send(group_, api::close_atom::value); // also from on_exit
       group_ = nullptr;
     }
     prefix_.clear();

@@ -94,6 +94,9 @@ inline caf::behavior fake_routes(caf::stateful_actor<fake_routes_state>* self,
       auto ga = self->spawn<routing::route_group_actor>(routing::route_group_params{a, post, owner, true});
       auto gb = self->spawn<routing::route_group_actor>(
         routing::route_group_params{b, post, l->second, true});
+      // the stand-in owns its routes as the route manager does: they end with it
+      self->link_to(ga);
+      self->link_to(gb);
       self->send(l->second, api::rt_accept_atom::value,
                  caf::actor_cast<api::route_group_actor>(gb), dialer.pk, d.local_port);
       ++self->state.routes;
