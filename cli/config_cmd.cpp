@@ -17,6 +17,7 @@
 #include "cli/command.hpp"
 #include "cli/options.hpp"
 #include "runtime/config/errors.hpp"
+#include "runtime/config/file_update.hpp"
 #include "runtime/config/registry.hpp"
 #include "runtime/crypto/keys.hpp"
 #include "runtime/log/logger.hpp"
@@ -50,39 +51,11 @@ std::optional<std::vector<public_key>> parse_pks(const std::string& text, std::s
   return out;
 }
 
-// Writes with mode 0600 (the file holds the secret key), atomically.
-bool write_private_file(const std::string& path, const std::string& text, std::string& err) {
-  auto tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    err = tmp + ": " + std::strerror(errno);
-    return false;
-  }
-  ::fchmod(fd, 0600);
-  size_t off = 0;
-  while (off < text.size()) {
-    auto n = ::write(fd, text.data() + off, text.size() - off);
-    if (n < 0) {
-      if (errno == EINTR)
-        continue;
-      err = tmp + ": " + std::strerror(errno);
-      ::close(fd);
-      return false;
-    }
-    off += static_cast<size_t>(n);
-  }
-  ::fsync(fd);
-  ::close(fd);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    err = path + ": " + std::strerror(errno);
-    return false;
-  }
-  return true;
-}
-
 int gen(const std::string& argv0, const std::vector<std::string>& args) {
   std::string out = "skywire-config.json", sk_hex, hvpks, local_ports, local_path = "./local",
-              cli_addr, loglvl = "info", routesetup, tpsetup;
+              cli_addr, loglvl = "info", routesetup, tpsetup, chat_addr, proxy_addr,
+              proxy_server;
+  uint16_t proxy_min_hops = 0;
   bool to_stdout = false, regen = false, ishv = false, retainhv = false, local = false,
        force = false, is_public = false, no_autoconn = false, go_compatible = false,
        dmsghttp = false, testenv = false;
@@ -126,7 +99,15 @@ int gen(const std::string& argv0, const std::vector<std::string>& args) {
     "dmsgconf,D", po::value(&dmsgconf)->value_name("FILE"),
     "the dmsghttp config (the reference's dmsghttp-config.json shape; default "
     "./dmsghttp-config.json)")(
-    "testenv,t", po::bool_switch(&testenv), "with -d: the file's \"test\" section, not \"prod\"");
+    "testenv,t", po::bool_switch(&testenv), "with -d: the file's \"test\" section, not \"prod\"")(
+    "chat-addr", po::value(&chat_addr)->value_name("ADDR"),
+    "skychat's web address (default :8001)")(
+    "proxy-addr", po::value(&proxy_addr)->value_name("ADDR"),
+    "skysocks-client's SOCKS5 listener (default :1080)")(
+    "proxy-server", po::value(&proxy_server)->value_name("PK"),
+    "skysocks-client's server visor; the client then starts with the visor")(
+    "proxy-min-hops", po::value(&proxy_min_hops)->value_name("N"),
+    "skysocks-client's route: at least N hops");
   po::variables_map vm;
   if (int rc = parse(argv0, args, desc, vm); rc >= 0)
     return rc;
@@ -196,6 +177,17 @@ int gen(const std::string& argv0, const std::vector<std::string>& args) {
       }
       *target = std::move(*pks);
     }
+  o.chat_addr = chat_addr;
+  o.proxy_addr = proxy_addr;
+  o.proxy_min_hops = proxy_min_hops;
+  if (!proxy_server.empty()) {
+    auto pks = parse_pks(proxy_server, err);
+    if (!pks || pks->size() != 1) {
+      std::cerr << argv0 << ": --proxy-server: " << (pks ? "one key" : err) << '\n';
+      return exit_usage;
+    }
+    o.proxy_server = pks->front();
+  }
   if (!hvpks.empty()) {
     auto pks = parse_pks(hvpks, err);
     if (!pks) {
@@ -259,8 +251,9 @@ int gen(const std::string& argv0, const std::vector<std::string>& args) {
     std::cout << text;
     return exit_ok;
   }
-  if (!write_private_file(out, text, err)) {
-    std::cerr << argv0 << ": cannot write " << err << '\n';
+  // mode 0600 (the file holds the secret key), atomically
+  if (auto werr = config::write_file_atomically(out, text, 0600, false)) {
+    std::cerr << argv0 << ": cannot write " << config::message(werr) << '\n';
     return exit_failure;
   }
   std::cerr << "wrote " << out << " (pk " << (*generated)["pk"].as_string().c_str() << ")\n";

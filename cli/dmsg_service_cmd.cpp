@@ -84,45 +84,26 @@ int run_disc(const std::string& argv0, const std::vector<std::string>& args) {
     std::cerr << argv0 << ": " << describe(cfg.error()) << '\n';
     return exit_usage;
   }
-  raise_nofile();
-  block_stop_signals();
-  io::io_runtime io{1};
-  caf::actor_system_config caf_cfg;
-  system::configure(caf_cfg);
-  caf::actor_system sys{caf_cfg};
-  if (dmsg_cfg)
-    cfg->dmsg_address = dmsg_cfg->pk.hex() + ":" + std::to_string(dmsg_cfg->port);
-  auto disc = services::spawn_dmsg_discovery(sys, io, *cfg);
-  if (!disc) {
-    std::cerr << argv0 << ": " << describe(disc.error()) << '\n';
-    return exit_failure;
-  }
-  SKYWIRE_LOG(info, component, "discovery listening",
-              log::kv("addr", cfg->host + ":" + std::to_string(disc->port)),
-              log::kv("test_mode", test_mode));
-  std::optional<services::dmsg_front> front;
-  if (dmsg_cfg) {
-    // the discovery's own dmsg client reads the servers from the discovery
-    // itself, over loopback (the reference reads its own database)
-    auto host = cfg->host == "0.0.0.0" || cfg->host.empty() ? std::string{"127.0.0.1"}
-                                                             : cfg->host;
-    if (host.find(':') != std::string::npos)
-      host = "[" + host + "]";
-    dmsg_cfg->discovery_url = "http://" + host + ":" + std::to_string(disc->port);
-    front = start_dmsg_front(argv0, component, sys, io, disc->server, *dmsg_cfg);
-    if (!front) {
-      disc->stop();
-      io.stop();
-      return exit_failure;
-    }
-  }
-  wait_for_stop();
-  if (front)
-    front->stop();
-  disc->stop();
-  io.stop();
-  SKYWIRE_LOG(info, component, "discovery stopped");
-  return exit_ok;
+  cfg->dmsg_address = dmsg_address(dmsg_cfg);
+  return run_http_service(
+    argv0, component, "discovery", dmsg_cfg,
+    [&](caf::actor_system& sys, io::io_runtime& io) {
+      return services::spawn_dmsg_discovery(sys, io, *cfg);
+    },
+    [&](const services::dmsg_discovery_handle& disc) {
+      SKYWIRE_LOG(info, component, "discovery listening",
+                  log::kv("addr", cfg->host + ":" + std::to_string(disc.port)),
+                  log::kv("test_mode", test_mode));
+      if (!dmsg_cfg)
+        return;
+      // the discovery's own dmsg client reads the servers from the discovery
+      // itself, over loopback (the reference reads its own database)
+      auto host = cfg->host == "0.0.0.0" || cfg->host.empty() ? std::string{"127.0.0.1"}
+                                                               : cfg->host;
+      if (host.find(':') != std::string::npos)
+        host = "[" + host + "]";
+      dmsg_cfg->discovery_url = "http://" + host + ":" + std::to_string(disc.port);
+    });
 }
 
 int run_server_config_gen(const std::string& argv0, const std::vector<std::string>& args) {

@@ -52,6 +52,21 @@ std::optional<std::vector<public_key>> parse_pk_list(const std::string& text) {
   return out;
 }
 
+/// Waits (at most 15 s) until `server` (it answers ok_atom once it listens)
+/// listens on its dmsg port; prints why not.
+bool listening(const std::string& argv0, caf::actor_system& sys, const caf::actor& server,
+               int port) {
+  bool ok = false;
+  caf::scoped_actor self{sys};
+  self->request(server, std::chrono::seconds(15), caf::ok_atom::value)
+    .receive([&](caf::ok_atom) { ok = true; },
+             [&](caf::error& err) {
+               std::cerr << argv0 << ": cannot listen on dmsg port " << port << ": "
+                         << dmsg::failure_cause(err) << " (" << describe(err) << ")\n";
+             });
+  return ok;
+}
+
 std::string human_bytes(double b) {
   const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
   int u = 0;
@@ -333,17 +348,7 @@ int run_http(const std::string& argv0, const std::vector<std::string>& args) {
   fc.dmsg_port = static_cast<uint16_t>(port);
   fc.whitelist = *whitelist;
   auto srv = dmsg_tools::spawn_dmsghttp_file_server(proc->system(), proc->client(), fc);
-  bool ok = false;
-  {
-    caf::scoped_actor self{proc->system()};
-    self->request(srv, std::chrono::seconds(15), caf::ok_atom::value)
-      .receive([&](caf::ok_atom) { ok = true; },
-               [&](caf::error& err) {
-                 std::cerr << argv0 << ": cannot listen on dmsg port " << port << ": "
-                           << dmsg::failure_cause(err) << " (" << describe(err) << ")\n";
-               });
-  }
-  if (!ok)
+  if (!listening(argv0, proc->system(), srv, port))
     return exit_failure;
   std::cout << "serving " << fc.root.string() << " at dmsg://" << proc->pk().hex() << ":" << port
             << "/" << std::endl;
@@ -430,17 +435,7 @@ int run_web_srv(const std::string& argv0, const std::vector<std::string>& args) 
   pc.local_port = static_cast<uint16_t>(local_port);
   pc.whitelist = *whitelist;
   auto fwd = dmsg_tools::spawn_port_forward(proc->system(), proc->io(), proc->client(), pc);
-  bool ok = false;
-  {
-    caf::scoped_actor self{proc->system()};
-    self->request(fwd, std::chrono::seconds(15), caf::ok_atom::value)
-      .receive([&](caf::ok_atom) { ok = true; },
-               [&](caf::error& err) {
-                 std::cerr << argv0 << ": cannot listen on dmsg port " << dmsg_port << ": "
-                           << dmsg::failure_cause(err) << " (" << describe(err) << ")\n";
-               });
-  }
-  if (!ok)
+  if (!listening(argv0, proc->system(), fwd, dmsg_port))
     return exit_failure;
   std::cout << "dmsg://" << proc->pk().hex() << ":" << dmsg_port << " -> 127.0.0.1:"
             << local_port << std::endl;

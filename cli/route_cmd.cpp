@@ -63,15 +63,7 @@ void print_rules(const json::value& v) {
 
 /// Calls `method` and prints its rule(s): JSON with --json, else the table.
 int show_rules(const visor_flags& c, const std::string& method, const json::object& params) {
-  int rc = 0;
-  auto v = visor_call(c, method, params, rc);
-  if (!v)
-    return rc;
-  if (c.json)
-    std::cout << json::serialize(*v) << '\n';
-  else
-    print_rules(*v);
-  return exit_ok;
+  return call_and_print(c, method, params, print_rules);
 }
 
 /// A route ID argument (1 .. 2^32-1).

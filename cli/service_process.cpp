@@ -4,11 +4,14 @@
 
 #include <iostream>
 
+#include "cli/command.hpp"
+#include "cli/options.hpp"
 #include "cli/stop_signal.hpp"
 #include "runtime/crypto/keys.hpp"
 #include "runtime/http/server.hpp"
 #include "runtime/http/client.hpp"
 #include "runtime/log/logger.hpp"
+#include "runtime/system/actor_system.hpp"
 
 namespace skywire::cli {
 
@@ -106,26 +109,78 @@ std::optional<service_start> read_service_start(const std::string& argv0, const 
   return out;
 }
 
+std::string dmsg_address(const std::optional<services::dmsg_front_config>& dmsg) {
+  return dmsg ? dmsg->pk.hex() + ":" + std::to_string(dmsg->port) : std::string{};
+}
+
+service_command::service_command(std::string argv0, const std::string& usage, std::string addr,
+                                 const std::string& addr_help)
+  : desc{"usage: " + argv0 + usage}, argv0_(std::move(argv0)), addr_(std::move(addr)) {
+  namespace po = boost::program_options;
+  auto addr_text = addr_help + " (default " + addr_ + ")";
+  desc.add_options()("help,h", "show this help")(
+    "addr,a", po::value(&addr_)->value_name("ADDR"), addr_text.c_str())(
+    "loglvl,l", po::value(&loglvl_)->value_name("LEVEL"),
+    "log level: trace, debug, info, warn, error, fatal (default info)");
+}
+
+std::optional<int> service_command::parse(const std::vector<std::string>& args) {
+  dmsg_.add_to(desc, true);
+  boost::program_options::variables_map vm;
+  if (int rc = parse_options(argv0_, args, desc, vm); rc >= 0)
+    return rc;
+  start_ = read_service_start(argv0_, loglvl_, addr_, dmsg_);
+  if (!start_)
+    return exit_usage;
+  return std::nullopt;
+}
+
+int service_command::usage_error(const std::string& why) const {
+  std::cerr << argv0_ << ": " << why << '\n';
+  return exit_usage;
+}
+
+service_runtime::prepare::prepare() {
+  raise_nofile();
+  block_stop_signals();
+}
+
+namespace {
+
+caf::actor_system_config& configured(caf::actor_system_config& cfg) {
+  system::configure(cfg);
+  return cfg;
+}
+
+} // namespace
+
+service_runtime::service_runtime() : sys{configured(caf_cfg_)} {}
+
 int serve_until_stopped(const std::string& argv0, const char* component, const char* what,
-                        caf::actor_system& sys, io::io_runtime& io,
-                        services::http_service_handle& h,
+                        service_runtime& rt, std::shared_ptr<http::server> server,
+                        const std::function<void()>& stop,
                         const std::optional<services::dmsg_front_config>& dmsg) {
   std::optional<services::dmsg_front> front;
   if (dmsg) {
-    front = start_dmsg_front(argv0, component, sys, io, h.server, *dmsg);
+    front = start_dmsg_front(argv0, component, rt.sys, rt.io, std::move(server), *dmsg);
     if (!front) {
-      h.stop();
-      io.stop();
-      return 1;
+      stop();
+      rt.io.stop();
+      return exit_failure;
     }
   }
   wait_for_stop();
   if (front)
     front->stop();
-  h.stop();
-  io.stop();
+  stop();
+  rt.io.stop();
   SKYWIRE_LOG(info, component, std::string{what} + " stopped");
-  return 0;
+  return exit_ok;
+}
+
+int service_start_failed(const std::string& argv0, const caf::error& why) {
+  std::cerr << argv0 << ": " << describe(why) << '\n';
+  return exit_failure;
 }
 
 } // namespace skywire::cli

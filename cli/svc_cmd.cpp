@@ -68,19 +68,33 @@ expected<std::vector<public_key>> parse_key_list(const std::string& text) {
   return out;
 }
 
+/// --entry-timeout (a Go duration >= 0) and --whitelist-keys of tpd, ar and
+/// sd into cfg.entry_ttl and cfg.whitelist: the usage error, "" when good.
+template <class Config>
+std::string read_expiry(const std::string& entry_timeout, const std::string& whitelist,
+                        Config& cfg) {
+  auto ttl = config::parse_go_duration(entry_timeout);
+  if (!ttl || ttl->count() < 0)
+    return "--entry-timeout: not a Go duration >= 0: " + entry_timeout;
+  cfg.entry_ttl = *ttl;
+  auto keys = parse_key_list(whitelist);
+  if (!keys)
+    return "--whitelist-keys: " + describe(keys.error());
+  cfg.whitelist = std::move(*keys);
+  return {};
+}
+
 int run_tpd(const std::string& argv0, const std::vector<std::string>& args) {
-  std::string addr = ":9091", loglvl = "info", entry_timeout = "10m", whitelist;
+  std::string entry_timeout = "10m", whitelist;
   tpd::tpd_config cfg;
-  po::options_description desc{
-    "usage: " + argv0
-    + " [-a ADDR] [--entry-timeout DUR] [--whitelist-keys PK,...] [--sk SK]\n"
-      "Runs a transport discovery (the reference's HTTP API, in-memory store) until\n"
-      "SIGINT/SIGTERM. Registrations need httpauth and both edges' signatures.\n"
-      "With --sk it also serves the API over dmsghttp (dmsg port 80).\n\noptions"};
-  desc.add_options()("help,h", "show this help")("addr,a", po::value(&addr)->value_name("ADDR"),
-                                                 "listen address (default :9091)")(
-    "loglvl,l", po::value(&loglvl)->value_name("LEVEL"),
-    "log level: trace, debug, info, warn, error, fatal (default info)")(
+  service_command cmd{
+    argv0,
+    " [-a ADDR] [--entry-timeout DUR] [--whitelist-keys PK,...] [--sk SK]\n"
+    "Runs a transport discovery (the reference's HTTP API, in-memory store) until\n"
+    "SIGINT/SIGTERM. Registrations need httpauth and both edges' signatures.\n"
+    "With --sk it also serves the API over dmsghttp (dmsg port 80).\n\noptions",
+    ":9091"};
+  cmd.desc.add_options()(
     "entry-timeout", po::value(&entry_timeout)->value_name("DUR"),
     "a transport expires unless re-registered within DUR (Go duration; 0 = never, as the "
     "reference; default 10m)")("whitelist-keys", po::value(&whitelist)->value_name("PK,..."),
@@ -95,73 +109,27 @@ int run_tpd(const std::string& argv0, const std::vector<std::string>& args) {
               "then this many a minute (default 60)")(
     "max-connections", po::value(&cfg.max_connections)->value_name("N"),
     "concurrent HTTP connections (default 4096)");
-  service_dmsg_flags dmsg_flags;
-  dmsg_flags.add_to(desc, true);
-  po::variables_map vm;
-  if (int rc = parse_options(argv0, args, desc, vm); rc >= 0)
-    return rc;
-  if (!apply_log_level(loglvl))
-    return exit_usage;
-  auto usage_error = [&](const std::string& why) {
-    std::cerr << argv0 << ": " << why << '\n';
-    return exit_usage;
-  };
-  bool dmsg_ok = true;
-  auto dmsg_cfg = dmsg_flags.config(argv0, dmsg_ok);
-  if (!dmsg_ok)
-    return exit_usage;
-  auto listen = http::parse_listen_address(addr);
-  if (!listen)
-    return usage_error(describe(listen.error()));
-  cfg.host = listen->host.empty() ? "0.0.0.0" : listen->host;
-  cfg.port = listen->port;
-  auto ttl = config::parse_go_duration(entry_timeout);
-  if (!ttl || ttl->count() < 0)
-    return usage_error("--entry-timeout: not a Go duration >= 0: " + entry_timeout);
-  cfg.entry_ttl = *ttl;
-  auto keys = parse_key_list(whitelist);
-  if (!keys)
-    return usage_error("--whitelist-keys: " + describe(keys.error()));
-  cfg.whitelist = std::move(*keys);
+  if (auto rc = cmd.parse(args))
+    return *rc;
+  cmd.configure(cfg);
+  if (auto why = read_expiry(entry_timeout, whitelist, cfg); !why.empty())
+    return cmd.usage_error(why);
   if (cfg.max_entries == 0 || cfg.max_per_edge == 0 || cfg.max_connections == 0
       || cfg.new_per_minute < 0)
-    return usage_error("--max-entries, --max-per-edge and --max-connections must be > 0, "
-                       "--new-per-minute >= 0");
+    return cmd.usage_error("--max-entries, --max-per-edge and --max-connections must be > 0, "
+                           "--new-per-minute >= 0");
   cfg.version = system::version();
-
-  raise_nofile();
-  block_stop_signals();
-  io::io_runtime io{1};
-  caf::actor_system_config caf_cfg;
-  system::configure(caf_cfg);
-  caf::actor_system sys{caf_cfg};
-  if (dmsg_cfg)
-    cfg.dmsg_address = dmsg_cfg->pk.hex() + ":" + std::to_string(dmsg_cfg->port);
-  auto h = tpd::spawn_transport_discovery(sys, io, cfg);
-  if (!h) {
-    std::cerr << argv0 << ": " << describe(h.error()) << '\n';
-    return exit_failure;
-  }
-  SKYWIRE_LOG(info, "tpd", "transport discovery listening",
-              log::kv("addr", cfg.host + ":" + std::to_string(h->port)),
-              log::kv("entry_timeout", config::format_go_duration(cfg.entry_ttl)),
-              log::kv("network_monitors", cfg.whitelist.size()));
-  std::optional<services::dmsg_front> front;
-  if (dmsg_cfg) {
-    front = start_dmsg_front(argv0, "tpd", sys, io, h->server, *dmsg_cfg);
-    if (!front) {
-      h->stop();
-      io.stop();
-      return exit_failure;
-    }
-  }
-  wait_for_stop();
-  if (front)
-    front->stop();
-  h->stop();
-  io.stop();
-  SKYWIRE_LOG(info, "tpd", "transport discovery stopped");
-  return exit_ok;
+  return run_http_service(
+    argv0, "tpd", "transport discovery", cmd.start().dmsg,
+    [&](caf::actor_system& sys, io::io_runtime& io) {
+      return tpd::spawn_transport_discovery(sys, io, cfg);
+    },
+    [&](const tpd::tpd_handle& h) {
+      SKYWIRE_LOG(info, "tpd", "transport discovery listening",
+                  log::kv("addr", cfg.host + ":" + std::to_string(h.port)),
+                  log::kv("entry_timeout", config::format_go_duration(cfg.entry_ttl)),
+                  log::kv("network_monitors", cfg.whitelist.size()));
+    });
 }
 
 /// The UDP listen addresses of `svc ar`: "off", or a comma-separated list of
@@ -190,26 +158,25 @@ parse_udp_addresses(const std::string& text, const std::string& http_host, uint1
 }
 
 int run_ar(const std::string& argv0, const std::vector<std::string>& args) {
-  std::string addr = ":9093", loglvl = "info", entry_timeout = "11m", whitelist, udp_addr;
+  std::string entry_timeout = "11m", whitelist, udp_addr;
   bool testing = false;
   ar::ar_config cfg;
   ar::ar_udp_settings udp;
-  po::options_description desc{
-    "usage: " + argv0
-    + " [-a ADDR] [--udp-addr ADDRS] [-t] [--entry-timeout DUR] [--whitelist-keys PK,...]\n"
-      "Runs an address resolver (the reference's HTTP API and its sudph UDP/KCP side\n"
-      "channel, in-memory store) until SIGINT/SIGTERM. Binds and resolves need httpauth.\n"
-      "Private, loopback and container-bridge addresses are never handed to peers\n"
-      "elsewhere (-t: every address counts as public, for tests and LAN deployments).\n"
-      "With --sk it also serves the HTTP API over dmsghttp (dmsg port 80).\n\n"
-      "options"};
-  desc.add_options()("help,h", "show this help")("addr,a", po::value(&addr)->value_name("ADDR"),
-                                                 "HTTP listen address (default :9093)")(
+  service_command cmd{
+    argv0,
+    " [-a ADDR] [--udp-addr ADDRS] [-t] [--entry-timeout DUR] [--whitelist-keys PK,...]\n"
+    "Runs an address resolver (the reference's HTTP API and its sudph UDP/KCP side\n"
+    "channel, in-memory store) until SIGINT/SIGTERM. Binds and resolves need httpauth.\n"
+    "Private, loopback and container-bridge addresses are never handed to peers\n"
+    "elsewhere (-t: every address counts as public, for tests and LAN deployments).\n"
+    "With --sk it also serves the HTTP API over dmsghttp (dmsg port 80).\n\n"
+    "options",
+    ":9093", "HTTP listen address"};
+  cmd.desc.add_options()(
     "udp-addr", po::value(&udp_addr)->value_name("ADDRS"),
     "UDP listen addresses of the sudph side, comma-separated, or off (default: the HTTP "
     "address's host on its port and on 30178, the port visors use when the resolver's URL "
-    "names none)")("loglvl,l", po::value(&loglvl)->value_name("LEVEL"),
-                   "log level: trace, debug, info, warn, error, fatal (default info)")(
+    "names none)")(
     "testing,t", po::bool_switch(&testing),
     "test mode: loopback and private addresses count as public (stcpr binds from them are "
     "accepted, sudph bindings behind them are handed out)")(
@@ -230,86 +197,40 @@ int run_ar(const std::string& argv0, const std::vector<std::string>& args) {
     "concurrent HTTP connections (default 4096)")(
     "max-sudph-channels", po::value(&udp.table.max_channels)->value_name("N"),
     "sudph control channels at most (default 32768)");
-  service_dmsg_flags dmsg_flags;
-  dmsg_flags.add_to(desc, true);
-  po::variables_map vm;
-  if (int rc = parse_options(argv0, args, desc, vm); rc >= 0)
-    return rc;
-  if (!apply_log_level(loglvl))
-    return exit_usage;
-  auto usage_error = [&](const std::string& why) {
-    std::cerr << argv0 << ": " << why << '\n';
-    return exit_usage;
-  };
-  bool dmsg_ok = true;
-  auto dmsg_cfg = dmsg_flags.config(argv0, dmsg_ok);
-  if (!dmsg_ok)
-    return exit_usage;
-  auto listen = http::parse_listen_address(addr);
-  if (!listen)
-    return usage_error(describe(listen.error()));
-  cfg.host = listen->host.empty() ? "0.0.0.0" : listen->host;
-  cfg.port = listen->port;
+  if (auto rc = cmd.parse(args))
+    return *rc;
+  cmd.configure(cfg);
   auto udp_list = parse_udp_addresses(udp_addr, cfg.host, cfg.port);
   if (!udp_list)
-    return usage_error("--udp-addr: " + describe(udp_list.error()));
+    return cmd.usage_error("--udp-addr: " + describe(udp_list.error()));
   cfg.udp = std::move(*udp_list);
-  auto ttl = config::parse_go_duration(entry_timeout);
-  if (!ttl || ttl->count() < 0)
-    return usage_error("--entry-timeout: not a Go duration >= 0: " + entry_timeout);
-  cfg.entry_ttl = *ttl;
-  auto keys = parse_key_list(whitelist);
-  if (!keys)
-    return usage_error("--whitelist-keys: " + describe(keys.error()));
-  cfg.whitelist = std::move(*keys);
+  if (auto why = read_expiry(entry_timeout, whitelist, cfg); !why.empty())
+    return cmd.usage_error(why);
   if (cfg.max_bindings == 0 || cfg.max_per_source == 0 || cfg.max_connections == 0
       || udp.table.max_channels == 0 || cfg.new_per_minute < 0)
-    return usage_error("--max-bindings, --max-per-source, --max-connections and "
-                       "--max-sudph-channels must be > 0, --new-per-minute >= 0");
+    return cmd.usage_error("--max-bindings, --max-per-source, --max-connections and "
+                           "--max-sudph-channels must be > 0, --new-per-minute >= 0");
   cfg.test_mode = testing;
   cfg.version = system::version();
-
-  raise_nofile();
-  block_stop_signals();
-  io::io_runtime io{1};
-  caf::actor_system_config caf_cfg;
-  system::configure(caf_cfg);
-  caf::actor_system sys{caf_cfg};
-  if (dmsg_cfg)
-    cfg.dmsg_address = dmsg_cfg->pk.hex() + ":" + std::to_string(dmsg_cfg->port);
-  auto h = ar::spawn_address_resolver(sys, io, cfg, udp);
-  if (!h) {
-    std::cerr << argv0 << ": " << describe(h.error()) << '\n';
-    return exit_failure;
-  }
-  std::string udp_text;
-  for (size_t i = 0; i < h->udp_ports.size(); ++i) {
-    if (i > 0)
-      udp_text += ',';
-    udp_text += cfg.udp[i].first + ":" + std::to_string(h->udp_ports[i]);
-  }
-  SKYWIRE_LOG(info, "ar", "address resolver listening",
-              log::kv("addr", cfg.host + ":" + std::to_string(h->port)),
-              log::kv("udp", udp_text.empty() ? std::string{"off"} : udp_text),
-              log::kv("test_mode", cfg.test_mode),
-              log::kv("entry_timeout", config::format_go_duration(cfg.entry_ttl)),
-              log::kv("network_monitors", cfg.whitelist.size()));
-  std::optional<services::dmsg_front> front;
-  if (dmsg_cfg) {
-    front = start_dmsg_front(argv0, "ar", sys, io, h->http.server, *dmsg_cfg);
-    if (!front) {
-      h->stop();
-      io.stop();
-      return exit_failure;
-    }
-  }
-  wait_for_stop();
-  if (front)
-    front->stop();
-  h->stop();
-  io.stop();
-  SKYWIRE_LOG(info, "ar", "address resolver stopped");
-  return exit_ok;
+  return run_http_service(
+    argv0, "ar", "address resolver", cmd.start().dmsg,
+    [&](caf::actor_system& sys, io::io_runtime& io) {
+      return ar::spawn_address_resolver(sys, io, cfg, udp);
+    },
+    [&](const ar::ar_handle& h) {
+      std::string udp_text;
+      for (size_t i = 0; i < h.udp_ports.size(); ++i) {
+        if (i > 0)
+          udp_text += ',';
+        udp_text += cfg.udp[i].first + ":" + std::to_string(h.udp_ports[i]);
+      }
+      SKYWIRE_LOG(info, "ar", "address resolver listening",
+                  log::kv("addr", cfg.host + ":" + std::to_string(h.port)),
+                  log::kv("udp", udp_text.empty() ? std::string{"off"} : udp_text),
+                  log::kv("test_mode", cfg.test_mode),
+                  log::kv("entry_timeout", config::format_go_duration(cfg.entry_ttl)),
+                  log::kv("network_monitors", cfg.whitelist.size()));
+    });
 }
 
 int run_sn(const std::string& argv0, const std::vector<std::string>& args) {
@@ -414,61 +335,20 @@ int run_sn(const std::string& argv0, const std::vector<std::string>& args) {
   return exit_ok;
 }
 
-/// Runs one HTTP service until SIGINT/SIGTERM: `start` spawns it on the io
-/// runtime and actor system made here, `started` logs where it listens; with
-/// a dmsg config its API is served over dmsghttp too.
-int serve_until_stopped(
-  const std::string& argv0, const char* component,
-  const std::optional<services::dmsg_front_config>& dmsg_cfg,
-  const std::function<expected<services::http_service_handle>(caf::actor_system&, io::io_runtime&)>&
-    start,
-  const std::function<void(const services::http_service_handle&)>& started) {
-  raise_nofile();
-  block_stop_signals();
-  io::io_runtime io{1};
-  caf::actor_system_config caf_cfg;
-  system::configure(caf_cfg);
-  caf::actor_system sys{caf_cfg};
-  auto h = start(sys, io);
-  if (!h) {
-    std::cerr << argv0 << ": " << describe(h.error()) << '\n';
-    return exit_failure;
-  }
-  started(*h);
-  std::optional<services::dmsg_front> front;
-  if (dmsg_cfg) {
-    front = start_dmsg_front(argv0, component, sys, io, h->server, *dmsg_cfg);
-    if (!front) {
-      h->stop();
-      io.stop();
-      return exit_failure;
-    }
-  }
-  wait_for_stop();
-  if (front)
-    front->stop();
-  h->stop();
-  io.stop();
-  SKYWIRE_LOG(info, component, "service stopped");
-  return exit_ok;
-}
-
 int run_sd(const std::string& argv0, const std::vector<std::string>& args) {
-  std::string addr = ":9098", loglvl = "info", entry_timeout = "15m", whitelist;
+  std::string entry_timeout = "15m", whitelist;
   bool testing = false;
   sd::sd_config cfg;
-  po::options_description desc{
-    "usage: " + argv0
-    + " [-a ADDR] [--entry-timeout DUR] [-t] [--whitelist-keys PK,...] [--sk SK]\n"
-      "Runs a service discovery (the reference's HTTP API, in-memory store) until\n"
-      "SIGINT/SIGTERM. Registrations and deletions need httpauth by the key of the\n"
-      "service's address. Entries expire unless registered again within the entry\n"
-      "timeout (the reference keeps them forever). With --sk it also serves the API\n"
-      "over dmsghttp (dmsg port 80).\n\noptions"};
-  desc.add_options()("help,h", "show this help")("addr,a", po::value(&addr)->value_name("ADDR"),
-                                                 "listen address (default :9098)")(
-    "loglvl,l", po::value(&loglvl)->value_name("LEVEL"),
-    "log level: trace, debug, info, warn, error, fatal (default info)")(
+  service_command cmd{
+    argv0,
+    " [-a ADDR] [--entry-timeout DUR] [-t] [--whitelist-keys PK,...] [--sk SK]\n"
+    "Runs a service discovery (the reference's HTTP API, in-memory store) until\n"
+    "SIGINT/SIGTERM. Registrations and deletions need httpauth by the key of the\n"
+    "service's address. Entries expire unless registered again within the entry\n"
+    "timeout (the reference keeps them forever). With --sk it also serves the API\n"
+    "over dmsghttp (dmsg port 80).\n\noptions",
+    ":9098"};
+  cmd.desc.add_options()(
     "entry-timeout", po::value(&entry_timeout)->value_name("DUR"),
     "a service expires unless registered again within DUR (Go duration; 0 = never, as the "
     "reference; default 15m)")("testing,t", po::bool_switch(&testing),
@@ -488,44 +368,19 @@ int run_sd(const std::string& argv0, const std::vector<std::string>& args) {
     "entries in one list answer; longer matches are sampled (default 1000)")(
     "max-connections", po::value(&cfg.max_connections)->value_name("N"),
     "concurrent HTTP connections (default 4096)");
-  service_dmsg_flags dmsg_flags;
-  dmsg_flags.add_to(desc, true);
-  po::variables_map vm;
-  if (int rc = parse_options(argv0, args, desc, vm); rc >= 0)
-    return rc;
-  if (!apply_log_level(loglvl))
-    return exit_usage;
-  auto usage_error = [&](const std::string& why) {
-    std::cerr << argv0 << ": " << why << '\n';
-    return exit_usage;
-  };
-  bool dmsg_ok = true;
-  auto dmsg_cfg = dmsg_flags.config(argv0, dmsg_ok);
-  if (!dmsg_ok)
-    return exit_usage;
-  auto listen = http::parse_listen_address(addr);
-  if (!listen)
-    return usage_error(describe(listen.error()));
-  cfg.host = listen->host.empty() ? "0.0.0.0" : listen->host;
-  cfg.port = listen->port;
-  auto ttl = config::parse_go_duration(entry_timeout);
-  if (!ttl || ttl->count() < 0)
-    return usage_error("--entry-timeout: not a Go duration >= 0: " + entry_timeout);
-  cfg.entry_ttl = *ttl;
-  auto keys = parse_key_list(whitelist);
-  if (!keys)
-    return usage_error("--whitelist-keys: " + describe(keys.error()));
-  cfg.whitelist = std::move(*keys);
+  if (auto rc = cmd.parse(args))
+    return *rc;
+  cmd.configure(cfg);
+  if (auto why = read_expiry(entry_timeout, whitelist, cfg); !why.empty())
+    return cmd.usage_error(why);
   if (cfg.max_entries == 0 || cfg.max_per_key == 0 || cfg.max_connections == 0
       || cfg.list_limit == 0 || cfg.new_per_minute < 0)
-    return usage_error("--max-entries, --max-per-key, --list-limit and --max-connections must "
-                       "be > 0, --new-per-minute >= 0");
+    return cmd.usage_error("--max-entries, --max-per-key, --list-limit and --max-connections must "
+                           "be > 0, --new-per-minute >= 0");
   cfg.test_mode = testing;
   cfg.version = system::version();
-  if (dmsg_cfg)
-    cfg.dmsg_address = dmsg_cfg->pk.hex() + ":" + std::to_string(dmsg_cfg->port);
-  return serve_until_stopped(
-    argv0, "sd", dmsg_cfg,
+  return run_http_service(
+    argv0, "sd", "service discovery", cmd.start().dmsg,
     [&](caf::actor_system& sys, io::io_runtime& io) {
       return sd::spawn_service_discovery(sys, io, cfg);
     },
@@ -539,21 +394,18 @@ int run_sd(const std::string& argv0, const std::vector<std::string>& args) {
 }
 
 int run_ut(const std::string& argv0, const std::vector<std::string>& args) {
-  std::string addr = ":9096", loglvl = "info";
   bool testing = false;
   ut::ut_config cfg;
-  po::options_description desc{
-    "usage: " + argv0
-    + " [-a ADDR] [-t] [--retention-days N] [--sk SK]\n"
-      "Runs an uptime tracker (the reference's HTTP API, in-memory store) until\n"
-      "SIGINT/SIGTERM. Visors call GET /v4/update (httpauth) every 5 minutes; each\n"
-      "call credits the 5-minute interval it falls in. /uptimes?v=v2 lists the daily\n"
-      "percentages, /uptime/{pk}/timeline the intervals of one day (they agree).\n"
-      "With --sk it also serves the API over dmsghttp (dmsg port 80).\n\noptions"};
-  desc.add_options()("help,h", "show this help")("addr,a", po::value(&addr)->value_name("ADDR"),
-                                                 "listen address (default :9096)")(
-    "loglvl,l", po::value(&loglvl)->value_name("LEVEL"),
-    "log level: trace, debug, info, warn, error, fatal (default info)")(
+  service_command cmd{
+    argv0,
+    " [-a ADDR] [-t] [--retention-days N] [--sk SK]\n"
+    "Runs an uptime tracker (the reference's HTTP API, in-memory store) until\n"
+    "SIGINT/SIGTERM. Visors call GET /v4/update (httpauth) every 5 minutes; each\n"
+    "call credits the 5-minute interval it falls in. /uptimes?v=v2 lists the daily\n"
+    "percentages, /uptime/{pk}/timeline the intervals of one day (they agree).\n"
+    "With --sk it also serves the API over dmsghttp (dmsg port 80).\n\noptions",
+    ":9096"};
+  cmd.desc.add_options()(
     "testing,t", po::bool_switch(&testing),
     "test mode: loopback and private caller addresses are recorded as the visor's IP")(
     "retention-days", po::value(&cfg.retention_days)->value_name("N"),
@@ -564,37 +416,18 @@ int run_ut(const std::string& argv0, const std::vector<std::string>& args) {
     "/uptimes and /visors requests a minute per source address (default 5, as the reference)")(
     "max-connections", po::value(&cfg.max_connections)->value_name("N"),
     "concurrent HTTP connections (default 4096)");
-  service_dmsg_flags dmsg_flags;
-  dmsg_flags.add_to(desc, true);
-  po::variables_map vm;
-  if (int rc = parse_options(argv0, args, desc, vm); rc >= 0)
-    return rc;
-  if (!apply_log_level(loglvl))
-    return exit_usage;
-  auto usage_error = [&](const std::string& why) {
-    std::cerr << argv0 << ": " << why << '\n';
-    return exit_usage;
-  };
-  bool dmsg_ok = true;
-  auto dmsg_cfg = dmsg_flags.config(argv0, dmsg_ok);
-  if (!dmsg_ok)
-    return exit_usage;
-  auto listen = http::parse_listen_address(addr);
-  if (!listen)
-    return usage_error(describe(listen.error()));
-  cfg.host = listen->host.empty() ? "0.0.0.0" : listen->host;
-  cfg.port = listen->port;
+  if (auto rc = cmd.parse(args))
+    return *rc;
+  cmd.configure(cfg);
   if (cfg.retention_days == 0 || cfg.retention_days > 400 || cfg.max_visors == 0
       || cfg.max_connections == 0 || cfg.list_per_minute <= 0)
-    return usage_error("--retention-days must be 1..400, --max-visors, --max-connections and "
-                       "--list-per-minute > 0");
+    return cmd.usage_error("--retention-days must be 1..400, --max-visors, --max-connections and "
+                           "--list-per-minute > 0");
   cfg.list_burst = static_cast<size_t>(std::max(1.0, cfg.list_per_minute));
   cfg.test_mode = testing;
   cfg.version = system::version();
-  if (dmsg_cfg)
-    cfg.dmsg_address = dmsg_cfg->pk.hex() + ":" + std::to_string(dmsg_cfg->port);
-  return serve_until_stopped(
-    argv0, "ut", dmsg_cfg,
+  return run_http_service(
+    argv0, "ut", "uptime tracker", cmd.start().dmsg,
     [&](caf::actor_system& sys, io::io_runtime& io) {
       return ut::spawn_uptime_tracker(sys, io, cfg);
     },

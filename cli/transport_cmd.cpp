@@ -3,6 +3,7 @@
 // They call the visor's transport methods (the reference's names,
 // app-visor.*) over the CLI socket.
 #include <algorithm>
+#include <functional>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
@@ -194,10 +195,15 @@ int tp_ls(const std::string& argv0, const std::vector<std::string>& args) {
 
 // ---- tp id -----------------------------------------------------------------------------
 
-int tp_id(const std::string& argv0, const std::vector<std::string>& args) {
+/// A command on one transport (-i ID, or the first argument): calls
+/// `method` with {"id": ID}; prints the answer as JSON with --json, else as
+/// `print` does. The exit code.
+int call_on_transport(const std::string& argv0, const std::vector<std::string>& args,
+                      const std::string& what, const char* method,
+                      const std::function<void(const json::value&)>& print) {
   common c;
   std::string id;
-  auto desc = describe(argv0, " -i ID [options]", "Transport summary by id.", c);
+  auto desc = describe(argv0, " -i ID [options]", what, c);
   desc.add_options()("id,i", po::value(&id)->value_name("ID"), "transport ID");
   po::positional_options_description pos;
   pos.add("id", 1);
@@ -209,14 +215,19 @@ int tp_id(const std::string& argv0, const std::vector<std::string>& args) {
   int rc = 0;
   json::object params;
   params["id"] = id;
-  auto v = call(c, "app-visor.Transport", params, rc);
+  auto v = call(c, method, params, rc);
   if (!v)
     return rc;
   if (c.json)
     std::cout << json::serialize(*v) << '\n';
   else
-    print_summaries(*v, true);
+    print(*v);
   return exit_ok;
+}
+
+int tp_id(const std::string& argv0, const std::vector<std::string>& args) {
+  return call_on_transport(argv0, args, "Transport summary by id.", "app-visor.Transport",
+                           [](const json::value& v) { print_summaries(v, true); });
 }
 
 // ---- tp add ----------------------------------------------------------------------------
@@ -371,32 +382,13 @@ int tp_disc(const std::string& argv0, const std::vector<std::string>& args) {
 // ---- tp ping (ours) ----------------------------------------------------------------------
 
 int tp_ping(const std::string& argv0, const std::vector<std::string>& args) {
-  common c;
-  std::string id;
-  auto desc = describe(argv0, " -i ID [options]",
-                       "Round trip over one transport: a Ping routing packet on route 0, "
-                       "answered by the peer's Pong\n(our visors answer it; a Go visor drops "
-                       "it).",
-                       c);
-  desc.add_options()("id,i", po::value(&id)->value_name("ID"), "transport ID");
-  po::positional_options_description pos;
-  pos.add("id", 1);
-  po::variables_map vm;
-  if (int rc = parse_options(argv0, args, desc, vm, &pos); rc >= 0)
-    return rc;
-  if (id.empty())
-    return usage_error(argv0, "a transport ID is required (-i)", desc);
-  int rc = 0;
-  json::object params;
-  params["id"] = id;
-  auto v = call(c, "transport.ping", params, rc);
-  if (!v)
-    return rc;
-  if (c.json)
-    std::cout << json::serialize(*v) << '\n';
-  else
-    std::cout << "round trip: " << field(*v, "rtt_us") << " µs\n";
-  return exit_ok;
+  return call_on_transport(argv0, args,
+                           "Round trip over one transport: a Ping routing packet on route 0, "
+                           "answered by the peer's Pong\n(our visors answer it; a Go visor drops "
+                           "it).",
+                           "transport.ping", [](const json::value& v) {
+                             std::cout << "round trip: " << field(v, "rtt_us") << " µs\n";
+                           });
 }
 
 SKYWIRE_CLI_COMMAND("cli visor tp type", "transport types used by the local visor", tp_type);

@@ -70,6 +70,20 @@ void print_table(const std::vector<std::vector<std::string>>& rows) {
   }
 }
 
+int call_and_print(const visor_flags& c, const std::string& method, const json::object& params,
+                   const std::function<void(const json::value&)>& human,
+                   std::chrono::milliseconds timeout) {
+  int rc = 0;
+  auto v = visor_call(c, method, params, rc, timeout);
+  if (!v)
+    return rc;
+  if (c.json)
+    std::cout << json::serialize(*v) << '\n';
+  else
+    human(*v);
+  return exit_ok;
+}
+
 std::string json_field(const json::value& v, const char* key) {
   if (!v.is_object())
     return "-";

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -31,6 +32,13 @@ std::optional<boost::json::value> visor_call(const visor_flags& c, const std::st
                                              const boost::json::object& params, int& rc,
                                              std::chrono::milliseconds timeout = std::chrono::seconds(20),
                                              std::string* error_out = nullptr);
+
+/// One call, its answer printed: as JSON with --json, else by `human`.
+/// Returns the command's exit code.
+int call_and_print(const visor_flags& c, const std::string& method,
+                   const boost::json::object& params,
+                   const std::function<void(const boost::json::value&)>& human,
+                   std::chrono::milliseconds timeout = std::chrono::seconds(20));
 
 /// Prints "argv0: text", the usage, and returns exit_usage.
 int usage_error(const std::string& argv0, const std::string& text,

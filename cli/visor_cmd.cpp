@@ -6,6 +6,7 @@
 #include <boost/program_options.hpp>
 
 #include "cli/command.hpp"
+#include "cli/options.hpp"
 #include "cli/rpc_client.hpp"
 
 namespace po = boost::program_options;
@@ -33,18 +34,7 @@ int parse(const std::string& argv0, const std::vector<std::string>& args, visor_
     "config, else localhost:3435)")("config,c", po::value(&out.config)->value_name("FILE"),
                                     "read cli_addr from this config file");
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(desc).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::cerr << argv0 << ": " << e.what() << "\n\n" << desc << '\n';
-    return exit_usage;
-  }
-  if (vm.count("help")) {
-    std::cout << desc << '\n';
-    return exit_ok;
-  }
-  return -1;
+  return parse_options(argv0, args, desc, vm);
 }
 
 // Calls a method; prints errors; returns the result or nullopt (rc set).

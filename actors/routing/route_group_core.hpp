@@ -29,6 +29,10 @@
 // Threading: every method runs on the shard's thread (the actor posts onto
 // it); callbacks (sink, events, pressure, write_fn) run there too, and must
 // not destroy the core while it calls them.
+//
+// Files: route_group_handshake.cpp (HandshakePacket, Noise KK, their resends
+// and timeouts), route_group_reliable.cpp (reliable mode), route_group_core.cpp
+// (the rest: paths, receiving, delivery, writing, keep-alive, ping, close).
 #pragma once
 
 #include <chrono>

@@ -55,4 +55,8 @@ bool is(const caf::error& err, route_group_errc code) noexcept {
          && err.code() == static_cast<uint8_t>(code);
 }
 
+std::string ms_text(std::chrono::nanoseconds d) {
+  return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count()) + "ms";
+}
+
 } // namespace skywire::routing

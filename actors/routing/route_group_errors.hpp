@@ -4,6 +4,7 @@
 // so describe(err) prints just that text.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 
@@ -34,5 +35,8 @@ caf::error make_error(route_group_errc code, std::string context = {});
 
 /// Whether err is a route group error with this code.
 bool is(const caf::error& err, route_group_errc code) noexcept;
+
+/// A wait as the error texts name it: "2000ms".
+std::string ms_text(std::chrono::nanoseconds d);
 
 } // namespace skywire::routing

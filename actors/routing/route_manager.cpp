@@ -239,8 +239,10 @@ void forget_group(manager_actor* self, const caf::actor_addr& g) {
   self->state.groups.erase(i);
 }
 
+} // namespace
+
 /// The echo on the ping port: every byte a route brings goes back on it.
-caf::behavior echo(caf::event_based_actor* self) {
+caf::behavior route_echo(caf::event_based_actor* self) {
   return {
     [](api::rt_accept_atom, const api::route_group_actor&, const public_key&, uint16_t) {},
     [self](api::data_atom, api::byte_buffer& bytes) {
@@ -257,6 +259,8 @@ caf::behavior echo(caf::event_based_actor* self) {
     [](api::closed_atom, const caf::error&) {},
   };
 }
+
+namespace {
 
 /// One `visor ping`: dials, echoes `count` payloads one at a time, answers JSON.
 caf::behavior pinger(caf::event_based_actor* self, api::route_manager_actor manager,
@@ -361,10 +365,13 @@ caf::behavior manager(manager_actor* self, route_manager_config cfg) {
       return {};
     });
   if (st.cfg.echo) {
-    auto e = self->spawn<caf::linked>(echo);
+    auto e = self->spawn<caf::linked>(route_echo);
     std::lock_guard<std::mutex> g{st.ports->mtx};
     st.ports->listeners[api::ping_port] = e;
   }
+  for (auto& make : st.cfg.services)
+    if (auto a = make(caf::actor_cast<api::route_manager_actor>(self)))
+      self->link_to(a);
   self->set_down_handler([self](caf::down_msg& dm) {
     forget_group(self, dm.source);
     std::lock_guard<std::mutex> g{self->state.ports->mtx};
@@ -422,6 +429,13 @@ caf::behavior manager(manager_actor* self, route_manager_config cfg) {
       else
         self->spawn(pinger, caf::actor_cast<api::route_manager_actor>(self), req, rp);
       return rp;
+    },
+    [self](api::rt_service_atom, uint16_t p) -> caf::result<caf::actor> {
+      auto a = self->state.ports->find(p);
+      if (!a)
+        return make_error(routing_errc::unavailable,
+                          "nothing listens on routing port " + std::to_string(p));
+      return a;
     },
     [self](rm_rf_atom, uint64_t id, const rf_answer_ptr& a) { on_rf_answer(self, id, a); },
     [self](rm_retry_atom, uint64_t id) {

@@ -12,7 +12,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
+#include <vector>
 
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
@@ -38,8 +40,17 @@ struct route_manager_config {
   std::chrono::milliseconds rf_retry{500};
   std::chrono::milliseconds rf_give_up{2'000};
   bool echo = true; ///< listen on the ping port
+  /// Actors the manager starts linked to itself (they end together), given
+  /// its handle: the visor's services on routing ports (skyfwd on 47), which
+  /// listen through rt_listen and are found again with rt_service_atom.
+  std::vector<std::function<caf::actor(api::route_manager_actor)>> services;
 };
 
 api::route_manager_actor spawn_route_manager(caf::actor_system& sys, route_manager_config cfg);
+
+/// The echo of the ping port as a listener behaviour (rt_listen_atom): every
+/// route handed to it is owned by it, and every byte a route brings goes back
+/// on that route (credit returned once written). Also the `echo` app.
+caf::behavior route_echo(caf::event_based_actor* self);
 
 } // namespace skywire::routing

@@ -26,11 +26,7 @@ expected<dmsg_discovery_handle> spawn_dmsg_discovery(caf::actor_system& sys, io:
                                                      dmsg_discovery_config cfg,
                                                      std::unique_ptr<discovery_store> store) {
   auto api = std::make_shared<dmsg_discovery_api>(cfg, std::move(store));
-  http_service_options o;
-  o.name = "dmsg_discovery";
-  o.server = service_server_config(cfg.host, cfg.port, cfg.max_connections);
-  o.sweep_interval = cfg.sweep_interval;
-  o.metrics_prefix = "dmsg_discovery_";
+  auto o = service_options("dmsg_discovery", cfg, cfg.sweep_interval);
   return start_http_service<discovery_op>(sys, io, api, std::move(o), [&](caf::actor a) {
     return make_dmsg_discovery_routes(std::move(a), cfg.max_body);
   });

@@ -5,6 +5,7 @@
 #include "actors/services/service_clock.hpp"
 #include "messages/wire/json/go_json.hpp"
 #include "messages/wire/health.hpp"
+#include "runtime/http/metrics.hpp"
 #include "runtime/log/logger.hpp"
 #include "runtime/system/stop_and_wait.hpp"
 
@@ -84,17 +85,7 @@ http::response error_object_reply(unsigned status, std::string_view text) {
 
 void append_metric(std::string& out, std::string_view prefix, std::string_view name,
                    std::string_view type, uint64_t v) {
-  out += "# TYPE ";
-  out += prefix;
-  out += name;
-  out += ' ';
-  out += type;
-  out += '\n';
-  out += prefix;
-  out += name;
-  out += ' ';
-  out += std::to_string(v);
-  out += '\n';
+  http::append_metric(out, prefix, name, type, v);
 }
 
 } // namespace skywire::services

@@ -84,6 +84,25 @@ struct http_service_options {
   std::string metrics_prefix; ///< of the HTTP server's own metrics, e.g. "tpd_"
 };
 
+/// The options of a service named `name` ("tpd": the actor's name, the log
+/// component, and the metrics prefix "tpd_") that listens as `cfg` says (its
+/// host, port and max_connections), sweeps every `sweep_interval` and, when
+/// `error_response` is set, answers the server's own refusals (404, 405,
+/// 413, ...) in the service's shape (else http::json_error).
+template <class Config>
+http_service_options
+service_options(const char* name, const Config& cfg, std::chrono::nanoseconds sweep_interval,
+                http::response (*error_response)(unsigned, std::string_view) = nullptr) {
+  http_service_options o;
+  o.name = name;
+  o.server = service_server_config(cfg.host, cfg.port, cfg.max_connections);
+  if (error_response)
+    o.server.error_response = error_response;
+  o.sweep_interval = sweep_interval;
+  o.metrics_prefix = std::string{name} + "_";
+  return o;
+}
+
 namespace detail {
 
 /// Logs that the actor outlived stop() (kept out of the template).

@@ -226,8 +226,12 @@ void transport_core::begin() {
   if (p_.mode == transport_mode::dmsg) {
     info_.local = address{p_.local.pk, p_.local_port};
     info_.remote = address{p_.remote, p_.remote_port};
-    link_->start(std::move(cbs), p_.max_read);
+    // The settlement first: a dmsg stream hands the bytes it held since it
+    // opened (the initiator's entry may already be there) to the callbacks
+    // inside start(), and they must find the settlement waiting.
     begin_settlement();
+    if (!shutting_)
+      link_->start(std::move(cbs), p_.max_read);
     return;
   }
   if (initiator) {
@@ -268,6 +272,10 @@ void transport_core::on_bytes(byte_span in) {
         return on_encrypted(in);
       return on_plain(in);
     case link_phase::created:
+      // the link reads only once begin() set the first phase up: bytes here
+      // would be lost, so they end the transport loudly instead
+      return shutdown(make_error(transport_errc::protocol, "bytes before the transport started"),
+                      false);
     case link_phase::closing:
     case link_phase::down:
       return;

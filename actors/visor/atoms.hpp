@@ -3,6 +3,7 @@
 // here is internal to the visor's tree.
 #pragma once
 
+#include <atomic>
 #include <memory>
 
 #include <caf/atom.hpp>
@@ -21,8 +22,17 @@ using halt_atom = api::visor_halt_atom;
 using crash_atom = api::visor_crash_atom;
 /// (get_config_atom) -> config_ptr (config_owner)
 using get_config_atom = caf::atom_constant<caf::atom("vis_config")>;
+/// (cfg_app_autostart_atom, app name, bool) -> config_ptr (config_owner):
+/// launcher.apps[name].auto_start written to the config file, then applied
+using cfg_app_autostart_atom = caf::atom_constant<caf::atom("cfg_apauto")>;
 
 using config_ptr = std::shared_ptr<const config::visor_config>;
+
+/// The latest config of a visor, as its config_owner last changed it: read
+/// by children that are (re)started after a change (the launcher), and by
+/// the config_owner itself after its own restart.
+using config_cell = std::atomic<config_ptr>;
+using config_cell_ptr = std::shared_ptr<config_cell>;
 
 } // namespace skywire::visor
 

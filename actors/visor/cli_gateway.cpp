@@ -20,6 +20,8 @@
 #include <caf/sec.hpp>
 #include <caf/stateful_actor.hpp>
 
+#include "actors/apps/launcher.hpp"
+#include "actors/apps/launcher_state.hpp"
 #include "actors/transport/summary_json.hpp"
 #include "actors/visor/atoms.hpp"
 #include "messages/wire/routing/rule.hpp"
@@ -310,6 +312,14 @@ std::variant<std::vector<uint8_t>, bad_params> rule_param(const json::value* par
   return r->encode();
 }
 
+/// An app name: params.<key>, a non-empty string of at most 64 bytes.
+std::variant<std::string, bad_params> app_name_param(const json::value* params, const char* key) {
+  const auto* v = param(params, key);
+  if (!v || !v->is_string() || v->get_string().empty() || v->get_string().size() > 64)
+    return bad_params{"params." + std::string{key} + " must name an app"};
+  return std::string{v->get_string()};
+}
+
 /// Transports' filter: {"FilterTypes":[..],"FilterPubKeys":[..],"ShowLogs":bool}.
 std::variant<api::transport_filter, bad_params> filter_param(const json::value* params) {
   api::transport_filter f;
@@ -550,7 +560,128 @@ caf::behavior cli_gateway(caf::stateful_actor<gateway_state>* self, api::visor_a
     return true;
   };
 
-  auto handle_line = [send, forward, handle_transport, handle_routing, opts](uint64_t id,
+  // SkyNet forwarding and the reward address (the reference's visor RPC
+  // names; params as objects); false when `method` is none of them.
+  auto handle_fwd = [send, forward](uint64_t id, const std::string& rid, std::string_view method,
+                                     const json::value* params) -> bool {
+    auto refuse = [&](const std::string& text) { send(id, error_line(rid, invalid_params, text)); };
+    auto port = [&](const char* key) -> std::optional<uint16_t> {
+      const json::value* v = params ? params->get_object().if_contains(key) : nullptr;
+      if (!v || !v->is_int64() || v->get_int64() < 1 || v->get_int64() > 65535)
+        return std::nullopt;
+      return static_cast<uint16_t>(v->get_int64());
+    };
+    auto text = [&](const char* key, size_t max) -> std::optional<std::string> {
+      const json::value* v = params ? params->get_object().if_contains(key) : nullptr;
+      if (!v || !v->is_string() || v->get_string().size() > max)
+        return std::nullopt;
+      return std::string{v->get_string()};
+    };
+    if (method == "app-visor.RegisterHTTPPort" || method == "app-visor.DeregisterHTTPPort") {
+      auto p = port("port");
+      if (!p)
+        return refuse("params.port must be 1..65535"), true;
+      if (method == "app-visor.RegisterHTTPPort")
+        forward(id, rid, api::fwd_register_atom::value, *p);
+      else
+        forward(id, rid, api::fwd_deregister_atom::value, *p);
+    } else if (method == "app-visor.ListHTTPPorts") {
+      forward(id, rid, api::fwd_list_atom::value);
+    } else if (method == "app-visor.Connect") {
+      auto pk = pk_param(params, "pk");
+      if (auto* b = std::get_if<bad_params>(&pk))
+        return refuse(b->text), true;
+      auto r = port("remote_port");
+      auto l = port("local_port");
+      if (!r || !l)
+        return refuse("params.remote_port and params.local_port must be 1..65535"), true;
+      forward(id, rid, api::rev_connect_atom::value, std::get<public_key>(pk), *r, *l);
+    } else if (method == "app-visor.Disconnect") {
+      auto i = text("id", 64);
+      if (!i)
+        return refuse("params.id must be a connection id"), true;
+      forward(id, rid, api::rev_disconnect_atom::value, *i);
+    } else if (method == "app-visor.List") {
+      forward(id, rid, api::rev_list_atom::value);
+    } else if (method == "app-visor.GetRewardAddress") {
+      forward(id, rid, api::reward_get_atom::value);
+    } else if (method == "app-visor.SetRewardAddress") {
+      auto a = text("address", 64);
+      if (!a)
+        return refuse("params.address must be a skycoin address"), true;
+      forward(id, rid, api::reward_set_atom::value, *a);
+    } else if (method == "app-visor.DeleteRewardAddress") {
+      forward(id, rid, api::reward_delete_atom::value);
+    } else {
+      return false;
+    }
+    return true;
+  };
+
+  // The launcher's methods (the reference's names: Apps, StartApp, StopApp,
+  // SetAutoStart, LogsSince); false when `method` is none of them.
+  auto handle_apps = [send, forward_typed](uint64_t id, const std::string& rid,
+                                           std::string_view method,
+                                           const json::value* params) -> bool {
+    auto refuse = [&](const bad_params& b) { send(id, error_line(rid, invalid_params, b.text)); };
+    auto one = convert<api::app_summary>{[](auto& s) { return json::value(apps::to_json(s)); }};
+    // a stop waits for the app to end (killed after its grace)
+    const auto t = std::chrono::seconds{15};
+    if (method == "app-visor.Apps") {
+      forward_typed(id, rid, t, convert<std::vector<api::app_summary>>{[](auto& v) {
+                      json::array a;
+                      for (auto& x : v)
+                        a.emplace_back(apps::to_json(x));
+                      return json::value(std::move(a));
+                    }},
+                    api::app_ls_atom::value);
+    } else if (method == "app-visor.StartApp" || method == "app-visor.StopApp") {
+      auto n = app_name_param(params, "name");
+      if (auto* b = std::get_if<bad_params>(&n))
+        return refuse(*b), true;
+      if (method == "app-visor.StartApp")
+        forward_typed(id, rid, t, one, api::app_start_atom::value, std::get<std::string>(n));
+      else
+        forward_typed(id, rid, t, one, api::app_stop_atom::value, std::get<std::string>(n));
+    } else if (method == "app-visor.SetAutoStart") {
+      // {"AppName":name,"AutoStart":bool} (the reference's SetAutoStartIn)
+      auto n = app_name_param(params, "AppName");
+      if (auto* b = std::get_if<bad_params>(&n))
+        return refuse(*b), true;
+      const auto* on = param(params, "AutoStart");
+      if (!on || !on->is_bool())
+        return refuse(bad_params{"params.AutoStart must be true or false"}), true;
+      forward_typed(id, rid, t, one, api::app_autostart_atom::value, std::get<std::string>(n),
+                    on->get_bool());
+    } else if (method == "app-visor.LogsSince") {
+      // {"AppName":name,"TimeStamp":RFC 3339 | "beginning"}
+      auto n = app_name_param(params, "AppName");
+      if (auto* b = std::get_if<bad_params>(&n))
+        return refuse(*b), true;
+      int64_t since = 0;
+      if (const auto* ts = param(params, "TimeStamp"); ts && !ts->is_null()) {
+        auto parsed = ts->is_string() ? apps::parse_rfc3339_ns(ts->get_string())
+                                      : std::optional<int64_t>{};
+        if (!parsed)
+          return refuse(bad_params{"params.TimeStamp must be an RFC 3339 time or \"beginning\""}),
+                 true;
+        since = *parsed;
+      }
+      forward_typed(id, rid, t, convert<std::vector<std::string>>{[](auto& v) {
+                      json::array a;
+                      for (auto& x : v)
+                        a.emplace_back(json::string_view{x});
+                      return json::value(std::move(a));
+                    }},
+                    api::app_logs_atom::value, std::get<std::string>(n), since);
+    } else {
+      return false;
+    }
+    return true;
+  };
+
+  auto handle_line = [send, forward, handle_transport, handle_routing, handle_apps, handle_fwd,
+                     opts](uint64_t id,
                                                              std::string_view line) {
     if (line.empty())
       return;
@@ -613,6 +744,10 @@ caf::behavior cli_gateway(caf::stateful_actor<gateway_state>* self, api::visor_a
     } else if (handle_transport(id, rid, method, params)) {
       // answered there
     } else if (handle_routing(id, rid, method, params)) {
+      // answered there
+    } else if (handle_apps(id, rid, method, params)) {
+      // answered there
+    } else if (handle_fwd(id, rid, method, params)) {
       // answered there
     } else {
       send(id, error_line(rid, method_not_found,

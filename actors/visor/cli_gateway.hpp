@@ -12,6 +12,8 @@
 // transport methods with the reference's RPC names (app-visor.TransportTypes,
 // Transports, Transport, AddTransport, RemoveTransport, RemoveAllTransports,
 // DiscoverTransportsByPK, DiscoverTransportByID) and transport.ping (ours),
+// the app methods (app-visor.Apps, StartApp {"name"}, StopApp {"name"},
+// SetAutoStart {"AppName","AutoStart"}, LogsSince {"AppName","TimeStamp"}),
 // whose typed answers (messages/api/transport.hpp) are written as JSON
 // (docs/user-guide.md, "The CLI socket protocol").
 //

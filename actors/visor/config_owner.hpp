@@ -1,6 +1,9 @@
 // config_owner: holds the loaded visor config and hands it out to the
 // visor's actors ((get_config_atom) -> config_ptr). The single place that
-// will apply config changes made over RPC.
+// applies config changes made over RPC: each is written to the config file
+// first (atomically: runtime/config/file_update.hpp; the rest of the file
+// as it was), then to the config in memory, whose new version it answers.
+// A config not read from a file (source_path "") changes in memory only.
 #pragma once
 
 #include <caf/actor_system.hpp>
@@ -12,10 +15,14 @@
 
 namespace skywire::visor {
 
-/// (get_config_atom) -> config_ptr, and debug.crash like every child.
-using config_owner_actor = caf::typed_actor<caf::replies_to<get_config_atom>::with<config_ptr>>::
+/// (get_config_atom) -> config_ptr, the setters, and debug.crash like every
+/// child.
+using config_owner_actor = caf::typed_actor<
+  caf::replies_to<get_config_atom>::with<config_ptr>,
+  caf::replies_to<cfg_app_autostart_atom, std::string, bool>::with<config_ptr>>::
   extend_with<system::fault_injectable_actor>;
 
-config_owner_actor spawn_config_owner(caf::actor_system& sys, config_ptr cfg);
+/// Starts from latest->load(); every change is stored back into `latest`.
+config_owner_actor spawn_config_owner(caf::actor_system& sys, config_cell_ptr latest);
 
 } // namespace skywire::visor

@@ -27,10 +27,14 @@ void uptime_client::heartbeat(std::string_view version, callback cb) const {
                        max_answer, [cb = std::move(cb)](expected<http::response> r) {
                          if (!r)
                            return cb(std::move(r.error()));
-                         if (r->status != 200)
-                           return cb(transport::http_error(ut_service_name, *r));
-                         cb({});
+                         cb(read_answer(*r));
                        });
+}
+
+caf::error uptime_client::read_answer(const http::response& r) {
+  if (r.status != 200)
+    return transport::http_error(ut_service_name, r);
+  return {};
 }
 
 } // namespace skywire::visor

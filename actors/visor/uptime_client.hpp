@@ -39,6 +39,10 @@ public:
   /// One heartbeat; cb gets no error when the tracker answered 200.
   void heartbeat(std::string_view version, callback cb) const;
 
+  /// What the tracker's answer to a heartbeat says: no error for 200, else
+  /// the error with its status and the tracker's message (client_errors.hpp).
+  static caf::error read_answer(const http::response& r);
+
   const transport::httpauth_client& auth() const noexcept { return http_; }
 
 private:

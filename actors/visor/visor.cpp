@@ -2,6 +2,8 @@
 
 #include <chrono>
 #include <ctime>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 
 #include <boost/json.hpp>
@@ -11,12 +13,15 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/apps/errors.hpp"
+#include "actors/apps/launcher.hpp"
 #include "actors/dmsg/client.hpp"
 #include "actors/dmsg/client_ref.hpp"
 #include "actors/routing/errors.hpp"
 #include "actors/routing/route_manager.hpp"
 #include "actors/routing/router.hpp"
 #include "actors/routing/setup_client.hpp"
+#include "actors/routing/skyfwd.hpp"
 #include "actors/dmsg/dmsghttp.hpp"
 #include "actors/routing/setup_gateway.hpp"
 #include "actors/transport/errors.hpp"
@@ -27,6 +32,8 @@
 #include "actors/visor/uptime_reporter.hpp"
 #include "actors/dmsg/dmsghttp.hpp"
 #include "runtime/config/endpoint.hpp"
+#include "runtime/crypto/skycoin_address.hpp"
+#include "runtime/config/file_update.hpp"
 #include "runtime/log/logger.hpp"
 #include "runtime/system/build_info.hpp"
 
@@ -34,9 +41,10 @@ namespace skywire::visor {
 
 std::vector<system::child_spec> visor_children(const visor_context& ctx) {
   std::vector<system::child_spec> out;
-  out.push_back({"config_owner",
-                 [cfg = ctx.cfg](caf::actor_system& sys, const caf::actor&) {
-                   return caf::actor_cast<caf::actor>(spawn_config_owner(sys, cfg));
+  auto latest = std::make_shared<config_cell>(ctx.cfg);
+  out.push_back({std::string{config_owner_child},
+                 [latest](caf::actor_system& sys, const caf::actor&) {
+                   return caf::actor_cast<caf::actor>(spawn_config_owner(sys, latest));
                  },
                  {},
                  {}});
@@ -149,10 +157,11 @@ std::vector<system::child_spec> visor_children(const visor_context& ctx) {
   // The visor's routes: dials (route finder, setup node, route group) and
   // the listeners of routing ports (the echo on the ping port). Its
   // transports requests go to the visor, which hands them to the manager.
+  auto routes = std::make_shared<apps::route_manager_slot>();
   if (ctx.io && dmsg) {
     out.push_back({std::string{routes_child},
-                   [io = ctx.io, cfg = ctx.cfg, dmsg, router](caf::actor_system& sys,
-                                                              const caf::actor& parent) {
+                   [io = ctx.io, cfg = ctx.cfg, dmsg, router, routes](caf::actor_system& sys,
+                                                                      const caf::actor& parent) {
                      routing::route_manager_config rc;
                      rc.env.sys = &sys;
                      rc.env.router = router;
@@ -177,12 +186,36 @@ std::vector<system::child_spec> visor_children(const visor_context& ctx) {
                        sc.setup_nodes = cfg->routing.route_setup_nodes;
                        rc.setup = routing::spawn_setup_client(sys, dmsg->get(), sc);
                      }
-                     return caf::actor_cast<caf::actor>(
-                       routing::spawn_route_manager(sys, std::move(rc)));
+                     // SkyNet forwarding on routing port 47 (linked to the manager)
+                     rc.services.push_back([&sys, io, lp = cfg->local_path](
+                                             api::route_manager_actor m) {
+                       routing::skyfwd_config fc;
+                       fc.io = io.get();
+                       fc.local_path = lp;
+                       return caf::actor_cast<caf::actor>(
+                         routing::spawn_skyfwd(sys, std::move(m), std::move(fc)));
+                     });
+                     auto m = routing::spawn_route_manager(sys, std::move(rc));
+                     routes->set(m);
+                     return caf::actor_cast<caf::actor>(m);
                    },
                    {},
                    {}});
   }
+  // The app launcher: launcher.apps, built-in apps by name; the apps dial
+  // and listen through `routes` (the current one: it may be restarted).
+  out.push_back({std::string{launcher_child},
+                 [io = ctx.io, latest, routes, fi = ctx.fault_injection](
+                   caf::actor_system& sys, const caf::actor&) {
+                   apps::launcher_options lo;
+                   lo.cfg = latest->load(); // with the changes made since the start
+                   lo.io = io;
+                   lo.routes = routes;
+                   lo.fault_injection = fi;
+                   return caf::actor_cast<caf::actor>(apps::spawn_launcher(sys, std::move(lo)));
+                 },
+                 {},
+                 "apps"});
   // Subsystems plug in here.
   return out;
 }
@@ -240,8 +273,43 @@ caf::result<std::string> to_router(Self* self, Ts&&... xs) {
                         std::forward<Ts>(xs)...);
 }
 
+/// Hands an app request to the launcher child.
+template <class R, class Self, class... Ts>
+caf::result<R> to_launcher(Self* self, Ts&&... xs) {
+  auto child = self->state.sup.child(std::string{launcher_child});
+  if (!child)
+    return apps::make_error(apps::apps_errc::unavailable, "the visor runs no app launcher");
+  return self->delegate(caf::actor_cast<api::launcher_control_actor>(child),
+                        std::forward<Ts>(xs)...);
+}
+
 std::string json_quoted(std::string_view s) {
   return boost::json::serialize(boost::json::value(s));
+}
+
+std::filesystem::path reward_file(const config::visor_config& cfg) {
+  return std::filesystem::path{cfg.local_path} / "reward.txt";
+}
+
+/// Hands a forwarding request to the skyfwd actor (the listener of routing
+/// port 47, found through the route manager).
+template <class Self, class... Ts>
+caf::result<std::string> to_skyfwd(Self* self, Ts... xs) {
+  auto child = self->state.sup.child(std::string{routes_child});
+  if (!child)
+    return routing::make_error(routing::routing_errc::unavailable,
+                               "the visor runs no routes (no dmsg client)");
+  auto rp = self->template make_response_promise<std::string>();
+  self->request(caf::actor_cast<api::route_manager_actor>(child), std::chrono::seconds(5),
+                api::rt_service_atom::value, api::skyfwd_port)
+    .then(
+      [self, rp, xs...](caf::actor& fwd) mutable {
+        self->request(caf::actor_cast<api::skyfwd_actor>(fwd), std::chrono::seconds(30), xs...)
+          .then([rp](std::string& s) mutable { rp.deliver(std::move(s)); },
+                [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+      },
+      [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+  return rp;
 }
 
 visor_interface::behavior_type visor_actor(visor_interface::stateful_pointer<visor_state> self,
@@ -354,9 +422,17 @@ visor_interface::behavior_type visor_actor(visor_interface::stateful_pointer<vis
       self->state.sup.on_stopped = [self] { self->quit(caf::exit_reason::normal); };
       self->state.sup.shutdown(caf::exit_reason::user_shutdown);
     },
-    [self](crash_atom, const std::string& child) -> caf::result<std::string> {
+    [self](crash_atom a, const std::string& child) -> caf::result<std::string> {
       if (!self->state.opts.fault_injection)
         return caf::make_error(caf::sec::invalid_argument, "fault injection is disabled");
+      if (child.rfind(app_crash_prefix, 0) == 0) {
+        // "app/<name>": an app of the launcher
+        auto l = self->state.sup.child(std::string{launcher_child});
+        if (!l)
+          return caf::make_error(caf::sec::invalid_argument, "the visor runs no app launcher");
+        return self->delegate(caf::actor_cast<apps::launcher_actor>(l), a,
+                              child.substr(app_crash_prefix.size()));
+      }
       if (!self->state.sup.inject_fault(child))
         return caf::make_error(caf::sec::invalid_argument,
                                "no running child named \"" + child + "\"");
@@ -407,6 +483,82 @@ visor_interface::behavior_type visor_actor(visor_interface::stateful_pointer<vis
         return routing::make_error(routing::routing_errc::unavailable,
                                    "the visor runs no routes (no dmsg client)");
       return self->delegate(caf::actor_cast<api::route_manager_actor>(child), a, std::move(req));
+    },
+    // -- SkyNet forwarding: handed to the skyfwd actor beside the routes ------------------
+    [self](api::fwd_register_atom a, uint16_t p) { return to_skyfwd(self, a, p); },
+    [self](api::fwd_deregister_atom a, uint16_t p) { return to_skyfwd(self, a, p); },
+    [self](api::fwd_list_atom a) { return to_skyfwd(self, a); },
+    [self](api::rev_connect_atom a, const public_key& pk, uint16_t r, uint16_t l) {
+      return to_skyfwd(self, a, pk, r, l);
+    },
+    [self](api::rev_disconnect_atom a, const std::string& id) { return to_skyfwd(self, a, id); },
+    [self](api::rev_list_atom a) { return to_skyfwd(self, a); },
+    // -- the reward address (<local_path>/reward.txt) ----------------------------------------
+    [self](api::reward_get_atom) -> caf::result<std::string> {
+      auto file = reward_file(*self->state.opts.cfg);
+      std::ifstream in(file, std::ios::binary);
+      if (!in)
+        return json_quoted("");
+      std::string text(4096, '\0');
+      in.read(text.data(), static_cast<std::streamsize>(text.size()));
+      text.resize(static_cast<size_t>(in.gcount()));
+      while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' '))
+        text.pop_back();
+      return json_quoted(text);
+    },
+    [self](api::reward_set_atom, std::string& addr) -> caf::result<std::string> {
+      while (!addr.empty() && (addr.back() == '\n' || addr.back() == ' '))
+        addr.pop_back();
+      if (auto err = crypto::check_skycoin_address(addr))
+        return err;
+      auto file = reward_file(*self->state.opts.cfg);
+      std::error_code ec;
+      std::filesystem::create_directories(file.parent_path(), ec);
+      // as the reference: the address alone, no newline; never a torn file
+      if (auto err = config::write_file_atomically(file.string(), addr, 0644, false))
+        return err;
+      SKYWIRE_LOG(info, component, "reward address set", log::kv("address", addr));
+      return json_quoted(addr);
+    },
+    [self](api::reward_delete_atom) -> caf::result<std::string> {
+      auto file = reward_file(*self->state.opts.cfg);
+      std::error_code ec;
+      if (!std::filesystem::remove(file, ec))
+        return caf::make_error(caf::sec::runtime_error,
+                               "reward file does not exist - reward address not set");
+      return json_quoted("OK");
+    },
+    // -- apps: handed to the launcher ---------------------------------------------------------
+    [self](api::app_ls_atom a) -> caf::result<std::vector<api::app_summary>> {
+      return to_launcher<std::vector<api::app_summary>>(self, a);
+    },
+    [self](api::app_start_atom a, std::string& name) -> caf::result<api::app_summary> {
+      return to_launcher<api::app_summary>(self, a, std::move(name));
+    },
+    [self](api::app_stop_atom a, std::string& name) -> caf::result<api::app_summary> {
+      return to_launcher<api::app_summary>(self, a, std::move(name));
+    },
+    [self](api::app_autostart_atom a, std::string& name, bool on) -> caf::result<api::app_summary> {
+      // the file first (config_owner), then the launcher's memory
+      auto owner = self->state.sup.child(std::string{config_owner_child});
+      auto launcher = self->state.sup.child(std::string{launcher_child});
+      if (!owner || !launcher)
+        return apps::make_error(apps::apps_errc::unavailable,
+                                "the visor's config owner or launcher is not running");
+      auto rp = self->make_response_promise<api::app_summary>();
+      self
+        ->request(caf::actor_cast<config_owner_actor>(owner), std::chrono::seconds(10),
+                  cfg_app_autostart_atom::value, name, on)
+        .then(
+          [rp, launcher, a, name, on](const config_ptr&) mutable {
+            rp.delegate(caf::actor_cast<api::launcher_control_actor>(launcher), a, name, on);
+          },
+          [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+      return rp;
+    },
+    [self](api::app_logs_atom a, std::string& name,
+           int64_t since) -> caf::result<std::vector<std::string>> {
+      return to_launcher<std::vector<std::string>>(self, a, std::move(name), since);
     },
     [self](get_config_atom) { return self->state.opts.cfg; },
     [self](system::restart_atom, const std::string& child, uint64_t generation) {

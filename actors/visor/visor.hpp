@@ -30,6 +30,12 @@ inline constexpr std::string_view transport_manager_child = "transport_manager";
 /// The name of the router among the visor's children.
 inline constexpr std::string_view router_child = "router";
 inline constexpr std::string_view routes_child = "routes";
+/// The name of the config owner among the visor's children.
+inline constexpr std::string_view config_owner_child = "config_owner";
+/// The name of the app launcher among the visor's children.
+inline constexpr std::string_view launcher_child = "launcher";
+/// debug.crash {"actor":"app/<name>"} crashes an app of the launcher.
+inline constexpr std::string_view app_crash_prefix = "app/";
 
 struct visor_options {
   config_ptr cfg;

@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <string>
 
+#include <caf/actor.hpp>
 #include <caf/atom.hpp>
 #include <caf/meta/type_name.hpp>
 #include <caf/replies_to.hpp>
@@ -34,6 +35,7 @@ using rt_dial_atom = caf::atom_constant<caf::atom("rt_dial")>;
 using rt_listen_atom = caf::atom_constant<caf::atom("rt_listen")>;
 using rt_accept_atom = caf::atom_constant<caf::atom("rt_accept")>;
 using rt_ping_atom = caf::atom_constant<caf::atom("rt_ping")>;
+using rt_service_atom = caf::atom_constant<caf::atom("rt_svc")>;
 
 /// A route to dial.
 struct route_dial {
@@ -70,6 +72,7 @@ inline constexpr uint16_t ping_port = 48;
 using route_manager_actor =
   caf::typed_actor<caf::replies_to<rt_dial_atom, route_dial>::with<route_group_actor>,
                    caf::replies_to<rt_listen_atom, uint16_t, caf::actor>::with<ok_atom>,
-                   caf::replies_to<rt_ping_atom, route_ping>::with<std::string>>;
+                   caf::replies_to<rt_ping_atom, route_ping>::with<std::string>,
+                   caf::replies_to<rt_service_atom, uint16_t>::with<caf::actor>>;
 
 } // namespace skywire::api

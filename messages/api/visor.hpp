@@ -16,7 +16,17 @@
 // the gateway writes them as JSON; and the router's rule requests
 // (api::routing_control_actor, messages/api/routing.hpp), handed to the
 // router (an error when the visor runs none); and a ping over a route
-// (rt_ping_atom, messages/api/route_manager.hpp), handed to its routes.
+// (rt_ping_atom, messages/api/route_manager.hpp), handed to its routes; and
+// the app launcher's requests (api::launcher_control_actor,
+// messages/api/launcher.hpp), handed to its launcher (app_autostart_atom
+// writes the config file first, through the config_owner); and SkyNet
+// forwarding (api::skyfwd_actor, messages/api/skyfwd.hpp), handed
+// to the skyfwd actor beside the route manager; and the reward address
+// (reference §6.5: <local_path>/reward.txt, written atomically):
+//   request(visor, T, reward_get_atom)               -> "\"<address>\"" ("" when unset)
+//   request(visor, T, reward_set_atom, address)      -> "\"<address>\"" (a valid
+//                                                       skycoin address, else an error)
+//   request(visor, T, reward_delete_atom)            -> "\"OK\""
 //
 // Besides these, the visor answers what its children ask (get_config_atom,
 // actors/visor/atoms.hpp) and its own timers; its full interface is in
@@ -29,8 +39,10 @@
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
+#include "messages/api/launcher.hpp"
 #include "messages/api/route_manager.hpp"
 #include "messages/api/routing.hpp"
+#include "messages/api/skyfwd.hpp"
 #include "messages/api/transport.hpp"
 
 namespace skywire::api {
@@ -40,6 +52,9 @@ using visor_info_atom = caf::atom_constant<caf::atom("vis_info")>;
 using visor_actors_atom = caf::atom_constant<caf::atom("vis_actors")>;
 using visor_halt_atom = caf::atom_constant<caf::atom("vis_halt")>;
 using visor_crash_atom = caf::atom_constant<caf::atom("vis_crash")>;
+using reward_get_atom = caf::atom_constant<caf::atom("rw_get")>;
+using reward_set_atom = caf::atom_constant<caf::atom("rw_set")>;
+using reward_delete_atom = caf::atom_constant<caf::atom("rw_del")>;
 
 using visor_actor =
   caf::typed_actor<caf::replies_to<visor_pk_atom>::with<std::string>,
@@ -47,7 +62,11 @@ using visor_actor =
                    caf::replies_to<visor_actors_atom>::with<std::string>,
                    caf::replies_to<visor_halt_atom>::with<std::string>,
                    caf::replies_to<visor_crash_atom, std::string>::with<std::string>>::
-    extend_with<transport_control_actor>::extend_with<routing_control_actor>::extend<
-      caf::replies_to<rt_ping_atom, route_ping>::with<std::string>>;
+    extend_with<transport_control_actor>::extend_with<routing_control_actor>::extend_with<
+      skyfwd_actor>::extend<caf::replies_to<rt_ping_atom, route_ping>::with<std::string>,
+                            caf::replies_to<reward_get_atom>::with<std::string>,
+                            caf::replies_to<reward_set_atom, std::string>::with<std::string>,
+                            caf::replies_to<reward_delete_atom>::with<std::string>>::
+      extend_with<launcher_control_actor>;
 
 } // namespace skywire::api

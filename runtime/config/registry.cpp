@@ -123,12 +123,6 @@ json::array pk_array(const std::vector<public_key>& pks) {
   return a;
 }
 
-json::array str_array(std::initializer_list<std::string_view> xs) {
-  json::array a;
-  for (auto x : xs)
-    a.emplace_back(x);
-  return a;
-}
 
 std::string random_hex(size_t n) {
   std::vector<uint8_t> buf(n);
@@ -199,23 +193,38 @@ json::value pk_list_default(const std::optional<std::vector<public_key>>& given,
   return list_of(prod);
 }
 
-json::object app(std::string_view name, std::initializer_list<std::string_view> args,
-                 bool auto_start, uint16_t port) {
+json::object app(std::string_view name, const std::vector<std::string>& args, bool auto_start,
+                 uint16_t port) {
   json::object o;
   o["name"] = name;
   o["binary"] = "skywire";
-  o["args"] = str_array(args);
+  json::array a;
+  for (auto& x : args)
+    a.emplace_back(json::string{x});
+  o["args"] = std::move(a);
   o["auto_start"] = auto_start;
   o["port"] = port;
   return o;
 }
 
-json::value default_apps(const gen_options&) {
+json::value default_apps(const gen_options& g) {
+  auto or_default = [](const std::string& v, const char* d) { return v.empty() ? std::string{d} : v; };
+  std::vector<std::string> client{"app", "skysocks-client", "--addr",
+                                  or_default(g.proxy_addr, ":1080")};
+  if (g.proxy_server) {
+    client.push_back("--srv");
+    client.push_back(g.proxy_server->hex());
+  }
+  if (g.proxy_min_hops > 0) {
+    client.push_back("--min-hops");
+    client.push_back(std::to_string(g.proxy_min_hops));
+  }
   json::array a;
   a.emplace_back(app("vpn-client", {"app", "vpn-client", "--dns", "1.1.1.1"}, false, 43));
-  a.emplace_back(app("skychat", {"app", "skychat", "--addr", ":8001"}, true, 1));
+  a.emplace_back(
+    app("skychat", {"app", "skychat", "--addr", or_default(g.chat_addr, ":8001")}, true, 1));
   a.emplace_back(app("skysocks", {"app", "skysocks"}, true, 3));
-  a.emplace_back(app("skysocks-client", {"app", "skysocks-client", "--addr", ":1080"}, false, 13));
+  a.emplace_back(app("skysocks-client", client, g.proxy_server.has_value(), 13));
   a.emplace_back(app("vpn-server", {"app", "vpn-server"}, false, 44));
   return a;
 }

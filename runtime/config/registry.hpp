@@ -118,6 +118,13 @@ struct gen_options {
   bool is_public = false;
   bool public_autoconnect = true;
   std::string db_path;                  ///< hypervisor db; "" = <cwd>/users.db
+  // the apps (launcher.apps): "" keeps the reference's default address
+  std::string chat_addr;                ///< skychat --addr (default ":8001")
+  std::string proxy_addr;               ///< skysocks-client --addr (default ":1080")
+  /// skysocks-client --srv <pk>, auto_start on (the reference's default has
+  /// no server and auto_start off)
+  std::optional<public_key> proxy_server;
+  uint16_t proxy_min_hops = 0;          ///< skysocks-client --min-hops (0: not given)
 };
 
 /// The profile used to fill keys absent from a loaded file: the reference's

@@ -22,6 +22,7 @@
 
 #include "messages/wire/json/go_json.hpp"
 #include "runtime/http/error.hpp"
+#include "runtime/http/metrics.hpp"
 #include "runtime/http/parse.hpp"
 
 namespace skywire::http {
@@ -707,17 +708,7 @@ std::string server::metrics_text(std::string_view prefix) const {
   auto s = stats();
   std::string out;
   auto line = [&](std::string_view name, std::string_view type, uint64_t v) {
-    out += "# TYPE ";
-    out += prefix;
-    out += name;
-    out += ' ';
-    out += type;
-    out += '\n';
-    out += prefix;
-    out += name;
-    out += ' ';
-    out += std::to_string(v);
-    out += '\n';
+    append_metric(out, prefix, name, type, v);
   };
   line("http_connections_accepted_total", "counter", s.connections_accepted);
   line("http_connections_rejected_total", "counter", s.connections_rejected);

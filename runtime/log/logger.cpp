@@ -54,6 +54,30 @@ std::string now_text() {
   return buf;
 }
 
+/// `v` in double quotes: \" \\ \n \r \t by name, other control bytes as
+/// \xNN (logfmt) or \u00NN (JSON).
+void append_quoted(std::string& out, std::string_view v, bool json) {
+  out += '"';
+  for (unsigned char c : v) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20 || c == 0x7f) {
+          char buf[8];
+          std::snprintf(buf, sizeof(buf), json ? "\\u%04x" : "\\x%02x", c);
+          out += buf;
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  out += '"';
+}
+
 // logfmt: bare when safe, otherwise quoted with \" \\ \n \t and \xNN escapes
 // for other control bytes (no log injection through field values).
 void append_logfmt_value(std::string& out, std::string_view v) {
@@ -67,47 +91,11 @@ void append_logfmt_value(std::string& out, std::string_view v) {
     out += v;
     return;
   }
-  out += '"';
-  for (unsigned char c : v) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\x%02x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  out += '"';
+  append_quoted(out, v, false);
 }
 
 void append_json_string(std::string& out, std::string_view v) {
-  out += '"';
-  for (unsigned char c : v) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  out += '"';
+  append_quoted(out, v, true);
 }
 
 // Keys are program constants, but keep them to [A-Za-z0-9_.-] anyway.

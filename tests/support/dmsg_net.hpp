@@ -21,6 +21,8 @@
 #include "actors/services/dmsg_discovery.hpp"
 #include "actors/services/dmsg_server.hpp"
 #include "runtime/crypto/keys.hpp"
+#include "tests/support/dmsg_wait.hpp"
+#include "tests/support/wait.hpp"
 
 namespace skywire::test::dmsg_net {
 
@@ -140,18 +142,8 @@ struct net {
   }
 
   void wait_server_registered(size_t n) {
-    // The servers register asynchronously; poll the discovery a bounded time.
-    auto dc = dmsg::discovery_client::make(io, url(), 2s);
-    REQUIRE(dc);
-    for (int i = 0; i < 100; ++i) {
-      std::promise<size_t> p;
-      auto f = p.get_future();
-      dc->all_servers([&p](expected<std::vector<dmsg::entry>> r) { p.set_value(r ? r->size() : 0); });
-      if (f.get() >= n)
-        return;
-      std::this_thread::sleep_for(50ms);
-    }
-    FAIL("servers did not register");
+    if (!servers_registered(io, url(), n, 10s))
+      FAIL("servers did not register");
   }
 };
 
@@ -182,14 +174,7 @@ inline expected<api::stream_opened> dial(caf::scoped_actor& self, const api::dms
 /// Dials, retrying briefly: a server registers a session a moment after the
 /// client considers it up, and entry updates are asynchronous.
 inline expected<api::stream_opened> dial_retry(caf::scoped_actor& self, const api::dmsg_client_actor& c, address to) {
-  expected<api::stream_opened> r = caf::error{};
-  for (int i = 0; i < 30; ++i) {
-    r = dial(self, c, to);
-    if (r)
-      break;
-    std::this_thread::sleep_for(100ms);
-  }
-  return r;
+  return skywire::test::retry([&] { return dial(self, c, to); }, 30, 100ms);
 }
 
 /// Sends `total` bytes in chunks through an echo and checks they come back.

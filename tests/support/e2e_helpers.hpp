@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "tests/support/process.hpp"
+#include "tests/support/wait.hpp" // eventually
 
 namespace skywire::test {
 
@@ -33,19 +34,6 @@ inline std::string match(const std::string& text, const std::string& re) {
   if (std::regex_search(text, m, std::regex{re}))
     return m[1];
   return {};
-}
-
-/// Polls `fn` every 50 ms until it is true or `limit` passed (for states
-/// that announce themselves by no event: a file's content, a CLI answer).
-template <class F>
-bool eventually(F fn, std::chrono::milliseconds limit) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (fn())
-      return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds{50});
-  }
-  return fn();
 }
 
 inline bool have_curl() {

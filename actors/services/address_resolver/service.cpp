@@ -72,15 +72,8 @@ expected<ar_handle> spawn_address_resolver(caf::actor_system& sys, io::io_runtim
       return l ? l->metrics_text("ar_") : std::string{};
     });
   }
-  http_service_options o;
-  o.name = "ar";
-  o.server = service_server_config(cfg.host, cfg.port, cfg.max_connections);
   // the server's own refusals (404, 405, 413, ...) in the reference's shape too
-  o.server.error_response = [](unsigned status, std::string_view why) {
-    return error_reply(status, why);
-  };
-  o.sweep_interval = cfg.sweep_interval;
-  o.metrics_prefix = "ar_";
+  auto o = service_options("ar", cfg, cfg.sweep_interval, error_reply);
   auto started = start_http_service<ar_op, ar_api, ar_actor>(
     sys, io, api, std::move(o),
     [&](caf::actor a) { return make_ar_routes(std::move(a), cfg.max_body); });

@@ -17,14 +17,7 @@ expected<rf_handle> spawn_route_finder(caf::actor_system& sys, io::io_runtime& i
     return make_error(wire_errc::bad_value, "route finder: no graph source");
   source->refresh();
   auto api = std::make_shared<rf_api>(cfg, std::move(source));
-  http_service_options o;
-  o.name = "rf";
-  o.server = service_server_config(cfg.host, cfg.port, cfg.max_connections);
-  o.server.error_response = [](unsigned status, std::string_view why) {
-    return rf_error_reply(status, why);
-  };
-  o.sweep_interval = cfg.refresh_interval;
-  o.metrics_prefix = "rf_";
+  auto o = service_options("rf", cfg, cfg.refresh_interval, rf_error_reply);
   return start_http_service<rf_op>(sys, io, api, std::move(o), [&](caf::actor a) {
     return make_rf_routes(std::move(a), cfg.max_body);
   });

@@ -25,14 +25,7 @@ http::router make_sd_routes(caf::actor actor, size_t max_body) {
 expected<http_service_handle> spawn_service_discovery(caf::actor_system& sys, io::io_runtime& io,
                                                       sd_config cfg) {
   auto api = std::make_shared<sd_api>(cfg);
-  http_service_options o;
-  o.name = "sd";
-  o.server = service_server_config(cfg.host, cfg.port, cfg.max_connections);
-  o.server.error_response = [](unsigned status, std::string_view why) {
-    return error_reply(status, why);
-  };
-  o.sweep_interval = cfg.sweep_interval;
-  o.metrics_prefix = "sd_";
+  auto o = service_options("sd", cfg, cfg.sweep_interval, error_reply);
   return start_http_service<sd_op>(sys, io, api, std::move(o), [&](caf::actor a) {
     return make_sd_routes(std::move(a), cfg.max_body);
   });

@@ -27,15 +27,7 @@ expected<tpd_handle> spawn_transport_discovery(caf::actor_system& sys, io::io_ru
                                                tpd_config cfg,
                                                std::unique_ptr<transport_store> store) {
   auto api = std::make_shared<tpd_api>(cfg, std::move(store));
-  http_service_options o;
-  o.name = "tpd";
-  o.server = service_server_config(cfg.host, cfg.port, cfg.max_connections);
-  // the server's own refusals (404, 405, 413, ...) in the reference's shape too
-  o.server.error_response = [](unsigned status, std::string_view why) {
-    return error_reply(status, why);
-  };
-  o.sweep_interval = cfg.sweep_interval;
-  o.metrics_prefix = "tpd_";
+  auto o = service_options("tpd", cfg, cfg.sweep_interval, error_reply);
   return start_http_service<tpd_op>(sys, io, api, std::move(o), [&](caf::actor a) {
     return make_tpd_routes(std::move(a), cfg.max_body);
   });

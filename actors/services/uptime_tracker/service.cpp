@@ -23,14 +23,7 @@ http::router make_ut_routes(caf::actor actor) {
 expected<http_service_handle> spawn_uptime_tracker(caf::actor_system& sys, io::io_runtime& io,
                                                    ut_config cfg) {
   auto api = std::make_shared<ut_api>(cfg);
-  http_service_options o;
-  o.name = "ut";
-  o.server = service_server_config(cfg.host, cfg.port, cfg.max_connections);
-  o.server.error_response = [](unsigned status, std::string_view why) {
-    return error_object_reply(status, why);
-  };
-  o.sweep_interval = cfg.sweep_interval;
-  o.metrics_prefix = "ut_";
+  auto o = service_options("ut", cfg, cfg.sweep_interval, error_object_reply);
   return start_http_service<ut_op>(sys, io, api, std::move(o),
                                    [](caf::actor a) { return make_ut_routes(std::move(a)); });
 }

@@ -12,6 +12,32 @@ caf::error header_error(const char* what) {
   return make_error(wire_errc::bad_value, std::string("net/rpc: ") + what);
 }
 
+/// The next header + body pair from `in`: nullopt until both are complete;
+/// a header already read waits in `pending`.
+template <class Inbound, class Header, class FromGob>
+expected<std::optional<Inbound>> next_message(gob::stream_decoder& in,
+                                              std::optional<Header>& pending, FromGob from_gob) {
+  if (!pending) {
+    auto hv = in.next();
+    if (!hv)
+      return std::move(hv.error());
+    if (!*hv)
+      return std::optional<Inbound>{};
+    auto h = from_gob(in.dec(), **hv);
+    if (!h)
+      return std::move(h.error());
+    pending = std::move(*h);
+  }
+  auto body = in.next();
+  if (!body)
+    return std::move(body.error());
+  if (!*body)
+    return std::optional<Inbound>{};
+  Inbound out{std::move(*pending), std::move(**body)};
+  pending.reset();
+  return std::optional<Inbound>{std::move(out)};
+}
+
 caf::error read_string(const gob::decoder& dec, const value& v, const char* name,
                        std::string& out, size_t max) {
   auto* f = dec.field(v, name);
@@ -110,25 +136,7 @@ caf::error client_codec::write_request(const request_header& h, const gob::schem
 }
 
 expected<std::optional<inbound_response>> client_codec::next_response() {
-  if (!pending_) {
-    auto hv = in_.next();
-    if (!hv)
-      return std::move(hv.error());
-    if (!*hv)
-      return std::optional<inbound_response>{};
-    auto h = response_header_from_gob(in_.dec(), **hv);
-    if (!h)
-      return std::move(h.error());
-    pending_ = std::move(*h);
-  }
-  auto body = in_.next();
-  if (!body)
-    return std::move(body.error());
-  if (!*body)
-    return std::optional<inbound_response>{};
-  inbound_response out{std::move(*pending_), std::move(**body)};
-  pending_.reset();
-  return std::optional<inbound_response>{std::move(out)};
+  return next_message<inbound_response>(in_, pending_, response_header_from_gob);
 }
 
 server_codec::server_codec(std::shared_ptr<gob::process_types> proc, gob::limits lim)
@@ -136,25 +144,7 @@ server_codec::server_codec(std::shared_ptr<gob::process_types> proc, gob::limits
 }
 
 expected<std::optional<inbound_request>> server_codec::next_request() {
-  if (!pending_) {
-    auto hv = in_.next();
-    if (!hv)
-      return std::move(hv.error());
-    if (!*hv)
-      return std::optional<inbound_request>{};
-    auto h = request_header_from_gob(in_.dec(), **hv);
-    if (!h)
-      return std::move(h.error());
-    pending_ = std::move(*h);
-  }
-  auto body = in_.next();
-  if (!body)
-    return std::move(body.error());
-  if (!*body)
-    return std::optional<inbound_request>{};
-  inbound_request out{std::move(*pending_), std::move(**body)};
-  pending_.reset();
-  return std::optional<inbound_request>{std::move(out)};
+  return next_message<inbound_request>(in_, pending_, request_header_from_gob);
 }
 
 caf::error server_codec::write_response(const response_header& h,

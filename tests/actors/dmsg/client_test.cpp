@@ -25,6 +25,7 @@
 #include "actors/services/dmsg_server.hpp"
 #include "runtime/crypto/keys.hpp"
 #include "tests/support/dmsg_net.hpp"
+#include "tests/support/wait.hpp"
 
 using namespace skywire;
 using namespace std::chrono_literals;
@@ -244,17 +245,16 @@ TEST_CASE("a client recovers after its server restarts") {
     CHECK(closed);
   }
   n.server("cli-test-s1", port_no);
-  // Both clients reconnect (back-off 100 ms .. 500 ms) and re-register.
-  bool up = false;
-  for (int i = 0; i < 100 && !up; ++i) {
-    auto ia = info(n.sys, a);
-    auto ib = info(n.sys, b);
-    up = ia.sessions.size() == 1 && ia.sessions[0].state == "up" && ib.sessions.size() == 1
-         && ib.sessions[0].state == "up";
-    if (!up)
-      std::this_thread::sleep_for(100ms);
-  }
-  REQUIRE(up);
+  // Both clients reconnect (back-off 100 ms .. 500 ms) and re-register
+  // (their sessions' states: a bounded poll of the clients' info).
+  REQUIRE(skywire::test::eventually(
+    [&] {
+      auto ia = info(n.sys, a);
+      auto ib = info(n.sys, b);
+      return ia.sessions.size() == 1 && ia.sessions[0].state == "up"
+             && ib.sessions.size() == 1 && ib.sessions[0].state == "up";
+    },
+    10s, 100ms));
   auto ab = dial_retry(self, a, address{kp("cli-test-b").pk, port{45}});
   REQUIRE_MESSAGE(ab, describe(ab.error()));
   echo_roundtrip(self, *ab, 50'000);
@@ -308,15 +308,20 @@ TEST_CASE("30 opens, 500 small echoes in order, 64 MiB one way counted by the re
     REQUIRE_MESSAGE(!failed, "echo " << i << " did not come back");
   }
   CHECK(got == expected);
-  // 64 MiB one way A -> B; B's owner counts and consumes every byte.
+  // 64 MiB one way A -> B; B's owner counts and consumes every byte, and
+  // says when the last one is in.
+  const size_t total = 64u << 20, chunk = 64 * 1024;
   auto received = std::make_shared<std::atomic<uint64_t>>(0);
-  auto sink = n.spawn([received](caf::event_based_actor* self2) -> caf::behavior {
+  auto all_in = std::make_shared<std::promise<void>>();
+  auto all_in_done = all_in->get_future();
+  auto sink = n.spawn([received, all_in, total](caf::event_based_actor* self2) -> caf::behavior {
     return {
       [=](api::accept_atom, api::stream_opened& s) {
         self2->send(s.stream, api::set_owner_atom::value, caf::actor_cast<caf::actor>(self2));
       },
       [=](api::data_atom, api::byte_buffer& b) {
-        received->fetch_add(b.size());
+        if (received->fetch_add(b.size()) + b.size() == total)
+          all_in->set_value();
         self2->send(caf::actor_cast<caf::actor>(self2->current_sender()),
                     api::consumed_atom::value, static_cast<uint32_t>(b.size()));
       },
@@ -326,7 +331,6 @@ TEST_CASE("30 opens, 500 small echoes in order, 64 MiB one way counted by the re
   listen(n.sys, b, 47, sink);
   auto t = dial(self, a, address{kp("cli-test-b").pk, port{47}});
   REQUIRE(t);
-  const size_t total = 64u << 20, chunk = 64 * 1024;
   api::byte_buffer blk(chunk, 0xab);
   size_t sent = 0;
   uint64_t acked = 0;
@@ -343,8 +347,7 @@ TEST_CASE("30 opens, 500 small echoes in order, 64 MiB one way counted by the re
       break;
   }
   CHECK(acked == total);
-  for (int i = 0; i < 200 && received->load() < total; ++i)
-    std::this_thread::sleep_for(25ms);
+  CHECK(all_in_done.wait_for(5s) == std::future_status::ready);
   CHECK(received->load() == total);
   self->send(t->stream, api::close_atom::value);
   self->send(s->stream, api::close_atom::value);

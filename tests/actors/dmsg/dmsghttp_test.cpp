@@ -14,6 +14,7 @@
 #include "runtime/http/error.hpp"
 #include "runtime/http/router.hpp"
 #include "tests/support/dmsg_net.hpp"
+#include "tests/support/wait.hpp"
 
 using namespace skywire;
 using namespace skywire::test::dmsg_net;
@@ -98,13 +99,10 @@ TEST_CASE("dmsghttp: a server's routes on a dmsg port, reached over dmsg streams
   auto svc_pk = kp("dh-service").pk;
 
   // a GET routed by the same router, the caller's dmsg address as remote
-  expected<http::response> r = caf::error{};
-  for (int i = 0; i < 30; ++i) { // the service's entry is stored a moment after ready
-    r = send_and_wait(send, dmsg_request(svc_pk, 80, http::verb::get, "/hello/bob"));
-    if (r)
-      break;
-    std::this_thread::sleep_for(100ms);
-  }
+  // the service's entry is stored a moment after ready (no event: retried)
+  auto r = skywire::test::retry(
+    [&] { return send_and_wait(send, dmsg_request(svc_pk, 80, http::verb::get, "/hello/bob")); },
+    30, 100ms);
   REQUIRE_MESSAGE(r, describe(r.error()));
   CHECK(r->status == 200);
   CHECK(r->body.find("hi bob from " + kp("dh-user").pk.hex() + ":") == 0);

@@ -18,6 +18,7 @@
 #include "tests/actors/transport/tp_support.hpp"
 #include "runtime/crypto/transport_id.hpp"
 #include "tests/actors/transport/manager_support.hpp"
+#include "tests/support/wait.hpp"
 
 using namespace skywire;
 using namespace std::chrono_literals;
@@ -51,14 +52,11 @@ node_options& with_links(node_options& o) {
   return o;
 }
 
-/// Waits (bounded) until `n`'s directory holds `id` (or no longer does).
+/// Waits (bounded) until `n`'s directory holds `id` (or no longer does): the
+/// directory reports no event, a poll.
 bool directory_has(const node& n, const transport_id& id, bool want = true) {
-  for (int i = 0; i < 500; ++i) {
-    if ((n.links->find(id) != nullptr) == want)
-      return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return false;
+  return skywire::test::eventually([&] { return (n.links->find(id) != nullptr) == want; }, 5s,
+                                   10ms);
 }
 
 } // namespace
@@ -127,8 +125,8 @@ TEST_CASE("router over transport managers: A -> B -> C on loopback TCP, rewritte
   REQUIRE(more);
   REQUIRE_FALSE(rb.table()->install(wr::make_intermediary_rule(30s, (*more)[0], route_id{901}, bc->id)));
   REQUIRE(a.links->send(ab->id, wr::packet_type::data, (*more)[0], small) == tp::transport_core::write_result::ok);
-  for (int i = 0; i < 500 && rb.core()->stats().no_transport == 0; ++i)
-    std::this_thread::sleep_for(10ms);
+  // the router's counters report no event: a bounded poll
+  skywire::test::eventually([&] { return rb.core()->stats().no_transport != 0; }, 5s, 10ms);
   CHECK(rb.core()->stats().no_transport == 1);
   CHECK(at_c.got.size() == 2);
 }

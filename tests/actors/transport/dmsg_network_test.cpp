@@ -35,6 +35,7 @@
 #include "runtime/system/supervision.hpp"
 #include "tests/actors/transport/dmsg_world.hpp"
 #include "tests/actors/transport/tp_support.hpp"
+#include "tests/support/wait.hpp"
 
 using namespace skywire;
 using namespace std::chrono_literals;
@@ -94,15 +95,12 @@ expected<T> ask(dmsg_world& w, dmsg_node& n, Ts... xs) {
 /// `tp add` over dmsg, retried while the peer's dmsg entry is not yet
 /// usable (its session registers a moment after it is up).
 expected<api::transport_summary> add_dmsg(dmsg_world& w, dmsg_node& from, const dmsg_node& to) {
-  expected<api::transport_summary> r = tp::make_error(tp::transport_errc::closed, "not tried");
-  for (int i = 0; i < 30; ++i) {
-    r = ask<api::transport_summary>(w, from, api::tp_add_atom::value,
-                                    api::transport_request{to.key.pk, "dmsg", "user", 5000});
-    if (r)
-      break;
-    std::this_thread::sleep_for(100ms);
-  }
-  return r;
+  return skywire::test::retry(
+    [&] {
+      return ask<api::transport_summary>(w, from, api::tp_add_atom::value,
+                                         api::transport_request{to.key.pk, "dmsg", "user", 5000});
+    },
+    30, 100ms);
 }
 
 /// The next up or down event of a node ("none" after `limit`).
@@ -171,12 +169,12 @@ TEST_CASE("dmsg transport: up both sides, pings, bandwidth logs, removal, restar
   // every 100 ms here; a file on disk has no event to wait on: bounded poll)
   for (auto* n : {&a, &b}) {
     std::optional<wire::transport::log_row> row;
-    for (int i = 0; i < 100; ++i) {
-      row = log_row(n->logs, id);
-      if (row && row->recv >= 32 && row->sent >= 32)
-        break;
-      std::this_thread::sleep_for(50ms);
-    }
+    skywire::test::eventually(
+      [&] {
+        row = log_row(n->logs, id);
+        return row && row->recv >= 32 && row->sent >= 32;
+      },
+      5s);
     REQUIRE(row);
     CHECK(row->recv == 32); // one ping and one pong of 16 payload bytes each way
     CHECK(row->sent == 32);

@@ -27,6 +27,7 @@
 #include "messages/api/transport.hpp"
 #include "runtime/crypto/keys.hpp"
 #include "tests/actors/transport/tp_support.hpp"
+#include "tests/support/dmsg_wait.hpp"
 
 namespace dmsg_test {
 
@@ -70,20 +71,7 @@ struct dmsg_world {
     auto s = svc::spawn_dmsg_server(sys, io, c);
     REQUIRE_MESSAGE(s, describe(s.error()));
     server = *s;
-    // the server registers asynchronously
-    auto dcl = skywire::dmsg::discovery_client::make(io, url(), 2s);
-    REQUIRE(dcl);
-    bool registered = false;
-    for (int i = 0; i < 100 && !registered; ++i) {
-      std::promise<size_t> p;
-      auto f = p.get_future();
-      dcl->all_servers(
-        [&p](expected<std::vector<skywire::dmsg::entry>> r) { p.set_value(r ? r->size() : 0); });
-      registered = f.get() >= 1;
-      if (!registered)
-        std::this_thread::sleep_for(50ms);
-    }
-    REQUIRE(registered);
+    REQUIRE(skywire::test::servers_registered(io, url(), 1, 10s));
   }
 
   ~dmsg_world() {

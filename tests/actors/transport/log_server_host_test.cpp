@@ -16,6 +16,7 @@
 #include "runtime/system/supervision.hpp"
 #include "messages/wire/transport/log_csv.hpp"
 #include "tests/actors/transport/dmsg_world.hpp"
+#include "tests/support/wait.hpp"
 
 using namespace skywire;
 using namespace std::chrono_literals;
@@ -55,12 +56,12 @@ fetched fetch(dmsg_world& w, const api::dmsg_client_actor& client, const public_
 fetched fetch_retry(dmsg_world& w, const api::dmsg_client_actor& client, const public_key& pk,
                     const std::string& target) {
   fetched r;
-  for (int i = 0; i < 40; ++i) {
-    r = fetch(w, client, pk, target);
-    if (r.status != 0)
-      break;
-    std::this_thread::sleep_for(100ms);
-  }
+  skywire::test::eventually(
+    [&] {
+      r = fetch(w, client, pk, target);
+      return r.status != 0;
+    },
+    4s, 100ms);
   return r;
 }
 

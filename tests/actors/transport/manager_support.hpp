@@ -8,7 +8,9 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <condition_variable>
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -240,6 +242,15 @@ inline node start_node(world& w, std::string_view seed, node_options o = {}) {
   c.port_attempts = o.port_attempts;
   c.connect_timeout = 2s;
   c.resolve = w.book.resolver();
+  // the listener opens as the manager starts: wait for that, not for a time
+  auto listening = std::make_shared<std::promise<uint16_t>>();
+  auto heard = std::make_shared<std::atomic<bool>>(false);
+  auto listening_port = listening->get_future();
+  c.on_listening = [listening, heard](uint16_t p) -> std::function<void()> {
+    if (!heard->exchange(true))
+      listening->set_value(p);
+    return {};
+  };
   n.net = tcp_network::make(w.io, c);
   manager_config mc;
   mc.local = n.key;
@@ -255,10 +266,9 @@ inline node start_node(world& w, std::string_view seed, node_options o = {}) {
   mc.links = o.links;
   n.links = o.links;
   spawn_manager(w, n, mc);
-  // the listener opens as the manager starts
-  for (int i = 0; i < 200 && n.net->port() == 0; ++i)
-    std::this_thread::sleep_for(5ms);
-  n.port = n.net->port();
+  REQUIRE(listening_port.wait_for(5s) == std::future_status::ready);
+  n.port = listening_port.get();
+  CHECK(n.port == n.net->port());
   REQUIRE(n.port != 0);
   w.book.set(n.key.pk, n.port);
   return n;

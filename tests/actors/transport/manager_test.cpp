@@ -30,8 +30,10 @@
 #include "actors/transport/transport_link.hpp"
 #include "runtime/crypto/keys.hpp"
 #include "runtime/crypto/transport_id.hpp"
+#include "runtime/system/stop_and_wait.hpp"
 #include "tests/actors/transport/manager_support.hpp"
 #include "tests/actors/transport/tp_support.hpp"
+#include "tests/support/wait.hpp"
 
 using namespace skywire;
 using namespace skywire::transport;
@@ -160,9 +162,8 @@ TEST_CASE("managers: dial, events both sides, registration, pings both ways, rem
   CHECK(a.reg->wait([&](auto& r) { return r.deregistered.size() == 1; }));
   CHECK(b.reg->wait([&](auto& r) { return r.deregistered.size() == 1; }));
   CHECK(a.reg->deregistered[0] == id);
-  // the records go once deregistered
-  for (int i = 0; i < 100 && (!list(w, a).empty() || !list(w, b).empty()); ++i)
-    std::this_thread::sleep_for(10ms);
+  // the records go once deregistered (no event says so: a bounded poll)
+  skywire::test::eventually([&] { return list(w, a).empty() && list(w, b).empty(); }, 1s, 10ms);
   CHECK(list(w, a).empty());
   CHECK(list(w, b).empty());
   auto gone = remove(w, a, id);
@@ -196,9 +197,8 @@ TEST_CASE("managers: refused dials are errors with a cause, and error events") {
   {
     auto c = start_node(w, "carol");
     dead_port = c.port;
-    caf::anon_send_exit(c.mgr, caf::exit_reason::user_shutdown);
-    for (int i = 0; i < 100 && c.net->port() != 0; ++i)
-      std::this_thread::sleep_for(10ms);
+    REQUIRE(system::stop_and_wait(c.mgr)); // its listener is stopped as it exits
+    CHECK(c.net->port() == 0);
   }
   w.book.set(bob.pk, dead_port);
   auto r4 = add(w, a, bob.pk);
@@ -321,9 +321,8 @@ TEST_CASE("managers: persistent transports are dialed with back-off and kept up"
   {
     auto probe = start_node(w, "probe");
     b_port = probe.port;
-    caf::anon_send_exit(probe.mgr, caf::exit_reason::user_shutdown);
-    for (int i = 0; i < 100 && probe.net->port() != 0; ++i)
-      std::this_thread::sleep_for(10ms);
+    REQUIRE(system::stop_and_wait(probe.mgr)); // its listener is stopped as it exits
+    CHECK(probe.net->port() == 0);
   }
   w.book.set(b_key.pk, b_port);
   node_options po;

@@ -39,17 +39,7 @@ inline skywire::test::run_result cli(std::vector<std::string> args) {
   return r;
 }
 
-/// Polls `fn` every 50 ms until it is true or `limit` passed.
-template <class F>
-bool eventually(F fn, std::chrono::milliseconds limit) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (fn())
-      return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return fn();
-}
+using skywire::test::eventually; // tests/support/wait.hpp
 
 struct visor_proc {
   fs::path dir;

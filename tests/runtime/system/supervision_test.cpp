@@ -10,6 +10,7 @@
 
 #include "runtime/system/actor_system.hpp"
 #include "runtime/system/supervision.hpp"
+#include "tests/support/wait.hpp"
 
 using namespace skywire;
 using namespace std::chrono_literals;
@@ -87,16 +88,16 @@ TEST_CASE("a crashed child is restarted and its restart count reported") {
   self->request(sup, 5s, crash_it::value, std::string{"worker"})
     .receive([&](bool ok) { injected = ok; }, [](caf::error&) {});
   CHECK(injected);
-  // wait (bounded) for the restart
-  for (int i = 0; i < 100 && *starts < 2; ++i)
-    std::this_thread::sleep_for(10ms);
+  // wait (bounded) for the restart: the new worker's start, then the
+  // supervisor's report (a poll: the back-off timer fires inside it)
+  skywire::test::eventually([&] { return *starts >= 2; }, 1s, 10ms);
   CHECK(*starts == 2);
-  for (int i = 0; i < 100; ++i) {
-    st = status_of(self, sup);
-    if (!st.empty() && st[0].state == "running")
-      break;
-    std::this_thread::sleep_for(10ms);
-  }
+  skywire::test::eventually(
+    [&] {
+      st = status_of(self, sup);
+      return !st.empty() && st[0].state == "running";
+    },
+    1s, 10ms);
   REQUIRE(st.size() == 1);
   CHECK(st[0].state == "running");
   CHECK(st[0].restarts == 1);

@@ -10,6 +10,7 @@
 #include "runtime/http/client.hpp"
 #include "tests/support/http_service.hpp"
 #include "support.hpp"
+#include "tests/support/wait.hpp"
 
 using namespace skywire;
 using namespace std::chrono_literals;
@@ -124,16 +125,15 @@ TEST_CASE("dmsg discovery over HTTP: test mode accepts loopback, server entries 
   CHECK(http_call(h->port, http::verb::get, "/dmsg-discovery/entry/" + s.pk.hex()).status == 200);
   // TTL 300 ms, sweep every 100 ms: wait (bounded) until the entry is gone
   // and the sweep has counted it
-  auto until = std::chrono::steady_clock::now() + 5s;
   unsigned status = 200;
-  auto m = http_call(h->port, http::verb::get, "/metrics");
-  while (std::chrono::steady_clock::now() < until) {
-    status = http_call(h->port, http::verb::get, "/dmsg-discovery/entry/" + s.pk.hex()).status;
-    m = http_call(h->port, http::verb::get, "/metrics");
-    if (status == 404 && m.body.find("dmsg_discovery_expired_total 1") != std::string::npos)
-      break;
-    std::this_thread::sleep_for(20ms); // poll interval of a bounded wait
-  }
+  http::response m;
+  skywire::test::eventually(
+    [&] {
+      status = http_call(h->port, http::verb::get, "/dmsg-discovery/entry/" + s.pk.hex()).status;
+      m = http_call(h->port, http::verb::get, "/metrics");
+      return status == 404 && m.body.find("dmsg_discovery_expired_total 1") != std::string::npos;
+    },
+    5s, 20ms);
   CHECK(status == 404);
   CHECK(m.body.find("dmsg_discovery_expired_total 1") != std::string::npos); // swept
   // a second discovery cannot bind the same port

@@ -13,6 +13,7 @@
 #include "messages/wire/dmsg/discovery_entry.hpp"
 #include "runtime/http/client.hpp"
 #include "tests/actors/services/dmsg_server/raw_client.hpp"
+#include "tests/support/wait.hpp"
 
 using namespace skywire;
 using namespace dmsg_server_test;
@@ -34,15 +35,11 @@ std::optional<wire::dmsg::entry> fetch(uint16_t port, const public_key& pk) {
   return *e;
 }
 
+/// The discovery's entries and the registry's counters report no event: a
+/// bounded poll.
 template <class Pred>
 bool eventually(Pred p, std::chrono::milliseconds limit = std::chrono::milliseconds{5000}) {
-  auto until = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < until) {
-    if (p())
-      return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds{20});
-  }
-  return p();
+  return skywire::test::eventually(p, limit, std::chrono::milliseconds{20});
 }
 
 /// Stops both and waits until every session released its socket.

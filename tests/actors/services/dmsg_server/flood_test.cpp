@@ -18,6 +18,7 @@
 #include "runtime/http/client.hpp"
 #include "tests/actors/services/dmsg_server/raw_client.hpp"
 #include "tests/support/flood.hpp"
+#include "tests/support/wait.hpp"
 
 using namespace skywire;
 using namespace dmsg_server_test;
@@ -26,15 +27,10 @@ using namespace std::chrono_literals;
 
 namespace {
 
+/// The server's registry and admission counters report no event: a poll.
 template <class Pred>
 bool wait_until(Pred p, std::chrono::milliseconds limit) {
-  auto until = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < until) {
-    if (p())
-      return true;
-    std::this_thread::sleep_for(5ms);
-  }
-  return p();
+  return skywire::test::eventually(p, limit, 5ms);
 }
 
 } // namespace

@@ -16,6 +16,7 @@
 #include "runtime/crypto/hash.hpp"
 #include "runtime/http/client.hpp"
 #include "tests/actors/services/dmsg_server/raw_client.hpp"
+#include "tests/support/wait.hpp"
 
 using namespace skywire;
 using namespace dmsg_server_test;
@@ -58,15 +59,10 @@ struct fixture {
     eventually([&] { return reg->connections() == 0 && reg->tracked().empty(); });
   }
 
+  /// The registry's counters report no event: a bounded poll.
   template <class Pred>
   bool eventually(Pred p, std::chrono::milliseconds limit = std::chrono::milliseconds{3000}) {
-    auto until = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < until) {
-      if (p())
-        return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds{5});
-    }
-    return p();
+    return skywire::test::eventually(p, limit, std::chrono::milliseconds{5});
   }
 
   bool connect(raw_client& c) {

@@ -17,6 +17,7 @@
 #include "support.hpp"
 #include "tests/support/dmsg_net.hpp"
 #include "tests/support/http_service.hpp"
+#include "tests/support/wait.hpp"
 
 using namespace skywire;
 using namespace rf_test;
@@ -217,13 +218,10 @@ TEST_CASE("route finder over dmsghttp: the same API on dmsg port 80, reached by 
   o.send = dmsg::make_service_sender(n.sys, n.io, ref);
   auto c = routing::rf_client::make(n.io, "dmsg://" + rk.pk.hex() + ":80", o);
   REQUIRE(c);
-  expected<routing::routes_map> got = caf::error{};
-  for (int i = 0; i < 30; ++i) { // the service's entry is stored a moment after it listens
-    got = find(*c, {{key(5), key(0)}}, 0, 50);
-    if (got || !transport::is(got.error(), transport::client_errc::unreachable))
-      break;
-    std::this_thread::sleep_for(100ms);
-  }
+  // the service's entry is stored a moment after it listens (no event: retried)
+  auto got = skywire::test::retry(
+    [&] { return find(*c, {{key(5), key(0)}}, 0, 50); }, 30, 100ms,
+    [](const auto& r) { return transport::is(r.error(), transport::client_errc::unreachable); });
   REQUIRE_MESSAGE(got, describe(got.error()));
   const auto& paths = got->at({key(5), key(0)});
   REQUIRE(paths.size() == 2);

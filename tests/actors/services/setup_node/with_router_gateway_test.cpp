@@ -16,6 +16,7 @@
 #include "actors/services/setup_node/setup_node.hpp"
 #include "runtime/system/supervision.hpp"
 #include "tests/support/dmsg_net.hpp"
+#include "tests/support/wait.hpp"
 
 using namespace skywire;
 using namespace std::chrono_literals;
@@ -65,15 +66,14 @@ struct real_world {
     net.actors.push_back(v.gateway);
     // The gateway listens once it has seen the client: wait for it (bounded).
     caf::scoped_actor self{net.sys};
-    bool listening = false;
-    for (int i = 0; i < 100 && !listening; ++i) {
+    auto listening = [&] {
+      bool yes = false;
       self->request(caf::actor_cast<system::info_provider_actor>(v.gateway), 5s, system::info_atom::value)
-        .receive([&](const std::string& t) { listening = boost::json::parse(t).at("listening").as_bool(); },
+        .receive([&](const std::string& t) { yes = boost::json::parse(t).at("listening").as_bool(); },
                  [](caf::error& e) { FAIL(describe(e)); });
-      if (!listening)
-        std::this_thread::sleep_for(20ms);
-    }
-    REQUIRE(listening);
+      return yes;
+    };
+    REQUIRE(skywire::test::eventually(listening, 2s, 20ms));
     visors.push_back(v);
     return visors.back();
   }
@@ -140,13 +140,8 @@ TEST_CASE("setup node with the router's gateways: a refused edge removes the tra
   REQUIRE_FALSE(e);
   CHECK(rt::failure_code_of(e.error()) == rs::failure_code::add_rules);
   // RemoveRules reaches the transit visor after the answer: bounded poll.
-  bool removed = false;
-  for (int i = 0; i < 200 && !removed; ++i) {
-    removed = w.visors[1].state->table()->size() == 0;
-    if (!removed)
-      std::this_thread::sleep_for(10ms);
-  }
-  CHECK(removed);
+  CHECK(skywire::test::eventually([&] { return w.visors[1].state->table()->size() == 0; }, 2s,
+                                  10ms));
   CHECK(w.visors[2].state->table()->size() == 0);
 }
 

@@ -17,6 +17,7 @@
 #include "runtime/system/stop_and_wait.hpp"
 #include "tests/actors/services/transport_discovery/support.hpp"
 #include "tests/support/http_service.hpp"
+#include "tests/support/wait.hpp"
 
 using namespace skywire;
 using namespace std::chrono_literals;
@@ -79,14 +80,14 @@ TEST_CASE("uptime tracker over HTTP: the visor's client and heartbeat actor are 
   caf::scoped_actor self{f.sys};
   boost::json::object info;
   // bounded poll of the actor's status (no event tells a test of a heartbeat)
-  for (int i = 0; i < 100; ++i) {
-    self->request(caf::actor_cast<system::info_provider_actor>(rep), 2s, system::info_atom::value)
-      .receive([&](const std::string& s) { info = boost::json::parse(s).as_object(); },
-               [&](caf::error&) {});
-    if (info.contains("ok") && info.at("ok").as_int64() >= 3)
-      break;
-    std::this_thread::sleep_for(50ms);
-  }
+  skywire::test::eventually(
+    [&] {
+      self->request(caf::actor_cast<system::info_provider_actor>(rep), 2s, system::info_atom::value)
+        .receive([&](const std::string& s) { info = boost::json::parse(s).as_object(); },
+                 [&](caf::error&) {});
+      return info.contains("ok") && info.at("ok").as_int64() >= 3;
+    },
+    5s);
   REQUIRE(info.contains("ok"));
   CHECK(info.at("ok").as_int64() >= 3);
   CHECK(info.at("failed").as_int64() == 0);

@@ -22,6 +22,7 @@
 #include "support.hpp"
 #include "tests/actors/transport/manager_support.hpp"
 #include "tests/support/http_service.hpp"
+#include "tests/support/wait.hpp"
 
 using namespace skywire;
 using namespace skywire::transport;
@@ -38,13 +39,7 @@ namespace {
 /// nothing reports: the resolver's table, a snapshot refreshed each second).
 template <class F>
 bool eventually(F fn, std::chrono::milliseconds limit = 5s) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!fn()) {
-    if (std::chrono::steady_clock::now() > deadline)
-      return false;
-    std::this_thread::sleep_for(10ms);
-  }
-  return true;
+  return skywire::test::eventually(fn, limit, 10ms);
 }
 
 /// The address resolver of a test, stopped before the world goes.
