@@ -88,6 +88,20 @@ struct fixture {
       10s));
   }
 
+  http_server http;
+
+  /// www/hello.txt holding `text`, served over http; then the apps.
+  void serve_hello(const std::string& text, std::string passcode = {}) {
+    auto www = dir.path / "www";
+    std::filesystem::create_directories(www);
+    {
+      std::ofstream out{www / "hello.txt"};
+      out << text;
+    }
+    REQUIRE(http.start(www, dir.path / "http.log"));
+    start(std::move(passcode));
+  }
+
   std::string proxy(const std::string& scheme, const std::string& cred = {}) const {
     return scheme + "://" + (cred.empty() ? "" : cred + "@") + "127.0.0.1:" + std::to_string(socks_port);
   }
@@ -115,7 +129,6 @@ TEST_CASE_FIXTURE(fixture, "skysocks: 64 MiB in 32 parallel connections through 
   }
   data.clear();
   data.shrink_to_fit();
-  http_server http;
   REQUIRE(http.start(www, dir.path / "http.log"));
   start();
   std::vector<std::string> cmd{"curl", "-sS", "--fail", "--parallel", "--parallel-max", "32",
@@ -146,15 +159,7 @@ TEST_CASE_FIXTURE(fixture, "skysocks: 64 MiB in 32 parallel connections through 
 TEST_CASE_FIXTURE(fixture, "skysocks: curl's SOCKS5 cases without a passcode") {
   if (!tools_present())
     return;
-  auto www = dir.path / "www";
-  std::filesystem::create_directories(www);
-  {
-    std::ofstream out{www / "hello.txt"};
-    out << "hello through skysocks\n";
-  }
-  http_server http;
-  REQUIRE(http.start(www, dir.path / "http.log"));
-  start();
+  serve_hello("hello through skysocks\n");
   auto port = std::to_string(http.port);
   auto get = [&](const std::string& px, const std::string& url) {
     return test::run({"curl", "-sS", "--max-time", "20", "-x", px, url}, 30s);
@@ -195,15 +200,7 @@ TEST_CASE_FIXTURE(fixture, "skysocks: curl's SOCKS5 cases without a passcode") {
 TEST_CASE_FIXTURE(fixture, "skysocks: with a passcode, wrong credentials are refused, either field may carry it") {
   if (!tools_present())
     return;
-  auto www = dir.path / "www";
-  std::filesystem::create_directories(www);
-  {
-    std::ofstream out{www / "hello.txt"};
-    out << "secret\n";
-  }
-  http_server http;
-  REQUIRE(http.start(www, dir.path / "http.log"));
-  start("s3cret");
+  serve_hello("secret\n", "s3cret");
   auto url = "http://127.0.0.1:" + std::to_string(http.port) + "/hello.txt";
   auto get = [&](const std::string& cred) {
     return test::run({"curl", "-sS", "--max-time", "20", "-x", proxy("socks5", cred), url}, 30s);

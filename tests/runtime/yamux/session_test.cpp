@@ -14,6 +14,7 @@
 #include "messages/wire/yamux/frame.hpp"
 #include "runtime/yamux/errors.hpp"
 #include "runtime/yamux/session.hpp"
+#include "tests/support/e2e_helpers.hpp"
 
 namespace {
 
@@ -46,16 +47,6 @@ bytes cat(std::initializer_list<bytes> parts) {
 
 bytes text(std::string_view s) {
   return bytes(s.begin(), s.end());
-}
-
-bytes pattern(size_t n, uint32_t seed) {
-  bytes b(n);
-  uint32_t x = seed * 2654435761u + 1;
-  for (auto& c : b) {
-    x = x * 1103515245u + 12345u;
-    c = static_cast<uint8_t>(x >> 16);
-  }
-  return b;
 }
 
 /// One session whose carrier is a byte log; what it receives is recorded per stream.
@@ -180,7 +171,7 @@ TEST_CASE("yamux session: a stream's window is granted back once half of it was 
   s.auto_consume = false;
   s.s->on_carrier_data(hdr(1, wy::flag::syn, 1, 0));
   s.take();
-  auto chunk = pattern(64 * 1024, 1);
+  auto chunk = test::pseudo_random(64 * 1024, 1);
   for (int i = 0; i < 4; ++i)
     s.s->on_carrier_data(cat({hdr(0, 0, 1, static_cast<uint32_t>(chunk.size())), chunk}));
   CHECK(s.got[1].size() == 256 * 1024);
@@ -190,7 +181,7 @@ TEST_CASE("yamux session: a stream's window is granted back once half of it was 
   s.s->consumed(1, 28 * 1024);
   CHECK(s.take() == hdr(1, 0, 1, 128 * 1024)); // exactly half: one update
   // beyond the window: a protocol error, GoAway(protocol error), the session ends
-  s.s->on_carrier_data(cat({hdr(0, 0, 1, 128 * 1024 + 1), pattern(128 * 1024 + 1, 2)}));
+  s.s->on_carrier_data(cat({hdr(0, 0, 1, 128 * 1024 + 1), test::pseudo_random(128 * 1024 + 1, 2)}));
   CHECK(s.take() == hdr(3, 0, 0, 1));
   CHECK(s.ended);
   CHECK(yamux::is(s.end_err, yamux::yamux_errc::protocol));
@@ -201,7 +192,7 @@ TEST_CASE("yamux session: the sender keeps to the peer's window and resumes on i
   probe c{session::role::client};
   auto id = c.open();
   c.take();
-  auto data = pattern(300 * 1024, 3);
+  auto data = test::pseudo_random(300 * 1024, 3);
   REQUIRE(c.s->write(id, data));
   auto out = c.take();
   // 256 KiB of data in 32 KiB frames (8 headers), nothing more
@@ -220,7 +211,7 @@ TEST_CASE("yamux session: many streams both ways over one carrier, every byte in
   std::map<uint32_t, bytes> sent_up;
   for (int i = 0; i < n; ++i) {
     auto id = p.c.open();
-    sent_up[id] = pattern(200 * 1024 + static_cast<size_t>(i) * 977, static_cast<uint32_t>(i));
+    sent_up[id] = test::pseudo_random(200 * 1024 + static_cast<size_t>(i) * 977, static_cast<uint32_t>(i));
     REQUIRE(p.c.s->write(id, sent_up[id]));
     p.c.s->close(id);
   }
@@ -229,7 +220,7 @@ TEST_CASE("yamux session: many streams both ways over one carrier, every byte in
   for (auto& [id, b] : sent_up) {
     CHECK(p.s.got[id] == b);
     // answer on each stream, then close: both FINs end the stream on both sides
-    auto reply = pattern(100 * 1024, id + 1000);
+    auto reply = test::pseudo_random(100 * 1024, id + 1000);
     REQUIRE(p.s.s->write(id, reply));
     p.s.s->close(id);
   }
@@ -270,7 +261,7 @@ TEST_CASE("yamux session: a busy carrier holds everything back; nothing is lost 
   auto id = p.c.open();
   p.pump();
   p.c.answer = session::send_result::busy;
-  auto data = pattern(200 * 1024, 9);
+  auto data = test::pseudo_random(200 * 1024, 9);
   size_t written = 0;
   // the owner writes while writable(), as a pipe does with its socket
   while (written < data.size() && p.c.s->writable(id)) {
@@ -299,7 +290,7 @@ TEST_CASE("yamux session: a slow reader holds the sender at the window") {
   pair p;
   p.s.auto_consume = false;
   auto id = p.c.open();
-  auto data = pattern(1024 * 1024, 5);
+  auto data = test::pseudo_random(1024 * 1024, 5);
   REQUIRE(p.c.s->write(id, data));
   p.pump();
   CHECK(p.s.got[id].size() == 256 * 1024); // the window, and not a byte more
@@ -324,7 +315,7 @@ TEST_CASE("yamux session: a larger receive window is announced in the SYN and us
   auto id = p.c.open();
   p.pump();
   // the server's ACK carried delta 768 KiB: the client may send 1 MiB
-  REQUIRE(p.c.s->write(id, pattern(2 * 1024 * 1024, 4)));
+  REQUIRE(p.c.s->write(id, test::pseudo_random(2 * 1024 * 1024, 4)));
   p.pump();
   CHECK(p.s.got[id].size() == 1024 * 1024);
 }
