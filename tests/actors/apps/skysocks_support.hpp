@@ -110,6 +110,12 @@ inline caf::behavior fake_routes(caf::stateful_actor<fake_routes_state>* self,
     [](api::rt_ping_atom, const api::route_ping&) -> caf::result<std::string> {
       return make_error(wire_errc::unsupported, "no ping here");
     },
+    [self](api::rt_service_atom, uint16_t port) -> caf::result<caf::actor> {
+      auto l = self->state.listeners.find(port);
+      if (l == self->state.listeners.end())
+        return make_error(wire_errc::bad_value, "no listener");
+      return l->second;
+    },
   };
 }
 
