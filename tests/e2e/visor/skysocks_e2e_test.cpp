@@ -20,7 +20,7 @@ using namespace e2e_visor;
 namespace {
 
 json::object app(const std::string& name, json::array args, int port, bool auto_start) {
-  args.insert(args.begin(), json::value{"app"});
+  args.insert(args.begin(), json::string{"app"});
   return json::object{{"name", name},
                       {"binary", "skywire"},
                       {"args", std::move(args)},
