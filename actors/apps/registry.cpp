@@ -1,7 +1,8 @@
 #include "actors/apps/registry.hpp"
 
 #include "actors/apps/echo_app.hpp"
-// skysocks, skysocks-client: their headers here
+#include "actors/apps/skysocks.hpp"
+#include "actors/apps/skysocks_client.hpp"
 
 #include "actors/apps/skychat.hpp"
 
@@ -13,7 +14,9 @@ const std::vector<builtin_app>& builtin_apps() {
   static const std::vector<builtin_app> apps{
     {"echo", spawn_echo_app, "echoes every route to its routing port"},
 
-    // {"skysocks", …}, {"skysocks-client", …}
+    {"skysocks", spawn_skysocks, "SOCKS5 server over routes (routing port 3; --passcode)"},
+    {"skysocks-client", spawn_skysocks_client,
+     "SOCKS5 proxy client: local TCP (--addr, default 127.0.0.1:1080) to --srv's skysocks"},
 
     {"skychat", spawn_skychat, "text messages between visors (routing port 1, web API on --addr)"},
   };

@@ -9,7 +9,7 @@
 #include "actors/dmsg_tools/pipe_core.hpp"
 #include "actors/dmsg_tools/socket_events.hpp"
 #include "messages/api/dmsg.hpp"
-#include "messages/wire/socks5/socks5.hpp"
+#include "messages/wire/socks5/server.hpp"
 #include "runtime/log/logger.hpp"
 
 namespace skywire::dmsg_tools {
@@ -19,7 +19,6 @@ namespace socks5 = wire::socks5;
 namespace {
 
 constexpr const char* component = "dmsg_web";
-constexpr size_t max_handshake_bytes = 1024;
 
 using hs_timeout_atom = caf::atom_constant<caf::atom("s5_hsto")>;
 
@@ -65,10 +64,12 @@ public:
       [this](sock_data_atom, byte_buffer& b) {
         if (core_)
           return core_->on_socket_data(std::move(b));
-        in_.insert(in_.end(), b.begin(), b.end());
-        if (in_.size() > max_handshake_bytes)
-          return close_now("handshake too long");
-        advance();
+        if (dialing_) {
+          // reading is paused while the dial runs: at most one read lands here
+          in_.insert(in_.end(), b.begin(), b.end());
+          return;
+        }
+        advance(b);
       },
       [this](sock_sent_atom, uint64_t n) {
         if (core_) {
@@ -106,8 +107,6 @@ public:
   }
 
 private:
-  enum class state { greeting, request, done };
-
   pipe_end end_info() const {
     return pipe_end_of(component, remote_.to_string(), local_, core_ ? &*core_ : nullptr);
   }
@@ -128,47 +127,27 @@ private:
     log_failure(end_info(), "SOCKS client connection reset", core_->local_failure());
   }
 
-  void advance() {
-    if (st_ == state::greeting) {
-      auto g = socks5::parse_greeting(in_);
-      if (!g)
-        return close_now(describe(g.error()));
-      if (!*g)
-        return;
-      in_.erase(in_.begin(), in_.begin() + static_cast<std::ptrdiff_t>((*g)->consumed));
-      if (!(*g)->value.offers(socks5::method::no_auth)) {
-        auto r = socks5::encode_method_choice(socks5::method::none_acceptable);
-        conn_->write(byte_buffer(r.begin(), r.end()));
-        return close_after_write();
-      }
-      auto r = socks5::encode_method_choice(socks5::method::no_auth);
-      conn_->write(byte_buffer(r.begin(), r.end()));
-      st_ = state::request;
+  void advance(const byte_buffer& b) {
+    byte_buffer out;
+    auto st = hs_.feed({b.data(), b.size()}, out);
+    if (!out.empty())
+      conn_->write(std::move(out));
+    if (st == socks5::server_handshake::state::need_more)
+      return;
+    if (st == socks5::server_handshake::state::refused) {
+      SKYWIRE_LOG(debug, component, "SOCKS handshake refused", log::kv("why", hs_.why()));
+      return close_after_write();
     }
-    if (st_ == state::request) {
-      auto q = socks5::parse_request(in_);
-      if (!q) {
-        reply(socks5::reply_code::general_failure);
-        return close_after_write();
-      }
-      if (!*q)
-        return;
-      in_.erase(in_.begin(), in_.begin() + static_cast<std::ptrdiff_t>((*q)->consumed));
-      st_ = state::done;
-      auto& req = (*q)->value;
-      if (req.cmd != socks5::command::connect) {
-        reply(socks5::reply_code::command_not_supported);
-        return close_after_write();
-      }
-      auto pk = resolve_dmsg_name(req.dst.host_string(), conf_.suffix);
-      if (!pk) {
-        SKYWIRE_LOG(debug, component, "refusing a non-dmsg host",
-                    log::kv("host", req.dst.host_string()));
-        reply(socks5::reply_code::host_unreachable);
-        return close_after_write();
-      }
-      dial(*pk, req.dst.port == 0 ? uint16_t{80} : req.dst.port);
+    auto& req = hs_.req();
+    in_ = hs_.take_leftover();
+    auto pk = resolve_dmsg_name(req.dst.host_string(), conf_.suffix);
+    if (!pk) {
+      SKYWIRE_LOG(debug, component, "refusing a non-dmsg host",
+                  log::kv("host", req.dst.host_string()));
+      reply(socks5::reply_code::host_unreachable);
+      return close_after_write();
     }
+    dial(*pk, req.dst.port == 0 ? uint16_t{80} : req.dst.port);
   }
 
   void dial(const public_key& pk, uint16_t p) {
@@ -232,7 +211,7 @@ private:
   api::dmsg_client_actor client_;
   io::stream_connection_ptr conn_;
   socks5_config conf_;
-  state st_ = state::greeting;
+  socks5::server_handshake hs_;
   byte_buffer in_;
   bool dialing_ = false;
   api::dmsg_stream_actor stream_;

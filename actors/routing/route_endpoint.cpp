@@ -131,6 +131,7 @@ expected<route_handle> open_route_group(const route_endpoint_env& env, const edg
   auto core = std::make_shared<route_group_core>(std::move(cfg), conn->timers(),
                                                  make_out(rcore, e.forward.key, cell));
   cell->core = core;
+  core->set_post_fn([conn](std::function<void()> fn) { conn->post(std::move(fn)); });
   if (on_path_lost)
     core->set_path_fn([group = cell->group, on_path_lost](route_id fwd) {
       if (*group)

@@ -376,11 +376,10 @@ route_group_core::write_result route_group_core::write(byte_span plain) {
     return phase_ == phase::failed ? write_result::failed : write_result::not_open;
   if (plain.empty())
     return write_result::ok;
-  size_t pending = queued_bytes_;
-  for (auto& b : sendq_)
-    pending += b.size();
-  if (pending + plain.size() > cfg_.max_send_queue)
+  if (pending_send() + plain.size() > cfg_.max_send_queue) {
+    refused_ = true;
     return write_result::queue_full;
+  }
   stats_.bytes_written += plain.size();
   wrote_since_tick_ = true;
   size_t chunk = max_chunk();
@@ -433,6 +432,22 @@ void route_group_core::flush() {
   blocked_ = false;
   if (phase_ == phase::closing && drained() && close_timer_ != 0)
     send_close_now();
+  maybe_drained();
+}
+
+size_t route_group_core::pending_send() const noexcept {
+  size_t pending = queued_bytes_;
+  for (auto& b : sendq_)
+    pending += b.size();
+  return pending;
+}
+
+void route_group_core::maybe_drained() {
+  if (!refused_ || phase_ != phase::established || pending_send() > cfg_.max_send_queue / 2)
+    return;
+  refused_ = false;
+  if (on_drain_)
+    on_drain_();
 }
 
 void route_group_core::on_writable() {

@@ -103,6 +103,11 @@ public:
   /// (again only after the path was heard from in between).
   /// It must not change the paths before it returns (post the change).
   using path_fn = std::function<void(route_id forward_rid)>;
+  /// The send queue drained (to half its bound or less) after a write was
+  /// refused with queue_full: the writer may go on.
+  using drain_fn = std::function<void()>;
+  /// Runs a function on the core's shard (the first transport's link post).
+  using post_fn = std::function<void(std::function<void()>)>;
 
   struct timing {
     std::chrono::nanoseconds handshake_wait = std::chrono::seconds{2}; ///< HandshakePacket
@@ -169,6 +174,17 @@ public:
   void set_event_fn(event_fn fn) { on_event_ = std::move(fn); }
   void set_pressure_fn(pressure_fn fn) { on_pressure_ = std::move(fn); }
   void set_path_fn(path_fn fn) { on_path_lost_ = std::move(fn); }
+  void set_drain_fn(drain_fn fn) { on_drain_ = std::move(fn); }
+  /// How to reach the shard (set by whoever places the core, before anyone
+  /// holding only the core needs it). Thread-safe once set.
+  void set_post_fn(post_fn fn) { post_ = std::move(fn); }
+  /// Runs fn on the core's shard; false when no way to it was set.
+  bool post(std::function<void()> fn) const {
+    if (!post_)
+      return false;
+    post_(std::move(fn));
+    return true;
+  }
 
   /// Begins the handshake (initiator: sends its HandshakePacket).
   void start();
@@ -300,6 +316,9 @@ private:
   void deliver(byte_span plain);
   void release_held();
   void flush();
+  /// Tells the drain_fn once a refused writer may go on.
+  void maybe_drained();
+  size_t pending_send() const noexcept;
   bool drained() const;
   void send_close_now();
 
@@ -323,6 +342,9 @@ private:
   pressure_fn on_pressure_;
   path_fn on_path_lost_;
   size_t probe_rr_ = 0;
+  drain_fn on_drain_;
+  post_fn post_;
+  bool refused_ = false; ///< a write got queue_full: drain_fn is due
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 
   phase phase_ = phase::handshake;

@@ -156,6 +156,7 @@ void route_group_core::fill_window() {
       return;
   }
   arm_rto();
+  maybe_drained();
 }
 
 void route_group_core::arm_rto() {

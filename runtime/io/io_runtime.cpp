@@ -2,6 +2,14 @@
 
 namespace skywire::io {
 
+namespace {
+thread_local boost::asio::io_context* current_shard = nullptr;
+} // namespace
+
+boost::asio::io_context* io_runtime::this_shard() noexcept {
+  return current_shard;
+}
+
 io_runtime::io_runtime(unsigned n) {
   if (n == 0)
     n = 1;
@@ -10,7 +18,10 @@ io_runtime::io_runtime(unsigned n) {
     shards_.push_back(std::make_unique<shard>());
   for (auto& s : shards_) {
     auto* p = s.get();
-    p->thread = std::thread([p] { p->ctx.run(); });
+    p->thread = std::thread([p] {
+      current_shard = &p->ctx;
+      p->ctx.run();
+    });
   }
 }
 

@@ -33,6 +33,11 @@ public:
   /// The shard for a new connection (round robin).
   boost::asio::io_context& next_context() noexcept;
 
+  /// The shard whose thread calls (nullptr off the shards): an engine running
+  /// on a shard opens its sockets on the same shard, so their callbacks and
+  /// the engine share one thread (no hand-over per chunk).
+  static boost::asio::io_context* this_shard() noexcept;
+
   size_t shards() const noexcept { return shards_.size(); }
 
   /// Stops the loops and joins the threads (idempotent).

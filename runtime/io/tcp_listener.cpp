@@ -12,12 +12,14 @@ tcp_listener::tcp_listener(io_runtime& io, accept_fn fn)
 
 expected<std::shared_ptr<tcp_listener>> tcp_listener::start(io_runtime& io,
                                                             const std::string& host,
-                                                            uint16_t port, accept_fn on_accept) {
+                                                            uint16_t port, accept_fn on_accept,
+                                                            asio::io_context* shard) {
   boost::system::error_code ec;
   auto addr = asio::ip::make_address(host.empty() ? "0.0.0.0" : host, ec);
   if (ec)
     return make_error(wire_errc::bad_value, "bad listen address '" + host + "'");
   std::shared_ptr<tcp_listener> l(new tcp_listener(io, std::move(on_accept)));
+  l->shard_ = shard;
   asio::ip::tcp::endpoint ep{addr, port};
   l->acceptor_.open(ep.protocol(), ec);
   if (!ec)
@@ -36,8 +38,9 @@ expected<std::shared_ptr<tcp_listener>> tcp_listener::start(io_runtime& io,
 
 void tcp_listener::do_accept() {
   // Each accepted socket lives on the next shard (its reads, parsing and
-  // writes run there); the accept handler itself runs on shard 0.
-  acceptor_.async_accept(io_->next_context(), [self = shared_from_this()](
+  // writes run there), or on the chosen one; the accept handler itself runs
+  // on shard 0.
+  acceptor_.async_accept(shard_ ? *shard_ : io_->next_context(), [self = shared_from_this()](
                                                 boost::system::error_code ec,
                                                 asio::ip::tcp::socket sock) {
     if (ec == asio::error::operation_aborted || !self->acceptor_.is_open())
