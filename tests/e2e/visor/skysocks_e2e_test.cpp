@@ -106,9 +106,10 @@ TEST_CASE("skysocks e2e: curl through skysocks-client over 1 and 2 hops, 64 MiB 
     15s));
 
   for (auto [name, srv] : {std::pair{"proxy-1hop", &b}, std::pair{"proxy-2hop", &c}}) {
-    CAPTURE(name);
+    CAPTURE(std::string{name});
     call_json(a, {"app", "start", name});
-    auto port = port_from_log(a.log, "listen=127.0.0.1",
+    // this client's line (the other client's names another server)
+    auto port = port_from_log(a.log, "server=" + srv->pk + " listen=127.0.0.1",
                               "server=" + srv->pk + " listen=127\\.0\\.0\\.1:(\\d+)");
     std::vector<std::string> cmd{"curl", "-sS", "--fail", "--parallel", "--parallel-max", "32",
                                  "-x", "socks5h://127.0.0.1:" + std::to_string(port)};
@@ -131,7 +132,7 @@ TEST_CASE("skysocks e2e: curl through skysocks-client over 1 and 2 hops, 64 MiB 
     }
     CHECK(all.size() == total);
     CHECK(skywire::crypto::sha256(skywire::byte_span{all.data(), all.size()}).hex() == want);
-    MESSAGE(name << ": 64 MiB over 32 connections in " << secs << " s: " << 64 / secs << " MiB/s");
+    MESSAGE(std::string{name} << ": 64 MiB over 32 connections in " << secs << " s: " << 64 / secs << " MiB/s");
   }
   http.stop(SIGTERM, 2s);
 }
