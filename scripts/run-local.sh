@@ -109,8 +109,8 @@ if [ "$VISORS" -ge 3 ]; then
   # back-off): wait until it says Running
   state=""
   for _ in $(seq 60); do
-    state=$("$skywire" cli visor app ls --json -c "$(cfg 1)" 2>/dev/null |
-              tr -d ' \n' | grep -o '"app":"skysocks-client"[^}]*' | grep -o '"detailed_status":"[^"]*"' || true)
+    state=$("$skywire" cli visor app ls -c "$(cfg 1)" 2>/dev/null |
+              awk '$1 == "skysocks-client" { print $NF }' || true)
     case "$state" in *Running*) break ;; esac
     sleep 0.5
   done
