@@ -146,11 +146,14 @@ http::response ut_api::uptimes(const http::request& req) {
   auto start = req.query_param("startDate").value_or("");
   auto end = req.query_param("endDate").value_or("");
   if (!start.empty() && start != "0" && !end.empty() && end != "0") {
+    // unix seconds, from 1970 to 2200 (beyond, a month's start in ns would
+    // not fit in 64 bits; found by the fuzz target uptime_tracker_request)
+    constexpr int64_t max_date_s = 7'258'118'400; // 2200-01-01
     auto s = parse_i64(start);
-    if (!s)
+    if (!s || *s < 0 || *s >= max_date_s)
       return error_object_reply(400, "invalid start date " + std::string{start});
     auto e = parse_i64(end);
-    if (!e)
+    if (!e || *e < 0 || *e >= max_date_s)
       return error_object_reply(400, "invalid end date " + std::string{end});
     from = month_start_ns(*s, 0);
     to = month_start_ns(*e, 1);

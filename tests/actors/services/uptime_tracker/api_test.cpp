@@ -115,6 +115,12 @@ TEST_CASE("ut api: /uptimes in the reference's shapes, filters, and /uptime/{pk}
   CHECK(r.body == "[]\n");
   r = h.get(ut::ut_op::uptimes, "/uptimes?startDate=x&endDate=1", {}, "198.51.100.12:1");
   CHECK(r.status == 400);
+  // dates whose month would not fit in 64-bit ns (found by fuzzing), or before 1970
+  r = h.get(ut::ut_op::uptimes, "/uptimes?startDate=1&endDate=11702044800000", {},
+            "198.51.100.13:1");
+  CHECK(r.status == 400);
+  r = h.get(ut::ut_op::uptimes, "/uptimes?startDate=-5&endDate=1", {}, "198.51.100.14:1");
+  CHECK(r.status == 400);
   // one visor
   r = h.get(ut::ut_op::uptime, "/uptime/x", a.pk.hex());
   CHECK(r.body == "{\"key\":\"" + a.pk.hex() + "\",\"online\":true}\n");
