@@ -198,8 +198,17 @@ bool session::write(uint32_t id, byte_span bytes) {
     return false;
   if (bytes.empty())
     return true;
-  s->out.emplace_back(bytes.begin(), bytes.end());
+  return write(id, byte_buffer(bytes.begin(), bytes.end()));
+}
+
+bool session::write(uint32_t id, byte_buffer&& bytes) {
+  auto* s = find(id);
+  if (!s || s->local_fin || ended_)
+    return false;
+  if (bytes.empty())
+    return true;
   s->out_bytes += bytes.size();
+  s->out.push_back(std::move(bytes));
   if (s->out_bytes >= lim_.stream_high_water)
     s->blocked = true;
   if (s->send.available() > 0)

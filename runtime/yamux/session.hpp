@@ -134,6 +134,8 @@ public:
   /// Queues bytes (all of them: the owner checks writable() to pace itself).
   /// False when the stream is gone or closed for writing.
   bool write(uint32_t id, byte_span bytes);
+  /// The same, taking the buffer over (no copy: a socket's read buffer).
+  bool write(uint32_t id, byte_buffer&& bytes);
   bool writable(uint32_t id) const;
   /// The owner processed n received bytes of the stream.
   void consumed(uint32_t id, size_t n);
