@@ -76,7 +76,8 @@ cleanup() {
   ln_stop
   rm -rf "$out" "$www"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 echo "# bench-socks $(date -u +%FT%TZ) loadavg=$(load) commit=$(git rev-parse --short HEAD 2>/dev/null || echo -) cores=$(nproc) size_mb=$SIZE_MB nreq=$NREQ runs=$RUNS par=$PAR curl=$(curl --version | awk 'NR==1{print $2}')"
 
