@@ -67,9 +67,14 @@ public:
   /// extra window, which hashicorp peers honour.
   static constexpr uint32_t stream_window = 1024 * 1024;
 
+  /// All streams' unsent bytes before every socket pauses (1 MiB): 32
+  /// connections at the 256 KiB mark of a stream would hold 8 MiB.
+  static constexpr size_t session_unsent = 1024 * 1024;
+
   static yamux::session::limits default_limits() {
     yamux::session::limits l;
     l.recv_window = stream_window;
+    l.session_high_water = session_unsent;
     return l;
   }
 
