@@ -29,15 +29,16 @@
 
 namespace skywire::apps {
 
+struct sd_registration_params {
+  std::chrono::milliseconds refresh{5 * 60 * 1000}; ///< a third of the SD's 15 min TTL
+  std::chrono::milliseconds min_backoff{1000};
+  std::chrono::milliseconds max_backoff{60 * 1000};
+};
+
 class sd_registration {
 public:
   enum class phase : uint8_t { idle, registering, registered, backing_off, stopped };
-
-  struct params {
-    std::chrono::milliseconds refresh{5 * 60 * 1000}; ///< a third of the SD's 15 min TTL
-    std::chrono::milliseconds min_backoff{1000};
-    std::chrono::milliseconds max_backoff{60 * 1000};
-  };
+  using params = sd_registration_params;
 
   explicit sd_registration(params p = {});
 
@@ -88,7 +89,7 @@ using sd_reg_done_atom = caf::atom_constant<caf::atom("sdreg_done")>;
 class sd_registrar {
 public:
   sd_registrar(caf::event_based_actor* self, transport::sd_client sd, wire::service_entry entry,
-               std::string component, sd_registration::params p = {});
+               std::string component, sd_registration_params p = {});
 
   void start();
   void on_tick(uint64_t generation);
