@@ -98,6 +98,8 @@ std::optional<std::set<std::string>> online_keys(const std::string& ut,
     return std::nullopt;
   boost::system::error_code ec;
   auto v = json::parse(*body, ec);
+  if (!ec && v.is_null()) // the tracker's empty v2 answer
+    return std::set<std::string>{};
   if (ec || !v.is_array()) {
     std::cerr << "skywire cli proxy list: uptime tracker " << url
               << ": the answer is not a JSON array\n";
@@ -305,9 +307,16 @@ int start(const std::string& argv0, const std::vector<std::string>& args) {
     params["addr"] = addr;
   if (!http_addr.empty())
     params["http"] = http_addr;
-  return call_and_print(
-    c, "app-visor.StartSkysocksClient", params,
-    [](const json::value& v) { print_client(client_status(v)); }, std::chrono::seconds(40));
+  int rc = 0;
+  auto v = visor_call(c, "app-visor.StartSkysocksClient", params, rc, std::chrono::seconds(40));
+  if (!v)
+    return rc;
+  auto o = client_status(*v);
+  if (c.json)
+    std::cout << json::serialize(o) << '\n';
+  else
+    print_client(o);
+  return exit_ok;
 }
 
 // ---- status, stop --------------------------------------------------------------------------
