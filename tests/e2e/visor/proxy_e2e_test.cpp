@@ -98,13 +98,8 @@ TEST_CASE("cli proxy e2e: skysocks registered and listed online, a dead server l
   const auto ut_url = net.url("uptime_tracker");
   const auto sd_port = net.url_port("service_discovery");
   const auto ut_port = net.url_port("uptime_tracker");
-  auto services = [&](json::object& cfg) {
-    cfg["launcher"].as_object()["service_discovery"] = sd_url;
-    cfg["uptime_tracker"] = json::object{{"addr", ut_url}};
-  };
   visor_proc a, b;
   net.make(b, "b", nullptr, 0, [&](json::object& cfg) {
-    services(cfg);
     cfg["launcher"].as_object()["apps"] = json::array{
       app_entry("skysocks", json::array{"app", "skysocks"}, 3, true),
       app_entry("skysocks-locked", json::array{"app", "skysocks", "--passcode", "s3cret"}, 5,
@@ -112,7 +107,6 @@ TEST_CASE("cli proxy e2e: skysocks registered and listed online, a dead server l
   });
   start_visor(b, "visor started");
   net.make(a, "a", &b, local_net::stcp_port(b), [&](json::object& cfg) {
-    services(cfg);
     cfg["launcher"].as_object()["apps"] =
       json::array{app_entry("skysocks-client", json::array{"app", "skysocks-client"}, 13, false)};
   });
