@@ -13,6 +13,7 @@
 #include <iostream>
 #include <set>
 #include <string_view>
+#include <thread>
 
 #include <boost/json.hpp>
 #include <boost/program_options.hpp>
@@ -236,6 +237,8 @@ int list(const std::string& argv0, const std::vector<std::string>& args) {
   return exit_ok;
 }
 
+std::optional<std::vector<json::value>> clients(const visor_flags& c, int& rc);
+
 // ---- start ---------------------------------------------------------------------------------
 
 /// The value of an app's flag, "" when absent.
@@ -279,8 +282,9 @@ void print_client(const json::object& o) {
 int start(const std::string& argv0, const std::vector<std::string>& args) {
   visor_flags c;
   std::string pk, addr, http_addr, name = client_app;
+  int wait_s = 0;
   auto desc = visor_options(
-    argv0, " -k <pk> [-a addr] [--http addr] [-n name] [options]",
+    argv0, " -k <pk> [-a addr] [--http addr] [-n name] [-t seconds] [options]",
     "Start the SOCKS5 proxy client (skysocks-client) to the skysocks server of visor <pk>. "
     "Its --srv (and --addr, --http) are set in launcher.apps and written to the visor's config "
     "file (atomically); a running client is restarted. -n starts another instance (a new "
@@ -290,7 +294,9 @@ int start(const std::string& argv0, const std::vector<std::string>& args) {
     "addr,a", po::value(&addr)->value_name("HOST:PORT"),
     "local SOCKS5 address (default: the app's, else 127.0.0.1:1080)")(
     "http", po::value(&http_addr)->value_name("HOST:PORT"), "also an HTTP proxy on this address")(
-    "name,n", po::value(&name)->value_name("NAME"), "the instance (default skysocks-client)");
+    "name,n", po::value(&name)->value_name("NAME"), "the instance (default skysocks-client)")(
+    "timeout,t", po::value(&wait_s)->value_name("SECONDS"),
+    "wait up to this long until the client is connected (default 0: do not wait)");
   po::positional_options_description pos;
   pos.add("pk", 1);
   po::variables_map vm;
@@ -307,11 +313,30 @@ int start(const std::string& argv0, const std::vector<std::string>& args) {
     params["addr"] = addr;
   if (!http_addr.empty())
     params["http"] = http_addr;
+  if (wait_s < 0 || wait_s > 3600)
+    return usage_error(argv0, "-t must be 0..3600 seconds", desc);
   int rc = 0;
   auto v = visor_call(c, "app-visor.StartSkysocksClient", params, rc, std::chrono::seconds(40));
   if (!v)
     return rc;
   auto o = client_status(*v);
+  // -t: the visor has no event for "connected" to wait on; a bounded poll of
+  // its app list
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(wait_s);
+  while (wait_s > 0 && !o.at("connected").as_bool()) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      std::cerr << "skywire cli proxy start: " << name << " not connected after " << wait_s
+                << " s (" << o.at("detailed_status").as_string() << ")\n";
+      return exit_failure;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    auto list = clients(c, rc);
+    if (!list)
+      return rc;
+    for (const auto& x : *list)
+      if (json_field(x, "name") == name)
+        o = client_status(x);
+  }
   if (c.json)
     std::cout << json::serialize(o) << '\n';
   else

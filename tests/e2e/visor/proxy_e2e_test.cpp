@@ -7,7 +7,8 @@
 // heartbeat stands for a dead one: `proxy list` leaves it out, `-o` shows
 // it. A starts its proxy client to B with `proxy start -k`, curl fetches a
 // file from a local HTTP server through it, `proxy status` shows it
-// connected, `proxy stop` stops it; skysocks stopped on B deletes its
+// connected, `proxy stop` stops it; a second instance (-n) gets its own
+// entry, `proxy stop --all` stops it; skysocks stopped on B deletes its
 // entry. Every process is stopped by PID.
 #include <doctest/doctest.h>
 
@@ -167,8 +168,9 @@ TEST_CASE("cli proxy e2e: skysocks registered and listed online, a dead server l
 
   // start the client on A to B; curl through it
   file_server www;
-  auto started = proxy_json({"start", "-k", b.pk, "-a", "127.0.0.1:0", "--rpc", a.rpc});
+  auto started = proxy_json({"start", "-k", b.pk, "-a", "127.0.0.1:0", "-t", "20", "--rpc", a.rpc});
   CHECK(started.at("name") == "skysocks-client");
+  CHECK(started.at("connected") == true);
   CHECK(started.at("server").as_string() == b.pk);
   auto port = port_from_log(a.log, "server=" + b.pk + " listen=127.0.0.1",
                             "server=" + b.pk + " listen=127\\.0\\.0\\.1:(\\d+)");
@@ -205,6 +207,19 @@ TEST_CASE("cli proxy e2e: skysocks registered and listed online, a dead server l
   REQUIRE(st.size() == 1);
   CHECK(st[0].at("connected") == false);
   CHECK(st[0].at("state") == "stopped");
+
+  // a second instance (-n): a new launcher.apps entry on the lowest free port; stop --all
+  auto second = proxy_json(
+    {"start", "-k", b.pk, "-n", "proxy-2", "-a", "127.0.0.1:0", "-t", "20", "--rpc", a.rpc});
+  CHECK(second.at("name") == "proxy-2");
+  CHECK(second.at("connected") == true);
+  CHECK(second.at("port") == 10);
+  CHECK(proxy_json({"status", "--rpc", a.rpc}).as_array().size() == 2);
+  auto all = proxy_json({"stop", "--all", "--rpc", a.rpc}).as_array();
+  REQUIRE(all.size() == 1);
+  CHECK(all[0].at("name") == "proxy-2");
+  CHECK(all[0].at("state") == "stopped");
+  CHECK(skywire::test::read_text(a.config).find("proxy-2") != std::string::npos);
 
   // skysocks stopped on B: its entry is deleted (the dead one stays, offline)
   call_json(b, {"app", "stop", "skysocks"});
