@@ -125,9 +125,11 @@ void sd_registrar::stop() {
 }
 
 void sd_registrar::send_registration() {
-  auto self = caf::actor_cast<caf::actor>(self_);
-  sd_.register_service(entry_, [self](expected<wire::service_entry> r) {
-    caf::anon_send(self, sd_reg_done_atom::value, r ? caf::error{} : std::move(r.error()));
+  // a weak address: an answer after the app ended goes nowhere
+  auto addr = self_->address();
+  sd_.register_service(entry_, [addr](expected<wire::service_entry> r) {
+    if (auto self = caf::actor_cast<caf::actor>(addr))
+      caf::anon_send(self, sd_reg_done_atom::value, r ? caf::error{} : std::move(r.error()));
   });
 }
 
