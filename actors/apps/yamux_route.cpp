@@ -84,8 +84,13 @@ struct yamux_route::pipe {
 std::shared_ptr<yamux_route> yamux_route::make(routing::route_group_core_ptr core,
                                                asio::io_context& shard, config cfg,
                                                end_fn on_end) {
+  // It dies on its shard (its sockets, resolvers and timers live there),
+  // never inside one of its own calls, whoever drops the last reference
+  // (the app actor's mailbox, on its thread, may be the last holder). A post
+  // that never runs (the io runtime stopped) deletes it with the handler.
   return std::shared_ptr<yamux_route>(
-    new yamux_route(std::move(core), shard, std::move(cfg), std::move(on_end)));
+    new yamux_route(std::move(core), shard, std::move(cfg), std::move(on_end)),
+    [&shard](yamux_route* p) { asio::post(shard, [owned = std::unique_ptr<yamux_route>(p)] {}); });
 }
 
 yamux_route::yamux_route(routing::route_group_core_ptr core, asio::io_context& shard, config cfg,
