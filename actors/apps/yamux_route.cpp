@@ -181,14 +181,23 @@ void yamux_route::stop() {
 // -- streams ---------------------------------------------------------------------------
 
 yamux::session::stream_handler yamux_route::handler_for(const pipe_ptr& p) {
+  // on_data and on_fin run inside the session's stream, which they may
+  // remove (a reset destroys this handler): they work on copies of what
+  // they captured, never on the lambda's own members.
   yamux::session::stream_handler h;
   h.on_data = [this, p](yamux::byte_span b) {
-    if (p->hs)
-      socks_data(p, b);
+    auto* self = this;
+    auto pp = p;
+    if (pp->hs)
+      self->socks_data(pp, b);
     else
-      stream_data(p, b);
+      self->stream_data(pp, b);
   };
-  h.on_fin = [this, p] { stream_ended(p, false, false); };
+  h.on_fin = [this, p] {
+    auto* self = this;
+    auto pp = p;
+    self->stream_ended(pp, false, false);
+  };
   h.on_closed = [this, p] { stream_ended(p, false, true); };
   h.on_reset = [this, p](const caf::error&) { stream_ended(p, true, true); };
   h.on_writable = [p] {
