@@ -25,6 +25,24 @@ namespace skywire::cli {
 
 namespace {
 
+/// Parses a route command's arguments: `desc`'s options, the remote's key
+/// (<pk>, positional, required) and --min-hops. -1 when they are good,
+/// else the exit code.
+int parse_route_args(const std::string& argv0, const std::vector<std::string>& args,
+                     po::options_description& desc, std::string& pk, unsigned& min_hops) {
+  desc.add_options()("pk", po::value(&pk)->value_name("PK"), "the remote visor's public key")(
+    "min-hops", po::value(&min_hops)->value_name("N"),
+    "the route's least number of hops (default: routing.min_hops of the visor's config)");
+  po::positional_options_description pos;
+  pos.add("pk", 1);
+  po::variables_map vm;
+  if (int rc = parse_options(argv0, args, desc, vm, &pos); rc >= 0)
+    return rc;
+  if (pk.size() != 66)
+    return usage_error(argv0, "a public key (66 hex digits) is required", desc);
+  return -1;
+}
+
 int visor_ping(const std::string& argv0, const std::vector<std::string>& args) {
   visor_flags c;
   std::string pk;
@@ -33,20 +51,13 @@ int visor_ping(const std::string& argv0, const std::vector<std::string>& args) {
                             "Ping a visor over a route: set up a route to its ping port, send "
                             "COUNT echoes of BYTES bytes, print each round trip.",
                             c);
-  desc.add_options()("pk", po::value(&pk)->value_name("PK"), "the remote visor's public key")(
-    "count,n", po::value(&count)->value_name("COUNT"), "echoes (default 4, at most 1000)")(
+  desc.add_options()("count,n", po::value(&count)->value_name("COUNT"),
+                     "echoes (default 4, at most 1000)")(
     "size,s", po::value(&size)->value_name("BYTES"), "bytes per echo (default 32, at most 65536)")(
-    "min-hops", po::value(&min_hops)->value_name("N"),
-    "the route's least number of hops (default: routing.min_hops of the visor's config)")(
     "port", po::value(&port)->value_name("P"),
     "the remote's routing port (default 48, the visor's echo; or an `echo` app's port)");
-  po::positional_options_description pos;
-  pos.add("pk", 1);
-  po::variables_map vm;
-  if (int rc = parse_options(argv0, args, desc, vm, &pos); rc >= 0)
+  if (int rc = parse_route_args(argv0, args, desc, pk, min_hops); rc >= 0)
     return rc;
-  if (pk.size() != 66)
-    return usage_error(argv0, "a public key (66 hex digits) is required", desc);
   if (count == 0 || count > 1000 || size == 0 || size > 65536 || min_hops > 255 || port == 0
       || port > 65535)
     return usage_error(argv0, "-n 1..1000, -s 1..65536, --min-hops 0..255, --port 1..65535", desc);
@@ -83,18 +94,11 @@ int visor_speed(const std::string& argv0, const std::vector<std::string>& args) 
                             "port (49), send N MiB, time them until the remote acknowledged the "
                             "last byte. Both visors must be ours (a Go visor has no speed port).",
                             c);
-  desc.add_options()("pk", po::value(&pk)->value_name("PK"), "the remote visor's public key")(
+  desc.add_options()(
     "mib", po::value(&mib)->value_name("N"),
-    ("MiB to send (default 64, at most " + std::to_string(api::max_speed_mib) + ")").c_str())(
-    "min-hops", po::value(&min_hops)->value_name("N"),
-    "the route's least number of hops (default: routing.min_hops of the visor's config)");
-  po::positional_options_description pos;
-  pos.add("pk", 1);
-  po::variables_map vm;
-  if (int rc = parse_options(argv0, args, desc, vm, &pos); rc >= 0)
+    ("MiB to send (default 64, at most " + std::to_string(api::max_speed_mib) + ")").c_str());
+  if (int rc = parse_route_args(argv0, args, desc, pk, min_hops); rc >= 0)
     return rc;
-  if (pk.size() != 66)
-    return usage_error(argv0, "a public key (66 hex digits) is required", desc);
   if (mib == 0 || mib > api::max_speed_mib || min_hops > 255)
     return usage_error(argv0, "--mib 1.." + std::to_string(api::max_speed_mib) + ", --min-hops 0..255",
                        desc);

@@ -89,8 +89,13 @@ struct yamux_route::pipe {
 std::shared_ptr<yamux_route> yamux_route::make(routing::route_group_core_ptr core,
                                                asio::io_context& shard, config cfg,
                                                end_fn on_end) {
+  // It dies on its shard (its sockets, resolvers and timers live there),
+  // never inside one of its own calls, whoever drops the last reference
+  // (the app actor's mailbox, on its thread, may be the last holder). A post
+  // that never runs (the io runtime stopped) deletes it with the handler.
   return std::shared_ptr<yamux_route>(
-    new yamux_route(std::move(core), shard, std::move(cfg), std::move(on_end)));
+    new yamux_route(std::move(core), shard, std::move(cfg), std::move(on_end)),
+    [&shard](yamux_route* p) { asio::post(shard, [owned = std::unique_ptr<yamux_route>(p)] {}); });
 }
 
 yamux_route::yamux_route(routing::route_group_core_ptr core, asio::io_context& shard, config cfg,
@@ -181,14 +186,23 @@ void yamux_route::stop() {
 // -- streams ---------------------------------------------------------------------------
 
 yamux::session::stream_handler yamux_route::handler_for(const pipe_ptr& p) {
+  // on_data and on_fin run inside the session's stream, which they may
+  // remove (a reset destroys this handler): they work on copies of what
+  // they captured, never on the lambda's own members.
   yamux::session::stream_handler h;
   h.on_data = [this, p](yamux::byte_span b) {
-    if (p->hs)
-      socks_data(p, b);
+    auto* self = this;
+    auto pp = p;
+    if (pp->hs)
+      self->socks_data(pp, b);
     else
-      stream_data(p, b);
+      self->stream_data(pp, b);
   };
-  h.on_fin = [this, p] { stream_ended(p, false, false); };
+  h.on_fin = [this, p] {
+    auto* self = this;
+    auto pp = p;
+    self->stream_ended(pp, false, false);
+  };
   h.on_closed = [this, p] { stream_ended(p, false, true); };
   h.on_reset = [this, p](const caf::error&) { stream_ended(p, true, true); };
   h.on_writable = [p] {

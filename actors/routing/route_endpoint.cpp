@@ -128,8 +128,14 @@ expected<route_handle> open_route_group(const route_endpoint_env& env, const edg
   cfg.consume_rid = e.reverse.key;
   cfg.offer = env.offer;
   cfg.t = env.timing;
-  auto core = std::make_shared<route_group_core>(std::move(cfg), conn->timers(),
-                                                 make_out(rcore, e.forward.key, cell));
+  // The core dies on its shard, and never inside one of its own calls:
+  // whoever drops the last reference (the group actor, the route manager,
+  // an app's yamux session; on any thread), the deletion is posted onto the
+  // shard (its timers may only be touched there). A post that never runs
+  // (the io runtime stopped) deletes it with the handler.
+  auto core = route_group_core_ptr(
+    new route_group_core(std::move(cfg), conn->timers(), make_out(rcore, e.forward.key, cell)),
+    [conn](route_group_core* p) { conn->post([owned = std::shared_ptr<route_group_core>(p)] {}); });
   cell->core = core;
   core->set_post_fn([conn](std::function<void()> fn) { conn->post(std::move(fn)); });
   if (on_path_lost)

@@ -50,6 +50,20 @@ route_group_actor::route_group_actor(caf::actor_config& cfg, route_group_params 
 }
 
 route_group_actor::behavior_type route_group_actor::make_behavior() {
+  // a group whose owner is gone closes (an app that ended, a dial's owner
+  // that left before the route was up): nobody else would, and the actor
+  // system waits for every actor at the process's end
+  set_down_handler([this](caf::down_msg& dm) {
+    if (owner_ && dm.source == owner_.address()) {
+      owner_ = nullptr;
+      post_([core = core_, side = side_] {
+        side->owner = nullptr;
+        core->close();
+      });
+    }
+  });
+  if (owner_)
+    monitor(owner_);
   return {
     [this](api::ready_atom) -> caf::result<api::ok_atom> {
       if (ready_)
@@ -90,7 +104,11 @@ route_group_actor::behavior_type route_group_actor::make_behavior() {
       post_([core = core_] { core->close(); });
     },
     [this](api::set_owner_atom, caf::actor owner) {
+      if (owner_)
+        demonitor(owner_.address());
       owner_ = owner;
+      if (owner_)
+        monitor(owner_);
       post_([side = side_, owner] { side->owner = owner; });
     },
     [this](api::score_atom) -> api::route_group_core_ptr { return core_; },

@@ -298,6 +298,35 @@ bool uint_field(const json::object& o, const char* key, int64_t lo, uint64_t hi,
   return true;
 }
 
+/// One optional bounded integer of a request (uint_field).
+template <class T>
+struct int_field {
+  const char* key;
+  int64_t lo;
+  uint64_t hi;
+  T& out;
+};
+template <class T>
+int_field(const char*, int64_t, uint64_t, T&) -> int_field<T>;
+
+/// A route request's params (visor.ping, visor.speed): the remote's "pk"
+/// into `remote`, then the optional bounded integers; what is wrong, if
+/// anything (`bounds` names the ranges).
+template <class... T>
+std::optional<bad_params> route_request(const json::value* params, public_key& remote,
+                                        const std::string& bounds, int_field<T>... fields) {
+  auto pk = pk_param(params, "pk");
+  if (auto* b = std::get_if<bad_params>(&pk))
+    return *b;
+  remote = std::get<public_key>(pk);
+  if (params && params->is_object()) {
+    const auto& o = params->get_object();
+    if (!(uint_field(o, fields.key, fields.lo, fields.hi, fields.out) && ...))
+      return bad_params{bounds};
+  }
+  return std::nullopt;
+}
+
 /// A route ID: params.id, a number in [1, 2^32-1].
 std::variant<uint32_t, bad_params> route_id_param(const json::value* params) {
   const auto* v = param(params, "id");
@@ -548,34 +577,22 @@ caf::behavior cli_gateway(caf::stateful_actor<gateway_state>* self, api::visor_a
     } else if (method == "visor.ping") {
       // ours: {"pk":…, "count":n, "size":n, "min_hops":n, "port":n (default 48)}
       api::route_ping req;
-      auto pk = pk_param(params, "pk");
-      if (auto* b = std::get_if<bad_params>(&pk))
+      if (auto b = route_request(params, req.remote,
+                                 "count 0..1000, size 0..65536, min_hops 0..255, port 1..65535",
+                                 int_field{"count", 0, 1000, req.count},
+                                 int_field{"size", 0, 65536, req.size},
+                                 int_field{"min_hops", 0, 255, req.min_hops},
+                                 int_field{"port", 1, 65535, req.port}))
         return refuse(*b), true;
-      req.remote = std::get<public_key>(pk);
-      if (params && params->is_object()) {
-        const auto& o = params->get_object();
-        if (!uint_field(o, "count", 0, 1000, req.count) || !uint_field(o, "size", 0, 65536, req.size)
-            || !uint_field(o, "min_hops", 0, 255, req.min_hops)
-            || !uint_field(o, "port", 1, 65535, req.port))
-          return refuse(bad_params{"count 0..1000, size 0..65536, min_hops 0..255, port 1..65535"}),
-                 true;
-      }
       forward(id, rid, api::rt_ping_atom::value, std::move(req));
     } else if (method == "visor.speed") {
       // ours: {"pk":…, "mib":n, "min_hops":n}
       api::route_speed req;
-      auto pk = pk_param(params, "pk");
-      if (auto* b = std::get_if<bad_params>(&pk))
+      if (auto b = route_request(params, req.remote,
+                                 "mib 1.." + std::to_string(api::max_speed_mib) + ", min_hops 0..255",
+                                 int_field{"mib", 1, api::max_speed_mib, req.mib},
+                                 int_field{"min_hops", 0, 255, req.min_hops}))
         return refuse(*b), true;
-      req.remote = std::get<public_key>(pk);
-      if (params && params->is_object()) {
-        const auto& o = params->get_object();
-        if (!uint_field(o, "mib", 1, api::max_speed_mib, req.mib)
-            || !uint_field(o, "min_hops", 0, 255, req.min_hops))
-          return refuse(bad_params{"mib 1.." + std::to_string(api::max_speed_mib)
-                                   + ", min_hops 0..255"}),
-                 true;
-      }
       // the dial's deadline, then at least 10 MiB/s
       auto wait = api::speed_wait(req.mib);
       forward_within(wait, id, rid, api::rt_speed_atom::value, std::move(req));

@@ -1,8 +1,8 @@
 // The route group actor (actors/routing/route_group.hpp) around two cores on
 // the simulated route: ready, writes answered, data to the owner with the
 // group as sender, the owner's consumed credits, info, close and the closed
-// message at both owners. The "shard" is the test thread: posts queue up and
-// run between steps of the virtual clock.
+// message at both owners, a group whose owner ended closing. The "shard" is
+// the test thread: posts queue up and run between steps of the virtual clock.
 #include <doctest/doctest.h>
 
 #include <deque>
@@ -10,6 +10,7 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
+#include <caf/event_based_actor.hpp>
 #include <caf/scoped_actor.hpp>
 
 #include "actors/routing/route_group.hpp"
@@ -46,15 +47,6 @@ struct shard {
   }
 };
 
-/// The actor system, the owner (a scoped actor) and the shard of one test.
-struct fixture {
-  caf::actor_system_config cfg;
-  caf::actor_system sys{cfg};
-  caf::scoped_actor self{sys};
-  shard sh;
-  route r;
-};
-
 /// What the owner (a scoped actor) received.
 struct inbox {
   size_t oks = 0;
@@ -64,15 +56,18 @@ struct inbox {
   std::vector<api::route_group_info> infos;
 };
 
-} // namespace
-
-TEST_CASE_FIXTURE(fixture, "route group actor: ready, write, data to the owner, consumed, info, close") {
+/// The actor system, the owner (a scoped actor) and the shard of one test.
+struct fixture {
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+  caf::scoped_actor self{sys};
+  shard sh;
+  route r;
   inbox in;
-  r.make(1, faults{.delay = 2ms}, {.reliable = true}, {.reliable = true});
-  // spawn both groups; the owner is the scoped actor
-  auto a = sys.spawn<route_group_actor>(route_group_params{r.a.c, sh.post(), self, true});
-  auto b = sys.spawn<route_group_actor>(route_group_params{r.b.c, sh.post(), self, true});
-  auto pump = [&](const std::function<bool()>& done, int steps = 20000) {
+
+  /// Runs the shard, the virtual clock (1 ms a step) and the owner's inbox
+  /// (data credited back at once) until done() or `steps` steps.
+  bool pump(const std::function<bool()>& done, int steps = 20000) {
     for (int i = 0; i < steps && !done(); ++i) {
       sh.run();
       r.net.advance(1ms);
@@ -98,7 +93,16 @@ TEST_CASE_FIXTURE(fixture, "route group actor: ready, write, data to the owner, 
       }
     }
     return done();
-  };
+  }
+};
+
+} // namespace
+
+TEST_CASE_FIXTURE(fixture, "route group actor: ready, write, data to the owner, consumed, info, close") {
+  r.make(1, faults{.delay = 2ms}, {.reliable = true}, {.reliable = true});
+  // spawn both groups; the owner is the scoped actor
+  auto a = sys.spawn<route_group_actor>(route_group_params{r.a.c, sh.post(), self, true});
+  auto b = sys.spawn<route_group_actor>(route_group_params{r.b.c, sh.post(), self, true});
   self->send(a, api::ready_atom::value);
   self->send(b, api::ready_atom::value);
   REQUIRE(pump([&] { return in.oks == 2; }));
@@ -158,5 +162,26 @@ TEST_CASE_FIXTURE(fixture, "route group actor: a failed handshake fails ready an
   // the ready answer (an error) came before closed
   CHECK(is(ready_err, route_group_errc::handshake_timeout));
   self->wait_for(a);
+  sh.run();
+}
+
+TEST_CASE_FIXTURE(fixture, "route group actor: a group whose owner is gone closes, and its peer hears it") {
+  r.make(1, faults{.delay = 2ms}, {.reliable = true}, {.reliable = true});
+  // a's owner: an actor that ends once the route is up (an app that
+  // stopped, a dial's owner that left); b's owner is the scoped actor
+  auto gone = sys.spawn([]() -> caf::behavior { return {[](int) {}}; });
+  auto a = sys.spawn<route_group_actor>(route_group_params{r.a.c, sh.post(), gone, true});
+  auto b = sys.spawn<route_group_actor>(route_group_params{r.b.c, sh.post(), self, true});
+  self->send(a, api::ready_atom::value);
+  self->send(b, api::ready_atom::value);
+  REQUIRE(pump([&] { return in.oks == 2; }));
+  self->send_exit(gone, caf::exit_reason::user_shutdown);
+  // a closes its route: b's owner is told, cleanly
+  REQUIRE(pump([&] { return in.closed.count(b.address()) == 1; }));
+  CHECK_FALSE(in.closed[b.address()]);
+  CHECK(in.errors.empty());
+  // a's close ends once the peer answered (within the 2 s close wait)
+  pump([] { return false; }, 3000);
+  self->wait_for(a, b);
   sh.run();
 }

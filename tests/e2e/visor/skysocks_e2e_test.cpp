@@ -7,6 +7,7 @@
 // connections; SHA-256 checked. Every process is stopped by PID.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -33,18 +34,45 @@ std::vector<uint8_t> file_bytes(const fs::path& p) {
   return {std::istreambuf_iterator<char>(in), {}};
 }
 
+/// curl and python3 are there (else: skipped, or failed with CI=true).
+bool have_tools() {
+  if (skywire::test::have_curl() && skywire::test::run({"python3", "--version"}, 10s).code == 0)
+    return true;
+  const char* ci = std::getenv("CI");
+  if (ci && std::string{ci} == "true")
+    FAIL("curl and python3 are needed");
+  MESSAGE("skipped: curl or python3 missing");
+  return false;
+}
+
+/// python's http.server on a free loopback port serving `dir`, answering.
+std::string serve_dir(process& http, const fs::path& dir, const fs::path& log) {
+  auto port = std::to_string([] {
+    boost::asio::io_context ctx;
+    boost::asio::ip::tcp::acceptor acc{ctx, {boost::asio::ip::make_address("127.0.0.1"), 0}};
+    return acc.local_endpoint().port();
+  }());
+  REQUIRE(skywire::test::spawn(http,
+                               {"python3", "-m", "http.server", port, "--bind", "127.0.0.1",
+                                "--directory", dir.string()},
+                               log));
+  REQUIRE(eventually(
+    [&] {
+      return skywire::test::run({"curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
+                                 "http://127.0.0.1:" + port + "/"},
+                                5s)
+               .out
+             == "200";
+    },
+    15s));
+  return port;
+}
+
 } // namespace
 
 TEST_CASE("skysocks e2e: curl through skysocks-client over 1 and 2 hops, 64 MiB in 32 connections, SHA-256 verified") {
-  bool tools = skywire::test::have_curl()
-               && skywire::test::run({"python3", "--version"}, 10s).code == 0;
-  if (!tools) {
-    const char* ci = std::getenv("CI");
-    if (ci && std::string{ci} == "true")
-      FAIL("curl and python3 are needed");
-    MESSAGE("skipped: curl or python3 missing");
+  if (!have_tools())
     return;
-  }
   local_net net;
   visor_proc a, b, c;
   auto server_apps = [](json::object& cfg) {
@@ -85,25 +113,7 @@ TEST_CASE("skysocks e2e: curl through skysocks-client over 1 and 2 hops, 64 MiB 
     }
   }
   process http;
-  auto http_port = std::to_string(
-    [] {
-      boost::asio::io_context ctx;
-      boost::asio::ip::tcp::acceptor acc{ctx, {boost::asio::ip::make_address("127.0.0.1"), 0}};
-      return acc.local_endpoint().port();
-    }());
-  REQUIRE(skywire::test::spawn(http,
-                               {"python3", "-m", "http.server", http_port, "--bind", "127.0.0.1",
-                                "--directory", www.string()},
-                               net.tmp.path / "http.log"));
-  REQUIRE(eventually(
-    [&] {
-      return skywire::test::run({"curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
-                                 "http://127.0.0.1:" + http_port + "/part0"},
-                                5s)
-               .out
-             == "200";
-    },
-    15s));
+  auto http_port = serve_dir(http, www, net.tmp.path / "http.log");
 
   for (auto [name, srv] : {std::pair{"proxy-1hop", &b}, std::pair{"proxy-2hop", &c}}) {
     CAPTURE(std::string{name});
@@ -133,6 +143,97 @@ TEST_CASE("skysocks e2e: curl through skysocks-client over 1 and 2 hops, 64 MiB 
     CHECK(all.size() == total);
     CHECK(skywire::crypto::sha256(skywire::byte_span{all.data(), all.size()}).hex() == want);
     MESSAGE(std::string{name} << ": 64 MiB over 32 connections in " << secs << " s: " << 64 / secs << " MiB/s");
+  }
+  http.stop(SIGTERM, 2s);
+}
+
+// The client visor's stop (issue 11): once seen by hand, a visor running a
+// skysocks-client whose server's visor had just been killed died with
+// SIGSEGV on Ctrl-C; the test above once hung in its teardown. Each round
+// makes a server visor S (skysocks) and a client visor C (skysocks-client to
+// S, 1 hop), runs 4 curl downloads through the proxy (rate-limited, so they
+// are mid-transfer), then stops C with SIGTERM: while S lives, right after S
+// was SIGKILLed (the route just lost), and while C's route manager sets the
+// route up again (it tries for 20 s after a path is lost). C must exit 0
+// (no crash, no forced exit after its 10 s shutdown_timeout) within 15 s.
+TEST_CASE("skysocks e2e: the client's visor stops cleanly mid-transfer, after its server's visor was killed, and while the route is set up again") {
+  if (!have_tools())
+    return;
+  local_net net;
+  auto www = net.tmp.path / "www";
+  fs::create_directories(www);
+  {
+    auto data = skywire::test::pseudo_random(32 * 1024 * 1024, 29);
+    std::ofstream{www / "big", std::ios::binary}.write(reinterpret_cast<const char*>(data.data()),
+                                                       static_cast<std::streamsize>(data.size()));
+  }
+  process http;
+  auto http_port = serve_dir(http, www, net.tmp.path / "http.log");
+
+  enum class when { server_alive, server_just_killed, route_redialing };
+  int round = 0;
+  for (int pass = 0; pass < 2; ++pass) {
+    for (auto w : {when::server_alive, when::server_just_killed, when::route_redialing}) {
+      ++round;
+      CAPTURE(round);
+      CAPTURE(static_cast<int>(w));
+      visor_proc s, c;
+      net.make(s, "s" + std::to_string(round), nullptr, 0, [](json::object& cfg) {
+        cfg["launcher"].as_object()["apps"] =
+          json::array{app("skysocks", json::array{"skysocks"}, 3, true)};
+      });
+      start_visor(s, "visor started");
+      net.make(c, "c" + std::to_string(round), &s, local_net::stcp_port(s), [&](json::object& cfg) {
+        cfg["launcher"].as_object()["apps"] = json::array{app(
+          "proxy", json::array{"skysocks-client", "--srv", s.pk, "--addr", "127.0.0.1:0"}, 13,
+          false)};
+      });
+      start_visor(c, "visor started");
+      net.await_dmsg({&c, &s});
+      net.add_transport(c, s);
+      net.await_route(c, s);
+      call_json(c, {"app", "start", "proxy"});
+      auto port = port_from_log(c.log, "server=" + s.pk + " listen=127.0.0.1",
+                                "listen=127\\.0\\.0\\.1:(\\d+)");
+
+      constexpr int downloads = 4;
+      std::vector<process> curls(downloads);
+      std::vector<fs::path> got;
+      for (int i = 0; i < downloads; ++i) {
+        got.push_back(net.tmp.path / ("got-" + std::to_string(round) + "-" + std::to_string(i)));
+        REQUIRE(skywire::test::spawn(
+          curls[i],
+          {"curl", "-sS", "--limit-rate", "2M", "-x", "socks5h://127.0.0.1:" + std::to_string(port),
+           "http://localhost:" + http_port + "/big", "-o", got.back().string()},
+          net.tmp.path / "curl.log"));
+      }
+      // every download is under way
+      REQUIRE_MESSAGE(eventually(
+                        [&] {
+                          return std::all_of(got.begin(), got.end(), [](const fs::path& p) {
+                            std::error_code ec;
+                            return fs::exists(p, ec) && fs::file_size(p, ec) > 0;
+                          });
+                        },
+                        20s),
+                      net.logs({&c, &s}));
+
+      if (w != when::server_alive)
+        s.p.kill_now(); // SIGKILL, reaped
+      if (w == when::route_redialing)
+        REQUIRE_MESSAGE(skywire::test::wait_for_text(
+                          c.log, "route path lost; setting the route up again", 15s),
+                        net.logs({&c}));
+      auto t0 = std::chrono::steady_clock::now();
+      bool exited = c.p.stop(SIGTERM, 15s);
+      auto took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      REQUIRE_MESSAGE(exited, "the client's visor did not exit within 15 s", net.logs({&c, &s}));
+      CHECK_MESSAGE(c.p.exit_code() == 0, "exit ", c.p.exit_code(), " after ", took, " s",
+                    net.logs({&c, &s}));
+      MESSAGE("round " << round << ": the client's visor stopped in " << took << " s");
+      for (auto& p : curls)
+        p.stop(SIGKILL, 5s);
+    }
   }
   http.stop(SIGTERM, 2s);
 }
