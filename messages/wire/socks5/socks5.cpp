@@ -139,6 +139,32 @@ parse_result<credentials> parse_credentials(std::span<const uint8_t> in) {
   return std::optional<parsed<credentials>>{parsed<credentials>{std::move(c), 3 + ulen + plen}};
 }
 
+parse_result<method> parse_method_choice(std::span<const uint8_t> in) {
+  if (in.size() < 2)
+    return std::optional<parsed<method>>{};
+  if (in[0] != version)
+    return bad("method choice version " + std::to_string(in[0]));
+  return std::optional<parsed<method>>{parsed<method>{static_cast<method>(in[1]), 2}};
+}
+
+parse_result<reply> parse_reply(std::span<const uint8_t> in) {
+  if (in.size() < 4)
+    return std::optional<parsed<reply>>{};
+  if (in[0] != version)
+    return bad("reply version " + std::to_string(in[0]));
+  if (in[2] != 0)
+    return bad("reserved byte is not zero");
+  auto t = parse_target(in.subspan(3));
+  if (!t)
+    return t.error();
+  if (!*t)
+    return std::optional<parsed<reply>>{};
+  reply r;
+  r.code = static_cast<reply_code>(in[1]);
+  r.bound = std::move((*t)->first);
+  return std::optional<parsed<reply>>{parsed<reply>{std::move(r), 3 + (*t)->second}};
+}
+
 std::array<uint8_t, 2> encode_method_choice(method m) {
   return {version, static_cast<uint8_t>(m)};
 }
