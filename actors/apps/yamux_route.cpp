@@ -223,11 +223,16 @@ yamux::session::stream_handler yamux_route::handler_for(const pipe_ptr& p) {
   return h;
 }
 
+bool yamux_route::refused(const io::stream_connection_ptr& conn) {
+  if (!session_.ended() && !stopped_ && pipes_.size() + heads_.size() < cfg_.max_pipes)
+    return false;
+  conn->close_with_reset();
+  return true;
+}
+
 void yamux_route::adopt(io::stream_connection_ptr conn) {
-  if (session_.ended() || stopped_ || pipes_.size() + heads_.size() >= cfg_.max_pipes) {
-    conn->close_with_reset();
+  if (refused(conn))
     return;
-  }
   auto p = std::make_shared<pipe>();
   p->conn = std::move(conn);
   auto id = session_.open(handler_for(p));
@@ -243,10 +248,8 @@ void yamux_route::adopt(io::stream_connection_ptr conn) {
 }
 
 void yamux_route::adopt_http(io::stream_connection_ptr conn) {
-  if (session_.ended() || stopped_ || pipes_.size() + heads_.size() >= cfg_.max_pipes) {
-    conn->close_with_reset();
+  if (refused(conn))
     return;
-  }
   auto p = std::make_shared<pipe>();
   p->conn = std::move(conn);
   p->http = std::make_unique<http_proxy_exchange>();

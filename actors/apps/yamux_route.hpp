@@ -117,6 +117,8 @@ private:
               end_fn on_end);
 
   yamux::session::hooks session_hooks();
+  /// A local connection beyond the bound or after the end: reset, true.
+  bool refused(const io::stream_connection_ptr& conn);
   yamux::session::stream_handler handler_for(const pipe_ptr& p);
   void feed(std::vector<uint8_t>&& bytes);
   void on_accept(uint32_t id);
