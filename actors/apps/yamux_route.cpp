@@ -328,14 +328,7 @@ void yamux_route::socket_closed(const pipe_ptr& p, const boost::system::error_co
   p->socket_closed = true;
   if (p->http) {
     // the client left before its bytes were piped (or after our error answer)
-    if (p->timer)
-      p->timer->cancel();
-    if (p->has_stream) {
-      end_local(p, false);
-    } else {
-      p->stream_done = true;
-      p->local_closed = true;
-    }
+    http_abandon(p);
     maybe_forget(p);
     return;
   }
@@ -525,14 +518,7 @@ void yamux_route::http_apply(pipe_ptr p, http_proxy_exchange::actions&& a) {
     ++stats_.http_refused;
     SKYWIRE_LOG(debug, component, "HTTP proxy request refused",
                 log::kv("status", p->http->status()), log::kv("why", p->http->why()));
-    if (p->timer)
-      p->timer->cancel();
-    if (p->has_stream) {
-      end_local(p, false);
-    } else {
-      p->stream_done = true;
-      p->local_closed = true;
-    }
+    http_abandon(p);
     p->linger = true;
     p->close_when_drained = true;
     if (p->paused && !p->socket_closed) { // read (and drop) until the client's end
@@ -556,6 +542,17 @@ void yamux_route::http_linger_close(const pipe_ptr& p) {
     if (!ec && pp && pp->timer.get() == t && !pp->socket_closed)
       pp->conn->close();
   });
+}
+
+void yamux_route::http_abandon(const pipe_ptr& p) {
+  if (p->timer)
+    p->timer->cancel();
+  if (p->has_stream) {
+    end_local(p, false); // RST: the server's connection, if any, is not wanted
+  } else {
+    p->stream_done = true;
+    p->local_closed = true;
+  }
 }
 
 void yamux_route::http_deadline(const pipe_ptr& p, std::chrono::seconds after, unsigned status,

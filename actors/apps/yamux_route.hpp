@@ -144,6 +144,8 @@ private:
   void http_deadline(const pipe_ptr& p, std::chrono::seconds after, unsigned status,
                      std::string why);
   void http_linger_close(const pipe_ptr& p);
+  /// The exchange ends unpiped: its deadline off, its stream (if any) reset.
+  void http_abandon(const pipe_ptr& p);
 
   // socks server
   void socks_data(const pipe_ptr& p, yamux::byte_span bytes);
