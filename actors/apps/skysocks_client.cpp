@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <optional>
 
 #include <boost/asio/post.hpp>
 #include <caf/event_based_actor.hpp>
@@ -28,10 +29,15 @@ using redial_atom = caf::atom_constant<caf::atom("ssc_redial")>;
 using watchdog_atom = caf::atom_constant<caf::atom("ssc_watch")>;
 using dead_atom = caf::atom_constant<caf::atom("ssc_dead")>;
 
+struct listen_addr {
+  std::string host;
+  uint16_t port = 0;
+};
+
 struct client_args {
   public_key srv;
-  std::string host = "127.0.0.1";
-  uint16_t port = 1080;
+  listen_addr socks{"127.0.0.1", 1080};
+  std::optional<listen_addr> http; ///< --http: the HTTP proxy's address
   uint16_t min_hops = 0;
 };
 
@@ -41,6 +47,24 @@ expected<uint16_t> parse_u16(const std::string& s, const char* what) {
   if (ec != std::errc{} || p != s.data() + s.size() || v > 65535)
     return make_error(wire_errc::bad_value, std::string{what} + " '" + s + "' is not a port number");
   return static_cast<uint16_t>(v);
+}
+
+/// host:port, [v6]:port, :port (every interface).
+expected<listen_addr> parse_listen_addr(const std::string& a, const char* flag) {
+  auto colon = a.rfind(':');
+  if (colon == std::string::npos)
+    return make_error(wire_errc::bad_value,
+                      std::string{"skysocks-client: "} + flag + " '" + a + "' is not host:port");
+  listen_addr out;
+  auto host = a.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  out.host = host.empty() ? "0.0.0.0" : host;
+  auto port = parse_u16(a.substr(colon + 1), (std::string{flag} + " port").c_str());
+  if (!port)
+    return port.error();
+  out.port = *port;
+  return out;
 }
 
 expected<client_args> parse_args(const std::vector<std::string>& args) {
@@ -58,18 +82,19 @@ expected<client_args> parse_args(const std::vector<std::string>& args) {
   if (!addr)
     return addr.error();
   if (*addr) {
-    auto& a = **addr;
-    auto colon = a.rfind(':');
-    if (colon == std::string::npos)
-      return make_error(wire_errc::bad_value, "skysocks-client: --addr '" + a + "' is not host:port");
-    auto host = a.substr(0, colon);
-    if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
-      host = host.substr(1, host.size() - 2);
-    out.host = host.empty() ? "0.0.0.0" : host;
-    auto port = parse_u16(a.substr(colon + 1), "--addr port");
-    if (!port)
-      return port.error();
-    out.port = *port;
+    auto a = parse_listen_addr(**addr, "--addr");
+    if (!a)
+      return a.error();
+    out.socks = std::move(*a);
+  }
+  auto http = flag_value(args, "http");
+  if (!http)
+    return http.error();
+  if (*http && !(*http)->empty()) { // the reference's default is "": no HTTP proxy
+    auto a = parse_listen_addr(**http, "--http");
+    if (!a)
+      return a.error();
+    out.http = std::move(*a);
   }
   auto hops = flag_value(args, "min-hops");
   if (!hops)
@@ -187,21 +212,40 @@ private:
         });
   }
 
-  void listen(const yamux_route_ptr& m) {
+  /// A listener on the route's shard whose connections the route adopts
+  /// there (`http`: through the HTTP proxy's head first).
+  expected<io::tcp_listener_ptr> listen_on(const yamux_route_ptr& m, const listen_addr& at,
+                                           bool http) {
     auto* shard = &m->shard();
     std::weak_ptr<yamux_route> w = m;
-    auto l = io::tcp_listener::start(
-      *ctx_.io, args_.host, args_.port,
-      [w, shard](io::stream_connection_ptr conn) {
+    return io::tcp_listener::start(
+      *ctx_.io, at.host, at.port,
+      [w, shard, http](io::stream_connection_ptr conn) {
         // accepted onto the route's shard; the route takes it there
-        boost::asio::post(*shard, [w, conn] {
-          if (auto mm = w.lock())
-            mm->adopt(conn);
-          else
+        boost::asio::post(*shard, [w, conn, http] {
+          auto mm = w.lock();
+          if (!mm)
             conn->close_with_reset();
+          else if (http)
+            mm->adopt_http(conn);
+          else
+            mm->adopt(conn);
         });
       },
       shard);
+  }
+
+  void listen(const yamux_route_ptr& m) {
+    auto l = listen_on(m, args_.socks, false);
+    if (l && args_.http) {
+      auto h = listen_on(m, *args_.http, true);
+      if (!h) {
+        (*l)->stop();
+        l = h.error();
+      } else {
+        http_listener_ = *h;
+      }
+    }
     if (!l) {
       SKYWIRE_LOG(warn, component, "cannot listen", log::kv("error", describe(l.error())));
       if (ctx_.launcher)
@@ -211,7 +255,10 @@ private:
     listener_ = *l;
     failures_ = 0;
     SKYWIRE_LOG(info, component, "connected", log::kv("server", args_.srv.hex()),
-                log::kv("listen", args_.host + ":" + std::to_string(listener_->port())));
+                log::kv("listen", args_.socks.host + ":" + std::to_string(listener_->port())));
+    if (http_listener_)
+      SKYWIRE_LOG(info, component, "HTTP proxy listening",
+                  log::kv("http", args_.http->host + ":" + std::to_string(http_listener_->port())));
     status("Running");
   }
 
@@ -229,10 +276,11 @@ private:
   }
 
   void teardown(const caf::error& err) {
-    if (listener_) {
-      listener_->stop();
-      listener_.reset();
-    }
+    for (auto* l : {&listener_, &http_listener_})
+      if (*l) {
+        (*l)->stop();
+        l->reset();
+      }
     if (mux_) {
       mux_->core()->post([m = mux_, err] {
         if (err)
@@ -257,6 +305,7 @@ private:
   yamux_route_ptr mux_;
   std::vector<uint8_t> prefix_;
   io::tcp_listener_ptr listener_;
+  io::tcp_listener_ptr http_listener_; ///< --http
 };
 
 } // namespace

@@ -5,7 +5,11 @@
 // route's io shard: the listener accepts onto that shard).
 //
 // Arguments: --srv <pk> (required), --addr <host:port> (":1080" = every
-// interface), --min-hops <n> (0: the visor's routing.min_hops).
+// interface), --http <host:port> (an HTTP proxy next to the SOCKS5 one:
+// CONNECT tunnels and absolute-URI requests, each connection one yamux
+// stream whose SOCKS5 handshake with the server the client does itself —
+// actors/apps/http_proxy_exchange; "" or absent: none), --min-hops <n>
+// (0: the visor's routing.min_hops).
 // When the route or its session ends (seen at once, and by a 15 s watchdog
 // as the reference's), the listener closes, every local connection is reset,
 // the status turns "Connection failed, reconnecting" and the route is dialed

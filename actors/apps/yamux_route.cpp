@@ -26,6 +26,16 @@ namespace {
 constexpr const char* component = "skysocks";
 /// A connect to a SOCKS target that takes longer is answered "TTL expired".
 constexpr auto connect_timeout = std::chrono::seconds{10};
+/// An HTTP proxy client that sends no complete head within this is answered 408.
+constexpr auto http_head_timeout = std::chrono::seconds{30};
+/// No SOCKS reply from the server within this (its own connect gives up
+/// after 10 s, the Go server's only with the OS): 504.
+constexpr auto http_handshake_timeout = std::chrono::seconds{20};
+/// After an error answer: how long the connection stays open for the client
+/// to read it and close, its further bytes read and dropped. A close with
+/// unread bytes sends an RST, which can destroy the answer before the
+/// client read it.
+constexpr auto http_linger = std::chrono::seconds{2};
 
 socks5::target bound_of(const tcp::endpoint& ep) {
   socks5::target t;
@@ -73,7 +83,7 @@ struct yamux_route::pipe {
   bool reset_socket = false;
   bool paused = false;
   uint64_t socket_queued = 0;   ///< bytes handed to the socket, not yet sent
-  uint64_t own_queued = 0;      ///< of those, our own (a greeting's answer): never credited
+  uint64_t own_queued = 0;      ///< of those, our own (a greeting's or an HTTP proxy's answer): never credited
   // client
   bool first_read = true;
   greeting_tap tap;
@@ -83,7 +93,10 @@ struct yamux_route::pipe {
   byte_vec early;               ///< stream bytes that came while connecting
   std::shared_ptr<tcp::resolver> resolver;
   std::shared_ptr<tcp::socket> sock;
-  std::shared_ptr<asio::steady_timer> timer;
+  std::shared_ptr<asio::steady_timer> timer; ///< also the HTTP proxy's deadlines
+  // HTTP proxy (client)
+  std::unique_ptr<http_proxy_exchange> http; ///< until the bytes are piped
+  bool linger = false;       ///< after an error answer: read to the client's end, then close
 };
 
 std::shared_ptr<yamux_route> yamux_route::make(routing::route_group_core_ptr core,
@@ -178,7 +191,19 @@ void yamux_route::stop() {
     return;
   stopped_ = true;
   auto self = shared_from_this();
+  auto heads = std::move(heads_); // HTTP proxy clients still sending their head
+  heads_.clear();
+  for (auto& [raw, p] : heads) {
+    if (p->timer)
+      p->timer->cancel();
+    p->conn->close_with_reset();
+  }
   session_.shutdown();
+  // sockets still draining (an HTTP proxy's error answer, bytes queued for
+  // a slow reader) would wait for a drain report nobody takes any more
+  for (auto& [id, p] : pipes_)
+    if (p->conn && !p->socket_closed)
+      p->conn->close_with_reset();
   core_->set_sink({});
   core_->set_drain_fn({});
 }
@@ -195,6 +220,8 @@ yamux::session::stream_handler yamux_route::handler_for(const pipe_ptr& p) {
     auto pp = p;
     if (pp->hs)
       self->socks_data(pp, b);
+    else if (pp->http)
+      self->http_from_stream(pp, b);
     else
       self->stream_data(pp, b);
   };
@@ -206,7 +233,7 @@ yamux::session::stream_handler yamux_route::handler_for(const pipe_ptr& p) {
   h.on_closed = [this, p] { stream_ended(p, false, true); };
   h.on_reset = [this, p](const caf::error&) { stream_ended(p, true, true); };
   h.on_writable = [p] {
-    if (p->paused && !p->socket_closed && p->conn) {
+    if (p->paused && !p->socket_closed && p->conn && !p->http) {
       p->paused = false;
       p->conn->resume_reading();
     }
@@ -214,11 +241,16 @@ yamux::session::stream_handler yamux_route::handler_for(const pipe_ptr& p) {
   return h;
 }
 
+bool yamux_route::refused(const io::stream_connection_ptr& conn) {
+  if (!session_.ended() && !stopped_ && pipes_.size() + heads_.size() < cfg_.max_pipes)
+    return false;
+  conn->close_with_reset();
+  return true;
+}
+
 void yamux_route::adopt(io::stream_connection_ptr conn) {
-  if (session_.ended() || stopped_ || pipes_.size() >= cfg_.max_pipes) {
-    conn->close_with_reset();
+  if (refused(conn))
     return;
-  }
   auto p = std::make_shared<pipe>();
   p->conn = std::move(conn);
   auto id = session_.open(handler_for(p));
@@ -230,6 +262,18 @@ void yamux_route::adopt(io::stream_connection_ptr conn) {
   p->has_stream = true;
   pipes_[p->id] = p;
   ++stats_.pipes_opened;
+  start_socket(p);
+}
+
+void yamux_route::adopt_http(io::stream_connection_ptr conn) {
+  if (refused(conn))
+    return;
+  auto p = std::make_shared<pipe>();
+  p->conn = std::move(conn);
+  p->http = std::make_unique<http_proxy_exchange>();
+  p->first_read = false; // not a SOCKS client: no greeting shortcut (socks_greeting.hpp)
+  heads_[p.get()] = p;
+  http_deadline(p, http_head_timeout, 408, "no complete request head within 30 s");
   start_socket(p);
 }
 
@@ -275,6 +319,8 @@ void yamux_route::start_socket(const pipe_ptr& p) {
 }
 
 void yamux_route::from_socket(const pipe_ptr& p, byte_vec&& bytes) {
+  if (p->http)
+    return http_from_socket(p, std::move(bytes));
   if (p->local_closed || !p->has_stream || bytes.empty())
     return;
   stats_.to_route += bytes.size();
@@ -311,6 +357,12 @@ void yamux_route::socket_closed(const pipe_ptr& p, const boost::system::error_co
   if (p->socket_closed)
     return;
   p->socket_closed = true;
+  if (p->http) {
+    // the client left before its bytes were piped (or after our error answer)
+    http_abandon(p);
+    maybe_forget(p);
+    return;
+  }
   end_local(p, clean_end(ec) && !p->reset_socket);
   maybe_forget(p);
 }
@@ -392,6 +444,14 @@ void yamux_route::stream_ended(const pipe_ptr& p, bool reset, bool gone) {
     p->has_stream = false; // removed from the session: no more calls for it
     p->local_closed = true;
   }
+  if (p->http) {
+    // before the SOCKS reply: the client gets an answer, not a cut connection
+    auto keep = p; // `p` may be the stream handler's, which resetting the stream destroys
+    http_apply(keep, keep->http->fail(502, reset ? "the proxy server reset the connection"
+                                                 : "the proxy server closed the connection"));
+    maybe_forget(keep);
+    return;
+  }
   if (reset)
     p->reset_socket = true;
   if (!p->conn) {
@@ -419,6 +479,8 @@ void yamux_route::maybe_close_socket(const pipe_ptr& p) {
   if (!p->close_when_drained || p->socket_closed || p->socket_queued > 0 || !p->conn)
     return;
   p->close_when_drained = false;
+  if (p->linger)
+    return http_linger_close(p);
   if (p->reset_socket) {
     ++stats_.sockets_reset;
     p->conn->close_with_reset();
@@ -430,9 +492,137 @@ void yamux_route::maybe_close_socket(const pipe_ptr& p) {
 void yamux_route::maybe_forget(const pipe_ptr& p) {
   if (!(p->socket_closed && p->stream_done && p->local_closed))
     return;
+  heads_.erase(p.get());
   auto i = pipes_.find(p->id);
   if (i != pipes_.end() && i->second == p)
     pipes_.erase(i);
+}
+
+// -- HTTP proxy (client side) -----------------------------------------------------------
+
+void yamux_route::http_from_socket(const pipe_ptr& p, byte_vec&& bytes) {
+  if (p->socket_closed)
+    return;
+  http_apply(p, p->http->from_client({bytes.data(), bytes.size()}));
+}
+
+void yamux_route::http_from_stream(const pipe_ptr& p, yamux::byte_span bytes) {
+  auto a = p->http->from_stream(bytes);
+  session_.consumed(p->id, bytes.size() - a.payload.size()); // the payload: once sent
+  http_apply(p, std::move(a));
+}
+
+void yamux_route::http_apply(pipe_ptr p, http_proxy_exchange::actions&& a) {
+  // p is a copy: a failure resets the stream, whose handler may hold the caller's
+  if (a.open_stream) {
+    ++stats_.http_heads;
+    const auto& rq = p->http->request();
+    SKYWIRE_LOG(debug, component, "HTTP proxy request", log::kv("target", rq.authority),
+                log::kv("connect", rq.tunnel));
+    std::optional<uint32_t> id;
+    if (!session_.ended() && !stopped_)
+      id = session_.open(handler_for(p));
+    if (!id) {
+      a = p->http->fail(502, "the route to the proxy server is down");
+    } else {
+      p->id = *id;
+      p->has_stream = true;
+      pipes_[p->id] = p;
+      heads_.erase(p.get());
+      ++stats_.pipes_opened;
+      if (!p->paused) { // what the client sends next waits for the handshake
+        p->paused = true;
+        p->conn->pause_reading();
+      }
+      http_deadline(p, http_handshake_timeout, 504,
+                    "the proxy server did not answer within 20 s");
+    }
+  }
+  if (!a.to_stream.empty() && p->has_stream && !p->local_closed)
+    session_.write(p->id, {a.to_stream.data(), a.to_stream.size()});
+  if (!a.to_client.empty() && !p->socket_closed) {
+    auto n = a.to_client.size();
+    p->socket_queued += n;
+    p->own_queued += n;
+    if (!p->conn->write(std::move(a.to_client))) { // closed: on_closed follows
+      p->socket_queued -= n;
+      p->own_queued -= n;
+    }
+  }
+  if (!a.payload.empty()) {
+    if (p->socket_closed)
+      session_.consumed(p->id, a.payload.size());
+    else
+      to_socket(p, std::move(a.payload));
+  }
+  if (a.pipe) {
+    if (p->timer) {
+      p->timer->cancel();
+      p->timer.reset();
+    }
+    p->http.reset();
+    if (p->paused && !p->socket_closed && session_.writable(p->id)) {
+      p->paused = false;
+      p->conn->resume_reading();
+    }
+  }
+  if (a.close) {
+    ++stats_.http_refused;
+    SKYWIRE_LOG(debug, component, "HTTP proxy request refused",
+                log::kv("status", p->http->status()), log::kv("why", p->http->why()));
+    http_abandon(p);
+    p->linger = true;
+    p->close_when_drained = true;
+    if (p->paused && !p->socket_closed) { // read (and drop) until the client's end
+      p->paused = false;
+      p->conn->resume_reading();
+    }
+    maybe_close_socket(p);
+    maybe_forget(p);
+  }
+}
+
+void yamux_route::http_linger_close(const pipe_ptr& p) {
+  // the answer is out; the client's end (it closes after a Connection:
+  // close answer) closes the socket, else the timer does
+  if (p->timer)
+    p->timer->cancel();
+  p->timer = std::make_shared<asio::steady_timer>(shard_, http_linger);
+  std::weak_ptr<pipe> wp = p;
+  p->timer->async_wait([wp, t = p->timer.get()](const boost::system::error_code& ec) {
+    auto pp = wp.lock();
+    if (!ec && pp && pp->timer.get() == t && !pp->socket_closed)
+      pp->conn->close();
+  });
+}
+
+void yamux_route::http_abandon(const pipe_ptr& p) {
+  if (p->timer)
+    p->timer->cancel();
+  if (p->has_stream) {
+    end_local(p, false); // RST: the server's connection, if any, is not wanted
+  } else {
+    p->stream_done = true;
+    p->local_closed = true;
+  }
+}
+
+void yamux_route::http_deadline(const pipe_ptr& p, std::chrono::seconds after, unsigned status,
+                                std::string why) {
+  if (p->timer)
+    p->timer->cancel();
+  p->timer = std::make_shared<asio::steady_timer>(shard_, after);
+  std::weak_ptr<yamux_route> w = shared_from_this();
+  std::weak_ptr<pipe> wp = p;
+  p->timer->async_wait([w, wp, t = p->timer.get(), status,
+                        why = std::move(why)](const boost::system::error_code& ec) mutable {
+    auto m = w.lock();
+    auto pp = wp.lock();
+    // a timer replaced after it fired is not this exchange's deadline any more
+    if (ec || !m || !pp || !pp->http || pp->timer.get() != t || pp->socket_closed)
+      return;
+    m->http_apply(pp, pp->http->fail(status, std::move(why)));
+  });
 }
 
 // -- SOCKS5 server side -----------------------------------------------------------------

@@ -7,6 +7,11 @@
 //    SOCKS5 to the server end to end), except that a greeting this
 //    session's server already answered is answered here at once
 //    (socks_greeting.hpp: one route round trip less per connection);
+//  - client, HTTP proxy (adopt_http): the connection's request head is read
+//    first (actors/apps/http_proxy_exchange), then a stream is opened and
+//    the SOCKS5 handshake with the server is ours; once it succeeded the
+//    bytes are piped as above (without the greeting shortcut), on failure
+//    the client gets an HTTP error;
 //  - socks server: every stream the peer opens is a SOCKS5 handshake
 //    (wire/socks5/server.hpp, with the passcode if one is set), then a TCP
 //    connection to the target (names resolved off the shard by asio's
@@ -35,6 +40,7 @@
 // the shard, once, when the session ended.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -48,6 +54,7 @@
 #include <caf/atom.hpp>
 #include <caf/error.hpp>
 
+#include "actors/apps/http_proxy_exchange.hpp"
 #include "actors/apps/socks_greeting.hpp"
 #include "actors/routing/route_group_core.hpp"
 #include "runtime/io/stream_connection.hpp"
@@ -91,6 +98,8 @@ public:
     uint64_t to_route = 0;      ///< socket bytes written to streams
     uint64_t to_sockets = 0;    ///< stream bytes written to sockets
     uint64_t sockets_reset = 0; ///< sockets ended with an RST
+    uint64_t http_heads = 0;    ///< HTTP proxy request heads parsed
+    uint64_t http_refused = 0;  ///< HTTP proxy connections answered with an error
     uint64_t greetings_answered = 0; ///< client: SOCKS5 greetings answered here (socks_greeting.hpp)
   };
 
@@ -107,6 +116,9 @@ public:
   void prefix(const std::vector<uint8_t>& bytes);
   /// Client: a local connection (on this shard) becomes one stream.
   void adopt(io::stream_connection_ptr conn);
+  /// Client: a local connection to the HTTP proxy (on this shard): its
+  /// request head decides the stream's target.
+  void adopt_http(io::stream_connection_ptr conn);
   /// The route ended (err: why); every stream is reset.
   void carrier_closed(const caf::error& err);
   /// Ends the session (GoAway), resets every socket, gives the core back.
@@ -117,7 +129,7 @@ public:
   boost::asio::io_context& shard() const noexcept { return shard_; }
   /// The route's core (its post() reaches this object's shard).
   const routing::route_group_core_ptr& core() const noexcept { return core_; }
-  size_t pipes() const noexcept { return pipes_.size(); }
+  size_t pipes() const noexcept { return pipes_.size() + heads_.size(); }
   const counters& stats() const noexcept { return stats_; }
   const yamux::session::counters& session_stats() const noexcept { return session_.stats(); }
 
@@ -129,6 +141,8 @@ private:
               end_fn on_end);
 
   yamux::session::hooks session_hooks();
+  /// A local connection beyond the bound or after the end: reset, true.
+  bool refused(const io::stream_connection_ptr& conn);
   yamux::session::stream_handler handler_for(const pipe_ptr& p);
   void feed(std::vector<uint8_t>&& bytes);
   void on_accept(uint32_t id);
@@ -149,6 +163,16 @@ private:
   void maybe_close_socket(const pipe_ptr& p);
   void maybe_forget(const pipe_ptr& p);
 
+  // HTTP proxy (client)
+  void http_from_socket(const pipe_ptr& p, std::vector<uint8_t>&& bytes);
+  void http_from_stream(const pipe_ptr& p, yamux::byte_span bytes);
+  void http_apply(pipe_ptr p, http_proxy_exchange::actions&& a);
+  void http_deadline(const pipe_ptr& p, std::chrono::seconds after, unsigned status,
+                     std::string why);
+  void http_linger_close(const pipe_ptr& p);
+  /// The exchange ends unpiped: its deadline off, its stream (if any) reset.
+  void http_abandon(const pipe_ptr& p);
+
   // socks server
   void socks_data(const pipe_ptr& p, yamux::byte_span bytes);
   void connect_target(const pipe_ptr& p);
@@ -161,6 +185,7 @@ private:
   end_fn on_end_;
   yamux::session session_;
   std::unordered_map<uint32_t, pipe_ptr> pipes_;
+  std::unordered_map<pipe*, pipe_ptr> heads_;  ///< HTTP proxy connections without a stream yet
   greeting_cache greetings_;                   ///< client: the server's answers to greetings
   bool holding_ = true;                        ///< direct bytes wait for prefix()
   std::vector<std::vector<uint8_t>> held_;     ///< those bytes

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <tuple>
 
 namespace skywire::wire::socks5 {
 
@@ -102,24 +103,38 @@ parse_result<greeting> parse_greeting(std::span<const uint8_t> in) {
   return std::optional<parsed<greeting>>{parsed<greeting>{std::move(g), 2 + n}};
 }
 
-parse_result<request> parse_request(std::span<const uint8_t> in) {
+/// VER, one byte, RSV = 0, then a target (a request's and a reply's shape):
+/// the byte and the target with the bytes used; nullopt = need more.
+expected<std::optional<std::tuple<uint8_t, target, size_t>>>
+parse_framed_target(std::span<const uint8_t> in, const char* what) {
+  using out = std::optional<std::tuple<uint8_t, target, size_t>>;
   if (in.size() < 4)
-    return std::optional<parsed<request>>{};
+    return out{};
   if (in[0] != version)
-    return bad("request version " + std::to_string(in[0]));
-  if (in[1] < 1 || in[1] > 3)
-    return make_error(wire_errc::unsupported, "socks5: command " + std::to_string(in[1]));
+    return bad(std::string{what} + " version " + std::to_string(in[0]));
   if (in[2] != 0)
     return bad("reserved byte is not zero");
   auto t = parse_target(in.subspan(3));
   if (!t)
     return t.error();
   if (!*t)
+    return out{};
+  return out{std::make_tuple(in[1], std::move((*t)->first), 3 + (*t)->second)};
+}
+
+parse_result<request> parse_request(std::span<const uint8_t> in) {
+  if (in.size() >= 4 && in[0] == version && (in[1] < 1 || in[1] > 3))
+    return make_error(wire_errc::unsupported, "socks5: command " + std::to_string(in[1]));
+  auto f = parse_framed_target(in, "request");
+  if (!f)
+    return f.error();
+  if (!*f)
     return std::optional<parsed<request>>{};
+  auto& [cmd, dst, used] = **f;
   request r;
-  r.cmd = static_cast<command>(in[1]);
-  r.dst = std::move((*t)->first);
-  return std::optional<parsed<request>>{parsed<request>{std::move(r), 3 + (*t)->second}};
+  r.cmd = static_cast<command>(cmd);
+  r.dst = std::move(dst);
+  return std::optional<parsed<request>>{parsed<request>{std::move(r), used}};
 }
 
 parse_result<credentials> parse_credentials(std::span<const uint8_t> in) {
@@ -137,6 +152,27 @@ parse_result<credentials> parse_credentials(std::span<const uint8_t> in) {
   c.user.assign(reinterpret_cast<const char*>(in.data() + 2), ulen);
   c.password.assign(reinterpret_cast<const char*>(in.data() + 3 + ulen), plen);
   return std::optional<parsed<credentials>>{parsed<credentials>{std::move(c), 3 + ulen + plen}};
+}
+
+parse_result<method> parse_method_choice(std::span<const uint8_t> in) {
+  if (in.size() < 2)
+    return std::optional<parsed<method>>{};
+  if (in[0] != version)
+    return bad("method choice version " + std::to_string(in[0]));
+  return std::optional<parsed<method>>{parsed<method>{static_cast<method>(in[1]), 2}};
+}
+
+parse_result<reply> parse_reply(std::span<const uint8_t> in) {
+  auto f = parse_framed_target(in, "reply");
+  if (!f)
+    return f.error();
+  if (!*f)
+    return std::optional<parsed<reply>>{};
+  auto& [code, bound, used] = **f;
+  reply r;
+  r.code = static_cast<reply_code>(code);
+  r.bound = std::move(bound);
+  return std::optional<parsed<reply>>{parsed<reply>{std::move(r), used}};
 }
 
 std::array<uint8_t, 2> encode_method_choice(method m) {

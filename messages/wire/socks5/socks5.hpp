@@ -1,5 +1,6 @@
 // SOCKS5 (RFC 1928) and its username/password sub-negotiation (RFC 1929):
-// the server side of the handshake, as `skywire dmsg web` and skysocks need it.
+// the server side of the handshake, as `skywire dmsg web` and skysocks need it,
+// and the client side's reading of the answers (skysocks-client's HTTP proxy).
 // Incremental decoders: given the bytes received so far they answer "need
 // more", a parsed value with the number of bytes it used, or an error.
 #pragma once
@@ -57,6 +58,12 @@ struct request {
   target dst;
 };
 
+/// A server's reply to a request (the client side reads it).
+struct reply {
+  reply_code code = reply_code::succeeded; ///< as sent (unknown codes kept as their byte)
+  target bound;
+};
+
 struct credentials {
   std::string user;
   std::string password;
@@ -85,5 +92,8 @@ std::vector<uint8_t> encode_reply(reply_code code, const target& bound = {});
 /// Client side, used by tests and tools: encode a greeting/request.
 std::vector<uint8_t> encode_greeting(std::span<const method> methods);
 expected<std::vector<uint8_t>> encode_request(const request& req);
+/// Client side: the server's method choice (2 bytes) and its reply to a request.
+parse_result<method> parse_method_choice(std::span<const uint8_t> in);
+parse_result<reply> parse_reply(std::span<const uint8_t> in);
 
 } // namespace skywire::wire::socks5

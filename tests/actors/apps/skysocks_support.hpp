@@ -2,7 +2,7 @@
 // stand-in whose routes are two real route group cores (Noise KK, the
 // reference framing) joined in memory on one io shard, with real route group
 // actors around them; an HTTP server (python3 -m http.server) on loopback;
-// curl as the SOCKS5 client.
+// curl as the SOCKS5 client; the fixture with both apps and the origin.
 #pragma once
 
 #include <doctest/doctest.h>
@@ -17,12 +17,16 @@
 #include <caf/scoped_actor.hpp>
 #include <caf/stateful_actor.hpp>
 
+#include <fstream>
 #include <map>
 #include <regex>
 
 #include "actors/apps/app.hpp"
+#include "actors/apps/skysocks.hpp"
+#include "actors/apps/skysocks_client.hpp"
 #include "actors/routing/route_group.hpp"
 #include "messages/api/route_manager.hpp"
+#include "runtime/crypto/hash.hpp"
 #include "runtime/crypto/keys.hpp"
 #include "runtime/io/io_runtime.hpp"
 #include "runtime/io/shard_timers.hpp"
@@ -148,6 +152,158 @@ struct http_server {
       15s);
   }
   ~http_server() { p.stop(SIGTERM, 2s); }
+};
+
+/// curl and python3 are there (under CI=true they must be).
+inline bool tools_present() {
+  bool ok = test::have_curl() && test::run({"python3", "--version"}, 10s).code == 0;
+  if (!ok) {
+    if (std::getenv("CI") && std::string{std::getenv("CI")} == "true")
+      FAIL("curl and python3 are needed");
+    MESSAGE("skipped: curl or python3 missing");
+  }
+  return ok;
+}
+
+/// skysocks (routing port 3) and skysocks-client (port 13) over the stand-in's
+/// route, an origin HTTP server, a scratch directory.
+struct fixture {
+  caf::actor_system_config cfg;
+  std::unique_ptr<caf::actor_system> sys;
+  io::io_runtime io{1};
+  crypto::keypair client_id = identity("skysocks client");
+  crypto::keypair server_id = identity("skysocks server");
+  caf::actor routes;
+  caf::actor server, client;
+  uint16_t socks_port = 0;
+  uint16_t http_port = 0; ///< the client's --http listener (start with http = true)
+  test::temp_dir dir;
+
+  fixture() {
+    sys = std::make_unique<caf::actor_system>(cfg);
+    routes = sys->spawn(fake_routes, &io, client_id, server_id);
+  }
+  ~fixture() {
+    for (auto& a : {client, server, routes})
+      if (a)
+        caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    sys->await_all_actors_done();
+    client = server = routes = nullptr;
+    io.stop(); // the shard's handlers go before the actor system does
+  }
+
+  apps::app_context ctx(std::string name, std::vector<std::string> args, uint16_t port) {
+    apps::app_context c;
+    c.sys = sys.get();
+    c.io = &io;
+    c.routes = caf::actor_cast<api::route_manager_actor>(routes);
+    c.name = std::move(name);
+    c.args = std::move(args);
+    c.routing_port = skywire::port{port};
+    c.work_dir = dir.path;
+    return c;
+  }
+
+  void start(std::string passcode = {}, bool with_http = false) {
+    std::vector<std::string> sargs;
+    if (!passcode.empty())
+      sargs = {"--passcode", passcode};
+    auto s = apps::spawn_skysocks(ctx("skysocks", sargs, 3));
+    REQUIRE(s);
+    server = *s;
+    socks_port = free_port();
+    std::vector<std::string> cargs{"--srv", server_id.pk.hex(), "--addr",
+                                   "127.0.0.1:" + std::to_string(socks_port)};
+    if (with_http) {
+      http_port = free_port();
+      cargs.insert(cargs.end(), {"--http", "127.0.0.1:" + std::to_string(http_port)});
+    }
+    auto c = apps::spawn_skysocks_client(ctx("skysocks-client", std::move(cargs), 13));
+    REQUIRE(c);
+    client = *c;
+    // up once the listeners take connections
+    REQUIRE(test::eventually(
+      [&] {
+        boost::asio::io_context ctx;
+        for (uint16_t port : {socks_port, http_port}) {
+          if (port == 0)
+            continue;
+          boost::asio::ip::tcp::socket s{ctx};
+          boost::system::error_code ec;
+          s.connect({boost::asio::ip::make_address("127.0.0.1"), port}, ec);
+          if (ec)
+            return false;
+        }
+        return true;
+      },
+      10s));
+  }
+
+  http_server http;
+
+  /// www/hello.txt holding `text`, served over http; then the apps.
+  void serve_hello(const std::string& text, std::string passcode = {}, bool http_proxy = false) {
+    auto www = dir.path / "www";
+    std::filesystem::create_directories(www);
+    {
+      std::ofstream out{www / "hello.txt"};
+      out << text;
+    }
+    REQUIRE(http.start(www, dir.path / "http.log"));
+    start(std::move(passcode), http_proxy);
+  }
+
+  std::string proxy(const std::string& scheme, const std::string& cred = {}) const {
+    return scheme + "://" + (cred.empty() ? "" : cred + "@") + "127.0.0.1:" + std::to_string(socks_port);
+  }
+
+  /// www/part0..part<n-1>: `total` pseudo-random bytes cut in n files,
+  /// served over http. Returns the SHA-256 (hex) of the whole.
+  std::string serve_parts(size_t total, int n) {
+    auto www = dir.path / "www";
+    std::filesystem::create_directories(www);
+    auto data = test::pseudo_random(total, 11);
+    auto want = crypto::sha256(byte_span{data.data(), data.size()}).hex();
+    for (int i = 0; i < n; ++i) {
+      std::ofstream out{www / ("part" + std::to_string(i)), std::ios::binary};
+      out.write(reinterpret_cast<const char*>(data.data()) + i * (total / n), total / n);
+    }
+    REQUIRE(http.start(www, dir.path / "http.log"));
+    return want;
+  }
+
+  /// curl `proxy_args` fetching the n parts from `host` in parallel into
+  /// got/; the SHA-256 (hex) of what came, each part checked for its size.
+  std::string fetch_parts(std::vector<std::string> proxy_args, const std::string& host,
+                          size_t total, int n) {
+    std::vector<std::string> cmd{"curl", "-sS", "--fail", "--parallel", "--parallel-max",
+                                 std::to_string(n)};
+    cmd.insert(cmd.end(), proxy_args.begin(), proxy_args.end());
+    auto got = dir.path / "got";
+    std::filesystem::remove_all(got);
+    std::filesystem::create_directories(got);
+    for (int i = 0; i < n; ++i) {
+      cmd.push_back("http://" + host + ":" + std::to_string(http.port) + "/part" + std::to_string(i));
+      cmd.push_back("-o");
+      cmd.push_back((got / ("part" + std::to_string(i))).string());
+    }
+    auto t0 = std::chrono::steady_clock::now();
+    auto r = test::run(cmd, 120s);
+    auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    REQUIRE_MESSAGE(r.code == 0, r.err);
+    std::vector<uint8_t> all;
+    all.reserve(total);
+    for (int i = 0; i < n; ++i) {
+      std::ifstream in{got / ("part" + std::to_string(i)), std::ios::binary};
+      std::vector<uint8_t> b{std::istreambuf_iterator<char>(in), {}};
+      CHECK(b.size() == total / n);
+      all.insert(all.end(), b.begin(), b.end());
+    }
+    auto mib = static_cast<double>(total) / (1024 * 1024);
+    MESSAGE(mib << " MiB over " << n << " connections in " << secs << " s: " << mib / secs
+                << " MiB/s");
+    return crypto::sha256(byte_span{all.data(), all.size()}).hex();
+  }
 };
 
 } // namespace skysocks_test

@@ -71,3 +71,34 @@ TEST_CASE("socks5 reply and credentials") {
   CHECK((*c)->value.password == "pw");
   CHECK((*c)->consumed == 8);
 }
+
+TEST_CASE("socks5 client side: the method choice and the reply as the server encodes them") {
+  auto mc = encode_method_choice(method::none_acceptable);
+  auto m = parse_method_choice(mc);
+  REQUIRE(m);
+  REQUIRE(m->has_value());
+  CHECK((*m)->value == method::none_acceptable);
+  CHECK((*m)->consumed == 2);
+  CHECK_FALSE(parse_method_choice(std::array<uint8_t, 2>{4, 0})); // SOCKS4
+  target bound;
+  bound.type = target::kind::ipv6;
+  bound.ip[15] = 1;
+  bound.port = 4242;
+  auto bytes = encode_reply(reply_code::connection_refused, bound);
+  bytes.push_back(0x42); // a payload byte after the reply is not the reply's
+  for (size_t n = 0; n + 1 < bytes.size(); ++n) {
+    auto r = parse_reply({bytes.data(), n});
+    REQUIRE(r);
+    CHECK_FALSE(r->has_value()); // needs more
+  }
+  auto r = parse_reply(bytes);
+  REQUIRE(r);
+  REQUIRE(r->has_value());
+  CHECK((*r)->consumed == bytes.size() - 1);
+  CHECK((*r)->value.code == reply_code::connection_refused);
+  CHECK((*r)->value.bound.host_string() == "0:0:0:0:0:0:0:1");
+  CHECK((*r)->value.bound.port == 4242);
+  CHECK_FALSE(parse_reply(std::vector<uint8_t>{5, 0, 1, 1, 0, 0, 0, 0, 0, 0})); // reserved byte
+  CHECK_FALSE(parse_reply(std::vector<uint8_t>{5, 0, 0, 9, 0, 0}));             // address type
+  CHECK_FALSE(parse_reply(std::vector<uint8_t>{4, 90, 0, 1, 0, 0, 0, 0, 0, 0})); // SOCKS4
+}

@@ -25,61 +25,16 @@
 #include "runtime/http/server.hpp"
 #include "runtime/http/stream_exchange.hpp"
 #include "tests/support/e2e_helpers.hpp"
+#include "tests/support/raw_conn.hpp"
 
 using namespace skywire;
 using namespace std::chrono_literals;
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
+using test::raw_conn;
+using test::status_of;
 
 namespace {
-
-/// A blocking loopback socket with a receive timeout, for raw-bytes tests.
-struct raw_conn {
-  asio::io_context ctx;
-  tcp::socket sock{ctx};
-  explicit raw_conn(uint16_t port, int timeout_ms = 3000, const char* from = nullptr) {
-    if (from) { // another loopback source address (a different client to admission control)
-      sock.open(tcp::v4());
-      sock.bind({asio::ip::make_address(from), 0});
-    }
-    sock.connect({asio::ip::make_address("127.0.0.1"), port});
-    timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
-    ::setsockopt(sock.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  }
-  void send(std::string_view s) { asio::write(sock, asio::buffer(s.data(), s.size())); }
-  /// Reads one response (headers + Content-Length body); empty on EOF/timeout.
-  std::string read_response() {
-    std::string out;
-    char c;
-    boost::system::error_code ec;
-    while (out.find("\r\n\r\n") == std::string::npos) {
-      if (sock.read_some(asio::buffer(&c, 1), ec) != 1 || ec)
-        return out;
-      out += c;
-    }
-    size_t len = 0;
-    auto pos = out.find("Content-Length: ");
-    if (pos != std::string::npos)
-      len = std::stoul(out.substr(pos + 16));
-    std::string body(len, '\0');
-    if (len)
-      asio::read(sock, asio::buffer(body), ec);
-    return out + body;
-  }
-  /// True when the peer closed (read returns EOF) within the socket timeout.
-  bool closed_by_peer() {
-    char c;
-    boost::system::error_code ec;
-    sock.read_some(asio::buffer(&c, 1), ec);
-    return ec == asio::error::eof || ec == asio::error::connection_reset;
-  }
-};
-
-int status_of(const std::string& raw) {
-  if (raw.size() < 12)
-    return 0;
-  return std::stoi(raw.substr(9, 3));
-}
 
 http::router test_routes() {
   http::router r;
