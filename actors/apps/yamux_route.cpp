@@ -230,8 +230,16 @@ yamux::session::stream_handler yamux_route::handler_for(const pipe_ptr& p) {
     auto pp = p;
     self->stream_ended(pp, false, false);
   };
-  h.on_closed = [this, p] { stream_ended(p, false, true); };
-  h.on_reset = [this, p](const caf::error&) { stream_ended(p, true, true); };
+  h.on_closed = [this, p] {
+    auto* self = this;
+    auto pp = p;
+    self->stream_ended(pp, false, true);
+  };
+  h.on_reset = [this, p](const caf::error&) {
+    auto* self = this;
+    auto pp = p;
+    self->stream_ended(pp, true, true);
+  };
   h.on_writable = [p] {
     if (p->paused && !p->socket_closed && p->conn && !p->http) {
       p->paused = false;
