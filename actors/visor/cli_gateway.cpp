@@ -546,7 +546,7 @@ caf::behavior cli_gateway(caf::stateful_actor<gateway_state>* self, api::visor_a
       else
         forward(id, rid, api::rt_remove_atom::value, std::get<uint32_t>(r));
     } else if (method == "visor.ping") {
-      // ours: {"pk":…, "count":n, "size":n, "min_hops":n, "port":n (default 48)}
+      // ours: {"pk":…, "count":n, "size":n, "min_hops":n, "port":n (default 48), "paths":n}
       api::route_ping req;
       auto pk = pk_param(params, "pk");
       if (auto* b = std::get_if<bad_params>(&pk))
@@ -556,13 +556,15 @@ caf::behavior cli_gateway(caf::stateful_actor<gateway_state>* self, api::visor_a
         const auto& o = params->get_object();
         if (!uint_field(o, "count", 0, 1000, req.count) || !uint_field(o, "size", 0, 65536, req.size)
             || !uint_field(o, "min_hops", 0, 255, req.min_hops)
-            || !uint_field(o, "port", 1, 65535, req.port))
-          return refuse(bad_params{"count 0..1000, size 0..65536, min_hops 0..255, port 1..65535"}),
+            || !uint_field(o, "port", 1, 65535, req.port)
+            || !uint_field(o, "paths", 1, api::max_test_paths, req.paths))
+          return refuse(bad_params{"count 0..1000, size 0..65536, min_hops 0..255, port 1..65535, "
+                                   "paths 1.." + std::to_string(api::max_test_paths)}),
                  true;
       }
       forward(id, rid, api::rt_ping_atom::value, std::move(req));
     } else if (method == "visor.speed") {
-      // ours: {"pk":…, "mib":n, "min_hops":n}
+      // ours: {"pk":…, "mib":n, "min_hops":n, "paths":n}
       api::route_speed req;
       auto pk = pk_param(params, "pk");
       if (auto* b = std::get_if<bad_params>(&pk))
@@ -571,9 +573,11 @@ caf::behavior cli_gateway(caf::stateful_actor<gateway_state>* self, api::visor_a
       if (params && params->is_object()) {
         const auto& o = params->get_object();
         if (!uint_field(o, "mib", 1, api::max_speed_mib, req.mib)
-            || !uint_field(o, "min_hops", 0, 255, req.min_hops))
+            || !uint_field(o, "min_hops", 0, 255, req.min_hops)
+            || !uint_field(o, "paths", 1, api::max_test_paths, req.paths))
           return refuse(bad_params{"mib 1.." + std::to_string(api::max_speed_mib)
-                                   + ", min_hops 0..255"}),
+                                   + ", min_hops 0..255, paths 1.."
+                                   + std::to_string(api::max_test_paths)}),
                  true;
       }
       // the dial's deadline, then at least 10 MiB/s
