@@ -43,26 +43,38 @@ int parse_route_args(const std::string& argv0, const std::vector<std::string>& a
   return -1;
 }
 
+std::string paths_help() {
+  return "paths of the route (default 1, at most " + std::to_string(api::max_test_paths)
+         + "): 2 or more stripe the bytes over as many paths, as disjoint as the route finder "
+           "allows (both visors ours: the reliable mode's multipath)";
+}
+
 int visor_ping(const std::string& argv0, const std::vector<std::string>& args) {
   visor_flags c;
   std::string pk;
-  unsigned count = 4, size = 32, min_hops = 0, port = 48;
-  auto desc = visor_options(argv0, " <pk> [-n COUNT] [-s BYTES] [--min-hops N] [--port P] [options]",
+  unsigned count = 4, size = 32, min_hops = 0, port = 48, paths = 1;
+  auto desc = visor_options(argv0,
+                            " <pk> [-n COUNT] [-s BYTES] [--min-hops N] [--paths N] [--port P] "
+                            "[options]",
                             "Ping a visor over a route: set up a route to its ping port, send "
                             "COUNT echoes of BYTES bytes, print each round trip.",
                             c);
   desc.add_options()("count,n", po::value(&count)->value_name("COUNT"),
                      "echoes (default 4, at most 1000)")(
     "size,s", po::value(&size)->value_name("BYTES"), "bytes per echo (default 32, at most 65536)")(
+    "paths", po::value(&paths)->value_name("N"), paths_help().c_str())(
     "port", po::value(&port)->value_name("P"),
     "the remote's routing port (default 48, the visor's echo; or an `echo` app's port)");
   if (int rc = parse_route_args(argv0, args, desc, pk, min_hops); rc >= 0)
     return rc;
   if (count == 0 || count > 1000 || size == 0 || size > 65536 || min_hops > 255 || port == 0
-      || port > 65535)
-    return usage_error(argv0, "-n 1..1000, -s 1..65536, --min-hops 0..255, --port 1..65535", desc);
+      || port > 65535 || paths == 0 || paths > api::max_test_paths)
+    return usage_error(argv0,
+                       "-n 1..1000, -s 1..65536, --min-hops 0..255, --port 1..65535, --paths 1.."
+                         + std::to_string(api::max_test_paths),
+                       desc);
   json::object params{{"pk", pk}, {"count", count}, {"size", size}, {"min_hops", min_hops},
-                      {"port", port}};
+                      {"port", port}, {"paths", paths}};
   int rc = 0;
   auto v = visor_call(c, "visor.ping", params, rc, std::chrono::seconds(90));
   if (!v)
@@ -88,30 +100,38 @@ int visor_ping(const std::string& argv0, const std::vector<std::string>& args) {
 int visor_speed(const std::string& argv0, const std::vector<std::string>& args) {
   visor_flags c;
   std::string pk;
-  unsigned mib = 64, min_hops = 0;
-  auto desc = visor_options(argv0, " <pk> [--mib N] [--min-hops N] [options]",
+  unsigned mib = 64, min_hops = 0, paths = 1;
+  auto desc = visor_options(argv0, " <pk> [--mib N] [--min-hops N] [--paths N] [options]",
                             "Measure a route's throughput: set up a route to the visor's speed "
                             "port (49), send N MiB, time them until the remote acknowledged the "
                             "last byte. Both visors must be ours (a Go visor has no speed port).",
                             c);
   desc.add_options()(
     "mib", po::value(&mib)->value_name("N"),
-    ("MiB to send (default 64, at most " + std::to_string(api::max_speed_mib) + ")").c_str());
+    ("MiB to send (default 64, at most " + std::to_string(api::max_speed_mib) + ")").c_str())(
+    "paths", po::value(&paths)->value_name("N"), paths_help().c_str());
   if (int rc = parse_route_args(argv0, args, desc, pk, min_hops); rc >= 0)
     return rc;
-  if (mib == 0 || mib > api::max_speed_mib || min_hops > 255)
-    return usage_error(argv0, "--mib 1.." + std::to_string(api::max_speed_mib) + ", --min-hops 0..255",
+  if (mib == 0 || mib > api::max_speed_mib || min_hops > 255 || paths == 0
+      || paths > api::max_test_paths)
+    return usage_error(argv0,
+                       "--mib 1.." + std::to_string(api::max_speed_mib)
+                         + ", --min-hops 0..255, --paths 1.." + std::to_string(api::max_test_paths),
                        desc);
-  json::object params{{"pk", pk}, {"mib", mib}, {"min_hops", min_hops}};
+  json::object params{{"pk", pk}, {"mib", mib}, {"min_hops", min_hops}, {"paths", paths}};
   return call_and_print(
     c, "visor.speed", params,
     [&](const json::value& v) {
       const auto& o = v.as_object();
-      char line[160];
+      char line[200];
       std::snprintf(line, sizeof line, "route to %s set up in %.2f ms\n%u MiB in %.3f s: %.1f MB/s\n",
                     pk.c_str(), o.at("setup_ms").to_number<double>(), mib,
                     o.at("seconds").to_number<double>(), o.at("mb_s").to_number<double>());
       std::cout << line;
+      if (o.contains("paths") && o.contains("retransmits"))
+        std::cout << "paths " << json::serialize(o.at("paths")) << ", retransmissions "
+                  << json::serialize(o.at("retransmits")) << ", round trip "
+                  << json::serialize(o.at("rtt_us")) << " us\n";
     },
     api::speed_wait(mib) + std::chrono::seconds(5));
 }

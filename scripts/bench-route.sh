@@ -6,7 +6,10 @@
 #   - throughput: `skywire cli visor speed` (MIB MiB to the remote's speed
 #     port, timed until it acknowledged the last byte), with the CPU time of
 #     every visor from /proc/<pid>/stat before and after: the relay's MB per
-#     CPU-second at the middle hop (visor2);
+#     CPU-second at the middle hop (visor2); once per path count of PATHS
+#     (`--paths`: 2 stripes the route over two paths; in the chain they share
+#     the transports, so the row shows what multipath itself costs), with the
+#     route's retransmissions;
 #   - 32-byte round trip: `skywire cli visor ping -s 32 -n RTTS` (p50/p99);
 #   - dial-to-first-byte: DIALS times `cli visor ping -n 1 -s 32`, each a new
 #     route: route finder, setup node, route handshake, then one echo
@@ -33,6 +36,10 @@
 #     RTTS          32-byte echoes per round-trip run (default 500)
 #     DIALS         dials for dial-to-first-byte (default 20)
 #     CELLS         cell sizes to run (default "0 1024"; 0 = cells off)
+#     PATHS         path counts of the throughput runs (default "1 2")
+#     PROFILE       perf | strace: record visor2 (the relay) during the first
+#                   2-hop run of one path (perf record -g, or strace -c -f),
+#                   into PROFILE_OUT (default /tmp/bench-route-relay).{data,strace}
 #     --anchors     first run, from the steering repository's shared/bench when
 #                   that folder is beside the repository (../shared/bench from
 #                   the repository root; or ANCHORS_DIR): anchors_relay.sh and
@@ -49,6 +56,9 @@ MIB=${MIB:-256}
 RTTS=${RTTS:-500}
 DIALS=${DIALS:-20}
 CELLS=${CELLS:-0 1024}
+PATHS=${PATHS:-1 2}
+PROFILE=${PROFILE:-}
+PROFILE_OUT=${PROFILE_OUT:-/tmp/bench-route-relay}
 anchors=0
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -82,7 +92,7 @@ stop_all() {
 }
 trap 'stop_all; rm -rf "$out"' EXIT INT TERM
 load() { cut -d' ' -f1-3 /proc/loadavg; }
-echo "# bench-route $(date -u +%FT%TZ) loadavg=$(load) commit=$(git rev-parse --short HEAD 2>/dev/null || echo -) cores=$ncores runs=$RUNS_RT mib=$MIB rtts=$RTTS dials=$DIALS cells=\"$CELLS\""
+echo "# bench-route $(date -u +%FT%TZ) loadavg=$(load) commit=$(git rev-parse --short HEAD 2>/dev/null || echo -) cores=$ncores runs=$RUNS_RT mib=$MIB rtts=$RTTS dials=$DIALS cells=\"$CELLS\" paths=\"$PATHS\""
 
 # ---- anchors, in the same minutes -----------------------------------------------------------
 if [ "$anchors" = 1 ]; then
@@ -197,16 +207,26 @@ for cell in $CELLS; do
   for h in 1 2 3; do
     remote=$(pk $((h + 1)))
     # throughput, with the CPU of every visor
+    for np in $PATHS; do
     for r in $(seq "$RUNS_RT"); do
+      prof=""
+      if [ -n "$PROFILE" ] && [ "$h" = 2 ] && [ "$np" = 1 ] && [ "$r" = 1 ]; then
+        case "$PROFILE" in
+          perf) perf record -F 999 -g -p "$(vpid 2)" -o "$PROFILE_OUT.data" >/dev/null 2>&1 & prof=$! ;;
+          strace) strace -c -f -p "$(vpid 2)" -o "$PROFILE_OUT.strace" & prof=$! ;;
+        esac
+      fi
       c0=(); for i in 1 2 3 4; do c0+=("$(cpu_of "$(vpid $i)")"); done
-      if ! j=$("$skywire" cli visor speed "$remote" --mib "$MIB" --min-hops "$h" --json -c "$(cfg 1)"); then
-        echo "# cells=$cell hops=$h speed run $r failed"; continue
+      if ! j=$("$skywire" cli visor speed "$remote" --mib "$MIB" --min-hops "$h" --paths "$np" --json -c "$(cfg 1)"); then
+        echo "# cells=$cell hops=$h paths=$np speed run $r failed"; [ -n "$prof" ] && kill -INT "$prof"; continue
       fi
       c1=(); for i in 1 2 3 4; do c1+=("$(cpu_of "$(vpid $i)")"); done
+      if [ -n "$prof" ]; then kill -INT "$prof"; wait "$prof" 2>/dev/null || true; echo "# $PROFILE of visor2 (the relay) in $PROFILE_OUT.*"; fi
       cpus=""; for i in 0 1 2 3; do cpus="$cpus $(awk -v d=$((c1[i] - c0[i])) -v h="$clk" 'BEGIN{printf "%.3f", d/h}')"; done
-      echo "$j" | jq -r --arg cell "$cell" --arg h "$h" --arg cpus "$cpus" --arg load "$(load)" '
+      echo "$j" | jq -r --arg cell "$cell" --arg h "$h" --arg np "$np" --arg cpus "$cpus" --arg load "$(load)" '
         ($cpus | split(" ") | map(select(. != "") | tonumber)) as $c |
-        "RT cells=\($cell) hops=\($h) speed mb_s=\(.mb_s * 100 | round / 100) seconds=\(.seconds * 1000 | round / 1000) setup_ms=\(.setup_ms) cpu_s=\($c | map(tostring) | join(",")) relay_mb_per_cpu_s=\(if ($h | tonumber) >= 2 and $c[1] > 0 then (.bytes / 1e6 / $c[1] | round) else "-" end) total_mb_per_cpu_s=\(.bytes / 1e6 / ($c | add) | round) loadavg=\($load | split(" ") | .[0])"'
+        "RT cells=\($cell) hops=\($h) paths=\($np) speed mb_s=\(.mb_s * 100 | round / 100) seconds=\(.seconds * 1000 | round / 1000) setup_ms=\(.setup_ms) cpu_s=\($c | map(tostring) | join(",")) relay_mb_per_cpu_s=\(if ($h | tonumber) >= 2 and $c[1] > 0 then (.bytes / 1e6 / $c[1] | round) else "-" end) total_mb_per_cpu_s=\(.bytes / 1e6 / ($c | add) | round) route_paths=\(.paths // "-") retransmits=\(.retransmits // "-") loadavg=\($load | split(" ") | .[0])"'
+    done
     done
     # 32-byte round trip
     if j=$("$skywire" cli visor ping "$remote" -n "$RTTS" -s 32 --min-hops "$h" --json -c "$(cfg 1)"); then
@@ -231,7 +251,7 @@ for cell in $CELLS; do
 done 2>&1 | tee "$out/runs.txt" | grep -v '^$'
 
 # ---- the summary: medians next to the ceilings and the anchors ------------------------------
-awk -v enc="$enc" -v dec="$dec" -v enc_cpu="$enc_cpu" -v dec_cpu="$dec_cpu" -v cores="$ncores" -v anchors="$out/anchors.txt" -v cells="$CELLS" '
+awk -v enc="$enc" -v dec="$dec" -v enc_cpu="$enc_cpu" -v dec_cpu="$dec_cpu" -v cores="$ncores" -v anchors="$out/anchors.txt" -v cells="$CELLS" -v npaths="$PATHS" '
   function get(line, key,   i, n, f) {
     n = split(line, f, " ")
     for (i = 1; i <= n; i++) if (index(f[i], key "=") == 1) return substr(f[i], length(key) + 2)
@@ -246,9 +266,9 @@ awk -v enc="$enc" -v dec="$dec" -v enc_cpu="$enc_cpu" -v dec_cpu="$dec_cpu" -v c
     return n == 1 ? a[1] : a[1] "/" med "/" a[n]
   }
   function mid(s,   r) { split(s, r, "/"); return r[2] }
-  /^RT .* speed / { k = get($0, "cells") "_" get($0, "hops"); add("mb_" k, get($0, "mb_s")); add("relay_" k, get($0, "relay_mb_per_cpu_s")); add("eff_" k, get($0, "total_mb_per_cpu_s")) }
-  /^RT .* rtt32 / { k = get($0, "cells") "_" get($0, "hops"); add("rtt_" k, get($0, "p50_us")); add("rtt99_" k, get($0, "p99_us")) }
-  /^RT .* dial_first_byte / { k = get($0, "cells") "_" get($0, "hops"); add("d2fb_" k, get($0, "p50_ms")) }
+  /^RT .* speed / { k = get($0, "cells") "_" get($0, "hops") "_" get($0, "paths"); add("mb_" k, get($0, "mb_s")); add("relay_" k, get($0, "relay_mb_per_cpu_s")); add("eff_" k, get($0, "total_mb_per_cpu_s")); add("rtx_" k, get($0, "retransmits")) }
+  /^RT .* rtt32 / { k = get($0, "cells") "_" get($0, "hops") "_1"; add("rtt_" k, get($0, "p50_us")); add("rtt99_" k, get($0, "p99_us")) }
+  /^RT .* dial_first_byte / { k = get($0, "cells") "_" get($0, "hops") "_1"; add("d2fb_" k, get($0, "p50_ms")) }
   END {
     ygg2 = ""; ygg1 = ""; relay_rtt = ""; relay_aead = ""
     while ((getline line < anchors) > 0) {
@@ -265,11 +285,12 @@ awk -v enc="$enc" -v dec="$dec" -v enc_cpu="$enc_cpu" -v dec_cpu="$dec_cpu" -v c
     if (two != "") printf "crypto: ChaCha20-Poly1305 4070 B enc %s / dec %s MB/s wall (%s / %s per CPU-s); two-pass AEAD limit %.0f MB/s wall, %.0f MB per CPU-s; %d cores\n", enc, dec, enc_cpu, dec_cpu, two, two_cpu, cores
     printf "anchors (same minutes, medians): yggdrasil 1 hop %s MB/s (ping %s ms), 2 hops %s MB/s (ping %s ms); raw relay 32 B round trip %s us, AEAD relay %s MB/s\n", (ygg1 == "" ? "-" : sprintf("%.0f", ygg1)), (ygg1_ms == "" ? "-" : ygg1_ms), (ygg2 == "" ? "-" : sprintf("%.0f", ygg2)), (ygg2_ms == "" ? "-" : ygg2_ms), (relay_rtt == "" ? "-" : relay_rtt), (relay_aead == "" ? "-" : sprintf("%.0f", relay_aead))
     print ""
-    print "| cells | hops | throughput MB/s (min/med/max) | crypto ceiling MB/s | ratio | vs ygg | all visors MB per CPU-s | crypto MB per CPU-s | ratio | relay MB per CPU-s (visor2) | ratio to 2-pass AEAD | 32 B rtt p50 / p99 us | dial-to-first-byte p50 ms |"
-    print "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+    print "| cells | hops | paths | throughput MB/s (min/med/max) | crypto ceiling MB/s | ratio | vs ygg | all visors MB per CPU-s | crypto MB per CPU-s | ratio | relay MB per CPU-s (visor2) | ratio to 2-pass AEAD | retransmissions | 32 B rtt p50 / p99 us | dial-to-first-byte p50 ms |"
+    print "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
     n = split(cells, cs, " ")
-    for (ci = 1; ci <= n; ci++) for (h = 1; h <= 3; h++) {
-      k = cs[ci] "_" h
+    np = split(npaths, ps, " ")
+    for (ci = 1; ci <= n; ci++) for (h = 1; h <= 3; h++) for (pi = 1; pi <= np; pi++) {
+      k = cs[ci] "_" h "_" ps[pi]
       s = stats("mb_" k); m = med
       lim = two_cpu != "" ? cores * two_cpu / (h + 1) : ""
       ratio = (lim != "" && m != "") ? sprintf("%.2f", m / lim) : "-"
@@ -279,12 +300,13 @@ awk -v enc="$enc" -v dec="$dec" -v enc_cpu="$enc_cpu" -v dec_cpu="$dec_cpu" -v c
       er = (elim != "" && em != "") ? sprintf("%.2f", em / elim) : "-"
       rs = stats("relay_" k); rm = med
       rr = (two_cpu != "" && rm != "") ? sprintf("%.2f", rm / two_cpu) : "-"
+      rx = stats("rtx_" k)
       r50 = stats("rtt_" k); r99 = stats("rtt99_" k)
       d = stats("d2fb_" k)
-      printf "| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s / %s | %s |\n", (cs[ci] == 0 ? "off" : cs[ci]), h, s, (lim == "" ? "-" : sprintf("%.0f", lim)), ratio, yr, es, (elim == "" ? "-" : sprintf("%.0f", elim)), er, (h >= 2 ? rs : "-"), (h >= 2 ? rr : "-"), r50, r99, d
+      printf "| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s / %s | %s |\n", (cs[ci] == 0 ? "off" : cs[ci]), h, ps[pi], s, (lim == "" ? "-" : sprintf("%.0f", lim)), ratio, yr, es, (elim == "" ? "-" : sprintf("%.0f", elim)), er, (h >= 2 ? rs : "-"), (h >= 2 ? rr : "-"), rx, r50, r99, d
     }
     print ""
     print "aims: 2 hops >= 0.7x the crypto limit (Go: 0.226 Gbit/s = 28 MB/s); relay >= 0.8x the two-pass AEAD limit (Go: 82 MB per CPU-s); dial-to-first-byte p50 <= 10 ms (Go: 36-45 ms)"
-    print "paths: one (cli visor speed and ping dial one path; a --paths option for them is still to do)"
+    print "paths: the throughput runs per PATHS (cli visor speed --paths); round trips and dials on one path; in the chain a second path shares the first one\047s transports"
   }' "$out/runs.txt"
 echo "# done $(date -u +%FT%TZ) loadavg=$(load)"

@@ -386,6 +386,7 @@ private:
   std::deque<sent_packet> inflight_;
   uint32_t next_seq_ = 0;
   std::chrono::nanoseconds srtt_{0};
+  std::chrono::nanoseconds rttvar_{0}; ///< mean deviation of the samples (RFC 6298)
   std::chrono::nanoseconds rto_{0};
   std::chrono::nanoseconds last_ack_at_{0};
   // reliable receive side

@@ -93,9 +93,20 @@ void route_group_core::on_ack(uint32_t ack, uint32_t sack) {
   while (!inflight_.empty() && seq_before(inflight_.front().seq, ack)) {
     auto& sp = inflight_.front();
     if (sp.tries == 1) { // Karn: only packets sent once give a sample
+      // RFC 6298: the timer is the smoothed round trip plus four mean
+      // deviations (and the peer's ack delay), so that a round trip that
+      // swings with queueing (a busy relay, a busy machine) does not fire it
+      // while the packets are only waiting in a queue
       auto sample = t - sp.first_sent;
-      srtt_ = srtt_.count() == 0 ? sample : (srtt_ * 7 + sample) / 8;
-      rto_ = std::clamp(srtt_ * 2, cfg_.t.min_rto, cfg_.t.max_rto);
+      if (srtt_.count() == 0) {
+        srtt_ = sample;
+        rttvar_ = sample / 2;
+      } else {
+        auto dev = srtt_ > sample ? srtt_ - sample : sample - srtt_;
+        rttvar_ = (rttvar_ * 3 + dev) / 4;
+        srtt_ = (srtt_ * 7 + sample) / 8;
+      }
+      rto_ = std::clamp(srtt_ + rttvar_ * 4 + cfg_.t.ack_delay, cfg_.t.min_rto, cfg_.t.max_rto);
     }
     inflight_.pop_front();
     progressed = true;

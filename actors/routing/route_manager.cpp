@@ -542,6 +542,7 @@ caf::behavior pinger(caf::event_based_actor* self, api::route_manager_actor mana
   d.remote = req.remote;
   d.remote_port = req.port;
   d.min_hops = req.min_hops;
+  d.paths = req.paths;
   self->request(manager, caf::infinite, api::rt_dial_atom::value, d)
     .then(
       [r, send_one](api::route_group_actor& g) mutable {

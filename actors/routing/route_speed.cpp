@@ -119,15 +119,19 @@ namespace {
 struct speed_state {
   api::route_speed req;
   caf::response_promise rp;
+  api::route_manager_actor manager;
   api::route_group_actor group;
-  clock_type::time_point started, first_write;
+  clock_type::time_point started, first_write, last_ack;
   int64_t setup_us = 0;
   uint64_t total = 0;
   uint64_t queued = 0; ///< bytes handed to the group
   size_t in_flight = 0;
   be64_reader acks;
   bool retry_armed = false;
+  bool reporting = false;
   bool done = false;
+  /// The route as `visor route ls` lists it at the end (null: not found).
+  boost::json::value route;
   static inline const char* name = "route_speed";
 };
 using speed_actor = caf::stateful_actor<speed_state>;
@@ -142,7 +146,7 @@ void speed_finish(speed_actor* self, caf::error err) {
   if (err) {
     st.rp.deliver(std::move(err));
   } else {
-    auto secs = std::chrono::duration<double>(clock_type::now() - st.first_write).count();
+    auto secs = std::chrono::duration<double>(st.last_ack - st.first_write).count();
     boost::json::object o;
     o["remote"] = st.req.remote.hex();
     o["min_hops"] = st.req.min_hops;
@@ -150,9 +154,45 @@ void speed_finish(speed_actor* self, caf::error err) {
     o["bytes"] = st.total;
     o["seconds"] = secs;
     o["mb_s"] = secs > 0 ? static_cast<double>(st.total) / secs / 1e6 : 0.0;
+    o["paths_asked"] = st.req.paths;
+    if (const auto* r = st.route.if_object())
+      for (const char* k : {"paths", "retransmits", "rtt_us"})
+        if (const auto* v = r->if_contains(k))
+          o[k] = *v;
     st.rp.deliver(boost::json::serialize(o));
   }
   self->quit();
+}
+
+/// The last byte is acknowledged: the clock stops; the route's paths,
+/// retransmissions and round trip as the manager lists them go into the
+/// answer (the route is ours: it wrote the count and every byte).
+void speed_report(speed_actor* self) {
+  auto& st = self->state;
+  if (st.done || st.reporting)
+    return;
+  st.reporting = true;
+  st.last_ack = clock_type::now();
+  self->request(st.manager, std::chrono::seconds{2}, api::rt_routes_atom::value)
+    .then(
+      [self](std::string& listed) {
+        auto& st = self->state;
+        boost::system::error_code ec;
+        auto v = boost::json::parse(listed, ec);
+        if (!ec && v.is_array())
+          for (const auto& e : v.as_array()) {
+            const auto* o = e.if_object();
+            const auto* out = o ? o->if_contains("bytes_out") : nullptr;
+            const auto* side = o ? o->if_contains("side") : nullptr;
+            if (out && out->is_number() && side && side->is_string() && *side == "dialed"
+                && out->to_number<uint64_t>() == st.total + 8) {
+              st.route = e;
+              break;
+            }
+          }
+        speed_finish(self, {});
+      },
+      [self](caf::error&) { speed_finish(self, {}); });
 }
 
 /// Keeps `speed_window` writes in flight until every byte is handed over.
@@ -190,12 +230,14 @@ caf::behavior speed_tester(speed_actor* self, api::route_manager_actor manager,
   auto& st = self->state;
   st.req = req;
   st.rp = std::move(rp);
+  st.manager = manager;
   st.total = uint64_t{req.mib} * mib_bytes;
   st.started = clock_type::now();
   api::route_dial d;
   d.remote = req.remote;
   d.remote_port = api::speed_port;
   d.min_hops = req.min_hops;
+  d.paths = req.paths;
   self->request(manager, caf::infinite, api::rt_dial_atom::value, d)
     .then(
       [self](api::route_group_actor& g) {
@@ -226,9 +268,11 @@ caf::behavior speed_tester(speed_actor* self, api::route_manager_actor manager,
       uint64_t n = 0;
       while (st.acks.take(bytes, off, n))
         if (n == st.total)
-          return speed_finish(self, {});
+          return speed_report(self);
     },
     [self](api::closed_atom, caf::error& err) {
+      if (self->state.reporting)
+        return; // every byte was acknowledged; the answer is on its way
       speed_finish(self, err ? err
                              : make_error(routing_errc::unavailable,
                                           "the route closed before the last byte was acknowledged"));

@@ -3,6 +3,7 @@
 #include <boost/asio/error.hpp>
 
 #include "runtime/crypto/noise/handshake.hpp"
+#include "runtime/io/stream_connection.hpp"
 
 namespace skywire::transport {
 
@@ -101,6 +102,7 @@ void transport_core::start(io::byte_link_ptr link) {
   if (!link || link_)
     return;
   link_ = std::move(link);
+  socket_ = dynamic_cast<const io::stream_connection*>(link_.get());
   link_->set_max_queued(p_.max_send_queue + control_slack);
   // on_sent matters only for queued bytes (a drain, a graceful close)
   link_->set_direct_send_reports(false);
@@ -110,7 +112,27 @@ void transport_core::start(io::byte_link_ptr link) {
 // ---- [any] ---------------------------------------------------------------------------
 
 transport_core::write_result transport_core::write(byte_span plain) {
-  if (plain.empty())
+  return write_parts(std::span<const byte_span>{&plain, 1});
+}
+
+namespace {
+
+/// The per-thread buffer frames are sealed into before the link takes them
+/// (sent from there when nothing is queued, else copied into its queue).
+uint8_t* seal_scratch(size_t n) {
+  thread_local byte_buffer scratch;
+  if (scratch.size() < n)
+    scratch.resize(n);
+  return scratch.data();
+}
+
+} // namespace
+
+transport_core::write_result transport_core::write_parts(std::span<const byte_span> parts) {
+  size_t plain = 0;
+  for (auto p : parts)
+    plain += p.size();
+  if (plain == 0)
     return write_result::ok;
   auto refused_state = [](link_phase ph) {
     return ph >= link_phase::closing ? write_result::closed : write_result::not_up;
@@ -118,13 +140,15 @@ transport_core::write_result transport_core::write(byte_span plain) {
   if (phase() != link_phase::up)
     return refused_state(phase());
   bool noise = p_.mode == transport_mode::noise_kk;
-  size_t wire = noise ? nz::frames_size(plain.size()) : plain.size();
+  size_t wire = noise ? nz::frames_size(plain) : plain;
   if (wire > p_.max_send_queue)
     return write_result::too_large;
   std::lock_guard<std::mutex> guard{send_mtx_};
   if (auto ph = phase(); ph != link_phase::up)
     return refused_state(ph);
-  if (link_->queued_bytes() + wire > p_.max_send_queue) {
+  size_t after = noise ? link_->queued_bytes() + nz::frames_size(gathered_.size() + plain)
+                       : link_->queued_bytes() + plain;
+  if (after > p_.max_send_queue) {
     stats_.writes_refused.fetch_add(1, std::memory_order_relaxed);
     // the drain that wakes the owner may already be past: look once more
     // from the link's thread
@@ -135,29 +159,89 @@ transport_core::write_result transport_core::write(byte_span plain) {
       });
     return write_result::queue_full;
   }
-  bool ok = false;
+  bool ok = true;
   if (!noise) {
-    ok = link_->write_parts(std::span<const byte_span>{&plain, 1});
+    ok = link_->write_parts(parts);
+    if (ok)
+      stats_.wire_out.fetch_add(wire, std::memory_order_relaxed);
+  } else if (bool here = on_link_thread();
+             here || !gathered_.empty() || parts.size() > 1) {
+    // gathered (or joined: several parts from another thread) and sealed
+    for (auto p : parts)
+      gathered_.insert(gathered_.end(), p.begin(), p.end());
+    if (!here || gathered_.size() >= gather_limit) {
+      ok = flush_gathered_locked();
+    } else if (!flush_posted_) {
+      flush_posted_ = true;
+      link_->post([w = weak_from_this()] {
+        if (auto self = w.lock())
+          self->flush_gathered();
+      });
+    }
   } else if (wire <= scratch_limit) {
-    thread_local byte_buffer scratch;
-    if (scratch.size() < wire)
-      scratch.resize(wire);
-    if (session_.encrypt_frames_to(plain, scratch.data()))
+    // one part from another thread, nothing gathered: sealed straight from
+    // the caller's memory
+    auto* dst = seal_scratch(wire);
+    if (session_.encrypt_frames_to(parts[0], dst))
       return write_result::closed; // the 64-bit counter ran out
-    byte_span part{scratch.data(), wire};
+    byte_span part{dst, wire};
     ok = link_->write_parts(std::span<const byte_span>{&part, 1});
+    if (ok)
+      stats_.wire_out.fetch_add(wire, std::memory_order_relaxed);
   } else {
     byte_buffer buf(wire);
-    if (session_.encrypt_frames_to(plain, buf.data()))
+    if (session_.encrypt_frames_to(parts[0], buf.data()))
       return write_result::closed;
     ok = link_->write(std::move(buf));
+    if (ok)
+      stats_.wire_out.fetch_add(wire, std::memory_order_relaxed);
   }
   if (!ok)
     return write_result::closed; // the link ended; on_down follows
-  stats_.bytes_out.fetch_add(plain.size(), std::memory_order_relaxed);
-  stats_.wire_out.fetch_add(wire, std::memory_order_relaxed);
+  stats_.bytes_out.fetch_add(plain, std::memory_order_relaxed);
   sent_since_tick_.store(true, std::memory_order_relaxed);
   return write_result::ok;
+}
+
+bool transport_core::flush_gathered_locked() {
+  if (gathered_.empty())
+    return true;
+  size_t wire = nz::frames_size(gathered_.size());
+  bool ok = false;
+  if (wire <= scratch_limit) {
+    auto* dst = seal_scratch(wire);
+    if (!session_.encrypt_frames_to({gathered_.data(), gathered_.size()}, dst)) {
+      byte_span part{dst, wire};
+      ok = link_->write_parts(std::span<const byte_span>{&part, 1});
+    }
+  } else {
+    byte_buffer buf(wire);
+    if (!session_.encrypt_frames_to({gathered_.data(), gathered_.size()}, buf.data()))
+      ok = link_->write(std::move(buf));
+  }
+  if (ok)
+    stats_.wire_out.fetch_add(wire, std::memory_order_relaxed);
+  gathered_.clear();
+  // a burst's buffer is not kept by an idle transport
+  if (gathered_.capacity() > 2 * gather_limit)
+    byte_buffer{}.swap(gathered_);
+  return ok;
+}
+
+void transport_core::flush_gathered() {
+  std::lock_guard<std::mutex> guard{send_mtx_};
+  flush_posted_ = false;
+  if (phase() == link_phase::up)
+    flush_gathered_locked();
+}
+
+bool transport_core::on_link_thread() const {
+  return socket_ != nullptr && socket_->on_io_thread();
+}
+
+size_t transport_core::queued_locked() const {
+  return link_->queued_bytes()
+         + (gathered_.empty() ? 0 : nz::frames_size(gathered_.size()));
 }
 
 void transport_core::complete_settlement(bool accept) {
@@ -199,7 +283,10 @@ void transport_core::resume_reading() {
 }
 
 size_t transport_core::queued_bytes() const {
-  return link_ ? link_->queued_bytes() : 0;
+  if (!link_)
+    return 0;
+  std::lock_guard<std::mutex> guard{send_mtx_};
+  return queued_locked();
 }
 
 // ---- [link]: start and input ------------------------------------------------------------
@@ -567,7 +654,7 @@ void transport_core::on_tick() {
 
 void transport_core::send_keepalive() {
   std::lock_guard<std::mutex> guard{send_mtx_};
-  if (link_->queued_bytes() > 0)
+  if (queued_locked() > 0)
     return; // bytes are on their way already
   byte_buffer frame;
   // an empty plaintext: one frame `u16 24 | u64 counter | tag`, which the
@@ -626,7 +713,7 @@ void transport_core::on_sent() {
 void transport_core::check_writable() {
   if (shutting_ || phase() != link_phase::up || !refused_.load(std::memory_order_relaxed))
     return;
-  if (link_->queued_bytes() > p_.max_send_queue / 2)
+  if (queued_bytes() > p_.max_send_queue / 2)
     return;
   refused_.store(false, std::memory_order_relaxed);
   if (p_.on_writable)
@@ -641,6 +728,9 @@ void transport_core::shutdown(caf::error err, bool flush) {
   cancel_timers();
   {
     std::lock_guard<std::mutex> guard{send_mtx_};
+    // what was written before the end goes to the link first, as a write
+    // off the link's thread would have
+    flush_gathered_locked();
     phase_.store(link_phase::closing, std::memory_order_release);
   }
   if (flush && link_->queued_bytes() > 0) {
@@ -680,6 +770,7 @@ void transport_core::on_link_closed(const boost::system::error_code& ec) {
   {
     std::lock_guard<std::mutex> guard{send_mtx_};
     phase_.store(link_phase::down, std::memory_order_release);
+    gathered_.clear();
   }
   fx_.reset();
   kk_.reset();

@@ -26,7 +26,15 @@
 //    socket read is decrypted there and handed to on_data once (one call per
 //    read batch, the plaintext of every frame of that read).
 //  - write() encrypts on the caller's thread under a send lock and queues the
-//    frames on the link (no thread hop, frames never interleave).
+//    frames on the link (no thread hop, frames never interleave). Written on
+//    the link's own thread (noise_kk mode: a relay forwarding what it read,
+//    a route group on the link's shard), the plaintext is gathered instead
+//    and sealed and sent once the current handler is done (or once
+//    gather_limit bytes are waiting): full 4070-byte frames that span the
+//    writes' boundaries and one socket write for the lot, instead of a frame
+//    pair and a send(2) per routing packet. The transport is a byte stream
+//    to its reader (the reference reads packets from it with io.ReadFull),
+//    so where frames begin does not matter on the wire.
 //  - The send queue is bounded (params::max_send_queue, wire bytes): a write
 //    that does not fit is refused with write_result::queue_full, never
 //    dropped; on_writable follows once the queue drained to half.
@@ -59,6 +67,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 
 #include <caf/error.hpp>
@@ -71,6 +80,10 @@
 #include "runtime/crypto/keys.hpp"
 #include "runtime/crypto/noise/session.hpp"
 #include "runtime/io/byte_link.hpp"
+
+namespace skywire::io {
+class stream_connection;
+}
 
 namespace skywire::transport {
 
@@ -206,6 +219,13 @@ public:
   /// Encrypts and queues plaintext (split into frames of at most 4070
   /// bytes). Only once up. [any]
   write_result write(byte_span plain);
+  /// The same for the concatenation of `parts` (views valid during the call
+  /// only): a routing packet's header and payload without joining them. [any]
+  write_result write_parts(std::span<const byte_span> parts);
+
+  /// Plaintext gathered on the link's thread beyond which it is sealed and
+  /// sent at once rather than at the end of the handler.
+  static constexpr size_t gather_limit = 64 * 1024;
 
   /// Responder after on_register: sends status 1 (accept) or 0 (refuse, the
   /// transport then ends with settlement_failed). [any]
@@ -264,9 +284,23 @@ private:
   void send_raw(byte_buffer&& bytes);
   /// Writes settlement plaintext: encrypted in noise_kk mode.
   void send_control(byte_span plain);
+  /// Under send_mtx_: seals the gathered plaintext and hands it to the link
+  /// (false: the link refused it, it ended).
+  bool flush_gathered_locked();
+  /// [link] the posted end of a handler's gathering.
+  void flush_gathered();
+  /// Under send_mtx_: wire bytes queued on the link or gathered.
+  size_t queued_locked() const;
+  /// True when the caller runs on the link's thread and the link is a
+  /// socket (io::stream_connection, whose io thread runs a fn posted now
+  /// after the current handler): then writes are gathered.
+  bool on_link_thread() const;
 
   params p_;
   io::byte_link_ptr link_;
+  /// link_ as a socket connection (null for other links: KCP, dmsg streams,
+  /// simulated links, where every write goes out at once).
+  const io::stream_connection* socket_ = nullptr;
   std::atomic<link_phase> phase_{link_phase::created};
   link_counters stats_;
 
@@ -291,6 +325,8 @@ private:
   mutable std::mutex send_mtx_;
   crypto::noise::session session_; ///< send half under send_mtx_, receive half [link]
   std::atomic<bool> sent_since_tick_{false};
+  byte_buffer gathered_;      ///< under send_mtx_: plaintext written on the link's thread
+  bool flush_posted_ = false; ///< under send_mtx_: flush_gathered() is on its way
   std::atomic<bool> refused_{false};
 };
 

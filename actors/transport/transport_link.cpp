@@ -1,5 +1,7 @@
 #include "actors/transport/transport_link.hpp"
 
+#include <array>
+
 #include <caf/send.hpp>
 
 #include "actors/transport/errors.hpp"
@@ -99,12 +101,13 @@ transport_core::write_result transport_link::send_packet(wr::packet_type type, r
                                                          byte_span payload) {
   if (payload.size() > wr::max_packet_payload)
     return transport_core::write_result::too_large;
-  // one write per packet: the core frames it (at most 4070 bytes a frame)
-  thread_local std::vector<uint8_t> buf;
-  buf.clear();
-  if (wr::encode(buf, type, rid, payload))
-    return transport_core::write_result::too_large;
-  auto r = core_->write({buf.data(), buf.size()});
+  // one write per packet, header and payload as they are: the core frames
+  // them (at most 4070 bytes a frame; on the link's thread it gathers the
+  // packets of one handler into full frames and one socket write)
+  auto header = wr::encode_header(type, rid, payload.size());
+  const std::array<byte_span, 2> parts{byte_span{header.data(), header.size()}, payload};
+  auto r = core_->write_parts(payload.empty() ? std::span<const byte_span>{parts.data(), 1}
+                                              : std::span<const byte_span>{parts});
   if (r == transport_core::write_result::ok)
     payload_out_.fetch_add(payload.size(), std::memory_order_relaxed);
   return r;
@@ -215,35 +218,29 @@ void transport_link::on_up(const established& e) {
 }
 
 void transport_link::on_data(byte_span in) {
-  splitter_.feed(in);
   packet_sink sink;
   {
     std::lock_guard<std::mutex> guard{mtx_};
     sink = sink_;
   }
-  for (;;) {
-    auto next = splitter_.next();
-    if (!next) {
-      abort(make_error(transport_errc::protocol, "bad routing packet: " + describe(next.error())));
-      return;
-    }
-    if (!*next)
-      return;
-    const auto& p = **next;
+  auto err = splitter_.feed_each(in, [&](const wr::packet_view& p) {
     payload_in_.fetch_add(p.payload.size(), std::memory_order_relaxed);
     if (p.rid.value == 0 && p.type == wr::packet_type::close) {
       // the peer closes the transport (ours; a Go peer closes the
       // connection only): close without answering
       close_sent_.store(true);
       close(make_error(transport_errc::peer_closed, "the peer closed the transport"));
-      return;
+      return false;
     }
     // route 0 is the transport's own (its ping, its close): never a sink's
     if (sink && p.rid.value != 0)
       sink(p);
     else
       default_packet(p);
-  }
+    return true;
+  });
+  if (err)
+    abort(make_error(transport_errc::protocol, "bad routing packet: " + describe(err)));
 }
 
 void transport_link::default_packet(const wr::packet_view& p) {

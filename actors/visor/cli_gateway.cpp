@@ -575,23 +575,28 @@ caf::behavior cli_gateway(caf::stateful_actor<gateway_state>* self, api::visor_a
       else
         forward(id, rid, api::rt_remove_atom::value, std::get<uint32_t>(r));
     } else if (method == "visor.ping") {
-      // ours: {"pk":…, "count":n, "size":n, "min_hops":n, "port":n (default 48)}
+      // ours: {"pk":…, "count":n, "size":n, "min_hops":n, "port":n (default 48), "paths":n}
       api::route_ping req;
       if (auto b = route_request(params, req.remote,
-                                 "count 0..1000, size 0..65536, min_hops 0..255, port 1..65535",
+                                 "count 0..1000, size 0..65536, min_hops 0..255, port 1..65535, "
+                                 "paths 1.." + std::to_string(api::max_test_paths),
                                  int_field{"count", 0, 1000, req.count},
                                  int_field{"size", 0, 65536, req.size},
                                  int_field{"min_hops", 0, 255, req.min_hops},
-                                 int_field{"port", 1, 65535, req.port}))
+                                 int_field{"port", 1, 65535, req.port},
+                                 int_field{"paths", 1, api::max_test_paths, req.paths}))
         return refuse(*b), true;
       forward(id, rid, api::rt_ping_atom::value, std::move(req));
     } else if (method == "visor.speed") {
-      // ours: {"pk":…, "mib":n, "min_hops":n}
+      // ours: {"pk":…, "mib":n, "min_hops":n, "paths":n}
       api::route_speed req;
       if (auto b = route_request(params, req.remote,
-                                 "mib 1.." + std::to_string(api::max_speed_mib) + ", min_hops 0..255",
+                                 "mib 1.." + std::to_string(api::max_speed_mib)
+                                   + ", min_hops 0..255, paths 1.."
+                                   + std::to_string(api::max_test_paths),
                                  int_field{"mib", 1, api::max_speed_mib, req.mib},
-                                 int_field{"min_hops", 0, 255, req.min_hops}))
+                                 int_field{"min_hops", 0, 255, req.min_hops},
+                                 int_field{"paths", 1, api::max_test_paths, req.paths}))
         return refuse(*b), true;
       // the dial's deadline, then at least 10 MiB/s
       auto wait = api::speed_wait(req.mib);

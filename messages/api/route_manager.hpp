@@ -87,12 +87,13 @@ struct route_ping {
   uint32_t size = 32; ///< bytes per echo
   uint16_t min_hops = 0;
   uint16_t port = ping_port; ///< the remote's routing port: an echo (48, or an `echo` app)
+  uint8_t paths = 1;         ///< as route_dial::paths
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, route_ping& x) {
   return f(caf::meta::type_name("skywire::api::route_ping"), x.remote, x.count, x.size,
-           x.min_hops, x.port);
+           x.min_hops, x.port, x.paths);
 }
 
 /// A throughput test over a route (`skywire cli visor speed`).
@@ -100,12 +101,17 @@ struct route_speed {
   public_key remote;
   uint32_t mib = 64; ///< MiB to send, 1..max_speed_mib
   uint16_t min_hops = 0;
+  uint8_t paths = 1; ///< as route_dial::paths
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, route_speed& x) {
-  return f(caf::meta::type_name("skywire::api::route_speed"), x.remote, x.mib, x.min_hops);
+  return f(caf::meta::type_name("skywire::api::route_speed"), x.remote, x.mib, x.min_hops,
+           x.paths);
 }
+
+/// Most paths `visor ping` and `visor speed` ask for.
+inline constexpr uint8_t max_test_paths = 4;
 
 /// The routing port of the visor's speed-test sink (ours; see above).
 inline constexpr uint16_t speed_port = 49;

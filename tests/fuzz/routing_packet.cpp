@@ -1,7 +1,7 @@
 // Fuzz the routing packet decoder and the stream splitter.
 // Properties: errors are values; every packet the splitter yields re-encodes
 // to exactly the bytes it came from; the splitter (any chunking) and
-// split_packets agree; decode_packet accepts exactly one whole packet.
+// split_packets agree (feed_each as well); decode_packet accepts exactly one whole packet.
 #include <cstdint>
 #include <cstdlib>
 #include <vector>
@@ -66,6 +66,26 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   FUZZ_ASSERT(n == views.size());
   FUZZ_ASSERT(failed == !used);
+
+  // 2b) feed_each (packets viewed in the chunk where whole) agrees too
+  packet_splitter e{max_payload};
+  size_t m = 0;
+  bool e_failed = false;
+  for (size_t off = 0; off < in.size() && !e_failed; off += chunk) {
+    auto err = e.feed_each(in.subspan(off, std::min(chunk, in.size() - off)),
+                           [&](const packet_view& p) {
+                             FUZZ_ASSERT(m < views.size());
+                             FUZZ_ASSERT(p.type == views[m].type && p.rid == views[m].rid);
+                             FUZZ_ASSERT(std::equal(p.payload.begin(), p.payload.end(),
+                                                    views[m].payload.begin(),
+                                                    views[m].payload.end()));
+                             ++m;
+                             return true;
+                           });
+    e_failed = static_cast<bool>(err);
+  }
+  FUZZ_ASSERT(m == views.size());
+  FUZZ_ASSERT(e_failed == !used);
 
   // 3) the exact decoder: accepted input re-encodes to itself
   if (auto p = decode_packet(in)) {

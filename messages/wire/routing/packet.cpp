@@ -94,6 +94,17 @@ caf::error encode(std::vector<uint8_t>& out, packet_type t, route_id rid, byte_s
   return {};
 }
 
+std::array<uint8_t, packet_header_size> encode_header(packet_type t, route_id rid,
+                                                       size_t payload_size) noexcept {
+  std::array<uint8_t, packet_header_size> h{};
+  h[0] = static_cast<uint8_t>(t);
+  for (int i = 0; i < 4; ++i)
+    h[static_cast<size_t>(1 + i)] = static_cast<uint8_t>(rid.value >> (24 - 8 * i));
+  h[5] = static_cast<uint8_t>(payload_size >> 8);
+  h[6] = static_cast<uint8_t>(payload_size);
+  return h;
+}
+
 expected<std::vector<uint8_t>> encode(const packet& p) {
   std::vector<uint8_t> out;
   if (auto err = encode(out, p.type, p.rid, {p.payload.data(), p.payload.size()}))
@@ -218,7 +229,13 @@ void packet_splitter::feed(byte_span bytes) {
 expected<std::optional<packet_view>> packet_splitter::next() {
   if (failed_)
     return make_error(wire_errc::malformed, "routing packet stream already failed");
-  auto rest = byte_span{buf_.data(), buf_.size()}.subspan(pos_);
+  auto p = parse(byte_span{buf_.data(), buf_.size()}.subspan(pos_));
+  if (p && *p)
+    pos_ += (*p)->wire_size();
+  return p;
+}
+
+expected<std::optional<packet_view>> packet_splitter::parse(byte_span rest) {
   if (rest.size() < packet_header_size)
     return std::optional<packet_view>{};
   packet_view p;
@@ -234,8 +251,16 @@ expected<std::optional<packet_view>> packet_splitter::next() {
     failed_ = true;
     return err;
   }
-  pos_ += packet_header_size + len;
   return std::optional<packet_view>{p};
+}
+
+size_t packet_splitter::missing() const noexcept {
+  size_t have = pending();
+  if (have < packet_header_size)
+    return packet_header_size - have;
+  const uint8_t* h = buf_.data() + pos_;
+  size_t len = size_t{h[5]} << 8 | h[6];
+  return packet_header_size + len - have;
 }
 
 } // namespace skywire::wire::routing

@@ -2,6 +2,8 @@
 //   type u8 | route id u32 BE | payload length u16 BE | payload   (7-byte header)
 #pragma once
 
+#include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -59,6 +61,11 @@ caf::error validate_payload(packet_type t, byte_span payload);
 /// Appends header + payload. Errors (oversized) when the payload exceeds 65535.
 caf::error encode(std::vector<uint8_t>& out, packet_type t, route_id rid, byte_span payload);
 
+/// The 7-byte header of a packet whose payload is `payload_size` (<= 65535)
+/// bytes long, for writers that send header and payload without joining them.
+std::array<uint8_t, packet_header_size> encode_header(packet_type t, route_id rid,
+                                                       size_t payload_size) noexcept;
+
 /// Encodes a packet; the payload must be <= 65535 bytes.
 expected<std::vector<uint8_t>> encode(const packet& p);
 
@@ -103,12 +110,63 @@ public:
   /// Bytes buffered and not yet returned.
   size_t pending() const noexcept { return buf_.size() - pos_; }
 
+  /// feed(bytes), then fn(packet_view) for every whole packet, in order: a
+  /// packet that lies wholly inside `bytes` is viewed there (no copy), only
+  /// a packet cut by a chunk's edge is buffered. fn returns false to stop:
+  /// the rest stays buffered (the next feed_each or next() goes on from
+  /// there). The same checks and errors as next().
+  template <class Fn>
+  caf::error feed_each(byte_span bytes, Fn&& fn);
+
 private:
+  /// How many more bytes complete the buffered packet (its header first).
+  size_t missing() const noexcept;
+  /// Parses one packet at the start of `rest` (as next() does).
+  expected<std::optional<packet_view>> parse(byte_span rest);
+
   std::vector<uint8_t> buf_;
   size_t pos_ = 0;
   size_t max_payload_;
   bool failed_ = false;
 };
+
+template <class Fn>
+caf::error packet_splitter::feed_each(byte_span bytes, Fn&& fn) {
+  // 1. packets buffered from earlier chunks, completed from this one
+  while (pending() > 0) {
+    auto p = next();
+    if (!p)
+      return p.error();
+    if (*p) {
+      if (!fn(**p)) {
+        feed(bytes);
+        return {};
+      }
+      continue;
+    }
+    if (bytes.empty())
+      return {};
+    size_t take = std::min(missing(), bytes.size());
+    feed(bytes.first(take));
+    bytes = bytes.subspan(take);
+  }
+  if (failed_)
+    return next().error();
+  // 2. whole packets straight from the chunk
+  while (!bytes.empty()) {
+    auto p = parse(bytes);
+    if (!p)
+      return p.error();
+    if (!*p)
+      break;
+    bytes = bytes.subspan((*p)->wire_size());
+    if (!fn(**p))
+      break;
+  }
+  // 3. the rest
+  feed(bytes);
+  return {};
+}
 
 /// Splits as many whole packets as `in` holds into `out` (views into `in`);
 /// returns the number of bytes consumed. Same checks as packet_splitter.

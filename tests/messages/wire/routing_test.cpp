@@ -274,6 +274,49 @@ TEST_CASE("packets: the splitter extracts whole packets from any chunking") {
     }
     CHECK(s.pending() == 0);
     CHECK(got == want);
+    // feed_each: the same packets, whole ones viewed in the chunk itself
+    packet_splitter e;
+    std::vector<std::string> each;
+    size_t in_chunk = 0;
+    for (size_t off = 0; off < stream.size(); off += chunk) {
+      auto n = std::min(chunk, stream.size() - off);
+      const uint8_t* lo = stream.data() + off;
+      auto err = e.feed_each({lo, n}, [&](const packet_view& p) {
+        if (p.payload.data() >= lo && p.payload.data() + p.payload.size() <= lo + n)
+          ++in_chunk;
+        auto enc = std::vector<uint8_t>{};
+        REQUIRE_FALSE(encode(enc, p.type, p.rid, p.payload));
+        each.push_back(hex(enc));
+        return true;
+      });
+      REQUIRE_FALSE(err);
+    }
+    CHECK(e.pending() == 0);
+    CHECK(each == want);
+    if (chunk == stream.size())
+      CHECK(in_chunk == want.size());
+  }
+  {
+    // fn stops: the rest stays buffered, the next call goes on from there
+    packet_splitter e;
+    std::vector<std::string> each;
+    int calls = 0;
+    auto first = e.feed_each(span(stream), [&](const packet_view& p) {
+      auto enc = std::vector<uint8_t>{};
+      REQUIRE_FALSE(encode(enc, p.type, p.rid, p.payload));
+      each.push_back(hex(enc));
+      return ++calls != 1;
+    });
+    REQUIRE_FALSE(first);
+    CHECK(each.size() == 1);
+    auto rest = e.feed_each({}, [&](const packet_view& p) {
+      auto enc = std::vector<uint8_t>{};
+      REQUIRE_FALSE(encode(enc, p.type, p.rid, p.payload));
+      each.push_back(hex(enc));
+      return true;
+    });
+    REQUIRE_FALSE(rest);
+    CHECK(each == want);
   }
   std::vector<packet_view> views;
   auto used = split_packets(span(stream), views);
@@ -298,6 +341,15 @@ TEST_CASE("packets: the splitter bounds the payload and fails closed") {
   packet_splitter t;
   t.feed(span(unhex("09000000070000")));
   CHECK_FALSE(t.next());
+  packet_splitter u{16};
+  int seen = 0;
+  // one good packet, then one announcing 17 bytes: the first is delivered
+  auto err = u.feed_each(span(unhex("0000000007000568656c6c6f0000000001001100")),
+                         [&](const packet_view&) { return ++seen, true; });
+  CHECK(seen == 1);
+  REQUIRE(err);
+  CHECK(err.code() == static_cast<uint8_t>(wire_errc::oversized));
+  CHECK(u.feed_each(span(unhex("02000000070000")), [](const packet_view&) { return true; }));
   std::vector<packet_view> views;
   auto bad = split_packets(span(unhex("0000000007000568656c6c6f09000000070000")), views);
   CHECK_FALSE(bad);
