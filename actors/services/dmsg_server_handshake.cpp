@@ -195,6 +195,7 @@ void server_handshake::complete() {
   }
   if (ticket_)
     ticket_->release();
+  move_to_session_shard(); // (the callbacks it installs hold link_ weakly)
   auto est = std::make_shared<established>();
   est->link = std::move(link_);
   est->events = events_;
@@ -203,7 +204,6 @@ void server_handshake::complete() {
   hs_.reset();
   sess_.reset();
   est_ = std::move(est);
-  move_to_session_shard();
   // The keepalive is armed on the shard the session runs on.
   conn_->post([keep] { keep->establish(); });
 }
