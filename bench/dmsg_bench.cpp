@@ -254,7 +254,6 @@ int main(int argc, char** argv) {
   caf::actor_system_config cfg;
   system::system_options so;
   so.max_threads = 2;
-  so.load_middleman = false;
   system::configure(cfg, so);
   auto io = std::make_unique<io::io_runtime>(io::default_shards());
   auto sys = std::make_unique<caf::actor_system>(cfg);

@@ -301,7 +301,6 @@ int main(int argc, char** argv) {
   caf::actor_system_config cfg;
   system::system_options so;
   so.max_threads = 2;
-  so.load_middleman = false;
   system::configure(cfg, so);
   auto io = std::make_unique<io::io_runtime>(1);
   auto sys = std::make_unique<caf::actor_system>(cfg);

@@ -132,11 +132,7 @@ int run_visor(const std::string& argv0, const std::vector<std::string>& args) {
   {
     auto io = std::make_shared<io::io_runtime>(1);
     caf::actor_system_config caf_cfg;
-    // no middleman: a visor talks to no remote actor (its peers speak the
-    // reference's protocols on io shards); one thread and its buffers less
-    system::system_options sys_opts;
-    sys_opts.load_middleman = false;
-    system::configure(caf_cfg, sys_opts);
+    system::configure(caf_cfg);
     caf::actor_system sys{caf_cfg};
     visor::visor_options opts;
     opts.cfg = cfg;

@@ -107,7 +107,7 @@ cat "$out"/run*.txt | awk -v anchors="$out/anchors.txt" '
   /^TP (stcpr|sudph) rtt32/    { add($2 "_rtt", get($0, "rtt32_p50_us")); add($2 "_rtt99", get($0, "rtt32_p99_us")) }
   /^TP (stcpr|sudph) throughput/ { add($2 "_mib", get($0, "throughput_mib_s")); add($2 "_mbs", get($0, "mb_s")); add($2 "_eff", get($0, "mb_per_cpu_s")) }
   /^TP visor idle_rss/  { add("idle_rss", get($0, "idle_rss_kib")); add("idle_anon", get($0, "rss_anon_kib")) }
-  /^TP visor rss_with/  { add("per_tp", get($0, "per_transport_kib")); add("held_rss", get($0, "rss_with_idle_kib")); add("vdial", get($0, "dial_p50_ms")) }
+  /^TP visor rss_with/  { add("per_tp", get($0, "per_transport_kib")); add("per_tp_anon", get($0, "per_transport_anon_kib")); add("held_rss", get($0, "rss_with_idle_kib")); add("vdial", get($0, "dial_p50_ms")) }
   /^TP visor ping/      { add("vping", get($0, "ping_rtt_p50_us")) }
   END {
     ssh = ""; ssh_eff = ""; sod = ""; tcp = ""
@@ -136,7 +136,8 @@ cat "$out"/run*.txt | awk -v anchors="$out/anchors.txt" '
     printf "| idle visor RSS, KiB | %s | Go 38-54 MiB | | <= 8192 |\n", stats("idle_rss")
     printf "| idle visor RssAnon (its own memory; the rest is mapped code), KiB | %s | | | |\n", stats("idle_anon")
     printf "| visor RSS with 100 idle transports, KiB | %s | | | |\n", stats("held_rss")
-    printf "| RSS per idle transport, KiB | %s | Go ~90 KiB | | <= 16 |\n", stats("per_tp")
+    printf "| RSS per idle transport (marginal, after 10 warm-up transports), KiB | %s | Go ~90 KiB | | <= 16 |\n", stats("per_tp")
+    printf "| RssAnon per idle transport (marginal), KiB | %s | | | |\n", stats("per_tp_anon")
     printf "| single-core ChaCha20-Poly1305 enc, 4070 B / 64 KiB, MB/s (in-bench) | %s / %s | | | |\n", stats("aead4k"), stats("aead64k")
     printf "| raw loopback TCP (iperf3), MB/s | | %s | | |\n", (tcp == "" ? "-" : sprintf("%.0f", tcp))
     printf "| load average (1 min) at each run start | %s | | | |\n", stats("load")

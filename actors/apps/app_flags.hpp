@@ -17,4 +17,9 @@ namespace skywire::apps {
 expected<std::optional<std::string>> flag_value(const std::vector<std::string>& args,
                                                 std::string_view name);
 
+/// Sets flag `name` to `value`: every occurrence of it (any of the four
+/// forms) is removed and "--name value" appended; an empty `value` only
+/// removes it. Other arguments keep their order.
+void set_flag(std::vector<std::string>& args, std::string_view name, const std::string& value);
+
 } // namespace skywire::apps

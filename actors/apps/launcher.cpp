@@ -1,5 +1,6 @@
 #include "actors/apps/launcher.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -219,6 +220,23 @@ launcher_actor::behavior_type launcher(self_ptr self, launcher_options opts) {
       if (!st.apps->find(name))
         return make_error(apps_errc::unknown_app, st.apps->cannot_start(name));
       st.apps->set_auto_start(name, on, wall_clock::now());
+      return st.apps->summary(*st.apps->find(name));
+    },
+    [self](launcher_configure_atom, const std::string& name,
+           const visor::config_ptr& cfg) -> caf::result<api::app_summary> {
+      auto& st = self->state;
+      if (!cfg)
+        return make_error(apps_errc::unavailable, "no config");
+      auto it = std::find_if(cfg->launcher.apps.begin(), cfg->launcher.apps.end(),
+                             [&](const auto& a) { return a.name == name; });
+      if (it == cfg->launcher.apps.end())
+        return make_error(apps_errc::unknown_app, "no app named \"" + name + "\" in launcher.apps");
+      if (!st.apps->configure(
+            *it, [](std::string_view n) { return find_app(n) != nullptr; }, wall_clock::now()))
+        return make_error(apps_errc::busy, name + " is up; stop it before changing its arguments");
+      st.opts.cfg = cfg;
+      SKYWIRE_LOG(info, component, "app configured", log::kv("app", name),
+                  log::kv("port", it->port.value));
       return st.apps->summary(*st.apps->find(name));
     },
     [self](api::app_logs_atom, const std::string& name,

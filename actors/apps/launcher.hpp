@@ -52,6 +52,11 @@ using route_manager_slot_ptr = std::shared_ptr<route_manager_slot>;
 using launcher_restart_atom = caf::atom_constant<caf::atom("lch_restrt")>;
 using launcher_promote_atom = caf::atom_constant<caf::atom("lch_promot")>;
 using launcher_kill_atom = caf::atom_constant<caf::atom("lch_kill")>;
+/// (launcher_configure_atom, name, cfg) -> app_summary: the config changed
+/// by the visor's config_owner (launcher.apps[name] set or added): the
+/// launcher takes `cfg` for the apps it spawns from now on and the entry
+/// `name` from it; refused while that app is up (stop it first).
+using launcher_configure_atom = caf::atom_constant<caf::atom("lch_config")>;
 
 /// The launcher's full interface: the control requests, what apps report,
 /// its timers, `visor info` (info_atom) and, with fault injection,
@@ -63,6 +68,7 @@ using launcher_actor = api::launcher_control_actor::extend<
   caf::reacts_to<launcher_restart_atom, std::string, uint64_t>,
   caf::reacts_to<launcher_promote_atom, std::string, uint64_t>,
   caf::reacts_to<launcher_kill_atom, std::string, uint64_t>,
+  caf::replies_to<launcher_configure_atom, std::string, visor::config_ptr>::with<api::app_summary>,
   caf::replies_to<system::info_atom>::with<std::string>,
   caf::replies_to<api::visor_crash_atom, std::string>::with<std::string>>;
 

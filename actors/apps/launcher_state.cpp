@@ -1,5 +1,8 @@
 #include "actors/apps/launcher_state.hpp"
 
+#include "actors/apps/app_flags.hpp"
+#include "actors/apps/errors.hpp"
+
 #include <algorithm>
 #include <charconv>
 
@@ -49,26 +52,90 @@ launcher_state::launcher_state(const std::vector<config::app_config>& apps,
   : known_names_(std::move(known_names)), limits_(limits) {
   auto now = wall_clock::now();
   for (const auto& c : apps) {
-    entry e;
-    e.cfg = c;
-    e.run = resolve_entry(c);
-    e.tracker = system::restart_tracker{limits_.policy};
-    apps_.push_back(std::move(e));
-    auto& x = apps_.back();
-    if (!is_safe_app_name(c.name))
-      set_state(x, api::app_state::errored,
-                "not a usable app name (it names the app's folder under local_path)", now);
-    else if (!known(x.run.app))
-      set_state(x, api::app_state::errored,
-                "unknown app \"" + x.run.app + "\": this build has no such app (built-in: "
-                  + join(known_names_) + ")",
-                now);
-    else {
-      x.known = true;
-      set_state(x, api::app_state::stopped, "Stopped", now);
-    }
+    apps_.emplace_back();
+    init_entry(apps_.back(), c, known, now);
   }
 }
+
+void launcher_state::init_entry(entry& x, const config::app_config& c,
+                                const std::function<bool(std::string_view)>& known,
+                                wall_clock::time_point now) {
+  x.cfg = c;
+  x.run = resolve_entry(c);
+  x.known = false;
+  x.tracker = system::restart_tracker{limits_.policy};
+  if (!is_safe_app_name(c.name))
+    set_state(x, api::app_state::errored,
+              "not a usable app name (it names the app's folder under local_path)", now);
+  else if (!known(x.run.app))
+    set_state(x, api::app_state::errored,
+              "unknown app \"" + x.run.app + "\": this build has no such app (built-in: "
+                + join(known_names_) + ")",
+              now);
+  else {
+    x.known = true;
+    set_state(x, api::app_state::stopped, "Stopped", now);
+  }
+}
+
+bool launcher_state::configure(const config::app_config& c,
+                               const std::function<bool(std::string_view)>& known,
+                               wall_clock::time_point wall) {
+  auto* e = find(c.name);
+  if (!e) {
+    apps_.emplace_back();
+    init_entry(apps_.back(), c, known, wall);
+    log(apps_.back(), "added to launcher.apps", wall);
+    return true;
+  }
+  if (e->state == api::app_state::starting || e->state == api::app_state::running
+      || e->stop_requested)
+    return false;
+  auto log_lines = std::move(e->log);
+  init_entry(*e, c, known, wall);
+  e->log = std::move(log_lines);
+  log(*e, "arguments set", wall);
+  return true;
+}
+
+expected<config::app_config> app_with_flags(const std::vector<config::app_config>& apps,
+                                            const std::string& name, const std::string& app,
+                                            const std::vector<std::string>& flags,
+                                            uint16_t preferred_port) {
+  if (!is_safe_app_name(name))
+    return make_error(apps_errc::unknown_app, "\"" + name + "\" is not a usable app name");
+  if (flags.size() % 2 != 0)
+    return make_error(apps_errc::start_failed, "flags must come in name, value pairs");
+  config::app_config out;
+  auto it = std::find_if(apps.begin(), apps.end(), [&](const auto& a) { return a.name == name; });
+  if (it != apps.end()) {
+    out = *it;
+    if (auto runs = resolve_entry(out).app; runs != app)
+      return make_error(apps_errc::unknown_app,
+                        "launcher.apps: \"" + name + "\" runs " + runs + ", not " + app);
+  } else {
+    out.name = name;
+    out.binary = "skywire";
+    out.args = {"app", app};
+    out.auto_start = false;
+    auto used = [&](uint16_t p) {
+      return std::any_of(apps.begin(), apps.end(), [p](const auto& a) { return a.port.value == p; });
+    };
+    uint16_t port = 0;
+    if (preferred_port != 0 && !used(preferred_port))
+      port = preferred_port;
+    for (uint16_t p = 10; port == 0 && p < 100; ++p)
+      if (!used(p))
+        port = p;
+    if (port == 0)
+      return make_error(apps_errc::start_failed, "no free routing port in 10..99 for " + name);
+    out.port = skywire::port{port};
+  }
+  for (size_t i = 0; i + 1 < flags.size(); i += 2)
+    set_flag(out.args, flags[i], flags[i + 1]);
+  return out;
+}
+
 
 launcher_state::entry* launcher_state::find(std::string_view name) {
   for (auto& e : apps_)

@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "messages/api/launcher.hpp"
+#include "messages/error.hpp"
 #include "runtime/config/visor_config.hpp"
 #include "runtime/system/restart_policy.hpp"
 
@@ -135,6 +136,11 @@ public:
                     steady_clock::time_point now, wall_clock::time_point wall);
   /// The restart timer of `generation` fired: true when it is still due.
   bool restart_due(std::string_view name, uint64_t generation) const;
+  /// The entry of c.name replaced by `c` (its state, restart budget and
+  /// detailed status afresh, its log kept), or `c` added; false (nothing
+  /// changed) while that app is starting, running or stopping.
+  bool configure(const config::app_config& c, const std::function<bool(std::string_view)>& known,
+                 wall_clock::time_point wall);
   /// auto_start in memory (the file is written by the visor's config_owner).
   void set_auto_start(std::string_view name, bool on, wall_clock::time_point wall);
 
@@ -144,6 +150,8 @@ public:
   std::vector<std::string> logs_since(std::string_view name, int64_t since_unix_ns) const;
 
 private:
+  void init_entry(entry& x, const config::app_config& c,
+                  const std::function<bool(std::string_view)>& known, wall_clock::time_point now);
   void set_state(entry& e, api::app_state s, std::string status, wall_clock::time_point wall);
   void log(entry& e, std::string what, wall_clock::time_point wall);
 
@@ -151,6 +159,17 @@ private:
   std::vector<std::string> known_names_;
   launcher_limits limits_;
 };
+
+/// launcher.apps[name] with `flags` ({flag, value, flag, value, …}; an empty
+/// value removes the flag) set in its args (app_flags.hpp: set_flag): the
+/// reference's StartSkysocksClient (--srv) and `proxy start -n` (AddApp).
+/// Without such an entry, a new one running `app` (single-binary form,
+/// auto_start off) on `preferred_port` if free, else the lowest free routing
+/// port of 10..99. An error when the entry runs another app.
+expected<config::app_config> app_with_flags(const std::vector<config::app_config>& apps,
+                                            const std::string& name, const std::string& app,
+                                            const std::vector<std::string>& flags,
+                                            uint16_t preferred_port);
 
 /// Parses RFC 3339 (with or without fractional seconds; "Z" or ±hh:mm) into
 /// ns since the epoch; "beginning" is 0 (the reference's word for all).

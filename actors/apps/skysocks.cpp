@@ -1,11 +1,13 @@
 #include "actors/apps/skysocks.hpp"
 
+#include <optional>
 #include <unordered_map>
 
 #include <caf/event_based_actor.hpp>
 #include <caf/send.hpp>
 
 #include "actors/apps/app_flags.hpp"
+#include "actors/apps/sd_registration.hpp"
 #include "actors/apps/yamux_route.hpp"
 #include "actors/routing/route_group_core.hpp"
 #include "messages/api/route_manager.hpp"
@@ -26,6 +28,8 @@ public:
   const char* name() const override { return "skysocks"; }
 
   void on_exit() override {
+    if (registrar_)
+      registrar_->stop();
     for (auto& [tag, r] : routes_) {
       if (r.mux)
         r.core->post([m = r.mux] { m->stop(); });
@@ -43,6 +47,7 @@ public:
           SKYWIRE_LOG(info, component, "listening", log::kv("port", port),
                       log::kv("passcode", passcode_.empty() ? "no" : "yes"));
           status("Running");
+          register_service(port);
         },
         [this](caf::error& err) {
           SKYWIRE_LOG(warn, component, "cannot listen", log::kv("error", describe(err)));
@@ -59,6 +64,14 @@ public:
           r->prefix.insert(r->prefix.end(), bytes.begin(), bytes.end());
       },
       [this](api::closed_atom, const caf::error& err) { forget(current_sender(), err); },
+      [this](sd_reg_tick_atom, uint64_t generation) {
+        if (registrar_)
+          registrar_->on_tick(generation);
+      },
+      [this](sd_reg_done_atom, const caf::error& err) {
+        if (registrar_)
+          registrar_->on_done(err);
+      },
       [this](yamux_ready_atom, uint64_t tag, yamux_route_ptr& m) {
         auto i = routes_.find(tag);
         if (i == routes_.end()) {
@@ -93,6 +106,30 @@ private:
   void status(const std::string& s) {
     if (ctx_.launcher)
       send(ctx_.launcher, api::app_status_atom::value, s);
+  }
+
+  /// Reference §5.3: registered as "skysocks" at <pk>:<port> unless a
+  /// passcode protects it; refreshed while up (sd_registration.hpp).
+  void register_service(uint16_t port) {
+    const auto& url = ctx_.cfg ? ctx_.cfg->launcher.service_discovery : std::string{};
+    if (!passcode_.empty() || url.empty() || !ctx_.io) {
+      SKYWIRE_LOG(info, component, "not registered in the service discovery",
+                  log::kv("why", !passcode_.empty() ? "a passcode is set"
+                                 : url.empty()      ? "no launcher.service_discovery"
+                                                    : "no io runtime"));
+      return;
+    }
+    auto sd = transport::sd_client::make(*ctx_.io, url, ctx_.local.pk, ctx_.local.sk);
+    if (!sd) {
+      SKYWIRE_LOG(warn, component, "not registered in the service discovery",
+                  log::kv("url", url), log::kv("error", describe(sd.error())));
+      return;
+    }
+    registrar_.emplace(this, std::move(*sd),
+                       app_service_entry(ctx_.local.pk, port, "skysocks",
+                                         ctx_.cfg->launcher.display_node_ip),
+                       component);
+    registrar_->start();
   }
 
   route* by_addr(const caf::strong_actor_ptr& sender) {
@@ -148,6 +185,7 @@ private:
 
   app_context ctx_;
   std::string passcode_;
+  std::optional<sd_registrar> registrar_;
   uint64_t next_tag_ = 0;
   std::unordered_map<uint64_t, route> routes_;
   std::unordered_map<caf::actor_addr, uint64_t> tags_;

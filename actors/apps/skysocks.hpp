@@ -4,6 +4,13 @@
 // the data plane on the route's io shard). Arguments: --passcode <p>
 // (username/password required; either equal to it is accepted).
 //
+// Without a passcode it registers itself in the service discovery of
+// launcher.service_discovery (type "skysocks", <pk>:<port>, this build's
+// version, launcher.display_node_ip), refreshes the entry every 5 minutes
+// (ours expire; the reference registers once), retries with back-off while
+// the discovery is unreachable, and deletes the entry when stopped
+// (actors/apps/sd_registration.hpp).
+//
 // The actor only steers: it listens, attaches a yamux_route to each route
 // group, hands over the bytes the group sent before, and closes the group
 // when its session ends (or the session when the group ends). Status to

@@ -1,6 +1,7 @@
 #include "actors/apps/yamux_route.hpp"
 
 #include <algorithm>
+#include <array>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -71,7 +72,11 @@ struct yamux_route::pipe {
   bool close_when_drained = false;
   bool reset_socket = false;
   bool paused = false;
-  uint64_t socket_queued = 0;   ///< stream bytes handed to the socket, not yet sent
+  uint64_t socket_queued = 0;   ///< bytes handed to the socket, not yet sent
+  uint64_t own_queued = 0;      ///< of those, our own (a greeting's answer): never credited
+  // client
+  bool first_read = true;
+  greeting_tap tap;
   // socks server
   std::unique_ptr<socks5::server_handshake> hs;
   bool connecting = false;
@@ -259,8 +264,19 @@ void yamux_route::from_socket(const pipe_ptr& p, byte_vec&& bytes) {
   if (p->local_closed || !p->has_stream || bytes.empty())
     return;
   stats_.to_route += bytes.size();
-  if (!session_.write(p->id, {bytes.data(), bytes.size()}))
+  std::optional<greeting_cache::reply> answer;
+  if (cfg_.m == mode::client && p->first_read) {
+    p->first_read = false;
+    answer = p->tap.first_from_client({bytes.data(), bytes.size()}, greetings_);
+  }
+  if (!session_.write(p->id, std::move(bytes)))
     return;
+  if (answer && p->conn->write(byte_vec(answer->begin(), answer->end()))) {
+    // the server's answer (the same) is dropped when it comes
+    p->socket_queued += answer->size();
+    p->own_queued += answer->size();
+    ++stats_.greetings_answered;
+  }
   if (!p->paused && !session_.writable(p->id) && !p->socket_closed) {
     p->paused = true;
     p->conn->pause_reading();
@@ -269,7 +285,10 @@ void yamux_route::from_socket(const pipe_ptr& p, byte_vec&& bytes) {
 
 void yamux_route::socket_sent(const pipe_ptr& p, size_t n) {
   p->socket_queued = n > p->socket_queued ? 0 : p->socket_queued - n;
-  if (p->has_stream)
+  auto own = std::min<uint64_t>(n, p->own_queued); // the socket sends in order: ours went first
+  p->own_queued -= own;
+  n -= own;
+  if (p->has_stream && n > 0)
     session_.consumed(p->id, n);
   maybe_close_socket(p);
 }
@@ -305,16 +324,37 @@ void yamux_route::stream_data(const pipe_ptr& p, yamux::byte_span bytes) {
     session_.consumed(p->id, bytes.size()); // nowhere to go: the stream ends soon
     return;
   }
-  to_socket(p, byte_vec(bytes.begin(), bytes.end()));
+  if (cfg_.m == mode::client) {
+    auto o = p->tap.from_server(bytes, greetings_);
+    if (o.mismatch) {
+      SKYWIRE_LOG(info, component, "the server answered a greeting otherwise: resetting the connection",
+                  log::kv("stream", p->id));
+      session_.consumed(p->id, bytes.size());
+      p->reset_socket = true;
+      end_local(p, false);
+      ++stats_.sockets_reset;
+      p->conn->close_with_reset();
+      return;
+    }
+    if (o.drop > 0) {
+      session_.consumed(p->id, o.drop); // our answer's echo: not for the socket
+      bytes = bytes.subspan(o.drop);
+      if (bytes.empty())
+        return;
+    }
+  }
+  to_socket(p, bytes);
 }
 
-void yamux_route::to_socket(const pipe_ptr& p, byte_vec&& bytes) {
+void yamux_route::to_socket(const pipe_ptr& p, yamux::byte_span bytes) {
   auto n = bytes.size();
   if (n == 0)
     return;
   p->socket_queued += n;
   stats_.to_sockets += n;
-  if (p->conn->write(std::move(bytes)))
+  size_t copied = 0;
+  std::array<yamux::byte_span, 1> parts{bytes};
+  if (p->conn->write_gather(parts, copied))
     return;
   p->socket_queued -= n;
   stats_.to_sockets -= n;
@@ -477,7 +517,7 @@ void yamux_route::connected(const pipe_ptr& p, tcp::socket&& connected_sock) {
   auto early = std::move(p->early);
   p->early.clear();
   if (!early.empty())
-    to_socket(p, std::move(early));
+    to_socket(p, {early.data(), early.size()});
 }
 
 void yamux_route::connect_failed(const pipe_ptr& p, const boost::system::error_code& ec) {

@@ -25,6 +25,11 @@ using get_config_atom = caf::atom_constant<caf::atom("vis_config")>;
 /// (cfg_app_autostart_atom, app name, bool) -> config_ptr (config_owner):
 /// launcher.apps[name].auto_start written to the config file, then applied
 using cfg_app_autostart_atom = caf::atom_constant<caf::atom("cfg_apauto")>;
+/// (cfg_app_flags_atom, app name, built-in app, {flag, value, …}) ->
+/// config_ptr (config_owner): launcher.apps[name] with those flags set in
+/// its args (created to run the built-in app when absent:
+/// apps::app_with_flags), written to the config file, then applied
+using cfg_app_flags_atom = caf::atom_constant<caf::atom("cfg_apflag")>;
 
 using config_ptr = std::shared_ptr<const config::visor_config>;
 

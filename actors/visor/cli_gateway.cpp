@@ -675,6 +675,33 @@ caf::behavior cli_gateway(caf::stateful_actor<gateway_state>* self, api::visor_a
         forward_typed(id, rid, t, one, api::app_start_atom::value, std::get<std::string>(n));
       else
         forward_typed(id, rid, t, one, api::app_stop_atom::value, std::get<std::string>(n));
+    } else if (method == "app-visor.StartSkysocksClient") {
+      // {"pk":<server>,"name":"skysocks-client","addr":"host:port","http":"host:port"}
+      // (the reference passes the key alone; the rest is `cli proxy start`'s)
+      const auto* pk = param(params, "pk");
+      if (!pk || !pk->is_string() || !public_key::from_hex(pk->get_string()))
+        return refuse(bad_params{"params.pk must be the skysocks server's public key"}), true;
+      std::string name = "skysocks-client";
+      if (param(params, "name")) {
+        auto n = app_name_param(params, "name");
+        if (auto* b = std::get_if<bad_params>(&n))
+          return refuse(*b), true;
+        name = std::get<std::string>(n);
+      }
+      std::vector<std::string> flags{"srv", std::string{pk->get_string()}};
+      for (const char* key : {"addr", "http"}) {
+        const auto* v = param(params, key);
+        if (!v || v->is_null())
+          continue;
+        if (!v->is_string() || v->get_string().size() > 256
+            || v->get_string().find_first_of(std::string_view{"\0\n\r", 3}) != json::string::npos)
+          return refuse(bad_params{"params." + std::string{key} + " must be host:port"}), true;
+        flags.push_back(key);
+        flags.emplace_back(v->get_string());
+      }
+      // a stop of the running client (up to its grace), the config, the start
+      forward_typed(id, rid, std::chrono::seconds{30}, one, api::app_run_with_atom::value, std::move(name),
+                    std::string{"skysocks-client"}, std::move(flags));
     } else if (method == "app-visor.SetAutoStart") {
       // {"AppName":name,"AutoStart":bool} (the reference's SetAutoStartIn)
       auto n = app_name_param(params, "AppName");

@@ -6,6 +6,9 @@
 // A config not read from a file (source_path "") changes in memory only.
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include <caf/actor_system.hpp>
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
@@ -19,7 +22,9 @@ namespace skywire::visor {
 /// child.
 using config_owner_actor = caf::typed_actor<
   caf::replies_to<get_config_atom>::with<config_ptr>,
-  caf::replies_to<cfg_app_autostart_atom, std::string, bool>::with<config_ptr>>::
+  caf::replies_to<cfg_app_autostart_atom, std::string, bool>::with<config_ptr>,
+  caf::replies_to<cfg_app_flags_atom, std::string, std::string, std::vector<std::string>>::with<
+    config_ptr>>::
   extend_with<system::fault_injectable_actor>;
 
 /// Starts from latest->load(); every change is stored back into `latest`.

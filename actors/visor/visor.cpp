@@ -566,6 +566,44 @@ visor_interface::behavior_type visor_actor(visor_interface::stateful_pointer<vis
           [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
       return rp;
     },
+    [self](api::app_run_with_atom, std::string& name, std::string& app,
+           std::vector<std::string>& flags) -> caf::result<api::app_summary> {
+      // stop (when up), the file and memory (config_owner), the launcher's
+      // entry, start
+      auto owner = self->state.sup.child(std::string{config_owner_child});
+      auto launcher = self->state.sup.child(std::string{launcher_child});
+      if (!owner || !launcher)
+        return apps::make_error(apps::apps_errc::unavailable,
+                                "the visor's config owner or launcher is not running");
+      auto l = caf::actor_cast<apps::launcher_actor>(launcher);
+      auto rp = self->make_response_promise<api::app_summary>();
+      auto configure = [self, rp, l, owner, name, app, flags]() mutable {
+        self
+          ->request(caf::actor_cast<config_owner_actor>(owner), std::chrono::seconds(10),
+                    cfg_app_flags_atom::value, name, app, flags)
+          .then(
+            [self, rp, l, name](const config_ptr& cfg) mutable {
+              self->request(l, std::chrono::seconds(10), apps::launcher_configure_atom::value, name, cfg)
+                .then(
+                  [rp, l, name](const api::app_summary&) mutable {
+                    rp.delegate(caf::actor_cast<api::launcher_control_actor>(l),
+                                api::app_start_atom::value, name);
+                  },
+                  [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+            },
+            [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+      };
+      // a stop waits for the app to end (killed after its grace)
+      self->request(l, std::chrono::seconds(15), api::app_stop_atom::value, name)
+        .then([configure](const api::app_summary&) mutable { configure(); },
+              [rp, configure](caf::error& err) mutable {
+                if (apps::is(err, apps::apps_errc::unknown_app))
+                  configure(); // a new instance
+                else
+                  rp.deliver(std::move(err));
+              });
+      return rp;
+    },
     [self](api::app_logs_atom a, std::string& name,
            int64_t since) -> caf::result<std::vector<std::string>> {
       return to_launcher<std::vector<std::string>>(self, a, std::move(name), since);

@@ -28,6 +28,7 @@
 //   request(visor, T, reward_set_atom, address)      -> "\"<address>\"" (a valid
 //                                                       skycoin address, else an error)
 //   request(visor, T, reward_delete_atom)            -> "\"OK\""
+// and app_run_with_atom below (StartSkysocksClient).
 //
 // Besides these, the visor answers what its children ask (get_config_atom,
 // actors/visor/atoms.hpp) and its own timers; its full interface is in
@@ -35,6 +36,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include <caf/atom.hpp>
 #include <caf/replies_to.hpp>
@@ -56,6 +58,11 @@ using visor_crash_atom = caf::atom_constant<caf::atom("vis_crash")>;
 using reward_get_atom = caf::atom_constant<caf::atom("rw_get")>;
 using reward_set_atom = caf::atom_constant<caf::atom("rw_set")>;
 using reward_delete_atom = caf::atom_constant<caf::atom("rw_del")>;
+/// (app_run_with_atom, name, built-in app, {flag, value, …}) -> app_summary:
+/// launcher.apps[name] (created to run the app when absent) is stopped if
+/// up, gets those flags in its args (written to the config file first,
+/// atomically), and is started; the reference's StartSkysocksClient.
+using app_run_with_atom = caf::atom_constant<caf::atom("app_runwth")>;
 
 using visor_actor =
   caf::typed_actor<caf::replies_to<visor_pk_atom>::with<std::string>,
@@ -70,6 +77,8 @@ using visor_actor =
                             caf::replies_to<reward_get_atom>::with<std::string>,
                             caf::replies_to<reward_set_atom, std::string>::with<std::string>,
                             caf::replies_to<reward_delete_atom>::with<std::string>>::
-      extend_with<launcher_control_actor>;
+      extend_with<launcher_control_actor>::extend<
+        caf::replies_to<app_run_with_atom, std::string, std::string,
+                        std::vector<std::string>>::with<app_summary>>;
 
 } // namespace skywire::api

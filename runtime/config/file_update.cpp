@@ -139,4 +139,48 @@ bool set_app_auto_start(visor_config& cfg, std::string_view name, bool on) {
   return false;
 }
 
+caf::error set_app_entry(json::object& root, const app_config& app) {
+  auto& launcher = root["launcher"];
+  if (launcher.is_null())
+    launcher = json::object{};
+  if (!launcher.is_object())
+    return make_error(config_errc::invalid_value, "launcher must be an object");
+  auto& apps = launcher.as_object()["apps"];
+  if (apps.is_null())
+    apps = json::array{};
+  if (!apps.is_array())
+    return make_error(config_errc::invalid_value, "launcher.apps must be an array");
+  json::array args;
+  for (const auto& a : app.args)
+    args.emplace_back(json::string_view{a});
+  for (auto& a : apps.as_array()) {
+    if (!a.is_object())
+      continue;
+    auto* n = a.as_object().if_contains("name");
+    if (n && n->is_string() && n->get_string() == app.name) {
+      auto& o = a.as_object();
+      o["binary"] = app.binary;
+      o["args"] = std::move(args);
+      o["auto_start"] = app.auto_start;
+      o["port"] = app.port.value;
+      return {};
+    }
+  }
+  apps.as_array().emplace_back(json::object{{"name", app.name},
+                                            {"binary", app.binary},
+                                            {"args", std::move(args)},
+                                            {"auto_start", app.auto_start},
+                                            {"port", app.port.value}});
+  return {};
+}
+
+void set_app_entry(visor_config& cfg, const app_config& app) {
+  for (auto& a : cfg.launcher.apps)
+    if (a.name == app.name) {
+      a = app;
+      return;
+    }
+  cfg.launcher.apps.push_back(app);
+}
+
 } // namespace skywire::config

@@ -38,4 +38,13 @@ caf::error set_app_auto_start(boost::json::object& root, std::string_view name, 
 /// The same change on a loaded config; false when it has no such app.
 bool set_app_auto_start(visor_config& cfg, std::string_view name, bool on);
 
+/// The edit of the reference's app setters (StartSkysocksClient's --srv,
+/// AddApp): launcher.apps[app.name] gets app's binary, args, auto_start and
+/// port (other keys of the entry stay), or `app` is appended when no entry
+/// has its name.
+caf::error set_app_entry(boost::json::object& root, const app_config& app);
+
+/// The same change on a loaded config.
+void set_app_entry(visor_config& cfg, const app_config& app);
+
 } // namespace skywire::config

@@ -4,7 +4,6 @@
 #include <vector>
 
 #include <caf/atom.hpp>
-#include <caf/io/middleman.hpp>
 
 #include "runtime/system/supervision.hpp"
 
@@ -28,9 +27,6 @@ void add_type_block(std::function<void(caf::actor_system_config&)> loader) {
 void configure(caf::actor_system_config& cfg, const system_options& opts) {
   cfg.set("scheduler.policy", caf::atom("sharing"));
   cfg.set("scheduler.max-threads", opts.max_threads);
-  cfg.set("middleman.workers", size_t{0});
-  if (opts.load_middleman)
-    cfg.load<caf::io::middleman>();
   cfg.add_message_type<child_status>("skywire::system::child_status");
   cfg.add_message_type<std::vector<child_status>>("std::vector<skywire::system::child_status>");
   std::lock_guard<std::mutex> guard{g_mtx};

@@ -1,7 +1,9 @@
 // Actor-system setup shared by every skywire process: the scheduler tuned for
-// a small machine (sharing policy, at most 2 worker threads), the middleman
-// loaded (BASP for multi-process deployments), no CAF config file or argv
-// parsing (Boost.Program_options owns argv), and the type-ID registrations of
+// a small machine (sharing policy, at most 2 worker threads), no CAF
+// middleman (no process talks to remote actors: services in other processes
+// are reached over their public HTTP or dmsg APIs, never over BASP; leaving
+// CAF's io library unlinked saves every process its mapped pages), no CAF
+// config file or argv parsing (Boost.Program_options owns argv), and the type-ID registrations of
 // the project's message types.
 //
 // Subsystems that add serializable message types register a loader once, at
@@ -19,7 +21,6 @@ namespace skywire::system {
 
 struct system_options {
   size_t max_threads = 2;
-  bool load_middleman = true;
 };
 
 /// Adds a loader of message types; every configure() call runs all loaders.

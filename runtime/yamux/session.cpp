@@ -198,10 +198,22 @@ bool session::write(uint32_t id, byte_span bytes) {
     return false;
   if (bytes.empty())
     return true;
-  s->out.emplace_back(bytes.begin(), bytes.end());
+  return write(id, byte_buffer(bytes.begin(), bytes.end()));
+}
+
+bool session::write(uint32_t id, byte_buffer&& bytes) {
+  auto* s = find(id);
+  if (!s || s->local_fin || ended_)
+    return false;
+  if (bytes.empty())
+    return true;
   s->out_bytes += bytes.size();
+  out_total_ += bytes.size();
+  s->out.push_back(std::move(bytes));
   if (s->out_bytes >= lim_.stream_high_water)
     s->blocked = true;
+  if (over_session_mark())
+    s->blocked = session_blocked_ = true;
   if (s->send.available() > 0)
     mark_ready(*s);
   flush();
@@ -210,7 +222,23 @@ bool session::write(uint32_t id, byte_span bytes) {
 
 bool session::writable(uint32_t id) const {
   auto* s = find(id);
-  return s && !s->local_fin && !ended_ && s->out_bytes < lim_.stream_high_water;
+  return s && !s->local_fin && !ended_ && s->out_bytes < lim_.stream_high_water
+         && !over_session_mark();
+}
+
+bool session::over_session_mark() const noexcept {
+  return lim_.session_high_water > 0 && out_total_ >= lim_.session_high_water;
+}
+
+void session::maybe_unblock(stream& s) {
+  if (!s.blocked || s.out_bytes >= lim_.stream_high_water / 2)
+    return;
+  if (lim_.session_high_water > 0 && out_total_ >= lim_.session_high_water / 2) {
+    session_blocked_ = true; // woken with the others once the session is below its half mark
+    return;
+  }
+  s.blocked = false;
+  woken_.push_back(s.id);
 }
 
 void session::consumed(uint32_t id, size_t n) {
@@ -303,6 +331,7 @@ bool session::fill_batch() {
         }
       }
       s->out_bytes -= n;
+      out_total_ -= n;
       stats_.data_out += n;
       ++stats_.frames_out;
     }
@@ -316,10 +345,12 @@ bool session::fill_batch() {
     }
     if (s->out_bytes > 0 && s->send.available() > 0)
       mark_ready(*s); // round robin: the rest after the other streams
-    if (s->blocked && s->out_bytes < lim_.stream_high_water / 2) {
-      s->blocked = false;
-      woken_.push_back(id);
-    }
+    maybe_unblock(*s);
+  }
+  if (session_blocked_ && out_total_ < lim_.session_high_water / 2) {
+    session_blocked_ = false;
+    for (auto& [id, st] : streams_)
+      maybe_unblock(*st);
   }
   return !batch_.empty();
 }
@@ -382,7 +413,11 @@ void session::maybe_finish(uint32_t id) {
 }
 
 void session::remove(uint32_t id) {
-  streams_.erase(id);
+  auto i = streams_.find(id);
+  if (i == streams_.end())
+    return;
+  out_total_ -= i->second->out_bytes;
+  streams_.erase(i);
 }
 
 void session::fail(caf::error err, bool go_away) {
@@ -407,6 +442,7 @@ void session::end(const caf::error& err) {
     hs.push_back(std::move(s->h));
   streams_.clear();
   ready_.clear();
+  out_total_ = 0;
   for (auto& h : hs)
     if (h.on_reset)
       h.on_reset(err);

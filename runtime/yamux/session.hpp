@@ -17,8 +17,9 @@
 //    frame beyond a stream's window, a SYN for a live id or a bad header is
 //    a protocol error: GoAway(protocol error), the session ends.
 //
-// Bounds: each stream's unsent bytes (the owner pauses its source once
-// writable() is false and resumes on on_writable); the control frames
+// Bounds: each stream's unsent bytes, and optionally all streams' together
+// (the owner pauses its source once writable() is false and resumes on
+// on_writable); the control frames
 // waiting for the carrier (max_control: past it the session fails loudly);
 // one batch of frames in flight to the carrier; the receive side by the
 // yamux windows (bytes are handed to the stream's owner at once, and come
@@ -66,6 +67,11 @@ public:
     uint32_t recv_window = wire::yamux::initial_stream_window;
     /// A stream's unsent bytes before writable() answers false.
     size_t stream_high_water = 256 * 1024;
+    /// All streams' unsent bytes before writable() answers false for every
+    /// stream (0: no such bound): many streams at their own mark each would
+    /// otherwise hold streams × stream_high_water. on_writable comes once
+    /// both are below half.
+    size_t session_high_water = 0;
     /// Largest data frame we write.
     size_t max_frame = 32 * 1024;
     /// Frames gathered into one carrier write.
@@ -134,6 +140,8 @@ public:
   /// Queues bytes (all of them: the owner checks writable() to pace itself).
   /// False when the stream is gone or closed for writing.
   bool write(uint32_t id, byte_span bytes);
+  /// The same, taking the buffer over (no copy: a socket's read buffer).
+  bool write(uint32_t id, byte_buffer&& bytes);
   bool writable(uint32_t id) const;
   /// The owner processed n received bytes of the stream.
   void consumed(uint32_t id, size_t n);
@@ -150,6 +158,8 @@ public:
   const counters& stats() const noexcept { return stats_; }
   /// Unsent bytes of a stream (0 when it is gone).
   size_t pending(uint32_t id) const;
+  /// Unsent bytes of all streams.
+  size_t pending() const noexcept { return out_total_; }
   /// The send window the peer granted a stream (0 when it is gone).
   uint32_t send_window(uint32_t id) const;
 
@@ -176,6 +186,9 @@ private:
   void accept(uint32_t id, uint32_t delta);
   void control(wire::yamux::frame_type t, uint16_t flags, uint32_t id, uint32_t length);
   void mark_ready(stream& s);
+  bool over_session_mark() const noexcept;
+  /// A blocked stream below its own half mark: woken unless the session is over its half mark.
+  void maybe_unblock(stream& s);
   void flush();
   bool fill_batch();
   void after_send(stream& s);
@@ -194,6 +207,8 @@ private:
   byte_buffer control_; ///< control frames not yet in a batch
   byte_buffer batch_;   ///< the batch the carrier refused (sent again first)
   std::vector<uint32_t> woken_;
+  size_t out_total_ = 0;         ///< unsent bytes of all streams
+  bool session_blocked_ = false; ///< a stream waits for the session's half mark
   bool flushing_ = false;
   bool again_ = false;
   bool blocked_ = false; ///< the carrier answered busy

@@ -226,3 +226,65 @@ TEST_CASE("RFC 3339 timestamps for `app log --since`") {
   CHECK_FALSE(apps::parse_rfc3339_ns("2026-12-05T05:41:49.Z"));
   CHECK_FALSE(apps::parse_rfc3339_ns("2026-12-05T05:41:49Zjunk"));
 }
+
+TEST_CASE("app_with_flags: sets flags on an entry, or a new entry on the preferred or lowest free "
+          "port; refuses an entry of another app") {
+  std::vector<config::app_config> list{app("skysocks", {"app", "skysocks"}, true, 3),
+                                       app("skysocks-client",
+                                           {"app", "skysocks-client", "--addr", ":1080"}, false, 13),
+                                       app("ten", {"app", "echo"}, false, 10)};
+  std::string pk(66, '3');
+  auto e = apps::app_with_flags(list, "skysocks-client", "skysocks-client", {"srv", pk}, 13);
+  REQUIRE(e);
+  CHECK(e->args == std::vector<std::string>{"app", "skysocks-client", "--addr", ":1080", "--srv", pk});
+  CHECK(e->port.value == 13);
+  CHECK_FALSE(e->auto_start);
+  // a new instance: 13 is taken, 10 too: 11
+  auto n = apps::app_with_flags(list, "proxy-2", "skysocks-client",
+                                {"srv", pk, "addr", "127.0.0.1:1081"}, 13);
+  REQUIRE(n);
+  CHECK(n->name == "proxy-2");
+  CHECK(n->binary == "skywire");
+  CHECK(n->port.value == 11);
+  CHECK(n->args
+        == std::vector<std::string>{"app", "skysocks-client", "--srv", pk, "--addr", "127.0.0.1:1081"});
+  // the preferred port when free
+  auto p = apps::app_with_flags({}, "skysocks-client", "skysocks-client", {"srv", pk}, 13);
+  REQUIRE(p);
+  CHECK(p->port.value == 13);
+  // refusals
+  CHECK_FALSE(apps::app_with_flags(list, "skysocks", "skysocks-client", {"srv", pk}, 13));
+  CHECK_FALSE(apps::app_with_flags(list, "../x", "skysocks-client", {"srv", pk}, 13));
+  CHECK_FALSE(apps::app_with_flags(list, "c", "skysocks-client", {"srv"}, 13));
+  std::vector<config::app_config> full;
+  for (uint16_t port = 10; port < 100; ++port)
+    full.push_back(app("a" + std::to_string(port), {"app", "echo"}, false, port));
+  CHECK_FALSE(apps::app_with_flags(full, "one-more", "echo", {}, 0));
+}
+
+TEST_CASE("configure: replaces a stopped entry (its log kept) or adds one; refused while it is up") {
+  launcher_state s{{app("skysocks", {"app", "skysocks"}, false, 3)}, known, {"echo", "skysocks"},
+                   fast_limits()};
+  // added
+  REQUIRE(s.configure(app("e2", {"app", "echo", "--x", "1"}, false, 11), known, w0));
+  REQUIRE(s.find("e2"));
+  CHECK(s.find("e2")->state == app_state::stopped);
+  CHECK(s.find("e2")->run.app == "echo");
+  CHECK(s.find("e2")->cfg.port.value == 11);
+  // an unknown app is added errored, as at boot
+  REQUIRE(s.configure(app("zz", {"app", "nope"}, false, 12), known, w0));
+  CHECK(s.find("zz")->state == app_state::errored);
+  CHECK(s.cannot_start("zz") != "");
+  // up: refused
+  s.spawning("skysocks", true, t0, w0);
+  CHECK_FALSE(s.configure(app("skysocks", {"app", "skysocks", "--passcode", "p"}, false, 3), known,
+                          w0));
+  CHECK(s.find("skysocks")->run.args.empty());
+  s.stop_requested("skysocks", w0);
+  s.exited("skysocks", false, "", t0, w0);
+  auto lines = s.logs_since("skysocks", 0).size();
+  REQUIRE(s.configure(app("skysocks", {"app", "skysocks", "--passcode", "p"}, false, 3), known, w0));
+  CHECK(s.find("skysocks")->run.args == std::vector<std::string>{"--passcode", "p"});
+  CHECK(s.find("skysocks")->state == app_state::stopped);
+  CHECK(s.logs_since("skysocks", 0).size() == lines + 1);
+}

@@ -1,7 +1,8 @@
 // The local network of the visor e2e tests that need routes: `skywire svc
 // local` (dmsg discovery and server, transport discovery, address resolver,
 // route finder, setup node) on loopback, visors made to use it (stcp on an
-// ephemeral port, each naming the next one in its pk_table), and the waits
+// ephemeral port, each naming the next one in its pk_table; the service
+// discovery and uptime tracker of svc local), and the waits
 // until routes can be set up between them. Every process is stopped by PID.
 #pragma once
 
@@ -45,6 +46,10 @@ struct local_net {
       auto& t = c["transport"].as_object();
       t["discovery"] = url("transport_discovery");
       t["address_resolver"] = url("address_resolver");
+      // skysocks registers with this service discovery, the heartbeat goes
+      // to this tracker (none to a service of someone else on the default ports)
+      c["launcher"].as_object()["service_discovery"] = url("service_discovery");
+      c["uptime_tracker"] = json::object{{"addr", url("uptime_tracker")}};
       auto& r = c["routing"].as_object();
       r["route_finder"] = url("route_finder");
       r["route_setup_nodes"] = json::array{info.at("setup_node")};

@@ -142,3 +142,50 @@ TEST_CASE("update_config_file: SetAutoStart changes that key only; refusals leav
   CHECK(loaded->launcher.apps[2].auto_start == !was);
   CHECK_FALSE(set_app_auto_start(*loaded, "no-such-app", true));
 }
+
+TEST_CASE("set_app_entry: replaces the named entry's binary, args, auto_start and port, keeps its "
+          "other keys; appends a new name; the loaded config alike") {
+  auto cfg = sample();
+  auto& apps = cfg["launcher"].as_object()["apps"].as_array();
+  REQUIRE(apps.size() >= 3);
+  std::string name{apps[1].as_object()["name"].as_string()};
+  apps[1].as_object()["x_extra"] = 7;
+  auto before = apps.size();
+  app_config a;
+  a.name = name;
+  a.binary = "skywire";
+  a.args = {"app", "skysocks-client", "--srv", std::string(66, '2')};
+  a.auto_start = true;
+  a.port = skywire::port{13};
+  REQUIRE_FALSE(set_app_entry(cfg, a));
+  auto& e = cfg["launcher"].as_object()["apps"].as_array()[1].as_object();
+  CHECK(e["args"].as_array().size() == 4);
+  CHECK(e["args"].as_array()[3].as_string() == std::string(66, '2'));
+  CHECK(e["auto_start"] == true);
+  CHECK(e["port"] == 13);
+  CHECK(e["x_extra"] == 7);
+  CHECK(cfg["launcher"].as_object()["apps"].as_array().size() == before);
+
+  a.name = "proxy-2";
+  a.port = skywire::port{10};
+  REQUIRE_FALSE(set_app_entry(cfg, a));
+  auto& all = cfg["launcher"].as_object()["apps"].as_array();
+  REQUIRE(all.size() == before + 1);
+  CHECK(all.back().as_object()["name"] == "proxy-2");
+  CHECK(all.back().as_object()["port"] == 10);
+  CHECK(load_json(boost::json::serialize(cfg)));
+
+  boost::json::object not_obj{{"launcher", 3}};
+  CHECK(set_app_entry(not_obj, a));
+
+  auto loaded = load_json(boost::json::serialize(sample()));
+  REQUIRE(loaded);
+  auto n = loaded->launcher.apps.size();
+  set_app_entry(*loaded, a);
+  REQUIRE(loaded->launcher.apps.size() == n + 1);
+  CHECK(loaded->launcher.apps.back().args == a.args);
+  a.auto_start = false;
+  set_app_entry(*loaded, a);
+  CHECK(loaded->launcher.apps.size() == n + 1);
+  CHECK_FALSE(loaded->launcher.apps.back().auto_start);
+}

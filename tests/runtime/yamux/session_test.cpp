@@ -368,3 +368,43 @@ TEST_CASE("yamux session: hostile input ends the session with a protocol error")
     CHECK_FALSE(s.ended);
   }
 }
+
+TEST_CASE("yamux session: the session's mark pauses every stream, and all resume below half of it") {
+  session::limits l;
+  l.stream_high_water = 256 * 1024;
+  l.session_high_water = 96 * 1024;
+  pair p{l, l};
+  auto a = p.c.open();
+  auto b = p.c.open();
+  auto c = p.c.open();
+  p.pump();
+  p.c.answer = session::send_result::busy;
+  auto data = test::pseudo_random(48 * 1024, 3);
+  REQUIRE(p.c.s->write(a, data)); // taken for the carrier's batch (refused, kept)
+  REQUIRE(p.c.s->write(a, data));
+  REQUIRE(p.c.s->write(b, data));
+  // 96 KiB unsent: each stream is far below its own mark, the session is at its own
+  CHECK(p.c.s->pending() == 96 * 1024);
+  CHECK_FALSE(p.c.s->writable(a));
+  CHECK_FALSE(p.c.s->writable(b));
+  CHECK_FALSE(p.c.s->writable(c)); // c wrote nothing, the session's mark holds it too
+  p.c.answer = session::send_result::ok;
+  p.c.s->carrier_writable();
+  CHECK(p.c.s->pending() == 0);
+  CHECK(p.c.s->writable(a));
+  CHECK(p.c.s->writable(c));
+  // the stream whose write reached the mark hears that it may write again
+  // (a's writes were below it: a's owner never saw writable() false after them)
+  CHECK(p.c.writable == std::vector<uint32_t>{b});
+  p.pump();
+  CHECK(p.s.got[a] == cat({data, data}));
+  CHECK(p.s.got[b] == data);
+  // a stream that goes away gives its unsent bytes back to the session
+  p.c.answer = session::send_result::busy;
+  REQUIRE(p.c.s->write(c, data));
+  REQUIRE(p.c.s->write(c, data));
+  auto before = p.c.s->pending();
+  CHECK(before > 0);
+  p.c.s->reset(c);
+  CHECK(p.c.s->pending() == 0);
+}
