@@ -144,8 +144,9 @@ void session_io::on_handshake_bytes(byte_span bytes) {
 }
 
 void session_io::on_yamux_bytes(byte_span bytes) {
-  // Frames are parsed in the read buffer (no copy unless cut by a read).
-  auto err = splitter_.feed(bytes, [this](const yx::frame_view& f) {
+  // Frames are parsed in the read buffer; a data frame cut by a read goes
+  // to its stream in pieces (never assembled: no copy).
+  auto err = splitter_.feed(bytes, [this](const yx::fragment& f) {
     route(f);
     return !failed_;
   });
@@ -182,7 +183,7 @@ stream_core_ptr session_io::accept(uint32_t id) {
   return core;
 }
 
-void session_io::route(const yx::frame_view& f) {
+void session_io::route(const yx::fragment& f) {
   const auto& h = f.hdr;
   switch (h.type) {
     case yx::frame_type::ping:
@@ -203,7 +204,7 @@ void session_io::route(const yx::frame_view& f) {
   }
   auto core = find(h.stream_id);
   if (!core) {
-    if (!h.has(yx::flag::syn))
+    if (!h.has(yx::flag::syn) || !f.first)
       return; // a stream that already ended: drop, as the reference does
     // Server-opened streams have even ids; ours are odd.
     if (h.stream_id % 2 != 0 || h.stream_id == 0) {
@@ -230,7 +231,7 @@ void session_io::route(const yx::frame_view& f) {
   if (h.type == yx::frame_type::window_update)
     core->on_window(h.flags, h.length);
   else
-    core->on_data(h.flags, f.body);
+    core->on_data(f.last ? h.flags : uint16_t{0}, f.body); // FIN/RST after the whole body
 }
 
 void session_io::start_keepalive() {

@@ -26,6 +26,7 @@
 
 #include "actors/dmsg/link.hpp"
 #include "actors/dmsg/stream_core.hpp"
+#include "messages/wire/yamux/fragment_splitter.hpp"
 #include "messages/wire/yamux/frame.hpp"
 #include "runtime/crypto/noise/handshake.hpp"
 #include "runtime/io/byte_link.hpp"
@@ -71,7 +72,7 @@ private:
   void on_bytes(byte_span bytes);
   void on_handshake_bytes(byte_span bytes);
   void on_yamux_bytes(byte_span bytes);
-  void route(const wire::yamux::frame_view& f);
+  void route(const wire::yamux::fragment& f);
   stream_core_ptr find(uint32_t id);
   stream_core_ptr accept(uint32_t id);
   void fail(caf::error err);
@@ -82,7 +83,7 @@ private:
   std::optional<crypto::noise::handshake> hs_; // strand only
   byte_buffer hs_buf_;                         // strand only
   session_link_ptr link_;                      // set on the strand once up
-  wire::yamux::frame_splitter splitter_;       // strand only
+  wire::yamux::fragment_splitter splitter_;    // strand only
   std::vector<stream_core_ptr> touched_;       // strand only: streams of this read
   bool failed_ = false;                        // strand only
   mutable std::mutex mtx_;

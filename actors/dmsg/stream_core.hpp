@@ -231,7 +231,13 @@ private:
 
   /// Ciphertext waiting for send window: one buffer per queued write, sent
   /// as views (header + slices) with one gather write, never copied here.
-  std::deque<byte_buffer> out_;
+  struct cipher_chunk {
+    std::unique_ptr<uint8_t[]> p; ///< written by the cipher only (never zero-filled)
+    size_t n = 0;
+    const uint8_t* data() const noexcept { return p.get(); }
+    size_t size() const noexcept { return n; }
+  };
+  std::deque<cipher_chunk> out_;
   size_t out_head_ = 0;    ///< bytes of out_.front() already sent
   size_t out_pending_ = 0; ///< bytes queued in out_ and not yet sent
   std::vector<std::span<const uint8_t>> parts_; ///< flush scratch (kept: no allocation)

@@ -413,6 +413,18 @@ expected<dmsg_server_handle> spawn_dmsg_server(caf::actor_system& sys, io::io_ru
   auto ac = cfg.admission;
   ac.deadline = cfg.limits.handshake_timeout;
   ctx->admission = io::admission::make(ac);
+  // Accepts and handshakes run on shard 0 (the listener's), established
+  // sessions on the other shards, round robin: the relaying of sessions that
+  // are up never waits in one event loop behind a flood of unauthenticated
+  // connections (docs/architecture.md, "Admission").
+  ctx->session_shard = [rt = &io]() -> asio::io_context* {
+    if (rt->shards() < 2)
+      return nullptr;
+    for (size_t i = 0; i < rt->shards(); ++i)
+      if (auto& c = rt->next_context(); &c != &rt->context())
+        return &c;
+    return nullptr;
+  };
 
   auto lst = std::make_shared<listener>(sys, io, ctx);
   auto port = lst->bind(*local);

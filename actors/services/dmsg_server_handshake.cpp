@@ -54,9 +54,9 @@ void server_handshake::begin() {
   lc.relay_buffer = lim.relay_buffer;
   lc.max_backlog = std::max<size_t>(lim.max_stream_backlog, size_t{window} + lim.relay_buffer);
   lc.sink_limit = lim.relay_sink_limit;
-  link_ = std::make_shared<dmsg_relay::dmsg_server_link>(
-    std::make_shared<dmsg_relay::connection_sink>(conn_), events_, events_, lc,
-    ctx_->registry->relay());
+  sink_ = std::make_shared<dmsg_relay::connection_sink>(conn_);
+  link_ = std::make_shared<dmsg_relay::dmsg_server_link>(sink_, events_, events_, lc,
+                                                         ctx_->registry->relay());
   auto hs = crypto::noise::handshake::make({crypto::noise::pattern_kind::xk,
                                             crypto::noise::role::responder, ctx_->server_keys,
                                             public_key{}, std::nullopt});
@@ -65,22 +65,9 @@ void server_handshake::begin() {
     return;
   }
   hs_.emplace(std::move(*hs));
-  // The connection holds the link weakly: the handshake, then the session
-  // actor, owns it.
-  std::weak_ptr<dmsg_relay::dmsg_server_link> weak = link_;
-  io::stream_connection::callbacks cbs;
   // on_sent only resumes relay data that waited for a full connection to
   // drain (queued writes report it): no report (and no wake-up) per direct write.
   conn_->set_direct_send_reports(false);
-  cbs.on_span = [weak](byte_span b) {
-    if (auto l = weak.lock())
-      l->on_data(b);
-  };
-  cbs.on_sent = [weak](size_t) {
-    if (auto l = weak.lock())
-      l->on_sent();
-  };
-  cbs.on_closed = [ev = events_](const boost::system::error_code& ec) { ev->closed(cause_of(ec)); };
   // The deadline the admission control gave this connection (it shrinks
   // while many handshakes are pending), on the shard's timer wheel.
   auto deadline = ticket_ ? ticket_->deadline() : ctx_->limits.handshake_timeout;
@@ -98,7 +85,24 @@ void server_handshake::begin() {
   // Keeps this object alive until the handshake ends: the timer and the
   // events hold it weakly, the connection's callbacks not at all.
   self_ = shared_from_this();
-  conn_->start(std::move(cbs), 256 * 1024);
+  conn_->start(make_callbacks(), 256 * 1024);
+}
+
+io::stream_connection::callbacks server_handshake::make_callbacks() {
+  // The connection holds the link weakly: the handshake, then the session
+  // actor, owns it.
+  std::weak_ptr<dmsg_relay::dmsg_server_link> weak = link_;
+  io::stream_connection::callbacks cbs;
+  cbs.on_span = [weak](byte_span b) {
+    if (auto l = weak.lock())
+      l->on_data(b);
+  };
+  cbs.on_sent = [weak](size_t) {
+    if (auto l = weak.lock())
+      l->on_sent();
+  };
+  cbs.on_closed = [ev = events_](const boost::system::error_code& ec) { ev->closed(cause_of(ec)); };
+  return cbs;
 }
 
 void server_handshake::on_frame(io::byte_buffer body, bool extra) {
@@ -175,6 +179,12 @@ void server_handshake::complete() {
   auto keep = std::move(self_);
   // (A connection that ended since the last message: the events kept the
   // cause and hand it to the actor, which closes at once.)
+  // Pushed out for a newcomer while message 3 was on its way: its close may
+  // still be queued for this connection, which is about to move.
+  if (ticket_ && ticket_->evicted()) {
+    close("admission: evicted in its handshake for a newer connection (pending budget full)");
+    return;
+  }
   // Authenticated: leave the pending budget, take a session slot (none
   // free: refused, nothing established is disturbed).
   if (!ctx_->registry->try_acquire_slot()) {
@@ -185,6 +195,7 @@ void server_handshake::complete() {
   }
   if (ticket_)
     ticket_->release();
+  move_to_session_shard(); // (the callbacks it installs hold link_ weakly)
   auto est = std::make_shared<established>();
   est->link = std::move(link_);
   est->events = events_;
@@ -192,6 +203,30 @@ void server_handshake::complete() {
   est->sess = std::move(*sess_);
   hs_.reset();
   sess_.reset();
+  est_ = std::move(est);
+  // The keepalive is armed on the shard the session runs on.
+  conn_->post([keep] { keep->establish(); });
+}
+
+void server_handshake::move_to_session_shard() {
+  if (!ctx_->session_shard)
+    return;
+  auto* target = ctx_->session_shard();
+  if (!target)
+    return;
+  // Nothing is queued toward the client here (message 2 left long ago, the
+  // client waits for nothing), so the socket moves as it is; the bytes it
+  // sent after message 3 wait in the link (held) or in the kernel.
+  auto moved = conn_->move_to(*target);
+  if (!moved)
+    return; // stays on this shard (works the same, only shares its loop)
+  sink_->retarget(moved);
+  conn_ = std::move(moved);
+  conn_->start(make_callbacks(), 256 * 1024);
+}
+
+void server_handshake::establish() {
+  auto est = std::move(est_);
   start_keepalive(est->link);
   system::spawn_from_io_thread([&] {
     return sys_.spawn<session_actor>(ctx_, conn_, std::move(est));

@@ -56,7 +56,14 @@ public:
 
 private:
   void begin();
+  /// The connection's callbacks (the link and the events, held weakly).
+  io::stream_connection::callbacks make_callbacks();
   void complete();
+  /// An authenticated session goes on on a session shard (the context's
+  /// session_shard); it stays where it is when there is none.
+  void move_to_session_shard();
+  /// On the session's shard: the keepalive, then the session actor.
+  void establish();
   void start_keepalive(const std::shared_ptr<dmsg_relay::dmsg_server_link>& link);
   /// Ends the connection; logged once at info (rate-limited) with `why`.
   void close(const std::string& why);
@@ -65,7 +72,9 @@ private:
   std::shared_ptr<const dmsg_session_context> ctx_;
   io::stream_connection_ptr conn_;
   io::admission_ticket_ptr ticket_;
+  std::shared_ptr<dmsg_relay::connection_sink> sink_;
   std::shared_ptr<dmsg_relay::dmsg_server_link> link_;
+  std::shared_ptr<established> est_; ///< between complete() and establish()
   std::shared_ptr<session_events> events_;
   std::optional<crypto::noise::handshake> hs_;
   std::optional<crypto::noise::session> sess_;

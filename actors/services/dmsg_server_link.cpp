@@ -129,11 +129,11 @@ void dmsg_server_link::handshake_bytes(byte_span buf) {
 }
 
 void dmsg_server_link::yamux_bytes(byte_span buf) {
-  // Frames are parsed in the read buffer: no copy unless a frame is cut by a
-  // read boundary (frame_splitter keeps that one in its tail).
+  // Frames are parsed in the read buffer; a data frame cut by a read comes
+  // in pieces, each relayed from the read it arrived in (no copy).
   read_ = buf;
-  auto err = splitter_.feed(buf, [this](const ym::frame_view& f) {
-    on_frame(f.hdr, f.body);
+  auto err = splitter_.feed(buf, [this](const ym::fragment& f) {
+    on_frame(f);
     return mode_ == mode::yamux;
   });
   if (err && mode_ == mode::yamux) {
@@ -145,7 +145,9 @@ void dmsg_server_link::yamux_bytes(byte_span buf) {
   flush_batches();
 }
 
-void dmsg_server_link::on_frame(const ym::header& h, byte_span body) {
+void dmsg_server_link::on_frame(const ym::fragment& f) {
+  const auto& h = f.hdr;
+  auto body = f.body;
   switch (h.type) {
     case ym::frame_type::ping:
       if (h.has(ym::flag::syn))
@@ -164,7 +166,7 @@ void dmsg_server_link::on_frame(const ym::header& h, byte_span body) {
     return;
   }
   auto it = streams_.find(id);
-  if (h.has(ym::flag::syn)) {
+  if (h.has(ym::flag::syn) && f.first) {
     if (it != streams_.end() || (id & 1) == 0) {
       fail("bad stream open");
       return;
@@ -193,6 +195,8 @@ void dmsg_server_link::on_frame(const ym::header& h, byte_span body) {
     }
     on_stream_data(id, s, body);
   }
+  if (!f.last)
+    return; // FIN and RST act after the frame's whole body
   if (h.has(ym::flag::rst))
     client_rst(id, s);
   else if (h.has(ym::flag::fin))

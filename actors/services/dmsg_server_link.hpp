@@ -41,6 +41,7 @@
 #include <vector>
 
 #include "actors/services/dmsg_server_relay.hpp"
+#include "messages/wire/yamux/fragment_splitter.hpp"
 #include "messages/wire/yamux/frame.hpp"
 #include "messages/ids.hpp"
 
@@ -143,7 +144,7 @@ private:
   void fail(const char* reason);
   void handshake_bytes(byte_span buf);
   void yamux_bytes(byte_span buf);
-  void on_frame(const wire::yamux::header& h, byte_span body);
+  void on_frame(const wire::yamux::fragment& f);
   void on_stream_data(uint32_t id, stream& s, byte_span body);
   void client_fin(uint32_t id, stream& s);
   void client_rst(uint32_t id, stream& s);
@@ -188,7 +189,7 @@ private:
   mode mode_ = mode::handshake;
   int hs_frames_ = 0;
   byte_buffer pending_; ///< incomplete handshake message, or bytes held until yamux starts
-  wire::yamux::frame_splitter splitter_;
+  wire::yamux::fragment_splitter splitter_;
   std::unordered_map<uint32_t, stream> streams_;
   std::vector<batch> batches_;  ///< in use: [0, nbatches_)
   size_t nbatches_ = 0;

@@ -85,6 +85,10 @@ public:
 class connection_sink final : public frame_sink {
 public:
   explicit connection_sink(io::stream_connection_ptr c) : conn_(std::move(c)) {}
+  /// The connection moved to another shard (stream_connection::move_to):
+  /// only while no other thread can use this sink yet (a session that is
+  /// not registered and has no streams).
+  void retarget(io::stream_connection_ptr c) { conn_ = std::move(c); }
   bool write(byte_buffer&& bytes) override { return conn_->write(std::move(bytes)); }
   bool write_gather(std::span<const byte_span> parts, size_t& copied) override {
     return conn_->write_gather(parts, copied);

@@ -36,11 +36,14 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/atom.hpp>
+
+#include <boost/asio/io_context.hpp>
 
 #include "messages/ids.hpp"
 #include "runtime/crypto/keys.hpp"
@@ -88,6 +91,12 @@ struct dmsg_session_context {
   /// The listener's admission control (counters of refusals the session
   /// decides: handshake deadline, max_sessions); null in tests without one.
   io::admission_ptr admission;
+  /// Where an authenticated session goes on (null, or null returned: it
+  /// stays on the shard of its handshake). The server accepts and runs
+  /// handshakes on one shard and moves established sessions to the others,
+  /// so a flood of unauthenticated connections never delays their relaying
+  /// in the same event loop.
+  std::function<boost::asio::io_context*()> session_shard;
 };
 
 /// Starts an accepted connection: its Noise XK handshake runs on the

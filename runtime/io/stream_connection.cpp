@@ -387,6 +387,34 @@ void stream_connection::post(std::function<void()> fn) {
   asio::post(strand_, std::move(fn));
 }
 
+std::shared_ptr<stream_connection> stream_connection::move_to(asio::io_context& ctx) {
+  if (finished_)
+    return nullptr;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    if (closed_ || writing_ || !queue_.empty() || direct_unreported_ > 0)
+      return nullptr;
+    closed_ = true; // from here on, writes to this object fail
+  }
+  error_code ec;
+  auto proto = socket_.local_endpoint(ec).protocol();
+  int fd = ec ? -1 : socket_.release(ec); // cancels the pending read wait
+  if (ec || fd < 0) {
+    std::lock_guard<std::mutex> guard{mtx_};
+    closed_ = false;
+    return nullptr;
+  }
+  // The cancelled wait completes later on this strand and sees finished_.
+  finished_ = true;
+  cbs_ = {};
+  socket_type moved(ctx, proto, fd);
+  std::shared_ptr<stream_connection> c(new stream_connection(std::move(moved)));
+  c->remote_ = remote_;
+  c->max_queued_ = max_queued_;
+  c->direct_reports_ = direct_reports_;
+  return c;
+}
+
 timer_service& stream_connection::timers() {
   return shard_timers::of(static_cast<asio::io_context&>(socket_.get_executor().context()));
 }

@@ -107,6 +107,17 @@ public:
   void set_direct_send_reports(bool on) override;
   void post(std::function<void()> fn) override;
 
+  /// Moves the socket to another io context (shard): a connection whose
+  /// first phase ran on one shard (a listener's admission and handshake)
+  /// goes on on another. Call on this connection's io thread (in one of its
+  /// callbacks or a post()), with nothing queued or being written. On
+  /// success this connection ends silently (its callbacks are dropped,
+  /// on_closed is not called, writes fail) and the returned one owns the
+  /// socket, not started (start() it with its callbacks); its queue bound
+  /// and send-report setting are carried over. nullptr: nothing changed
+  /// (bytes queued, the connection ended), keep using this one.
+  std::shared_ptr<stream_connection> move_to(boost::asio::io_context& ctx);
+
 private:
   explicit stream_connection(socket_type&& s);
   void do_wait_read();

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include "messages/wire/yamux/fragment_splitter.hpp"
 #include "messages/wire/yamux/frame.hpp"
 #include "tests/messages/gob/vectors.hpp"
 
@@ -270,4 +271,99 @@ TEST_CASE("yamux frame_splitter: the Go stream-open transcript, cut at every poi
       CHECK(got == want);
     }
   }
+}
+
+namespace {
+
+/// Frames reassembled from a fragment_splitter's pieces, checking the
+/// first/last marks on the way.
+struct reassembler {
+  std::vector<std::pair<header, std::vector<uint8_t>>> frames;
+  bool open = false;
+  bool operator()(const fragment& f) {
+    if (f.first) {
+      CHECK_FALSE(open);
+      frames.emplace_back(f.hdr, std::vector<uint8_t>{});
+    } else {
+      CHECK(open);
+      CHECK(frames.back().first == f.hdr);
+    }
+    frames.back().second.insert(frames.back().second.end(), f.body.begin(), f.body.end());
+    open = !f.last;
+    return true;
+  }
+};
+
+} // namespace
+
+TEST_CASE("yamux fragment_splitter: the same frames as frame_splitter, cut at any two points") {
+  // SYN, a data frame, a ping, an empty data frame with FIN, a window update.
+  std::vector<uint8_t> stream;
+  append_frame(stream, header{0, frame_type::window_update, flag::syn, 1, 0});
+  std::vector<uint8_t> body(300);
+  for (size_t i = 0; i < body.size(); ++i)
+    body[i] = static_cast<uint8_t>(i * 7);
+  append_frame(stream, header{0, frame_type::data, 0, 1, 0}, body);
+  append_frame(stream, header{0, frame_type::ping, flag::syn, 0, 9});
+  append_frame(stream, header{0, frame_type::data, flag::fin, 1, 0});
+  append_frame(stream, header{0, frame_type::window_update, 0, 1, 4096});
+  frame_splitter whole;
+  std::vector<std::pair<header, std::vector<uint8_t>>> want;
+  REQUIRE_FALSE(whole.feed(byte_span{stream}, [&](const frame_view& f) {
+    want.emplace_back(f.hdr, std::vector<uint8_t>(f.body.begin(), f.body.end()));
+    return true;
+  }));
+  REQUIRE(want.size() == 5);
+  for (size_t a = 0; a <= stream.size(); a += 3)
+    for (size_t b = a; b <= stream.size(); ++b) {
+      fragment_splitter sp;
+      reassembler r;
+      auto all = byte_span{stream};
+      REQUIRE_FALSE(sp.feed(all.subspan(0, a), std::ref(r)));
+      REQUIRE_FALSE(sp.feed(all.subspan(a, b - a), std::ref(r)));
+      REQUIRE_FALSE(sp.feed(all.subspan(b), std::ref(r)));
+      CHECK_FALSE(r.open);
+      CHECK(r.frames == want);
+      CHECK(sp.buffered() == 0);
+      CHECK(sp.body_left() == 0);
+    }
+}
+
+TEST_CASE("yamux fragment_splitter: pieces are views of the read, an oversized frame, a stop") {
+  std::vector<uint8_t> stream;
+  append_frame(stream, header{0, frame_type::data, 0, 3, 0}, std::vector<uint8_t>(100, 9));
+  fragment_splitter sp;
+  auto all = byte_span{stream};
+  size_t pieces = 0;
+  auto in_read = [&](byte_span read) {
+    return [&pieces, read](const fragment& f) {
+      ++pieces;
+      CHECK(f.body.data() >= read.data());
+      CHECK(f.body.data() + f.body.size() <= read.data() + read.size());
+      return true;
+    };
+  };
+  REQUIRE_FALSE(sp.feed(all.subspan(0, 50), in_read(all.subspan(0, 50))));
+  CHECK(sp.body_left() == 62);
+  REQUIRE_FALSE(sp.feed(all.subspan(50), in_read(all.subspan(50))));
+  CHECK(pieces == 2);
+
+  fragment_splitter small{parse_limits{64}};
+  caf::error err;
+  for (size_t i = 0; i < stream.size() && !err; ++i)
+    err = small.feed(all.subspan(i, 1), [](const fragment&) { return true; });
+  REQUIRE(err);
+  CHECK(describe(err).find("exceeds 64") != std::string::npos);
+  CHECK(small.feed(all, [](const fragment&) { return true; })); // sticky
+
+  fragment_splitter stop;
+  std::vector<uint8_t> two;
+  append_frame(two, header{0, frame_type::ping, flag::syn, 0, 1});
+  append_frame(two, header{0, frame_type::ping, flag::syn, 0, 2});
+  int seen = 0;
+  CHECK_FALSE(stop.feed(byte_span{two}, [&](const fragment&) {
+    ++seen;
+    return false;
+  }));
+  CHECK(seen == 1);
 }

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <future>
 #include <mutex>
 #include <numeric>
 
@@ -225,5 +226,76 @@ TEST_CASE("close_with_reset: the peer reads the sent bytes, then ECONNRESET inst
     CHECK(end == (reset ? ECONNRESET : 0));
     CHECK_FALSE(a->write(io::byte_buffer(10, 1)));
   }
+  rt.stop();
+}
+
+TEST_CASE("move_to: a connection goes on on another shard, nothing lost; refused while bytes are queued") {
+  io::io_runtime rt{2};
+  auto& first = rt.context();
+  asio::io_context* second = nullptr;
+  for (size_t i = 0; i < rt.shards() && !second; ++i)
+    if (auto& c = rt.next_context(); &c != &first)
+      second = &c;
+  REQUIRE(second);
+  auto [sa, sb] = connected_pair(first);
+  auto a = io::stream_connection::make(std::move(sa));
+  auto b = io::stream_connection::make(std::move(sb));
+  collector ca, cb;
+  a->start(ca.cbs());
+  b->start(cb.cbs());
+  io::byte_buffer expected(4u << 20);
+  for (size_t j = 0; j < expected.size(); ++j)
+    expected[j] = static_cast<uint8_t>((j * 13 + j / 977) & 0xff);
+  auto half = expected.size() / 2;
+  REQUIRE(a->write(io::byte_buffer(expected.begin(), expected.begin() + half)));
+  REQUIRE(cb.wait_for(half));
+  // On b's thread: move, then start the moved connection with fresh callbacks.
+  std::promise<io::stream_connection_ptr> moved_p;
+  auto moved_f = moved_p.get_future();
+  collector cm;
+  b->post([&] {
+    auto m = b->move_to(*second);
+    if (m)
+      m->start(cm.cbs());
+    moved_p.set_value(m);
+  });
+  REQUIRE(moved_f.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  auto m = moved_f.get();
+  REQUIRE(m);
+  CHECK(b->closed());
+  CHECK_FALSE(b->write(io::byte_buffer(4, 1))); // the old object is done
+  REQUIRE(a->write(io::byte_buffer(expected.begin() + half, expected.end())));
+  REQUIRE(cm.wait_for(expected.size() - half));
+  io::byte_buffer got = cb.data;
+  got.insert(got.end(), cm.data.begin(), cm.data.end());
+  CHECK(got == expected);
+  // It runs on the other shard now, and writes go out from there.
+  std::promise<bool> where;
+  m->post([&] { where.set_value(second->get_executor().running_in_this_thread()); });
+  CHECK(where.get_future().get());
+  REQUIRE(m->write(io::byte_buffer(1000, 7)));
+  REQUIRE(ca.wait_for(1000));
+  {
+    std::lock_guard<std::mutex> g{cb.mtx};
+    CHECK_FALSE(cb.closed); // the old callbacks were dropped, never called
+  }
+  m->close();
+  CHECK(cm.wait_closed());
+  CHECK(ca.wait_closed());
+
+  // Bytes queued (the peer does not read): nothing moves.
+  auto [sc, sd] = connected_pair(first);
+  auto d = io::stream_connection::make(std::move(sd));
+  collector cd;
+  d->start(cd.cbs());
+  for (int i = 0; i < 64 && d->queued_bytes() == 0; ++i)
+    REQUIRE(d->write(io::byte_buffer(1u << 20, 3)));
+  REQUIRE(d->queued_bytes() > 0);
+  std::promise<bool> refused;
+  d->post([&] { refused.set_value(d->move_to(*second) == nullptr); });
+  CHECK(refused.get_future().get());
+  CHECK_FALSE(d->closed());
+  d->close();
+  CHECK(cd.wait_closed());
   rt.stop();
 }
