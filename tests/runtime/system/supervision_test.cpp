@@ -67,7 +67,7 @@ struct st {
 
 TEST_CASE("a crashed child is restarted and its restart count reported") {
   caf::actor_system_config cfg;
-  system::configure(cfg, {2, false});
+  system::configure(cfg, {2});
   caf::actor_system sys{cfg};
   auto starts = std::make_shared<std::atomic<int>>(0);
   system::child_spec spec{"worker",
@@ -107,7 +107,7 @@ TEST_CASE("a crashed child is restarted and its restart count reported") {
 
 TEST_CASE("a child that keeps crashing makes the supervisor give up") {
   caf::actor_system_config cfg;
-  system::configure(cfg, {2, false});
+  system::configure(cfg, {2});
   caf::actor_system sys{cfg};
   auto starts = std::make_shared<std::atomic<int>>(0);
   system::child_spec spec{"flaky",
@@ -133,7 +133,7 @@ TEST_CASE("a child that keeps crashing makes the supervisor give up") {
 
 TEST_CASE("shutdown stops every child and reports when all are down") {
   caf::actor_system_config cfg;
-  system::configure(cfg, {2, false});
+  system::configure(cfg, {2});
   caf::actor_system sys{cfg};
   auto starts = std::make_shared<std::atomic<int>>(0);
   auto stopper = sys.spawn([starts](caf::stateful_actor<st>* self) -> caf::behavior {
