@@ -193,7 +193,7 @@ void dmsg_server_link::on_frame(const ym::fragment& f) {
       fail("receive window exceeded");
       return;
     }
-    on_stream_data(id, s, body);
+    on_stream_data(id, s, body, f.last);
   }
   if (!f.last)
     return; // FIN and RST act after the frame's whole body
@@ -203,7 +203,7 @@ void dmsg_server_link::on_frame(const ym::fragment& f) {
     client_fin(id, s);
 }
 
-void dmsg_server_link::on_stream_data(uint32_t id, stream& s, byte_span body) {
+void dmsg_server_link::on_stream_data(uint32_t id, stream& s, byte_span body, bool frame_end) {
   if (s.ph == phase::spliced) {
     auto& b = batch_for(id);
     auto& st = out_->stats();
@@ -215,7 +215,8 @@ void dmsg_server_link::on_stream_data(uint32_t id, stream& s, byte_span body) {
       st.copied_bytes.fetch_add(body.size(), std::memory_order_relaxed);
     }
     b.len += body.size();
-    st.frames.fetch_add(1, std::memory_order_relaxed);
+    if (frame_end) // a frame cut by a read boundary comes in pieces: counted once
+      st.frames.fetch_add(1, std::memory_order_relaxed);
     st.bytes.fetch_add(body.size(), std::memory_order_relaxed);
     return;
   }

@@ -145,7 +145,7 @@ private:
   void handshake_bytes(byte_span buf);
   void yamux_bytes(byte_span buf);
   void on_frame(const wire::yamux::fragment& f);
-  void on_stream_data(uint32_t id, stream& s, byte_span body);
+  void on_stream_data(uint32_t id, stream& s, byte_span body, bool frame_end);
   void client_fin(uint32_t id, stream& s);
   void client_rst(uint32_t id, stream& s);
   /// The bodies of one read toward one spliced stream: views into the read
