@@ -76,6 +76,7 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then
 fi
 skywire=$(cd "$BUILD_DIR" && pwd -P)/skywire
 anchors_dir=${ANCHORS_DIR:-$repo_root/../shared/bench}
+source scripts/bench-anchors.sh
 ncores=$(nproc)
 clk=$(getconf CLK_TCK)
 out=$(mktemp -d)
@@ -96,20 +97,8 @@ echo "# bench-route $(date -u +%FT%TZ) loadavg=$(load) commit=$(git rev-parse --
 
 # ---- anchors, in the same minutes -----------------------------------------------------------
 if [ "$anchors" = 1 ]; then
-  if [ ! -d "$anchors_dir" ]; then
-    echo "# anchors SKIPPED: no $anchors_dir (set ANCHORS_DIR to run them)"
-  elif [ "$(id -u)" != 0 ]; then
-    echo "# anchors SKIPPED: they need root"
-  else
-    for a in anchors_relay.sh anchors_ygg.sh; do
-      if [ -f "$anchors_dir/$a" ]; then
-        RUNS=${ANCHOR_RUNS:-3} DUR=${DUR:-5} YGG_SOCKS=0 QUIET_WAIT=${QUIET_WAIT:-5} \
-          bash "$anchors_dir/$a" 2>&1 | tee -a "$out/anchors.txt" || echo "# $a failed (rc=$?)"
-      else
-        echo "# $a SKIPPED: not in $anchors_dir"
-      fi
-    done
-  fi
+  RUNS=${ANCHOR_RUNS:-3} DUR=${DUR:-5} YGG_SOCKS=0 QUIET_WAIT=${QUIET_WAIT:-5} \
+    run_anchors "$out/anchors.txt" anchors_relay.sh anchors_ygg.sh
 fi
 
 # ---- the crypto ceiling: libsodium ChaCha20-Poly1305 on one core ----------------------------
