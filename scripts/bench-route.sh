@@ -7,9 +7,10 @@
 #     port, timed until it acknowledged the last byte), with the CPU time of
 #     every visor from /proc/<pid>/stat before and after: the relay's MB per
 #     CPU-second at the middle hop (visor2); once per path count of PATHS
-#     (`--paths`: 2 stripes the route over two paths; in the chain they share
-#     the transports, so the row shows what multipath itself costs), with the
-#     route's retransmissions;
+#     (`--paths`: 2 asks for a second path, which must avoid the first one's
+#     transports: the chain has no such path, so there the route stays on one
+#     path; the route_paths field of each RT line says how many it got), with
+#     the route's retransmissions;
 #   - 32-byte round trip: `skywire cli visor ping -s 32 -n RTTS` (p50/p99);
 #   - dial-to-first-byte: DIALS times `cli visor ping -n 1 -s 32`, each a new
 #     route: route finder, setup node, route handshake, then one echo
@@ -296,6 +297,6 @@ awk -v enc="$enc" -v dec="$dec" -v enc_cpu="$enc_cpu" -v dec_cpu="$dec_cpu" -v c
     }
     print ""
     print "aims: 2 hops >= 0.7x the crypto limit (Go: 0.226 Gbit/s = 28 MB/s); relay >= 0.8x the two-pass AEAD limit (Go: 82 MB per CPU-s); dial-to-first-byte p50 <= 10 ms (Go: 36-45 ms)"
-    print "paths: the throughput runs per PATHS (cli visor speed --paths); round trips and dials on one path; in the chain a second path shares the first one\047s transports"
+    print "paths: the throughput runs per PATHS (cli visor speed --paths); round trips and dials on one path; a further path must avoid the others\047 transports: in the chain none does, route_paths shows what each run got"
   }' "$out/runs.txt"
 echo "# done $(date -u +%FT%TZ) loadavg=$(load)"
