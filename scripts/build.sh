@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Configures and builds the main tree into ${BUILD_DIR:-build}.
+# Configures and builds the main tree into ${BUILD_DIR:-build}; BUILD_TARGET=X
+# builds only target X (run-local.sh: just the skywire binary).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
 werror=OFF; [ "${CI:-}" = "true" ] && werror=ON
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
       -DSKYWIRE_WERROR="${SKYWIRE_WERROR:-$werror}" "$@" >/dev/null
-cmake --build "$BUILD_DIR" -j"${JOBS:-$(nproc)}"
+cmake --build "$BUILD_DIR" -j"${JOBS:-$(nproc)}" ${BUILD_TARGET:+--target "$BUILD_TARGET"}

@@ -26,7 +26,7 @@ VISORS=${VISORS:-3}
 PROXY_PORT=${PROXY_PORT:-1080}
 
 bash scripts/install-deps.sh
-BUILD_DIR="$BUILD_DIR" bash scripts/build.sh
+BUILD_DIR="$BUILD_DIR" BUILD_TARGET=skywire bash scripts/build.sh # the tests are test.sh's
 skywire="$BUILD_DIR/skywire"
 mkdir -p "$RUN_DIR"
 
