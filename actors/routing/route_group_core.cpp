@@ -36,6 +36,10 @@ route_group_core::route_group_core(config cfg, io::timer_service& timers, write_
   if (cfg_.max_inflight > 1024)
     cfg_.max_inflight = 1024; // the receiver's reorder bound follows it
   rto_ = cfg_.t.min_rto;
+  // until the peer's first acknowledgement says otherwise, its window is
+  // what ours would be (a receiver that has less room defers the rest)
+  snd_edge_ = static_cast<uint32_t>(cfg_.max_inflight);
+  adv_edge_ = snd_edge_;
 }
 
 route_group_core::send_status
@@ -265,7 +269,7 @@ void route_group_core::on_inner(const inner_frame& f) {
         deliver(f.payload);
       return;
     case inner_kind::ack:
-      return on_ack(f.ack, f.sack);
+      return on_ack(f.ack, f.sack, f.wnd);
     case inner_kind::ping: {
       ++stats_.pings_answered;
       inner_frame pong;
@@ -347,8 +351,8 @@ void route_group_core::release_held() {
 void route_group_core::consumed(size_t n) {
   unconsumed_ -= std::min(n, unconsumed_);
   release_held();
-  if (agreed_.reliable && !ooo_.empty() && phase_ == phase::established)
-    send_ack(); // deferred data may come now
+  if (agreed_.reliable && (phase_ == phase::established || phase_ == phase::closing))
+    maybe_window_update();
 }
 
 // -- writing -------------------------------------------------------------------------------

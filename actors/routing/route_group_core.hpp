@@ -16,7 +16,10 @@
 //    group fails loudly (overflow) — nothing is dropped silently;
 //  - the negotiated extensions (wire/routing/group_frame.hpp): reliable mode
 //    (sequence numbers, cumulative + selective acks, retransmission on a
-//    timer, a path that can be replaced without losing or repeating a byte)
+//    timer, a path that can be replaced without losing or repeating a byte,
+//    and flow control: every ack carries the receive window — what the
+//    consumer has room for — the sender never sends beyond it, a window that
+//    opens is announced, a closed one is probed on the retransmission timer)
 //    and uniform cells (every DataPacket payload exactly cell_size bytes,
 //    keep-alive and ping in band).
 //
@@ -157,6 +160,8 @@ public:
     uint64_t retransmits = 0;       ///< reliable
     uint64_t duplicates = 0;        ///< reliable: data already delivered (acked again)
     uint64_t deferred = 0;          ///< reliable: data refused while the consumer is behind
+    uint64_t window_probes = 0;     ///< reliable: packets sent into a closed window (persist)
+    uint64_t window_updates = 0;    ///< reliable: acks sent because our window opened
     uint64_t undecryptable = 0;     ///< reliable: frames dropped (retransmission covers them)
     uint64_t control_not_sent = 0;  ///< ping/keep-alive/ack the router did not take
     uint64_t pings_answered = 0;
@@ -252,6 +257,7 @@ private:
     uint32_t tries = 0;
     size_t path = 0; ///< the path of the last try
     bool sacked = false;
+    bool probe = false; ///< sent beyond the peer's window (a window probe)
   };
   struct path {
     write_fn out;
@@ -302,8 +308,17 @@ private:
   void send_inner_control(const wire::routing::inner_frame& f);
   // reliable
   void reliable_data(const wire::routing::inner_frame& f);
-  void on_ack(uint32_t ack, uint32_t sack);
+  void on_ack(uint32_t ack, uint32_t sack, uint32_t wnd);
   void send_ack();
+  /// Our receive window: packets from rcv_next_ on that the consumer has room for.
+  uint32_t recv_window() const noexcept;
+  /// The window to put into an outgoing frame (remembered as advertised).
+  uint32_t advertise();
+  /// After the consumer took bytes: an ack when our window opened enough
+  /// for the peer to hear it (it may be waiting on a closed window).
+  void maybe_window_update();
+  bool window_closed() const noexcept;
+  void send_probe();
   uint32_t sack_bits() const;
   void transmit(sent_packet& sp);
   void fill_window();
@@ -385,12 +400,14 @@ private:
   std::deque<byte_buffer> sendq_; ///< app chunks waiting for the window
   std::deque<sent_packet> inflight_;
   uint32_t next_seq_ = 0;
+  uint32_t snd_edge_ = 0; ///< the peer's window: seqs below it may be sent
   std::chrono::nanoseconds srtt_{0};
   std::chrono::nanoseconds rttvar_{0}; ///< mean deviation of the samples (RFC 6298)
   std::chrono::nanoseconds rto_{0};
   std::chrono::nanoseconds last_ack_at_{0};
   // reliable receive side
   uint32_t rcv_next_ = 0;
+  uint32_t adv_edge_ = 0; ///< rcv_next_ + the window we advertised last
   std::map<uint32_t, byte_buffer> ooo_; ///< out-of-order data (seq - rcv_next_ < max_inflight)
   size_t ooo_bytes_ = 0;
 

@@ -35,6 +35,42 @@ uint32_t route_group_core::sack_bits() const {
   return bits;
 }
 
+uint32_t route_group_core::recv_window() const noexcept {
+  // the bytes of sequence numbers below rcv_next_ the consumer has not taken
+  // yet; what arrived out of order is inside the window, so not subtracted
+  size_t used = unconsumed_ + held_bytes_;
+  size_t room = used < cfg_.max_unconsumed ? cfg_.max_unconsumed - used : 0;
+  size_t chunk = std::max<size_t>(max_chunk(), 1);
+  return static_cast<uint32_t>(std::min(cfg_.max_inflight, room / chunk));
+}
+
+uint32_t route_group_core::advertise() {
+  uint32_t wnd = recv_window();
+  uint32_t edge = rcv_next_ + wnd;
+  if (seq_before(adv_edge_, edge))
+    adv_edge_ = edge;
+  return wnd;
+}
+
+void route_group_core::maybe_window_update() {
+  // announced when it opened by a quarter of the largest window: a sender
+  // stopped at the edge goes on without waiting for its persist timer, and a
+  // consumer taking a few bytes at a time does not cause an ack each
+  uint32_t edge = rcv_next_ + recv_window();
+  if (!seq_before(adv_edge_, edge))
+    return;
+  size_t full = std::min(cfg_.max_inflight,
+                         cfg_.max_unconsumed / std::max<size_t>(max_chunk(), 1));
+  if (edge - adv_edge_ < std::max<size_t>(full / 4, 1))
+    return;
+  ++stats_.window_updates;
+  send_ack();
+}
+
+bool route_group_core::window_closed() const noexcept {
+  return !seq_before(next_seq_, snd_edge_);
+}
+
 void route_group_core::send_ack() {
   unacked_in_ = 0;
   cancel(ack_timer_);
@@ -42,11 +78,12 @@ void route_group_core::send_ack() {
   f.kind = inner_kind::ack;
   f.ack = rcv_next_;
   f.sack = sack_bits();
+  f.wnd = advertise();
   send_inner_control(f);
 }
 
 void route_group_core::reliable_data(const inner_frame& f) {
-  on_ack(f.ack, f.sack);
+  on_ack(f.ack, f.sack, f.wnd);
   if (phase_ == phase::failed || phase_ == phase::closed)
     return;
   uint32_t d = f.seq - rcv_next_;
@@ -55,8 +92,11 @@ void route_group_core::reliable_data(const inner_frame& f) {
     ++stats_.duplicates;
     now_ack = true;
   } else if (d >= cfg_.max_inflight
-             || (unconsumed_ + held_bytes_ + ooo_bytes_ >= cfg_.max_unconsumed)) {
-    ++stats_.deferred; // not stored, not acknowledged: the sender sends it again later
+             || (unconsumed_ + held_bytes_ + ooo_bytes_ + f.payload.size() > cfg_.max_unconsumed)) {
+    // beyond what we have room for (a window probe, or a sender that ignores
+    // our window): not stored, not acknowledged; the ack at once tells the
+    // sender our window, and it sends this again later
+    ++stats_.deferred;
     now_ack = true;
   } else {
     ooo_bytes_ += f.payload.size();
@@ -86,10 +126,19 @@ void route_group_core::on_ack_timer() {
     send_ack();
 }
 
-void route_group_core::on_ack(uint32_t ack, uint32_t sack) {
+void route_group_core::on_ack(uint32_t ack, uint32_t sack, uint32_t wnd) {
   auto t = now();
   last_ack_at_ = t;
   bool progressed = false;
+  // the peer's window edge only moves forward (an older ack that arrives
+  // late, on another path, does not close what a newer one opened)
+  bool opened = false;
+  if (wnd > cfg_.max_inflight)
+    wnd = static_cast<uint32_t>(cfg_.max_inflight);
+  if (seq_before(snd_edge_, ack + wnd)) {
+    snd_edge_ = ack + wnd;
+    opened = true;
+  }
   while (!inflight_.empty() && seq_before(inflight_.front().seq, ack)) {
     auto& sp = inflight_.front();
     if (sp.tries == 1) { // Karn: only packets sent once give a sample
@@ -116,12 +165,24 @@ void route_group_core::on_ack(uint32_t ack, uint32_t sack) {
     if (d < 32 && (sack >> d & 1))
       sp.sacked = true;
   }
-  if (progressed) {
+  if (opened && !inflight_.empty() && inflight_.front().probe && inflight_.front().seq == ack
+      && seq_before(inflight_.front().seq, snd_edge_)) {
+    // the probe the peer could not take yet fits now: again at once, not on the timer
+    auto& sp = inflight_.front();
+    sp.probe = false;
+    ++stats_.window_probes;
+    transmit(sp);
+    if (phase_ == phase::failed)
+      return;
+  }
+  if (progressed || opened) {
     fill_window();
-    if (phase_ == phase::closing && drained() && close_timer_ != 0)
+    if (phase_ == phase::failed)
+      return;
+    if (progressed && phase_ == phase::closing && drained() && close_timer_ != 0)
       send_close_now();
   }
-  if (inflight_.empty())
+  if (inflight_.empty() && !(window_closed() && !sendq_.empty()))
     cancel(rto_timer_);
 }
 
@@ -131,6 +192,7 @@ void route_group_core::transmit(sent_packet& sp) {
   f.seq = sp.seq;
   f.ack = rcv_next_;
   f.sack = sack_bits();
+  f.wnd = advertise();
   f.payload = byte_span{sp.app.data(), sp.app.size()};
   unacked_in_ = 0; // this packet carries the acknowledgement
   cancel(ack_timer_);
@@ -156,7 +218,8 @@ void route_group_core::transmit(sent_packet& sp) {
 }
 
 void route_group_core::fill_window() {
-  while (confirmed_ && !sendq_.empty() && inflight_.size() < cfg_.max_inflight && !blocked_) {
+  while (confirmed_ && !sendq_.empty() && inflight_.size() < cfg_.max_inflight && !blocked_
+         && !window_closed()) {
     sent_packet sp;
     sp.seq = next_seq_++;
     sp.app = std::move(sendq_.front());
@@ -171,8 +234,23 @@ void route_group_core::fill_window() {
 }
 
 void route_group_core::arm_rto() {
-  if (rto_timer_ == 0 && !inflight_.empty())
+  // also the persist timer: data waits and the peer's window is closed
+  if (rto_timer_ == 0 && (!inflight_.empty() || (confirmed_ && !sendq_.empty() && window_closed())))
     rto_timer_ = after(rto_, &route_group_core::on_rto);
+}
+
+void route_group_core::send_probe() {
+  // one packet into the closed window: the peer takes it if it has room by
+  // now, and acknowledges at once either way (with its window), so a lost
+  // window update does not stop the route for good
+  sent_packet sp;
+  sp.seq = next_seq_++;
+  sp.app = std::move(sendq_.front());
+  sp.probe = true;
+  sendq_.pop_front();
+  inflight_.push_back(std::move(sp));
+  ++stats_.window_probes;
+  transmit(inflight_.back());
 }
 
 void route_group_core::on_rto() {
@@ -188,10 +266,18 @@ void route_group_core::on_rto() {
                            "no acknowledgement from the peer for " + ms_text(t - last_ack_at_)));
   bool resent = false;
   blocked_ = false;
+  if (inflight_.empty() && confirmed_ && !sendq_.empty() && window_closed()) {
+    send_probe();
+    if (phase_ == phase::failed)
+      return;
+    rto_ = std::min(rto_ * 2, cfg_.t.max_rto);
+    return arm_rto();
+  }
   for (auto& sp : inflight_) {
     if (sp.sacked || t - sp.last_sent < rto_)
       continue;
-    ++stats_.retransmits;
+    // a probe the peer had no room for is not a loss
+    ++(sp.probe ? stats_.window_probes : stats_.retransmits);
     transmit(sp);
     resent = true;
     if (phase_ == phase::failed || blocked_)

@@ -302,7 +302,7 @@ TEST_CASE("route group: back-pressure when the reader stops (never a silent drop
     CHECK(r.b.c->current_phase() == core::phase::failed);
     CHECK(is(r.b.c->failure(), route_group_errc::overflow));
   }
-  SUBCASE("reliable mode: the receiver stops acknowledging, the sender waits, nothing lost") {
+  SUBCASE("reliable mode: the sender stops at the receiver's window, nothing lost or resent") {
     route r;
     wr::group_options rel{.reliable = true};
     r.make(1, faults{.delay = 2ms}, rel, rel);
@@ -312,14 +312,54 @@ TEST_CASE("route group: back-pressure when the reader stops (never a silent drop
     r.send_all(r.a, big);
     r.net.advance(5s);
     CHECK(r.b.got.size() < big.size());
-    CHECK(r.b.c->counters().deferred > 0);
+    // the receiver's window closed: the sender keeps at most one probe out,
+    // nothing is resent as lost, nothing waits beyond the consumer's bound
+    CHECK(r.a.c->inflight() <= 1);
+    CHECK(r.a.c->counters().retransmits == 0);
+    CHECK(r.a.c->counters().window_probes > 0);
+    CHECK(r.b.c->counters().deferred > 0); // the probes
+    CHECK(r.b.c->held_bytes() == 0);
+    CHECK(r.b.c->unconsumed() <= 1024 * 1024);
     CHECK(r.b.c->current_phase() == core::phase::established);
     CHECK(r.a.c->current_phase() == core::phase::established); // acks keep it alive
-    // the reader starts again
+    // the reader starts again: the window update lets the sender go on at
+    // once, not on its persist timer
     r.b.auto_consume = true;
+    auto t0 = r.net.now();
     r.b.c->consumed(r.b.c->unconsumed());
+    CHECK(r.b.c->counters().window_updates > 0);
     REQUIRE(r.net.run_until([&] { return r.b.got.size() == big.size(); }, 60s));
     CHECK(r.b.got == big);
+    CHECK(r.net.now() - t0 < 1s);
+    CHECK(r.a.c->counters().retransmits == 0);
+  }
+  SUBCASE("reliable mode: a lost window update: the sender's probe finds the open window") {
+    route r;
+    wr::group_options rel{.reliable = true};
+    r.make(1, faults{.delay = 2ms}, rel, rel);
+    bool drop = false; // what bob sends is lost while set
+    auto to_alice = r.writer(false);
+    r.b.c = std::make_shared<core>(r.cfg(core::role::responder, rel), r.net,
+                                   [&drop, to_alice](wr::packet_type t, route_id rid, byte_span p) {
+                                     return drop ? core::send_status::ok : to_alice(t, rid, p);
+                                   });
+    r.attach(r.b);
+    r.start_and_establish();
+    r.b.auto_consume = false;
+    auto big = pattern(2000'000, 7);
+    r.send_all(r.a, big);
+    r.net.advance(1s);
+    REQUIRE(r.b.got.size() < big.size());
+    drop = true;
+    r.b.auto_consume = true;
+    r.b.c->consumed(r.b.c->unconsumed()); // its window update is lost
+    CHECK(r.b.c->counters().window_updates == 1);
+    r.net.advance(20ms);
+    drop = false;
+    REQUIRE(r.net.run_until([&] { return r.b.got.size() == big.size(); }, 30s));
+    CHECK(r.b.got == big);
+    CHECK(r.a.c->counters().window_probes > 0);
+    CHECK(r.a.c->counters().retransmits == 0);
   }
 }
 

@@ -96,12 +96,14 @@ caf::error encode_inner(std::vector<uint8_t>& out, const inner_frame& f, bool re
         put_u32(out, f.seq);
         put_u32(out, f.ack);
         put_u32(out, f.sack);
+        put_u32(out, f.wnd);
       }
       out.insert(out.end(), f.payload.begin(), f.payload.end());
       break;
     case inner_kind::ack:
       put_u32(out, f.ack);
       put_u32(out, f.sack);
+      put_u32(out, f.wnd);
       break;
     case inner_kind::ping:
       put_u64(out, f.timestamp_ms);
@@ -138,6 +140,7 @@ expected<inner_frame> decode_inner(byte_span plain, bool reliable) {
         f.seq = get_u32(b);
         f.ack = get_u32(b + 4);
         f.sack = get_u32(b + 8);
+        f.wnd = get_u32(b + 12);
         f.payload = byte_span{b + reliable_header_size, len - reliable_header_size};
       } else {
         f.payload = byte_span{b, len};
@@ -147,9 +150,10 @@ expected<inner_frame> decode_inner(byte_span plain, bool reliable) {
       if (!reliable)
         return make_error(wire_errc::bad_value, "an ack outside reliable mode");
       if (len != ack_body_size)
-        return make_error(wire_errc::malformed, "ack body must be 8 bytes");
+        return make_error(wire_errc::malformed, "ack body must be 12 bytes");
       f.ack = get_u32(b);
       f.sack = get_u32(b + 4);
+      f.wnd = get_u32(b + 8);
       break;
     case inner_kind::ping:
     case inner_kind::pong:

@@ -13,14 +13,17 @@
 //  * the inner frame, the plaintext of every route-level Noise frame once an
 //    extension is on (one Noise frame per DataPacket, never split):
 //        kind u8 | body_len u16 BE | body[body_len] | padding (cells: zeros up to the cell)
-//    kinds:  0 data       reliable: seq u32 | ack u32 | sack u32 | app bytes
+//    kinds:  0 data       reliable: seq u32 | ack u32 | sack u32 | wnd u32 | app bytes
 //                         otherwise: app bytes
-//            1 ack        ack u32 | sack u32                       (reliable only)
+//            1 ack        ack u32 | sack u32 | wnd u32             (reliable only)
 //            2 ping       timestamp_ms u64 | throughput i64        (cells: in band)
 //            3 pong       timestamp_ms u64 | 8 zero bytes          (cells: in band)
 //            4 keepalive  (empty body)                             (cells: in band)
 //    `ack` is the next sequence number expected (all below it arrived);
-//    bit i of `sack` says that seq ack+1+i arrived too.
+//    bit i of `sack` says that seq ack+1+i arrived too; `wnd` is the receive
+//    window: the sender may send sequence numbers below ack + wnd (flow
+//    control: the receiver offers only what its consumer has room for, so a
+//    slow consumer holds the sender back instead of making it retransmit).
 #pragma once
 
 #include <cstdint>
@@ -63,8 +66,8 @@ group_options agree(const group_options& ours, const group_options& theirs) noex
 enum class inner_kind : uint8_t { data = 0, ack = 1, ping = 2, pong = 3, keep_alive = 4 };
 
 inline constexpr size_t inner_header_size = 3;
-inline constexpr size_t reliable_header_size = 12; ///< seq | ack | sack
-inline constexpr size_t ack_body_size = 8;
+inline constexpr size_t reliable_header_size = 16; ///< seq | ack | sack | wnd
+inline constexpr size_t ack_body_size = 12;       ///< ack | sack | wnd
 inline constexpr size_t ping_body_size = 16;
 
 /// A decoded inner frame; payload points into the decoded buffer.
@@ -73,6 +76,7 @@ struct inner_frame {
   uint32_t seq = 0;  ///< reliable data
   uint32_t ack = 0;  ///< reliable data and ack
   uint32_t sack = 0; ///< reliable data and ack
+  uint32_t wnd = 0;  ///< reliable data and ack: packets the receiver takes from `ack` on
   uint64_t timestamp_ms = 0; ///< ping, pong
   int64_t throughput = 0;    ///< ping
   byte_span payload{};       ///< data: the app bytes

@@ -28,15 +28,16 @@ TEST_CASE("group frame: the HandshakePacket byte") {
 
 TEST_CASE("group frame: inner frames encode and decode") {
   auto app = span("payload");
-  inner_frame d{.kind = inner_kind::data, .seq = 7, .ack = 3, .sack = 0x5, .payload = app};
+  inner_frame d{.kind = inner_kind::data, .seq = 7, .ack = 3, .sack = 0x5, .wnd = 200, .payload = app};
   std::vector<uint8_t> out;
   REQUIRE_FALSE(encode_inner(out, d, true));
-  CHECK(hex(out) == "000013" "00000007" "00000003" "00000005" + hex(std::string_view{"payload"}));
+  CHECK(hex(out) == "000017" "00000007" "00000003" "00000005" "000000c8" + hex(std::string_view{"payload"}));
   auto back = decode_inner(span(out), true);
   REQUIRE(back);
   CHECK(back->seq == 7);
   CHECK(back->ack == 3);
   CHECK(back->sack == 5);
+  CHECK(back->wnd == 200);
   CHECK(std::string(back->payload.begin(), back->payload.end()) == "payload");
   // padded into a cell; the padding is ignored on decode
   std::vector<uint8_t> cell;
@@ -59,8 +60,11 @@ TEST_CASE("group frame: inner frames encode and decode") {
   CHECK(ping->throughput == -1);
   out.clear();
   CHECK(encode_inner(out, {.kind = inner_kind::ack}, false)); // acks only in reliable mode
-  REQUIRE_FALSE(encode_inner(out, {.kind = inner_kind::ack, .ack = 9, .sack = 1}, true));
-  CHECK(hex(out) == "010008" "00000009" "00000001");
+  REQUIRE_FALSE(encode_inner(out, {.kind = inner_kind::ack, .ack = 9, .sack = 1, .wnd = 64}, true));
+  CHECK(hex(out) == "01000c" "00000009" "00000001" "00000040");
+  auto ack = decode_inner(span(out), true);
+  REQUIRE(ack);
+  CHECK(ack->wnd == 64);
   CHECK_FALSE(decode_inner(span(out), false));
 }
 
@@ -69,6 +73,7 @@ TEST_CASE("group frame: hostile inner frames fail closed") {
   CHECK_FALSE(decode_inner(span(unhex("050000")), false));          // unknown kind
   CHECK_FALSE(decode_inner(span(unhex("000005616263")), false));    // body past the end
   CHECK_FALSE(decode_inner(span(unhex("000003616263")), true));     // reliable header missing
+  CHECK_FALSE(decode_inner(span(unhex("01000800000009" "00000001")), true)); // ack without its window
   CHECK_FALSE(decode_inner(span(unhex("0200020000")), false));      // ping of 2 bytes
   CHECK_FALSE(decode_inner(span(unhex("04000100ff")), false));      // keep-alive with a body
   CHECK(decode_inner(span(unhex("040000ffffff")), false));          // keep-alive, padded
