@@ -107,7 +107,8 @@ void route_handle::post(std::function<void()> fn) const {
 expected<route_handle> open_route_group(const route_endpoint_env& env, const edge_rules& e,
                                         route_group_core::role side, caf::actor owner,
                                         route_endpoint_counters* counters,
-                                        path_lost_fn on_path_lost) {
+                                        path_lost_fn on_path_lost,
+                                        std::function<void(route_group_core&)> attach) {
   if (!env.sys || !env.router)
     return make_error(routing_errc::unavailable, "no router");
   auto link = env.router->links()->find(e.forward.next_transport);
@@ -150,6 +151,7 @@ expected<route_handle> open_route_group(const route_endpoint_env& env, const edg
   params.post = [conn](std::function<void()> fn) { conn->post(std::move(fn)); };
   params.owner = std::move(owner);
   params.start = true;
+  params.attach = std::move(attach);
   auto group = env.sys->spawn<route_group_actor>(std::move(params));
   *cell->group = caf::actor_cast<caf::actor>(group);
   return route_handle{caf::actor_cast<api::route_group_actor>(group), core, cell};

@@ -72,7 +72,8 @@ using path_lost_fn = std::function<void(const caf::actor& group, route_id fwd)>;
 expected<route_handle> open_route_group(const route_endpoint_env& env, const edge_rules& e,
                                         route_group_core::role side, caf::actor owner,
                                         route_endpoint_counters* counters = nullptr,
-                                        path_lost_fn on_path_lost = {});
+                                        path_lost_fn on_path_lost = {},
+                                        std::function<void(route_group_core&)> attach = {});
 
 /// Adds the path of edge rules `e` (already installed) to the open group
 /// `h`: its consume rule's packets go to the group's core, its forward rule

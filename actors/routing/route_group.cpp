@@ -32,7 +32,7 @@ route_group_actor::route_group_actor(caf::actor_config& cfg, route_group_params 
   auto side = side_;
   auto core = core_;
   bool start = params.start;
-  post_([core, side, start] {
+  post_([core, side, start, attach = std::move(params.attach)] {
     core->set_sink([side](byte_buffer&& b) {
       if (side->owner)
         caf::send_as(side->self, side->owner, api::data_atom::value, std::move(b));
@@ -44,6 +44,8 @@ route_group_actor::route_group_actor(caf::actor_config& cfg, route_group_params 
         caf::anon_send(caf::actor_cast<route_group_interface>(side->self), rgdone_atom::value,
                        err);
     });
+    if (attach)
+      attach(*core);
     if (start)
       core->start();
   });

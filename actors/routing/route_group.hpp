@@ -33,6 +33,9 @@ struct route_group_params {
   std::function<void(std::function<void()>)> post;
   caf::actor owner;
   bool start = true; ///< start the handshake at once (else the router starts the core)
+  /// Run on the shard before the start, after the owner's sink was set: a
+  /// consumer that takes the data on the shard itself (the speed port).
+  std::function<void(route_group_core&)> attach;
 };
 
 class route_group_actor : public route_group_interface::base {

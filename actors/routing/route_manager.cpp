@@ -66,10 +66,17 @@ using rm_prf_atom = caf::atom_constant<caf::atom("rm_prf")>;
 struct port_table {
   std::mutex mtx;
   std::map<uint16_t, caf::actor> listeners;
+  /// Ports whose consumer takes the data on the shard (route_group_params::attach).
+  std::map<uint16_t, std::function<void(route_group_core&)>> shard_consumers;
   caf::actor find(uint16_t p) {
     std::lock_guard<std::mutex> g{mtx};
     auto i = listeners.find(p);
     return i == listeners.end() ? caf::actor{} : i->second;
+  }
+  std::function<void(route_group_core&)> consumer(uint16_t p) {
+    std::lock_guard<std::mutex> g{mtx};
+    auto i = shard_consumers.find(p);
+    return i == shard_consumers.end() ? nullptr : i->second;
   }
 };
 
@@ -640,7 +647,7 @@ caf::behavior manager(manager_actor* self, route_manager_config cfg) {
         return make_error(routing_errc::no_acceptor,
                           "nothing listens on routing port " + std::to_string(e.desc.dst_port.value));
       auto g = open_route_group(env, e, route_group_core::role::responder, listener, nullptr,
-                                lost);
+                                lost, ports->consumer(e.desc.dst_port.value));
       if (!g)
         return g.error();
       auto h = *g;
@@ -663,10 +670,11 @@ caf::behavior manager(manager_actor* self, route_manager_config cfg) {
     });
   if (st.cfg.echo) {
     auto e = self->spawn<caf::linked>(route_echo);
-    auto sink = self->spawn<caf::linked>(route_speed_sink);
+    auto sink = self->spawn<caf::linked>(route_speed_listener);
     std::lock_guard<std::mutex> g{st.ports->mtx};
     st.ports->listeners[api::ping_port] = e;
     st.ports->listeners[api::speed_port] = sink;
+    st.ports->shard_consumers[api::speed_port] = attach_speed_sink;
   }
   for (auto& make : st.cfg.services)
     if (auto a = make(caf::actor_cast<api::route_manager_actor>(self)))
@@ -675,9 +683,10 @@ caf::behavior manager(manager_actor* self, route_manager_config cfg) {
     forget_group(self, dm.source);
     std::lock_guard<std::mutex> g{self->state.ports->mtx};
     for (auto i = self->state.ports->listeners.begin(); i != self->state.ports->listeners.end();)
-      if (i->second.address() == dm.source)
+      if (i->second.address() == dm.source) {
+        self->state.ports->shard_consumers.erase(i->first);
         i = self->state.ports->listeners.erase(i);
-      else
+      } else
         ++i;
   });
   self->attach_functor([router = st.cfg.env.router, setup = st.cfg.setup] {

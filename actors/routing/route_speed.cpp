@@ -64,53 +64,36 @@ struct sink_route {
 
 } // namespace
 
-caf::behavior route_speed_sink(caf::event_based_actor* self) {
-  auto routes = std::make_shared<std::unordered_map<caf::actor_addr, sink_route>>();
-  self->set_down_handler([routes](caf::down_msg& dm) { routes->erase(dm.source); });
-  auto ack = [self](const api::route_group_actor& g, uint64_t n) {
-    self->request(g, caf::infinite, api::write_atom::value, be64(n))
-      .then([](api::ok_atom) {}, [self, g](caf::error& err) {
-        SKYWIRE_LOG(debug, component, "speed sink: ack failed", log::kv("error", describe(err)));
-        self->send(g, api::close_atom::value);
-      });
-  };
+void attach_speed_sink(route_group_core& core) {
+  auto r = std::make_shared<sink_route>();
+  // the core owns its sink, so the pointer outlives every call of it
+  core.set_sink([r, c = &core](byte_buffer&& bytes) {
+    c->consumed(bytes.size());
+    size_t off = 0;
+    if (!r->have_count) {
+      if (!r->head.take(bytes, off, r->expect))
+        return;
+      r->have_count = true;
+      if (r->expect == 0 || r->expect > uint64_t{api::max_speed_mib} * mib_bytes)
+        return c->close(make_error(routing_errc::bad_rule, "speed: a count out of range"));
+    }
+    r->got += bytes.size() - off;
+    if (r->got > r->expect)
+      return c->close(make_error(routing_errc::bad_rule, "speed: more bytes than announced"));
+    if (r->got == r->expect || r->got >= r->next_ack) {
+      auto n = be64(r->got);
+      if (c->write({n.data(), n.size()}) != route_group_core::write_result::ok)
+        return c->close(make_error(routing_errc::unavailable, "speed: the acknowledgement was refused"));
+      r->next_ack = (r->got / mib_bytes + 1) * mib_bytes;
+    }
+  });
+}
+
+caf::behavior route_speed_listener(caf::event_based_actor*) {
   return {
-    [self, routes](api::rt_accept_atom, const api::route_group_actor& g, const public_key&,
-                   uint16_t) {
-      if (routes->try_emplace(g.address()).second)
-        self->monitor(g);
-    },
-    [self, routes, ack](api::data_atom, api::byte_buffer& bytes) {
-      // (only our groups send data to us; their first data may overtake rt_accept)
-      auto g = caf::actor_cast<api::route_group_actor>(self->current_sender());
-      self->send(g, api::consumed_atom::value, static_cast<uint32_t>(bytes.size()));
-      auto [i, fresh] = routes->try_emplace(g.address());
-      if (fresh)
-        self->monitor(g);
-      auto& r = i->second;
-      size_t off = 0;
-      if (!r.have_count) {
-        if (!r.head.take(bytes, off, r.expect))
-          return;
-        r.have_count = true;
-        if (r.expect == 0 || r.expect > uint64_t{api::max_speed_mib} * mib_bytes) {
-          routes->erase(i);
-          return self->send(g, api::close_atom::value);
-        }
-      }
-      r.got += bytes.size() - off;
-      if (r.got > r.expect) {
-        routes->erase(i);
-        return self->send(g, api::close_atom::value);
-      }
-      if (r.got == r.expect || r.got >= r.next_ack) {
-        ack(g, r.got);
-        r.next_ack = (r.got / mib_bytes + 1) * mib_bytes;
-      }
-    },
-    [self, routes](api::closed_atom, const caf::error&) {
-      routes->erase(caf::actor_cast<caf::actor_addr>(self->current_sender()));
-    },
+    [](api::rt_accept_atom, const api::route_group_actor&, const public_key&, uint16_t) {},
+    [](api::data_atom, const api::byte_buffer&) {}, // none: the sink is on the shard
+    [](api::closed_atom, const caf::error&) {},
   };
 }
 

@@ -8,15 +8,22 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/response_promise.hpp>
 
+#include "actors/routing/route_group_core.hpp"
 #include "messages/api/route_manager.hpp"
 
 namespace skywire::routing {
 
-/// The sink as a listener behaviour (rt_listen_atom on api::speed_port):
-/// reads the count, counts the bytes after it, answers its count after every
-/// MiB and at the end. A count of 0 or beyond max_speed_mib MiB, or more
-/// bytes than announced, closes the route.
-caf::behavior route_speed_sink(caf::event_based_actor* self);
+/// The sink on the route's io shard, installed on an accepted group's core
+/// before its handshake starts (route_group_core::set_sink): reads the count,
+/// counts the bytes after it (each consumed at once: the bytes never cross a
+/// mailbox), answers its count after every MiB and at the end. A count of 0
+/// or beyond max_speed_mib MiB, or more bytes than announced, closes the
+/// route.
+void attach_speed_sink(route_group_core& core);
+
+/// The speed port's listener actor: the accepted groups' owner (their data
+/// goes to attach_speed_sink on the shard, not here).
+caf::behavior route_speed_listener(caf::event_based_actor* self);
 
 /// Spawns (from `spawner`) one speed test: dials `req.remote`'s speed port
 /// through `manager`, delivers the JSON result (or the error) to `rp`.
