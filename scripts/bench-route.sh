@@ -38,9 +38,10 @@
 #     DIALS         dials for dial-to-first-byte (default 20)
 #     CELLS         cell sizes to run (default "0 1024"; 0 = cells off)
 #     PATHS         path counts of the throughput runs (default "1 2")
-#     PROFILE       perf | strace: record visor2 (the relay) during the first
-#                   2-hop run of one path (perf record -g, or strace -c -f),
-#                   into PROFILE_OUT (default /tmp/bench-route-relay).{data,strace}
+#     PROFILE       perf | strace: record a visor during the first 2-hop run
+#                   of one path (perf record -g, or strace -c -f), into
+#                   PROFILE_OUT (default /tmp/bench-route-visorN).{data,strace}
+#     PROFILE_VISOR which visor (default 2, the relay; 1 the sender, 3 the sink)
 #     --anchors     first run, from the steering repository's shared/bench when
 #                   that folder is beside the repository (../shared/bench from
 #                   the repository root; or ANCHORS_DIR): anchors_relay.sh and
@@ -59,7 +60,8 @@ DIALS=${DIALS:-20}
 CELLS=${CELLS:-0 1024}
 PATHS=${PATHS:-1 2}
 PROFILE=${PROFILE:-}
-PROFILE_OUT=${PROFILE_OUT:-/tmp/bench-route-relay}
+PROFILE_VISOR=${PROFILE_VISOR:-2}
+PROFILE_OUT=${PROFILE_OUT:-/tmp/bench-route-visor$PROFILE_VISOR}
 anchors=0
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -202,8 +204,8 @@ for cell in $CELLS; do
       prof=""
       if [ -n "$PROFILE" ] && [ "$h" = 2 ] && [ "$np" = 1 ] && [ "$r" = 1 ]; then
         case "$PROFILE" in
-          perf) perf record -F 999 -g -p "$(vpid 2)" -o "$PROFILE_OUT.data" >/dev/null 2>&1 & prof=$! ;;
-          strace) strace -c -f -p "$(vpid 2)" -o "$PROFILE_OUT.strace" & prof=$! ;;
+          perf) perf record -F 999 -g -p "$(vpid "$PROFILE_VISOR")" -o "$PROFILE_OUT.data" >/dev/null 2>&1 & prof=$! ;;
+          strace) strace -c -f -p "$(vpid "$PROFILE_VISOR")" -o "$PROFILE_OUT.strace" & prof=$! ;;
         esac
       fi
       c0=(); for i in 1 2 3 4; do c0+=("$(cpu_of "$(vpid $i)")"); done
@@ -211,7 +213,7 @@ for cell in $CELLS; do
         echo "# cells=$cell hops=$h paths=$np speed run $r failed"; [ -n "$prof" ] && kill -INT "$prof"; continue
       fi
       c1=(); for i in 1 2 3 4; do c1+=("$(cpu_of "$(vpid $i)")"); done
-      if [ -n "$prof" ]; then kill -INT "$prof"; wait "$prof" 2>/dev/null || true; echo "# $PROFILE of visor2 (the relay) in $PROFILE_OUT.*"; fi
+      if [ -n "$prof" ]; then kill -INT "$prof"; wait "$prof" 2>/dev/null || true; echo "# $PROFILE of visor$PROFILE_VISOR in $PROFILE_OUT.*"; fi
       cpus=""; for i in 0 1 2 3; do cpus="$cpus $(awk -v d=$((c1[i] - c0[i])) -v h="$clk" 'BEGIN{printf "%.3f", d/h}')"; done
       echo "$j" | jq -r --arg cell "$cell" --arg h "$h" --arg np "$np" --arg cpus "$cpus" --arg load "$(load)" '
         ($cpus | split(" ") | map(select(. != "") | tonumber)) as $c |

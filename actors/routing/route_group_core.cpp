@@ -308,7 +308,7 @@ void route_group_core::on_pong(uint64_t timestamp_ms) {
 void route_group_core::deliver(byte_span plain) {
   if (plain.empty())
     return;
-  if (sink_ && held_.empty() && unconsumed_ < cfg_.max_unconsumed) {
+  if (sink_ && held_.empty() && unconsumed_ < receive_bound()) {
     unconsumed_ += plain.size();
     stats_.bytes_delivered += plain.size();
     sink_(byte_buffer{plain.begin(), plain.end()});
@@ -328,7 +328,7 @@ void route_group_core::deliver(byte_span plain) {
 }
 
 void route_group_core::release_held() {
-  while (sink_ && !held_.empty() && unconsumed_ < cfg_.max_unconsumed) {
+  while (sink_ && !held_.empty() && unconsumed_ < receive_bound()) {
     auto b = std::move(held_.front());
     held_.pop_front();
     held_bytes_ -= b.size();
@@ -336,7 +336,7 @@ void route_group_core::release_held() {
     stats_.bytes_delivered += b.size();
     sink_(std::move(b));
   }
-  if (paused_ && held_.empty() && unconsumed_ < cfg_.max_unconsumed) {
+  if (paused_ && held_.empty() && unconsumed_ < receive_bound()) {
     paused_ = false;
     if (on_pressure_)
       on_pressure_(false);
@@ -392,6 +392,7 @@ route_group_core::write_result route_group_core::write(byte_span plain) {
       auto n = std::min(chunk, plain.size() - off);
       sendq_.emplace_back(plain.begin() + static_cast<ptrdiff_t>(off),
                           plain.begin() + static_cast<ptrdiff_t>(off + n));
+      sendq_bytes_ += n;
     }
     fill_window();
     return phase_ == phase::failed ? write_result::failed : write_result::ok;
@@ -440,10 +441,7 @@ void route_group_core::flush() {
 }
 
 size_t route_group_core::pending_send() const noexcept {
-  size_t pending = queued_bytes_;
-  for (auto& b : sendq_)
-    pending += b.size();
-  return pending;
+  return queued_bytes_ + sendq_bytes_;
 }
 
 void route_group_core::maybe_drained() {
@@ -574,9 +572,7 @@ void route_group_core::on_close_packet() {
     err = make_error(route_group_errc::peer_error, peer_error_);
   } else if (!drained()) {
     // what we wrote and the peer will never see: said, not dropped silently
-    size_t n = queued_bytes_;
-    for (const auto& b : sendq_)
-      n += b.size();
+    size_t n = queued_bytes_ + sendq_bytes_;
     for (const auto& sp : inflight_)
       n += sp.app.size();
     err = make_error(route_group_errc::peer_closed,
@@ -610,6 +606,7 @@ void route_group_core::finish(event ev, caf::error err) {
   queued_.clear();
   queued_bytes_ = 0;
   sendq_.clear();
+  sendq_bytes_ = 0;
   inflight_.clear();
   ooo_.clear();
   ooo_bytes_ = 0;

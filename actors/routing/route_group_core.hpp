@@ -146,9 +146,12 @@ public:
     std::optional<crypto::keypair> ephemeral; ///< vector tests only
     timing t;
     size_t max_unconsumed = 1024 * 1024;    ///< delivered and not yet consumed()
+    /// Reliable mode: the receive window in bytes, which is then the bound on
+    /// what was delivered and not consumed (the sender stays within it).
+    size_t reliable_window = 4 * 1024 * 1024;
     size_t max_held = 1024 * 1024;          ///< received beyond that, waiting (hard bound)
     size_t max_send_queue = 4 * 1024 * 1024; ///< written and not yet taken by the router
-    size_t max_inflight = 256;              ///< reliable: unacknowledged packets
+    size_t max_inflight = 1024;             ///< reliable: unacknowledged packets
     clock_fn clock;                         ///< default: steady_clock
   };
 
@@ -334,6 +337,10 @@ private:
   /// Tells the drain_fn once a refused writer may go on.
   void maybe_drained();
   size_t pending_send() const noexcept;
+  /// What may be delivered and not consumed: the window in reliable mode.
+  size_t receive_bound() const noexcept {
+    return agreed_.reliable ? cfg_.reliable_window : cfg_.max_unconsumed;
+  }
   bool drained() const;
   void send_close_now();
 
@@ -398,6 +405,7 @@ private:
   bool blocked_ = false;           ///< the router answered busy
   // reliable send side
   std::deque<byte_buffer> sendq_; ///< app chunks waiting for the window
+  size_t sendq_bytes_ = 0;         ///< their bytes
   std::deque<sent_packet> inflight_;
   uint32_t next_seq_ = 0;
   uint32_t snd_edge_ = 0; ///< the peer's window: seqs below it may be sent

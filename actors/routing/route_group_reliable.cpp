@@ -39,7 +39,7 @@ uint32_t route_group_core::recv_window() const noexcept {
   // the bytes of sequence numbers below rcv_next_ the consumer has not taken
   // yet; what arrived out of order is inside the window, so not subtracted
   size_t used = unconsumed_ + held_bytes_;
-  size_t room = used < cfg_.max_unconsumed ? cfg_.max_unconsumed - used : 0;
+  size_t room = used < receive_bound() ? receive_bound() - used : 0;
   size_t chunk = std::max<size_t>(max_chunk(), 1);
   return static_cast<uint32_t>(std::min(cfg_.max_inflight, room / chunk));
 }
@@ -60,7 +60,7 @@ void route_group_core::maybe_window_update() {
   if (!seq_before(adv_edge_, edge))
     return;
   size_t full = std::min(cfg_.max_inflight,
-                         cfg_.max_unconsumed / std::max<size_t>(max_chunk(), 1));
+                         receive_bound() / std::max<size_t>(max_chunk(), 1));
   if (edge - adv_edge_ < std::max<size_t>(full / 4, 1))
     return;
   ++stats_.window_updates;
@@ -92,7 +92,7 @@ void route_group_core::reliable_data(const inner_frame& f) {
     ++stats_.duplicates;
     now_ack = true;
   } else if (d >= cfg_.max_inflight
-             || (unconsumed_ + held_bytes_ + ooo_bytes_ + f.payload.size() > cfg_.max_unconsumed)) {
+             || (unconsumed_ + held_bytes_ + ooo_bytes_ + f.payload.size() > receive_bound())) {
     // beyond what we have room for (a window probe, or a sender that ignores
     // our window): not stored, not acknowledged; the ack at once tells the
     // sender our window, and it sends this again later
@@ -224,6 +224,7 @@ void route_group_core::fill_window() {
     sp.seq = next_seq_++;
     sp.app = std::move(sendq_.front());
     sendq_.pop_front();
+    sendq_bytes_ -= sp.app.size();
     inflight_.push_back(std::move(sp));
     transmit(inflight_.back());
     if (phase_ == phase::failed)
@@ -248,6 +249,7 @@ void route_group_core::send_probe() {
   sp.app = std::move(sendq_.front());
   sp.probe = true;
   sendq_.pop_front();
+  sendq_bytes_ -= sp.app.size();
   inflight_.push_back(std::move(sp));
   ++stats_.window_probes;
   transmit(inflight_.back());

@@ -4,10 +4,11 @@
 #include <array>
 #include <chrono>
 #include <memory>
-#include <unordered_map>
+#include <cstdint>
 
 #include <boost/json.hpp>
 
+#include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
 
 #include "actors/routing/errors.hpp"
@@ -20,13 +21,12 @@ namespace {
 
 constexpr const char* component = "routes";
 using clock_type = std::chrono::steady_clock;
-using speed_retry_atom = caf::atom_constant<caf::atom("rs_retry")>;
+using speed_failed_atom = caf::atom_constant<caf::atom("rs_failed")>;
 
 // ---- the speed port: a sink that acknowledges, and the test that drives it --------------------
 
 constexpr uint64_t mib_bytes = 1024 * 1024;
 constexpr size_t speed_write = 64 * 1024; ///< bytes per write of the test
-constexpr size_t speed_window = 16;       ///< writes in flight (1 MiB, well inside the group's bound)
 
 api::byte_buffer be64(uint64_t v) {
   api::byte_buffer b(8);
@@ -107,10 +107,7 @@ struct speed_state {
   clock_type::time_point started, first_write, last_ack;
   int64_t setup_us = 0;
   uint64_t total = 0;
-  uint64_t queued = 0; ///< bytes handed to the group
-  size_t in_flight = 0;
   be64_reader acks;
-  bool retry_armed = false;
   bool reporting = false;
   bool done = false;
   /// The route as `visor route ls` lists it at the end (null: not found).
@@ -178,33 +175,58 @@ void speed_report(speed_actor* self) {
       [self](caf::error&) { speed_finish(self, {}); });
 }
 
-/// Keeps `speed_window` writes in flight until every byte is handed over.
-void speed_pump(speed_actor* self) {
-  auto& st = self->state;
-  while (!st.done && st.in_flight < speed_window && st.queued < st.total) {
-    auto n = static_cast<size_t>(std::min<uint64_t>(speed_write, st.total - st.queued));
-    st.queued += n;
-    ++st.in_flight;
-    self->request(st.group, caf::infinite, api::write_atom::value, api::byte_buffer(n, 0x5a))
-      .then(
-        [self](api::ok_atom) {
-          --self->state.in_flight;
-          speed_pump(self);
-        },
-        [self, n](caf::error& err) {
-          auto& st = self->state;
-          if (!is(err, route_group_errc::overflow))
-            return speed_finish(self, make_error(routing_errc::dial_failed, "speed test write: " + describe(err)));
-          // the group's send queue is full: the same bytes again a little later
-          --st.in_flight;
-          st.queued -= n;
-          if (!st.retry_armed) {
-            st.retry_armed = true;
-            self->delayed_send(self, std::chrono::milliseconds{1}, speed_retry_atom::value);
-          }
-        });
-  }
+/// The bytes of the test (their value does not matter; one buffer for all).
+const std::array<uint8_t, speed_write>& speed_bytes() {
+  static const auto b = [] {
+    std::array<uint8_t, speed_write> a{};
+    a.fill(0x5a);
+    return a;
+  }();
+  return b;
 }
+
+/// The writer on the route's io shard: the count, then every byte, as fast as
+/// the group's send queue takes them (its drain callback resumes a refused
+/// write), so no byte crosses a mailbox. A write that fails is reported to
+/// the tester actor.
+struct shard_pump {
+  route_group_core* core = nullptr; ///< the core owns the drain callback that holds us
+  caf::actor tester;
+  uint64_t total = 0;
+  uint64_t left = 0;
+  bool header = false;
+  bool failed = false;
+
+  void run() {
+    while (!failed && (!header || left > 0)) {
+      api::byte_buffer head;
+      byte_span chunk;
+      if (!header) {
+        head = be64(total);
+        chunk = {head.data(), head.size()};
+      } else {
+        chunk = {speed_bytes().data(), static_cast<size_t>(std::min<uint64_t>(speed_write, left))};
+      }
+      switch (core->write(chunk)) {
+        case route_group_core::write_result::ok:
+          if (!header)
+            header = true;
+          else
+            left -= chunk.size();
+          continue;
+        case route_group_core::write_result::queue_full:
+          return; // the drain callback calls again
+        case route_group_core::write_result::not_open:
+        case route_group_core::write_result::failed:
+          failed = true;
+          caf::anon_send(tester, speed_failed_atom::value,
+                         core->failure() ? core->failure()
+                                         : make_error(routing_errc::unavailable, "the route is not open"));
+          return;
+      }
+    }
+  }
+};
 
 /// One `visor speed`: dials the speed port, sends the count and the bytes,
 /// waits for the sink's last acknowledgement, answers JSON.
@@ -229,20 +251,26 @@ caf::behavior speed_tester(speed_actor* self, api::route_manager_actor manager,
         st.first_write = clock_type::now();
         st.setup_us =
           std::chrono::duration_cast<std::chrono::microseconds>(st.first_write - st.started).count();
-        ++st.in_flight;
-        self->request(g, caf::infinite, api::write_atom::value, be64(st.total))
+        // the writes go from the route's own io shard
+        self->request(g, std::chrono::seconds{10}, api::score_atom::value)
           .then(
-            [self](api::ok_atom) {
-              --self->state.in_flight;
-              speed_pump(self);
+            [self](api::route_group_core_ptr& core) {
+              auto pump = std::make_shared<shard_pump>();
+              pump->core = core.get();
+              pump->tester = caf::actor_cast<caf::actor>(self);
+              pump->total = self->state.total;
+              pump->left = pump->total;
+              core->post([core, pump] {
+                core->set_drain_fn([pump] { pump->run(); });
+                pump->run();
+              });
             },
-            [self](caf::error& err) { speed_finish(self, make_error(routing_errc::dial_failed, "speed test write: " + describe(err))); });
+            [self](caf::error& err) { speed_finish(self, std::move(err)); });
       },
       [self](caf::error& err) { speed_finish(self, std::move(err)); });
   return {
-    [self](speed_retry_atom) {
-      self->state.retry_armed = false;
-      speed_pump(self);
+    [self](speed_failed_atom, caf::error& err) {
+      speed_finish(self, make_error(routing_errc::dial_failed, "speed test write: " + describe(err)));
     },
     [self](api::data_atom, api::byte_buffer& bytes) {
       auto& st = self->state;

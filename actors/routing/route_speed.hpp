@@ -1,8 +1,10 @@
 // The speed port (49, ours; messages/api/route_manager.hpp has the
 // protocol): the visor's sink that acknowledges what a route brings, and the
 // test behind `skywire cli visor speed` that dials it, sends the count and the
-// bytes (16 writes of 64 KiB in flight; a full send queue is retried 1 ms
-// later) and times them until the last acknowledgement.
+// bytes (64 KiB writes from the route's io shard, as fast as the group's send
+// queue takes them) and times them until the last acknowledgement. Both ends
+// run on the shard: the bytes never cross a mailbox, so the figure is the
+// route's, not the actors'.
 #pragma once
 
 #include <caf/event_based_actor.hpp>

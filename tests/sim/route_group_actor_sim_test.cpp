@@ -101,8 +101,8 @@ struct fixture {
 TEST_CASE_FIXTURE(fixture, "route group actor: ready, write, data to the owner, consumed, info, close") {
   r.make(1, faults{.delay = 2ms}, {.reliable = true}, {.reliable = true});
   // spawn both groups; the owner is the scoped actor
-  auto a = sys.spawn<route_group_actor>(route_group_params{r.a.c, sh.post(), self, true});
-  auto b = sys.spawn<route_group_actor>(route_group_params{r.b.c, sh.post(), self, true});
+  auto a = sys.spawn<route_group_actor>(route_group_params{r.a.c, sh.post(), self, true, {}});
+  auto b = sys.spawn<route_group_actor>(route_group_params{r.b.c, sh.post(), self, true, {}});
   self->send(a, api::ready_atom::value);
   self->send(b, api::ready_atom::value);
   REQUIRE(pump([&] { return in.oks == 2; }));
@@ -142,7 +142,7 @@ TEST_CASE_FIXTURE(fixture, "route group actor: ready, write, data to the owner, 
 TEST_CASE_FIXTURE(fixture, "route group actor: a failed handshake fails ready and reports closed") {
   r.make(1);
   r.links[0].first->close(); // nothing gets through
-  auto a = sys.spawn<route_group_actor>(route_group_params{r.a.c, sh.post(), self, true});
+  auto a = sys.spawn<route_group_actor>(route_group_params{r.a.c, sh.post(), self, true, {}});
   caf::error ready_err, closed_err;
   bool got_closed = false;
   self->send(a, api::ready_atom::value);
@@ -170,8 +170,8 @@ TEST_CASE_FIXTURE(fixture, "route group actor: a group whose owner is gone close
   // a's owner: an actor that ends once the route is up (an app that
   // stopped, a dial's owner that left); b's owner is the scoped actor
   auto gone = sys.spawn([]() -> caf::behavior { return {[](int) {}}; });
-  auto a = sys.spawn<route_group_actor>(route_group_params{r.a.c, sh.post(), gone, true});
-  auto b = sys.spawn<route_group_actor>(route_group_params{r.b.c, sh.post(), self, true});
+  auto a = sys.spawn<route_group_actor>(route_group_params{r.a.c, sh.post(), gone, true, {}});
+  auto b = sys.spawn<route_group_actor>(route_group_params{r.b.c, sh.post(), self, true, {}});
   self->send(a, api::ready_atom::value);
   self->send(b, api::ready_atom::value);
   REQUIRE(pump([&] { return in.oks == 2; }));

@@ -95,9 +95,9 @@ inline caf::behavior fake_routes(caf::stateful_actor<fake_routes_state>* self,
       a->set_post_fn(post);
       b->set_post_fn(post);
       auto owner = caf::actor_cast<caf::actor>(self->current_sender());
-      auto ga = self->spawn<routing::route_group_actor>(routing::route_group_params{a, post, owner, true});
+      auto ga = self->spawn<routing::route_group_actor>(routing::route_group_params{a, post, owner, true, {}});
       auto gb = self->spawn<routing::route_group_actor>(
-        routing::route_group_params{b, post, l->second, true});
+        routing::route_group_params{b, post, l->second, true, {}});
       // the stand-in owns its routes as the route manager does: they end with it
       self->link_to(ga);
       self->link_to(gb);
