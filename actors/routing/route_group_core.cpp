@@ -388,10 +388,22 @@ route_group_core::write_result route_group_core::write(byte_span plain) {
   wrote_since_tick_ = true;
   size_t chunk = max_chunk();
   if (agreed_.reliable) {
+    // one copy: into the frame each chunk is sealed from, after room for its prefix
+    constexpr size_t prefix = wire::routing::reliable_data_prefix;
+    size_t cell_plain = agreed_.cell_size != 0
+                          ? agreed_.cell_size - noise::frame_prefix_len - noise::min_frame_body
+                          : 0;
     for (size_t off = 0; off < plain.size(); off += chunk) {
       auto n = std::min(chunk, plain.size() - off);
-      sendq_.emplace_back(plain.begin() + static_cast<ptrdiff_t>(off),
-                          plain.begin() + static_cast<ptrdiff_t>(off + n));
+      out_chunk c;
+      c.frame.reserve(std::max(prefix + n, cell_plain));
+      c.frame.resize(prefix);
+      c.frame.insert(c.frame.end(), plain.begin() + static_cast<ptrdiff_t>(off),
+                     plain.begin() + static_cast<ptrdiff_t>(off + n));
+      if (c.frame.size() < cell_plain)
+        c.frame.resize(cell_plain, 0);
+      c.app_len = static_cast<uint32_t>(n);
+      sendq_.push_back(std::move(c));
       sendq_bytes_ += n;
     }
     fill_window();
@@ -574,7 +586,7 @@ void route_group_core::on_close_packet() {
     // what we wrote and the peer will never see: said, not dropped silently
     size_t n = queued_bytes_ + sendq_bytes_;
     for (const auto& sp : inflight_)
-      n += sp.app.size();
+      n += sp.data.app_len;
     err = make_error(route_group_errc::peer_closed,
                      std::to_string(n) + " written bytes were not delivered");
   }

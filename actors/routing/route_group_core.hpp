@@ -252,9 +252,16 @@ public:
   size_t max_chunk() const noexcept;
 
 private:
+  /// A reliable data frame's plaintext, sealed in place: the prefix
+  /// (wire::routing::reliable_data_prefix, written at each try), the app
+  /// bytes, and with cells the padding up to the cell.
+  struct out_chunk {
+    byte_buffer frame;
+    uint32_t app_len = 0;
+  };
   struct sent_packet {
     uint32_t seq = 0;
-    byte_buffer app;
+    out_chunk data;
     std::chrono::nanoseconds first_sent{0};
     std::chrono::nanoseconds last_sent{0};
     uint32_t tries = 0;
@@ -404,7 +411,7 @@ private:
   size_t queued_bytes_ = 0;
   bool blocked_ = false;           ///< the router answered busy
   // reliable send side
-  std::deque<byte_buffer> sendq_; ///< app chunks waiting for the window
+  std::deque<out_chunk> sendq_;   ///< app chunks waiting for the window
   size_t sendq_bytes_ = 0;         ///< their bytes
   std::deque<sent_packet> inflight_;
   uint32_t next_seq_ = 0;
@@ -426,6 +433,7 @@ private:
   bool paused_ = false;
 
   byte_buffer plain_scratch_; ///< seal_inner's plaintext (capacity kept)
+  byte_buffer sealed_scratch_; ///< a reliable data frame sealed (the router copies it out)
 
   std::chrono::nanoseconds rtt_{0};
   caf::error failure_;

@@ -98,6 +98,12 @@ void route_group_core::reliable_data(const inner_frame& f) {
     // sender our window, and it sends this again later
     ++stats_.deferred;
     now_ack = true;
+  } else if (f.seq == rcv_next_ && ooo_.empty()) {
+    // in order with nothing waiting (the usual case): straight to the consumer
+    ++rcv_next_;
+    deliver(f.payload);
+    if (phase_ == phase::failed)
+      return;
   } else {
     ooo_bytes_ += f.payload.size();
     ooo_.emplace(f.seq, byte_buffer{f.payload.begin(), f.payload.end()});
@@ -160,9 +166,14 @@ void route_group_core::on_ack(uint32_t ack, uint32_t sack, uint32_t wnd) {
     inflight_.pop_front();
     progressed = true;
   }
+  // inflight_ is in sequence order: the selective bits cover the 32 after ack
   for (auto& sp : inflight_) {
     uint32_t d = sp.seq - ack - 1;
-    if (d < 32 && (sack >> d & 1))
+    if (seq_before(sp.seq, ack + 1))
+      continue; // ack itself (not arrived)
+    if (d >= 32)
+      break;
+    if (sack >> d & 1)
       sp.sacked = true;
   }
   if (opened && !inflight_.empty() && inflight_.front().probe && inflight_.front().seq == ack
@@ -187,19 +198,15 @@ void route_group_core::on_ack(uint32_t ack, uint32_t sack, uint32_t wnd) {
 }
 
 void route_group_core::transmit(sent_packet& sp) {
-  inner_frame f;
-  f.kind = inner_kind::data;
-  f.seq = sp.seq;
-  f.ack = rcv_next_;
-  f.sack = sack_bits();
-  f.wnd = advertise();
-  f.payload = byte_span{sp.app.data(), sp.app.size()};
+  // the prefix written in place (ack, sack and window as of now), the frame
+  // sealed into the scratch buffer the router copies from
+  wire::routing::put_reliable_data_prefix(sp.data.frame.data(), sp.seq, rcv_next_, sack_bits(),
+                                          advertise(), sp.data.app_len);
   unacked_in_ = 0; // this packet carries the acknowledgement
   cancel(ack_timer_);
-  byte_buffer sealed;
-  sealed.reserve(noise::frame_prefix_len + noise::min_frame_body
-                 + wire::routing::inner_size(f, true) + agreed_.cell_size);
-  if (auto err = seal_inner(f, sealed))
+  auto& sealed = sealed_scratch_;
+  sealed.clear();
+  if (auto err = ns_.encrypt_object({sp.data.frame.data(), sp.data.frame.size()}, sealed))
     return fail(make_error(route_group_errc::protocol, describe(err)));
   auto t = now();
   if (sp.tries == 0)
@@ -222,9 +229,9 @@ void route_group_core::fill_window() {
          && !window_closed()) {
     sent_packet sp;
     sp.seq = next_seq_++;
-    sp.app = std::move(sendq_.front());
+    sp.data = std::move(sendq_.front());
     sendq_.pop_front();
-    sendq_bytes_ -= sp.app.size();
+    sendq_bytes_ -= sp.data.app_len;
     inflight_.push_back(std::move(sp));
     transmit(inflight_.back());
     if (phase_ == phase::failed)
@@ -246,10 +253,10 @@ void route_group_core::send_probe() {
   // window update does not stop the route for good
   sent_packet sp;
   sp.seq = next_seq_++;
-  sp.app = std::move(sendq_.front());
+  sp.data = std::move(sendq_.front());
   sp.probe = true;
   sendq_.pop_front();
-  sendq_bytes_ -= sp.app.size();
+  sendq_bytes_ -= sp.data.app_len;
   inflight_.push_back(std::move(sp));
   ++stats_.window_probes;
   transmit(inflight_.back());

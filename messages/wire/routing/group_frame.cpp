@@ -77,6 +77,22 @@ size_t inner_size(const inner_frame& f, bool reliable) noexcept {
   return 0;
 }
 
+void put_reliable_data_prefix(uint8_t* at, uint32_t seq, uint32_t ack, uint32_t sack,
+                              uint32_t wnd, size_t app_len) noexcept {
+  auto u32 = [&at](uint32_t v) {
+    for (int s = 24; s >= 0; s -= 8)
+      *at++ = static_cast<uint8_t>(v >> s);
+  };
+  auto body = static_cast<uint16_t>(reliable_header_size + app_len);
+  *at++ = static_cast<uint8_t>(inner_kind::data);
+  *at++ = static_cast<uint8_t>(body >> 8);
+  *at++ = static_cast<uint8_t>(body);
+  u32(seq);
+  u32(ack);
+  u32(sack);
+  u32(wnd);
+}
+
 caf::error encode_inner(std::vector<uint8_t>& out, const inner_frame& f, bool reliable,
                         size_t pad_to) {
   size_t n = inner_size(f, reliable);

@@ -95,4 +95,14 @@ caf::error encode_inner(std::vector<uint8_t>& out, const inner_frame& f, bool re
 /// The inner frame's size without padding.
 size_t inner_size(const inner_frame& f, bool reliable) noexcept;
 
+/// Bytes before the app bytes of a reliable data frame (kind, body_len, seq, ack, sack, wnd).
+inline constexpr size_t reliable_data_prefix = inner_header_size + reliable_header_size;
+
+/// Writes a reliable data frame's prefix at `at` (reliable_data_prefix
+/// bytes) for `app_len` app bytes that follow it: the same bytes encode_inner
+/// writes, so a sender can keep its app bytes where they are and seal them
+/// in place (padding, if any, is the caller's). app_len <= 65535 - 16.
+void put_reliable_data_prefix(uint8_t* at, uint32_t seq, uint32_t ack, uint32_t sack,
+                              uint32_t wnd, size_t app_len) noexcept;
+
 } // namespace skywire::wire::routing

@@ -39,6 +39,11 @@ TEST_CASE("group frame: inner frames encode and decode") {
   CHECK(back->sack == 5);
   CHECK(back->wnd == 200);
   CHECK(std::string(back->payload.begin(), back->payload.end()) == "payload");
+  // the in-place prefix writes the same bytes
+  std::vector<uint8_t> inplace(reliable_data_prefix + 7);
+  put_reliable_data_prefix(inplace.data(), 7, 3, 5, 200, 7);
+  std::copy_n(app.begin(), 7, inplace.begin() + reliable_data_prefix);
+  CHECK(inplace == out);
   // padded into a cell; the padding is ignored on decode
   std::vector<uint8_t> cell;
   REQUIRE_FALSE(encode_inner(cell, d, true, 998));
