@@ -380,7 +380,9 @@ route_group_core::write_result route_group_core::write(byte_span plain) {
     return phase_ == phase::failed ? write_result::failed : write_result::not_open;
   if (plain.empty())
     return write_result::ok;
-  if (pending_send() + plain.size() > cfg_.max_send_queue) {
+  // (a write larger than the bound is taken when nothing waits: the bound
+  // limits what waits, and a writer can always make progress)
+  if (pending_send() > 0 && pending_send() + plain.size() > send_bound()) {
     refused_ = true;
     return write_result::queue_full;
   }
@@ -457,7 +459,7 @@ size_t route_group_core::pending_send() const noexcept {
 }
 
 void route_group_core::maybe_drained() {
-  if (!refused_ || phase_ != phase::established || pending_send() > cfg_.max_send_queue / 2)
+  if (!refused_ || phase_ != phase::established || pending_send() > send_bound() / 2)
     return;
   refused_ = false;
   if (on_drain_)

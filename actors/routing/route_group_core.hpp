@@ -151,6 +151,9 @@ public:
     size_t reliable_window = 4 * 1024 * 1024;
     size_t max_held = 1024 * 1024;          ///< received beyond that, waiting (hard bound)
     size_t max_send_queue = 4 * 1024 * 1024; ///< written and not yet taken by the router
+    /// Reliable mode: written and not yet sent (the window holds what is in
+    /// flight, so this only has to keep the window fed).
+    size_t reliable_send_queue = 1024 * 1024;
     size_t max_inflight = 1024;             ///< reliable: unacknowledged packets
     clock_fn clock;                         ///< default: steady_clock
   };
@@ -345,6 +348,9 @@ private:
   void maybe_drained();
   size_t pending_send() const noexcept;
   /// What may be delivered and not consumed: the window in reliable mode.
+  size_t send_bound() const noexcept {
+    return agreed_.reliable ? cfg_.reliable_send_queue : cfg_.max_send_queue;
+  }
   size_t receive_bound() const noexcept {
     return agreed_.reliable ? cfg_.reliable_window : cfg_.max_unconsumed;
   }

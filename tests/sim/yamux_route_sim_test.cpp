@@ -74,6 +74,7 @@ TEST_CASE("yamux over a route group: 16 echoed streams over 2 hops, the route's 
   auto ca = r.cfg(core::role::initiator, rel);
   auto cb = r.cfg(core::role::responder, rel);
   ca.max_send_queue = cb.max_send_queue = 128 * 1024;
+  ca.reliable_send_queue = cb.reliable_send_queue = 128 * 1024;
   r.a.c = std::make_shared<core>(ca, r.net, r.writer(true));
   r.b.c = std::make_shared<core>(cb, r.net, r.writer(false));
   r.attach(r.a);
