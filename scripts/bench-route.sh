@@ -6,10 +6,11 @@
 #   - throughput: `skywire cli visor speed` (MIB MiB to the remote's speed
 #     port, timed until it acknowledged the last byte), with the CPU time of
 #     every visor from /proc/<pid>/stat before and after: the relay's MB per
-#     CPU-second at the middle hop (visor2); once per path count of PATHS
-#     (`--paths`: 2 asks for a second path, which must avoid the first one's
-#     transports: the chain has no such path, so there the route stays on one
-#     path; the route_paths field of each RT line says how many it got), with
+#     CPU-second at the middle hops (bytes x (hops - 1) / the CPU-seconds of
+#     every visor but the two ends); once per path count of PATHS (`--paths`:
+#     2 asks for a second path, which must avoid the first one's transports:
+#     visor5 then joins, visor1 - visor5 - visor3, so that 2-hop routes have
+#     two; the route_paths field of each RT line says how many it got), with
 #     the route's retransmissions;
 #   - 32-byte round trip: `skywire cli visor ping -s 32 -n RTTS` (p50/p99);
 #   - dial-to-first-byte: DIALS times `cli visor ping -n 1 -s 32`, each a new
@@ -129,7 +130,15 @@ else
   echo "# crypto ceiling SKIPPED: no $anchors_dir/sodium_bench.c, or no cc/libsodium or /usr/bin/time (set ANCHORS_DIR)"
 fi
 
-# ---- one deployment: svc local + 4 visors in a chain ----------------------------------------
+# ---- one deployment: svc local + 4 visors in a chain (+ visor5 for a second path) -------------
+# a second path needs transports of its own: with a path count above 1 in
+# PATHS, visor5 joins with visor1 - visor5 - visor3, so that a 2-hop route to
+# visor3 has two transport-disjoint paths (1 hop has none; at 3 hops both
+# share visor3 - visor4, so the route stays on one path there)
+second_path=0
+for np in $PATHS; do [ "$np" -gt 1 ] && second_path=1; done
+visors="1 2 3 4"
+[ "$second_path" = 1 ] && visors="1 2 3 4 5"
 cpu_of() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 wait_file() { # path, seconds
   for _ in $(seq $(($2 * 10))); do [ -s "$1" ] && return 0; sleep 0.1; done
@@ -142,13 +151,23 @@ deploy() { # cell size
   pids+=($!)
   wait_file "$dir/services.json" 30 || { echo "svc local did not come up" >&2; cat "$dir/services.log" >&2; return 1; }
   local info; info=$(cat "$dir/services.json")
-  # visor4 first: each visor's stcp pk_table names the next one's listener
-  local next_pk="" next_port=""
-  for i in 4 3 2 1; do
+  # visor4 first: each visor's stcp pk_table names the listeners it dials
+  # (visor5, when deployed, beside visor2: visor1 - visor5 - visor3)
+  local i order="4 3 2 1" pk_of=() port_of=()
+  [ "$second_path" = 1 ] && order="4 3 5 2 1"
+  for i in $order; do
     local v=$dir/visor$i
+    local table="{}" t
+    case $i in
+      3) t=4 ;; 2|5) t=3 ;; 1) t=2 ;; *) t="" ;;
+    esac
+    [ -n "$t" ] && table=$(jq -n --arg pk "${pk_of[$t]}" --arg port "${port_of[$t]}" '{($pk): ("127.0.0.1:" + $port)}')
+    if [ "$i" = 1 ] && [ "$second_path" = 1 ]; then
+      table=$(echo "$table" | jq --arg pk "${pk_of[5]}" --arg port "${port_of[5]}" '. + {($pk): ("127.0.0.1:" + $port)}')
+    fi
     mkdir -p "$v"
     "$skywire" cli config gen --local -o "$v/config.json" --local-path "$v/local" >/dev/null 2>&1
-    jq --argjson info "$info" --argjson cell "$cell" --arg npk "$next_pk" --arg nport "$next_port" '
+    jq --argjson info "$info" --argjson cell "$cell" --argjson table "$table" '
       .dmsg.discovery = $info.dmsg_discovery | .dmsg.sessions_count = 1 |
       .transport.discovery = $info.transport_discovery |
       .transport.address_resolver = $info.address_resolver |
@@ -156,7 +175,7 @@ deploy() { # cell size
       .routing.route_setup_nodes = [$info.setup_node] |
       .routing.cell_size = $cell |
       .["skywire-tcp"].listening_address = "127.0.0.1:0" |
-      (if $npk != "" then .["skywire-tcp"].pk_table = {($npk): ("127.0.0.1:" + $nport)} else . end)
+      .["skywire-tcp"].pk_table = $table
     ' "$v/config.json" >"$v/c.json" && mv "$v/c.json" "$v/config.json"
     "$skywire" visor -c "$v/config.json" >"$v/visor.log" 2>&1 &
     pids+=($!)
@@ -168,17 +187,21 @@ deploy() { # cell size
       sleep 0.1
     done
     [ -n "$port" ] || { echo "visor$i: no stcp listener" >&2; tail -20 "$v/visor.log" >&2; return 1; }
-    next_pk=$(jq -r .pk "$v/config.json")
-    next_port=$port
+    pk_of[$i]=$(jq -r .pk "$v/config.json")
+    port_of[$i]=$port
   done
-  for i in 1 2 3; do
-    local ok=0
+  local edges="1-2 2-3 3-4"
+  [ "$second_path" = 1 ] && edges="$edges 1-5 5-3"
+  local e
+  for e in $edges; do
+    local a=${e%-*} b=${e#*-} ok=0
     for _ in $(seq 100); do
-      if "$skywire" cli visor tp add "$(jq -r .pk "$dir/visor$((i + 1))/config.json")" -t stcp \
-           -c "$dir/visor$i/config.json" >/dev/null 2>&1; then ok=1; break; fi
+      if "$skywire" cli visor tp add "${pk_of[$b]}" -t stcp -c "$dir/visor$a/config.json" >/dev/null 2>&1; then
+        ok=1; break
+      fi
       sleep 0.2
     done
-    [ $ok = 1 ] || { echo "transport visor$i-visor$((i + 1)) failed" >&2; return 1; }
+    [ $ok = 1 ] || { echo "transport visor$a-visor$b failed" >&2; return 1; }
   done
   # the route finder's graph and the setup node: a 3-hop ping answers (bounded)
   for _ in $(seq 60); do
@@ -208,16 +231,16 @@ for cell in $CELLS; do
           strace) strace -c -f -p "$(vpid "$PROFILE_VISOR")" -o "$PROFILE_OUT.strace" & prof=$! ;;
         esac
       fi
-      c0=(); for i in 1 2 3 4; do c0+=("$(cpu_of "$(vpid $i)")"); done
+      c0=(); for i in $visors; do c0+=("$(cpu_of "$(vpid $i)")"); done
       if ! j=$("$skywire" cli visor speed "$remote" --mib "$MIB" --min-hops "$h" --paths "$np" --json -c "$(cfg 1)"); then
         echo "# cells=$cell hops=$h paths=$np speed run $r failed"; [ -n "$prof" ] && kill -INT "$prof"; continue
       fi
-      c1=(); for i in 1 2 3 4; do c1+=("$(cpu_of "$(vpid $i)")"); done
+      c1=(); for i in $visors; do c1+=("$(cpu_of "$(vpid $i)")"); done
       if [ -n "$prof" ]; then kill -INT "$prof"; wait "$prof" 2>/dev/null || true; echo "# $PROFILE of visor$PROFILE_VISOR in $PROFILE_OUT.*"; fi
-      cpus=""; for i in 0 1 2 3; do cpus="$cpus $(awk -v d=$((c1[i] - c0[i])) -v h="$clk" 'BEGIN{printf "%.3f", d/h}')"; done
+      cpus=""; for i in "${!c0[@]}"; do cpus="$cpus $(awk -v d=$((c1[i] - c0[i])) -v h="$clk" 'BEGIN{printf "%.3f", d/h}')"; done
       echo "$j" | jq -r --arg cell "$cell" --arg h "$h" --arg np "$np" --arg cpus "$cpus" --arg load "$(load)" '
         ($cpus | split(" ") | map(select(. != "") | tonumber)) as $c |
-        "RT cells=\($cell) hops=\($h) paths=\($np) speed mb_s=\(.mb_s * 100 | round / 100) seconds=\(.seconds * 1000 | round / 1000) setup_ms=\(.setup_ms) cpu_s=\($c | map(tostring) | join(",")) relay_mb_per_cpu_s=\(if ($h | tonumber) >= 2 and $c[1] > 0 then (.bytes / 1e6 / $c[1] | round) else "-" end) total_mb_per_cpu_s=\(.bytes / 1e6 / ($c | add) | round) route_paths=\(.paths // "-") retransmits=\(.retransmits // "-") loadavg=\($load | split(" ") | .[0])"'
+        "RT cells=\($cell) hops=\($h) paths=\($np) speed mb_s=\(.mb_s * 100 | round / 100) seconds=\(.seconds * 1000 | round / 1000) setup_ms=\(.setup_ms) cpu_s=\($c | map(tostring) | join(",")) relay_mb_per_cpu_s=\(($h | tonumber) as $hn | ([range(0; $c | length)] | map(select(. != 0 and . != $hn)) | map($c[.]) | add // 0) as $mid | if $hn >= 2 and $mid > 0 then (.bytes * ($hn - 1) / 1e6 / $mid | round) else "-" end) total_mb_per_cpu_s=\(.bytes / 1e6 / ($c | add) | round) route_paths=\(.paths // "-") retransmits=\(.retransmits // "-") loadavg=\($load | split(" ") | .[0])"'
     done
     done
     # 32-byte round trip
@@ -277,7 +300,7 @@ awk -v enc="$enc" -v dec="$dec" -v enc_cpu="$enc_cpu" -v dec_cpu="$dec_cpu" -v c
     if (two != "") printf "crypto: ChaCha20-Poly1305 4070 B enc %s / dec %s MB/s wall (%s / %s per CPU-s); two-pass AEAD limit %.0f MB/s wall, %.0f MB per CPU-s; %d cores\n", enc, dec, enc_cpu, dec_cpu, two, two_cpu, cores
     printf "anchors (same minutes, medians): yggdrasil 1 hop %s MB/s (ping %s ms), 2 hops %s MB/s (ping %s ms); raw relay 32 B round trip %s us, AEAD relay %s MB/s\n", (ygg1 == "" ? "-" : sprintf("%.0f", ygg1)), (ygg1_ms == "" ? "-" : ygg1_ms), (ygg2 == "" ? "-" : sprintf("%.0f", ygg2)), (ygg2_ms == "" ? "-" : ygg2_ms), (relay_rtt == "" ? "-" : relay_rtt), (relay_aead == "" ? "-" : sprintf("%.0f", relay_aead))
     print ""
-    print "| cells | hops | paths | throughput MB/s (min/med/max) | crypto ceiling MB/s | ratio | vs ygg | all visors MB per CPU-s | crypto MB per CPU-s | ratio | relay MB per CPU-s (visor2) | ratio to 2-pass AEAD | retransmissions | 32 B rtt p50 / p99 us | dial-to-first-byte p50 ms |"
+    print "| cells | hops | paths | throughput MB/s (min/med/max) | crypto ceiling MB/s | ratio | vs ygg | all visors MB per CPU-s | crypto MB per CPU-s | ratio | relay MB per CPU-s (middle visors) | ratio to 2-pass AEAD | retransmissions | 32 B rtt p50 / p99 us | dial-to-first-byte p50 ms |"
     print "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
     n = split(cells, cs, " ")
     np = split(npaths, ps, " ")
@@ -299,6 +322,6 @@ awk -v enc="$enc" -v dec="$dec" -v enc_cpu="$enc_cpu" -v dec_cpu="$dec_cpu" -v c
     }
     print ""
     print "aims: 2 hops >= 0.7x the crypto limit (Go: 0.226 Gbit/s = 28 MB/s); relay >= 0.8x the two-pass AEAD limit (Go: 82 MB per CPU-s); dial-to-first-byte p50 <= 10 ms (Go: 36-45 ms)"
-    print "paths: the throughput runs per PATHS (cli visor speed --paths); round trips and dials on one path; a further path must avoid the others\047 transports: in the chain none does, route_paths shows what each run got"
+    print "paths: the throughput runs per PATHS (cli visor speed --paths); round trips and dials on one path; a further path must avoid the others\047 transports: only 2-hop routes have one (visor1 - visor5 - visor3), route_paths shows what each run got"
   }' "$out/runs.txt"
 echo "# done $(date -u +%FT%TZ) loadavg=$(load)"
