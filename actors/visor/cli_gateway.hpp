@@ -21,6 +21,9 @@
 // client); bytes reach this actor as messages, answers go back with the
 // connection's thread-safe write. A unix socket file gets mode 0600 and is
 // removed when the gateway stops.
+//
+// The protocol as plain code (framing, parsing, answers, param readers) is
+// cli_rpc.hpp; the method tables are behind cli_methods.hpp.
 #pragma once
 
 #include <chrono>

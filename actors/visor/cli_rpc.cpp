@@ -184,5 +184,7 @@ std::variant<api::transport_request, bad_params> add_param(const json::value* pa
     r.timeout_ms = static_cast<uint64_t>(std::min<int64_t>(
         std::chrono::duration_cast<std::chrono::milliseconds>(*d).count(), 300'000));
   }
+  return r;
+}
 
 } // namespace skywire::visor::cli
