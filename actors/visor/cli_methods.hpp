@@ -61,6 +61,16 @@ struct method_call {
   }
 };
 
+/// A list answer: a JSON array of `elem` of each element.
+template <class T, class F> convert<std::vector<T>> each(F elem) {
+  return {[elem](std::vector<T>& v) {
+    json::array a;
+    for (auto& x : v)
+      a.emplace_back(elem(x));
+    return json::value(std::move(a));
+  }};
+}
+
 /// visor.pk, visor.info, visor.actors, visor.halt, debug.crash, the
 /// transport methods, the router's, forwarding's and the reward address's.
 bool visor_methods(const method_call& call);

@@ -8,43 +8,37 @@ namespace skywire::visor::cli {
 // The launcher's methods (the reference's names: Apps, StartApp, StopApp,
 // SetAutoStart, LogsSince); false when the method is none of them.
 bool app_methods(const method_call& c) {
-  const auto method = c.method;
-  const auto* params = c.params;
   auto one = convert<api::app_summary>{[](auto& s) { return json::value(apps::to_json(s)); }};
   // a stop waits for the app to end (killed after its grace)
   const auto t = std::chrono::seconds{15};
-  if (method == "app-visor.Apps") {
-    c.forward_typed(t, convert<std::vector<api::app_summary>>{[](auto& v) {
-                      json::array a;
-                      for (auto& x : v)
-                        a.emplace_back(apps::to_json(x));
-                      return json::value(std::move(a));
-                    }},
+  if (c.method == "app-visor.Apps") {
+    c.forward_typed(t,
+                    each<api::app_summary>([](auto& x) { return json::value(apps::to_json(x)); }),
                     api::app_ls_atom::value);
-  } else if (method == "app-visor.StartApp" || method == "app-visor.StopApp") {
-    auto n = app_name_param(params, "name");
+  } else if (c.method == "app-visor.StartApp" || c.method == "app-visor.StopApp") {
+    auto n = app_name_param(c.params, "name");
     if (auto* b = std::get_if<bad_params>(&n))
       return c.refuse(b->text), true;
-    if (method == "app-visor.StartApp")
+    if (c.method == "app-visor.StartApp")
       c.forward_typed(t, one, api::app_start_atom::value, std::get<std::string>(n));
     else
       c.forward_typed(t, one, api::app_stop_atom::value, std::get<std::string>(n));
-  } else if (method == "app-visor.StartSkysocksClient") {
+  } else if (c.method == "app-visor.StartSkysocksClient") {
     // {"pk":<server>,"name":"skysocks-client","addr":"host:port","http":"host:port"}
     // (the reference passes the key alone; the rest is `cli proxy start`'s)
-    const auto* pk = param(params, "pk");
+    const auto* pk = param(c.params, "pk");
     if (!pk || !pk->is_string() || !public_key::from_hex(pk->get_string()))
       return c.refuse("params.pk must be the skysocks server's public key"), true;
     std::string name = "skysocks-client";
-    if (param(params, "name")) {
-      auto n = app_name_param(params, "name");
+    if (param(c.params, "name")) {
+      auto n = app_name_param(c.params, "name");
       if (auto* b = std::get_if<bad_params>(&n))
         return c.refuse(b->text), true;
       name = std::get<std::string>(n);
     }
     std::vector<std::string> flags{"srv", std::string{pk->get_string()}};
     for (const char* key : {"addr", "http"}) {
-      const auto* v = param(params, key);
+      const auto* v = param(c.params, key);
       if (!v || v->is_null())
         continue;
       if (!v->is_string() || v->get_string().size() > 256
@@ -56,35 +50,30 @@ bool app_methods(const method_call& c) {
     // a stop of the running client (up to its grace), the config, the start
     c.forward_typed(std::chrono::seconds{30}, one, api::app_run_with_atom::value, std::move(name),
                     std::string{"skysocks-client"}, std::move(flags));
-  } else if (method == "app-visor.SetAutoStart") {
+  } else if (c.method == "app-visor.SetAutoStart") {
     // {"AppName":name,"AutoStart":bool} (the reference's SetAutoStartIn)
-    auto n = app_name_param(params, "AppName");
+    auto n = app_name_param(c.params, "AppName");
     if (auto* b = std::get_if<bad_params>(&n))
       return c.refuse(b->text), true;
-    const auto* on = param(params, "AutoStart");
+    const auto* on = param(c.params, "AutoStart");
     if (!on || !on->is_bool())
       return c.refuse("params.AutoStart must be true or false"), true;
     c.forward_typed(t, one, api::app_autostart_atom::value, std::get<std::string>(n),
                     on->get_bool());
-  } else if (method == "app-visor.LogsSince") {
+  } else if (c.method == "app-visor.LogsSince") {
     // {"AppName":name,"TimeStamp":RFC 3339 | "beginning"}
-    auto n = app_name_param(params, "AppName");
+    auto n = app_name_param(c.params, "AppName");
     if (auto* b = std::get_if<bad_params>(&n))
       return c.refuse(b->text), true;
     int64_t since = 0;
-    if (const auto* ts = param(params, "TimeStamp"); ts && !ts->is_null()) {
+    if (const auto* ts = param(c.params, "TimeStamp"); ts && !ts->is_null()) {
       auto parsed =
           ts->is_string() ? apps::parse_rfc3339_ns(ts->get_string()) : std::optional<int64_t>{};
       if (!parsed)
         return c.refuse("params.TimeStamp must be an RFC 3339 time or \"beginning\""), true;
       since = *parsed;
     }
-    c.forward_typed(t, convert<std::vector<std::string>>{[](auto& v) {
-                      json::array a;
-                      for (auto& x : v)
-                        a.emplace_back(json::string_view{x});
-                      return json::value(std::move(a));
-                    }},
+    c.forward_typed(t, each<std::string>([](auto& x) { return json::value(json::string_view{x}); }),
                     api::app_logs_atom::value, std::get<std::string>(n), since);
   } else {
     return false;

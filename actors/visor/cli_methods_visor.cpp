@@ -10,71 +10,61 @@ namespace skywire::visor::cli {
 
 namespace {
 
+/// An answer that transport::to_json writes.
+template <class T> convert<T> tp_json() {
+  return {[](T& x) { return json::value(transport::to_json(x)); }};
+}
+
 // The transport methods (the reference's names, service "app-visor"); false
 // when the method is none of them.
 bool transport_methods(const method_call& c) {
-  const auto method = c.method;
-  const auto* params = c.params;
   auto t = c.timeout;
-  if (method == "app-visor.TransportTypes") {
-    c.forward_typed(t, convert<std::vector<std::string>>{[](auto& v) {
-                      json::array a;
-                      for (auto& x : v)
-                        a.emplace_back(json::value(x));
-                      return json::value(std::move(a));
-                    }},
+  if (c.method == "app-visor.TransportTypes") {
+    c.forward_typed(t, each<std::string>([](auto& x) { return json::value(x); }),
                     api::tp_types_atom::value);
-  } else if (method == "app-visor.Transports") {
-    auto f = filter_param(params);
+  } else if (c.method == "app-visor.Transports") {
+    auto f = filter_param(c.params);
     if (auto* b = std::get_if<bad_params>(&f))
       return c.refuse(b->text), true;
-    c.forward_typed(t, convert<std::vector<api::transport_summary>>{[](auto& v) {
-                      return json::value(transport::to_json(v));
-                    }},
-                    api::tp_list_atom::value, std::get<api::transport_filter>(f));
-  } else if (method == "app-visor.Transport") {
-    auto tid = id_param(params);
+    c.forward_typed(t, tp_json<std::vector<api::transport_summary>>(), api::tp_list_atom::value,
+                    std::get<api::transport_filter>(f));
+  } else if (c.method == "app-visor.Transport") {
+    auto tid = id_param(c.params);
     if (auto* b = std::get_if<bad_params>(&tid))
       return c.refuse(b->text), true;
-    c.forward_typed(t, convert<api::transport_summary>{[](auto& s) {
-                      return json::value(transport::to_json(s));
-                    }},
-                    api::tp_get_atom::value, std::get<transport_id>(tid));
-  } else if (method == "app-visor.AddTransport") {
-    auto r = add_param(params);
+    c.forward_typed(t, tp_json<api::transport_summary>(), api::tp_get_atom::value,
+                    std::get<transport_id>(tid));
+  } else if (c.method == "app-visor.AddTransport") {
+    auto r = add_param(c.params);
     if (auto* b = std::get_if<bad_params>(&r))
       return c.refuse(b->text), true;
     auto req = std::get<api::transport_request>(r);
     // the dial has its own deadline: wait for it, and a little more
     auto wait = std::chrono::milliseconds{req.timeout_ms > 0 ? req.timeout_ms : 20'000}
                 + std::chrono::seconds{5};
-    c.forward_typed(std::max(t, wait), convert<api::transport_summary>{[](auto& s) {
-                      return json::value(transport::to_json(s));
-                    }},
-                    api::tp_add_atom::value, std::move(req));
-  } else if (method == "app-visor.RemoveTransport") {
-    auto tid = id_param(params);
+    c.forward_typed(std::max(t, wait), tp_json<api::transport_summary>(), api::tp_add_atom::value,
+                    std::move(req));
+  } else if (c.method == "app-visor.RemoveTransport") {
+    auto tid = id_param(c.params);
     if (auto* b = std::get_if<bad_params>(&tid))
       return c.refuse(b->text), true;
     c.forward_typed(t, convert<api::tp_ok_atom>{[](auto&) { return json::value("ok"); }},
                     api::tp_remove_atom::value, std::get<transport_id>(tid));
-  } else if (method == "app-visor.RemoveAllTransports") {
+  } else if (c.method == "app-visor.RemoveAllTransports") {
     c.forward_typed(t, convert<uint64_t>{[](auto& n) {
                       json::object o;
                       o["removed"] = n;
                       return json::value(std::move(o));
                     }},
                     api::tp_remove_all_atom::value);
-  } else if (method == "app-visor.DiscoverTransportsByPK") {
-    auto pk = pk_param(params, "pk");
+  } else if (c.method == "app-visor.DiscoverTransportsByPK") {
+    auto pk = pk_param(c.params, "pk");
     if (auto* b = std::get_if<bad_params>(&pk))
       return c.refuse(b->text), true;
-    c.forward_typed(t, convert<std::vector<api::transport_entry>>{[](auto& v) {
-                      return json::value(transport::to_json(v));
-                    }},
-                    api::tp_disc_pk_atom::value, std::get<public_key>(pk));
-  } else if (method == "app-visor.DiscoverTransportByID") {
-    auto tid = id_param(params);
+    c.forward_typed(t, tp_json<std::vector<api::transport_entry>>(), api::tp_disc_pk_atom::value,
+                    std::get<public_key>(pk));
+  } else if (c.method == "app-visor.DiscoverTransportByID") {
+    auto tid = id_param(c.params);
     if (auto* b = std::get_if<bad_params>(&tid))
       return c.refuse(b->text), true;
     c.forward_typed(t, convert<std::vector<api::transport_entry>>{[](auto& v) {
@@ -82,8 +72,8 @@ bool transport_methods(const method_call& c) {
                                        : json::value(transport::to_json(v.front()));
                     }},
                     api::tp_disc_id_atom::value, std::get<transport_id>(tid));
-  } else if (method == "transport.ping") {
-    auto tid = id_param(params);
+  } else if (c.method == "transport.ping") {
+    auto tid = id_param(c.params);
     if (auto* b = std::get_if<bad_params>(&tid))
       return c.refuse(b->text), true;
     c.forward_typed(t, convert<uint64_t>{[](auto& us) {
@@ -101,23 +91,21 @@ bool transport_methods(const method_call& c) {
 // The router's methods (the reference's visor RPC names); false when the
 // method is none of them.
 bool routing_methods(const method_call& c) {
-  const auto method = c.method;
-  const auto* params = c.params;
-  if (method == "app-visor.RoutingRules") {
+  if (c.method == "app-visor.RoutingRules") {
     c.forward(api::rt_rules_atom::value);
-  } else if (method == "app-visor.RoutingRule" || method == "app-visor.RemoveRoutingRule") {
-    auto r = route_id_param(params);
+  } else if (c.method == "app-visor.RoutingRule" || c.method == "app-visor.RemoveRoutingRule") {
+    auto r = route_id_param(c.params);
     if (auto* b = std::get_if<bad_params>(&r))
       return c.refuse(b->text), true;
-    if (method == "app-visor.RoutingRule")
+    if (c.method == "app-visor.RoutingRule")
       c.forward(api::rt_rule_atom::value, std::get<uint32_t>(r));
     else
       c.forward(api::rt_remove_atom::value, std::get<uint32_t>(r));
-  } else if (method == "visor.ping") {
+  } else if (c.method == "visor.ping") {
     // ours: {"pk":…, "count":n, "size":n, "min_hops":n, "port":n (default 48), "paths":n}
     api::route_ping req;
     if (auto b = route_request(
-            params, req.remote,
+            c.params, req.remote,
             "count 0..1000, size 0..65536, min_hops 0..255, port 1..65535, "
             "paths 1.."
                 + std::to_string(api::max_test_paths),
@@ -126,10 +114,10 @@ bool routing_methods(const method_call& c) {
             int_field{"paths", 1, api::max_test_paths, req.paths}))
       return c.refuse(b->text), true;
     c.forward(api::rt_ping_atom::value, std::move(req));
-  } else if (method == "visor.speed") {
+  } else if (c.method == "visor.speed") {
     // ours: {"pk":…, "mib":n, "min_hops":n, "paths":n}
     api::route_speed req;
-    if (auto b = route_request(params, req.remote,
+    if (auto b = route_request(c.params, req.remote,
                                "mib 1.." + std::to_string(api::max_speed_mib)
                                    + ", min_hops 0..255, paths 1.."
                                    + std::to_string(api::max_test_paths),
@@ -140,10 +128,10 @@ bool routing_methods(const method_call& c) {
     // the dial's deadline, then at least 10 MiB/s
     auto wait = api::speed_wait(req.mib);
     c.forward_within(wait, api::rt_speed_atom::value, std::move(req));
-  } else if (method == "visor.routes") {
+  } else if (c.method == "visor.routes") {
     c.forward(api::rt_routes_atom::value);
-  } else if (method == "app-visor.SaveRoutingRule") {
-    auto r = rule_param(params);
+  } else if (c.method == "app-visor.SaveRoutingRule") {
+    auto r = rule_param(c.params);
     if (auto* b = std::get_if<bad_params>(&r))
       return c.refuse(b->text), true;
     c.forward(api::rt_save_atom::value, std::move(std::get<std::vector<uint8_t>>(r)));
@@ -153,35 +141,36 @@ bool routing_methods(const method_call& c) {
   return true;
 }
 
+/// A request whose one param is params.<key>, a string of at most 64 bytes.
+template <class Atom>
+void forward_text(const method_call& c, const char* key, std::string_view problem, Atom atom) {
+  const json::value* v = param(c.params, key);
+  if (!v || !v->is_string() || v->get_string().size() > 64)
+    return c.refuse(problem);
+  c.forward(atom, std::string{v->get_string()});
+}
+
 // SkyNet forwarding and the reward address (the reference's visor RPC
 // names; params as objects); false when the method is none of them.
 bool fwd_methods(const method_call& c) {
-  const auto method = c.method;
-  const auto* params = c.params;
   auto port = [&](const char* key) -> std::optional<uint16_t> {
-    const json::value* v = params ? params->get_object().if_contains(key) : nullptr;
+    const json::value* v = param(c.params, key);
     if (!v || !v->is_int64() || v->get_int64() < 1 || v->get_int64() > 65535)
       return std::nullopt;
     return static_cast<uint16_t>(v->get_int64());
   };
-  auto text = [&](const char* key, size_t max) -> std::optional<std::string> {
-    const json::value* v = params ? params->get_object().if_contains(key) : nullptr;
-    if (!v || !v->is_string() || v->get_string().size() > max)
-      return std::nullopt;
-    return std::string{v->get_string()};
-  };
-  if (method == "app-visor.RegisterHTTPPort" || method == "app-visor.DeregisterHTTPPort") {
+  if (c.method == "app-visor.RegisterHTTPPort" || c.method == "app-visor.DeregisterHTTPPort") {
     auto p = port("port");
     if (!p)
       return c.refuse("params.port must be 1..65535"), true;
-    if (method == "app-visor.RegisterHTTPPort")
+    if (c.method == "app-visor.RegisterHTTPPort")
       c.forward(api::fwd_register_atom::value, *p);
     else
       c.forward(api::fwd_deregister_atom::value, *p);
-  } else if (method == "app-visor.ListHTTPPorts") {
+  } else if (c.method == "app-visor.ListHTTPPorts") {
     c.forward(api::fwd_list_atom::value);
-  } else if (method == "app-visor.Connect") {
-    auto pk = pk_param(params, "pk");
+  } else if (c.method == "app-visor.Connect") {
+    auto pk = pk_param(c.params, "pk");
     if (auto* b = std::get_if<bad_params>(&pk))
       return c.refuse(b->text), true;
     auto r = port("remote_port");
@@ -189,21 +178,16 @@ bool fwd_methods(const method_call& c) {
     if (!r || !l)
       return c.refuse("params.remote_port and params.local_port must be 1..65535"), true;
     c.forward(api::rev_connect_atom::value, std::get<public_key>(pk), *r, *l);
-  } else if (method == "app-visor.Disconnect") {
-    auto i = text("id", 64);
-    if (!i)
-      return c.refuse("params.id must be a connection id"), true;
-    c.forward(api::rev_disconnect_atom::value, *i);
-  } else if (method == "app-visor.List") {
+  } else if (c.method == "app-visor.Disconnect") {
+    forward_text(c, "id", "params.id must be a connection id", api::rev_disconnect_atom::value);
+  } else if (c.method == "app-visor.List") {
     c.forward(api::rev_list_atom::value);
-  } else if (method == "app-visor.GetRewardAddress") {
+  } else if (c.method == "app-visor.GetRewardAddress") {
     c.forward(api::reward_get_atom::value);
-  } else if (method == "app-visor.SetRewardAddress") {
-    auto a = text("address", 64);
-    if (!a)
-      return c.refuse("params.address must be a skycoin address"), true;
-    c.forward(api::reward_set_atom::value, *a);
-  } else if (method == "app-visor.DeleteRewardAddress") {
+  } else if (c.method == "app-visor.SetRewardAddress") {
+    forward_text(c, "address", "params.address must be a skycoin address",
+                 api::reward_set_atom::value);
+  } else if (c.method == "app-visor.DeleteRewardAddress") {
     c.forward(api::reward_delete_atom::value);
   } else {
     return false;

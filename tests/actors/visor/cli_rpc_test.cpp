@@ -33,10 +33,27 @@ request_error refused(std::string_view line) {
   return std::get<request_error>(std::move(r));
 }
 
-json::value obj(std::string_view text) { return json::parse(text); }
+json::value obj(std::string_view text) {
+  return json::parse(text);
+}
 
-template <class T>
-std::string problem(const std::variant<T, bad_params>& v) {
+void feed(line_framer& f, std::string_view bytes) {
+  f.append(bytes.data(), bytes.size());
+}
+
+/// The next line, which must be there.
+std::string take(line_framer& f) {
+  auto line = f.next();
+  REQUIRE(line);
+  return std::string{*line};
+}
+
+/// {"<key>":"<G>"<rest>}: params with a valid public key.
+json::value with_pk(const char* key, std::string_view rest) {
+  return obj("{\"" + std::string{key} + "\":\"" + g_hex + "\"" + std::string{rest} + "}");
+}
+
+template <class T> std::string problem(const std::variant<T, bad_params>& v) {
   REQUIRE(std::holds_alternative<bad_params>(v));
   return std::get<bad_params>(v).text;
 }
@@ -109,7 +126,7 @@ TEST_CASE("a missing param is a bad_params with its text") {
   CHECK(param(nullptr, "x") == nullptr);
   CHECK(param(&empty, "x") == nullptr);
 
-  auto no_type = obj(std::string{R"({"RemotePK":")"} + g_hex + "\"}");
+  auto no_type = with_pk("RemotePK", "");
   CHECK(problem(add_param(&no_type)) == "params.TpType must name a transport type");
 }
 
@@ -137,25 +154,22 @@ TEST_CASE("a param of the wrong type or range is a bad_params") {
   CHECK(problem(filter_param(&types)) == "params.FilterTypes must be an array of type names");
   auto pks = obj(R"({"FilterPubKeys":[1]})");
   CHECK(problem(filter_param(&pks)) == "params.FilterPubKeys: not a public key");
-  auto filter = obj(std::string{R"({"FilterTypes":["stcp","sudph"],"FilterPubKeys":[")"} + g_hex
-                    + "\"]}");
+  auto filter =
+      obj(std::string{R"({"FilterTypes":["stcp","sudph"],"FilterPubKeys":[")"} + g_hex + "\"]}");
   auto f = filter_param(&filter);
   REQUIRE(std::holds_alternative<api::transport_filter>(f));
   CHECK(std::get<api::transport_filter>(f).types.size() == 2);
   CHECK(std::get<api::transport_filter>(f).pks.size() == 1);
 
-  auto neg_timeout = obj(std::string{R"({"RemotePK":")"} + g_hex
-                         + R"(","TpType":"stcp","Timeout":-1})");
+  auto neg_timeout = with_pk("RemotePK", R"(,"TpType":"stcp","Timeout":-1)");
   CHECK(problem(add_param(&neg_timeout))
         == "params.Timeout must be nanoseconds or a duration (\"30s\")");
-  auto go_timeout = obj(std::string{R"({"RemotePK":")"} + g_hex
-                        + R"(","TpType":"stcp","Timeout":"30s"})");
+  auto go_timeout = with_pk("RemotePK", R"(,"TpType":"stcp","Timeout":"30s")");
   auto add = add_param(&go_timeout);
   REQUIRE(std::holds_alternative<api::transport_request>(add));
   CHECK(std::get<api::transport_request>(add).type == "stcp");
   CHECK(std::get<api::transport_request>(add).timeout_ms == 30000);
-  auto long_timeout = obj(std::string{R"({"RemotePK":")"} + g_hex
-                          + R"(","TpType":"stcp","Timeout":1000000000000})");
+  auto long_timeout = with_pk("RemotePK", R"(,"TpType":"stcp","Timeout":1000000000000)");
   auto capped = add_param(&long_timeout);
   REQUIRE(std::holds_alternative<api::transport_request>(capped));
   CHECK(std::get<api::transport_request>(capped).timeout_ms == 300000);
@@ -165,7 +179,7 @@ TEST_CASE("route requests: the key, then bounded integers") {
   uint16_t count = 5;
   uint8_t hops = 0;
   public_key remote;
-  auto ok = obj(std::string{R"({"pk":")"} + g_hex + R"(","count":10})");
+  auto ok = with_pk("pk", R"(,"count":10)");
   CHECK_FALSE(route_request(&ok, remote, "count 0..100, min_hops 0..255",
                             int_field{"count", 0, 100, count},
                             int_field{"min_hops", 0, 255, hops}));
@@ -173,11 +187,11 @@ TEST_CASE("route requests: the key, then bounded integers") {
   CHECK(count == 10);
   CHECK(hops == 0); // absent: unchanged
 
-  auto out_of_range = obj(std::string{R"({"pk":")"} + g_hex + R"(","count":101})");
+  auto out_of_range = with_pk("pk", R"(,"count":101)");
   auto b = route_request(&out_of_range, remote, "count 0..100", int_field{"count", 0, 100, count});
   REQUIRE(b);
   CHECK(b->text == "count 0..100");
-  auto text_count = obj(std::string{R"({"pk":")"} + g_hex + R"(","count":"3"})");
+  auto text_count = with_pk("pk", R"(,"count":"3")");
   CHECK(route_request(&text_count, remote, "count 0..100", int_field{"count", 0, 100, count}));
   auto no_pk = obj(R"({"count":1})");
   auto missing = route_request(&no_pk, remote, "count 0..100", int_field{"count", 0, 100, count});
@@ -187,48 +201,33 @@ TEST_CASE("route requests: the key, then bounded integers") {
 
 TEST_CASE("framing: lines, a trailing CR, partial lines kept") {
   line_framer f{16};
-  std::string in = "{\"a\":1}\r\n\n{\"b\"";
-  f.append(in.data(), in.size());
-  auto l1 = f.next();
-  REQUIRE(l1);
-  CHECK(*l1 == "{\"a\":1}");
-  auto l2 = f.next();
-  REQUIRE(l2);
-  CHECK(l2->empty());
+  feed(f, "{\"a\":1}\r\n\n{\"b\"");
+  CHECK(take(f) == "{\"a\":1}");
+  CHECK(take(f).empty());
   CHECK_FALSE(f.next());
   CHECK_FALSE(f.overflowed());
-  std::string rest = ":2}\n";
-  f.append(rest.data(), rest.size());
-  auto l3 = f.next();
-  REQUIRE(l3);
-  CHECK(*l3 == "{\"b\":2}");
+  feed(f, ":2}\n");
+  CHECK(take(f) == "{\"b\":2}");
   CHECK_FALSE(f.next());
   CHECK_FALSE(f.overflowed());
 }
 
 TEST_CASE("framing: a line longer than max_line overflows") {
   line_framer exact{8};
-  std::string eight = "12345678\r\n";
-  exact.append(eight.data(), eight.size());
-  auto l = exact.next();
-  REQUIRE(l);
-  CHECK(*l == "12345678");
+  feed(exact, "12345678\r\n");
+  CHECK(take(exact) == "12345678");
   CHECK_FALSE(exact.overflowed());
 
   line_framer f{8};
-  std::string ok_then_long = "ok\n123456789\nnext\n";
-  f.append(ok_then_long.data(), ok_then_long.size());
-  auto first = f.next();
-  REQUIRE(first);
-  CHECK(*first == "ok");
+  feed(f, "ok\n123456789\nnext\n");
+  CHECK(take(f) == "ok");
   CHECK_FALSE(f.next()); // the long line stops the framing
   CHECK(f.overflowed());
   f.clear();
   CHECK_FALSE(f.overflowed());
 
   line_framer g{8};
-  std::string no_newline = "123456789";
-  g.append(no_newline.data(), no_newline.size());
+  feed(g, "123456789");
   CHECK_FALSE(g.next());
   CHECK(g.overflowed());
 }
