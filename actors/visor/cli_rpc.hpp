@@ -51,7 +51,7 @@ public:
 
   /// More than max_line bytes wait without a newline (or in a line too
   /// long): the connection must be answered an error and dropped.
-  bool overflowed() const { return pending_.size() > max_line_; }
+  bool overflowed() const { return pending_.size() - start_ > max_line_; }
 
   void clear() { pending_.clear(); }
 
