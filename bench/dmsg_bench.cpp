@@ -13,7 +13,8 @@
 //      actor hop per round trip), then A a direct sink on its io thread (as
 //      pipes consume; no actor hop); B echoes on its io thread in both;
 //   3. single-stream throughput A->B:81, 64 KiB writes (--write-size; the
-//      Go figures use 32 KiB), at most 1 MiB unacknowledged (ack credits), sink hands the window back at once;
+//      Go figures use 32 KiB), at most 8 MiB unacknowledged (ack credits;
+//      --inflight), sink hands the window back at once;
 //      then 4 KiB writes (what Go senders write): the server's CPU per MiB and,
 //      counted by the server (/metrics: relayed frames, copied bytes, its
 //      allocations) and /proc (context switches of its threads), the
@@ -27,7 +28,7 @@
 //
 // usage: bench_dmsg_bench [--skywire PATH] [--sessions N] [--opens N]
 //                         [--rtts N] [--mib N] [--seconds S]
-//                         [--write-size BYTES|NK]
+//                         [--write-size BYTES|NK] [--inflight BYTES|NK|NM]
 #include <unistd.h>
 
 #include <algorithm>
@@ -74,6 +75,7 @@ struct options {
   uint64_t mib = 512;
   double seconds = 5;
   size_t write_size = 64 * 1024; ///< bytes per write in the throughput phase
+  uint64_t inflight = 8 * 1024 * 1024; ///< unacknowledged bytes the throughput sender keeps
 };
 
 // "32768", "32k" or "32KiB" -> bytes; 0 when malformed.
@@ -88,6 +90,8 @@ size_t parse_size(const std::string& text) {
   auto unit = text.substr(used);
   if (unit == "k" || unit == "K" || unit == "KiB")
     v *= 1024;
+  else if (unit == "m" || unit == "M" || unit == "MiB")
+    v *= 1024 * 1024;
   else if (!unit.empty())
     return 0;
   return static_cast<size_t>(v);
@@ -196,14 +200,18 @@ int main(int argc, char** argv) {
       opt.mib = std::stoull(val());
     else if (a == "--seconds")
       opt.seconds = std::stod(val());
-    else if (a == "--write-size") {
+    else if (a == "--inflight") {
+      opt.inflight = parse_size(val());
+      if (opt.inflight < 4096 || opt.inflight > 64 * 1024 * 1024)
+        die("--inflight: 4 KiB .. 64 MiB, e.g. 1m or 4194304");
+    } else if (a == "--write-size") {
       opt.write_size = parse_size(val());
       if (opt.write_size == 0 || opt.write_size > (16u << 20))
         die("--write-size: 1 byte .. 16 MiB, e.g. 32768 or 32k");
     } else {
       std::cerr << "usage: " << argv[0]
                 << " [--skywire PATH] [--sessions N] [--opens N] [--rtts N] [--mib N]"
-                   " [--seconds S] [--write-size BYTES|NK]\n";
+                   " [--seconds S] [--write-size BYTES|NK] [--inflight BYTES|NK|NM]\n";
       return a == "-h" || a == "--help" ? 0 : 2;
     }
   }
@@ -364,7 +372,7 @@ int main(int argc, char** argv) {
   auto fut_tp = prom_tp->get_future();
   auto budget = std::chrono::milliseconds(static_cast<int64_t>(opt.seconds * 1000));
   sys->spawn<sender>(A, b_sink, opt.mib * 1024 * 1024, budget, opt.write_size,
-                     uint64_t{1024 * 1024}, prom_tp);
+                     opt.inflight, prom_tp);
   auto tp = wait_for(fut_tp, std::chrono::seconds(static_cast<int64_t>(opt.seconds) + 30),
                      "throughput");
   {
@@ -391,7 +399,7 @@ int main(int argc, char** argv) {
   auto prom_tps = std::make_shared<std::promise<send_result>>();
   auto fut_tps = prom_tps->get_future();
   sys->spawn<sender>(A, b_shard_sink, opt.mib * 1024 * 1024, budget, opt.write_size,
-                     uint64_t{1024 * 1024}, prom_tps);
+                     opt.inflight, prom_tps);
   auto tps = wait_for(fut_tps, std::chrono::seconds(static_cast<int64_t>(opt.seconds) + 30),
                       "throughput (shard consumer)");
   {
@@ -483,7 +491,7 @@ int main(int argc, char** argv) {
             << " rtt32_shard_p99_us=" << fmt(pct(srtt.v, 99) * 1000, 1) << " n=" << srtt.v.size()
             << " (A reads and writes on its io thread: a direct sink, as pipes consume)\n";
   std::cout << "DMSG throughput_mib_s=" << fmt(mib_s, 1) << " mib=" << fmt(mib, 1)
-            << " secs=" << fmt(tp_secs, 3) << " write=" << size_text(opt.write_size) << " inflight=1MiB"
+            << " secs=" << fmt(tp_secs, 3) << " write=" << size_text(opt.write_size) << " inflight=" << size_text(opt.inflight)
             << " server_cpu_ms_per_mib=" << fmt(mib > 0 ? scpu_tp * 1000 / mib : NAN, 3)
             << " clients_cpu_ms_per_mib=" << fmt(mib > 0 ? bcpu_tp * 1000 / mib : NAN, 3)
             << " server_cores=" << fmt(tp_secs > 0 ? scpu_tp / tp_secs : NAN, 2)

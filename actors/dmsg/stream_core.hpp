@@ -75,7 +75,7 @@ public:
   /// The receive window grows from yamux's 256 KiB up to this while the
   /// consumer keeps up (flow_control's auto-tuning); the most a stream's
   /// owner can have delivered and not yet consumed.
-  static constexpr uint32_t recv_window_cap = 2 * 1024 * 1024;
+  static constexpr uint32_t recv_window_cap = 8 * 1024 * 1024;
   static constexpr std::chrono::milliseconds recv_window_grow_interval{4};
 
   stream_core(uint32_t id, std::shared_ptr<session_link> link, bool initiator);
