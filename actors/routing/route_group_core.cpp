@@ -33,8 +33,8 @@ route_group_core::route_group_core(config cfg, io::timer_service& timers, write_
     cfg_.clock = [] { return std::chrono::steady_clock::now().time_since_epoch(); };
   if (cfg_.max_inflight == 0)
     cfg_.max_inflight = 1;
-  if (cfg_.max_inflight > 1024)
-    cfg_.max_inflight = 1024; // the receiver's reorder bound follows it
+  if (cfg_.max_inflight > 4096)
+    cfg_.max_inflight = 4096; // the receiver's reorder bound follows it
   rto_ = cfg_.t.min_rto;
   // until the peer's first acknowledgement says otherwise, its window is
   // what ours would be (a receiver that has less room defers the rest)

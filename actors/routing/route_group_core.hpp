@@ -154,7 +154,9 @@ public:
     /// Reliable mode: written and not yet sent (the window holds what is in
     /// flight, so this only has to keep the window fed).
     size_t reliable_send_queue = 1024 * 1024;
-    size_t max_inflight = 1024;             ///< reliable: unacknowledged packets
+    /// Reliable: unacknowledged packets (the window in bytes bounds them
+    /// too: 4 MiB are ~1035 full packets, or ~4250 cells of 1024 bytes).
+    size_t max_inflight = 4096;
     clock_fn clock;                         ///< default: steady_clock
   };
 

@@ -3,6 +3,7 @@
 // in route_group_core.hpp; the data path is in route_group_core.cpp).
 #include "actors/routing/route_group_core.hpp"
 
+#include <algorithm>
 #include <array>
 
 #include "actors/routing/route_group_errors.hpp"
@@ -169,6 +170,14 @@ void route_group_core::established() {
   cancel(hs_timer_);
   cancel(resend_timer_);
   phase_ = phase::established;
+  if (agreed_.reliable) {
+    // the window both ends assume until the first ack: what a receiver of
+    // our configuration offers when its consumer has taken everything
+    auto initial = static_cast<uint32_t>(std::min(
+      cfg_.max_inflight, cfg_.reliable_window / std::max<size_t>(max_chunk(), 1)));
+    snd_edge_ = next_seq_ + initial;
+    adv_edge_ = rcv_next_ + initial;
+  }
   // between two of ours the responder sends nothing until the initiator is
   // heard (its KK answer may have been lost); the initiator says so at once
   confirmed_ = cfg_.side == role::initiator || !agreed_.any();

@@ -26,11 +26,14 @@ bool seq_before(uint32_t a, uint32_t b) noexcept {
 // -- reliable mode -------------------------------------------------------------------------
 
 uint32_t route_group_core::sack_bits() const {
+  // ooo_ is in sequence order (all of it above rcv_next_): only the first
+  // ones can be among the 32 after it
   uint32_t bits = 0;
   for (const auto& [seq, _] : ooo_) {
     uint32_t d = seq - rcv_next_ - 1;
-    if (d < 32)
-      bits |= uint32_t{1} << d;
+    if (d >= 32)
+      break;
+    bits |= uint32_t{1} << d;
   }
   return bits;
 }
@@ -87,7 +90,12 @@ void route_group_core::reliable_data(const inner_frame& f) {
   if (phase_ == phase::failed || phase_ == phase::closed)
     return;
   uint32_t d = f.seq - rcv_next_;
-  bool now_ack = false; // a gap, a repeat or a refusal is acknowledged at once
+  // a new gap, a repeat or a refusal is acknowledged at once; while a gap
+  // stays open (multipath reorders all the time) acks are coalesced as
+  // usual: an ack per packet there was an ack storm (cells over two paths:
+  // 46 MB/s against 165 on one)
+  bool now_ack = false;
+  bool had_gap = !ooo_.empty();
   if (seq_before(f.seq, rcv_next_) || ooo_.count(f.seq) != 0) {
     ++stats_.duplicates;
     now_ack = true;
@@ -117,7 +125,7 @@ void route_group_core::reliable_data(const inner_frame& f) {
       if (phase_ == phase::failed)
         return;
     }
-    now_ack = now_ack || !ooo_.empty();
+    now_ack = now_ack || (!ooo_.empty() && !had_gap);
   }
   // acks are coalesced: one per ack_every packets in order, or after ack_delay
   if (now_ack || ++unacked_in_ >= ack_every)
