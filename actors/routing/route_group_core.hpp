@@ -327,6 +327,8 @@ private:
   void send_ack();
   /// Our receive window: packets from rcv_next_ on that the consumer has room for.
   uint32_t recv_window() const noexcept;
+  /// Our receive window with nothing unconsumed (what both ends assume at first).
+  uint32_t full_window() const noexcept;
   /// The window to put into an outgoing frame (remembered as advertised).
   uint32_t advertise();
   /// After the consumer took bytes: an ack when our window opened enough

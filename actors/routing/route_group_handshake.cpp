@@ -3,7 +3,6 @@
 // in route_group_core.hpp; the data path is in route_group_core.cpp).
 #include "actors/routing/route_group_core.hpp"
 
-#include <algorithm>
 #include <array>
 
 #include "actors/routing/route_group_errors.hpp"
@@ -173,8 +172,7 @@ void route_group_core::established() {
   if (agreed_.reliable) {
     // the window both ends assume until the first ack: what a receiver of
     // our configuration offers when its consumer has taken everything
-    auto initial = static_cast<uint32_t>(std::min(
-      cfg_.max_inflight, cfg_.reliable_window / std::max<size_t>(max_chunk(), 1)));
+    auto initial = full_window();
     snd_edge_ = next_seq_ + initial;
     adv_edge_ = rcv_next_ + initial;
   }

@@ -47,6 +47,11 @@ uint32_t route_group_core::recv_window() const noexcept {
   return static_cast<uint32_t>(std::min(cfg_.max_inflight, room / chunk));
 }
 
+uint32_t route_group_core::full_window() const noexcept {
+  return static_cast<uint32_t>(
+    std::min(cfg_.max_inflight, receive_bound() / std::max<size_t>(max_chunk(), 1)));
+}
+
 uint32_t route_group_core::advertise() {
   uint32_t wnd = recv_window();
   uint32_t edge = rcv_next_ + wnd;
@@ -62,9 +67,7 @@ void route_group_core::maybe_window_update() {
   uint32_t edge = rcv_next_ + recv_window();
   if (!seq_before(adv_edge_, edge))
     return;
-  size_t full = std::min(cfg_.max_inflight,
-                         receive_bound() / std::max<size_t>(max_chunk(), 1));
-  if (edge - adv_edge_ < std::max<size_t>(full / 4, 1))
+  if (edge - adv_edge_ < std::max<size_t>(full_window() / 4, 1))
     return;
   ++stats_.window_updates;
   send_ack();
