@@ -22,7 +22,11 @@
 // Pass/fail per criterion of issue 8 in the last lines.
 //
 // usage: bench_flood_bench [--skywire PATH] [--connections N] [--reconnects N/s]
-//                          [--seconds S] [--registrations N] [--preload LIB]
+//                          [--seconds S] [--samples N] [--registrations N]
+//                          [--preload LIB]
+// Each throughput (unloaded, the old session and the new one under the
+// flood) is the median of --samples runs of --seconds (min/median/max
+// printed): one 3-second sample moves by +-10 % on a 2-core machine.
 #include <unistd.h>
 
 #include <algorithm>
@@ -67,6 +71,7 @@ struct options {
   size_t connections = 10000;
   uint32_t reconnects = 2000;
   double seconds = 3;
+  int samples = 3; ///< throughput samples per phase (median reported)
   size_t registrations = 100000;
   std::string preload; ///< LD_PRELOAD for the server (e.g. Debian's libjemalloc.so.2)
 };
@@ -106,6 +111,23 @@ double wait_ready(caf::actor_system& sys, const api::dmsg_client_actor& c, std::
                  *err = describe(e);
              });
   return ms;
+}
+
+/// min, median and max of a phase's throughput samples.
+struct spread {
+  double min = NAN, median = NAN, max = NAN;
+};
+
+spread spread_of(std::vector<double> v) {
+  std::erase_if(v, [](double x) { return std::isnan(x); });
+  if (v.empty())
+    return {};
+  std::sort(v.begin(), v.end());
+  return {v.front(), v[v.size() / 2], v.back()};
+}
+
+std::string fmt_spread(const spread& s) {
+  return fmt(s.min, 1) + "/" + fmt(s.median, 1) + "/" + fmt(s.max, 1);
 }
 
 /// MiB/s of `from` -> `to` over `seconds` (sink bytes over sink time).
@@ -252,6 +274,8 @@ int main(int argc, char** argv) {
       opt.reconnects = static_cast<uint32_t>(std::stoul(val()));
     else if (a == "--seconds")
       opt.seconds = std::stod(val());
+    else if (a == "--samples")
+      opt.samples = std::max(1, std::stoi(val()));
     else if (a == "--registrations")
       opt.registrations = std::stoul(val());
     else if (a == "--preload")
@@ -259,7 +283,7 @@ int main(int argc, char** argv) {
     else {
       std::cerr << "usage: " << argv[0]
                 << " [--skywire PATH] [--connections N] [--reconnects N/s] [--seconds S]"
-                   " [--registrations N] [--preload LIB]\n";
+                   " [--samples N] [--registrations N] [--preload LIB]\n";
       return a == "-h" || a == "--help" ? 0 : 2;
     }
   }
@@ -320,7 +344,15 @@ int main(int argc, char** argv) {
 
   // ---- 1: unloaded ----------------------------------------------------------------------
   throughput(*sys, A, b_sink, sink_st, 1); // warm-up
-  double tp0 = throughput(*sys, A, b_sink, sink_st, opt.seconds);
+  std::vector<double> tp0_v;
+  auto w00 = clk::now();
+  auto scpu00 = proc_cpu_s(spid);
+  for (int i = 0; i < opt.samples; ++i)
+    tp0_v.push_back(throughput(*sys, A, b_sink, sink_st, opt.seconds));
+  double server_cores0 =
+    (proc_cpu_s(spid) - scpu00) / std::chrono::duration<double>(clk::now() - w00).count();
+  auto tp0s = spread_of(tp0_v);
+  double tp0 = tp0s.median;
   auto [health0, hfail0] = get_latency(dep.health_port, "/health", 20, 1000ms);
   std::this_thread::sleep_for(500ms);
   auto rss_idle = rss_kb(spid);
@@ -339,10 +371,11 @@ int main(int argc, char** argv) {
   for (int i = 0; i < 16; ++i)
     fc.first_messages.push_back(testing::xk_first_message(dep.server_pk));
   uint64_t rss_peak = 0;
+  spread tp_olds, tp_news;
   double tp_old = NAN, tp_new = NAN, ready_ms = NAN, health_max = NAN;
   int health_fail = 0;
   std::string c_err;
-  uint64_t flood_connects = 0, flood_closed = 0;
+  uint64_t flood_connects = 0, flood_closed = 0, flood_bytes = 0;
   double attacker_cores = NAN, server_cores = NAN;
   {
     testing::flood fl{fc};
@@ -363,18 +396,28 @@ int main(int argc, char** argv) {
     auto w0 = clk::now();
     auto fcpu0 = fl.cpu_seconds();
     auto scpu0 = proc_cpu_s(spid);
-    tp_old = throughput(*sys, A, b_sink, sink_st, opt.seconds);
+    std::vector<double> v;
+    for (int i = 0; i < opt.samples; ++i)
+      v.push_back(throughput(*sys, A, b_sink, sink_st, opt.seconds));
+    tp_olds = spread_of(v);
+    tp_old = tp_olds.median;
     auto wall = std::chrono::duration<double>(clk::now() - w0).count();
     attacker_cores = (fl.cpu_seconds() - fcpu0) / wall;
     server_cores = (proc_cpu_s(spid) - scpu0) / wall;
     auto C = dmsg::spawn_dmsg_client(*sys, *io, base_client(dep, false));
     ready_ms = wait_ready(*sys, C, 15s, &c_err);
-    if (!std::isnan(ready_ms))
-      tp_new = throughput(*sys, C, b_sink, sink_st, opt.seconds);
+    if (!std::isnan(ready_ms)) {
+      v.clear();
+      for (int i = 0; i < opt.samples; ++i)
+        v.push_back(throughput(*sys, C, b_sink, sink_st, opt.seconds));
+      tp_news = spread_of(v);
+      tp_new = tp_news.median;
+    }
     auto hl = get_latency(dep.health_port, "/health", 20, 1000ms);
     health_max = hl.first;
     health_fail = hl.second;
     flood_connects = fl.stats.connects.load();
+    flood_bytes = fl.stats.bytes_sent.load();
     flood_closed = fl.stats.closed_by_peer.load();
     note("flood: A " + fmt(tp_old, 1) + " MiB/s, C ready in " + fmt(ready_ms, 1) + " ms, C "
          + fmt(tp_new, 1) + " MiB/s, health max " + fmt(health_max, 1) + " ms");
@@ -443,20 +486,25 @@ int main(int argc, char** argv) {
             << " loadavg_start=" << load_start << " loadavg_end=" << load_end
             << " cores=" << std::thread::hardware_concurrency() << " connections="
             << opt.connections << " reconnects_per_s=" << opt.reconnects
-            << " flood_connects=" << flood_connects << " closed_by_server=" << flood_closed << "\n";
-  std::cout << "FLOOD unloaded throughput_mib_s=" << fmt(tp0, 1) << " health_max_ms="
+            << " flood_connects=" << flood_connects << " closed_by_server=" << flood_closed
+            << " flood_mib_sent=" << flood_bytes / (1024 * 1024) << "\n";
+  std::cout << "FLOOD unloaded throughput_mib_s=" << fmt(tp0, 1) << " samples=" << opt.samples
+            << " min/median/max=" << fmt_spread(tp0s) << " health_max_ms="
             << fmt(health0, 1) << " rss_idle_kb=" << rss_idle << "\n";
   std::cout << "FLOOD dmsg old_session_mib_s=" << fmt(tp_old, 1) << " ("
-            << fmt(100 * tp_old / tp0, 0) << "%) new_client_ready_ms=" << fmt(ready_ms, 1)
+            << fmt(100 * tp_old / tp0, 0) << "%) old_min/median/max=" << fmt_spread(tp_olds)
+            << " new_client_ready_ms=" << fmt(ready_ms, 1)
             << (c_err.empty() ? "" : " new_client_error=\"" + c_err + "\"")
             << " new_session_mib_s=" << fmt(tp_new, 1) << " (" << fmt(100 * tp_new / tp0, 0)
-            << "%) health_max_ms=" << fmt(health_max, 1) << " health_failed=" << health_fail
+            << "%) new_min/median/max=" << fmt_spread(tp_news)
+            << " health_max_ms=" << fmt(health_max, 1) << " health_failed=" << health_fail
             << " rss_peak_kb=" << rss_peak << " (+" << (rss_peak - std::min(rss_peak, rss_idle)) / 1024
             << " MiB)\n";
   // The attacker shares the machine: the cores its thread took (user +
   // kernel) and the server's, while A's throughput was measured.
   std::cout << "FLOOD cpu attacker_cores=" << fmt(attacker_cores, 2) << " server_cores="
-            << fmt(server_cores, 2) << " (during the old session's throughput; machine cores="
+            << fmt(server_cores, 2) << " server_cores_unloaded=" << fmt(server_cores0, 2)
+            << " (during the old session's throughput; machine cores="
             << std::thread::hardware_concurrency() << ")\n";
   std::cout << "FLOOD refused evicted=" << refused("evicted") << " per_ip=" << refused("per_ip")
             << " per_prefix=" << refused("per_prefix") << " budget=" << refused("budget")

@@ -71,6 +71,7 @@ struct flood_config {
   uint32_t reconnects_per_second = 4000; ///< bound on new connects after the first wave
   std::chrono::milliseconds drip{1000};  ///< slowloris interval
   std::vector<std::vector<uint8_t>> first_messages; ///< framed XK message 1s (first_msg)
+  size_t writer_sndbuf = 32 * 1024; ///< SO_SNDBUF of garbage/oversized writers (0: the kernel's)
 };
 
 struct flood_stats {
@@ -177,6 +178,16 @@ private:
     }
     int one = 1;
     ::setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+    auto kind = cfg_.kinds[idx % cfg_.kinds.size()];
+    if (kind == flood_kind::garbage || kind == flood_kind::oversized) {
+      // The writers fill the server's receive window as before, but through
+      // a small send buffer: on one machine the generator would otherwise
+      // spend its core copying megabytes into its own kernel buffers that
+      // the server never reads (it refuses at the length prefix).
+      int sndbuf = static_cast<int>(cfg_.writer_sndbuf);
+      if (sndbuf > 0)
+        ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+    }
     sockaddr_in src{};
     src.sin_family = AF_INET;
     src.sin_addr = sources_[idx % sources_.size()];
@@ -193,7 +204,7 @@ private:
       return;
     }
     conn c;
-    c.kind = cfg_.kinds[idx % cfg_.kinds.size()];
+    c.kind = kind;
     epoll_event ev{};
     ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP;
     ev.data.fd = fd;
