@@ -2,7 +2,12 @@
 
 #include "runtime/system/alloc_stats.hpp"
 
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <ctime>
 #include <optional>
 
@@ -56,7 +61,8 @@ class listener : public std::enable_shared_from_this<listener> {
 public:
   listener(caf::actor_system& sys, io::io_runtime& io,
            std::shared_ptr<const dmsg_session_context> ctx)
-    : sys_(sys), acc_(io.context()), timer_(io.context()), ctx_(std::move(ctx)) {
+    : sys_(sys), io_ctx_(io.context()), acc_(io.context()), timer_(io.context()),
+      ctx_(std::move(ctx)) {
   }
 
   expected<uint16_t> bind(const host_port& hp) {
@@ -77,6 +83,8 @@ public:
       acc_.bind(ep, ec);
     if (!ec)
       acc_.listen(asio::socket_base::max_listen_connections, ec);
+    if (!ec)
+      acc_.non_blocking(true, ec); // accept4 until the queue is empty
     if (ec)
       return make_error(wire_errc::bad_value,
                         "cannot listen on " + hp.host + ":" + std::to_string(hp.port) + ": "
@@ -101,46 +109,66 @@ private:
   void do_accept() {
     if (stopped_)
       return;
-    acc_.async_accept([self = shared_from_this()](boost::system::error_code ec, tcp::socket s) {
+    acc_.async_wait(tcp::acceptor::wait_read, [self = shared_from_this()](boost::system::error_code ec) {
       if (self->stopped_)
         return;
-      if (ec) {
-        // EMFILE and friends: pause instead of spinning.
-        self->timer_.expires_after(std::chrono::milliseconds{50});
-        self->timer_.async_wait([self](boost::system::error_code) { self->do_accept(); });
-        return;
-      }
-      self->on_accept(std::move(s));
-      self->do_accept();
+      if (!ec && self->accept_ready())
+        return self->do_accept();
+      // EMFILE and friends: pause instead of spinning.
+      self->timer_.expires_after(std::chrono::milliseconds{50});
+      self->timer_.async_wait([self](boost::system::error_code) { self->do_accept(); });
     });
   }
 
-  /// Refused at accept: an RST (no TIME_WAIT kept here, nothing read).
-  static void refuse(tcp::socket& s) {
-    boost::system::error_code ignored;
-    s.set_option(asio::socket_base::linger(true, 0), ignored);
-    s.close(ignored);
+  /// Takes what the kernel's accept queue holds, up to a batch per wake-up:
+  /// accept4 hands over the peer's address and a non-blocking socket in one
+  /// call (a flood's connection costs accept4 and, when refused, close).
+  /// False on an error that is not an empty queue.
+  bool accept_ready() {
+    for (int i = 0; i < 64; ++i) {
+      sockaddr_storage sa{};
+      socklen_t len = sizeof sa;
+      int fd = ::accept4(acc_.native_handle(), reinterpret_cast<sockaddr*>(&sa), &len,
+                         SOCK_NONBLOCK | SOCK_CLOEXEC);
+      if (fd < 0) {
+        if (errno == EINTR || errno == ECONNABORTED)
+          continue;
+        return errno == EAGAIN || errno == EWOULDBLOCK;
+      }
+      tcp::endpoint peer;
+      if (len > peer.capacity()) {
+        refuse(fd);
+        continue;
+      }
+      std::memcpy(peer.data(), &sa, len);
+      peer.resize(len);
+      on_accept(fd, peer);
+    }
+    return true;
   }
 
-  void on_accept(tcp::socket s) {
+  /// Refused at accept: an RST (no TIME_WAIT kept here, nothing read).
+  static void refuse(int fd) {
+    linger lg{1, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+    ::close(fd);
+  }
+
+  void on_accept(int fd, const tcp::endpoint& from) {
     auto& adm = *ctx_->admission;
     if (ctx_->registry->available() == 0) {
       // Every session slot taken: no handshake could end in a session.
       // Refused at once; established sessions are not disturbed.
       ctx_->registry->count_refused();
       adm.count(io::refusal::sessions_full);
-      refuse(s);
-      return;
-    }
-    boost::system::error_code ec;
-    auto from = s.remote_endpoint(ec);
-    if (ec) {
-      refuse(s);
+      refuse(fd);
       return;
     }
     // The connection is made first so that an eviction can close it; it is
     // not started (nothing read) unless admitted.
-    auto conn = io::stream_connection::make(std::move(s));
+    auto conn = io::stream_connection::adopt_tcp(io_ctx_, fd, from);
+    if (!conn)
+      return;
     std::weak_ptr<io::stream_connection> weak = conn;
     auto d = adm.admit(from.address(), [weak] {
       if (auto c = weak.lock())
@@ -161,6 +189,7 @@ private:
   }
 
   caf::actor_system& sys_;
+  asio::io_context& io_ctx_; ///< shard 0: accepted sockets start here
   tcp::acceptor acc_;
   asio::steady_timer timer_;
   std::shared_ptr<const dmsg_session_context> ctx_;

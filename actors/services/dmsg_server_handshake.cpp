@@ -25,6 +25,11 @@ std::string cause_of(const boost::system::error_code& ec) {
   return ec.message();
 }
 
+/// One read while the handshake runs: message 1 or 3 (2 + at most 65
+/// bytes) with room to spare; a session reads up to 256 KiB at once.
+constexpr size_t handshake_max_read = 512;
+constexpr size_t session_max_read = 256 * 1024;
+
 } // namespace
 
 void server_handshake::start(caf::actor_system& sys,
@@ -85,7 +90,9 @@ void server_handshake::begin() {
   // Keeps this object alive until the handshake ends: the timer and the
   // events hold it weakly, the connection's callbacks not at all.
   self_ = shared_from_this();
-  conn_->start(make_callbacks(), 256 * 1024);
+  // Until the client is authenticated a read takes at most a few handshake
+  // frames: a flood's garbage is refused at its length prefix, not copied out.
+  conn_->start(make_callbacks(), handshake_max_read);
 }
 
 io::stream_connection::callbacks server_handshake::make_callbacks() {
@@ -196,6 +203,7 @@ void server_handshake::complete() {
   if (ticket_)
     ticket_->release();
   move_to_session_shard(); // (the callbacks it installs hold link_ weakly)
+  conn_->set_max_read(session_max_read);
   auto est = std::make_shared<established>();
   est->link = std::move(link_);
   est->events = events_;
@@ -222,7 +230,7 @@ void server_handshake::move_to_session_shard() {
     return; // stays on this shard (works the same, only shares its loop)
   sink_->retarget(moved);
   conn_ = std::move(moved);
-  conn_->start(make_callbacks(), 256 * 1024);
+  conn_->start(make_callbacks(), session_max_read);
 }
 
 void server_handshake::establish() {

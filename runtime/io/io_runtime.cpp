@@ -1,5 +1,9 @@
 #include "runtime/io/io_runtime.hpp"
 
+#include <pthread.h>
+
+#include <string>
+
 namespace skywire::io {
 
 namespace {
@@ -16,9 +20,12 @@ io_runtime::io_runtime(unsigned n) {
   shards_.reserve(n);
   for (unsigned i = 0; i < n; ++i)
     shards_.push_back(std::make_unique<shard>());
-  for (auto& s : shards_) {
-    auto* p = s.get();
-    p->thread = std::thread([p] {
+  for (unsigned i = 0; i < n; ++i) {
+    auto* p = shards_[i].get();
+    p->thread = std::thread([p, i] {
+      // "io.shard<i>" in top -H, perf and /proc/PID/task/*/comm
+      auto name = "io.shard" + std::to_string(i);
+      ::pthread_setname_np(::pthread_self(), name.substr(0, 15).c_str());
       current_shard = &p->ctx;
       p->ctx.run();
     });

@@ -5,6 +5,9 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <unistd.h>
 
 #include <array>
 #include <cerrno>
@@ -44,6 +47,22 @@ std::shared_ptr<stream_connection> stream_connection::make(asio::ip::tcp::socket
   return c;
 }
 
+std::shared_ptr<stream_connection> stream_connection::adopt_tcp(asio::io_context& ctx, int fd,
+                                                                const asio::ip::tcp::endpoint& peer) {
+  int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  error_code ec;
+  socket_type gs(ctx);
+  gs.assign(asio::generic::stream_protocol(peer.protocol().family(), IPPROTO_TCP), fd, ec);
+  if (ec) {
+    ::close(fd);
+    return nullptr;
+  }
+  std::shared_ptr<stream_connection> c(new stream_connection(std::move(gs)));
+  c->remote_ = peer.address().to_string() + ":" + std::to_string(peer.port());
+  return c;
+}
+
 std::shared_ptr<stream_connection>
 stream_connection::make(asio::local::stream_protocol::socket&& s) {
   error_code ec;
@@ -67,6 +86,12 @@ void stream_connection::start(callbacks cbs, size_t max_read) {
     self->max_read_ = max_read == 0 ? 1 : max_read;
     self->report_direct(); // bytes sent directly before start()
     self->do_wait_read();
+  });
+}
+
+void stream_connection::set_max_read(size_t max_read) {
+  asio::post(strand_, [self = shared_from_this(), max_read] {
+    self->max_read_ = max_read == 0 ? 1 : max_read;
   });
 }
 

@@ -46,12 +46,23 @@ public:
   using callbacks = byte_link::callbacks;
 
   static std::shared_ptr<stream_connection> make(boost::asio::ip::tcp::socket&& s);
+  /// Adopts a connected TCP socket a listener took with accept4 (non-blocking
+  /// already; `peer` is what accept4 returned, so no getpeername, no
+  /// getsockname and one epoll registration instead of three). Null on error
+  /// (the descriptor is closed then).
+  static std::shared_ptr<stream_connection> adopt_tcp(boost::asio::io_context& ctx, int fd,
+                                                      const boost::asio::ip::tcp::endpoint& peer);
   static std::shared_ptr<stream_connection> make(boost::asio::local::stream_protocol::socket&& s);
 
   ~stream_connection() override;
 
   /// Starts reading. max_read bounds one read (and so one on_data buffer).
   void start(callbacks cbs, size_t max_read = 256 * 1024) override;
+
+  /// Bounds the reads from the next one on (thread-safe). A listener reads an
+  /// unauthenticated peer in small pieces, so that what a hostile one queued
+  /// is refused at its first bytes rather than copied out of the kernel.
+  void set_max_read(size_t max_read);
 
   /// Queues bytes; thread-safe. Returns false when the connection is closed
   /// or more than max_queued bytes are already waiting (the caller should treat
