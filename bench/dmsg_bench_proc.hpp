@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -167,8 +168,14 @@ inline uint64_t proc_threads(pid_t pid) {
   return 0;
 }
 
-/// utime + stime of `pid` in seconds.
+/// CPU seconds `pid` has used (every thread, user + kernel): its process CPU
+/// clock (nanoseconds; /proc's utime + stime count 10 ms ticks, which made a
+/// 0.3 s phase's figure move in steps of 3 %), else /proc/PID/stat.
 inline double proc_cpu_s(pid_t pid) {
+  clockid_t cid{};
+  timespec ts{};
+  if (::clock_getcpuclockid(pid, &cid) == 0 && ::clock_gettime(cid, &ts) == 0)
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
   std::ifstream in{"/proc/" + std::to_string(pid) + "/stat"};
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   auto rp = text.rfind(')');
