@@ -98,13 +98,7 @@ http::response dmsg_discovery_api::post_entry(const http::request& req) {
     if (!budget_.take(key, 1, t)) {
       ++posts_refused_;
       ++posts_rate_limited_;
-      auto r = message_response(
-        429, "too many new registrations from " + key + ": at most "
-               + std::to_string(cfg_.new_keys_burst) + " new keys, then "
-               + std::to_string(static_cast<uint64_t>(cfg_.new_keys_per_minute))
-               + " a minute, per source address; try again later");
-      r.headers.emplace_back("Retry-After", "60");
-      return r;
+      return budget_.refusal(message_response, key, "new keys");
     }
   }
   if (auto err = validate_fields(*e, t, rules_))

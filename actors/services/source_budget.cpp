@@ -64,4 +64,11 @@ std::string source_of(std::string_view remote) {
   return boost::asio::ip::address_v6{bytes}.to_string() + "/64";
 }
 
+std::string source_budget::refusal_text(const std::string& source, std::string_view items) const {
+  return "too many new registrations from " + source + ": at most " + std::to_string(cfg_.burst)
+         + " " + std::string{items} + ", then "
+         + std::to_string(static_cast<uint64_t>(cfg_.per_minute))
+         + " a minute, per source address; try again later";
+}
+
 } // namespace skywire::services

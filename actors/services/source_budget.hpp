@@ -15,6 +15,8 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "runtime/http/message.hpp"
+
 namespace skywire::services {
 
 struct source_budget_config {
@@ -38,6 +40,18 @@ public:
   void sweep(int64_t now_ns);
 
   size_t tracked() const noexcept { return buckets_.size(); }
+
+  /// How every service answers a source past its budget: 429 with
+  /// "too many new registrations from <source>: at most <burst> <items>, then
+  /// <per_minute> a minute, per source address; try again later" in the
+  /// service's own error shape (`reply(status, text)`), and Retry-After: 60.
+  template <class Reply>
+  http::response refusal(Reply&& reply, const std::string& source, std::string_view items) const {
+    auto r = reply(429, refusal_text(source, items));
+    r.headers.emplace_back("Retry-After", "60");
+    return r;
+  }
+  std::string refusal_text(const std::string& source, std::string_view items) const;
   const source_budget_config& config() const noexcept { return cfg_; }
 
 private:

@@ -91,12 +91,8 @@ http::response ar_api::authenticated(const http::request& req, F&& fn) {
 
 http::response ar_api::rate_limited(const std::string& source) {
   ++n_.rate_limited;
-  auto r = error_reply(429, "too many new keys and bindings from " + source + ": at most "
-                              + std::to_string(cfg_.new_burst) + " at once, then "
-                              + std::to_string(static_cast<uint64_t>(cfg_.new_per_minute))
-                              + " a minute, per source address; try again later");
-  r.headers.emplace_back("Retry-After", "60");
-  return r;
+  return budget_.refusal([](unsigned st, std::string_view t) { return error_reply(st, t); }, source,
+                         "new keys and bindings");
 }
 
 http::response ar_api::bind_stcpr(const http::request& req, const public_key& caller, int64_t t) {

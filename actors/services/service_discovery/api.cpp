@@ -138,12 +138,8 @@ http::response sd_api::authenticated(const http::request& req, F&& fn) {
 
 http::response sd_api::rate_limited(const std::string& source) {
   ++n_.rate_limited;
-  auto r = error_reply(429, "too many new registrations from " + source + ": at most "
-                              + std::to_string(cfg_.new_burst) + " new keys and services, then "
-                              + std::to_string(static_cast<uint64_t>(cfg_.new_per_minute))
-                              + " a minute, per source address; try again later");
-  r.headers.emplace_back("Retry-After", "60");
-  return r;
+  return budget_.refusal([](unsigned st, std::string_view t) { return error_reply(st, t); }, source,
+                         "new keys and services");
 }
 
 http::response sd_api::list(const http::request& req) {
