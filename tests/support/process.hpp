@@ -7,9 +7,13 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/inotify.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -63,16 +67,33 @@ struct process {
     ::kill(pid, sig);
     return wait_for(limit);
   }
+  /// Waits up to `limit` for the exit: on the child's pidfd, which becomes
+  /// readable when it exits (an event, not a poll); true when it exited.
   bool wait_for(std::chrono::milliseconds limit) {
+    if (pid <= 0 || reaped)
+      return true;
     auto deadline = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < deadline) {
+    int pfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+    for (;;) {
       if (::waitpid(pid, &status, WNOHANG) == pid) {
         reaped = true;
-        return true;
+        break;
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0)
+        break;
+      if (pfd >= 0) {
+        pollfd p{pfd, POLLIN, 0};
+        ::poll(&p, 1, static_cast<int>(left.count()));
+      } else {
+        // no pidfd (a kernel before 5.3): look again shortly
+        std::this_thread::sleep_for(std::min(left, std::chrono::milliseconds(20)));
+      }
     }
-    return false;
+    if (pfd >= 0)
+      ::close(pfd);
+    return reaped;
   }
   bool running() { return pid > 0 && !reaped && ::waitpid(pid, &status, WNOHANG) == 0; }
   int exit_code() const {
@@ -160,37 +181,88 @@ inline run_result run(std::vector<std::string> args,
   return r;
 }
 
-/// Waits until `path` exists and is non-empty (bounded).
+/// Waits up to `limit` for process `pid` (any process, not only a child) to
+/// end: its pidfd becomes readable then. True when it is gone.
+inline bool wait_pid_gone(pid_t pid, std::chrono::milliseconds limit) {
+  int pfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  if (pfd < 0)
+    return errno == ESRCH; // already gone (or no pidfd: said as not gone)
+  pollfd p{pfd, POLLIN, 0};
+  bool gone = ::poll(&p, 1, static_cast<int>(limit.count())) > 0;
+  ::close(pfd);
+  return gone;
+}
+
+/// Waits until `done()` holds, re-checking whenever a file in `dir` is
+/// created, written, closed or renamed into it (inotify), up to `limit`. The
+/// watch is set before the first check, so a write between the check and the
+/// wait still wakes it. A change that makes no event in the folder (a socket
+/// that starts listening after its file appeared) is seen by a look every
+/// 100 ms; without inotify it looks every 20 ms.
+template <class Done>
+bool wait_in_dir(const std::filesystem::path& dir, std::chrono::milliseconds limit, Done done) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  int fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  if (fd >= 0
+      && ::inotify_add_watch(fd, dir.c_str(),
+                             IN_CREATE | IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_TO)
+           < 0) {
+    ::close(fd);
+    fd = -1;
+  }
+  bool ok = false;
+  for (;;) {
+    if (done()) {
+      ok = true;
+      break;
+    }
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0)
+      break;
+    if (fd >= 0) {
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(std::min<int64_t>(left.count(), 100))) > 0) {
+        alignas(inotify_event) char buf[4096];
+        while (::read(fd, buf, sizeof buf) > 0) {
+        }
+      }
+    } else {
+      std::this_thread::sleep_for(std::min(left, std::chrono::milliseconds(20)));
+    }
+  }
+  if (fd >= 0)
+    ::close(fd);
+  return ok;
+}
+
+/// Waits until `path` exists and is non-empty, ending with a newline (bounded).
 inline std::optional<std::string> wait_for_file(const std::filesystem::path& path,
                                                 std::chrono::milliseconds limit) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
+  std::string text;
+  bool ok = wait_in_dir(path.parent_path(), limit, [&] {
     std::ifstream in{path};
-    if (in) {
-      std::stringstream ss;
-      ss << in.rdbuf();
-      auto s = ss.str();
-      if (!s.empty() && s.back() == '\n')
-        return s;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return std::nullopt;
+    if (!in)
+      return false;
+    std::stringstream ss;
+    ss << in.rdbuf();
+    text = ss.str();
+    return !text.empty() && text.back() == '\n';
+  });
+  if (!ok)
+    return std::nullopt;
+  return text;
 }
 
 /// Waits until the text of `path` contains `needle` (bounded).
 inline bool wait_for_text(const std::filesystem::path& path, const std::string& needle,
                           std::chrono::milliseconds limit) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
+  return wait_in_dir(path.parent_path(), limit, [&] {
     std::ifstream in{path};
     std::stringstream ss;
     ss << in.rdbuf();
-    if (ss.str().find(needle) != std::string::npos)
-      return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return false;
+    return ss.str().find(needle) != std::string::npos;
+  });
 }
 
 

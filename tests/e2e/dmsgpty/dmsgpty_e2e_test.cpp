@@ -53,13 +53,7 @@ skywire::test::run_result run_with_input(const fs::path& dir, std::vector<std::s
 }
 
 bool pid_gone(pid_t pid, std::chrono::milliseconds limit) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (::kill(pid, 0) != 0 && errno == ESRCH)
-      return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return false;
+  return skywire::test::wait_pid_gone(pid, limit);
 }
 
 /// A net/rpc client on a host's CLI socket (test side, blocking with limits).

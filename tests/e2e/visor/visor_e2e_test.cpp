@@ -68,17 +68,16 @@ int dial_unix(const std::string& path) {
   return fd;
 }
 
+/// Waits until the socket at `path` takes a connection: re-tried when its
+/// folder changes (the listener creating it), not on a timer.
 bool wait_for_socket(const std::string& path, std::chrono::milliseconds limit) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
+  return skywire::test::wait_in_dir(std::filesystem::path{path}.parent_path(), limit, [&] {
     int fd = dial_unix(path);
-    if (fd >= 0) {
-      ::close(fd);
-      return true;
-    }
-    std::this_thread::sleep_for(20ms);
-  }
-  return false;
+    if (fd < 0)
+      return false;
+    ::close(fd);
+    return true;
+  });
 }
 
 // Sends bytes, reads one line (bounded). "" on EOF/timeout.
