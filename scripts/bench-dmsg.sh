@@ -31,12 +31,8 @@ while [ $# -gt 0 ]; do
     *) break ;;
   esac
 done
-if [ "${SKIP_BUILD:-0}" != 1 ]; then
-  if [ ! -f "$BUILD_DIR/build.ninja" ]; then
-    cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSKYWIRE_TESTS=OFF >/dev/null
-  fi
-  cmake --build "$BUILD_DIR" -j"${JOBS:-2}" --target skywire bench_dmsg_bench
-fi
+source scripts/bench-lib.sh
+bench_build skywire bench_dmsg_bench
 echo "# bench-dmsg $(date -u +%FT%TZ) loadavg=$(cut -d' ' -f1-3 /proc/loadavg) commit=$(git rev-parse --short HEAD 2>/dev/null || echo -) runs=$RUNS_DMSG"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT

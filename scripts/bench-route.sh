@@ -72,15 +72,10 @@ while [ $# -gt 0 ]; do
   esac
 done
 command -v jq >/dev/null || { echo "bench-route: needs jq" >&2; exit 1; }
-if [ "${SKIP_BUILD:-0}" != 1 ]; then
-  if [ ! -f "$BUILD_DIR/build.ninja" ]; then
-    cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSKYWIRE_TESTS=OFF >/dev/null
-  fi
-  cmake --build "$BUILD_DIR" -j"${JOBS:-2}" --target skywire
-fi
+source scripts/bench-lib.sh
+bench_build skywire
 skywire=$(cd "$BUILD_DIR" && pwd -P)/skywire
 anchors_dir=${ANCHORS_DIR:-$repo_root/../shared/bench}
-source scripts/bench-anchors.sh
 ncores=$(nproc)
 clk=$(getconf CLK_TCK)
 out=$(mktemp -d)
