@@ -42,6 +42,31 @@ struct temp_dir {
   temp_dir& operator=(const temp_dir&) = delete;
 };
 
+/// Checks `done()`, and until it holds blocks on `fd` becoming readable
+/// (the event that may change the answer), `drain(fd)` after each wake-up;
+/// one block lasts at most `cap`, all of it at most `limit`. With fd < 0 (no
+/// such event on this kernel) it looks every 20 ms. The last answer of done().
+template <class Done, class Drain>
+bool wait_on_fd(int fd, std::chrono::milliseconds limit, std::chrono::milliseconds cap, Done done,
+                Drain drain) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  for (;;) {
+    if (done())
+      return true;
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0)
+      return false;
+    if (fd < 0) {
+      std::this_thread::sleep_for(std::min(left, std::chrono::milliseconds(20)));
+      continue;
+    }
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(std::min(left, cap).count())) > 0)
+      drain(fd);
+  }
+}
+
 /// A child process; SIGKILLed and reaped on destruction unless it was reaped.
 struct process {
   pid_t pid = -1;
@@ -72,25 +97,14 @@ struct process {
   bool wait_for(std::chrono::milliseconds limit) {
     if (pid <= 0 || reaped)
       return true;
-    auto deadline = std::chrono::steady_clock::now() + limit;
     int pfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
-    for (;;) {
-      if (::waitpid(pid, &status, WNOHANG) == pid) {
-        reaped = true;
-        break;
-      }
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0)
-        break;
-      if (pfd >= 0) {
-        pollfd p{pfd, POLLIN, 0};
-        ::poll(&p, 1, static_cast<int>(left.count()));
-      } else {
-        // no pidfd (a kernel before 5.3): look again shortly
-        std::this_thread::sleep_for(std::min(left, std::chrono::milliseconds(20)));
-      }
-    }
+    wait_on_fd(
+      pfd, limit, limit,
+      [&] {
+        reaped = ::waitpid(pid, &status, WNOHANG) == pid;
+        return reaped;
+      },
+      [](int) {});
     if (pfd >= 0)
       ::close(pfd);
     return reaped;
@@ -201,7 +215,6 @@ inline bool wait_pid_gone(pid_t pid, std::chrono::milliseconds limit) {
 /// 100 ms; without inotify it looks every 20 ms.
 template <class Done>
 bool wait_in_dir(const std::filesystem::path& dir, std::chrono::milliseconds limit, Done done) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
   int fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   if (fd >= 0
       && ::inotify_add_watch(fd, dir.c_str(),
@@ -210,27 +223,11 @@ bool wait_in_dir(const std::filesystem::path& dir, std::chrono::milliseconds lim
     ::close(fd);
     fd = -1;
   }
-  bool ok = false;
-  for (;;) {
-    if (done()) {
-      ok = true;
-      break;
+  bool ok = wait_on_fd(fd, limit, std::chrono::milliseconds{100}, done, [](int f) {
+    alignas(inotify_event) char buf[4096];
+    while (::read(f, buf, sizeof buf) > 0) {
     }
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-      deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0)
-      break;
-    if (fd >= 0) {
-      pollfd p{fd, POLLIN, 0};
-      if (::poll(&p, 1, static_cast<int>(std::min<int64_t>(left.count(), 100))) > 0) {
-        alignas(inotify_event) char buf[4096];
-        while (::read(fd, buf, sizeof buf) > 0) {
-        }
-      }
-    } else {
-      std::this_thread::sleep_for(std::min(left, std::chrono::milliseconds(20)));
-    }
-  }
+  });
   if (fd >= 0)
     ::close(fd);
   return ok;
