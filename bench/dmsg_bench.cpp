@@ -101,24 +101,6 @@ std::string size_text(size_t n) {
   return n % 1024 == 0 ? std::to_string(n / 1024) + "KiB" : std::to_string(n) + "B";
 }
 
-void note(const std::string& s) {
-  std::cerr << "[dmsg_bench] " << s << std::endl;
-}
-
-[[noreturn]] void die(const std::string& s) {
-  std::cerr << "dmsg_bench: " << s << std::endl;
-  stop_child();
-  std::_Exit(1);
-}
-
-/// The deployment `skywire dmsg local` describes in its info file.
-deployment load_info(const std::string& path) {
-  auto d = read_info(path);
-  if (!d)
-    die("bad info file " + path);
-  return *d;
-}
-
 dmsg::client_config base_client(const deployment& d, bool with_discovery) {
   return dmsg_bench::base_client(d, with_discovery, 200, 1000);
 }
@@ -180,6 +162,7 @@ void listen(caf::actor_system& sys, const api::dmsg_client_actor& c, uint16_t p,
 } // namespace
 
 int main(int argc, char** argv) {
+  dmsg_bench::bench_name = "dmsg_bench";
   options opt;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];

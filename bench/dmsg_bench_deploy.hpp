@@ -16,6 +16,7 @@
 #include <boost/json.hpp>
 
 #include "actors/dmsg/client.hpp"
+#include "bench/dmsg_bench_proc.hpp"
 #include "messages/wire/dmsg/discovery_entry.hpp"
 #include "runtime/crypto/keys.hpp"
 
@@ -111,6 +112,15 @@ inline skywire::dmsg::client_config base_client(const deployment& d, bool with_d
     c.servers.push_back(std::move(e));
   }
   return c;
+}
+
+/// The deployment `skywire dmsg local` describes in its info file (the bench
+/// ends when it cannot be read).
+inline deployment load_info(const std::string& path) {
+  auto d = read_info(path);
+  if (!d)
+    die("bad info file " + path);
+  return *d;
 }
 
 } // namespace dmsg_bench

@@ -23,6 +23,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -66,6 +67,21 @@ inline void stop_child(pid_t pid) {
 inline void stop_child() {
   for (int i = max_children - 1; i >= 0; --i)
     stop_child(static_cast<pid_t>(child_pids[i]));
+}
+
+/// The bench's name in its stderr lines ("dmsg_bench", ...): main sets it.
+inline const char* bench_name = "bench";
+
+/// A progress line on stderr: "[<bench>] ...".
+inline void note(const std::string& s) {
+  std::cerr << "[" << bench_name << "] " << s << std::endl;
+}
+
+/// Ends the bench with "<bench>: ..." on stderr, its children stopped by PID.
+[[noreturn]] inline void die(const std::string& s) {
+  std::cerr << bench_name << ": " << s << std::endl;
+  stop_child();
+  std::_Exit(1);
 }
 
 inline void on_fatal_signal(int sig) {

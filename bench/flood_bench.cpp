@@ -76,24 +76,6 @@ struct options {
   std::string preload; ///< LD_PRELOAD for the server (e.g. Debian's libjemalloc.so.2)
 };
 
-void note(const std::string& s) {
-  std::cerr << "[flood_bench] " << s << std::endl;
-}
-
-[[noreturn]] void die(const std::string& s) {
-  std::cerr << "flood_bench: " << s << std::endl;
-  stop_child();
-  std::_Exit(1);
-}
-
-/// The deployment `skywire dmsg local` describes in its info file.
-deployment load_info(const std::string& path) {
-  auto d = read_info(path);
-  if (!d)
-    die("bad info file " + path);
-  return *d;
-}
-
 dmsg::client_config base_client(const deployment& d, bool with_discovery) {
   return dmsg_bench::base_client(d, with_discovery, 100, 500);
 }
@@ -258,6 +240,7 @@ post_counts post_registrations(uint16_t port, size_t n) {
 } // namespace
 
 int main(int argc, char** argv) {
+  dmsg_bench::bench_name = "flood_bench";
   options opt;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];

@@ -88,12 +88,6 @@ struct options {
   std::vector<std::string> types{"stcpr", "sudph"};
 };
 
-[[noreturn]] void die(const std::string& s) {
-  std::cerr << "transport_bench: " << s << std::endl;
-  stop_child();
-  std::_Exit(1);
-}
-
 std::string fmt(double v, int prec) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.*f", prec, v);
@@ -604,6 +598,7 @@ int run_bench(options o) {
 } // namespace
 
 int main(int argc, char** argv) {
+  dmsg_bench::bench_name = "transport_bench";
   options o;
   fs::path self = fs::canonical("/proc/self/exe");
   o.skywire = (self.parent_path() / "skywire").string();
