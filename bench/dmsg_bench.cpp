@@ -60,6 +60,7 @@
 #include "runtime/crypto/noise/static_dh_cache.hpp"
 #include "runtime/io/io_runtime.hpp"
 #include "runtime/system/actor_system.hpp"
+#include "runtime/system/memory.hpp"
 
 using namespace skywire;
 using namespace dmsg_bench;
@@ -163,6 +164,7 @@ void listen(caf::actor_system& sys, const api::dmsg_client_actor& c, uint16_t p,
 
 int main(int argc, char** argv) {
   dmsg_bench::bench_name = "dmsg_bench";
+  skywire::system::tune_allocator(); // as the skywire binary does
   options opt;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];

@@ -57,6 +57,7 @@
 #include "runtime/crypto/noise/handshake.hpp"
 #include "runtime/io/io_runtime.hpp"
 #include "runtime/system/actor_system.hpp"
+#include "runtime/system/memory.hpp"
 #include "tests/support/flood.hpp"
 
 using namespace skywire;
@@ -241,6 +242,7 @@ post_counts post_registrations(uint16_t port, size_t n) {
 
 int main(int argc, char** argv) {
   dmsg_bench::bench_name = "flood_bench";
+  skywire::system::tune_allocator(); // as the skywire binary does
   options opt;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];

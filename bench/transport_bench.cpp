@@ -63,6 +63,7 @@
 #include "runtime/crypto/hash.hpp"
 #include "runtime/crypto/keys.hpp"
 #include "runtime/io/io_runtime.hpp"
+#include "runtime/system/memory.hpp"
 #include "runtime/log/logger.hpp"
 
 using namespace tp_bench;
@@ -599,6 +600,7 @@ int run_bench(options o) {
 
 int main(int argc, char** argv) {
   dmsg_bench::bench_name = "transport_bench";
+  skywire::system::tune_allocator(); // as the skywire binary does
   options o;
   fs::path self = fs::canonical("/proc/self/exe");
   o.skywire = (self.parent_path() / "skywire").string();

@@ -10,6 +10,7 @@
 
 #include "cli/command.hpp"
 #include "runtime/system/build_info.hpp"
+#include "runtime/system/memory.hpp"
 
 using namespace skywire::cli;
 
@@ -81,6 +82,7 @@ SKYWIRE_CLI_COMMAND("tree", "print the command tree", tree);
 } // namespace
 
 int main(int argc, char** argv) {
+  skywire::system::tune_allocator(); // before any thread starts
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
     usage(args.empty() ? std::cerr : std::cout, {});

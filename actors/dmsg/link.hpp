@@ -77,6 +77,10 @@ public:
   /// Queues whole yamux data frames; false if the connection is closed.
   bool write(byte_buffer&& bytes) { return write_control(std::move(bytes)); }
 
+  /// A buffer of n bytes to fill and write() (recycled by the connection
+  /// when it has one: no zero-fill, warm pages).
+  byte_buffer take_buffer(size_t n) { return conn_->take_buffer(n); }
+
   /// Queues whole yamux frames; false if the connection is closed.
   bool write_control(byte_buffer&& bytes) {
     stats_->bytes_out.fetch_add(bytes.size(), std::memory_order_relaxed);

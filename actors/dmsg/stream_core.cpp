@@ -330,7 +330,8 @@ stream_core::write_result stream_core::write_framed_locked(byte_span plain, size
   // Whole Noise frames per yamux frame (max_frame_ is at least one).
   size_t per_frame = std::max<size_t>(1, max_frame_ / nz::max_frame_size) * nz::max_frame_plaintext;
   size_t frames = (plain.size() + per_frame - 1) / per_frame;
-  byte_buffer buf(cipher + frames * yx::header_size);
+  // every byte of it is written below (headers and ciphertext)
+  byte_buffer buf = link_->take_buffer(cipher + frames * yx::header_size);
   auto* w = buf.data();
   for (auto rest = plain; !rest.empty();) {
     auto part = rest.first(std::min(rest.size(), per_frame));

@@ -57,7 +57,12 @@ void server_handshake::begin() {
   const auto& lim = ctx_->limits;
   lc.max_streams = lim.max_streams;
   lc.relay_buffer = lim.relay_buffer;
-  lc.max_backlog = std::max<size_t>(lim.max_stream_backlog, size_t{window} + lim.relay_buffer);
+  lc.relay_window_cap = lim.relay_window_cap;
+  lc.relay_growth_budget = lim.relay_growth_budget;
+  lc.relay_grow_interval = lim.relay_grow_interval;
+  // A relay queue holds at most what the sender's window lets it send.
+  lc.max_backlog = std::max<size_t>({lim.max_stream_backlog, size_t{window} + lim.relay_buffer,
+                                     size_t{lim.relay_window_cap}});
   lc.sink_limit = lim.relay_sink_limit;
   sink_ = std::make_shared<dmsg_relay::connection_sink>(conn_);
   link_ = std::make_shared<dmsg_relay::dmsg_server_link>(sink_, events_, events_, lc,

@@ -33,9 +33,11 @@ dmsg_server_link::dmsg_server_link(std::shared_ptr<frame_sink> sink,
     cfg_(cfg),
     out_(std::make_shared<session_out>(std::move(sink), cfg.sink_limit, std::move(events),
                                        std::move(stats))),
+    growth_(std::make_shared<window_budget>(cfg.relay_growth_budget)),
     // A client may send one frame as large as its window (spliced streams
-    // get the relay buffer on top).
-    splitter_(wire::yamux::parse_limits{window + cfg.relay_buffer}),
+    // get the relay buffer and what they grew by on top).
+    splitter_(wire::yamux::parse_limits{
+      std::max<uint32_t>(window + cfg.relay_buffer, cfg.relay_window_cap)}),
     last_rx_(now_ns()) {}
 
 clock_type::time_point dmsg_server_link::last_rx() const {
@@ -397,6 +399,8 @@ bool dmsg_server_link::splice(uint32_t id, relay_tx_ptr peer_tx, byte_buffer ear
   s.peer_tx->set_source(s.rx, out_);
   if (cfg_.relay_buffer > 0)
     s.rx->widen(cfg_.relay_buffer);
+  if (cfg_.relay_window_cap > s.rx->bound() && cfg_.relay_growth_budget > 0)
+    s.rx->allow_growth(cfg_.relay_window_cap, cfg_.relay_grow_interval, growth_);
   // What the client sent before the splice goes first, in order.
   byte_buffer data;
   data.reserve(headroom + early.size() + s.ctl.size());

@@ -71,6 +71,11 @@ public:
 struct link_config {
   size_t max_streams = 512;
   uint32_t relay_buffer = 256 * 1024; ///< extra receive window once spliced
+  /// A spliced stream's receive window may grow up to this (auto-tuned:
+  /// relay_rx::allow_growth) while the session's growth budget lasts.
+  uint32_t relay_window_cap = 2 * 1024 * 1024;
+  uint64_t relay_growth_budget = 8 * 1024 * 1024; ///< per session, all its streams
+  std::chrono::milliseconds relay_grow_interval{4};
   size_t max_backlog = 512 * 1024;    ///< relay_tx queue bound (beyond: reset)
   size_t sink_limit = 1024 * 1024;    ///< relay data waits while the connection holds more
   size_t max_held = 256 * 1024;       ///< bytes after the handshake, before start_yamux()
@@ -185,6 +190,7 @@ private:
   const std::shared_ptr<link_hooks> hooks_;
   const link_config cfg_;
   const std::shared_ptr<session_out> out_;
+  const std::shared_ptr<window_budget> growth_; ///< cfg_.relay_growth_budget
   mutable std::mutex mtx_;
   mode mode_ = mode::handshake;
   int hs_frames_ = 0;

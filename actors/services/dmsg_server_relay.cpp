@@ -77,6 +77,21 @@ void session_out::sub_queued(size_t n) {
 relay_rx::relay_rx(std::shared_ptr<frame_sink> sink, uint32_t id, uint32_t window)
   : sink_(std::move(sink)), id_(id), rw_(window) {}
 
+relay_rx::~relay_rx() {
+  if (budget_ && grown_ > 0)
+    budget_->give(grown_);
+}
+
+void relay_rx::allow_growth(uint32_t max_bound, clock::duration interval,
+                            std::shared_ptr<window_budget> budget) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  max_bound_ = max_bound;
+  grow_interval_ = interval;
+  budget_ = std::move(budget);
+  epoch_ = clock::time_point{};
+  epoch_credit_ = 0;
+}
+
 bool relay_rx::take(uint32_t n) {
   std::lock_guard<std::mutex> guard{mtx_};
   if (!rw_.receive(n))
@@ -88,7 +103,31 @@ bool relay_rx::take(uint32_t n) {
 void relay_rx::credit(uint32_t n) {
   std::lock_guard<std::mutex> guard{mtx_};
   rw_.credit(n);
+  if (budget_ && rw_.bound() < max_bound_)
+    maybe_grow(n);
   maybe_grant();
+}
+
+void relay_rx::maybe_grow(uint32_t credited) {
+  auto now = clock::now();
+  if (epoch_ == clock::time_point{}) {
+    epoch_ = now; // the first credit starts the clock
+    epoch_credit_ = 0;
+    return;
+  }
+  epoch_credit_ += credited;
+  if (epoch_credit_ < rw_.bound())
+    return;
+  if (now - epoch_ < grow_interval_) {
+    auto bound = rw_.bound();
+    uint32_t extra = std::min(bound, max_bound_ - bound);
+    if (extra > 0 && budget_->take(extra)) {
+      rw_.widen(extra); // granted with the update maybe_grant() writes next
+      grown_ += extra;
+    }
+  }
+  epoch_ = now;
+  epoch_credit_ = 0;
 }
 
 void relay_rx::widen(uint32_t extra) {

@@ -36,6 +36,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -158,10 +159,35 @@ private:
   std::atomic<size_t> queued_{0};
 };
 
+/// The extra receive window one session's spliced streams may grow by in
+/// total (relay_rx::allow_growth): what the server may hold for that client
+/// beyond each stream's fixed window and relay buffer. Thread-safe.
+class window_budget {
+public:
+  explicit window_budget(uint64_t bytes) noexcept : left_(bytes) {}
+  /// Takes n if that much is left.
+  bool take(uint64_t n) noexcept {
+    auto cur = left_.load(std::memory_order_relaxed);
+    do {
+      if (cur < n)
+        return false;
+    } while (!left_.compare_exchange_weak(cur, cur - n, std::memory_order_relaxed));
+    return true;
+  }
+  void give(uint64_t n) noexcept { left_.fetch_add(n, std::memory_order_relaxed); }
+  uint64_t left() const noexcept { return left_.load(std::memory_order_relaxed); }
+
+private:
+  std::atomic<uint64_t> left_;
+};
+
 /// The receive window of one stream (what its client may still send).
 class relay_rx {
 public:
+  using clock = std::chrono::steady_clock;
+
   relay_rx(std::shared_ptr<frame_sink> sink, uint32_t id, uint32_t window);
+  ~relay_rx();
 
   /// The client sent n bytes: false when beyond its window (protocol error).
   bool take(uint32_t n);
@@ -170,17 +196,34 @@ public:
   void credit(uint32_t n);
   /// Raises the bound by extra and grants it (the relay buffer).
   void widen(uint32_t extra);
+  /// Auto-tuning, as the clients' receive windows do (actors/dmsg/
+  /// flow_control.hpp): each time a whole bound of credit came back faster
+  /// than `interval` (the reader keeps up and the sender is held by the
+  /// window, not by the reader), the bound doubles, up to max_bound, taking
+  /// the extra from `budget` (nothing grows when it is spent). A stream
+  /// whose reader is slow returns credit slowly and never grows. What a
+  /// stream took goes back to the budget when it ends.
+  void allow_growth(uint32_t max_bound, clock::duration interval,
+                    std::shared_ptr<window_budget> budget);
   uint32_t window() const;
   uint32_t bound() const;
   uint32_t id() const { return id_; }
 
 private:
   void maybe_grant(); // mtx_ held
+  void maybe_grow(uint32_t credited); // mtx_ held
 
   mutable std::mutex mtx_;
   const std::shared_ptr<frame_sink> sink_;
   const uint32_t id_;
   wire::yamux::recv_window rw_; ///< what the client may still send; bound = window + relay buffer once spliced
+  // auto-tuning (allow_growth)
+  std::shared_ptr<window_budget> budget_;
+  uint32_t max_bound_ = 0;
+  clock::duration grow_interval_{};
+  clock::time_point epoch_{}; ///< when the current bound's credit started
+  uint64_t epoch_credit_ = 0; ///< credit since epoch_
+  uint32_t grown_ = 0;        ///< taken from budget_
 };
 
 using relay_rx_ptr = std::shared_ptr<relay_rx>;

@@ -78,6 +78,15 @@ struct dmsg_session_limits {
   /// client's window, so a window round trip through the server does not
   /// stall the sender (0 = credit strictly as the other client takes data).
   uint32_t relay_buffer = 256 * 1024;
+  /// A spliced stream whose reader keeps up grows its receive window (the
+  /// most the server holds for it) up to this, doubling each time a whole
+  /// window was relayed within relay_grow_interval, while the sending
+  /// session's relay_growth_budget lasts (what all its streams may grow by
+  /// together). A window round trip through the server then does not hold a
+  /// fast stream back (512 KiB at 500 MiB/s is one millisecond).
+  uint32_t relay_window_cap = 2 * 1024 * 1024;
+  uint64_t relay_growth_budget = 8 * 1024 * 1024;
+  std::chrono::milliseconds relay_grow_interval{4};
   /// Accept a request whose timestamp is within this window of the server
   /// clock (0 = only check > 0, as the reference).
   std::chrono::nanoseconds timestamp_window{0};

@@ -62,6 +62,10 @@ public:
       b.insert(b.end(), p.begin(), p.end());
     return write(std::move(b));
   }
+  /// A buffer of n bytes for a later write(), whose contents the caller
+  /// overwrites: a socket link hands back one that an earlier write() sent
+  /// (warm memory, no zero-fill, no allocation) when it has one. Thread-safe.
+  virtual byte_buffer take_buffer(size_t n) { return byte_buffer(n); }
   virtual void pause_reading() = 0;
   virtual void resume_reading() = 0;
   /// Closes; on_closed follows (once). Thread-safe.

@@ -211,10 +211,36 @@ bool stream_connection::write(byte_buffer&& bytes) {
       queued_ += bytes.size();
       queue_.push_back(std::move(bytes));
       post_write = idle;
+    } else {
+      recycle_locked(std::move(bytes));
     }
   }
   post_after_write(post_write, post_report);
   return true;
+}
+
+void stream_connection::recycle_locked(byte_buffer&& b) {
+  if (spare_.size() < max_spare_buffers && b.capacity() >= min_recycled
+      && b.capacity() <= max_recycled) {
+    b.resize(b.capacity()); // initialized once: later take_buffer() calls never zero-fill
+    spare_.push_back(std::move(b));
+  }
+}
+
+byte_buffer stream_connection::take_buffer(size_t n) {
+  byte_buffer b;
+  if (n >= min_recycled && n <= max_recycled) {
+    std::lock_guard<std::mutex> guard{mtx_};
+    for (size_t i = spare_.size(); i-- > 0;)
+      if (spare_[i].size() >= n) {
+        b = std::move(spare_[i]);
+        spare_[i] = std::move(spare_.back());
+        spare_.pop_back();
+        break;
+      }
+  }
+  b.resize(n);
+  return b;
 }
 
 bool stream_connection::write_gather(std::span<const std::span<const uint8_t>> parts, size_t& copied) {
@@ -329,6 +355,8 @@ void stream_connection::write_batch(std::shared_ptr<std::vector<byte_buffer>> ow
         self->queued_ -= n + dropped;
         if (done || stop)
           self->writing_ = false;
+        for (size_t k = index; k < i; ++k) // the buffers this write finished
+          self->recycle_locked(std::move((*owned)[k]));
       }
       if (self->finished_)
         return;

@@ -110,6 +110,13 @@ public:
   std::string remote_endpoint() const override; ///< "ip:port" or the unix path, for logs
 
   void set_max_queued(size_t n) override { max_queued_ = n; }
+  /// Recycled from buffers write() took and sent (at most max_spare_buffers
+  /// kept, each of recyclable size): the bytes of a sent buffer are not
+  /// cleared, its pages stay mapped.
+  byte_buffer take_buffer(size_t n) override;
+  static constexpr size_t max_spare_buffers = 4;
+  static constexpr size_t min_recycled = 16 * 1024;
+  static constexpr size_t max_recycled = 256 * 1024;
 
   timer_service& timers() override;
   /// True when the caller runs on this connection's io thread (its shard),
@@ -148,6 +155,9 @@ private:
   int fd_ = -1;             // socket_'s descriptor, for direct sends
   mutable std::mutex mtx_;  // guards queue_, queued_, writing_, closed_, direct_*
   std::deque<byte_buffer> queue_;
+  /// Sent buffers kept for take_buffer() (mtx_): sizes are left as they were.
+  std::vector<byte_buffer> spare_;
+  void recycle_locked(byte_buffer&& b);
   size_t queued_ = 0;
   bool writing_ = false;    // a gathered write is in flight (or being started)
   bool report_sent_ = true; // on_sent wanted (known once start() ran)

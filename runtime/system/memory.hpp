@@ -9,6 +9,22 @@
 
 namespace skywire::system {
 
+/// Tunes glibc's malloc for the data plane's buffer churn (a no-op
+/// elsewhere); call once at the start of main, before threads start.
+/// Relay and stream buffers of 64–256 KiB are allocated and freed on the io
+/// threads thousands of times a second. By default glibc gives the top of a
+/// thread's heap back to the kernel as soon as 128 KiB+ are free there (and
+/// maps larger blocks with mmap, raising that bound as it goes), so under a
+/// stream the same memory was returned (madvise) and faulted in again for
+/// every few buffers: a dmsg server spent 28 % of its CPU in page faults
+/// and 5 % in madvise relaying one stream (docs/benchmarks.md, session 13).
+/// Now free memory stays in a heap up to trim_threshold (what `live` loads
+/// left behind is still released by memory_releaser / release_free_memory)
+/// and only blocks above mmap_threshold are mapped apart.
+void tune_allocator() noexcept;
+inline constexpr size_t allocator_trim_threshold = 8 * 1024 * 1024;
+inline constexpr size_t allocator_mmap_threshold = 1024 * 1024;
+
 /// Returns free heap memory to the system (malloc_trim(0) on glibc; a no-op
 /// elsewhere). Walks every arena: call it when a load has gone, not per
 /// request. Thread-safe.

@@ -72,6 +72,54 @@ TEST_CASE("relay_rx: window enforced, updates coalesced below half, relay buffer
   CHECK(rx.window() == 2 * window - 300 * 1024);
 }
 
+TEST_CASE("relay_rx: a window relayed fast grows, within the session's budget, returned at the end") {
+  auto sink = std::make_shared<fake_sink>();
+  auto budget = std::make_shared<rl::window_budget>(1 << 20);
+  // Moves `total` bytes through rx in 64 KiB steps, each credited at once
+  // (a reader that keeps up); true if the client was never beyond its window.
+  auto cycle = [](rl::relay_rx& rx, size_t total) {
+    for (size_t done = 0; done < total; done += 64 * 1024) {
+      if (!rx.take(64 * 1024))
+        return false;
+      rx.credit(64 * 1024);
+    }
+    return true;
+  };
+  auto a = std::make_unique<rl::relay_rx>(sink, 1, window);
+  a->widen(window); // the relay buffer: 512 KiB
+  // A whole window always counts as fast here (the interval is an hour).
+  a->allow_growth(2 << 20, std::chrono::hours{1}, budget);
+  REQUIRE(cycle(*a, 2 * window + 64 * 1024)); // the first credit starts the clock
+  CHECK(a->bound() == 4 * window);            // doubled: 1 MiB
+  CHECK(budget->left() == 2 * window);
+  REQUIRE(cycle(*a, 8 * window));
+  CHECK(a->bound() == 4 * window); // doubling again needs 1 MiB: only 512 KiB left
+  // The client learns the growth: once its window runs low, everything owed
+  // goes out and it may have the whole new bound in flight.
+  auto w0 = a->window();
+  CHECK(a->take(w0));
+  CHECK(w0 + a->window() == a->bound());
+  const uint64_t taken = (2 * window + 64 * 1024) + 8 * window + w0;
+  CHECK(window + window_updates(sink->frames(), 1) - taken == a->window());
+
+  auto b = std::make_unique<rl::relay_rx>(sink, 3, window);
+  b->widen(window);
+  b->allow_growth(2 << 20, std::chrono::hours{1}, budget);
+  REQUIRE(cycle(*b, 3 * window));
+  CHECK(b->bound() == 4 * window); // took the last 512 KiB
+  CHECK(budget->left() == 0);
+  a.reset(); // a stream that ends gives its growth back
+  CHECK(budget->left() == 2 * window);
+
+  // A reader that is slow (no whole window within the interval) never grows.
+  auto slow = std::make_unique<rl::relay_rx>(sink, 5, window);
+  slow->widen(window);
+  slow->allow_growth(2 << 20, std::chrono::nanoseconds{0}, budget);
+  REQUIRE(cycle(*slow, 16 * window));
+  CHECK(slow->bound() == 2 * window);
+  CHECK(budget->left() == 2 * window);
+}
+
 TEST_CASE("relay_tx: direct within the window, queued beyond it, credit only for bytes written") {
   pair_fixture p;
   CHECK(p.send(200 * 1024) == rl::relay_tx::push_result::ok);
