@@ -96,29 +96,34 @@ bool relay_rx::take(uint32_t n) {
   std::lock_guard<std::mutex> guard{mtx_};
   if (!rw_.receive(n))
     return false;
+  epoch_taken_ += n;
+  ++epoch_takes_;
   maybe_grant();
   return true;
 }
 
-void relay_rx::credit(uint32_t n) {
+void relay_rx::credit(uint32_t n, bool reader_idle) {
   std::lock_guard<std::mutex> guard{mtx_};
   rw_.credit(n);
   if (budget_ && rw_.bound() < max_bound_)
-    maybe_grow(n);
+    maybe_grow(n, reader_idle);
   maybe_grant();
 }
 
-void relay_rx::maybe_grow(uint32_t credited) {
+void relay_rx::maybe_grow(uint32_t credited, bool reader_idle) {
   auto now = clock::now();
   if (epoch_ == clock::time_point{}) {
     epoch_ = now; // the first credit starts the clock
     epoch_credit_ = 0;
+    epoch_taken_ = 0;
+    epoch_takes_ = 0;
     return;
   }
   epoch_credit_ += credited;
   if (epoch_credit_ < rw_.bound())
     return;
-  if (now - epoch_ < grow_interval_) {
+  bool large_frames = epoch_takes_ > 0 && epoch_taken_ / epoch_takes_ >= min_grow_frame;
+  if (now - epoch_ < grow_interval_ && reader_idle && large_frames) {
     auto bound = rw_.bound();
     uint32_t extra = std::min(bound, max_bound_ - bound);
     if (extra > 0 && budget_->take(extra)) {
@@ -128,6 +133,8 @@ void relay_rx::maybe_grow(uint32_t credited) {
   }
   epoch_ = now;
   epoch_credit_ = 0;
+  epoch_taken_ = 0;
+  epoch_takes_ = 0;
 }
 
 void relay_rx::widen(uint32_t extra) {
@@ -449,7 +456,7 @@ void relay_tx::drop_locked() {
 // noted under mtx_ by the operation (see note()).
 void relay_tx::settle(const outcome& o) {
   if (o.credited > 0 && o.rx)
-    o.rx->credit(o.credited);
+    o.rx->credit(o.credited, out_->sink().queued_bytes() <= idle_reader_queue);
   if (o.fin)
     out_->events().fin_sent(id_);
   if (o.failed) {

@@ -53,6 +53,18 @@ namespace skywire::services::dmsg_relay {
 using byte_buffer = io::byte_buffer;
 using byte_span = std::span<const uint8_t>;
 
+/// A reader's connection holding at most this unsent counts as idle (its
+/// kernel buffer takes what comes): a relay window may grow then.
+inline constexpr size_t idle_reader_queue = 64 * 1024;
+
+/// A relay window grows only for a client whose data frames average at
+/// least this: with small frames (4 KiB, as Go senders write) more window
+/// only lets the sender write each frame with its own syscall instead of
+/// in batches after a wait, which costs both ends more CPU than the wait
+/// (measured: 4 KiB frames relayed at 280 MiB/s and 1.5 ms of server CPU
+/// per MiB with growth, 430 MiB/s and 0.45 ms without; docs/benchmarks.md).
+inline constexpr size_t min_grow_frame = 16 * 1024;
+
 /// A yamux header in front of every relayed body.
 inline constexpr size_t headroom = 12;
 
@@ -193,13 +205,19 @@ public:
   bool take(uint32_t n);
   /// n bytes were passed on: the client may send n more (bounded by the
   /// window's bound; written as a window update once below half).
-  void credit(uint32_t n);
+  /// reader_idle: the other client's connection holds (almost) nothing
+  /// unsent, so the window, not the reader, holds the stream back: only
+  /// then may the window grow (allow_growth).
+  void credit(uint32_t n, bool reader_idle = false);
   /// Raises the bound by extra and grants it (the relay buffer).
   void widen(uint32_t extra);
   /// Auto-tuning, as the clients' receive windows do (actors/dmsg/
   /// flow_control.hpp): each time a whole bound of credit came back faster
-  /// than `interval` (the reader keeps up and the sender is held by the
-  /// window, not by the reader), the bound doubles, up to max_bound, taking
+  /// than `interval` and the reader's connection is idle at that moment (the
+  /// reader keeps up and the sender is held by the window, not by the
+  /// reader: a larger window would only pile bytes up in the server) and the
+  /// client sends large frames (at least min_grow_frame on average in that
+  /// window), the bound doubles, up to max_bound, taking
   /// the extra from `budget` (nothing grows when it is spent). A stream
   /// whose reader is slow returns credit slowly and never grows. What a
   /// stream took goes back to the budget when it ends.
@@ -211,7 +229,7 @@ public:
 
 private:
   void maybe_grant(); // mtx_ held
-  void maybe_grow(uint32_t credited); // mtx_ held
+  void maybe_grow(uint32_t credited, bool reader_idle); // mtx_ held
 
   mutable std::mutex mtx_;
   const std::shared_ptr<frame_sink> sink_;
@@ -223,6 +241,8 @@ private:
   clock::duration grow_interval_{};
   clock::time_point epoch_{}; ///< when the current bound's credit started
   uint64_t epoch_credit_ = 0; ///< credit since epoch_
+  uint64_t epoch_taken_ = 0;  ///< data bytes received since epoch_
+  uint64_t epoch_takes_ = 0;  ///< and in how many pieces
   uint32_t grown_ = 0;        ///< taken from budget_
 };
 

@@ -77,11 +77,12 @@ TEST_CASE("relay_rx: a window relayed fast grows, within the session's budget, r
   auto budget = std::make_shared<rl::window_budget>(1 << 20);
   // Moves `total` bytes through rx in 64 KiB steps, each credited at once
   // (a reader that keeps up); true if the client was never beyond its window.
-  auto cycle = [](rl::relay_rx& rx, size_t total) {
-    for (size_t done = 0; done < total; done += 64 * 1024) {
-      if (!rx.take(64 * 1024))
+  auto cycle = [](rl::relay_rx& rx, size_t total, bool reader_idle = true,
+                  uint32_t frame = 64 * 1024) {
+    for (size_t done = 0; done < total; done += frame) {
+      if (!rx.take(frame))
         return false;
-      rx.credit(64 * 1024);
+      rx.credit(frame, reader_idle);
     }
     return true;
   };
@@ -117,6 +118,21 @@ TEST_CASE("relay_rx: a window relayed fast grows, within the session's budget, r
   slow->allow_growth(2 << 20, std::chrono::nanoseconds{0}, budget);
   REQUIRE(cycle(*slow, 16 * window));
   CHECK(slow->bound() == 2 * window);
+  CHECK(budget->left() == 2 * window);
+  // Nor does a fast one whose reader's connection is backed up: more window
+  // would only pile bytes up in the server.
+  auto backed_up = std::make_unique<rl::relay_rx>(sink, 7, window);
+  backed_up->widen(window);
+  backed_up->allow_growth(2 << 20, std::chrono::hours{1}, budget);
+  REQUIRE(cycle(*backed_up, 16 * window, false));
+  CHECK(backed_up->bound() == 2 * window);
+  CHECK(budget->left() == 2 * window);
+  // Nor one whose client sends small frames (4 KiB, as Go senders do).
+  auto small = std::make_unique<rl::relay_rx>(sink, 9, window);
+  small->widen(window);
+  small->allow_growth(2 << 20, std::chrono::hours{1}, budget);
+  REQUIRE(cycle(*small, 16 * window, true, 4096));
+  CHECK(small->bound() == 2 * window);
   CHECK(budget->left() == 2 * window);
 }
 
