@@ -1,5 +1,8 @@
 #include "actors/transport/transport_core.hpp"
 
+#include <algorithm>
+#include <cstring>
+
 #include <boost/asio/error.hpp>
 
 #include "runtime/crypto/noise/handshake.hpp"
@@ -456,28 +459,41 @@ void transport_core::on_encrypted(byte_span in) {
   byte_buffer& buf = shared ? batch.buf : own;
   if (shared)
     batch.busy = true;
-  buf.clear();
+  // Frames are decrypted straight into buf (no copy of the plaintext); buf
+  // keeps its size across reads, so its bytes are zero-filled once, when it
+  // first grows, and len says how much of it this read filled.
+  size_t len = 0;
   auto empties = reader_->empty_frames();
-  auto err = reader_->feed(session_, in, [&](byte_span p) {
-    if (shutting_)
-      return;
-    auto ph = phase();
-    if (ph == link_phase::settlement || ph == link_phase::deciding) {
-      p = p.subspan(on_settlement(p));
-      if (p.empty() || shutting_)
+  auto err = reader_->feed_into(
+    session_, in,
+    [&](size_t n) {
+      if (buf.size() < len + n)
+        buf.resize(std::max({len + n, 2 * buf.size(), size_t{64 * 1024}}));
+      return buf.data() + len;
+    },
+    [&](size_t k) {
+      if (shutting_)
         return;
-    }
-    if (phase() == link_phase::up)
-      buf.insert(buf.end(), p.begin(), p.end());
-  });
+      byte_span p{buf.data() + len, k};
+      auto ph = phase();
+      if (ph == link_phase::settlement || ph == link_phase::deciding) {
+        auto used = on_settlement(p);
+        p = p.subspan(used);
+        if (p.empty() || shutting_)
+          return;
+        std::memmove(buf.data() + len, p.data(), p.size()); // what follows the settlement
+      }
+      if (phase() == link_phase::up)
+        len += p.size();
+    });
   if (auto k = reader_->empty_frames() - empties; k > 0) {
     stats_.keepalives_in.fetch_add(k, std::memory_order_relaxed);
     peer_keeps_alive_ = true;
   }
   // what decrypted before an error is authentic: delivered first
-  if (!buf.empty() && !shutting_) {
-    stats_.bytes_in.fetch_add(buf.size(), std::memory_order_relaxed);
-    p_.on_data(byte_span{buf});
+  if (len > 0 && !shutting_) {
+    stats_.bytes_in.fetch_add(len, std::memory_order_relaxed);
+    p_.on_data(byte_span{buf.data(), len});
   }
   if (shared)
     batch.busy = false;

@@ -142,6 +142,13 @@ public:
   template <class Sink>
   caf::error feed(session& s, byte_span chunk, Sink&& sink);
 
+  /// As feed(), but each frame is decrypted straight into memory the caller
+  /// provides (no copy of the plaintext): room(n) returns room for at least
+  /// n bytes (the frame's largest plaintext), then commit(k) reports the k
+  /// bytes written there (k > 0; empty frames are skipped as in feed()).
+  template <class Room, class Commit>
+  caf::error feed_into(session& s, byte_span chunk, Room&& room, Commit&& commit);
+
   /// Bytes of an incomplete frame held back.
   size_t buffered() const noexcept { return have_; }
   /// Frames that decrypted to an empty plaintext (skipped, as the reference's
@@ -158,6 +165,10 @@ private:
   }
   /// Checks a length prefix.
   caf::error check_len(size_t len);
+  /// The framing shared by feed() and feed_into(): on_body(body) for every
+  /// complete frame body (prefix stripped), in order.
+  template <class OnBody>
+  caf::error frames(byte_span chunk, OnBody&& on_body);
 
   /// An incomplete frame; only its first have_ bytes are ever read (not
   /// zeroed: an idle reader's pages stay untouched).
@@ -169,13 +180,11 @@ private:
 
 template <class Sink>
 caf::error frame_reader::feed(session& s, byte_span chunk, Sink&& sink) {
-  if (err_)
-    return err_;
   // the plaintext of one frame lives on the stack while the sink runs (a
   // sink may feed another reader on the same thread: a dmsg stream inside
   // its session), so a reader holds no plaintext buffer of its own
   std::array<uint8_t, max_frame_plaintext> plain;
-  auto decrypt = [&](byte_span body) -> caf::error {
+  return frames(chunk, [&](byte_span body) -> caf::error {
     auto n = s.decrypt_frame(body, plain.data());
     if (!n)
       return fail(n.error());
@@ -184,7 +193,28 @@ caf::error frame_reader::feed(session& s, byte_span chunk, Sink&& sink) {
     else
       ++empty_;
     return {};
-  };
+  });
+}
+
+template <class Room, class Commit>
+caf::error frame_reader::feed_into(session& s, byte_span chunk, Room&& room, Commit&& commit) {
+  return frames(chunk, [&](byte_span body) -> caf::error {
+    size_t most = body.size() - min_frame_body; // check_len: body >= min_frame_body
+    auto n = s.decrypt_frame(body, room(most));
+    if (!n)
+      return fail(n.error());
+    if (*n > 0)
+      commit(*n);
+    else
+      ++empty_;
+    return {};
+  });
+}
+
+template <class OnBody>
+caf::error frame_reader::frames(byte_span chunk, OnBody&& decrypt) {
+  if (err_)
+    return err_;
   // 1. Complete a frame held back from earlier chunks.
   if (have_ > 0) {
     if (have_ < frame_prefix_len) {

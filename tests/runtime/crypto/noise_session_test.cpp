@@ -121,6 +121,58 @@ TEST_CASE("frame reader reassembles frames from arbitrary chunk boundaries") {
   CHECK(got2 == pt);
 }
 
+TEST_CASE("feed_into decrypts in place: the same plaintext as feed, from any chunk boundaries") {
+  auto s = establish(pattern_kind::kk);
+  std::vector<uint8_t> wire, all;
+  for (size_t n : {5, 4070, 1, 9000, 33, 0, 12000}) {
+    auto pt = bytes(n, static_cast<uint8_t>(n + 3));
+    all.insert(all.end(), pt.begin(), pt.end());
+    if (n == 0) { // an empty frame (a keep-alive): skipped
+      std::vector<uint8_t> frame;
+      REQUIRE(!s.a.encrypt_object({}, frame));
+      wire.insert(wire.end(), frame.begin(), frame.end());
+    } else {
+      REQUIRE(!s.a.encrypt_frames(pt, wire));
+    }
+  }
+  std::mt19937 rng(7);
+  frame_reader r;
+  std::vector<uint8_t> out(8); // grows as asked; its old bytes are overwritten
+  size_t len = 0, asked_max = 0;
+  size_t off = 0;
+  while (off < wire.size()) {
+    size_t n = std::min<size_t>(wire.size() - off, 1 + rng() % 5000);
+    auto err = r.feed_into(
+      s.b, byte_span{wire}.subspan(off, n),
+      [&](size_t most) {
+        asked_max = std::max(asked_max, most);
+        if (out.size() < len + most)
+          out.resize(len + most);
+        return out.data() + len;
+      },
+      [&](size_t k) {
+        CHECK(k > 0);
+        len += k;
+      });
+    REQUIRE(!err);
+    off += n;
+  }
+  CHECK(len == all.size());
+  CHECK(std::vector<uint8_t>(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(len)) == all);
+  CHECK(asked_max == max_frame_plaintext); // room for one frame at most
+  CHECK(r.empty_frames() == 1);
+  // A forged frame fails as in feed(): nothing committed for it.
+  std::vector<uint8_t> w2;
+  REQUIRE(!s.a.encrypt_frames(bytes(100), w2));
+  w2.back() ^= 1;
+  size_t committed = 0;
+  auto err = r.feed_into(
+    s.b, w2, [&](size_t most) { out.resize(most + 1); return out.data(); },
+    [&](size_t k) { committed += k; });
+  CHECK(err);
+  CHECK(committed == 0);
+}
+
 TEST_CASE("replayed and reordered frames are rejected, gaps are allowed") {
   auto s = establish(pattern_kind::kk);
   std::vector<uint8_t> f1, f2, f3;
