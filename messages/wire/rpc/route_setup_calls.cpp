@@ -46,6 +46,10 @@ expected<Fixed> marshaled_field(const gob::decoder& dec, const value& v, std::st
   auto* f = dec.field(v, name);
   if (!f)
     return bad("missing field " + std::string{name});
+  // gob leaves out a field whose value is zero, marshaled ones too (Go's
+  // encoder omits an all-zero PubKey or UUID, and so does ours): the zero value
+  if (f->t == value::tag::none)
+    return Fixed{};
   if (f->t != value::tag::marshaled && f->t != value::tag::bytes)
     return bad(std::string{name} + ": not a byte string");
   auto out = Fixed::from_bytes(f->data);

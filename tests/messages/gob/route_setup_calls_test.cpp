@@ -67,6 +67,29 @@ TEST_CASE("route setup calls: DialRouteGroup's argument and answer from the refe
   CHECK(e->desc == route.desc.inverted());
 }
 
+TEST_CASE("route setup calls: a zero key or transport ID, left out by gob, decodes as zero") {
+  // Found by fuzz_setup_request: a hop whose To was 33 zero bytes decoded,
+  // was written without the field (gob omits zero values, as Go's encoder
+  // does) and the field's absence was then refused.
+  auto route = decoded_request();
+  route.forward[1].to = public_key{};
+  route.reverse[0].tp_id = transport_id{};
+  rpc::client_codec cc;
+  std::vector<uint8_t> out;
+  REQUIRE_FALSE(cc.write_request({std::string{rs::dial_route_group_method}, 1},
+                                 rs::bidirectional_route_schema(), rs::to_gob(route), out));
+  rpc::server_codec sc;
+  sc.feed(out);
+  auto r = sc.next_request();
+  REQUIRE(r);
+  REQUIRE(*r);
+  auto again = rs::bidirectional_route_from_gob(sc.decoder(), (*r)->arg);
+  REQUIRE_MESSAGE(again, describe(again.error()));
+  CHECK(*again == route);
+  CHECK(again->forward[1].to == public_key{});
+  CHECK(rs::validate(*again, 50, 3'600'000'000'000)); // and validation refuses the null key
+}
+
 TEST_CASE("route setup calls: the gateway calls from the reference's bytes") {
   auto& channels = setup_vectors().at("channels").as_array();
   rpc::server_codec sc;
