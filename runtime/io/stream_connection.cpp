@@ -220,6 +220,11 @@ bool stream_connection::write(byte_buffer&& bytes) {
 }
 
 void stream_connection::recycle_locked(byte_buffer&& b) {
+  // Only for a connection whose writers take buffers (spare_ got its
+  // capacity in take_buffer): a connection nobody takes from (a dmsg
+  // server's, whose relay writes queue copies) keeps nothing.
+  if (spare_.capacity() == 0)
+    return;
   if (spare_.size() < max_spare_buffers && b.capacity() >= min_recycled
       && b.capacity() <= max_recycled) {
     b.resize(b.capacity()); // initialized once: later take_buffer() calls never zero-fill
@@ -231,6 +236,8 @@ byte_buffer stream_connection::take_buffer(size_t n) {
   byte_buffer b;
   if (n >= min_recycled && n <= max_recycled) {
     std::lock_guard<std::mutex> guard{mtx_};
+    if (spare_.capacity() == 0)
+      spare_.reserve(max_spare_buffers); // from now on sent buffers are kept
     for (size_t i = spare_.size(); i-- > 0;)
       if (spare_[i].size() >= n) {
         b = std::move(spare_[i]);
