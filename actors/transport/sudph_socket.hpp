@@ -67,6 +67,7 @@ struct sudph_socket_config {
     io::udp_socket::options o;
     o.receive_buffer = 4 * 1024 * 1024;
     o.send_buffer = 4 * 1024 * 1024;
+    o.offload = true;
     return o;
   }();
 };

@@ -129,7 +129,47 @@ uint8_t* seal_scratch(size_t n) {
   return scratch.data();
 }
 
+/// This thread's delivery scopes: their depth, and the cores whose gathered
+/// plaintext waits for the outermost one to end.
+struct deferred_flushes {
+  unsigned depth = 0;
+  std::vector<std::shared_ptr<transport_core>> cores;
+};
+thread_local deferred_flushes deferred;
+
 } // namespace
+
+transport_core::delivery_scope::delivery_scope() {
+  ++deferred.depth;
+}
+
+transport_core::delivery_scope::~delivery_scope() {
+  if (--deferred.depth != 0)
+    return;
+  // a flush may deliver nothing here (it only writes), so the list is not
+  // added to while it is walked; swapped out all the same, and its capacity
+  // kept for the next read
+  while (!deferred.cores.empty()) {
+    auto cores = std::move(deferred.cores);
+    deferred.cores.clear();
+    for (auto& c : cores)
+      c->flush_deferred();
+    cores.clear();
+    if (deferred.cores.empty())
+      deferred.cores = std::move(cores);
+  }
+}
+
+bool transport_core::in_delivery() noexcept {
+  return deferred.depth > 0;
+}
+
+void transport_core::flush_deferred() {
+  std::lock_guard<std::mutex> guard{send_mtx_};
+  flush_deferred_ = false;
+  if (phase() == link_phase::up)
+    flush_gathered_locked();
+}
 
 transport_core::write_result transport_core::write_parts(std::span<const byte_span> parts) {
   size_t plain = 0;
@@ -172,8 +212,17 @@ transport_core::write_result transport_core::write_parts(std::span<const byte_sp
     // gathered (or joined: several parts from another thread) and sealed
     for (auto p : parts)
       gathered_.insert(gathered_.end(), p.begin(), p.end());
-    if (!here || gathered_.size() >= gather_limit) {
+    if (gathered_.size() >= gather_limit) {
       ok = flush_gathered_locked();
+    } else if (!here) {
+      // another link's thread: flushed when the read it delivers ends, or
+      // now when this thread delivers none
+      if (!in_delivery())
+        ok = flush_gathered_locked();
+      else if (!flush_deferred_) {
+        flush_deferred_ = true;
+        deferred.cores.push_back(shared_from_this());
+      }
     } else if (!flush_posted_) {
       flush_posted_ = true;
       link_->post([w = weak_from_this()] {
@@ -493,6 +542,7 @@ void transport_core::on_encrypted(byte_span in) {
   // what decrypted before an error is authentic: delivered first
   if (len > 0 && !shutting_) {
     stats_.bytes_in.fetch_add(len, std::memory_order_relaxed);
+    delivery_scope scope;
     p_.on_data(byte_span{buf.data(), len});
   }
   if (shared)
@@ -510,6 +560,7 @@ void transport_core::on_plain(byte_span in) {
   }
   if (phase() == link_phase::up) {
     stats_.bytes_in.fetch_add(in.size(), std::memory_order_relaxed);
+    delivery_scope scope;
     p_.on_data(in);
   }
 }

@@ -35,6 +35,10 @@
 //    pair and a send(2) per routing packet. The transport is a byte stream
 //    to its reader (the reference reads packets from it with io.ReadFull),
 //    so where frames begin does not matter on the wire.
+//    Written from another link's thread while that link delivers a read (a
+//    relay whose two transports sit on different shards), the plaintext is
+//    gathered too and sealed and sent when that delivery ends: one socket
+//    write per read batch and outgoing transport, not one per packet.
 //  - The send queue is bounded (params::max_send_queue, wire bytes): a write
 //    that does not fit is refused with write_result::queue_full, never
 //    dropped; on_writable follows once the queue drained to half.
@@ -289,6 +293,19 @@ private:
   bool flush_gathered_locked();
   /// [link] the posted end of a handler's gathering.
   void flush_gathered();
+  /// [any] the end of the delivery this core's gathering was deferred to.
+  void flush_deferred();
+  /// The delivery of one read to on_data on the link's thread: writes made
+  /// meanwhile from this thread to transports on other threads are gathered
+  /// and flushed once each when the outermost scope ends.
+  struct delivery_scope {
+    delivery_scope();
+    ~delivery_scope();
+    delivery_scope(const delivery_scope&) = delete;
+    delivery_scope& operator=(const delivery_scope&) = delete;
+  };
+  /// True when this thread is inside a delivery_scope.
+  static bool in_delivery() noexcept;
   /// Under send_mtx_: wire bytes queued on the link or gathered.
   size_t queued_locked() const;
   /// True when the caller runs on the link's thread and the link is a
@@ -327,6 +344,9 @@ private:
   std::atomic<bool> sent_since_tick_{false};
   byte_buffer gathered_;      ///< under send_mtx_: plaintext written on the link's thread
   bool flush_posted_ = false; ///< under send_mtx_: flush_gathered() is on its way
+  /// Under send_mtx_: registered with the delivery of a read on another
+  /// link's thread, which flushes what was gathered when it ends.
+  bool flush_deferred_ = false;
   std::atomic<bool> refused_{false};
 };
 

@@ -44,6 +44,14 @@ public:
     size_t buffer_size = 2048; ///< bytes kept of each datagram
     int receive_buffer = 0;    ///< SO_RCVBUF in bytes (0 = the system's)
     int send_buffer = 0;       ///< SO_SNDBUF in bytes (0 = the system's)
+    /// Segmentation offload where the kernel has it: send_batch hands runs
+    /// of equal-sized datagrams to one peer to the kernel as one message
+    /// (UDP_SEGMENT), and the socket takes coalesced datagrams (UDP_GRO),
+    /// split here again: the same datagrams on the wire and to the owner,
+    /// one trip through the network stack per run instead of per datagram.
+    /// Falls back to plain datagrams for good when the kernel refuses.
+    bool offload = false;
+    size_t offload_batch = 8; ///< coalesced messages per recvmmsg (64 KiB each)
   };
 
   /// Counters, readable from any thread.
@@ -55,6 +63,8 @@ public:
     std::atomic<uint64_t> bytes_out{0};
     std::atomic<uint64_t> send_dropped{0};   ///< refused by the kernel (buffer full, unreachable)
     std::atomic<uint64_t> receive_errors{0}; ///< recvmmsg errors other than "nothing to read"
+    std::atomic<uint64_t> offload_sends{0};  ///< messages sent with UDP_SEGMENT (several datagrams each)
+    std::atomic<uint64_t> coalesced_in{0};   ///< messages received coalesced (UDP_GRO)
   };
 
   /// Binds host:port (port 0 = ephemeral). Nothing is read before start().
@@ -87,11 +97,21 @@ public:
   bool is_open() const noexcept;
 
   const counters& stats() const noexcept { return stats_; }
+  /// True while sends use UDP_SEGMENT (options::offload, and the kernel took it).
+  bool send_offload() const noexcept { return gso_; }
+  /// True when the socket takes coalesced datagrams (UDP_GRO).
+  bool receive_offload() const noexcept { return gro_; }
 
 private:
   udp_socket(boost::asio::io_context& ctx, options opts);
   void wait_readable();
   void drain();
+  /// Sends the datagrams as sendmmsg messages, each a run of equal-sized
+  /// datagrams (the last of a run may be shorter) with UDP_SEGMENT; returns
+  /// how many datagrams the kernel took (their bytes added to `bytes`);
+  /// `refused` when it refused the offload itself.
+  size_t send_offloaded(const endpoint& to, std::span<const std::span<const uint8_t>> datagrams,
+                        size_t& bytes, bool& refused);
 
   boost::asio::ip::udp::socket sock_;
   options opts_;
@@ -101,6 +121,8 @@ private:
   std::unique_ptr<rx_state> rx_;
   std::vector<datagram> batch_;
   counters stats_;
+  bool gso_ = false; ///< [shard] sends use UDP_SEGMENT
+  bool gro_ = false; ///< UDP_GRO is on: receive buffers hold 64 KiB each
 };
 
 using udp_socket_ptr = std::shared_ptr<udp_socket>;

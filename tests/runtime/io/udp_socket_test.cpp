@@ -1,6 +1,8 @@
 // runtime/io/udp_socket on 127.0.0.1: datagrams arrive in batches with their
 // source, a datagram longer than the buffer arrives marked truncated, a send
-// goes out (one, then a batch through sendmmsg), close() stops reading. Waits are on the datagrams, bounded.
+// goes out (one, then a batch through sendmmsg), close() stops reading;
+// with segmentation offload the same datagrams arrive, in order, whatever
+// either end offloads. Waits are on the datagrams, bounded.
 #include <doctest/doctest.h>
 
 #include <array>
@@ -127,4 +129,118 @@ TEST_CASE("udp_socket: a bad or taken address is an error value") {
   REQUIRE(a);
   CHECK_FALSE(io::udp_socket::open(rt.context(), "127.0.0.1", (*a)->local_port()));
   rt.stop();
+}
+
+namespace {
+
+/// The datagrams a KCP sender's flush makes: full-size runs, a short one
+/// ending a run, sizes that change, one alone.
+std::vector<std::string> offload_datagrams() {
+  std::vector<std::string> out;
+  auto add = [&](size_t len) {
+    std::string s(len, '\0');
+    for (size_t i = 0; i < len; ++i)
+      s[i] = static_cast<char>('a' + (out.size() * 7 + i) % 26);
+    out.push_back(std::move(s));
+  };
+  for (int i = 0; i < 100; ++i) // more than one message takes (64 KiB, 64 segments)
+    add(1400);
+  add(300); // ends the run
+  for (int i = 0; i < 5; ++i)
+    add(24); // acknowledgement-sized
+  add(1400);
+  add(1200);
+  add(1300); // longer than the one before: a new run
+  add(1);
+  return out;
+}
+
+/// Sends `texts` from a socket with `send_offload` to one with
+/// `receive_offload` and checks that the receiver's owner gets exactly those
+/// datagrams, in order, from the sender's port.
+void offload_round(bool send_offload, bool receive_offload) {
+  CAPTURE(send_offload);
+  CAPTURE(receive_offload);
+  io::io_runtime rt{1};
+  io::udp_socket::options so;
+  so.offload = send_offload;
+  io::udp_socket::options ro;
+  ro.offload = receive_offload;
+  ro.receive_buffer = 1 << 20;
+  auto s = io::udp_socket::open(rt.context(), "127.0.0.1", 0, so);
+  auto r = io::udp_socket::open(rt.context(), "127.0.0.1", 0, ro);
+  REQUIRE(s);
+  REQUIRE(r);
+  auto sender = *s;
+  auto receiver = *r;
+  // on Linux (UDP_GRO since 5.0): the option is taken
+  CHECK(receiver->receive_offload() == receive_offload);
+  received got;
+  asio::post(rt.context(), [&] {
+    receiver->start([&](std::span<const io::udp_socket::datagram> batch) {
+      std::lock_guard lk{got.m};
+      for (const auto& d : batch) {
+        got.items.emplace_back(std::string(d.bytes.begin(), d.bytes.end()), d.truncated);
+        got.from.push_back(d.from);
+      }
+      got.cv.notify_all();
+    });
+  });
+  auto texts = offload_datagrams();
+  std::promise<size_t> sent;
+  asio::post(rt.context(), [&] {
+    std::vector<std::span<const uint8_t>> parts;
+    for (auto& t : texts)
+      parts.emplace_back(reinterpret_cast<const uint8_t*>(t.data()), t.size());
+    sent.set_value(sender->send_batch(receiver->local_endpoint(), parts));
+  });
+  CHECK(sent.get_future().get() == texts.size());
+  REQUIRE(got.wait_for(texts.size(), 5s));
+  {
+    std::lock_guard lk{got.m};
+    REQUIRE(got.items.size() == texts.size());
+    for (size_t i = 0; i < texts.size(); ++i) {
+      CAPTURE(i);
+      CHECK(got.items[i].first == texts[i]);
+      CHECK_FALSE(got.items[i].second);
+      CHECK(got.from[i].port() == sender->local_port());
+    }
+  }
+  CHECK(sender->stats().datagrams_out.load() == texts.size());
+  CHECK(receiver->stats().datagrams_in.load() == texts.size());
+  if (send_offload) {
+    // loopback takes UDP_SEGMENT: the runs left as a few messages
+    CHECK(sender->send_offload());
+    CHECK(sender->stats().offload_sends.load() >= 2);
+    CHECK(sender->stats().offload_sends.load() < texts.size() / 4);
+  } else {
+    CHECK(sender->stats().offload_sends.load() == 0);
+  }
+  // coalesced only when both ends offload (a plain receiver, like a peer
+  // without UDP_GRO, gets every datagram on its own)
+  if (send_offload && receive_offload)
+    CHECK(receiver->stats().coalesced_in.load() > 0);
+  else
+    CHECK(receiver->stats().coalesced_in.load() == 0);
+  std::promise<void> closed;
+  asio::post(rt.context(), [&] {
+    sender->close();
+    receiver->close();
+    closed.set_value();
+  });
+  closed.get_future().get();
+  rt.stop();
+}
+
+} // namespace
+
+TEST_CASE("udp_socket: segmentation offload sends and receives the same datagrams") {
+  SUBCASE("offload on both ends") { offload_round(true, true); }
+  SUBCASE("offloaded sends to a plain receiver (a peer without UDP_GRO)") {
+    offload_round(true, false);
+  }
+  SUBCASE("plain sends to a receiver that takes coalesced datagrams") {
+    offload_round(false, true);
+  }
+  SUBCASE("neither") { offload_round(false, false); }
 }
