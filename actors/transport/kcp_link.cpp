@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <utility>
 
 #include <boost/asio/error.hpp>
 #include <boost/asio/post.hpp>
@@ -122,6 +123,13 @@ void kcp_link::start(callbacks cbs, size_t max_read) {
   });
 }
 
+namespace {
+
+/// The link whose pump() runs on this thread (none: nullptr).
+thread_local const void* pumping_link = nullptr;
+
+} // namespace
+
 bool kcp_link::write(io::byte_buffer&& bytes) {
   if (bytes.empty())
     return true;
@@ -132,7 +140,10 @@ bool kcp_link::write(io::byte_buffer&& bytes) {
     queued_ += bytes.size();
     queue_.push_back(std::move(bytes));
   }
-  request_pump();
+  if (pumping_link == this)
+    repump_ = true; // this pump feeds it before it ends
+  else
+    request_pump();
   return true;
 }
 
@@ -314,11 +325,29 @@ void kcp_link::pump() {
   if (ended_)
     return;
   cork c{*this};
+  struct pumping {
+    const void* outer;
+    explicit pumping(const void* l) : outer(std::exchange(pumping_link, l)) {}
+    ~pumping() { pumping_link = outer; }
+  } mark{this};
   feed();
   auto now = static_cast<io::kcp::millis>(env_.now_ms());
   kcb_.update(now);
   feed(); // the flush may have opened the window
   deliver();
+  // what the reader wrote meanwhile (bounded: a reader that keeps writing
+  // is served by the posted pump of its later writes)
+  for (int round = 0; repump_ && round < 4 && !ended_; ++round) {
+    repump_ = false;
+    feed();
+    kcb_.update(static_cast<io::kcp::millis>(env_.now_ms()));
+    feed();
+    deliver();
+  }
+  if (repump_) {
+    repump_ = false;
+    request_pump();
+  }
   if (ended_)
     return;
   if (kcb_.dead()) {

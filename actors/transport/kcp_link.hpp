@@ -162,6 +162,11 @@ private:
   bool ack_nodelay_ = false; ///< ACKs after each input / batch (KCP itself holds them)
   bool in_batch_ = false;    ///< input_batched() took a datagram since end_batch()
   bool corked_ = false;
+  /// [shard] written on the shard while this link's pump runs (a reader
+  /// answering what it was just handed): the pump feeds it before it ends,
+  /// so the answer leaves with the ACKs of what it answers, in one datagram,
+  /// without a posted turn of the shard in between.
+  bool repump_ = false;
   io::byte_buffer out_bytes_;        ///< gathered datagrams, back to back
   std::vector<size_t> out_sizes_;    ///< their sizes
 

@@ -29,16 +29,18 @@ struct kcp_pair {
   network net;
   std::shared_ptr<sim_link> wa, wb; ///< the datagram path
   tp::kcp_link_ptr a, b;
+  size_t sent_a = 0, sent_b = 0; ///< datagrams each end sent
 
   kcp_pair(uint64_t seed, faults ab, faults ba) : net(seed) {
     std::tie(wa, wb) = sim_link::make_datagram_pair(net, ab, ba);
-    a = make(wa, 0x11223344);
-    b = make(wb, 0x11223344);
+    a = make(wa, 0x11223344, sent_a);
+    b = make(wb, 0x11223344, sent_b);
   }
 
-  tp::kcp_link_ptr make(const std::shared_ptr<sim_link>& wire, uint32_t conv) {
+  tp::kcp_link_ptr make(const std::shared_ptr<sim_link>& wire, uint32_t conv, size_t& sent) {
     tp::kcp_link_env env;
-    env.send = [wire](std::span<const uint8_t> d) {
+    env.send = [wire, &sent](std::span<const uint8_t> d) {
+      ++sent;
       static_cast<void>(wire->write(skywire::io::byte_buffer(d.begin(), d.end())));
     };
     env.timers = &net;
@@ -238,4 +240,41 @@ TEST_CASE("kcp_link sim: the write queue is bounded and refuses, pausing holds t
   CHECK(b_closed == 0);
   k.b->abandon();
   CHECK(b_closed == 1);
+}
+
+TEST_CASE("kcp_link sim: an answer written while the link delivers leaves with the ACK of what "
+          "it answers, in one datagram") {
+  kcp_pair k(22, lossy(0, 0), lossy(0, 0));
+  std::vector<uint8_t> got_a;
+  int echoes = 0;
+  skywire::io::byte_link::callbacks ca;
+  ca.on_span = [&](std::span<const uint8_t> s) { got_a.insert(got_a.end(), s.begin(), s.end()); };
+  ca.on_closed = [](const boost::system::error_code&) {};
+  skywire::io::byte_link::callbacks cb;
+  // b echoes from its reader, on its shard, while its link delivers
+  cb.on_span = [&](std::span<const uint8_t> s) {
+    ++echoes;
+    CHECK(k.b->write(skywire::io::byte_buffer(s.begin(), s.end())));
+  };
+  cb.on_closed = [](const boost::system::error_code&) {};
+  k.a->start(std::move(ca), 4096);
+  k.b->start(std::move(cb), 4096);
+  k.net.advance(100ms);
+  for (int round = 0; round < 10; ++round) {
+    CAPTURE(round);
+    auto msg = pattern(100, static_cast<uint32_t>(round));
+    auto had = got_a.size();
+    auto b_before = k.sent_b;
+    CHECK(k.a->write(skywire::io::byte_buffer(msg.begin(), msg.end())));
+    // the echo is back within the path's two delays (20 ms each, +-5): no
+    // flush interval waited for on either side
+    REQUIRE(k.net.run_until([&] { return got_a.size() >= had + msg.size(); }, 60ms));
+    CHECK(std::equal(msg.begin(), msg.end(), got_a.begin() + static_cast<ptrdiff_t>(had)));
+    // b answered with one datagram: the echo's segment after the ACK of the
+    // request (not an ACK datagram, then the echo on the shard's next turn)
+    CHECK(k.sent_b - b_before == 1);
+  }
+  CHECK(echoes == 10);
+  k.a->abandon();
+  k.b->abandon();
 }
