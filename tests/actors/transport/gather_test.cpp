@@ -70,6 +70,47 @@ byte_buffer pattern(size_t n, uint8_t seed) {
   return b;
 }
 
+/// 40 routing packets of 4096 payload bytes (what a route group's Noise
+/// frame makes: 4103 bytes a packet), route ids 1..40.
+constexpr size_t packets = 40;
+constexpr size_t payload = 4096;
+
+/// Writes the packets to t, header and payload as two parts each; true when
+/// every write was taken.
+bool write_packets(transport_core& t, const byte_buffer& body) {
+  bool ok = true;
+  for (size_t i = 0; i < packets; ++i) {
+    auto h = wr::encode_header(wr::packet_type::data, route_id{static_cast<uint32_t>(i + 1)},
+                               payload);
+    const std::array<byte_span, 2> parts{byte_span{h.data(), h.size()},
+                                         byte_span{body.data(), body.size()}};
+    ok = ok && t.write_parts(parts) == transport_core::write_result::ok;
+  }
+  return ok;
+}
+
+/// The byte stream the packets make.
+byte_buffer packet_stream(const byte_buffer& body) {
+  byte_buffer want;
+  for (size_t i = 0; i < packets; ++i) {
+    auto h = wr::encode_header(wr::packet_type::data, route_id{static_cast<uint32_t>(i + 1)},
+                               payload);
+    want.insert(want.end(), h.begin(), h.end());
+    want.insert(want.end(), body.begin(), body.end());
+  }
+  return want;
+}
+
+/// Full frames across the packets' boundaries: the wire carries what one
+/// write of all of them would (one partial frame per flush at most), not a
+/// frame pair per packet.
+void check_full_frames(size_t wire, size_t stream) {
+  size_t gathered = transport_core::gather_limit + wr::packet_header_size + payload;
+  size_t per_flush = gathered - gathered % (wr::packet_header_size + payload);
+  CHECK(wire < packets * nz::frames_size(wr::packet_header_size + payload));
+  CHECK(wire <= nz::frames_size(stream) + (stream / per_flush + 1) * nz::max_frame_size);
+}
+
 } // namespace
 
 TEST_CASE("transport link: packets written on the link's thread go out as full frames") {
@@ -107,19 +148,9 @@ TEST_CASE("transport link: packets written on the link's thread go out as full f
   REQUIRE(ea.wait([&] { return ea.up; }));
   REQUIRE(eb.wait([&] { return eb.up; }));
 
-  // 40 routing packets of 4096 payload bytes (what a route group's Noise
-  // frame makes: 4103 bytes a packet), header and payload as two parts, all
-  // in one handler of alice's io thread
-  constexpr size_t packets = 40;
-  constexpr size_t payload = 4096;
+  // the packets, all in one handler of alice's io thread
   auto body = pattern(payload, 3);
-  byte_buffer want;
-  for (size_t i = 0; i < packets; ++i) {
-    auto h = wr::encode_header(wr::packet_type::data, route_id{static_cast<uint32_t>(i + 1)},
-                               payload);
-    want.insert(want.end(), h.begin(), h.end());
-    want.insert(want.end(), body.begin(), body.end());
-  }
+  auto want = packet_stream(body);
   auto wire_before = (*a)->counters().wire_out.load();
   std::mutex mtx;
   std::condition_variable cv;
@@ -127,14 +158,7 @@ TEST_CASE("transport link: packets written on the link's thread go out as full f
   bool all_ok = true;
   size_t queued_in_handler = 0;
   la->post([&] {
-    bool ok = true;
-    for (size_t i = 0; i < packets; ++i) {
-      auto h = wr::encode_header(wr::packet_type::data, route_id{static_cast<uint32_t>(i + 1)},
-                                 payload);
-      const std::array<byte_span, 2> parts{byte_span{h.data(), h.size()},
-                                           byte_span{body.data(), body.size()}};
-      ok = ok && (*a)->write_parts(parts) == transport_core::write_result::ok;
-    }
+    bool ok = write_packets(**a, body);
     // gathered (the part beyond gather_limit already went): counted as queued
     auto q = (*a)->queued_bytes();
     std::lock_guard<std::mutex> g{mtx};
@@ -154,13 +178,7 @@ TEST_CASE("transport link: packets written on the link's thread go out as full f
     std::lock_guard<std::mutex> g{eb.mtx};
     CHECK(eb.data == want);
   }
-  // full frames across the packets' boundaries: the wire carries what one
-  // write of all of them would, not a frame pair per packet
-  auto wire = (*a)->counters().wire_out.load() - wire_before;
-  size_t gathered = transport_core::gather_limit + wr::packet_header_size + payload;
-  size_t per_flush = gathered - gathered % (wr::packet_header_size + payload);
-  CHECK(wire < packets * nz::frames_size(wr::packet_header_size + payload));
-  CHECK(wire <= nz::frames_size(want.size()) + (want.size() / per_flush + 1) * nz::max_frame_size);
+  check_full_frames((*a)->counters().wire_out.load() - wire_before, want.size());
 
   // a write from this thread afterwards: sealed at once, after the rest
   auto tail = pattern(1000, 9);
@@ -231,8 +249,6 @@ TEST_CASE("transport link: a relay's packets to a transport on another thread go
   // (a relay whose two transports sit on different shards).
   io::io_runtime rt_in{1};
   io::io_runtime rt_out{1};
-  constexpr size_t packets = 40;
-  constexpr size_t payload = 4096;
   auto body = pattern(payload, 5);
   linked_pair out;
   link_up(rt_out.context(), out, "carol", "dave");
@@ -244,14 +260,7 @@ TEST_CASE("transport link: a relay's packets to a transport on another thread go
   size_t queued_in_handler = 0;
   linked_pair in;
   link_up(rt_in.context(), in, "alice", "bob", [&](byte_span) {
-    bool ok = true;
-    for (size_t i = 0; i < packets; ++i) {
-      auto h = wr::encode_header(wr::packet_type::data, route_id{static_cast<uint32_t>(i + 1)},
-                                 payload);
-      const std::array<byte_span, 2> parts{byte_span{h.data(), h.size()},
-                                           byte_span{body.data(), body.size()}};
-      ok = ok && out.a->write_parts(parts) == transport_core::write_result::ok;
-    }
+    bool ok = write_packets(*out.a, body);
     // still gathered while the read is being delivered
     auto q = out.a->queued_bytes();
     std::lock_guard<std::mutex> g{mtx};
@@ -261,13 +270,7 @@ TEST_CASE("transport link: a relay's packets to a transport on another thread go
     cv.notify_all();
   });
 
-  byte_buffer want;
-  for (size_t i = 0; i < packets; ++i) {
-    auto h = wr::encode_header(wr::packet_type::data, route_id{static_cast<uint32_t>(i + 1)},
-                               payload);
-    want.insert(want.end(), h.begin(), h.end());
-    want.insert(want.end(), body.begin(), body.end());
-  }
+  auto want = packet_stream(body);
   auto wire_before = out.a->counters().wire_out.load();
   auto trigger = pattern(100, 1);
   CHECK(in.a->write(byte_span{trigger}) == transport_core::write_result::ok);
@@ -282,11 +285,7 @@ TEST_CASE("transport link: a relay's packets to a transport on another thread go
     std::lock_guard<std::mutex> g{out.eb.mtx};
     CHECK(out.eb.data == want);
   }
-  auto wire = out.a->counters().wire_out.load() - wire_before;
-  size_t gathered = transport_core::gather_limit + wr::packet_header_size + payload;
-  size_t per_flush = gathered - gathered % (wr::packet_header_size + payload);
-  CHECK(wire < packets * nz::frames_size(wr::packet_header_size + payload));
-  CHECK(wire <= nz::frames_size(want.size()) + (want.size() / per_flush + 1) * nz::max_frame_size);
+  check_full_frames(out.a->counters().wire_out.load() - wire_before, want.size());
   CHECK(out.a->queued_bytes() == 0);
 
   // outside any delivery, a write from a foreign thread is sealed and sent at once

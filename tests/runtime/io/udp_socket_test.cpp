@@ -31,6 +31,20 @@ struct received {
     std::unique_lock lk{m};
     return cv.wait_for(lk, t, [&] { return items.size() >= n; });
   }
+
+  /// Starts sock (on its shard) with a reader that keeps what arrives here.
+  void collect(io::io_runtime& rt, const std::shared_ptr<io::udp_socket>& sock) {
+    asio::post(rt.context(), [this, sock] {
+      sock->start([this](std::span<const io::udp_socket::datagram> batch) {
+        std::lock_guard lk{m};
+        for (const auto& d : batch) {
+          items.emplace_back(std::string(d.bytes.begin(), d.bytes.end()), d.truncated);
+          from.push_back(d.from);
+        }
+        cv.notify_all();
+      });
+    });
+  }
 };
 
 } // namespace
@@ -44,16 +58,7 @@ TEST_CASE("udp_socket: batches with sources, truncation, sends, close") {
   auto sock = *s;
   REQUIRE(sock->local_port() != 0);
   received got;
-  asio::post(rt.context(), [&] {
-    sock->start([&](std::span<const io::udp_socket::datagram> batch) {
-      std::lock_guard lk{got.m};
-      for (const auto& d : batch) {
-        got.items.emplace_back(std::string(d.bytes.begin(), d.bytes.end()), d.truncated);
-        got.from.push_back(d.from);
-      }
-      got.cv.notify_all();
-    });
-  });
+  got.collect(rt, sock);
 
   asio::io_context ctx;
   asio::ip::udp::socket peer{ctx};
@@ -176,16 +181,7 @@ void offload_round(bool send_offload, bool receive_offload) {
   // on Linux (UDP_GRO since 5.0): the option is taken
   CHECK(receiver->receive_offload() == receive_offload);
   received got;
-  asio::post(rt.context(), [&] {
-    receiver->start([&](std::span<const io::udp_socket::datagram> batch) {
-      std::lock_guard lk{got.m};
-      for (const auto& d : batch) {
-        got.items.emplace_back(std::string(d.bytes.begin(), d.bytes.end()), d.truncated);
-        got.from.push_back(d.from);
-      }
-      got.cv.notify_all();
-    });
-  });
+  got.collect(rt, receiver);
   auto texts = offload_datagrams();
   std::promise<size_t> sent;
   asio::post(rt.context(), [&] {
