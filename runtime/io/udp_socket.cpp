@@ -158,7 +158,9 @@ void udp_socket::drain() {
       std::memcpy(d.from.data(), h.msg_hdr.msg_name, namelen);
       d.from.resize(namelen);
       // coalesced (UDP_GRO): the datagrams the peer sent, each seg bytes but
-      // the last, back to back
+      // the last, back to back; the kernel coalesces at most 64 (GRO) or
+      // UDP_MAX_SEGMENTS (a local GSO sender, 64-128) into one message, so a
+      // round hands over at most offload_batch * 128 datagrams
       size_t seg = 0;
       if (gro_) {
         for (auto* c = CMSG_FIRSTHDR(&h.msg_hdr); c != nullptr;
