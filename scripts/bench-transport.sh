@@ -119,6 +119,7 @@ cat "$out"/run*.txt | awk -v anchors="$out/anchors.txt" '
     print "|---|---|---|---|---|"
     printf "| stcpr throughput, MB/s (MiB/s %s) | %s | ssh -D %s MB/s | %s | >= 1.5x ssh -D |\n", stats("stcpr_mib"), stats("stcpr_mbs"), (ssh == "" ? "-" : sprintf("%.0f", ssh)), ratio(med("stcpr_mbs"), ssh)
     printf "| stcpr throughput vs 1-core ChaCha20-Poly1305, MB/s | %s | %s %s MB/s | %s | >= 0.7x |\n", stats("stcpr_mbs"), aead_src, aead, ratio(med("stcpr_mbs"), aead)
+    printf "| stcpr throughput vs 1-core ChaCha20-Poly1305 at the frame size (4070 B, what the protocol seals), MB/s | %s | in-bench sodium 4070 B enc %s MB/s | %s | (the aim uses the row above) |\n", stats("stcpr_mbs"), med("aead4k"), ratio(med("stcpr_mbs"), med("aead4k"))
     printf "| stcpr MB per CPU-second (both processes) | %s | ssh -D %s (both ends) | %s | |\n", stats("stcpr_eff"), (ssh_eff == "" ? "-" : ssh_eff), ratio(med("stcpr_eff"), ssh_eff)
     printf "| sudph throughput, MB/s (MiB/s %s) | %s | stcpr %s | %s | >= 0.5x stcpr |\n", stats("sudph_mib"), stats("sudph_mbs"), med("stcpr_mbs"), ratio(med("sudph_mbs"), med("stcpr_mbs"))
     printf "| sudph MB per CPU-second | %s | | | |\n", stats("sudph_eff")
