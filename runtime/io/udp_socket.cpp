@@ -22,8 +22,12 @@ constexpr size_t max_offload_payload = 65000;
 /// Segments per UDP_SEGMENT message (the kernel's UDP_MAX_SEGMENTS is 64 on
 /// older kernels).
 constexpr size_t max_offload_segments = 64;
-/// Room for one cmsg carrying an int (UDP_GRO) or a uint16_t (UDP_SEGMENT).
+/// Room for one cmsg carrying an int (UDP_GRO) or a uint16_t (UDP_SEGMENT),
+/// aligned as the cmsghdr that CMSG_FIRSTHDR places at its start.
 constexpr size_t cmsg_room = CMSG_SPACE(sizeof(int));
+struct alignas(cmsghdr) cmsg_space {
+  uint8_t bytes[cmsg_room];
+};
 
 } // namespace
 
@@ -35,7 +39,7 @@ struct udp_socket::rx_state {
   std::vector<sockaddr_storage> from;
   std::vector<iovec> iov;
   std::vector<mmsghdr> hdrs;
-  std::vector<std::array<uint8_t, cmsg_room>> control;
+  std::vector<cmsg_space> control;
 
   void size(size_t n, size_t bytes) {
     slots = n;
@@ -132,8 +136,8 @@ void udp_socket::drain() {
       rx.hdrs[i].msg_hdr.msg_iov = &rx.iov[i];
       rx.hdrs[i].msg_hdr.msg_iovlen = 1;
       if (gro_) {
-        rx.hdrs[i].msg_hdr.msg_control = rx.control[i].data();
-        rx.hdrs[i].msg_hdr.msg_controllen = rx.control[i].size();
+        rx.hdrs[i].msg_hdr.msg_control = rx.control[i].bytes;
+        rx.hdrs[i].msg_hdr.msg_controllen = sizeof(rx.control[i].bytes);
       }
     }
     int n = ::recvmmsg(sock_.native_handle(), rx.hdrs.data(), static_cast<unsigned>(rx.slots),
@@ -286,7 +290,7 @@ size_t udp_socket::send_offloaded(const endpoint& to,
   std::array<mmsghdr, max_msgs> hdrs;
   std::array<iovec, max_iov> iov;
   std::array<size_t, max_msgs> count{};  // datagrams in each message
-  std::array<std::array<uint8_t, cmsg_room>, max_msgs> control;
+  std::array<cmsg_space, max_msgs> control;
   size_t sent = 0;
   while (sent < datagrams.size()) {
     // group the next datagrams into runs: one message each
@@ -313,7 +317,7 @@ size_t udp_socket::send_offloaded(const endpoint& to,
       h.msg_iov = &iov[v];
       h.msg_iovlen = k;
       if (k > 1) {
-        h.msg_control = control[m].data();
+        h.msg_control = control[m].bytes;
         h.msg_controllen = CMSG_SPACE(sizeof(uint16_t));
         auto* c = CMSG_FIRSTHDR(&h);
         c->cmsg_level = SOL_UDP;
