@@ -330,20 +330,17 @@ void kcp_link::pump() {
     explicit pumping(const void* l) : outer(std::exchange(pumping_link, l)) {}
     ~pumping() { pumping_link = outer; }
   } mark{this};
-  feed();
-  auto now = static_cast<io::kcp::millis>(env_.now_ms());
-  kcb_.update(now);
-  feed(); // the flush may have opened the window
-  deliver();
-  // what the reader wrote meanwhile (bounded: a reader that keeps writing
-  // is served by the posted pump of its later writes)
-  for (int round = 0; repump_ && round < 4 && !ended_; ++round) {
+  // once, then again for what the reader wrote meanwhile (bounded: a
+  // reader that keeps writing is served by the posted pump of its later
+  // writes)
+  int round = 0;
+  do {
     repump_ = false;
     feed();
     kcb_.update(static_cast<io::kcp::millis>(env_.now_ms()));
-    feed();
+    feed(); // the flush may have opened the window
     deliver();
-  }
+  } while (repump_ && ++round < 5 && !ended_);
   if (repump_) {
     repump_ = false;
     request_pump();

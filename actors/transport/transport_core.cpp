@@ -146,18 +146,15 @@ transport_core::delivery_scope::delivery_scope() {
 transport_core::delivery_scope::~delivery_scope() {
   if (--deferred.depth != 0)
     return;
-  // a flush may deliver nothing here (it only writes), so the list is not
-  // added to while it is walked; swapped out all the same, and its capacity
-  // kept for the next read
-  while (!deferred.cores.empty()) {
-    auto cores = std::move(deferred.cores);
-    deferred.cores.clear();
-    for (auto& c : cores)
-      c->flush_deferred();
-    cores.clear();
-    if (deferred.cores.empty())
-      deferred.cores = std::move(cores);
-  }
+  // walked from a local: a delivery the flushes might start would use (and
+  // flush) the thread's list itself; the capacity goes back for the next read
+  std::vector<std::shared_ptr<transport_core>> cores;
+  cores.swap(deferred.cores);
+  for (auto& c : cores)
+    c->flush_deferred();
+  cores.clear();
+  if (deferred.cores.empty())
+    deferred.cores.swap(cores);
 }
 
 bool transport_core::in_delivery() noexcept {
