@@ -82,6 +82,7 @@ struct yamux_route::pipe {
   bool close_when_drained = false;
   bool reset_socket = false;
   bool paused = false;
+  size_t read_size = 0;         ///< the socket's largest read (socket_read_size())
   uint64_t socket_queued = 0;   ///< bytes handed to the socket, not yet sent
   uint64_t own_queued = 0;      ///< of those, our own (a greeting's or an HTTP proxy's answer): never credited
   // client
@@ -323,7 +324,16 @@ void yamux_route::start_socket(const pipe_ptr& p) {
   // a peer keeping to its window never fills this
   p->conn->set_max_queued(size_t{cfg_.lim.recv_window} + 256 * 1024);
   p->socket_started = true;
-  p->conn->start(std::move(cbs), 64 * 1024);
+  p->read_size = socket_read_size();
+  p->conn->start(std::move(cbs), p->read_size);
+}
+
+size_t yamux_route::socket_read_size() const noexcept {
+  // a read is held whole until the stream framed all of it: with many
+  // sockets, each reads less, so that what they hold stays near the
+  // session's bound (32 sockets: 32 KiB each, 1 MiB together)
+  constexpr size_t most = 64 * 1024, least = 16 * 1024;
+  return std::clamp(session_unsent / std::max<size_t>(pipes_.size(), 1), least, most);
 }
 
 void yamux_route::from_socket(const pipe_ptr& p, byte_vec&& bytes) {
@@ -339,15 +349,34 @@ void yamux_route::from_socket(const pipe_ptr& p, byte_vec&& bytes) {
   }
   if (!session_.write(p->id, std::move(bytes)))
     return;
+  if (auto want = socket_read_size(); want != p->read_size) { // pipes came or went
+    p->read_size = want;
+    p->conn->set_max_read(want);
+  }
   if (answer && p->conn->write(byte_vec(answer->begin(), answer->end()))) {
     // the server's answer (the same) is dropped when it comes
     p->socket_queued += answer->size();
     p->own_queued += answer->size();
     ++stats_.greetings_answered;
   }
+  if (session_.saturated())
+    return pause_all_sockets();
   if (!p->paused && !session_.writable(p->id) && !p->socket_closed) {
     p->paused = true;
     p->conn->pause_reading();
+  }
+}
+
+void yamux_route::pause_all_sockets() {
+  // the session's bound is for all streams together: every socket stops
+  // now, not each after one more read of its own (32 sockets reading 64 KiB
+  // each held 3 MB against a 1 MiB mark); the session wakes each stream
+  // (on_writable) once it is below its half mark
+  for (auto& [_, q] : pipes_) {
+    if (q->paused || q->socket_closed || !q->socket_started || !q->conn || q->http)
+      continue;
+    q->paused = true;
+    q->conn->pause_reading();
   }
 }
 

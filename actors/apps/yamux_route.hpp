@@ -150,6 +150,10 @@ private:
   // pipe events
   void start_socket(const pipe_ptr& p);
   void from_socket(const pipe_ptr& p, std::vector<uint8_t>&& bytes);
+  /// What one socket read may take, from the number of pipes.
+  size_t socket_read_size() const noexcept;
+  /// The session is saturated: every piped socket stops reading.
+  void pause_all_sockets();
   void socket_sent(const pipe_ptr& p, size_t n);
   void socket_closed(const pipe_ptr& p, const boost::system::error_code& ec);
   void stream_data(const pipe_ptr& p, yamux::byte_span bytes);

@@ -153,7 +153,7 @@ public:
     size_t max_send_queue = 4 * 1024 * 1024; ///< written and not yet taken by the router
     /// Reliable mode: written and not yet sent (the window holds what is in
     /// flight, so this only has to keep the window fed).
-    size_t reliable_send_queue = 1024 * 1024;
+    size_t reliable_send_queue = 256 * 1024;
     /// Reliable: unacknowledged packets (the window in bytes bounds them
     /// too: 4 MiB are ~1035 full packets, or ~4250 cells of 1024 bytes).
     size_t max_inflight = 4096;

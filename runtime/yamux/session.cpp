@@ -158,6 +158,7 @@ void session::accept(uint32_t id, uint32_t delta) {
     return;
   }
   auto s = std::make_unique<stream>(id, lim_.recv_window);
+  s->blocked = over_session_mark(); // woken with the others (see write)
   if (!s->send.grant(delta))
     return fail(make_error(yamux_errc::protocol, "send window overflow"), true);
   streams_.emplace(id, std::move(s));
@@ -177,6 +178,7 @@ std::optional<uint32_t> session::open(stream_handler h) {
   uint32_t id = next_id_;
   next_id_ += 2;
   auto s = std::make_unique<stream>(id, lim_.recv_window);
+  s->blocked = over_session_mark(); // woken with the others (see write)
   s->h = std::move(h);
   streams_.emplace(id, std::move(s));
   control(wy::frame_type::window_update, wy::flag::syn, id,
@@ -212,8 +214,17 @@ bool session::write(uint32_t id, byte_buffer&& bytes) {
   s->out.push_back(std::move(bytes));
   if (s->out_bytes >= lim_.stream_high_water)
     s->blocked = true;
+  if (over_session_mark() && !session_blocked_) {
+    // every stream is over the mark now, not only this one: each is woken
+    // (on_writable) once the session is below its half mark, so an owner
+    // that pauses all its sources at saturated() hears about each again
+    // (streams opened meanwhile are marked when they open)
+    session_blocked_ = true;
+    for (auto& [_, st] : streams_)
+      st->blocked = true;
+  }
   if (over_session_mark())
-    s->blocked = session_blocked_ = true;
+    s->blocked = true;
   if (s->send.available() > 0)
     mark_ready(*s);
   flush();

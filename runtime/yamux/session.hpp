@@ -160,6 +160,9 @@ public:
   size_t pending(uint32_t id) const;
   /// Unsent bytes of all streams.
   size_t pending() const noexcept { return out_total_; }
+  /// All streams' unsent bytes are at the session's mark: writable() is
+  /// false for every stream, and each is woken once below the half mark.
+  bool saturated() const noexcept { return over_session_mark(); }
   /// The send window the peer granted a stream (0 when it is gone).
   uint32_t send_window(uint32_t id) const;
 

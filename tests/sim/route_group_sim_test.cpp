@@ -308,7 +308,9 @@ TEST_CASE("route group: back-pressure when the reader stops (never a silent drop
     r.make(1, faults{.delay = 2ms}, rel, rel);
     r.start_and_establish();
     r.b.auto_consume = false;
-    auto big = pattern(5000'000, 6); // beyond the window (4 MiB), within window + send queue
+    // beyond the window, within window + send queue
+    const core::config defaults;
+    auto big = pattern(defaults.reliable_window + defaults.reliable_send_queue - 64 * 1024, 6);
     r.send_all(r.a, big);
     r.net.advance(5s);
     CHECK(r.b.got.size() < big.size());
@@ -346,7 +348,8 @@ TEST_CASE("route group: back-pressure when the reader stops (never a silent drop
     r.attach(r.b);
     r.start_and_establish();
     r.b.auto_consume = false;
-    auto big = pattern(5000'000, 7);
+    const core::config defaults; // beyond the window, within window + send queue
+    auto big = pattern(defaults.reliable_window + defaults.reliable_send_queue - 64 * 1024, 7);
     r.send_all(r.a, big);
     r.net.advance(1s);
     REQUIRE(r.b.got.size() < big.size());

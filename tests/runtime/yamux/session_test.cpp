@@ -7,6 +7,7 @@
 // carrier, resets, and back-pressure from a carrier that answers busy.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <deque>
 #include <map>
 #include <string>
@@ -388,14 +389,23 @@ TEST_CASE("yamux session: the session's mark pauses every stream, and all resume
   CHECK_FALSE(p.c.s->writable(a));
   CHECK_FALSE(p.c.s->writable(b));
   CHECK_FALSE(p.c.s->writable(c)); // c wrote nothing, the session's mark holds it too
+  CHECK(p.c.s->saturated());
+  // a stream opened while the session is saturated is held (and woken) too
+  auto d = p.c.open();
+  CHECK_FALSE(p.c.s->writable(d));
   p.c.answer = session::send_result::ok;
   p.c.s->carrier_writable();
   CHECK(p.c.s->pending() == 0);
+  CHECK_FALSE(p.c.s->saturated());
   CHECK(p.c.s->writable(a));
   CHECK(p.c.s->writable(c));
-  // the stream whose write reached the mark hears that it may write again
-  // (a's writes were below it: a's owner never saw writable() false after them)
-  CHECK(p.c.writable == std::vector<uint32_t>{b});
+  CHECK(p.c.s->writable(d));
+  // every stream hears that it may write again, not only b whose write
+  // reached the mark: an owner pauses all its sources at saturated(), and
+  // a source it paused is resumed only by that call
+  auto woken = p.c.writable;
+  std::sort(woken.begin(), woken.end());
+  CHECK(woken == std::vector<uint32_t>{a, b, c, d});
   p.pump();
   CHECK(p.s.got[a] == cat({data, data}));
   CHECK(p.s.got[b] == data);
