@@ -73,7 +73,7 @@ while [ $# -gt 0 ]; do
 done
 command -v jq >/dev/null || { echo "bench-route: needs jq" >&2; exit 1; }
 source scripts/bench-lib.sh
-bench_build skywire
+bench_build skywire bench_crypto_bench
 skywire=$(cd "$BUILD_DIR" && pwd -P)/skywire
 anchors_dir=${ANCHORS_DIR:-$repo_root/../shared/bench}
 ncores=$(nproc)
@@ -123,6 +123,18 @@ if [ -f "$anchors_dir/sodium_bench.c" ] && [ -x /usr/bin/time ] \
   echo "SODIUM chacha20poly1305_ietf_4070 enc_mb_s=$enc dec_mb_s=$dec enc_mb_per_cpu_s=$enc_cpu dec_mb_per_cpu_s=$dec_cpu (median of 3, 1 s each) loadavg=$(load)"
 else
   echo "# crypto ceiling SKIPPED: no $anchors_dir/sodium_bench.c, or no cc/libsodium or /usr/bin/time (set ANCHORS_DIR)"
+fi
+
+# our AEAD (runtime/crypto/chachapoly: AVX-512 code where the CPU has it), the
+# same two directions per CPU-second: an informational second ceiling (the
+# aims use libsodium's above)
+ours_enc="" ours_dec="" ours_impl=""
+if [ -x "$BUILD_DIR/bench_crypto_bench" ]; then
+  line=$("$BUILD_DIR/bench_crypto_bench" aead | grep '^AEAD ' || true)
+  echo "$line"
+  ours_enc=$(echo "$line" | tr ' ' '\n' | sed -n 's/^ours_enc_mb_per_cpu_s=//p')
+  ours_dec=$(echo "$line" | tr ' ' '\n' | sed -n 's/^ours_dec_mb_per_cpu_s=//p')
+  ours_impl=$(echo "$line" | tr ' ' '\n' | sed -n 's/^impl=//p')
 fi
 
 # ---- one deployment: svc local + 4 visors in a chain (+ visor5 for a second path) -------------
@@ -261,7 +273,7 @@ for cell in $CELLS; do
 done 2>&1 | tee "$out/runs.txt" | grep -v '^$'
 
 # ---- the summary: medians next to the ceilings and the anchors ------------------------------
-awk -v enc="$enc" -v dec="$dec" -v enc_cpu="$enc_cpu" -v dec_cpu="$dec_cpu" -v cores="$ncores" -v anchors="$out/anchors.txt" -v cells="$CELLS" -v npaths="$PATHS" '
+awk -v enc="$enc" -v dec="$dec" -v enc_cpu="$enc_cpu" -v dec_cpu="$dec_cpu" -v ours_enc="$ours_enc" -v ours_dec="$ours_dec" -v ours_impl="$ours_impl" -v cores="$ncores" -v anchors="$out/anchors.txt" -v cells="$CELLS" -v npaths="$PATHS" '
   function get(line, key,   i, n, f) {
     n = split(line, f, " ")
     for (i = 1; i <= n; i++) if (index(f[i], key "=") == 1) return substr(f[i], length(key) + 2)
@@ -314,6 +326,20 @@ awk -v enc="$enc" -v dec="$dec" -v enc_cpu="$enc_cpu" -v dec_cpu="$dec_cpu" -v c
       r50 = stats("rtt_" k); r99 = stats("rtt99_" k)
       d = stats("d2fb_" k)
       printf "| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s / %s | %s |\n", (cs[ci] == 0 ? "off" : cs[ci]), h, ps[pi], s, (lim == "" ? "-" : sprintf("%.0f", lim)), ratio, yr, es, (elim == "" ? "-" : sprintf("%.0f", elim)), er, (h >= 2 ? rs : "-"), (h >= 2 ? rr : "-"), rx, r50, r99, d
+    }
+    ours_two = (ours_enc != "" && ours_dec != "") ? 1 / (1 / ours_enc + 1 / ours_dec) : ""
+    if (ours_two != "") {
+      print ""
+      printf "with our AEAD (%s; enc %s / dec %s MB per CPU-s): two-pass limit %.0f MB per CPU-s; against it (informational, the aims use libsodium\047s):", ours_impl, ours_enc, ours_dec, ours_two
+      for (ci = 1; ci <= n; ci++) for (h = 1; h <= 3; h++) for (pi = 1; pi <= np; pi++) {
+        k = cs[ci] "_" h "_" ps[pi]
+        stats("mb_" k); m = med; stats("relay_" k); rm = med
+        if (m == "") continue
+        printf " cells %s %d hop%s %s path%s: throughput %.2f", (cs[ci] == 0 ? "off" : cs[ci]), h, (h > 1 ? "s" : ""), ps[pi], (ps[pi] > 1 ? "s" : ""), m / (cores * ours_two / (h + 1))
+        if (h >= 2 && rm != "") printf ", relay %.2f", rm / ours_two
+        printf ";"
+      }
+      print ""
     }
     print ""
     print "aims: 2 hops >= 0.7x the crypto limit (Go: 0.226 Gbit/s = 28 MB/s); relay >= 0.8x the two-pass AEAD limit (Go: 82 MB per CPU-s); dial-to-first-byte p50 <= 10 ms (Go: 36-45 ms)"

@@ -98,6 +98,7 @@ cat "$out"/run*.txt | awk -v anchors="$out/anchors.txt" '
   function mid(s,   r) { split(s, r, "/"); return r[2] }
   /^TP start /          { add("load", substr(get($0, "loadavg"), 1, index(get($0, "loadavg"), "/") - 1)) }
   /^TP aead /           { add("aead4k", get($0, "chacha20poly1305_ietf_enc_4070_mb_s")); add("aead64k", get($0, "enc_65536_mb_s")) }
+  /^TP aead_ours /      { add("ours4k", get($0, "enc_4070_mb_s")); ours_impl = get($0, "impl") }
   /^TP raw_tcp /        { add("raw_rtt", get($0, "rtt32_p50_us")) }
   /^TP (stcpr|sudph) dial_p50/ { add($2 "_dial", get($0, "dial_p50_ms")); add($2 "_dial99", get($0, "dial_p99_ms")) }
   /^TP (stcpr|sudph) rtt32/    { add($2 "_rtt", get($0, "rtt32_p50_us")); add($2 "_rtt99", get($0, "rtt32_p99_us")) }
@@ -135,7 +136,8 @@ cat "$out"/run*.txt | awk -v anchors="$out/anchors.txt" '
     printf "| visor RSS with 100 idle transports, KiB | %s | | | |\n", stats("held_rss")
     printf "| RSS per idle transport (marginal, after 10 warm-up transports), KiB | %s | Go ~90 KiB | | <= 16 |\n", stats("per_tp")
     printf "| RssAnon per idle transport (marginal), KiB | %s | | | |\n", stats("per_tp_anon")
-    printf "| single-core ChaCha20-Poly1305 enc, 4070 B / 64 KiB, MB/s (in-bench) | %s / %s | | | |\n", stats("aead4k"), stats("aead64k")
+    printf "| single-core ChaCha20-Poly1305 enc, 4070 B / 64 KiB, MB/s (in-bench, libsodium) | %s / %s | | | |\n", stats("aead4k"), stats("aead64k")
+    printf "| single-core ChaCha20-Poly1305 enc, 4070 B, MB/s (in-bench, ours: %s keystream, what the transports use) | %s | libsodium %s | %s | |\n", ours_impl, stats("ours4k"), med("aead4k"), ratio(med("ours4k"), med("aead4k"))
     printf "| raw loopback TCP (iperf3), MB/s | | %s | | |\n", (tcp == "" ? "-" : sprintf("%.0f", tcp))
     printf "| load average (1 min) at each run start | %s | | | |\n", stats("load")
   }'

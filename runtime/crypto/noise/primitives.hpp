@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "messages/ids.hpp"
+#include "runtime/crypto/chachapoly.hpp"
 #include "runtime/crypto/keys.hpp"
 
 namespace skywire::crypto::noise {
@@ -59,7 +60,8 @@ struct blake2b_hash {
 
 // -- cipher -------------------------------------------------------------------
 
-/// ChaCha20-Poly1305 IETF; Noise nonce = 4 zero bytes || 64-bit LE counter.
+/// ChaCha20-Poly1305 IETF (runtime/crypto/chachapoly.hpp); Noise nonce =
+/// 4 zero bytes || 64-bit LE counter.
 struct chachapoly_cipher {
   static constexpr std::string_view name = "ChaChaPoly";
   static constexpr size_t key_len = 32;
@@ -77,8 +79,7 @@ struct chachapoly_cipher {
                       size_t len, uint8_t* out) noexcept {
     uint8_t nonce[12];
     make_nonce(n, nonce);
-    crypto_aead_chacha20poly1305_ietf_encrypt(out, nullptr, in, len, ad.data(), ad.size(), nullptr,
-                                              nonce, key);
+    chachapoly::seal(out, in, len, ad.data(), ad.size(), nonce, key);
   }
 
   /// Decrypts len bytes (ciphertext || tag) into out (len - tag_len bytes;
@@ -89,9 +90,7 @@ struct chachapoly_cipher {
       return false;
     uint8_t nonce[12];
     make_nonce(n, nonce);
-    return crypto_aead_chacha20poly1305_ietf_decrypt(out, nullptr, nullptr, in, len, ad.data(),
-                                                     ad.size(), nonce, key)
-           == 0;
+    return chachapoly::open(out, in, len, ad.data(), ad.size(), nonce, key);
   }
 };
 

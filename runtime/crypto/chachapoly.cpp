@@ -1,0 +1,566 @@
+#include "runtime/crypto/chachapoly.hpp"
+
+#include <cstdlib>
+#include <cstring>
+#include <string_view>
+
+#include <sodium.h>
+
+#if defined(__x86_64__)
+// GCC 12's AVX-512 intrinsics start from a self-initialised "undefined"
+// vector, which -Wuninitialized reports at the header's lines (GCC bug
+// 105593); the warning is off for the header only.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#ifndef __clang__
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+#include <immintrin.h>
+#pragma GCC diagnostic pop
+#define SKYWIRE_HAVE_AVX512_CHACHA 1
+#endif
+
+#include "runtime/crypto/hash.hpp"
+
+namespace skywire::crypto::chachapoly {
+
+namespace {
+
+// Messages longer than this never take the vector path: the block counter of
+// a 16-block group must not wrap (libsodium refuses such lengths anyway).
+constexpr size_t max_vector_len = size_t{1} << 30;
+
+#ifdef SKYWIRE_HAVE_AVX512_CHACHA
+
+#define SKYWIRE_CHACHA_QR(a, b, c, d)                                                            \
+  a = _mm512_add_epi32(a, b);                                                                    \
+  d = _mm512_rol_epi32(_mm512_xor_si512(d, a), 16);                                              \
+  c = _mm512_add_epi32(c, d);                                                                    \
+  b = _mm512_rol_epi32(_mm512_xor_si512(b, c), 12);                                              \
+  a = _mm512_add_epi32(a, b);                                                                    \
+  d = _mm512_rol_epi32(_mm512_xor_si512(d, a), 8);                                               \
+  c = _mm512_add_epi32(c, d);                                                                    \
+  b = _mm512_rol_epi32(_mm512_xor_si512(b, c), 7);
+
+/// Sixteen ChaCha20 blocks (counters ctr .. ctr+15) of the state `s`: lane j
+/// of word i is word i of block j. The keystream (1024 bytes, block after
+/// block) is XORed with `in` into `out`, or written to `out` if in is null.
+__attribute__((target("avx512f"))) void group16(const uint32_t* s, uint32_t ctr,
+                                                const uint8_t* in, uint8_t* out) noexcept {
+  __m512i x[16];
+  __m512i o[16];
+  for (int i = 0; i < 16; ++i)
+    o[i] = _mm512_set1_epi32(static_cast<int>(s[i]));
+  o[12] = _mm512_add_epi32(_mm512_set1_epi32(static_cast<int>(ctr)),
+                           _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
+  for (int i = 0; i < 16; ++i)
+    x[i] = o[i];
+  for (int r = 0; r < 10; ++r) {
+    SKYWIRE_CHACHA_QR(x[0], x[4], x[8], x[12])
+    SKYWIRE_CHACHA_QR(x[1], x[5], x[9], x[13])
+    SKYWIRE_CHACHA_QR(x[2], x[6], x[10], x[14])
+    SKYWIRE_CHACHA_QR(x[3], x[7], x[11], x[15])
+    SKYWIRE_CHACHA_QR(x[0], x[5], x[10], x[15])
+    SKYWIRE_CHACHA_QR(x[1], x[6], x[11], x[12])
+    SKYWIRE_CHACHA_QR(x[2], x[7], x[8], x[13])
+    SKYWIRE_CHACHA_QR(x[3], x[4], x[9], x[14])
+  }
+  for (int i = 0; i < 16; ++i)
+    x[i] = _mm512_add_epi32(x[i], o[i]);
+  // Transpose. Within each 128-bit lane k: interleave words, then pairs, so
+  // v[g][m] lane k holds words 4g..4g+3 of block 4k+m ...
+  __m512i v[4][4];
+  for (int g = 0; g < 4; ++g) {
+    __m512i t0 = _mm512_unpacklo_epi32(x[4 * g], x[4 * g + 1]);
+    __m512i t1 = _mm512_unpackhi_epi32(x[4 * g], x[4 * g + 1]);
+    __m512i t2 = _mm512_unpacklo_epi32(x[4 * g + 2], x[4 * g + 3]);
+    __m512i t3 = _mm512_unpackhi_epi32(x[4 * g + 2], x[4 * g + 3]);
+    v[g][0] = _mm512_unpacklo_epi64(t0, t2);
+    v[g][1] = _mm512_unpackhi_epi64(t0, t2);
+    v[g][2] = _mm512_unpacklo_epi64(t1, t3);
+    v[g][3] = _mm512_unpackhi_epi64(t1, t3);
+  }
+  // ... then a 4x4 transpose of 128-bit lanes gives each block whole.
+  for (int m = 0; m < 4; ++m) {
+    __m512i p = _mm512_shuffle_i32x4(v[0][m], v[1][m], 0x44);
+    __m512i q = _mm512_shuffle_i32x4(v[0][m], v[1][m], 0xEE);
+    __m512i r = _mm512_shuffle_i32x4(v[2][m], v[3][m], 0x44);
+    __m512i t = _mm512_shuffle_i32x4(v[2][m], v[3][m], 0xEE);
+    const __m512i blocks[4] = {_mm512_shuffle_i32x4(p, r, 0x88), _mm512_shuffle_i32x4(p, r, 0xDD),
+                               _mm512_shuffle_i32x4(q, t, 0x88), _mm512_shuffle_i32x4(q, t, 0xDD)};
+    for (int k = 0; k < 4; ++k) {
+      const size_t off = static_cast<size_t>(4 * k + m) * 64;
+      if (in != nullptr)
+        _mm512_storeu_si512(out + off,
+                            _mm512_xor_si512(blocks[k], _mm512_loadu_si512(in + off)));
+      else
+        _mm512_storeu_si512(out + off, blocks[k]);
+    }
+  }
+}
+
+#undef SKYWIRE_CHACHA_QR
+
+void avx512_xor(uint8_t* out, const uint8_t* in, size_t len, const uint8_t* nonce, uint32_t ic,
+                const uint8_t* key) noexcept {
+  uint32_t s[16] = {0x61707865, 0x3320646e, 0x79622d32, 0x6b206574};
+  std::memcpy(&s[4], key, 32);
+  std::memcpy(&s[13], nonce, 12);
+  for (; len >= 1024; len -= 1024, in += 1024, out += 1024, ic += 16)
+    group16(s, ic, in, out);
+  if (len > 0) {
+    alignas(64) uint8_t ks[1024];
+    group16(s, ic, nullptr, ks);
+    for (size_t i = 0; i < len; ++i)
+      out[i] = static_cast<uint8_t>(in[i] ^ ks[i]);
+    sodium_memzero(ks, sizeof(ks));
+  }
+  sodium_memzero(s, sizeof(s));
+}
+
+#endif // SKYWIRE_HAVE_AVX512_CHACHA
+
+// -- Poly1305 -------------------------------------------------------------------
+// h = (h + block) * r mod 2^130 - 5 in radix 2^26 (five limbs in 64-bit
+// words). The AVX-512 path runs eight lanes with stride eight blocks: lane j
+// accumulates blocks j, j+8, ... multiplied by r^8 per step, then lane j is
+// multiplied by r^(8-j) and the lanes are summed (RFC 8439 §2.5's polynomial,
+// evaluated in another order). Shorter runs, the head and the tail go through
+// the same arithmetic one block at a time.
+
+constexpr uint64_t mask26 = 0x3ffffff;
+
+uint64_t load_le64(const uint8_t* p) noexcept {
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; --i)
+    v = (v << 8) | p[i];
+  return v;
+}
+
+struct limbs {
+  uint64_t v[5];
+};
+
+/// The 130-bit number lo + 2^64 hi + 2^128 top as limbs of 26 bits.
+limbs to_limbs(uint64_t lo, uint64_t hi, uint64_t top) noexcept {
+  return {{lo & mask26, (lo >> 26) & mask26, ((lo >> 52) | (hi << 12)) & mask26,
+           (hi >> 14) & mask26, (hi >> 40) | (top << 24)}};
+}
+
+/// h * r mod p, partly reduced (every limb below 2^26 + 2^10). Limbs of h
+/// below 2^27, of r below 2^26 + 2^10: every sum of products fits 64 bits.
+limbs mul_mod(const limbs& h, const limbs& r) noexcept {
+  const uint64_t s1 = r.v[1] * 5;
+  const uint64_t s2 = r.v[2] * 5;
+  const uint64_t s3 = r.v[3] * 5;
+  const uint64_t s4 = r.v[4] * 5;
+  uint64_t d0 = h.v[0] * r.v[0] + h.v[1] * s4 + h.v[2] * s3 + h.v[3] * s2 + h.v[4] * s1;
+  uint64_t d1 = h.v[0] * r.v[1] + h.v[1] * r.v[0] + h.v[2] * s4 + h.v[3] * s3 + h.v[4] * s2;
+  uint64_t d2 = h.v[0] * r.v[2] + h.v[1] * r.v[1] + h.v[2] * r.v[0] + h.v[3] * s4 + h.v[4] * s3;
+  uint64_t d3 = h.v[0] * r.v[3] + h.v[1] * r.v[2] + h.v[2] * r.v[1] + h.v[3] * r.v[0] + h.v[4] * s4;
+  uint64_t d4 = h.v[0] * r.v[4] + h.v[1] * r.v[3] + h.v[2] * r.v[2] + h.v[3] * r.v[1] + h.v[4] * r.v[0];
+  uint64_t c = d0 >> 26;
+  d0 &= mask26;
+  d1 += c;
+  c = d1 >> 26;
+  d1 &= mask26;
+  d2 += c;
+  c = d2 >> 26;
+  d2 &= mask26;
+  d3 += c;
+  c = d3 >> 26;
+  d3 &= mask26;
+  d4 += c;
+  c = d4 >> 26;
+  d4 &= mask26;
+  d0 += c * 5;
+  c = d0 >> 26;
+  d0 &= mask26;
+  d1 += c;
+  return {{d0, d1, d2, d3, d4}};
+}
+
+class poly1305 {
+public:
+  explicit poly1305(const uint8_t* key) noexcept
+    : r_(to_limbs(load_le64(key) & 0x0ffffffc0fffffffULL,
+                  load_le64(key + 8) & 0x0ffffffc0ffffffcULL, 0)),
+      s_lo_(load_le64(key + 16)),
+      s_hi_(load_le64(key + 24)) {
+  }
+  poly1305(const poly1305&) = delete;
+  poly1305& operator=(const poly1305&) = delete;
+  ~poly1305() { sodium_memzero(this, sizeof(*this)); }
+
+  void update(const uint8_t* p, size_t n) noexcept {
+    if (pending_ > 0) {
+      const size_t k = n < 16 - pending_ ? n : 16 - pending_;
+      std::memcpy(buf_ + pending_, p, k);
+      pending_ += k;
+      p += k;
+      n -= k;
+      if (pending_ < 16)
+        return;
+      block(buf_, 1);
+      pending_ = 0;
+    }
+#ifdef SKYWIRE_HAVE_AVX512_CHACHA
+    if (n >= 256) {
+      const size_t k = blocks8(p, n);
+      p += k;
+      n -= k;
+    }
+#endif
+    for (; n >= 16; n -= 16, p += 16)
+      block(p, 1);
+    if (n > 0) {
+      std::memcpy(buf_, p, n);
+      pending_ = n;
+    }
+  }
+
+  void final(uint8_t* tag) noexcept {
+    if (pending_ > 0) {
+      buf_[pending_] = 1;
+      std::memset(buf_ + pending_ + 1, 0, 15 - pending_);
+      block(buf_, 0);
+      pending_ = 0;
+    }
+    // h as three words, then folded below 2^130 (twice: the first fold can
+    // carry into bit 130 again).
+    __extension__ using u128 = unsigned __int128;
+    u128 acc = u128{h_.v[0]} + (u128{h_.v[1]} << 26) + (u128{h_.v[2]} << 52);
+    uint64_t w0 = static_cast<uint64_t>(acc);
+    acc >>= 64;
+    acc += (u128{h_.v[3]} << 14) + (u128{h_.v[4]} << 40);
+    uint64_t w1 = static_cast<uint64_t>(acc);
+    uint64_t w2 = static_cast<uint64_t>(acc >> 64);
+    for (int k = 0; k < 2; ++k) {
+      const uint64_t c = (w2 >> 2) * 5;
+      w2 &= 3;
+      u128 t = u128{w0} + c;
+      w0 = static_cast<uint64_t>(t);
+      t = u128{w1} + static_cast<uint64_t>(t >> 64);
+      w1 = static_cast<uint64_t>(t);
+      w2 += static_cast<uint64_t>(t >> 64);
+    }
+    // h >= p exactly when h + 5 reaches 2^130; then h mod p = h + 5 - 2^130.
+    // Selected by mask, not by branch.
+    u128 t = u128{w0} + 5;
+    const uint64_t g0 = static_cast<uint64_t>(t);
+    t = u128{w1} + static_cast<uint64_t>(t >> 64);
+    const uint64_t g1 = static_cast<uint64_t>(t);
+    const uint64_t g2 = w2 + static_cast<uint64_t>(t >> 64);
+    const uint64_t use_g = 0 - (g2 >> 2);
+    w0 = (w0 & ~use_g) | (g0 & use_g);
+    w1 = (w1 & ~use_g) | (g1 & use_g);
+    t = u128{w0} + s_lo_;
+    w0 = static_cast<uint64_t>(t);
+    w1 = w1 + s_hi_ + static_cast<uint64_t>(t >> 64);
+    for (int i = 0; i < 8; ++i) {
+      tag[i] = static_cast<uint8_t>(w0 >> (8 * i));
+      tag[8 + i] = static_cast<uint8_t>(w1 >> (8 * i));
+    }
+  }
+
+private:
+  void block(const uint8_t* p, uint64_t top) noexcept {
+    const limbs m = to_limbs(load_le64(p), load_le64(p + 8), top);
+    for (int i = 0; i < 5; ++i)
+      h_.v[i] += m.v[i];
+    h_ = mul_mod(h_, r_);
+  }
+
+#ifdef SKYWIRE_HAVE_AVX512_CHACHA
+  size_t blocks8(const uint8_t* p, size_t n) noexcept;
+#endif
+
+  limbs r_;
+  limbs h_{};
+  uint64_t s_lo_;
+  uint64_t s_hi_;
+  uint8_t buf_[16] = {};
+  size_t pending_ = 0;
+};
+
+#ifdef SKYWIRE_HAVE_AVX512_CHACHA
+
+struct vlimbs {
+  __m512i v[5];
+};
+
+/// Eight blocks (128 bytes) as limbs, block j in lane j, with the 2^128 bit.
+__attribute__((target("avx512f"), always_inline)) inline vlimbs load8(const uint8_t* p) noexcept {
+  const __m512i m26 = _mm512_set1_epi64(static_cast<long long>(mask26));
+  const __m512i a = _mm512_loadu_si512(p);
+  const __m512i b = _mm512_loadu_si512(p + 64);
+  const __m512i lo = _mm512_permutex2var_epi64(a, _mm512_setr_epi64(0, 2, 4, 6, 8, 10, 12, 14), b);
+  const __m512i hi = _mm512_permutex2var_epi64(a, _mm512_setr_epi64(1, 3, 5, 7, 9, 11, 13, 15), b);
+  return {{_mm512_and_si512(lo, m26), _mm512_and_si512(_mm512_srli_epi64(lo, 26), m26),
+           _mm512_and_si512(_mm512_or_si512(_mm512_srli_epi64(lo, 52), _mm512_slli_epi64(hi, 12)),
+                            m26),
+           _mm512_and_si512(_mm512_srli_epi64(hi, 14), m26),
+           _mm512_or_si512(_mm512_srli_epi64(hi, 40), _mm512_set1_epi64(1 << 24))}};
+}
+
+__attribute__((target("avx512f"), always_inline)) inline __m512i mul(__m512i a, __m512i b) noexcept {
+  return _mm512_mul_epu32(a, b);
+}
+
+__attribute__((target("avx512f"), always_inline)) inline __m512i add(__m512i a, __m512i b) noexcept {
+  return _mm512_add_epi64(a, b);
+}
+
+/// mul_mod in every lane (products of the low 32 bits of each 64-bit lane);
+/// s holds 5 * r. The carries run as two interleaved chains.
+__attribute__((target("avx512f"), always_inline)) inline vlimbs mul_mod8(const vlimbs& h,
+                                                                        const vlimbs& r,
+                                                                        const vlimbs& s) noexcept {
+  const auto& x = h.v;
+  __m512i d0 = add(add(add(mul(x[0], r.v[0]), mul(x[1], s.v[4])), add(mul(x[2], s.v[3]), mul(x[3], s.v[2]))), mul(x[4], s.v[1]));
+  __m512i d1 = add(add(add(mul(x[0], r.v[1]), mul(x[1], r.v[0])), add(mul(x[2], s.v[4]), mul(x[3], s.v[3]))), mul(x[4], s.v[2]));
+  __m512i d2 = add(add(add(mul(x[0], r.v[2]), mul(x[1], r.v[1])), add(mul(x[2], r.v[0]), mul(x[3], s.v[4]))), mul(x[4], s.v[3]));
+  __m512i d3 = add(add(add(mul(x[0], r.v[3]), mul(x[1], r.v[2])), add(mul(x[2], r.v[1]), mul(x[3], r.v[0]))), mul(x[4], s.v[4]));
+  __m512i d4 = add(add(add(mul(x[0], r.v[4]), mul(x[1], r.v[3])), add(mul(x[2], r.v[2]), mul(x[3], r.v[1]))), mul(x[4], r.v[0]));
+  const __m512i m26 = _mm512_set1_epi64(static_cast<long long>(mask26));
+  __m512i c0 = _mm512_srli_epi64(d0, 26);
+  __m512i c3 = _mm512_srli_epi64(d3, 26);
+  d0 = _mm512_and_si512(d0, m26);
+  d3 = _mm512_and_si512(d3, m26);
+  d1 = add(d1, c0);
+  d4 = add(d4, c3);
+  const __m512i c1 = _mm512_srli_epi64(d1, 26);
+  const __m512i c4 = _mm512_srli_epi64(d4, 26);
+  d1 = _mm512_and_si512(d1, m26);
+  d4 = _mm512_and_si512(d4, m26);
+  d2 = add(d2, c1);
+  d0 = add(d0, add(c4, _mm512_slli_epi64(c4, 2)));
+  const __m512i c2 = _mm512_srli_epi64(d2, 26);
+  c0 = _mm512_srli_epi64(d0, 26);
+  d2 = _mm512_and_si512(d2, m26);
+  d0 = _mm512_and_si512(d0, m26);
+  d3 = add(d3, c2);
+  d1 = add(d1, c0);
+  c3 = _mm512_srli_epi64(d3, 26);
+  d3 = _mm512_and_si512(d3, m26);
+  d4 = add(d4, c3);
+  return {{d0, d1, d2, d3, d4}};
+}
+
+__attribute__((target("avx512f"))) size_t poly1305::blocks8(const uint8_t* p, size_t n) noexcept {
+  limbs pw[9];
+  pw[1] = r_;
+  for (int i = 2; i <= 8; ++i)
+    pw[i] = mul_mod(pw[i - 1], r_);
+  const __m512i five = _mm512_set1_epi64(5);
+  vlimbs r8;
+  vlimbs s8;
+  vlimbs rf;
+  vlimbs sf;
+  for (int i = 0; i < 5; ++i) {
+    r8.v[i] = _mm512_set1_epi64(static_cast<long long>(pw[8].v[i]));
+    s8.v[i] = _mm512_mul_epu32(r8.v[i], five);
+    rf.v[i] = _mm512_setr_epi64(
+        static_cast<long long>(pw[8].v[i]), static_cast<long long>(pw[7].v[i]),
+        static_cast<long long>(pw[6].v[i]), static_cast<long long>(pw[5].v[i]),
+        static_cast<long long>(pw[4].v[i]), static_cast<long long>(pw[3].v[i]),
+        static_cast<long long>(pw[2].v[i]), static_cast<long long>(pw[1].v[i]));
+    sf.v[i] = _mm512_mul_epu32(rf.v[i], five);
+  }
+  // The first eight blocks, h added to lane 0.
+  vlimbs acc = load8(p);
+  for (int i = 0; i < 5; ++i)
+    acc.v[i] = _mm512_add_epi64(acc.v[i], _mm512_setr_epi64(static_cast<long long>(h_.v[i]), 0, 0,
+                                                            0, 0, 0, 0, 0));
+  size_t done = 128;
+  for (; n - done >= 128; done += 128) {
+    acc = mul_mod8(acc, r8, s8);
+    const vlimbs m = load8(p + done);
+    for (int i = 0; i < 5; ++i)
+      acc.v[i] = _mm512_add_epi64(acc.v[i], m.v[i]);
+  }
+  acc = mul_mod8(acc, rf, sf);
+  uint64_t t[5];
+  for (int i = 0; i < 5; ++i)
+    t[i] = static_cast<uint64_t>(_mm512_reduce_add_epi64(acc.v[i]));
+  // The sum of eight lanes: limbs below 2^30; one carry pass as in mul_mod.
+  uint64_t c = t[0] >> 26;
+  t[0] &= mask26;
+  t[1] += c;
+  c = t[1] >> 26;
+  t[1] &= mask26;
+  t[2] += c;
+  c = t[2] >> 26;
+  t[2] &= mask26;
+  t[3] += c;
+  c = t[3] >> 26;
+  t[3] &= mask26;
+  t[4] += c;
+  c = t[4] >> 26;
+  t[4] &= mask26;
+  t[0] += c * 5;
+  c = t[0] >> 26;
+  t[0] &= mask26;
+  t[1] += c;
+  for (int i = 0; i < 5; ++i)
+    h_.v[i] = t[i];
+  sodium_memzero(pw, sizeof(pw));
+  return done;
+}
+
+#endif // SKYWIRE_HAVE_AVX512_CHACHA
+
+bool cpu_has_avx512() noexcept {
+#ifdef SKYWIRE_HAVE_AVX512_CHACHA
+  // libgcc's check includes the OS saving the AVX-512 state (XCR0).
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512f");
+#else
+  return false;
+#endif
+}
+
+impl pick() noexcept {
+  ensure_sodium();
+  const char* env = std::getenv("SKYWIRE_CHACHA");
+  if (env != nullptr && std::string_view{env} == "libsodium")
+    return impl::libsodium;
+  return cpu_has_avx512() ? impl::avx512 : impl::libsodium;
+}
+
+const impl active_impl = pick();
+
+/// libsodium's Poly1305 behind the interface of ours.
+class sodium_poly1305 {
+public:
+  explicit sodium_poly1305(const uint8_t* key) noexcept { crypto_onetimeauth_poly1305_init(&st_, key); }
+  sodium_poly1305(const sodium_poly1305&) = delete;
+  sodium_poly1305& operator=(const sodium_poly1305&) = delete;
+  ~sodium_poly1305() { sodium_memzero(&st_, sizeof(st_)); }
+  void update(const uint8_t* p, size_t n) noexcept { crypto_onetimeauth_poly1305_update(&st_, p, n); }
+  void final(uint8_t* tag) noexcept { crypto_onetimeauth_poly1305_final(&st_, tag); }
+
+private:
+  crypto_onetimeauth_poly1305_state st_;
+};
+
+/// Our Poly1305 pays for r^2..r^8 once per message: below this many bytes of
+/// ciphertext libsodium's is as fast.
+constexpr size_t poly_vector_threshold = 1024;
+
+/// Poly1305 over ad || pad16 || ct || pad16 || le64(ad_len) || le64(ct_len)
+/// with the key from block 0 of the keystream (RFC 8439 §2.8).
+template <class Mac>
+void aead_tag(const uint8_t* poly_key, const uint8_t* ad, size_t ad_len, const uint8_t* ct,
+              size_t ct_len, uint8_t* tag) noexcept {
+  static const uint8_t zeros[16] = {};
+  Mac mac{poly_key};
+  if (ad_len > 0) {
+    mac.update(ad, ad_len);
+    mac.update(zeros, (16 - ad_len % 16) % 16);
+  }
+  mac.update(ct, ct_len);
+  mac.update(zeros, (16 - ct_len % 16) % 16);
+  uint8_t lens[16];
+  const uint64_t a = ad_len;
+  const uint64_t c = ct_len;
+  for (int i = 0; i < 8; ++i) {
+    lens[i] = static_cast<uint8_t>(a >> (8 * i));
+    lens[8 + i] = static_cast<uint8_t>(c >> (8 * i));
+  }
+  mac.update(lens, sizeof(lens));
+  mac.final(tag);
+}
+
+void aead_tag(impl i, const uint8_t* poly_key, const uint8_t* ad, size_t ad_len,
+              const uint8_t* ct, size_t ct_len, uint8_t* tag) noexcept {
+  if (i == impl::avx512 && ct_len >= poly_vector_threshold)
+    aead_tag<poly1305>(poly_key, ad, ad_len, ct, ct_len, tag);
+  else
+    aead_tag<sodium_poly1305>(poly_key, ad, ad_len, ct, ct_len, tag);
+}
+
+bool vector_path(impl i, size_t len) noexcept {
+  return i == impl::avx512 && len <= max_vector_len;
+}
+
+} // namespace
+
+bool available(impl i) noexcept {
+  return i == impl::libsodium || cpu_has_avx512();
+}
+
+impl active() noexcept {
+  return active_impl;
+}
+
+void stream_xor(impl i, uint8_t* out, const uint8_t* in, size_t len, const uint8_t* nonce,
+                uint32_t ic, const uint8_t* key) noexcept {
+#ifdef SKYWIRE_HAVE_AVX512_CHACHA
+  if (vector_path(i, len)) {
+    avx512_xor(out, in, len, nonce, ic, key);
+    return;
+  }
+#endif
+  crypto_stream_chacha20_ietf_xor_ic(out, in, len, nonce, ic, key);
+}
+
+void seal(impl i, uint8_t* out, const uint8_t* in, size_t len, const uint8_t* ad, size_t ad_len,
+          const uint8_t* nonce, const uint8_t* key) noexcept {
+  if (!vector_path(i, len)) {
+    crypto_aead_chacha20poly1305_ietf_encrypt(out, nullptr, in, len, ad, ad_len, nullptr, nonce,
+                                              key);
+    return;
+  }
+  uint8_t poly_key[32];
+  crypto_stream_chacha20_ietf(poly_key, sizeof(poly_key), nonce, key);
+  stream_xor(i, out, in, len, nonce, 1, key);
+  aead_tag(i, poly_key, ad, ad_len, out, len, out + len);
+  sodium_memzero(poly_key, sizeof(poly_key));
+}
+
+bool open(impl i, uint8_t* out, const uint8_t* in, size_t len, const uint8_t* ad, size_t ad_len,
+          const uint8_t* nonce, const uint8_t* key) noexcept {
+  if (len < tag_len)
+    return false;
+  const size_t ct_len = len - tag_len;
+  if (!vector_path(i, ct_len)) {
+    return crypto_aead_chacha20poly1305_ietf_decrypt_detached(out, nullptr, in, ct_len, in + ct_len,
+                                                              ad, ad_len, nonce, key)
+           == 0;
+  }
+  uint8_t poly_key[32];
+  crypto_stream_chacha20_ietf(poly_key, sizeof(poly_key), nonce, key);
+  uint8_t tag[tag_len];
+  aead_tag(i, poly_key, ad, ad_len, in, ct_len, tag);
+  sodium_memzero(poly_key, sizeof(poly_key));
+  if (crypto_verify_16(tag, in + ct_len) != 0)
+    return false;
+  stream_xor(i, out, in, ct_len, nonce, 1, key);
+  return true;
+}
+
+void poly1305_mac(impl i, uint8_t* tag, const uint8_t* in, size_t len,
+                  const uint8_t* key) noexcept {
+  if (i == impl::avx512) {
+    poly1305 mac{key};
+    mac.update(in, len);
+    mac.final(tag);
+  } else {
+    crypto_onetimeauth_poly1305(tag, in, len, key);
+  }
+}
+
+void seal(uint8_t* out, const uint8_t* in, size_t len, const uint8_t* ad, size_t ad_len,
+          const uint8_t* nonce, const uint8_t* key) noexcept {
+  seal(len >= vector_threshold ? active_impl : impl::libsodium, out, in, len, ad, ad_len, nonce,
+       key);
+}
+
+bool open(uint8_t* out, const uint8_t* in, size_t len, const uint8_t* ad, size_t ad_len,
+          const uint8_t* nonce, const uint8_t* key) noexcept {
+  return open(len >= vector_threshold + tag_len ? active_impl : impl::libsodium, out, in, len, ad,
+              ad_len, nonce, key);
+}
+
+} // namespace skywire::crypto::chachapoly
