@@ -30,6 +30,57 @@ namespace {
 // a 16-block group must not wrap (libsodium refuses such lengths anyway).
 constexpr size_t max_vector_len = size_t{1} << 30;
 
+uint32_t load_le32(const uint8_t* p) noexcept {
+  return static_cast<uint32_t>(p[0]) | (static_cast<uint32_t>(p[1]) << 8)
+         | (static_cast<uint32_t>(p[2]) << 16) | (static_cast<uint32_t>(p[3]) << 24);
+}
+
+/// Block `ctr` of the state `s`, 32 bytes of it (the Poly1305 key is the
+/// first half of block 0): one block in scalar code costs less than a
+/// sixteen-block pass or a call through libsodium's dispatch.
+void block_head(const uint32_t* s, uint32_t ctr, uint8_t* out32) noexcept {
+  uint32_t x[16];
+  std::memcpy(x, s, sizeof(x));
+  x[12] = ctr;
+  auto rotl = [](uint32_t v, int c) { return (v << c) | (v >> (32 - c)); };
+  auto qr = [&](int a, int b, int c, int d) {
+    x[a] += x[b];
+    x[d] = rotl(x[d] ^ x[a], 16);
+    x[c] += x[d];
+    x[b] = rotl(x[b] ^ x[c], 12);
+    x[a] += x[b];
+    x[d] = rotl(x[d] ^ x[a], 8);
+    x[c] += x[d];
+    x[b] = rotl(x[b] ^ x[c], 7);
+  };
+  for (int r = 0; r < 10; ++r) {
+    qr(0, 4, 8, 12);
+    qr(1, 5, 9, 13);
+    qr(2, 6, 10, 14);
+    qr(3, 7, 11, 15);
+    qr(0, 5, 10, 15);
+    qr(1, 6, 11, 12);
+    qr(2, 7, 8, 13);
+    qr(3, 4, 9, 14);
+  }
+  for (int i = 0; i < 8; ++i) {
+    const uint32_t v = x[i] + s[i];
+    for (int b = 0; b < 4; ++b)
+      out32[4 * i + b] = static_cast<uint8_t>(v >> (8 * b));
+  }
+  sodium_memzero(x, sizeof(x));
+}
+
+void init_state(uint32_t* s, const uint8_t* key, const uint8_t* nonce) noexcept {
+  static constexpr uint32_t sigma[4] = {0x61707865, 0x3320646e, 0x79622d32, 0x6b206574};
+  std::memcpy(s, sigma, sizeof(sigma));
+  for (int i = 0; i < 8; ++i)
+    s[4 + i] = static_cast<uint32_t>(load_le32(key + 4 * i));
+  s[12] = 0;
+  for (int i = 0; i < 3; ++i)
+    s[13 + i] = static_cast<uint32_t>(load_le32(nonce + 4 * i));
+}
+
 #ifdef SKYWIRE_HAVE_AVX512_CHACHA
 
 #define SKYWIRE_CHACHA_QR(a, b, c, d)                                                            \
@@ -103,9 +154,8 @@ __attribute__((target("avx512f"))) void group16(const uint32_t* s, uint32_t ctr,
 
 void avx512_xor(uint8_t* out, const uint8_t* in, size_t len, const uint8_t* nonce, uint32_t ic,
                 const uint8_t* key) noexcept {
-  uint32_t s[16] = {0x61707865, 0x3320646e, 0x79622d32, 0x6b206574};
-  std::memcpy(&s[4], key, 32);
-  std::memcpy(&s[13], nonce, 12);
+  uint32_t s[16];
+  init_state(s, key, nonce);
   for (; len >= 1024; len -= 1024, in += 1024, out += 1024, ic += 16)
     group16(s, ic, in, out);
   if (len > 0) {
@@ -513,7 +563,10 @@ void seal(impl i, uint8_t* out, const uint8_t* in, size_t len, const uint8_t* ad
     return;
   }
   uint8_t poly_key[32];
-  crypto_stream_chacha20_ietf(poly_key, sizeof(poly_key), nonce, key);
+  uint32_t st[16];
+  init_state(st, key, nonce);
+  block_head(st, 0, poly_key);
+  sodium_memzero(st, sizeof(st));
   stream_xor(i, out, in, len, nonce, 1, key);
   aead_tag(i, poly_key, ad, ad_len, out, len, out + len);
   sodium_memzero(poly_key, sizeof(poly_key));
@@ -530,7 +583,10 @@ bool open(impl i, uint8_t* out, const uint8_t* in, size_t len, const uint8_t* ad
            == 0;
   }
   uint8_t poly_key[32];
-  crypto_stream_chacha20_ietf(poly_key, sizeof(poly_key), nonce, key);
+  uint32_t st[16];
+  init_state(st, key, nonce);
+  block_head(st, 0, poly_key);
+  sodium_memzero(st, sizeof(st));
   uint8_t tag[tag_len];
   aead_tag(i, poly_key, ad, ad_len, in, ct_len, tag);
   sodium_memzero(poly_key, sizeof(poly_key));
