@@ -137,7 +137,7 @@ cat "$out"/run*.txt | awk -v anchors="$out/anchors.txt" '
     printf "| RSS per idle transport (marginal, after 10 warm-up transports), KiB | %s | Go ~90 KiB | | <= 16 |\n", stats("per_tp")
     printf "| RssAnon per idle transport (marginal), KiB | %s | | | |\n", stats("per_tp_anon")
     printf "| single-core ChaCha20-Poly1305 enc, 4070 B / 64 KiB, MB/s (in-bench, libsodium) | %s / %s | | | |\n", stats("aead4k"), stats("aead64k")
-    printf "| single-core ChaCha20-Poly1305 enc, 4070 B, MB/s (in-bench, ours: %s keystream, what the transports use) | %s | libsodium %s | %s | |\n", ours_impl, stats("ours4k"), med("aead4k"), ratio(med("ours4k"), med("aead4k"))
+    printf "| single-core ChaCha20-Poly1305 enc, 4070 B, MB/s (in-bench, ours: %s, what the transports use) | %s | libsodium %s | %s | |\n", ours_impl, stats("ours4k"), med("aead4k"), ratio(med("ours4k"), med("aead4k"))
     printf "| raw loopback TCP (iperf3), MB/s | | %s | | |\n", (tcp == "" ? "-" : sprintf("%.0f", tcp))
     printf "| load average (1 min) at each run start | %s | | | |\n", stats("load")
   }'

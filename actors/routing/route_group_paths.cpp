@@ -88,6 +88,15 @@ void route_group_core::path_lost(path& p) {
     return; // (a handshake that cannot go out fails the dial instead)
   p.reported = true;
   ++stats_.paths_lost;
+  if (!agreed_.reliable) {
+    // Without the reliable layer (a Go peer, or between ours with it off) a
+    // new path cannot carry this group on: the peer's group does not move to
+    // it (a Go visor takes new rules for a new route and waits for its
+    // handshake) and what was in flight is gone. No new path, then: the path
+    // is dead and the group's next send fails it with a clean error.
+    p.dead = true;
+    return;
+  }
   if (on_path_lost_) {
     auto cb = on_path_lost_; // may replace the paths
     cb(p.rid);

@@ -445,6 +445,23 @@ TEST_CASE("route group: an unreachable peer in reliable mode fails cleanly") {
   CHECK(is(r.a.c->failure(), route_group_errc::unreachable));
 }
 
+TEST_CASE("route group: without the reliable layer a lost path is a clean error, never a new path") {
+  // as with a Go peer: a new path would reach it as a new route, and what
+  // was in flight is lost, so the group fails instead of asking for one
+  route r;
+  r.make(1, {}, {}, {});
+  r.start_and_establish();
+  REQUIRE(r.a.c->options() == wr::group_options{});
+  std::vector<route_id> lost;
+  r.a.c->set_path_fn([&](route_id fwd) { lost.push_back(fwd); });
+  r.links[0].first->close();
+  (void) r.a.c->write(wire_test::span("hello?"));
+  REQUIRE(r.net.run_until([&] { return r.a.c->current_phase() == core::phase::failed; }, 10s));
+  CHECK(is(r.a.c->failure(), route_group_errc::path_failed));
+  CHECK(r.a.c->counters().paths_lost == 1);
+  CHECK(lost.empty());
+}
+
 TEST_CASE("route group: hostile packets fail the group cleanly or are ignored, never crash") {
   // an established group in each mode gets random packets of every type
   // (what an intermediate visor could inject); it must end in a defined

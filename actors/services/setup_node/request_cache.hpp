@@ -1,8 +1,10 @@
 // Idempotent retries of the setup node: a request is identified by its
 // caller and the exact route it asks for (descriptor, keep-alive, hops). A
 // repeat while the first is still being set up joins it; a repeat after it
-// finished (within `ttl`) gets the same answer. Nothing else is a second
-// route. Bounded: at most `capacity` entries; finished entries are dropped
+// finished (within `ttl`) gets the same answer, unless the caller showed it
+// had that answer (closed the stream cleanly after it was written: the
+// setup node then forgets the request, so the same route asked again is a
+// new dial with new rules). Nothing else is a second route. Bounded: at most `capacity` entries; finished entries are dropped
 // oldest first to make room, and a full table of unfinished requests
 // refuses new ones.
 #pragma once
@@ -62,7 +64,8 @@ public:
   /// Records the outcome of request `id` (kept until now + ttl).
   void finish(uint64_t id, outcome out, clock::time_point now);
 
-  /// Forgets request `id` (a failed one: a retry starts anew).
+  /// Forgets request `id` (a failed one, or one whose answer the caller
+  /// has: a repeat starts anew).
   void abandon(uint64_t id);
 
   /// Drops finished entries whose time is up.

@@ -40,12 +40,18 @@ struct inbound_conn {
   std::unique_ptr<rpc::server_codec> codec;
   size_t in_flight = 0;
   clock_type::time_point last_activity;
+  /// Requests whose route this stream was answered (the edge rules). The
+  /// caller closing it cleanly afterwards has its answer: a repeat of the
+  /// same route after that is a new dial (an app started again on the same
+  /// ports), not a retry, and must not get the old rules.
+  std::vector<uint64_t> answered;
 };
 
 // Who waits for a request's answer.
 struct waiter {
   caf::actor_addr conn;
   rpc::request_header header;
+  uint64_t request = 0; ///< the request (and request_cache) id
 };
 
 // One visor of a request, reached on port 136.
@@ -260,7 +266,7 @@ private:
       return refuse(failure_code::create_routes, "the caller is not the route's source");
     auto key = make_key(c.remote, *route);
     auto claim = cache_.begin(key, next_id_, clock_type::now());
-    waiter w{caf::actor_cast<caf::actor_addr>(c.stream), h};
+    waiter w{caf::actor_cast<caf::actor_addr>(c.stream), h, claim.id};
     switch (claim.st) {
       case request_cache::state::full:
         return refuse(failure_code::unknown, "setup node busy");
@@ -302,6 +308,7 @@ private:
       rpc::response_header rh{w.header.service_method, w.header.seq, {}};
       if (c.codec->write_response(rh, rs::edge_rules_schema(), rs::to_gob(*out.rules), bytes))
         return;
+      c.answered.push_back(w.request);
     } else if (c.codec->write_error(w.header, out.error, bytes)) {
       return;
     }
@@ -602,6 +609,11 @@ private:
 
   void stream_gone(const caf::actor_addr& a, const caf::error& why) {
     if (auto it = inbound_.find(a); it != inbound_.end()) {
+      if (!why) { // closed cleanly after reading: those answers arrived
+        for (auto id : it->second.answered)
+          cache_.abandon(id);
+        stats_.answers_taken += it->second.answered.size();
+      }
       inbound_.erase(it);
       return;
     }

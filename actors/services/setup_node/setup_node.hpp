@@ -14,7 +14,9 @@
 // refuses the unknown method harmlessly) to every visor that was given
 // rules; keep-alive expiry removes them otherwise. A repeated request (same
 // caller, same route) while the first is in progress or up to one request
-// timeout after it succeeded gets the same edge rules (request_cache.hpp).
+// timeout after it succeeded gets the same edge rules (request_cache.hpp),
+// unless the caller closed the stream cleanly after its answer was written:
+// then it had the rules, and the same route asked again is a new route.
 //
 // The node models one Go process: one gob type-id allocation for every
 // stream it writes (as encoding/gob does process-wide), so its first route
@@ -68,12 +70,14 @@ struct setup_node_stats {
   uint64_t refused = 0;       ///< invalid routes, busy, wrong caller
   uint64_t streams_refused = 0; ///< port-36 streams over max_connections
   uint64_t cleanups = 0;      ///< RemoveRules calls sent after failures
+  uint64_t answers_taken = 0; ///< answered routes whose caller then closed cleanly (forgotten)
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, setup_node_stats& x) {
   return f(caf::meta::type_name("skywire::services::setup_node::setup_node_stats"), x.requests,
-           x.started, x.succeeded, x.failed, x.repeated, x.refused, x.streams_refused, x.cleanups);
+           x.started, x.succeeded, x.failed, x.repeated, x.refused, x.streams_refused, x.cleanups,
+           x.answers_taken);
 }
 
 /// Spawns the node on `client` (a dmsg client with the node's key).
