@@ -181,7 +181,12 @@ private:
     api::route_dial d;
     d.remote = args_.srv;
     d.remote_port = skysocks_port;
-    d.local_port = ctx_.routing_port.value;
+    // local_port 0: an ephemeral port (49152 up), as the reference's app
+    // dials. Not the app's own port 13: a re-dial after a lost route then
+    // has another descriptor than the old route, which the remote visor may
+    // still hold (a Go visor replaces that group, and the new handshake
+    // collides with its close for up to 30 s).
+    d.local_port = 0;
     d.min_hops = args_.min_hops;
     request(ctx_.routes, dial_timeout + std::chrono::seconds{5}, api::rt_dial_atom::value, d)
       .then(

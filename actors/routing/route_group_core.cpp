@@ -88,6 +88,7 @@ void route_group_core::cancel_all() {
   cancel(rto_timer_);
   cancel(ack_timer_);
   cancel(resend_timer_);
+  cancel(dead_timer_);
 }
 
 void route_group_core::set_sink(sink_fn fn) {

@@ -366,6 +366,7 @@ private:
   void send_confirmation();
   void on_noise_timeout();
   void on_keep_alive_tick();
+  void on_path_dead();
   void on_ping_tick();
   void on_close_timeout();
 
@@ -403,6 +404,7 @@ private:
   io::timer_service::timer_id rto_timer_ = 0;
   io::timer_service::timer_id ack_timer_ = 0;
   io::timer_service::timer_id resend_timer_ = 0;
+  io::timer_service::timer_id dead_timer_ = 0; ///< on_path_dead pending
   byte_buffer sent_msg_;    ///< our KK message (sent again on a repeat, extensions only)
   byte_buffer seen_msg_;    ///< the peer's KK message (a repeat is recognised)
   bool confirmed_ = true;   ///< responder with extensions: the initiator was heard

@@ -9,6 +9,8 @@
 
 #include <algorithm>
 
+#include "actors/routing/route_group_errors.hpp"
+
 namespace skywire::routing {
 
 using wire::routing::packet_type;
@@ -93,14 +95,27 @@ void route_group_core::path_lost(path& p) {
     // new path cannot carry this group on: the peer's group does not move to
     // it (a Go visor takes new rules for a new route and waits for its
     // handshake) and what was in flight is gone. No new path, then: the path
-    // is dead and the group's next send fails it with a clean error.
+    // is dead and the group fails with a clean error, on the shard's next
+    // turn (not inside the send that found it; an idle group finds it with
+    // its next keep-alive).
     p.dead = true;
+    if (dead_timer_ == 0)
+      dead_timer_ = after(std::chrono::nanoseconds{0}, &route_group_core::on_path_dead);
     return;
   }
   if (on_path_lost_) {
     auto cb = on_path_lost_; // may replace the paths
     cb(p.rid);
   }
+}
+
+void route_group_core::on_path_dead() {
+  dead_timer_ = 0;
+  // (closing: the app asked for the end already; the close timer ends it)
+  if (phase_ == phase::established && live_paths() == 0)
+    fail(make_error(route_group_errc::path_failed,
+                    "the route's transport is gone (a route without the reliable layer ends "
+                    "with its path)"));
 }
 
 void route_group_core::check_paths() {

@@ -460,6 +460,15 @@ TEST_CASE("route group: without the reliable layer a lost path is a clean error,
   CHECK(is(r.a.c->failure(), route_group_errc::path_failed));
   CHECK(r.a.c->counters().paths_lost == 1);
   CHECK(lost.empty());
+  // an idle group (its app only reads) finds it with its keep-alive
+  route q;
+  q.make(1, {}, {}, {});
+  q.start_and_establish();
+  q.a.c->set_path_fn([&](route_id fwd) { lost.push_back(fwd); });
+  q.links[0].first->close();
+  REQUIRE(q.net.run_until([&] { return q.a.c->current_phase() == core::phase::failed; }, 20s));
+  CHECK(is(q.a.c->failure(), route_group_errc::path_failed));
+  CHECK(lost.empty());
 }
 
 TEST_CASE("route group: hostile packets fail the group cleanly or are ignored, never crash") {

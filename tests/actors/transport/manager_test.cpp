@@ -192,16 +192,26 @@ TEST_CASE("managers: refused dials are errors with a cause, and error events") {
   REQUIRE_FALSE(r3);
   CHECK(is(r3.error(), transport_errc::unreachable));
   CHECK(next_event(a).kind == "error");
-  // an address where nobody listens
-  uint16_t dead_port = 0;
+  // a stopped node's listener is gone
   {
     auto c = start_node(w, "carol");
-    dead_port = c.port;
     REQUIRE(system::stop_and_wait(c.mgr)); // its listener is stopped as it exits
     CHECK(c.net->port() == 0);
   }
-  w.book.set(bob.pk, dead_port);
+  // an address where nobody listens: a port bound and held without listen()
+  // (connect is refused there at once; a port merely closed could be taken by
+  // another test running in parallel)
+  int held = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(held >= 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(held, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) == 0);
+  socklen_t sl = sizeof(sa);
+  REQUIRE(::getsockname(held, reinterpret_cast<sockaddr*>(&sa), &sl) == 0);
+  w.book.set(bob.pk, ntohs(sa.sin_port));
   auto r4 = add(w, a, bob.pk);
+  ::close(held);
   REQUIRE_FALSE(r4);
   CHECK(is(r4.error(), transport_errc::unreachable));
   CHECK(describe(r4.error()).find("refused") != std::string::npos);
