@@ -197,6 +197,22 @@ limbs to_limbs(uint64_t lo, uint64_t hi, uint64_t top) noexcept {
            (hi >> 14) & mask26, (hi >> 40) | (top << 24)}};
 }
 
+/// One carry pass over limbs of up to 64 bits: every limb ends below 2^26
+/// but limb 1 (below 2^26 + 2^10: the carry out of limb 4 comes back into
+/// limb 0 times 5, since 2^130 = 5 mod p).
+limbs carried(limbs d) noexcept {
+  for (int i = 0; i < 4; ++i) {
+    d.v[i + 1] += d.v[i] >> 26;
+    d.v[i] &= mask26;
+  }
+  const uint64_t c = d.v[4] >> 26;
+  d.v[4] &= mask26;
+  d.v[0] += c * 5;
+  d.v[1] += d.v[0] >> 26;
+  d.v[0] &= mask26;
+  return d;
+}
+
 /// h * r mod p, partly reduced (every limb below 2^26 + 2^10). Limbs of h
 /// below 2^27, of r below 2^26 + 2^10: every sum of products fits 64 bits.
 limbs mul_mod(const limbs& h, const limbs& r) noexcept {
@@ -209,25 +225,7 @@ limbs mul_mod(const limbs& h, const limbs& r) noexcept {
   uint64_t d2 = h.v[0] * r.v[2] + h.v[1] * r.v[1] + h.v[2] * r.v[0] + h.v[3] * s4 + h.v[4] * s3;
   uint64_t d3 = h.v[0] * r.v[3] + h.v[1] * r.v[2] + h.v[2] * r.v[1] + h.v[3] * r.v[0] + h.v[4] * s4;
   uint64_t d4 = h.v[0] * r.v[4] + h.v[1] * r.v[3] + h.v[2] * r.v[2] + h.v[3] * r.v[1] + h.v[4] * r.v[0];
-  uint64_t c = d0 >> 26;
-  d0 &= mask26;
-  d1 += c;
-  c = d1 >> 26;
-  d1 &= mask26;
-  d2 += c;
-  c = d2 >> 26;
-  d2 &= mask26;
-  d3 += c;
-  c = d3 >> 26;
-  d3 &= mask26;
-  d4 += c;
-  c = d4 >> 26;
-  d4 &= mask26;
-  d0 += c * 5;
-  c = d0 >> 26;
-  d0 &= mask26;
-  d1 += c;
-  return {{d0, d1, d2, d3, d4}};
+  return carried({{d0, d1, d2, d3, d4}});
 }
 
 class poly1305 {
@@ -434,26 +432,7 @@ __attribute__((target("avx512f"))) size_t poly1305::blocks8(const uint8_t* p, si
   for (int i = 0; i < 5; ++i)
     t[i] = static_cast<uint64_t>(_mm512_reduce_add_epi64(acc.v[i]));
   // The sum of eight lanes: limbs below 2^30; one carry pass as in mul_mod.
-  uint64_t c = t[0] >> 26;
-  t[0] &= mask26;
-  t[1] += c;
-  c = t[1] >> 26;
-  t[1] &= mask26;
-  t[2] += c;
-  c = t[2] >> 26;
-  t[2] &= mask26;
-  t[3] += c;
-  c = t[3] >> 26;
-  t[3] &= mask26;
-  t[4] += c;
-  c = t[4] >> 26;
-  t[4] &= mask26;
-  t[0] += c * 5;
-  c = t[0] >> 26;
-  t[0] &= mask26;
-  t[1] += c;
-  for (int i = 0; i < 5; ++i)
-    h_.v[i] = t[i];
+  h_ = carried({{t[0], t[1], t[2], t[3], t[4]}});
   sodium_memzero(pw, sizeof(pw));
   return done;
 }
