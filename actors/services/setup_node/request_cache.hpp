@@ -4,9 +4,9 @@
 // finished (within `ttl`) gets the same answer, unless the caller showed it
 // had that answer (closed the stream cleanly after it was written: the
 // setup node then forgets the request, so the same route asked again is a
-// new dial with new rules). Nothing else is a second route. Bounded: at most `capacity` entries; finished entries are dropped
-// oldest first to make room, and a full table of unfinished requests
-// refuses new ones.
+// new dial with new rules). Nothing else is a second route. Bounded: at
+// most `capacity` entries; finished entries are dropped oldest first to make
+// room, and a full table of unfinished requests refuses new ones.
 #pragma once
 
 #include <chrono>

@@ -308,6 +308,8 @@ private:
       rpc::response_header rh{w.header.service_method, w.header.seq, {}};
       if (c.codec->write_response(rh, rs::edge_rules_schema(), rs::to_gob(*out.rules), bytes))
         return;
+      if (c.answered.size() >= cfg_.max_calls_per_connection) // bounded per stream
+        c.answered.erase(c.answered.begin());
       c.answered.push_back(w.request);
     } else if (c.codec->write_error(w.header, out.error, bytes)) {
       return;
