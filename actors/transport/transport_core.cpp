@@ -211,15 +211,17 @@ transport_core::write_result transport_core::write_parts(std::span<const byte_sp
       gathered_.insert(gathered_.end(), p.begin(), p.end());
     if (gathered_.size() >= gather_limit) {
       ok = flush_gathered_locked();
-    } else if (!here) {
-      // another link's thread: flushed when the read it delivers ends, or
-      // now when this thread delivers none
-      if (!in_delivery())
-        ok = flush_gathered_locked();
-      else if (!flush_deferred_) {
+    } else if (in_delivery()) {
+      // inside a read's delivery (this link's or another's): flushed once
+      // when the outermost delivery ends, before its thread waits again (an
+      // answer leaves without a turn of the loop)
+      if (!flush_deferred_) {
         flush_deferred_ = true;
         deferred.cores.push_back(shared_from_this());
       }
+    } else if (!here) {
+      // another link's thread delivering nothing: now
+      ok = flush_gathered_locked();
     } else if (!flush_posted_) {
       flush_posted_ = true;
       link_->post([w = weak_from_this()] {
