@@ -11,7 +11,6 @@
 
 #include <array>
 #include <cerrno>
-#include <cstring>
 
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/buffer.hpp>
@@ -96,28 +95,19 @@ void stream_connection::set_max_read(size_t max_read) {
   });
 }
 
-// The read waits as a read of at most head_bytes into the connection's own
-// head_: the reactor performs it when the socket turns readable, and when it
-// took less than it asked for (the socket is drained) the next read is queued
-// without a system call. A wait for readability instead costs an epoll_ctl
-// per read. What follows the head is read into the shard's buffer (or the
-// delivered buffer) at once.
 void stream_connection::do_wait_read() {
   if (finished_ || reading_paused_ || read_pending_)
     return;
   read_pending_ = true;
-  socket_.async_read_some(
-    asio::buffer(head_.data(), std::min(head_.size(), max_read_)),
-    asio::bind_executor(strand_, [self = shared_from_this()](error_code ec, size_t n) {
-      self->read_pending_ = false;
-      if (self->finished_)
-        return;
-      if (ec == asio::error::would_block || ec == asio::error::try_again)
-        return self->do_wait_read();
-      if (ec)
-        return self->finish(ec);
-      self->do_read_available(n);
-    }));
+  socket_.async_wait(socket_type::wait_read,
+                     asio::bind_executor(strand_, [self = shared_from_this()](error_code ec) {
+                       self->read_pending_ = false;
+                       if (self->finished_)
+                         return;
+                       if (ec)
+                         return self->finish(ec);
+                       self->do_read_available();
+                     }));
 }
 
 namespace {
@@ -137,45 +127,36 @@ uint8_t* shard_read_buffer(size_t n) {
 
 } // namespace
 
-void stream_connection::do_read_available(size_t head) {
-  // head bytes are in head_; a full head may have more behind it
-  bool more = head == std::min(head_.size(), max_read_) && head < max_read_;
+void stream_connection::do_read_available() {
   error_code ec;
   if (cbs_.on_span) {
     auto* p = shard_read_buffer(max_read_);
-    std::memcpy(p, head_.data(), head);
-    size_t n = head;
-    if (more) {
-      n += socket_.read_some(asio::buffer(p + head, max_read_ - head), ec);
-      if (ec == asio::error::would_block || ec == asio::error::try_again)
-        ec = {};
+    size_t n = socket_.read_some(asio::buffer(p, max_read_), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      do_wait_read();
+      return;
     }
-    cbs_.on_span(std::span<const uint8_t>{p, n});
     if (ec)
-      return finish(ec); // after what came before the end
+      return finish(ec);
+    cbs_.on_span(std::span<const uint8_t>{p, n});
     do_wait_read();
     return;
   }
-  size_t want = head;
-  if (more) {
-    size_t avail = socket_.available(ec);
-    if (ec)
-      return finish(ec);
-    want = std::min(head + std::max<size_t>(avail, 4096), max_read_);
-  }
+  size_t avail = socket_.available(ec);
+  if (ec)
+    return finish(ec);
+  size_t want = std::min(std::max<size_t>(avail, 4096), max_read_);
   byte_buffer buf(want);
-  std::memcpy(buf.data(), head_.data(), head);
-  size_t n = head;
-  if (more) {
-    n += socket_.read_some(asio::buffer(buf.data() + head, want - head), ec);
-    if (ec == asio::error::would_block || ec == asio::error::try_again)
-      ec = {};
+  size_t n = socket_.read_some(asio::buffer(buf), ec);
+  if (ec == asio::error::would_block || ec == asio::error::try_again) {
+    do_wait_read();
+    return;
   }
+  if (ec)
+    return finish(ec);
   buf.resize(n);
   if (cbs_.on_data)
     cbs_.on_data(std::move(buf));
-  if (ec)
-    return finish(ec);
   do_wait_read();
 }
 
@@ -469,10 +450,6 @@ void stream_connection::post(std::function<void()> fn) {
 std::shared_ptr<stream_connection> stream_connection::move_to(asio::io_context& ctx) {
   if (finished_)
     return nullptr;
-  // a pending read may already hold bytes in head_ (performed, its handler
-  // not run yet): only a connection between reads moves (in a read callback)
-  if (read_pending_)
-    return nullptr;
   {
     std::lock_guard<std::mutex> guard{mtx_};
     if (closed_ || writing_ || !queue_.empty() || direct_unreported_ > 0)
@@ -481,12 +458,13 @@ std::shared_ptr<stream_connection> stream_connection::move_to(asio::io_context& 
   }
   error_code ec;
   auto proto = socket_.local_endpoint(ec).protocol();
-  int fd = ec ? -1 : socket_.release(ec);
+  int fd = ec ? -1 : socket_.release(ec); // cancels the pending read wait
   if (ec || fd < 0) {
     std::lock_guard<std::mutex> guard{mtx_};
     closed_ = false;
     return nullptr;
   }
+  // The cancelled wait completes later on this strand and sees finished_.
   finished_ = true;
   cbs_ = {};
   socket_type moved(ctx, proto, fd);

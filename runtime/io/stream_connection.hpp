@@ -2,10 +2,8 @@
 //
 // Reads: after start(), the socket is read continuously; each completed read
 // (everything the kernel had, up to max_read bytes) is handed to on_data as one
-// buffer. While idle, only a 512-byte head is held (the pending read takes at
-// most that much; the rest of a read goes into the shard's buffer), so
-// thousands of idle connections cost little memory, and a read that drained
-// the socket arms the next one without a system call.
+// buffer. While idle, no read buffer is held (the connection waits for
+// readability first), so thousands of idle connections cost little memory.
 // pause_reading()/resume_reading() give the owner back-pressure.
 //
 // Writes: write() is thread-safe and never blocks. When nothing is queued and
@@ -23,7 +21,6 @@
 
 #include <sys/uio.h>
 
-#include <array>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -142,7 +139,7 @@ public:
 private:
   explicit stream_connection(socket_type&& s);
   void do_wait_read();
-  void do_read_available(size_t head);
+  void do_read_available();
   void do_write();
   size_t send_now_locked(const ::iovec* iov, size_t n, bool& post_report);
   void post_after_write(bool post_write, bool post_report);
@@ -168,9 +165,6 @@ private:
   size_t direct_unreported_ = 0; // sent directly, not yet passed to on_sent
   bool reading_paused_ = false; // strand only
   bool read_pending_ = false;   // strand only
-  /// The first bytes of each read (a small message whole): see do_wait_read.
-  static constexpr size_t head_bytes = 512;
-  std::array<uint8_t, head_bytes> head_; // strand only
   bool closed_ = false;
   bool finished_ = false;   // strand only
   bool reset_on_finish_ = false; // strand only: finish() sends an RST
