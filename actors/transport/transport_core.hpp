@@ -291,13 +291,15 @@ private:
   /// Under send_mtx_: seals the gathered plaintext and hands it to the link
   /// (false: the link refused it, it ended).
   bool flush_gathered_locked();
-  /// [link] the posted end of a handler's gathering.
+  /// [link] the posted end of a handler's gathering (a write on the link's
+  /// thread outside a delivery).
   void flush_gathered();
   /// [any] the end of the delivery this core's gathering was deferred to.
   void flush_deferred();
   /// The delivery of one read to on_data on the link's thread: writes made
-  /// meanwhile from this thread to transports on other threads are gathered
-  /// and flushed once each when the outermost scope ends.
+  /// meanwhile from this thread (to this transport, or to transports on
+  /// other threads) are gathered and flushed once each when the outermost
+  /// scope ends, before the thread waits again.
   struct delivery_scope {
     delivery_scope();
     ~delivery_scope();

@@ -3,7 +3,8 @@
 // the transport's shard) is gathered and sealed into full 4070-byte frames
 // that run across the writes' boundaries, sent once the handler is done; the
 // peer reads the same byte stream; a write from another thread afterwards
-// keeps the order.
+// keeps the order; an answer written while its read is delivered leaves when
+// the delivery ends.
 #include <doctest/doctest.h>
 
 #include <array>
@@ -304,4 +305,53 @@ TEST_CASE("transport link: a relay's packets to a transport on another thread go
   REQUIRE(out.eb.wait([&] { return out.eb.down; }));
   rt_in.stop();
   rt_out.stop();
+}
+
+TEST_CASE("transport link: an answer written while its read is delivered leaves when the delivery "
+          "ends, before the thread's next turn") {
+  // bob echoes each read from his own io thread. A check posted to that
+  // thread before the echo runs after the delivery: the echo must already
+  // have been sealed and handed to the socket by then (a posted flush would
+  // still hold it gathered: one more turn of the event loop per answer).
+  io::io_runtime rt{1};
+  std::mutex mtx;
+  std::condition_variable cv;
+  bool checked = false;
+  bool echo_ok = true;
+  size_t queued_at_check = 0;
+  uint64_t wire_in_handler = 0, wire_at_check = 0;
+  linked_pair lp;
+  link_up(rt.context(), lp, "alice", "bob", [&](byte_span b) {
+    auto& bob = *lp.b;
+    wire_in_handler = bob.counters().wire_out.load();
+    asio::post(rt.context(), [&] {
+      auto q = bob.queued_bytes();
+      auto w = bob.counters().wire_out.load();
+      std::lock_guard<std::mutex> g{mtx};
+      queued_at_check = q;
+      wire_at_check = w;
+      checked = true;
+      cv.notify_all();
+    });
+    echo_ok = bob.write(b) == transport_core::write_result::ok;
+  });
+
+  auto msg = pattern(32, 4);
+  CHECK(lp.a->write(byte_span{msg}) == transport_core::write_result::ok);
+  {
+    std::unique_lock<std::mutex> lk{mtx};
+    REQUIRE(cv.wait_for(lk, std::chrono::seconds(10), [&] { return checked; }));
+  }
+  CHECK(echo_ok);
+  CHECK(queued_at_check == 0);
+  CHECK(wire_at_check == wire_in_handler + nz::frames_size(msg.size()));
+  REQUIRE(lp.ea.wait([&] { return lp.ea.data.size() >= msg.size(); }));
+  {
+    std::lock_guard<std::mutex> g{lp.ea.mtx};
+    CHECK(lp.ea.data == msg);
+  }
+
+  lp.a->close();
+  REQUIRE(lp.eb.wait([&] { return lp.eb.down; }));
+  rt.stop();
 }
