@@ -20,7 +20,8 @@
 #      binary relinked with a map of its input sections.
 # The function list: what 1 ran, then what only 2 ran, then what only 3 ran
 # (the functions that account for 99 % of its instructions), each by
-# instructions executed (most first).
+# instructions executed (by decades, most first; by name within a decade, so
+# that a rerun moves few lines).
 #
 #   bash scripts/link-order.sh        BUILD_DIR (default build), IDLE (20)
 # Needs valgrind, python3, curl and a Ninja tree; loopback only; every process stopped by PID
@@ -34,7 +35,7 @@ real=$(cd "$BUILD_DIR" && pwd -P)/skywire
 [ -x "$real" ] && [ -x "$BUILD_DIR/bench_transport_bench" ] \
   || { echo "link-order: build skywire and bench_transport_bench in $BUILD_DIR first" >&2; exit 1; }
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+trap '[ -n "${vpid:-}" ] && kill "$vpid" 2>/dev/null; rm -rf "$work"' EXIT
 mkdir -p "$work/bin" "$work/idle" "$work/net"
 wrap() { # DIR: a `skywire` that runs the real one under callgrind, output into DIR
   cat > "$work/bin/skywire" <<EOF
@@ -56,20 +57,29 @@ c["transport"].update(discovery="", address_resolver="")
 c["dmsg"]["discovery"] = ""
 json.dump(c, open(sys.argv[1], "w"))
 EOF2
-valgrind -q --tool=callgrind --demangle=no --dump-instr=no --callgrind-out-file="$work/start/cg" \
-  "$real" visor -c "$work/start/visor.json" > "$work/start/visor.log" 2>&1 &
-vpid=$!
-for _ in $(seq 600); do
-  grep -q "transport listener up" "$work/start/visor.log" && break
-  kill -0 "$vpid" 2>/dev/null || { cat "$work/start/visor.log" >&2; exit 1; }
-  sleep 0.1
-done
-grep -q "transport listener up" "$work/start/visor.log" \
-  || { kill "$vpid"; echo "link-order: the visor did not come up" >&2; exit 1; }
+idle_visor() { # LOG BINARY VALGRIND_OPTIONS...: the visor of $work/start under valgrind,
+  # until its listener is up (at most 3 minutes: valgrind is slow); sets vpid
+  local log=$1 bin=$2
+  shift 2
+  rm -rf "$work/start/local"
+  valgrind -q "$@" "$bin" visor -c "$work/start/visor.json" > "$log" 2>&1 &
+  vpid=$!
+  for _ in $(seq 1800); do
+    grep -q "transport listener up" "$log" && return 0
+    kill -0 "$vpid" 2>/dev/null || { cat "$log" >&2; exit 1; }
+    sleep 0.1
+  done
+  kill "$vpid"
+  echo "link-order: the visor did not come up under valgrind $*" >&2
+  exit 1
+}
+idle_visor "$work/start/visor.log" "$real" --tool=callgrind --demangle=no --dump-instr=no \
+  --callgrind-out-file="$work/start/cg"
 sleep 3 # idle, as the benchmark measures it
 callgrind_control -d "$vpid" >/dev/null 2>&1 # start-up and idle: cg.1; the shutdown is left out
 kill "$vpid"
 wait "$vpid" || true
+vpid=""
 
 echo "link-order: 2/4 transports (bench_transport_bench's visor phase, $IDLE transports)" >&2
 wrap "$work/idle"
@@ -89,21 +99,13 @@ echo "link-order: 4/4 the read-only data an idle visor reads (lackey; the binary
 link=$(cd "$BUILD_DIR" && ninja -t commands skywire | tail -1)
 [[ "$link" == *" -o skywire "* ]] || { echo "link-order: no link command for skywire (a Ninja tree?)" >&2; exit 1; }
 (cd "$BUILD_DIR" && eval "${link/ -o skywire / -o $work/skywire -Wl,-Map=$work/skywire.map }")
-rm -rf "$work/start/local"
-valgrind -q --tool=lackey --trace-mem=yes --log-file="$work/start/lackey" \
-  "$work/skywire" visor -c "$work/start/visor.json" > "$work/start/lackey-visor.log" 2>&1 &
-vpid=$!
-for _ in $(seq 1800); do
-  grep -q "transport listener up" "$work/start/lackey-visor.log" && break
-  kill -0 "$vpid" 2>/dev/null || { cat "$work/start/lackey-visor.log" >&2; exit 1; }
-  sleep 0.1
-done
-grep -q "transport listener up" "$work/start/lackey-visor.log" \
-  || { kill "$vpid"; echo "link-order: the visor did not come up under lackey" >&2; exit 1; }
+idle_visor "$work/start/lackey-visor.log" "$work/skywire" --tool=lackey --trace-mem=yes \
+  --log-file="$work/start/lackey"
 base=$(awk -v p="$work/skywire" '$6 == p && $3 == "00000000" {print $1; exit}' "/proc/$vpid/maps")
 sleep 3 # idle
 kill "$vpid"
 wait "$vpid" || true
+vpid=""
 [ -n "$base" ] || { echo "link-order: no mapping of the binary seen" >&2; exit 1; }
 
 python3 - "$work/skywire.map" "$work/start/lackey" "${base%%-*}" cli/skywire-rodata.ld <<'EOF'
@@ -196,23 +198,28 @@ idle = executed(glob.glob(os.path.join(work, "idle", "cg.*")))
 net = executed(glob.glob(os.path.join(work, "net", "cg.*")))
 if min(len(start), len(idle), len(net)) < 100:
     sys.exit(f"link-order: too few functions seen ({len(start)}, {len(idle)}, {len(net)})")
-order = [f for f, _ in start.most_common()]
-order += [f for f, _ in idle.most_common() if f not in start]
+def by_heat(cost, names):
+    """the hottest first, by decades of instructions run (then by name: a
+    rerun moves few lines, the counts vary from run to run)"""
+    return sorted(names, key=lambda f: (-len(str(cost[f])), f))
+order = by_heat(start, start)
+order += by_heat(idle, [f for f in idle if f not in start])
 idle.update(start)
 # the data path's functions by instructions run, until they account for
 # 99 % of them: the rest ran rarely (set-up, errors) and may lie anywhere
 rest = [(f, c) for f, c in net.most_common() if f not in idle]
-total, acc = sum(c for _, c in rest), 0
+total, acc, hot = sum(c for _, c in rest), 0, []
 for f, c in rest:
     if acc >= 0.99 * total:
         break
-    order.append(f)
+    hot.append(f)
     acc += c
+order += by_heat(net, hot)
 tmp = out + ".tmp"
 with open(tmp, "w") as f:
     f.write("# The skywire binary's functions in link order: generated by\n"
-            "# scripts/link-order.sh (callgrind over an idle visor, then the local\n"
-            "# network's data path). Mangled names, one per line.\n")
+            "# scripts/link-order.sh (callgrind over an idle visor, transports, then the\n"
+            "# local network's data path). Mangled names, one per line.\n")
     f.write("\n".join(order) + "\n")
 os.replace(tmp, out)
 print(f"link-order: {len(start)} functions at start-up and idle, {len(idle) - len(start)} more with "
