@@ -157,35 +157,52 @@ void raw_echo_server(int lfd) {
   }
 }
 
-/// n 32-byte round trips over a blocking socket to the raw echo (µs each).
-std::vector<double> raw_tcp_rtts(uint16_t port, int warmup, int n) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons(port);
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0)
-    die("raw TCP: cannot connect to the peer's echo");
-  set_nodelay(fd);
-  std::vector<double> us;
-  char msg[32] = {}, back[32];
-  for (int i = 0; i < warmup + n; ++i) {
-    auto t0 = clk::now();
-    if (::send(fd, msg, sizeof msg, MSG_NOSIGNAL) != sizeof msg)
-      die("raw TCP: send failed");
-    size_t got = 0;
-    while (got < sizeof back) {
-      auto r = ::recv(fd, back + got, sizeof back - got, 0);
-      if (r <= 0)
-        die("raw TCP: the echo closed");
-      got += static_cast<size_t>(r);
-    }
-    if (i >= warmup)
-      us.push_back(std::chrono::duration<double, std::micro>(clk::now() - t0).count());
+/// A blocking client of the peer's raw echo: 32-byte round trips (the anchor).
+class raw_echo_client {
+public:
+  explicit raw_echo_client(uint16_t port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(port);
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd_ < 0 || ::connect(fd_, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0)
+      die("raw TCP: cannot connect to the peer's echo");
+    set_nodelay(fd_);
   }
-  ::close(fd);
-  return us;
-}
+  raw_echo_client(const raw_echo_client&) = delete;
+  raw_echo_client& operator=(const raw_echo_client&) = delete;
+  ~raw_echo_client() { ::close(fd_); }
+
+  /// warmup + n round trips; appends the last n (µs each) to `us`.
+  void round_trips(int warmup, int n, std::vector<double>& us) {
+    char msg[32] = {}, back[32];
+    for (int i = 0; i < warmup + n; ++i) {
+      auto t0 = clk::now();
+      if (::send(fd_, msg, sizeof msg, MSG_NOSIGNAL) != sizeof msg)
+        die("raw TCP: send failed");
+      size_t got = 0;
+      while (got < sizeof back) {
+        auto r = ::recv(fd_, back + got, sizeof back - got, 0);
+        if (r <= 0)
+          die("raw TCP: the echo closed");
+        got += static_cast<size_t>(r);
+      }
+      if (i >= warmup)
+        us.push_back(std::chrono::duration<double, std::micro>(clk::now() - t0).count());
+    }
+  }
+
+private:
+  int fd_ = -1;
+};
+
+/// The round trips are measured in blocks that alternate between raw TCP and the
+/// transport, so that both see the same state of the machine (on a shared or
+/// virtualised host the wake-up latency drifts by tens of per cent within a
+/// minute: two phases measured one after the other compare two different
+/// machines). The ratio reported is the median of the blocks' ratios.
+constexpr int rtt_blocks = 10;
 
 // ---- the peer process --------------------------------------------------------------------
 
@@ -369,11 +386,29 @@ struct world {
 
   void rtt(const std::string& type) {
     auto c = dial_peer(type, port_echo, nullptr);
-    auto us = c->round_trips(std::vector<uint8_t>(32, 0x42), 32, 200, o.rtts, 60s);
-    if (us.empty())
-      die(type + ": round trips did not complete");
+    raw_echo_client raw{peer.raw};
+    std::vector<double> us, raw_us, ratios;
+    int per_block = std::max(1, o.rtts / rtt_blocks);
+    for (int b = 0; b < rtt_blocks; ++b) {
+      std::vector<double> tb, rb;
+      raw.round_trips(b == 0 ? 200 : 20, per_block, rb);
+      tb = c->round_trips(std::vector<uint8_t>(32, 0x42), 32, b == 0 ? 200 : 20, per_block, 60s);
+      if (tb.empty())
+        die(type + ": round trips did not complete");
+      ratios.push_back(pct(tb, 50) / pct(rb, 50));
+      us.insert(us.end(), tb.begin(), tb.end());
+      raw_us.insert(raw_us.end(), rb.begin(), rb.end());
+    }
+    std::cout << "TP raw_tcp rtt32_p50_us=" << fmt(pct(raw_us, 50), 1)
+              << " rtt32_p99_us=" << fmt(pct(raw_us, 99), 1) << " n=" << raw_us.size()
+              << " (two processes, blocking sockets; interleaved with " << type << ")" << std::endl;
     std::cout << "TP " << type << " rtt32_p50_us=" << fmt(pct(us, 50), 1)
-              << " rtt32_p99_us=" << fmt(pct(us, 99), 1) << " n=" << us.size() << std::endl;
+              << " rtt32_p99_us=" << fmt(pct(us, 99), 1) << " n=" << us.size()
+              << " raw_tcp_p50_us=" << fmt(pct(raw_us, 50), 1)
+              << " ratio_blocks_p50=" << fmt(pct(ratios, 50), 2)
+              << " ratio_blocks_min=" << fmt(*std::min_element(ratios.begin(), ratios.end()), 2)
+              << " ratio_blocks_max=" << fmt(*std::max_element(ratios.begin(), ratios.end()), 2)
+              << " blocks=" << rtt_blocks << std::endl;
     c->finish();
   }
 
@@ -584,11 +619,6 @@ int run_bench(options o) {
     die("UDP socket: " + skywire::describe(udp.error()));
   w.udp = *udp;
   on_ctx(w.io.context(), [&] { w.udp->start(nullptr); });
-
-  auto raw = raw_tcp_rtts(w.peer.raw, 200, o.rtts);
-  std::cout << "TP raw_tcp rtt32_p50_us=" << fmt(pct(raw, 50), 1)
-            << " rtt32_p99_us=" << fmt(pct(raw, 99), 1) << " n=" << raw.size()
-            << " (two processes, blocking sockets)" << std::endl;
 
   for (const auto& type : o.types) {
     w.dials(type);

@@ -150,6 +150,46 @@ __attribute__((target("avx512f"))) void group16(const uint32_t* s, uint32_t ctr,
   }
 }
 
+/// Four ChaCha20 blocks (counters 0..3) of the state `s` into ks (256 bytes),
+/// in one pass: each 128-bit lane holds one row of one block (row layout), so
+/// the four blocks cost about what one costs in scalar code. For the short
+/// messages of round trips and control traffic, where libsodium's dispatch and
+/// its separate Poly1305-key block cost more than the message.
+__attribute__((target("avx512f"))) void group4(const uint32_t* s, uint8_t* ks) noexcept {
+  const __m512i a0 = _mm512_broadcast_i32x4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(s)));
+  const __m512i b0 =
+    _mm512_broadcast_i32x4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(s + 4)));
+  const __m512i c0 =
+    _mm512_broadcast_i32x4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(s + 8)));
+  const __m512i d0 = _mm512_add_epi32(
+    _mm512_broadcast_i32x4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(s + 12))),
+    _mm512_setr_epi32(0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0));
+  __m512i a = a0, b = b0, c = c0, d = d0;
+  for (int r = 0; r < 10; ++r) {
+    SKYWIRE_CHACHA_QR(a, b, c, d)
+    b = _mm512_shuffle_epi32(b, static_cast<_MM_PERM_ENUM>(_MM_SHUFFLE(0, 3, 2, 1)));
+    c = _mm512_shuffle_epi32(c, static_cast<_MM_PERM_ENUM>(_MM_SHUFFLE(1, 0, 3, 2)));
+    d = _mm512_shuffle_epi32(d, static_cast<_MM_PERM_ENUM>(_MM_SHUFFLE(2, 1, 0, 3)));
+    SKYWIRE_CHACHA_QR(a, b, c, d)
+    b = _mm512_shuffle_epi32(b, static_cast<_MM_PERM_ENUM>(_MM_SHUFFLE(2, 1, 0, 3)));
+    c = _mm512_shuffle_epi32(c, static_cast<_MM_PERM_ENUM>(_MM_SHUFFLE(1, 0, 3, 2)));
+    d = _mm512_shuffle_epi32(d, static_cast<_MM_PERM_ENUM>(_MM_SHUFFLE(0, 3, 2, 1)));
+  }
+  a = _mm512_add_epi32(a, a0);
+  b = _mm512_add_epi32(b, b0);
+  c = _mm512_add_epi32(c, c0);
+  d = _mm512_add_epi32(d, d0);
+  // Lane k of a, b, c, d is block k's rows 0..3: gather each block's rows.
+  const __m512i ab_lo = _mm512_shuffle_i32x4(a, b, 0x44); // a0 a1 b0 b1
+  const __m512i ab_hi = _mm512_shuffle_i32x4(a, b, 0xEE); // a2 a3 b2 b3
+  const __m512i cd_lo = _mm512_shuffle_i32x4(c, d, 0x44); // c0 c1 d0 d1
+  const __m512i cd_hi = _mm512_shuffle_i32x4(c, d, 0xEE); // c2 c3 d2 d3
+  _mm512_storeu_si512(ks, _mm512_shuffle_i32x4(ab_lo, cd_lo, 0x88));       // a0 b0 c0 d0
+  _mm512_storeu_si512(ks + 64, _mm512_shuffle_i32x4(ab_lo, cd_lo, 0xDD));  // a1 b1 c1 d1
+  _mm512_storeu_si512(ks + 128, _mm512_shuffle_i32x4(ab_hi, cd_hi, 0x88)); // a2 b2 c2 d2
+  _mm512_storeu_si512(ks + 192, _mm512_shuffle_i32x4(ab_hi, cd_hi, 0xDD)); // a3 b3 c3 d3
+}
+
 #undef SKYWIRE_CHACHA_QR
 
 void avx512_xor(uint8_t* out, const uint8_t* in, size_t len, const uint8_t* nonce, uint32_t ic,
@@ -534,8 +574,50 @@ void stream_xor(impl i, uint8_t* out, const uint8_t* in, size_t len, const uint8
   crypto_stream_chacha20_ietf_xor_ic(out, in, len, nonce, ic, key);
 }
 
+namespace {
+
+#ifdef SKYWIRE_HAVE_AVX512_CHACHA
+/// The keystream's first four blocks: the Poly1305 key, then up to 192 bytes.
+struct small_keystream {
+  alignas(64) uint8_t ks[256];
+  small_keystream(const uint8_t* key, const uint8_t* nonce) noexcept {
+    uint32_t st[16];
+    init_state(st, key, nonce);
+    group4(st, ks);
+    sodium_memzero(st, sizeof(st));
+  }
+  small_keystream(const small_keystream&) = delete;
+  small_keystream& operator=(const small_keystream&) = delete;
+  ~small_keystream() { sodium_memzero(ks, sizeof(ks)); }
+  void xor_into(uint8_t* out, const uint8_t* in, size_t len) const noexcept {
+    for (size_t j = 0; j < len; ++j)
+      out[j] = static_cast<uint8_t>(in[j] ^ ks[64 + j]);
+  }
+};
+#endif
+
+[[maybe_unused]] bool small_path(impl i, size_t len) noexcept {
+#ifdef SKYWIRE_HAVE_AVX512_CHACHA
+  return i == impl::avx512 && len <= small_max;
+#else
+  (void)i;
+  (void)len;
+  return false;
+#endif
+}
+
+} // namespace
+
 void seal(impl i, uint8_t* out, const uint8_t* in, size_t len, const uint8_t* ad, size_t ad_len,
           const uint8_t* nonce, const uint8_t* key) noexcept {
+#ifdef SKYWIRE_HAVE_AVX512_CHACHA
+  if (small_path(i, len)) {
+    small_keystream k{key, nonce};
+    k.xor_into(out, in, len);
+    aead_tag<sodium_poly1305>(k.ks, ad, ad_len, out, len, out + len);
+    return;
+  }
+#endif
   if (!vector_path(i, len)) {
     crypto_aead_chacha20poly1305_ietf_encrypt(out, nullptr, in, len, ad, ad_len, nullptr, nonce,
                                               key);
@@ -556,6 +638,17 @@ bool open(impl i, uint8_t* out, const uint8_t* in, size_t len, const uint8_t* ad
   if (len < tag_len)
     return false;
   const size_t ct_len = len - tag_len;
+#ifdef SKYWIRE_HAVE_AVX512_CHACHA
+  if (small_path(i, ct_len)) {
+    small_keystream k{key, nonce};
+    uint8_t tag[tag_len];
+    aead_tag<sodium_poly1305>(k.ks, ad, ad_len, in, ct_len, tag);
+    if (crypto_verify_16(tag, in + ct_len) != 0)
+      return false;
+    k.xor_into(out, in, ct_len);
+    return true;
+  }
+#endif
   if (!vector_path(i, ct_len)) {
     return crypto_aead_chacha20poly1305_ietf_decrypt_detached(out, nullptr, in, ct_len, in + ct_len,
                                                               ad, ad_len, nonce, key)
@@ -588,14 +681,14 @@ void poly1305_mac(impl i, uint8_t* tag, const uint8_t* in, size_t len,
 
 void seal(uint8_t* out, const uint8_t* in, size_t len, const uint8_t* ad, size_t ad_len,
           const uint8_t* nonce, const uint8_t* key) noexcept {
-  seal(len >= vector_threshold ? active_impl : impl::libsodium, out, in, len, ad, ad_len, nonce,
-       key);
+  seal(len >= vector_threshold || len <= small_max ? active_impl : impl::libsodium, out, in, len, ad,
+       ad_len, nonce, key);
 }
 
 bool open(uint8_t* out, const uint8_t* in, size_t len, const uint8_t* ad, size_t ad_len,
           const uint8_t* nonce, const uint8_t* key) noexcept {
-  return open(len >= vector_threshold + tag_len ? active_impl : impl::libsodium, out, in, len, ad,
-              ad_len, nonce, key);
+  const bool ours = len >= vector_threshold + tag_len || len <= small_max + tag_len;
+  return open(ours ? active_impl : impl::libsodium, out, in, len, ad, ad_len, nonce, key);
 }
 
 } // namespace skywire::crypto::chachapoly

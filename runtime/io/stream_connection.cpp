@@ -11,6 +11,7 @@
 
 #include <array>
 #include <cerrno>
+#include <cstring>
 
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/buffer.hpp>
@@ -84,7 +85,11 @@ void stream_connection::start(callbacks cbs, size_t max_read) {
   asio::post(strand_, [self = shared_from_this(), cbs = std::move(cbs), max_read]() mutable {
     self->cbs_ = std::move(cbs);
     self->max_read_ = max_read == 0 ? 1 : max_read;
+    self->started_ = true;
     self->report_direct(); // bytes sent directly before start()
+    if (self->awaiting_predecessor_)
+      return; // take_over() starts the reads
+    self->deliver_carried();
     self->do_wait_read();
   });
 }
@@ -95,19 +100,26 @@ void stream_connection::set_max_read(size_t max_read) {
   });
 }
 
+// The wait for readability is a read into head_: Asio re-arms nothing for it
+// (the descriptor stays registered edge-triggered, and a read op after a read
+// that drained the socket is queued without a system call), where a wait op
+// costs an epoll_ctl per message. A read that fills head_ is continued at once
+// from the socket into the shard's buffer.
 void stream_connection::do_wait_read() {
   if (finished_ || reading_paused_ || read_pending_)
     return;
   read_pending_ = true;
-  socket_.async_wait(socket_type::wait_read,
-                     asio::bind_executor(strand_, [self = shared_from_this()](error_code ec) {
-                       self->read_pending_ = false;
-                       if (self->finished_)
-                         return;
-                       if (ec)
-                         return self->finish(ec);
-                       self->do_read_available();
-                     }));
+  size_t want = std::min(head_.size(), max_read_);
+  socket_.async_read_some(
+    asio::buffer(head_.data(), want),
+    asio::bind_executor(strand_, [self = shared_from_this()](error_code ec, size_t n) {
+      self->read_pending_ = false;
+      if (self->finished_)
+        return self->hand_over(n);
+      if (ec)
+        return self->finish(ec);
+      self->on_head(n);
+    }));
 }
 
 namespace {
@@ -127,37 +139,79 @@ uint8_t* shard_read_buffer(size_t n) {
 
 } // namespace
 
-void stream_connection::do_read_available() {
+void stream_connection::on_head(size_t n) {
   error_code ec;
+  bool more = n == head_.size() && max_read_ > n; // the socket may hold more
   if (cbs_.on_span) {
+    if (!more) {
+      cbs_.on_span(std::span<const uint8_t>{head_.data(), n});
+      return do_wait_read();
+    }
     auto* p = shard_read_buffer(max_read_);
-    size_t n = socket_.read_some(asio::buffer(p, max_read_), ec);
-    if (ec == asio::error::would_block || ec == asio::error::try_again) {
-      do_wait_read();
-      return;
+    std::memcpy(p, head_.data(), n);
+    size_t m = socket_.read_some(asio::buffer(p + n, max_read_ - n), ec);
+    if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
+      cbs_.on_span(std::span<const uint8_t>{p, n}); // what came before the error
+      if (finished_)
+        return;
+      return finish(ec);
+    }
+    cbs_.on_span(std::span<const uint8_t>{p, n + (ec ? 0 : m)});
+    return do_wait_read();
+  }
+  size_t avail = more ? socket_.available(ec) : 0;
+  if (ec)
+    avail = 0;
+  size_t want = n + std::min(avail, max_read_ - std::min(max_read_, n));
+  byte_buffer buf(want);
+  std::memcpy(buf.data(), head_.data(), n);
+  size_t m = 0;
+  if (want > n) {
+    m = socket_.read_some(asio::buffer(buf.data() + n, want - n), ec);
+    if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
+      buf.resize(n);
+      if (cbs_.on_data)
+        cbs_.on_data(std::move(buf));
+      if (finished_)
+        return;
+      return finish(ec);
     }
     if (ec)
-      return finish(ec);
-    cbs_.on_span(std::span<const uint8_t>{p, n});
-    do_wait_read();
-    return;
+      m = 0;
   }
-  size_t avail = socket_.available(ec);
-  if (ec)
-    return finish(ec);
-  size_t want = std::min(std::max<size_t>(avail, 4096), max_read_);
-  byte_buffer buf(want);
-  size_t n = socket_.read_some(asio::buffer(buf), ec);
-  if (ec == asio::error::would_block || ec == asio::error::try_again) {
-    do_wait_read();
-    return;
-  }
-  if (ec)
-    return finish(ec);
-  buf.resize(n);
+  buf.resize(n + m);
   if (cbs_.on_data)
     cbs_.on_data(std::move(buf));
   do_wait_read();
+}
+
+// A read that completes after move_to() (it was performed before the socket was
+// released): its bytes belong to the successor, which reads nothing until they
+// are handed over.
+void stream_connection::hand_over(size_t n) {
+  auto succ = std::move(successor_);
+  if (!succ)
+    return;
+  byte_buffer carried(head_.begin(), head_.begin() + static_cast<std::ptrdiff_t>(n));
+  asio::post(succ->strand_, [succ, carried = std::move(carried)]() mutable {
+    succ->awaiting_predecessor_ = false;
+    succ->carried_ = std::move(carried);
+    if (!succ->started_)
+      return; // start() delivers them
+    succ->deliver_carried();
+    succ->do_wait_read();
+  });
+}
+
+void stream_connection::deliver_carried() {
+  if (carried_.empty() || finished_)
+    return;
+  auto bytes = std::move(carried_);
+  carried_ = {};
+  if (cbs_.on_span)
+    cbs_.on_span(std::span<const uint8_t>{bytes.data(), bytes.size()});
+  else if (cbs_.on_data)
+    cbs_.on_data(std::move(bytes));
 }
 
 // With mtx_ held and nothing queued ahead: one non-blocking sendmsg from the
@@ -464,7 +518,9 @@ std::shared_ptr<stream_connection> stream_connection::move_to(asio::io_context& 
     closed_ = false;
     return nullptr;
   }
-  // The cancelled wait completes later on this strand and sees finished_.
+  // A pending read completes later on this strand and sees finished_: cancelled,
+  // or already performed, and then its bytes are handed to the successor,
+  // which waits for them before it reads.
   finished_ = true;
   cbs_ = {};
   socket_type moved(ctx, proto, fd);
@@ -472,6 +528,10 @@ std::shared_ptr<stream_connection> stream_connection::move_to(asio::io_context& 
   c->remote_ = remote_;
   c->max_queued_ = max_queued_;
   c->direct_reports_ = direct_reports_;
+  if (read_pending_) {
+    c->awaiting_predecessor_ = true;
+    successor_ = c;
+  }
   return c;
 }
 

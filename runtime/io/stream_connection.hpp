@@ -2,8 +2,10 @@
 //
 // Reads: after start(), the socket is read continuously; each completed read
 // (everything the kernel had, up to max_read bytes) is handed to on_data as one
-// buffer. While idle, no read buffer is held (the connection waits for
-// readability first), so thousands of idle connections cost little memory.
+// buffer. While idle, only a 256-byte head is held (a read starts there, and
+// continues into the io thread's shared buffer when the head fills), so
+// thousands of idle connections cost little memory, and a small message costs
+// one recv and no re-arming of epoll.
 // pause_reading()/resume_reading() give the owner back-pressure.
 //
 // Writes: write() is thread-safe and never blocks. When nothing is queued and
@@ -21,6 +23,7 @@
 
 #include <sys/uio.h>
 
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -139,7 +142,9 @@ public:
 private:
   explicit stream_connection(socket_type&& s);
   void do_wait_read();
-  void do_read_available();
+  void on_head(size_t n);
+  void hand_over(size_t n);
+  void deliver_carried();
   void do_write();
   size_t send_now_locked(const ::iovec* iov, size_t n, bool& post_report);
   void post_after_write(bool post_write, bool post_report);
@@ -163,6 +168,12 @@ private:
   bool report_sent_ = true; // on_sent wanted (known once start() ran)
   bool direct_reports_ = true; // on_sent also for bytes sent directly by write()
   size_t direct_unreported_ = 0; // sent directly, not yet passed to on_sent
+  // Every read starts here (see do_wait_read); small messages end here.
+  std::array<uint8_t, 256> head_;
+  byte_buffer carried_;                 // strand only: read by the predecessor (move_to)
+  std::shared_ptr<stream_connection> successor_; // strand only: set by move_to
+  bool awaiting_predecessor_ = false;   // strand only: its pending read is not in yet
+  bool started_ = false;                // strand only
   bool reading_paused_ = false; // strand only
   bool read_pending_ = false;   // strand only
   bool closed_ = false;

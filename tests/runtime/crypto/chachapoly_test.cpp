@@ -103,7 +103,8 @@ TEST_CASE("sealing and opening agree with libsodium, in place or not; a changed 
   std::mt19937 rng(11);
   for (auto i : impls()) {
     CAPTURE(static_cast<int>(i));
-    for (size_t len : {size_t{0}, size_t{1}, size_t{15}, size_t{16}, size_t{63}, size_t{64},
+    for (size_t len : {size_t{0}, size_t{1}, size_t{15}, size_t{16}, size_t{32}, size_t{63},
+                       size_t{64}, size_t{65}, size_t{128}, size_t{191}, size_t{192}, size_t{193},
                        size_t{511}, size_t{512}, size_t{1023}, size_t{1024}, size_t{1025},
                        size_t{4070}, size_t{4096}, size_t{65535}}) {
       for (size_t ad_len : {size_t{0}, size_t{5}, size_t{16}, size_t{33}}) {
@@ -156,7 +157,8 @@ TEST_CASE("the default seal and open use the active implementation and stay libs
   std::mt19937 rng(3);
   const auto key = random_vec(rng, cp::key_len);
   const auto nonce = random_vec(rng, cp::nonce_len);
-  for (size_t len : {size_t{100}, cp::vector_threshold - 1, cp::vector_threshold, size_t{4070}}) {
+  for (size_t len : {size_t{0}, size_t{32}, cp::small_max, cp::small_max + 1, size_t{300},
+                     cp::vector_threshold - 1, cp::vector_threshold, size_t{4070}}) {
     const auto msg = random_vec(rng, len);
     std::vector<uint8_t> ct(len + cp::tag_len);
     cp::seal(ct.data(), msg.data(), len, nullptr, 0, nonce.data(), key.data());
