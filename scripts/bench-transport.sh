@@ -101,7 +101,9 @@ cat "$out"/run*.txt | awk -v anchors="$out/anchors.txt" '
   /^TP aead_ours /      { add("ours4k", get($0, "enc_4070_mb_s")); ours_impl = get($0, "impl") }
   /^TP raw_tcp /        { add("raw_rtt", get($0, "rtt32_p50_us")) }
   /^TP (stcpr|sudph) dial_p50/ { add($2 "_dial", get($0, "dial_p50_ms")); add($2 "_dial99", get($0, "dial_p99_ms")) }
-  /^TP (stcpr|sudph) rtt32/    { add($2 "_rtt", get($0, "rtt32_p50_us")); add($2 "_rtt99", get($0, "rtt32_p99_us")); add($2 "_rawi", get($0, "raw_tcp_p50_us")); add($2 "_rttr", get($0, "ratio_blocks_p50")) }
+  /^TP (stcpr|sudph) rtt32_p50/ { add($2 "_rtt", get($0, "rtt32_p50_us")); add($2 "_rtt99", get($0, "rtt32_p99_us")); add($2 "_rawi", get($0, "raw_tcp_p50_us")); add($2 "_rttr", get($0, "ratio_blocks_p50")) }
+  /^TP (stcpr|sudph) rtt32_two_cpus_p50/ { add($2 "_rtt2", get($0, "rtt32_two_cpus_p50_us")); add($2 "_raw2", get($0, "raw_tcp_p50_us")); add($2 "_rttr2", get($0, "ratio_blocks_p50")) }
+  /^TP (stcpr|sudph) rtt32_one_cpu_p50/ { add($2 "_rtt1", get($0, "rtt32_one_cpu_p50_us")); add($2 "_raw1", get($0, "raw_tcp_p50_us")); add($2 "_rttr1", get($0, "ratio_blocks_p50")) }
   /^TP (stcpr|sudph) throughput/ { add($2 "_mib", get($0, "throughput_mib_s")); add($2 "_mbs", get($0, "mb_s")); add($2 "_eff", get($0, "mb_per_cpu_s")) }
   /^TP visor idle_rss/  { add("idle_rss", get($0, "idle_rss_kib")); add("idle_anon", get($0, "rss_anon_kib")) }
   /^TP visor rss_with/  { add("per_tp", get($0, "per_transport_kib")); add("per_tp_anon", get($0, "per_transport_anon_kib")); add("held_rss", get($0, "rss_with_idle_kib")); add("vdial", get($0, "dial_p50_ms")) }
@@ -127,6 +129,8 @@ cat "$out"/run*.txt | awk -v anchors="$out/anchors.txt" '
     printf "| stcpr 32 B round trip p50, us (ratio: median of the interleaved blocks' ratios; per run %s) | %s | raw TCP %s us (interleaved) | %s | <= 1.3x raw TCP |\n", stats("stcpr_rttr"), stats("stcpr_rtt"), med("stcpr_rawi"), med("stcpr_rttr")
     printf "| sudph 32 B round trip p50, us (ratio as above; per run %s) | %s | raw TCP %s us (interleaved) | %s | <= 1.3x raw TCP |\n", stats("sudph_rttr"), stats("sudph_rtt"), med("sudph_rawi"), med("sudph_rttr")
     printf "| stcpr / sudph 32 B round trip p99, us | %s / %s | | | |\n", stats("stcpr_rtt99"), stats("sudph_rtt99")
+    printf "| stcpr / sudph 32 B round trip p50, both processes held on two CPUs (one each), us | %s / %s | raw TCP %s / %s us | %s / %s (per run %s / %s) | |\n", stats("stcpr_rtt2"), stats("sudph_rtt2"), med("stcpr_raw2"), med("sudph_raw2"), med("stcpr_rttr2"), med("sudph_rttr2"), stats("stcpr_rttr2"), stats("sudph_rttr2")
+    printf "| stcpr / sudph 32 B round trip p50, both processes held on one CPU, us | %s / %s | raw TCP %s / %s us | %s / %s (per run %s / %s) | |\n", stats("stcpr_rtt1"), stats("sudph_rtt1"), med("stcpr_raw1"), med("sudph_raw1"), med("stcpr_rttr1"), med("sudph_rttr1"), stats("stcpr_rttr1"), stats("sudph_rttr1")
     printf "| stcpr dial-to-usable p50, ms (no discovery) | %s | | | <= 3 |\n", stats("stcpr_dial")
     printf "| sudph dial-to-usable p50, ms (no discovery) | %s | | | <= 3 |\n", stats("sudph_dial")
     printf "| visor (stcp) dial-to-usable p50, ms | %s | | | <= 3 |\n", stats("vdial")
