@@ -6,7 +6,7 @@ set -euo pipefail
 pkgs=(g++ cmake make ninja-build pkg-config
       libcaf-dev libsodium-dev libsecp256k1-dev
       libboost1.81-dev libboost-json1.81-dev libboost-program-options1.81-dev
-      doctest-dev clang libclang-rt-14-dev lld-16 curl iproute2 procps
+      doctest-dev clang libclang-rt-14-dev lld-16 ccache curl iproute2 procps
       nftables)
 missing=()
 for p in "${pkgs[@]}"; do
