@@ -229,7 +229,8 @@ void server_handshake::move_to_session_shard() {
     return;
   // Nothing is queued toward the client here (message 2 left long ago, the
   // client waits for nothing), so the socket moves as it is; the bytes it
-  // sent after message 3 wait in the link (held) or in the kernel.
+  // sent after message 3 wait in the link (held), in the kernel, or in the
+  // old connection's pending read, which hands them to the moved one.
   auto moved = conn_->move_to(*target);
   if (!moved)
     return; // stays on this shard (works the same, only shares its loop)

@@ -38,7 +38,8 @@ public:
     std::function<void(size_t)> on_sent; ///< optional
     std::function<void(const boost::system::error_code&)> on_closed;
     /// Each read as a view, valid during the call only: the link reads into a
-    /// per-shard buffer that is reused (no allocation, no zero-fill per read).
+    /// buffer that is reused (the connection's small head, or a per-shard
+    /// buffer: no allocation, no zero-fill per read).
     /// When set, on_data is not used.
     std::function<void(std::span<const uint8_t>)> on_span;
   };

@@ -88,7 +88,7 @@ void stream_connection::start(callbacks cbs, size_t max_read) {
     self->started_ = true;
     self->report_direct(); // bytes sent directly before start()
     if (self->awaiting_predecessor_)
-      return; // take_over() starts the reads
+      return; // hand_over() starts the reads
     self->deliver_carried();
     self->do_wait_read();
   });
@@ -101,10 +101,11 @@ void stream_connection::set_max_read(size_t max_read) {
 }
 
 // The wait for readability is a read into head_: Asio re-arms nothing for it
-// (the descriptor stays registered edge-triggered, and a read op after a read
-// that drained the socket is queued without a system call), where a wait op
-// costs an epoll_ctl per message. A read that fills head_ is continued at once
-// from the socket into the shard's buffer.
+// (the descriptor stays registered edge-triggered; the read is tried at once,
+// a recv that finds nothing when the peer has not answered yet, and then
+// queued), where a wait op costs an epoll_ctl every time it starts. A read
+// that fills head_ is continued at once from the socket into the shard's
+// buffer.
 void stream_connection::do_wait_read() {
   if (finished_ || reading_paused_ || read_pending_)
     return;
@@ -115,7 +116,7 @@ void stream_connection::do_wait_read() {
     asio::bind_executor(strand_, [self = shared_from_this()](error_code ec, size_t n) {
       self->read_pending_ = false;
       if (self->finished_)
-        return self->hand_over(n);
+        return self->hand_over(n, ec);
       if (ec)
         return self->finish(ec);
       self->on_head(n);
@@ -188,14 +189,18 @@ void stream_connection::on_head(size_t n) {
 // A read that completes after move_to() (it was performed before the socket was
 // released): its bytes belong to the successor, which reads nothing until they
 // are handed over.
-void stream_connection::hand_over(size_t n) {
+void stream_connection::hand_over(size_t n, const error_code& ec) {
   auto succ = std::move(successor_);
   if (!succ)
     return;
   byte_buffer carried(head_.begin(), head_.begin() + static_cast<std::ptrdiff_t>(n));
-  asio::post(succ->strand_, [succ, carried = std::move(carried)]() mutable {
+  // an error the read took from the socket (a reset, say) is the successor's
+  // to report; a cancelled read left everything in the kernel
+  error_code err = ec == asio::error::operation_aborted ? error_code{} : ec;
+  asio::post(succ->strand_, [succ, carried = std::move(carried), err]() mutable {
     succ->awaiting_predecessor_ = false;
     succ->carried_ = std::move(carried);
+    succ->carried_error_ = err;
     if (!succ->started_)
       return; // start() delivers them
     succ->deliver_carried();
@@ -204,14 +209,21 @@ void stream_connection::hand_over(size_t n) {
 }
 
 void stream_connection::deliver_carried() {
-  if (carried_.empty() || finished_)
+  if (finished_)
     return;
-  auto bytes = std::move(carried_);
-  carried_ = {};
-  if (cbs_.on_span)
-    cbs_.on_span(std::span<const uint8_t>{bytes.data(), bytes.size()});
-  else if (cbs_.on_data)
-    cbs_.on_data(std::move(bytes));
+  if (!carried_.empty()) {
+    auto bytes = std::move(carried_);
+    carried_ = {};
+    if (cbs_.on_span)
+      cbs_.on_span(std::span<const uint8_t>{bytes.data(), bytes.size()});
+    else if (cbs_.on_data)
+      cbs_.on_data(std::move(bytes));
+  }
+  if (carried_error_ && !finished_) {
+    auto ec = carried_error_;
+    carried_error_ = {};
+    finish(ec);
+  }
 }
 
 // With mtx_ held and nothing queued ahead: one non-blocking sendmsg from the
@@ -502,7 +514,9 @@ void stream_connection::post(std::function<void()> fn) {
 }
 
 std::shared_ptr<stream_connection> stream_connection::move_to(asio::io_context& ctx) {
-  if (finished_)
+  // not while this one still waits for bytes its own predecessor read (they
+  // would reach neither)
+  if (finished_ || awaiting_predecessor_ || !carried_.empty() || carried_error_)
     return nullptr;
   {
     std::lock_guard<std::mutex> guard{mtx_};

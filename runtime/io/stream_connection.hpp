@@ -4,8 +4,9 @@
 // (everything the kernel had, up to max_read bytes) is handed to on_data as one
 // buffer. While idle, only a 256-byte head is held (a read starts there, and
 // continues into the io thread's shared buffer when the head fills), so
-// thousands of idle connections cost little memory, and a small message costs
-// one recv and no re-arming of epoll.
+// thousands of idle connections cost little memory, and waiting for the next
+// message re-arms nothing in epoll (a read op, where a readiness wait costs an
+// epoll_ctl each time).
 // pause_reading()/resume_reading() give the owner back-pressure.
 //
 // Writes: write() is thread-safe and never blocks. When nothing is queued and
@@ -62,7 +63,8 @@ public:
   /// Starts reading. max_read bounds one read (and so one on_data buffer).
   void start(callbacks cbs, size_t max_read = 256 * 1024) override;
 
-  /// Bounds the reads from the next one on (thread-safe). A listener reads an
+  /// Bounds the reads from the next one on (thread-safe; a read already
+  /// pending may still deliver up to 256 bytes). A listener reads an
   /// unauthenticated peer in small pieces, so that what a hostile one queued
   /// is refused at its first bytes rather than copied out of the kernel.
   void set_max_read(size_t max_read);
@@ -136,14 +138,18 @@ public:
   /// on_closed is not called, writes fail) and the returned one owns the
   /// socket, not started (start() it with its callbacks); its queue bound
   /// and send-report setting are carried over. nullptr: nothing changed
-  /// (bytes queued, the connection ended), keep using this one.
+  /// (bytes queued, the connection ended, or it is itself a moved one whose
+  /// predecessor's last read has not reached it yet), keep using this one.
+  /// A read pending when the socket moves completes on this connection's
+  /// io thread: the bytes (and an error) it took are handed to the returned
+  /// connection, which reads nothing from the socket before them.
   std::shared_ptr<stream_connection> move_to(boost::asio::io_context& ctx);
 
 private:
   explicit stream_connection(socket_type&& s);
   void do_wait_read();
   void on_head(size_t n);
-  void hand_over(size_t n);
+  void hand_over(size_t n, const boost::system::error_code& ec);
   void deliver_carried();
   void do_write();
   size_t send_now_locked(const ::iovec* iov, size_t n, bool& post_report);
@@ -171,6 +177,7 @@ private:
   // Every read starts here (see do_wait_read); small messages end here.
   std::array<uint8_t, 256> head_;
   byte_buffer carried_;                 // strand only: read by the predecessor (move_to)
+  boost::system::error_code carried_error_; // strand only: and the error its read met
   std::shared_ptr<stream_connection> successor_; // strand only: set by move_to
   bool awaiting_predecessor_ = false;   // strand only: its pending read is not in yet
   bool started_ = false;                // strand only

@@ -21,6 +21,7 @@
 #include "messages/wire/transport/address_resolver.hpp"
 #include "runtime/crypto/keys.hpp"
 #include "runtime/http/server.hpp"
+#include "tests/support/build_paths.hpp"
 
 using namespace skywire;
 using namespace std::chrono_literals;

@@ -23,6 +23,7 @@
 
 #include "tests/support/e2e_helpers.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/build_paths.hpp"
 
 using namespace std::chrono_literals;
 using skywire::test::match;

@@ -27,6 +27,7 @@
 #include "runtime/crypto/hash.hpp"
 #include "tests/support/e2e_helpers.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/build_paths.hpp"
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;

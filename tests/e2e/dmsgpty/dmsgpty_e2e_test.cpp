@@ -23,6 +23,7 @@
 #include "messages/wire/dmsgpty/request.hpp"
 #include "messages/wire/rpc/net_rpc.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/build_paths.hpp"
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;

@@ -15,6 +15,7 @@
 
 #include "tests/support/netns.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/build_paths.hpp"
 
 namespace natns_test {
 

@@ -14,6 +14,7 @@
 #include "runtime/crypto/transport_id.hpp"
 #include "runtime/http/client.hpp"
 #include "tests/support/e2e_helpers.hpp"
+#include "tests/support/build_paths.hpp"
 
 using namespace std::chrono_literals;
 using skywire::test::process;

@@ -12,6 +12,7 @@
 #include "tests/actors/services/setup_node/fake_gateway.hpp"
 #include "tests/support/dmsg_net.hpp"
 #include "tests/support/e2e_helpers.hpp"
+#include "tests/support/build_paths.hpp"
 
 using namespace std::chrono_literals;
 using skywire::test::process;

@@ -17,6 +17,7 @@
 #include "messages/wire/transport/log_csv.hpp"
 #include "runtime/http/client.hpp"
 #include "tests/support/e2e_helpers.hpp"
+#include "tests/support/build_paths.hpp"
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;

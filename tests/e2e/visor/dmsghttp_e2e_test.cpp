@@ -21,6 +21,7 @@
 #include "runtime/http/client.hpp"
 #include "tests/e2e/visor/visor_procs.hpp"
 #include "tests/support/e2e_helpers.hpp"
+#include "tests/support/build_paths.hpp"
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;

@@ -27,6 +27,7 @@
 #include "runtime/config/errors.hpp"
 #include "runtime/config/registry.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/build_paths.hpp"
 
 extern char** environ;
 
@@ -354,7 +355,7 @@ TEST_CASE("visor: fault injection is off by default, visor.halt stops it") {
 TEST_CASE("the reference's config runs a visor on its TCP cli_addr") {
   temp_dir dir;
   // the reference file, with cli_addr moved to a free loopback port
-  auto v = json::parse(read_file(SKYWIRE_VECTORS_DIR "/skywire/configs/config-gen.json")).as_object();
+  auto v = json::parse(read_file(std::string{SKYWIRE_VECTORS_DIR} + "/skywire/configs/config-gen.json")).as_object();
   int probe = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in sa{};
   sa.sin_family = AF_INET;

@@ -22,6 +22,7 @@
 
 #include "runtime/http/client.hpp"
 #include "tests/support/e2e_helpers.hpp"
+#include "tests/support/build_paths.hpp"
 
 namespace e2e_visor {
 

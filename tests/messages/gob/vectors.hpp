@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <boost/json.hpp>
+#include "tests/support/build_paths.hpp"
 
 namespace skywire::test {
 

@@ -13,6 +13,7 @@
 #include <boost/json.hpp>
 
 #include "messages/ids.hpp"
+#include "tests/support/build_paths.hpp"
 
 namespace wire_test {
 

@@ -12,6 +12,7 @@
 #include "runtime/config/errors.hpp"
 #include "runtime/config/registry.hpp"
 #include "runtime/crypto/keys.hpp"
+#include "tests/support/build_paths.hpp"
 
 using namespace skywire;
 using namespace skywire::config;
@@ -26,7 +27,7 @@ std::string read(const std::string& path) {
   return ss.str();
 }
 
-const std::string vectors = SKYWIRE_VECTORS_DIR "/skywire/configs/";
+const std::string vectors = std::string{SKYWIRE_VECTORS_DIR} + "/skywire/configs/";
 
 // A valid minimal file: only sk (everything else defaults).
 std::string minimal_with(const std::string& extra_key = {}, const std::string& extra_val = {}) {

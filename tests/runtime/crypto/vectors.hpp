@@ -9,6 +9,7 @@
 #include <boost/json.hpp>
 
 #include "messages/ids.hpp"
+#include "tests/support/build_paths.hpp"
 
 namespace skywire::crypto::test {
 

@@ -359,3 +359,44 @@ TEST_CASE("move_to while the peer keeps writing: every byte arrives once, in ord
   }
   rt.stop();
 }
+
+TEST_CASE("move_to: a moved connection is not moved again before its predecessor's read reached it") {
+  io::io_runtime rt{2};
+  auto& first = rt.context();
+  asio::io_context* second = nullptr;
+  for (size_t i = 0; i < rt.shards() && !second; ++i)
+    if (auto& c = rt.next_context(); &c != &first)
+      second = &c;
+  REQUIRE(second);
+  auto [sa, sb] = connected_pair(first);
+  auto a = io::stream_connection::make(std::move(sa));
+  auto b = io::stream_connection::make(std::move(sb));
+  collector ca, cb, cm;
+  a->start(ca.cbs());
+  b->start(cb.cbs());
+  REQUIRE(a->write(io::byte_buffer(10, 1)));
+  REQUIRE(cb.wait_for(10)); // b reads: a read is pending again
+  // All on b's thread, which stays busy until the end, so the pending read's
+  // completion (cancelled by the move) cannot run in between.
+  std::promise<bool> checked;
+  b->post([&] {
+    auto m = b->move_to(*second);
+    if (!m) {
+      checked.set_value(false);
+      return;
+    }
+    std::promise<bool> refused;
+    m->post([&] { refused.set_value(m->move_to(first) == nullptr); });
+    bool r = refused.get_future().get();
+    m->start(cm.cbs());
+    checked.set_value(r);
+  });
+  CHECK(checked.get_future().get());
+  // ... and once it has, the moved connection reads on, nothing lost.
+  REQUIRE(a->write(io::byte_buffer(20, 2)));
+  REQUIRE(cm.wait_for(20));
+  CHECK(cm.data == io::byte_buffer(20, 2));
+  a->close();
+  CHECK(cm.wait_closed());
+  rt.stop();
+}

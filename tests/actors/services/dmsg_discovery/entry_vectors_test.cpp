@@ -11,6 +11,7 @@
 #include "messages/wire/dmsg/discovery_entry.hpp"
 #include "runtime/crypto/hash.hpp"
 #include "runtime/crypto/keys.hpp"
+#include "tests/support/build_paths.hpp"
 
 using namespace skywire;
 namespace dm = skywire::wire::dmsg;

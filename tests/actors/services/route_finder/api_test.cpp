@@ -12,6 +12,7 @@
 #include "actors/services/route_finder/api.hpp"
 #include "messages/wire/health.hpp"
 #include "support.hpp"
+#include "tests/support/build_paths.hpp"
 
 using namespace skywire;
 using namespace rf_test;

@@ -14,6 +14,7 @@
 #include "runtime/crypto/transport_id.hpp"
 #include "runtime/http/message.hpp"
 #include "tests/support/httpauth_request.hpp"
+#include "tests/support/build_paths.hpp"
 
 namespace tpd_test {
 
