@@ -69,6 +69,14 @@ std::pair<tcp::socket, tcp::socket> connected_pair(asio::io_context& ctx) {
   return {std::move(a), std::move(b)};
 }
 
+/// A shard of `rt` other than `first` (nullptr if it has only one).
+asio::io_context* other_shard(io::io_runtime& rt, asio::io_context& first) {
+  for (size_t i = 0; i < rt.shards(); ++i)
+    if (auto& c = rt.next_context(); &c != &first)
+      return &c;
+  return nullptr;
+}
+
 } // namespace
 
 TEST_CASE("stream_connection moves 8 MiB in order in both directions and reports close") {
@@ -232,10 +240,7 @@ TEST_CASE("close_with_reset: the peer reads the sent bytes, then ECONNRESET inst
 TEST_CASE("move_to: a connection goes on on another shard, nothing lost; refused while bytes are queued") {
   io::io_runtime rt{2};
   auto& first = rt.context();
-  asio::io_context* second = nullptr;
-  for (size_t i = 0; i < rt.shards() && !second; ++i)
-    if (auto& c = rt.next_context(); &c != &first)
-      second = &c;
+  asio::io_context* second = other_shard(rt, first);
   REQUIRE(second);
   auto [sa, sb] = connected_pair(first);
   auto a = io::stream_connection::make(std::move(sa));
@@ -307,10 +312,7 @@ TEST_CASE("move_to while the peer keeps writing: every byte arrives once, in ord
   // each round, with small writes (that end in the head) and large ones.
   io::io_runtime rt{2};
   auto& first = rt.context();
-  asio::io_context* second = nullptr;
-  for (size_t i = 0; i < rt.shards() && !second; ++i)
-    if (auto& c = rt.next_context(); &c != &first)
-      second = &c;
+  asio::io_context* second = other_shard(rt, first);
   REQUIRE(second);
   for (int round = 0; round < 40; ++round) {
     CAPTURE(round);
@@ -363,10 +365,7 @@ TEST_CASE("move_to while the peer keeps writing: every byte arrives once, in ord
 TEST_CASE("move_to: a moved connection is not moved again before its predecessor's read reached it") {
   io::io_runtime rt{2};
   auto& first = rt.context();
-  asio::io_context* second = nullptr;
-  for (size_t i = 0; i < rt.shards() && !second; ++i)
-    if (auto& c = rt.next_context(); &c != &first)
-      second = &c;
+  asio::io_context* second = other_shard(rt, first);
   REQUIRE(second);
   auto [sa, sb] = connected_pair(first);
   auto a = io::stream_connection::make(std::move(sa));
