@@ -6,6 +6,9 @@
 #include <iostream>
 #include <thread>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/udp.hpp>
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -31,6 +34,32 @@ constexpr const char* loopback = "127.0.0.1";
 
 std::string url_of(uint16_t port) {
   return std::string{"http://"} + loopback + ":" + std::to_string(port);
+}
+
+/// A loopback port number free for both TCP and UDP now (0: none found).
+/// Visors send the address resolver's UDP side to its URL's port, so an
+/// ephemeral resolver needs one number for both.
+uint16_t free_tcp_and_udp_port() {
+  namespace asio = boost::asio;
+  asio::io_context ctx;
+  auto addr = asio::ip::make_address_v4(loopback);
+  for (int i = 0; i < 64; ++i) {
+    boost::system::error_code ec;
+    asio::ip::tcp::acceptor a{ctx};
+    a.open(asio::ip::tcp::v4(), ec);
+    if (!ec)
+      a.bind({addr, 0}, ec);
+    if (ec)
+      continue;
+    auto port = a.local_endpoint(ec).port();
+    asio::ip::udp::socket u{ctx};
+    u.open(asio::ip::udp::v4(), ec);
+    if (!ec)
+      u.bind({addr, port}, ec);
+    if (!ec && port != 0)
+      return port;
+  }
+  return 0;
 }
 
 } // namespace
@@ -114,15 +143,25 @@ expected<local_deployment> local_deployment::start(caf::actor_system& sys, io::i
   d.info_["transport_discovery"] = url_of(d.tpd_->port);
 
   // the address resolver in test mode (loopback addresses count as public),
-  // its UDP side on the HTTP port as visors expect (ephemeral when that is)
+  // its UDP side on the HTTP port as visors expect; ephemeral: a number free
+  // for both (taken by someone else in between: another one)
   namespace ar = services::address_resolver;
   ar::ar_config acfg;
   acfg.host = loopback;
-  acfg.port = o.ports.address_resolver;
   acfg.test_mode = true;
   acfg.version = system::version();
-  acfg.udp.emplace_back(loopback, o.ports.address_resolver);
-  auto a = ar::spawn_address_resolver(sys, io, acfg);
+  auto a = [&]() -> expected<ar::ar_handle> {
+    for (int attempt = 0;; ++attempt) {
+      auto port = o.ports.address_resolver;
+      if (port == 0)
+        port = free_tcp_and_udp_port();
+      acfg.port = port;
+      acfg.udp.assign(1, std::pair<std::string, uint16_t>{loopback, port});
+      auto h = ar::spawn_address_resolver(sys, io, acfg);
+      if (h || o.ports.address_resolver != 0 || attempt == 4)
+        return h;
+    }
+  }();
   if (!a)
     return fail("address resolver", a.error());
   d.ar_ = std::move(*a);

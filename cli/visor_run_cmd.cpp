@@ -4,9 +4,11 @@
 // Exit status: 0 after a clean stop; 1 when the config is refused, the visor
 // fails (a child exceeded its restart budget) or the shutdown had to be forced
 // after shutdown_timeout; 2 on bad flags.
+#include <pthread.h>
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <atomic>
 #include <cerrno>
 #include <filesystem>
 #include <iostream>
@@ -16,9 +18,9 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
-#include <caf/after.hpp>
 #include <caf/exit_reason.hpp>
-#include <caf/scoped_actor.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/send.hpp>
 
 #include "actors/visor/visor.hpp"
 #include "cli/command.hpp"
@@ -122,6 +124,10 @@ int run_visor(const std::string& argv0, const std::vector<std::string>& args) {
   sigaddset(&sigs, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
+  // and SIGUSR1, which only this process sends to this thread: the visor ended
+  sigset_t waits = sigs;
+  sigaddset(&waits, SIGUSR1);
+  pthread_sigmask(SIG_BLOCK, &waits, nullptr);
 
   auto shutdown_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
     cfg->shutdown_timeout);
@@ -146,47 +152,60 @@ int run_visor(const std::string& argv0, const std::vector<std::string>& args) {
                 log::kv("config", config_path));
     if (fault_injection)
       SKYWIRE_LOG(warn, component, "fault injection is enabled (test only)");
-    caf::scoped_actor self{sys};
-    self->monitor(v);
-    bool down = false;
-    caf::error down_reason;
-    auto poll_down = [&](std::chrono::milliseconds wait) {
-      self->receive(
-        [&](caf::down_msg& dm) {
-          down = true;
-          down_reason = dm.reason;
-        },
-        caf::after(wait) >> [] {});
+    // The main thread sleeps in sigwaitinfo until a stop signal or the
+    // visor's end: a watcher actor turns the visor's down message into
+    // SIGUSR1 for this thread (no periodic wake-up of an idle visor). Its
+    // handle is kept: an actor nobody references ends at once (unreachable).
+    struct ended_state {
+      std::atomic<bool> down{false};
+      caf::error reason;
     };
+    auto ended = std::make_shared<ended_state>();
+    auto main_thread = ::pthread_self();
+    auto watch = [ended, main_thread, watched = v.address()](caf::event_based_actor* w) {
+      w->monitor(watched);
+      w->set_down_handler([ended, main_thread](caf::scheduled_actor* a, caf::down_msg& dm) {
+        ended->reason = dm.reason;
+        ended->down.store(true, std::memory_order_release);
+        ::pthread_kill(main_thread, SIGUSR1);
+        a->quit();
+      });
+      return caf::behavior{[](caf::ok_atom) {}};
+    };
+    auto watcher = sys.spawn(watch);
+    auto is_down = [&] { return ended->down.load(std::memory_order_acquire); };
     int signo = 0;
-    while (!down) {
-      timespec ts{0, 100 * 1000 * 1000};
+    while (!is_down()) {
       siginfo_t info{};
-      int s = sigtimedwait(&sigs, &info, &ts);
-      if (s > 0) {
+      int s = sigwaitinfo(&waits, &info);
+      if (s == SIGINT || s == SIGTERM) {
         signo = s;
         break;
       }
-      poll_down(std::chrono::milliseconds(0));
     }
-    if (!down) {
+    if (!is_down()) {
       SKYWIRE_LOG(info, component, "visor stopping", log::kv("signal", strsignal(signo)));
-      self->send_exit(v, caf::exit_reason::user_shutdown);
+      caf::anon_send_exit(v, caf::exit_reason::user_shutdown);
       auto deadline = std::chrono::steady_clock::now() + shutdown_timeout;
-      while (!down && std::chrono::steady_clock::now() < deadline) {
-        poll_down(std::chrono::milliseconds(50));
-        // a second signal forces the exit
-        timespec zero{0, 0};
-        siginfo_t info{};
-        if (sigtimedwait(&sigs, &info, &zero) > 0)
+      while (!is_down()) {
+        auto left = deadline - std::chrono::steady_clock::now();
+        if (left <= std::chrono::nanoseconds{0})
           break;
+        auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
+        timespec ts{static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
+        siginfo_t info{};
+        int s = sigtimedwait(&waits, &info, &ts);
+        if (s == SIGINT || s == SIGTERM)
+          break; // a second signal forces the exit
       }
-      if (!down) {
+      if (!is_down()) {
         SKYWIRE_LOG(error, component, "shutdown timed out; forcing exit",
                     log::kv("shutdown_timeout", config::format_go_duration(cfg->shutdown_timeout)));
         std::_Exit(exit_failure);
       }
     }
+    caf::anon_send_exit(watcher, caf::exit_reason::user_shutdown);
+    auto down_reason = ended->reason;
     auto uptime = std::chrono::steady_clock::now() - started;
     if (system::is_abnormal(down_reason)) {
       SKYWIRE_LOG(error, component, "visor failed",
@@ -196,7 +215,6 @@ int run_visor(const std::string& argv0, const std::vector<std::string>& args) {
       SKYWIRE_LOG(info, component, "visor stopped",
                   log::kv("uptime_s", std::chrono::duration<double>(uptime).count()));
     }
-    self->demonitor(v.address());
   }
   return rc;
 }

@@ -365,6 +365,11 @@ void kcp_link::pump() {
 }
 
 void kcp_link::schedule() {
+  // a quiet link waits for a datagram or a write (both pump), not the
+  // interval: an idle sudph transport or AR channel wakes its shard only for
+  // its keepalives
+  if (kcb_.quiet())
+    return;
   auto now = env_.now_ms();
   auto n32 = static_cast<io::kcp::millis>(now);
   auto delay = static_cast<int64_t>(static_cast<uint32_t>(kcb_.check(n32) - n32));

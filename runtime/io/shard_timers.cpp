@@ -34,14 +34,23 @@ bool shard_timers::cancel(timer_id id) {
 }
 
 void shard_timers::arm() {
-  if (armed_ || stopped_ || wheel_.size() == 0 || !timer_)
+  if (stopped_ || !timer_)
     return;
+  auto wake = wheel_.next_wake();
+  if (!wake || (armed_ && *wake >= armed_at_))
+    return;
+  // expires_at cancels a pending wait: its handler sees another generation
   armed_ = true;
-  timer_->expires_after(wheel_.tick());
-  timer_->async_wait([this](const boost::system::error_code& ec) {
+  armed_at_ = *wake;
+  auto gen = ++generation_;
+  timer_->expires_at(*wake);
+  timer_->async_wait([this, gen](const boost::system::error_code& ec) {
+    if (gen != generation_)
+      return;
     armed_ = false;
     if (ec || stopped_)
       return;
+    ++wakeups_;
     wheel_.advance(timer_wheel::clock::now());
     arm();
   });

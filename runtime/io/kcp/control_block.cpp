@@ -181,6 +181,11 @@ size_t control_block::waiting() const noexcept {
   return snd_queue_.size() + snd_buf_.size();
 }
 
+bool control_block::quiet() const noexcept {
+  return flushed_ && !dead_ && acks_.empty() && snd_queue_.empty() && snd_buf_.empty()
+         && probe_ == 0 && rmt_wnd_ != 0;
+}
+
 state_view control_block::state() const noexcept {
   return {snd_una_,   snd_nxt_,    rcv_nxt_,          cwnd_,
           ssthresh_,  rmt_wnd_,    rx_srtt_,          rx_rttvar_,
@@ -286,6 +291,11 @@ caf::error control_block::input(byte_span datagram, millis now) {
   }
   ++stats_.datagrams_in;
   stats_.bytes_in += datagram.size();
+  // A quiet block's owner stopped calling update(); the flush ticks go on
+  // from here, an interval ahead (as kcp-go's ticking updater, whose next
+  // tick is at most an interval away), not at once from a stale time
+  if (quiet())
+    next_flush_ = now + cfg_.interval_ms;
   caf::error refused;
   auto refuse = [&](kcp_errc code, const wk::header& h, const char* why) {
     ++stats_.refused_segments;
@@ -562,7 +572,10 @@ void control_block::flush(millis now) {
 }
 
 void control_block::update(millis now) {
-  if (diff(now, check(now)) >= 0)
+  // kcp-go's guard: a flush time over 10 s away is stale (the clock moved on
+  // while the link was quiet and nobody called update)
+  auto d = diff(now, check(now));
+  if (d >= 0 || d < -10000)
     flush(now);
 }
 

@@ -200,6 +200,12 @@ public:
   bool writable() const noexcept;
   /// Segments not yet acknowledged or not yet sent (kcp-go's WaitSnd).
   size_t waiting() const noexcept;
+  /// Nothing for a flush to do until the application sends or a datagram
+  /// comes in: no ACK owed, nothing queued or unacknowledged, no window probe
+  /// asked for or needed. The owner need not run update() on the interval
+  /// then (an idle link costs no wake-ups); input() and send() end it, and
+  /// input() on a quiet block puts the next flush an interval ahead.
+  bool quiet() const noexcept;
 
   /// A segment was sent dead_link times without an acknowledgement: the
   /// peer is gone or the path is cut. Sticky.

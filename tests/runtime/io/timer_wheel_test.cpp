@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <future>
 #include <mutex>
 #include <vector>
 
@@ -59,6 +60,85 @@ TEST_CASE("timer wheel: cancel, reschedule from a callback, a late advance runs 
   CHECK(c == 1);
   CHECK(w.size() == 0);
   CHECK_FALSE(w.next_due());
+}
+
+TEST_CASE("timer wheel: next_wake is the next due tick, never after it, across turns and cancels") {
+  auto t0 = timer_wheel::clock::now();
+  timer_wheel w{t0, 10ms, 8}; // one turn = 80 ms
+  CHECK_FALSE(w.next_wake());
+  auto far = w.schedule(t0, 200ms, [] {}); // tick 20, slot 4: two and a half turns ahead
+  REQUIRE(w.next_wake());
+  CHECK(*w.next_wake() == t0 + 200ms); // not the slot's earlier passes (40, 120 ms)
+  auto near = w.schedule(t0, 25ms, [] {}); // tick 3 (rounded up)
+  CHECK(*w.next_wake() == t0 + 30ms);
+  auto same_slot = w.schedule(t0, 115ms, [] {}); // tick 12, slot 4 like the far one
+  CHECK(*w.next_wake() == t0 + 30ms);
+  CHECK(w.cancel(near));
+  CHECK(*w.next_wake() == t0 + 120ms);
+  CHECK(w.cancel(same_slot)); // the slot keeps a bound that is now low: never late
+  CHECK(*w.next_wake() <= *w.next_due());
+  CHECK(*w.next_wake() >= t0 + 120ms);
+  CHECK(w.advance(t0 + 120ms) == 0); // the pass makes the bound exact again
+  CHECK(*w.next_wake() == t0 + 200ms);
+  CHECK(w.advance(t0 + 199ms) == 0);
+  CHECK(w.advance(t0 + 200ms) == 1);
+  CHECK_FALSE(w.next_wake());
+  auto again = w.schedule(t0 + 200ms, 0ms, [] {});
+  CHECK(*w.next_wake() == t0 + 210ms); // the current tick ran: the next one
+  CHECK(w.cancel(again));
+  CHECK_FALSE(w.cancel(far));
+}
+
+TEST_CASE("shard timers: an idle shard sleeps until its timer, and an earlier timer re-arms it") {
+  skywire::io::io_runtime rt{1};
+  auto& ctx = rt.context();
+  std::mutex m;
+  std::condition_variable cv;
+  bool far_fired = false, near_fired = false;
+  auto t0 = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point far_at, near_at;
+  boost::asio::post(ctx, [&] {
+    auto& t = skywire::io::shard_timers::of(ctx);
+    t.schedule(300ms, [&] {
+      std::lock_guard<std::mutex> g{m};
+      far_at = std::chrono::steady_clock::now();
+      far_fired = true;
+      cv.notify_all();
+    });
+  });
+  {
+    std::unique_lock<std::mutex> lk{m};
+    REQUIRE(cv.wait_for(lk, 10s, [&] { return far_fired; }));
+  }
+  CHECK(far_at - t0 >= 300ms); // never early
+  auto wakeups = [&] {
+    std::promise<uint64_t> p;
+    boost::asio::post(ctx, [&] { p.set_value(skywire::io::shard_timers::of(ctx).wakeups()); });
+    return p.get_future().get();
+  };
+  // one wake-up for the timer (a tick-by-tick driver took 30); a second one
+  // only if the timer fired a hair before the tick's boundary
+  CHECK(wakeups() <= 2);
+
+  // armed for a timer 30 s away, then one 20 ms away: the shard wakes for the near one
+  auto t1 = std::chrono::steady_clock::now();
+  boost::asio::post(ctx, [&] {
+    auto& t = skywire::io::shard_timers::of(ctx);
+    t.schedule(30s, [] {});
+    t.schedule(20ms, [&] {
+      std::lock_guard<std::mutex> g{m};
+      near_at = std::chrono::steady_clock::now();
+      near_fired = true;
+      cv.notify_all();
+    });
+  });
+  {
+    std::unique_lock<std::mutex> lk{m};
+    REQUIRE(cv.wait_for(lk, 10s, [&] { return near_fired; }));
+  }
+  CHECK(near_at - t1 >= 20ms);
+  CHECK(near_at - t1 < 5s); // not held back until the far timer's slot
+  rt.stop();
 }
 
 TEST_CASE("shard timers: callbacks run on the shard's thread, cancel holds") {

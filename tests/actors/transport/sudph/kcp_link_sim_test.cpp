@@ -278,3 +278,41 @@ TEST_CASE("kcp_link sim: an answer written while the link delivers leaves with t
   k.a->abandon();
   k.b->abandon();
 }
+
+TEST_CASE("kcp_link sim: an idle link arms no timer until a write or a datagram comes") {
+  kcp_pair k(23, lossy(0, 0), lossy(0, 0));
+  std::vector<uint8_t> got_a, got_b;
+  skywire::io::byte_link::callbacks ca;
+  ca.on_span = [&](std::span<const uint8_t> s) { got_a.insert(got_a.end(), s.begin(), s.end()); };
+  ca.on_closed = [](const boost::system::error_code&) {};
+  skywire::io::byte_link::callbacks cb;
+  cb.on_span = [&](std::span<const uint8_t> s) { got_b.insert(got_b.end(), s.begin(), s.end()); };
+  cb.on_closed = [](const boost::system::error_code&) {};
+  k.a->start(std::move(ca), 4096);
+  k.b->start(std::move(cb), 4096);
+  for (int round = 0; round < 3; ++round) {
+    CAPTURE(round);
+    auto msg = pattern(3000, static_cast<uint32_t>(round));
+    CHECK(k.a->write(skywire::io::byte_buffer(msg.begin(), msg.end())));
+    CHECK(k.b->write(skywire::io::byte_buffer(msg.begin(), msg.end())));
+    REQUIRE(k.net.run_until([&] {
+      return got_a.size() == (round + 1) * msg.size() && got_b.size() == (round + 1) * msg.size();
+    }, 5s));
+    // everything acknowledged within a second; after that both ends are
+    // quiet: ten more seconds run not one event (a link on the flush
+    // interval ran one per interval and end)
+    k.net.advance(1s);
+    auto sent = k.sent_a + k.sent_b;
+    CHECK(k.net.advance(10s) == 0);
+    CHECK(k.sent_a + k.sent_b == sent);
+  }
+  // and a quiet link still notices a dead path: a write to a peer that is
+  // gone is retransmitted until KCP gives up
+  k.b->abandon();
+  auto msg = pattern(100, 9);
+  CHECK(k.a->write(skywire::io::byte_buffer(msg.begin(), msg.end())));
+  auto before = k.sent_a;
+  k.net.advance(2s);
+  CHECK(k.sent_a > before + 1); // the first transmission and retransmissions
+  k.a->abandon();
+}

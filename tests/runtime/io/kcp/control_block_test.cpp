@@ -428,3 +428,45 @@ TEST_CASE("kcp control block: idle buffers are given back") {
   a.cb->trim();
   CHECK(a.cb->buffer_bytes() == 0);
 }
+
+TEST_CASE("kcp control block: quiet() holds exactly while a flush has nothing to do") {
+  settings s;
+  s.mode = write_mode::stream;
+  end a{5, s}, b{5, s};
+  CHECK_FALSE(a.cb->quiet()); // never flushed: the first flush raises the window
+  a.cb->flush(0);
+  b.cb->flush(0);
+  CHECK(a.cb->quiet());
+  CHECK(b.cb->quiet());
+  a.cb->send(text("hello"));
+  CHECK_FALSE(a.cb->quiet()); // queued
+  a.cb->update(0);
+  CHECK_FALSE(a.cb->quiet()); // sent, not acknowledged
+  auto sent = a.take();
+  REQUIRE(sent.size() == 1);
+  CHECK_FALSE(b.cb->input(sent[0], 5));
+  CHECK_FALSE(b.cb->quiet()); // an ACK is owed
+  b.cb->flush(5);
+  CHECK(b.cb->quiet());
+  for (auto& d : b.take())
+    CHECK_FALSE(a.cb->input(d, 10));
+  CHECK(a.cb->quiet()); // acknowledged: nothing more to do
+  // a flush on a quiet block writes nothing
+  a.cb->flush(20);
+  CHECK(a.take().empty());
+  // after a long quiet time (the old flush time reads as far in the future
+  // on the wrapped clock) an owed ACK goes at the next tick, an interval on
+  b.cb->send(text("again"));
+  b.cb->update(30);
+  auto seg = b.take();
+  REQUIRE(seg.size() == 1);
+  uint32_t later = 120 + 0x80000010u;
+  CHECK_FALSE(a.cb->input(seg[0], later));
+  CHECK_FALSE(a.cb->quiet());
+  CHECK(a.cb->check(later) == later + 100);
+  a.cb->update(later + 99);
+  CHECK(a.take().empty());
+  a.cb->update(later + 100);
+  CHECK(a.take().size() == 1);
+  CHECK(a.cb->quiet());
+}
