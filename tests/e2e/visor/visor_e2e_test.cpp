@@ -352,6 +352,54 @@ TEST_CASE("visor: fault injection is off by default, visor.halt stops it") {
   CHECK(n >= 2);
 }
 
+/// Voluntary context switches of all a process's threads: how often they
+/// went to sleep, so how often something woke them.
+uint64_t sleeps_of(pid_t pid) {
+  uint64_t n = 0;
+  std::error_code ec;
+  for (const auto& t : fs::directory_iterator(fs::path{"/proc"} / std::to_string(pid) / "task", ec)) {
+    std::istringstream in{read_file(t.path() / "status")};
+    for (std::string l; std::getline(in, l);)
+      if (l.rfind("voluntary_ctxt_switches:", 0) == 0)
+        n += std::stoull(l.substr(l.find(':') + 1));
+  }
+  return n;
+}
+
+TEST_CASE("an idle visor sleeps: its threads wake a few times a second, not on every tick") {
+  temp_dir dir;
+  auto sock = gen_config(dir);
+  {
+    // no address resolver: no sudph channel whose first message, unanswered
+    // here, KCP would keep sending on its 100 ms flush interval
+    auto cfg = dir.path / "skywire-config.json";
+    auto v = json::parse(read_file(cfg)).as_object();
+    v["transport"].as_object()["address_resolver"] = "";
+    std::ofstream{cfg} << json::serialize(v);
+  }
+  auto log = dir.path / "visor.log";
+  process visor;
+  start(visor, {"visor", "-c", (dir.path / "skywire-config.json").string()}, log);
+  REQUIRE_MESSAGE(wait_for_socket(sock, 15s), read_file(log));
+  // Its other services are unreachable here (nothing listens on the local
+  // ports), so it retries with back-off: a measurement window, not a wait
+  // for an event. Now 10-12 wake-ups a second in its first seconds (CAF's clock and
+  // multiplexer threads, the back-offs); before the shard slept until its
+  // next timer and the main thread until a signal or the visor's end, the
+  // main thread alone woke 21 times a second (a 100 ms signal poll and a
+  // mailbox poll), the shard 100 times while any timer was pending.
+  auto s0 = sleeps_of(visor.pid);
+  auto t0 = std::chrono::steady_clock::now();
+  std::this_thread::sleep_for(3s);
+  auto rate = static_cast<double>(sleeps_of(visor.pid) - s0)
+              / std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  MESSAGE("idle visor: " << rate << " wake-ups a second, all threads");
+  CHECK(rate < 20);
+  REQUIRE(::kill(visor.pid, SIGTERM) == 0);
+  REQUIRE_MESSAGE(visor.wait_for(12s), read_file(log));
+  CHECK(visor.exit_code() == 0);
+}
+
 TEST_CASE("the reference's config runs a visor on its TCP cli_addr") {
   temp_dir dir;
   // the reference file, with cli_addr moved to a free loopback port
