@@ -42,8 +42,8 @@ int run_svc_local(const std::string& argv0, const std::vector<std::string>& args
     "ports", po::value(&ports)->value_name("LIST"),
     "service ports as config gen's --local-ports: dmsgd=9090,tpd=9091,rf=9092,ar=9093")(
     "ephemeral", po::bool_switch(&ephemeral),
-    "every port ephemeral (the description says which; sudph then needs the AR's UDP "
-    "port in the visors' address resolver URL)")(
+    "every port ephemeral (the description says which; the address resolver's UDP side "
+    "shares its HTTP port's number, as visors expect)")(
     "servers,n", po::value(&servers)->value_name("N"), "dmsg servers (default 1)")(
     "server-port", po::value(&server_port)->value_name("P"),
     "first dmsg server's port (default: ephemeral; visors find servers in the discovery; server i uses P+2i)")(
