@@ -255,6 +255,10 @@ void route_group_core::inner_frames(byte_span payload) {
       flush();
       if (agreed_.reliable)
         fill_window();
+      // and one frame back at once, whatever waited: the initiator repeats
+      // its confirmation until it hears an inner frame (up to noise_wait)
+      if (phase_ == phase::established)
+        send_confirmation();
     }
     return;
   }

@@ -661,3 +661,20 @@ TEST_CASE("route group: a path cut beyond its first transport goes silent, is re
   CHECK_FALSE(r.a.c->remove_path(route_id{1}));
   CHECK(r.a.c->live_paths() == 1);
 }
+
+TEST_CASE("route group: between two of ours the responder answers the confirmation, and the "
+          "initiator stops repeating it") {
+  wr::group_options rel{.reliable = true};
+  route r;
+  r.make(0, faults{.delay = 5ms}, rel, rel);
+  r.start_and_establish();
+  auto a_before = r.links[0].first->stats().chunks_sent;
+  auto b_before = r.links[0].second->stats().chunks_sent;
+  // less than a ping period (3 s): an initiator that never heard the
+  // responder repeated its confirmation every 250 ms for 5 s
+  r.net.advance(2900ms);
+  auto a_sent = r.links[0].first->stats().chunks_sent - a_before;
+  auto b_sent = r.links[0].second->stats().chunks_sent - b_before;
+  MESSAGE("idle after the handshake: a sent " << a_sent << ", b sent " << b_sent);
+  CHECK(a_sent + b_sent <= 2);
+}
