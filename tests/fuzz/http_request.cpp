@@ -47,6 +47,30 @@ const http::router& routes() {
   return r;
 }
 
+/// Writes the request with Beast and parses it again: the same request.
+void round_trip(const http::request& req) {
+  bhttp::request<bhttp::string_body> out{req.method, req.target, 11};
+  for (const auto& [k, v] : req.headers)
+    if (auto f = bhttp::string_to_field(k);
+        f != bhttp::field::content_length && f != bhttp::field::transfer_encoding)
+      out.insert(k, v); // the framing headers are recomputed by prepare_payload
+  out.body() = req.body;
+  out.prepare_payload();
+  std::string text;
+  {
+    std::ostringstream os;
+    os << out;
+    text = os.str();
+  }
+  http::parse_limits wide{.header_limit = 1 << 20, .body_limit = 1 << 20};
+  auto again = http::parse_request(text, wide);
+  if (again) {
+    FUZZ_ASSERT(again->method == req.method);
+    FUZZ_ASSERT(again->target == req.target);
+    FUZZ_ASSERT(again->body == req.body);
+  }
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -65,27 +89,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (req->path.size() < req->target.size())
     FUZZ_ASSERT(req->target[req->path.size()] == '?');
 
-  // re-serialise and parse again: the same request
-  bhttp::request<bhttp::string_body> out{req->method, req->target, 11};
-  for (const auto& [k, v] : req->headers)
-    if (auto f = bhttp::string_to_field(k);
-        f != bhttp::field::content_length && f != bhttp::field::transfer_encoding)
-      out.insert(k, v); // the framing headers are recomputed by prepare_payload
-  out.body() = req->body;
-  out.prepare_payload();
-  std::string text;
-  {
-    std::ostringstream os;
-    os << out;
-    text = os.str();
-  }
-  http::parse_limits wide{.header_limit = 1 << 20, .body_limit = 1 << 20};
-  auto again = http::parse_request(text, wide);
-  if (again) {
-    FUZZ_ASSERT(again->method == req->method);
-    FUZZ_ASSERT(again->target == req->target);
-    FUZZ_ASSERT(again->body == req->body);
-  }
+  // re-serialise and parse again: the same request. Not a TRACE with a body:
+  // RFC 9110 forbids a client to send one, and Beast refuses to write it (it
+  // throws); our parser takes it and the router answers it like any other.
+  if (!(req->method == bhttp::verb::trace && !req->body.empty()))
+    round_trip(*req);
 
   auto m = routes().find(req->method, req->path);
   if (m.result == http::router::outcome::found) {
