@@ -92,25 +92,23 @@ TEST_CASE("timer wheel: next_wake is the next due tick, never after it, across t
 TEST_CASE("shard timers: an idle shard sleeps until its timer, and an earlier timer re-arms it") {
   skywire::io::io_runtime rt{1};
   auto& ctx = rt.context();
-  std::mutex m;
-  std::condition_variable cv;
-  bool far_fired = false, near_fired = false;
-  auto t0 = std::chrono::steady_clock::now();
-  std::chrono::steady_clock::time_point far_at, near_at;
-  boost::asio::post(ctx, [&] {
-    auto& t = skywire::io::shard_timers::of(ctx);
-    t.schedule(300ms, [&] {
-      std::lock_guard<std::mutex> g{m};
-      far_at = std::chrono::steady_clock::now();
-      far_fired = true;
-      cv.notify_all();
+  using clock = std::chrono::steady_clock;
+  // a timer d ahead on the shard (and, if asked, one also_far ahead first); the future holds when the near one fired
+  auto fire_after = [&](std::chrono::milliseconds d, std::chrono::seconds also_far = 0s) {
+    auto fired = std::make_shared<std::promise<clock::time_point>>();
+    auto when = fired->get_future();
+    boost::asio::post(ctx, [&ctx, d, also_far, fired] {
+      auto& t = skywire::io::shard_timers::of(ctx);
+      if (also_far > 0s)
+        t.schedule(also_far, [] {});
+      t.schedule(d, [fired] { fired->set_value(clock::now()); });
     });
-  });
-  {
-    std::unique_lock<std::mutex> lk{m};
-    REQUIRE(cv.wait_for(lk, 10s, [&] { return far_fired; }));
-  }
-  CHECK(far_at - t0 >= 300ms); // never early
+    return when;
+  };
+  auto t0 = clock::now();
+  auto far = fire_after(300ms);
+  REQUIRE(far.wait_for(10s) == std::future_status::ready);
+  CHECK(far.get() - t0 >= 300ms); // never early
   auto wakeups = [&] {
     std::promise<uint64_t> p;
     boost::asio::post(ctx, [&] { p.set_value(skywire::io::shard_timers::of(ctx).wakeups()); });
@@ -121,21 +119,10 @@ TEST_CASE("shard timers: an idle shard sleeps until its timer, and an earlier ti
   CHECK(wakeups() <= 2);
 
   // armed for a timer 30 s away, then one 20 ms away: the shard wakes for the near one
-  auto t1 = std::chrono::steady_clock::now();
-  boost::asio::post(ctx, [&] {
-    auto& t = skywire::io::shard_timers::of(ctx);
-    t.schedule(30s, [] {});
-    t.schedule(20ms, [&] {
-      std::lock_guard<std::mutex> g{m};
-      near_at = std::chrono::steady_clock::now();
-      near_fired = true;
-      cv.notify_all();
-    });
-  });
-  {
-    std::unique_lock<std::mutex> lk{m};
-    REQUIRE(cv.wait_for(lk, 10s, [&] { return near_fired; }));
-  }
+  auto t1 = clock::now();
+  auto near = fire_after(20ms, 30s);
+  REQUIRE(near.wait_for(10s) == std::future_status::ready);
+  auto near_at = near.get();
   CHECK(near_at - t1 >= 20ms);
   CHECK(near_at - t1 < 5s); // not held back until the far timer's slot
   rt.stop();
