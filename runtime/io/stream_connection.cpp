@@ -15,6 +15,7 @@
 
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/buffer.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 
@@ -30,6 +31,9 @@ stream_connection::stream_connection(socket_type&& s)
   error_code ec;
   socket_.non_blocking(true, ec);
   fd_ = socket_.native_handle();
+  // a unix socket refuses it
+  int one = 1;
+  tcp_inq_ = ::setsockopt(fd_, IPPROTO_TCP, TCP_INQ, &one, sizeof one) == 0;
 }
 
 std::shared_ptr<stream_connection> stream_connection::make(asio::ip::tcp::socket&& s) {
@@ -100,27 +104,89 @@ void stream_connection::set_max_read(size_t max_read) {
   });
 }
 
-// The wait for readability is a read into head_: Asio re-arms nothing for it
-// (the descriptor stays registered edge-triggered; the read is tried at once,
-// a recv that finds nothing when the peer has not answered yet, and then
-// queued), where a wait op costs an epoll_ctl every time it starts. A read
+// The wait for readability is a read into head_ that the shard's reactor
+// performs (reactor_read): a short read tells the reactor the socket is
+// drained, so the next read waits for epoll without a system call. A read
 // that fills head_ is continued at once from the socket into the shard's
 // buffer.
 void stream_connection::do_wait_read() {
   if (finished_ || reading_paused_ || read_pending_)
     return;
   read_pending_ = true;
-  size_t want = std::min(head_.size(), max_read_);
-  socket_.async_read_some(
-    asio::buffer(head_.data(), want),
-    asio::bind_executor(strand_, [self = shared_from_this()](error_code ec, size_t n) {
-      self->read_pending_ = false;
-      if (self->finished_)
-        return self->hand_over(n, ec);
-      if (ec)
-        return self->finish(ec);
-      self->on_head(n);
-    }));
+  read_want_ = std::min(head_.size(), max_read_);
+  read_got_ = 0;
+  read_op_.start(socket_, shared_from_this());
+}
+
+namespace {
+
+/// What TCP_INQ's control message says is left to read: -1 when absent. The
+/// kernel counts a received FIN as 1 byte, so 0 means no bytes and no end.
+int bytes_left(const msghdr& msg) {
+  for (auto* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(const_cast<msghdr*>(&msg), c))
+    if (c->cmsg_level == IPPROTO_TCP && c->cmsg_type == TCP_CM_INQ
+        && c->cmsg_len >= CMSG_LEN(sizeof(int))) {
+      int v = 0;
+      std::memcpy(&v, CMSG_DATA(c), sizeof v);
+      return v;
+    }
+  return -1;
+}
+
+} // namespace
+
+// A short read is "drained" only when the kernel says nothing is left, its end
+// included (TCP_INQ): bytes and a FIN that arrived together are one epoll edge,
+// and a read that took the bytes must not wait for another. Without TCP_INQ
+// (a unix socket) the next read is tried at once, as Asio does. What it does
+// not see: a reset that arrived in the same edge as the last bytes; that peer
+// is then like one gone silent, which keep-alives and idle bounds end anyway,
+// and the next write sees the reset.
+reactor_read::found stream_connection::perform_read(void* p, error_code& ec) {
+  auto* self = static_cast<stream_connection*>(p);
+  iovec iov{self->head_.data(), self->read_want_};
+  struct alignas(cmsghdr) {
+    uint8_t bytes[CMSG_SPACE(sizeof(int))];
+  } control;
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  for (;;) {
+    if (self->tcp_inq_) {
+      msg.msg_control = control.bytes;
+      msg.msg_controllen = sizeof control.bytes;
+    }
+    ssize_t n = ::recvmsg(self->fd_, &msg, MSG_DONTWAIT);
+    if (n > 0) {
+      self->read_got_ = static_cast<size_t>(n);
+      bool drained = self->read_got_ < self->read_want_ && self->tcp_inq_ && bytes_left(msg) == 0;
+      return drained ? reactor_read::found::drained : reactor_read::found::some;
+    }
+    if (n == 0) {
+      ec = asio::error::eof;
+      return reactor_read::found::drained;
+    }
+    if (errno == EINTR)
+      continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK)
+      return reactor_read::found::nothing;
+    ec = error_code(errno, asio::error::get_system_category());
+    return reactor_read::found::drained;
+  }
+}
+
+void stream_connection::complete_read(void* p, const error_code& ec) {
+  auto* self = static_cast<stream_connection*>(p);
+  // no bytes and no error: the reactor was shutting down
+  error_code err = !ec && self->read_got_ == 0 ? error_code{asio::error::operation_aborted} : ec;
+  asio::dispatch(self->strand_, [self = self->shared_from_this(), err] {
+    self->read_pending_ = false;
+    if (self->finished_)
+      return self->hand_over(self->read_got_, err);
+    if (err)
+      return self->finish(err);
+    self->on_head(self->read_got_);
+  });
 }
 
 namespace {

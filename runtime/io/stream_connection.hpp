@@ -38,6 +38,7 @@
 #include <boost/asio/strand.hpp>
 
 #include "runtime/io/byte_link.hpp"
+#include "runtime/io/reactor_read.hpp"
 
 namespace skywire::io {
 
@@ -148,6 +149,8 @@ public:
 private:
   explicit stream_connection(socket_type&& s);
   void do_wait_read();
+  static reactor_read::found perform_read(void* self, boost::system::error_code& ec);
+  static void complete_read(void* self, const boost::system::error_code& ec);
   void on_head(size_t n);
   void hand_over(size_t n, const boost::system::error_code& ec);
   void deliver_carried();
@@ -176,6 +179,10 @@ private:
   size_t direct_unreported_ = 0; // sent directly, not yet passed to on_sent
   // Every read starts here (see do_wait_read); small messages end here.
   std::array<uint8_t, 256> head_;
+  reactor_read read_op_{this, &perform_read, &complete_read}; // the read into head_
+  size_t read_want_ = 0; // strand only, and the read op while it is pending
+  size_t read_got_ = 0;  // likewise: what the read op put in head_
+  bool tcp_inq_ = false; // reads return what is left (TCP_INQ): a TCP socket
   byte_buffer carried_;                 // strand only: read by the predecessor (move_to)
   boost::system::error_code carried_error_; // strand only: and the error its read met
   std::shared_ptr<stream_connection> successor_; // strand only: set by move_to

@@ -112,99 +112,135 @@ void udp_socket::start(batch_fn fn) {
   wait_readable();
 }
 
+// The wait is a recvmmsg that the shard's reactor performs (reactor_read): a
+// batch that does not fill rx_ tells the reactor the socket is drained, so
+// the next read waits for epoll without a system call (a readiness wait would
+// cost an epoll_ctl, and a drain to EAGAIN one recvmmsg more, per wake-up).
 void udp_socket::wait_readable() {
   if (!sock_.is_open())
     return;
-  sock_.async_wait(asio::socket_base::wait_read,
-                   [self = shared_from_this()](const boost::system::error_code& ec) {
-                     if (ec || !self->sock_.is_open())
-                       return;
-                     self->drain();
-                     self->wait_readable();
-                   });
+  received_ = 0;
+  read_op_.start(sock_, shared_from_this());
 }
 
-void udp_socket::drain() {
+reactor_read::found udp_socket::perform_read(void* p, boost::system::error_code&) {
+  auto* self = static_cast<udp_socket*>(p);
+  for (size_t tries = 0; tries < 8; ++tries) {
+    int n = self->receive_once();
+    if (n < 0)
+      continue;
+    self->received_ = static_cast<size_t>(n);
+    if (n == 0)
+      return reactor_read::found::nothing;
+    return self->received_ < self->rx_->slots ? reactor_read::found::drained
+                                              : reactor_read::found::some;
+  }
+  self->received_ = 0;
+  return reactor_read::found::some; // errors only: the completion reads again
+}
+
+void udp_socket::complete_read(void* p, const boost::system::error_code& ec) {
+  auto* self = static_cast<udp_socket*>(p);
+  if (ec || !self->sock_.is_open())
+    return; // closed
+  // a full batch: more may wait; up to `rounds` batches per wake-up
+  bool full = self->received_ == self->rx_->slots;
+  if (self->received_ > 0)
+    self->deliver(self->received_);
+  for (size_t round = 1; full && round < self->opts_.rounds && self->sock_.is_open(); ++round) {
+    int n = self->receive_once();
+    if (n < 0)
+      continue;
+    if (n == 0)
+      break;
+    self->deliver(static_cast<size_t>(n));
+    full = static_cast<size_t>(n) == self->rx_->slots;
+  }
+  self->wait_readable();
+}
+
+int udp_socket::receive_once() {
   auto& rx = *rx_;
-  for (size_t round = 0; round < opts_.rounds && sock_.is_open(); ++round) {
-    for (size_t i = 0; i < rx.slots; ++i) {
-      rx.iov[i].iov_base = rx.buffer.get() + i * rx.slot;
-      rx.iov[i].iov_len = rx.slot;
-      std::memset(&rx.hdrs[i], 0, sizeof(mmsghdr));
-      rx.hdrs[i].msg_hdr.msg_name = &rx.from[i];
-      rx.hdrs[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
-      rx.hdrs[i].msg_hdr.msg_iov = &rx.iov[i];
-      rx.hdrs[i].msg_hdr.msg_iovlen = 1;
-      if (gro_) {
-        rx.hdrs[i].msg_hdr.msg_control = rx.control[i].bytes;
-        rx.hdrs[i].msg_hdr.msg_controllen = sizeof(rx.control[i].bytes);
-      }
+  for (size_t i = 0; i < rx.slots; ++i) {
+    rx.iov[i].iov_base = rx.buffer.get() + i * rx.slot;
+    rx.iov[i].iov_len = rx.slot;
+    std::memset(&rx.hdrs[i], 0, sizeof(mmsghdr));
+    rx.hdrs[i].msg_hdr.msg_name = &rx.from[i];
+    rx.hdrs[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
+    rx.hdrs[i].msg_hdr.msg_iov = &rx.iov[i];
+    rx.hdrs[i].msg_hdr.msg_iovlen = 1;
+    if (gro_) {
+      rx.hdrs[i].msg_hdr.msg_control = rx.control[i].bytes;
+      rx.hdrs[i].msg_hdr.msg_controllen = sizeof(rx.control[i].bytes);
     }
+  }
+  for (;;) {
     int n = ::recvmmsg(sock_.native_handle(), rx.hdrs.data(), static_cast<unsigned>(rx.slots),
                        MSG_DONTWAIT, nullptr);
-    if (n < 0) {
-      if (errno == EAGAIN || errno == EWOULDBLOCK)
-        return;
-      if (errno != EINTR)
-        stats_.receive_errors.fetch_add(1, std::memory_order_relaxed);
+    if (n >= 0)
+      return n;
+    if (errno == EINTR)
       continue;
-    }
-    if (n == 0)
-      return;
-    batch_.clear();
-    for (size_t i = 0; i < static_cast<size_t>(n); ++i) {
-      const auto& h = rx.hdrs[i];
-      datagram d;
-      auto len = std::min<size_t>(h.msg_len, rx.slot);
-      const uint8_t* base = rx.buffer.get() + i * rx.slot;
-      bool truncated = (h.msg_hdr.msg_flags & MSG_TRUNC) != 0;
-      auto namelen = std::min<size_t>(h.msg_hdr.msg_namelen, d.from.capacity());
-      std::memcpy(d.from.data(), h.msg_hdr.msg_name, namelen);
-      d.from.resize(namelen);
-      // coalesced (UDP_GRO): the datagrams the peer sent, each seg bytes but
-      // the last, back to back; the kernel coalesces at most 64 (GRO) or
-      // UDP_MAX_SEGMENTS (a local GSO sender, 64-128) into one message, so a
-      // round hands over at most offload_batch * 128 datagrams
-      size_t seg = 0;
-      if (gro_) {
-        for (auto* c = CMSG_FIRSTHDR(&h.msg_hdr); c != nullptr;
-             c = CMSG_NXTHDR(const_cast<msghdr*>(&h.msg_hdr), c))
-          if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO
-              && c->cmsg_len >= CMSG_LEN(sizeof(int))) {
-            int v = 0;
-            std::memcpy(&v, CMSG_DATA(c), sizeof(v));
-            seg = v > 0 ? static_cast<size_t>(v) : 0;
-          }
-      }
-      if (seg == 0 || seg >= len) {
-        seg = len;
-      } else {
-        stats_.coalesced_in.fetch_add(1, std::memory_order_relaxed);
-      }
-      size_t off = 0;
-      do {
-        datagram part = d;
-        part.bytes = {base + off, std::min(seg, len - off)};
-        off += part.bytes.size();
-        part.truncated = truncated && off >= len;
-        // a datagram longer than what the owner keeps of one: cut like
-        // an uncoalesced one would be
-        if (part.bytes.size() > opts_.buffer_size) {
-          part.bytes = part.bytes.first(opts_.buffer_size);
-          part.truncated = true;
-        }
-        stats_.datagrams_in.fetch_add(1, std::memory_order_relaxed);
-        if (part.truncated)
-          stats_.truncated_in.fetch_add(1, std::memory_order_relaxed);
-        batch_.push_back(part);
-      } while (off < len);
-      stats_.bytes_in.fetch_add(h.msg_len, std::memory_order_relaxed);
-    }
-    if (on_batch_)
-      on_batch_(batch_);
-    if (static_cast<size_t>(n) < rx.slots)
-      return; // the queue is empty
+    if (errno == EAGAIN || errno == EWOULDBLOCK)
+      return 0;
+    stats_.receive_errors.fetch_add(1, std::memory_order_relaxed);
+    return -1;
   }
+}
+
+void udp_socket::deliver(size_t n) {
+  auto& rx = *rx_;
+  batch_.clear();
+  for (size_t i = 0; i < n; ++i) {
+    const auto& h = rx.hdrs[i];
+    datagram d;
+    auto len = std::min<size_t>(h.msg_len, rx.slot);
+    const uint8_t* base = rx.buffer.get() + i * rx.slot;
+    bool truncated = (h.msg_hdr.msg_flags & MSG_TRUNC) != 0;
+    auto namelen = std::min<size_t>(h.msg_hdr.msg_namelen, d.from.capacity());
+    std::memcpy(d.from.data(), h.msg_hdr.msg_name, namelen);
+    d.from.resize(namelen);
+    // coalesced (UDP_GRO): the datagrams the peer sent, each seg bytes but
+    // the last, back to back; the kernel coalesces at most 64 (GRO) or
+    // UDP_MAX_SEGMENTS (a local GSO sender, 64-128) into one message, so a
+    // round hands over at most offload_batch * 128 datagrams
+    size_t seg = 0;
+    if (gro_) {
+      for (auto* c = CMSG_FIRSTHDR(&h.msg_hdr); c != nullptr;
+           c = CMSG_NXTHDR(const_cast<msghdr*>(&h.msg_hdr), c))
+        if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO
+            && c->cmsg_len >= CMSG_LEN(sizeof(int))) {
+          int v = 0;
+          std::memcpy(&v, CMSG_DATA(c), sizeof(v));
+          seg = v > 0 ? static_cast<size_t>(v) : 0;
+        }
+    }
+    if (seg == 0 || seg >= len) {
+      seg = len;
+    } else {
+      stats_.coalesced_in.fetch_add(1, std::memory_order_relaxed);
+    }
+    size_t off = 0;
+    do {
+      datagram part = d;
+      part.bytes = {base + off, std::min(seg, len - off)};
+      off += part.bytes.size();
+      part.truncated = truncated && off >= len;
+      // a datagram longer than what the owner keeps of one: cut like
+      // an uncoalesced one would be
+      if (part.bytes.size() > opts_.buffer_size) {
+        part.bytes = part.bytes.first(opts_.buffer_size);
+        part.truncated = true;
+      }
+      stats_.datagrams_in.fetch_add(1, std::memory_order_relaxed);
+      if (part.truncated)
+        stats_.truncated_in.fetch_add(1, std::memory_order_relaxed);
+      batch_.push_back(part);
+    } while (off < len);
+    stats_.bytes_in.fetch_add(h.msg_len, std::memory_order_relaxed);
+  }
+  if (on_batch_)
+    on_batch_(batch_);
 }
 
 bool udp_socket::send_to(const endpoint& to, std::span<const uint8_t> bytes) {

@@ -23,6 +23,7 @@
 #include <boost/asio/ip/udp.hpp>
 
 #include "messages/error.hpp"
+#include "runtime/io/reactor_read.hpp"
 
 namespace skywire::io {
 
@@ -105,7 +106,13 @@ public:
 private:
   udp_socket(boost::asio::io_context& ctx, options opts);
   void wait_readable();
-  void drain();
+  /// One recvmmsg into rx_: how many messages, 0 when nothing waits, -1 on
+  /// an error (counted; an ICMP report, say: the next datagram may be fine).
+  int receive_once();
+  /// Hands the n messages in rx_ to on_batch_.
+  void deliver(size_t n);
+  static reactor_read::found perform_read(void* self, boost::system::error_code& ec);
+  static void complete_read(void* self, const boost::system::error_code& ec);
   /// Sends the datagrams as sendmmsg messages, each a run of equal-sized
   /// datagrams (the last of a run may be shorter) with UDP_SEGMENT; returns
   /// how many datagrams the kernel took (their bytes added to `bytes`);
@@ -120,6 +127,8 @@ private:
   struct rx_state; ///< recvmmsg's arrays and the datagram buffer
   std::unique_ptr<rx_state> rx_;
   std::vector<datagram> batch_;
+  reactor_read read_op_{this, &perform_read, &complete_read};
+  size_t received_ = 0; ///< [shard] messages the read op put in rx_
   counters stats_;
   bool gso_ = false; ///< [shard] sends use UDP_SEGMENT
   bool gro_ = false; ///< UDP_GRO is on: receive buffers hold 64 KiB each

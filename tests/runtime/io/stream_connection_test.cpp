@@ -184,6 +184,49 @@ TEST_CASE("write_gather: parts in order from the caller's memory, the rest copie
   rt.stop();
 }
 
+// A short read tells the shard's reactor that the socket is drained, so the
+// next read waits for epoll (runtime/io/reactor_read): bytes and a FIN that
+// arrive together are one epoll edge, and the FIN must still be seen.
+TEST_CASE("stream_connection: small messages one by one, then bytes and the end together") {
+  io::io_runtime rt{1};
+  auto [a, b] = connected_pair(rt.context());
+  auto conn = io::stream_connection::make(std::move(a));
+  collector col;
+  conn->start(col.cbs());
+  std::string expect;
+  for (int i = 0; i < 200; ++i) {
+    std::string m = "message " + std::to_string(i);
+    expect += m;
+    REQUIRE(::send(b.native_handle(), m.data(), m.size(), MSG_NOSIGNAL)
+            == static_cast<ssize_t>(m.size()));
+    REQUIRE(col.wait_for(expect.size())); // each one a read of its own
+  }
+  // the last bytes and the end in one go, before the shard can look
+  std::string last = "the last one";
+  expect += last;
+  REQUIRE(::send(b.native_handle(), last.data(), last.size(), MSG_NOSIGNAL)
+          == static_cast<ssize_t>(last.size()));
+  ::shutdown(b.native_handle(), SHUT_WR);
+  REQUIRE(col.wait_closed());
+  std::lock_guard<std::mutex> g{col.mtx};
+  CHECK(std::string(col.data.begin(), col.data.end()) == expect);
+}
+
+TEST_CASE("stream_connection: bytes and the end that were there before start() are both seen") {
+  io::io_runtime rt{1};
+  auto [a, b] = connected_pair(rt.context());
+  std::string m = "early bytes";
+  REQUIRE(::send(b.native_handle(), m.data(), m.size(), MSG_NOSIGNAL)
+          == static_cast<ssize_t>(m.size()));
+  ::shutdown(b.native_handle(), SHUT_WR);
+  auto conn = io::stream_connection::make(std::move(a));
+  collector col;
+  conn->start(col.cbs());
+  REQUIRE(col.wait_closed());
+  std::lock_guard<std::mutex> g{col.mtx};
+  CHECK(std::string(col.data.begin(), col.data.end()) == m);
+}
+
 TEST_CASE("stream_connection refuses writes beyond its queue bound") {
   io::io_runtime rt{1};
   auto [sa, sb] = connected_pair(rt.context());
