@@ -227,6 +227,28 @@ TEST_CASE("stream_connection: bytes and the end that were there before start() a
   CHECK(std::string(col.data.begin(), col.data.end()) == m);
 }
 
+// The one end a drained read can miss (docs/architecture.md, reactor_read): a
+// reset that came in the same epoll event as the last bytes. The next write
+// meets it and ends the connection.
+TEST_CASE("stream_connection: a reset right behind the last bytes ends it at the next write") {
+  io::io_runtime rt{1};
+  auto [a, b] = connected_pair(rt.context());
+  std::string m = "last words";
+  REQUIRE(::send(b.native_handle(), m.data(), m.size(), MSG_NOSIGNAL)
+          == static_cast<ssize_t>(m.size()));
+  b.set_option(asio::socket_base::linger(true, 0));
+  b.close(); // RST
+  auto conn = io::stream_connection::make(std::move(a));
+  collector col;
+  conn->start(col.cbs());
+  REQUIRE(col.wait_for(m.size()));
+  std::string reply = "anyone there?";
+  conn->write(io::byte_buffer(reply.begin(), reply.end())); // may be refused: ended already
+  REQUIRE(col.wait_closed());
+  std::lock_guard<std::mutex> g{col.mtx};
+  CHECK(std::string(col.data.begin(), col.data.end()) == m);
+}
+
 TEST_CASE("stream_connection refuses writes beyond its queue bound") {
   io::io_runtime rt{1};
   auto [sa, sb] = connected_pair(rt.context());
