@@ -77,9 +77,12 @@ bool route_group_core::window_closed() const noexcept {
   return !seq_before(next_seq_, snd_edge_);
 }
 
+// The delayed-ACK timer is not cancelled when an ACK goes out: when it fires
+// it sends one only if packets came since (unacked_in_), so an ACK still
+// waits at most ack_delay, and a bulk flow schedules it about once per
+// ack_delay instead of once per ACK.
 void route_group_core::send_ack() {
   unacked_in_ = 0;
-  cancel(ack_timer_);
   inner_frame f;
   f.kind = inner_kind::ack;
   f.ack = rcv_next_;
@@ -213,8 +216,7 @@ void route_group_core::transmit(sent_packet& sp) {
   // sealed into the scratch buffer the router copies from
   wire::routing::put_reliable_data_prefix(sp.data.frame.data(), sp.seq, rcv_next_, sack_bits(),
                                           advertise(), sp.data.app_len);
-  unacked_in_ = 0; // this packet carries the acknowledgement
-  cancel(ack_timer_);
+  unacked_in_ = 0; // this packet carries the acknowledgement (the ACK timer stays: send_ack)
   auto& sealed = sealed_scratch_;
   sealed.clear();
   if (auto err = ns_.encrypt_object({sp.data.frame.data(), sp.data.frame.size()}, sealed))

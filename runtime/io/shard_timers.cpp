@@ -24,8 +24,14 @@ void shard_timers::shutdown() {
 
 timer_service::timer_id shard_timers::schedule(std::chrono::nanoseconds delay,
                                                std::function<void()> fn) {
-  auto id = wheel_.schedule(timer_wheel::clock::now(), delay, std::move(fn));
-  arm();
+  auto now = timer_wheel::clock::now();
+  auto id = wheel_.schedule(now, delay, std::move(fn));
+  // Armed for a time no later than this timer's: nothing to change, and no
+  // pass over the wheel's slots (a route's delayed ACK is scheduled this way
+  // every few packets). While armed, armed_at_ is at most every pending
+  // timer's due time: only the armed handler advances the wheel.
+  if (!armed_ || now + delay < armed_at_)
+    arm();
   return id;
 }
 
