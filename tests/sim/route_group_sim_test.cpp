@@ -678,3 +678,36 @@ TEST_CASE("route group: between two of ours the responder answers the confirmati
   MESSAGE("idle after the handshake: a sent " << a_sent << ", b sent " << b_sent);
   CHECK(a_sent + b_sent <= 2);
 }
+
+// The delayed-ACK timer is not cancelled by each ACK (route_group_reliable.cpp,
+// send_ack): when it fires it acknowledges only if packets came since. Whatever
+// came just before or after an ACK, a lone packet is still acknowledged within
+// ack_delay of its arrival.
+TEST_CASE("route group: a lone packet is acknowledged within ack_delay, also right after an ACK") {
+  wr::group_options rel{.reliable = true};
+  route r;
+  r.make(0, faults{.delay = 5ms}, rel, rel);
+  r.start_and_establish();
+  r.net.advance(100ms);
+  const auto ack_delay = core::config{}.t.ack_delay; // 10 ms
+  // packets of one chunk each, alice -> bob; bob's packets_out counts its ACKs
+  // (bob sends nothing else here)
+  auto one = [&](uint8_t tag) {
+    std::array<uint8_t, 100> chunk{};
+    chunk.fill(tag);
+    REQUIRE(r.a.c->write({chunk.data(), chunk.size()}) == core::write_result::ok);
+  };
+  // a burst of ack_every packets (acknowledged at once, the timer stays
+  // armed), then lone packets at offsets around the timer's expiry
+  for (int i = 0; i < 8; ++i)
+    one(static_cast<uint8_t>(i));
+  r.net.advance(6ms); // delivered, acknowledged at once
+  for (auto gap : {1ms, 3ms, 4ms, 9ms, 12ms, 25ms}) {
+    r.net.advance(gap);
+    auto acks_before = r.b.c->counters().packets_out;
+    one(0xee);
+    r.net.advance(5ms); // the link's delay: it has arrived now
+    r.net.advance(ack_delay + 1ms);
+    CHECK_MESSAGE(r.b.c->counters().packets_out > acks_before, "gap " << gap.count() << " ms");
+  }
+}
