@@ -61,20 +61,49 @@ public:
   /// once unless the reactor knows the socket is drained. `keep` (the owner)
   /// is held until the completion has run, or until the io_context destroys
   /// the op unrun. One read at a time: call again from the completion or later.
+  /// A start() while the read is pending is ignored (the op is in the
+  /// reactor's queue once; the pending read's completion comes as usual).
   template <class Socket>
   void start(Socket& socket, std::shared_ptr<void> keep) {
+    if (pending_)
+      return;
     auto& impl = access<Socket>::impl(socket);
     if (reactor_ == nullptr)
       reactor_ = &boost::asio::use_service<boost::asio::detail::reactor>(
         socket.get_executor().context());
+    pending_ = true;
     keep_ = std::move(keep);
     ec_ = {};
     bytes_transferred_ = 0;
+    state_ = impl.reactor_data_;
     reactor_->start_op(boost::asio::detail::reactor::read_op, impl.socket_, impl.reactor_data_,
                        this, true, true);
   }
 
+  bool pending() const noexcept { return pending_; }
+
+  /// The events (EPOLLIN, EPOLLERR, EPOLLHUP ...) epoll last reported for the
+  /// socket of the last start(): the reactor keeps them in its state of the
+  /// descriptor. For a perform function, on the io thread. A reset that came
+  /// with the last bytes shows here as EPOLLERR|EPOLLHUP when epoll reported
+  /// both in one event; when it came later its own event is still to come.
+  uint32_t last_events() const noexcept {
+    if (state_ == nullptr)
+      return 0;
+    // the descriptor state derives privately from the scheduler's operation,
+    // which keeps the events in task_result_; an explicit conversion to an
+    // inaccessible base is what a C-style cast is allowed to do
+    auto* op = (boost::asio::detail::scheduler_operation*)state_;
+    return events_access::get(*op);
+  }
+
 private:
+  struct events_access : boost::asio::detail::scheduler_operation {
+    static uint32_t get(const boost::asio::detail::scheduler_operation& o) {
+      return o.*(&events_access::task_result_);
+    }
+  };
+
   /// basic_socket keeps its implementation protected; a pointer to the member,
   /// named through a derived class, reaches it without a cast.
   template <class Socket>
@@ -99,15 +128,19 @@ private:
                           const boost::system::error_code&, std::size_t) {
     auto* self = static_cast<reactor_read*>(base);
     auto keep = std::move(self->keep_); // the last use of self may end it
+    self->pending_ = false;
+    auto ec = self->ec_; // the completion may start the next read, which clears ec_
     if (scheduler != nullptr)
-      self->complete_(self->owner_, self->ec_);
+      self->complete_(self->owner_, ec);
   }
 
   void* owner_;
   perform_fn perform_;
   complete_fn complete_;
   boost::asio::detail::reactor* reactor_ = nullptr;
+  boost::asio::detail::reactor::per_descriptor_data state_ = nullptr;
   std::shared_ptr<void> keep_;
+  bool pending_ = false;
 };
 
 } // namespace skywire::io

@@ -7,6 +7,7 @@
 #include <sys/uio.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/epoll.h>
 #include <unistd.h>
 
 #include <array>
@@ -136,12 +137,13 @@ int bytes_left(const msghdr& msg) {
 } // namespace
 
 // A short read is "drained" only when the kernel says nothing is left, its end
-// included (TCP_INQ): bytes and a FIN that arrived together are one epoll edge,
-// and a read that took the bytes must not wait for another. Without TCP_INQ
-// (a unix socket) the next read is tried at once, as Asio does. What it does
-// not see: a reset that arrived in the same edge as the last bytes; that peer
-// is then like one gone silent, which keep-alives and idle bounds end anyway,
-// and the next write sees the reset.
+// included (TCP_INQ counts a FIN as a byte), and epoll's last report for the
+// socket had no error or hang-up: bytes and a FIN or a reset that arrived
+// together are one epoll edge, and a read that took the bytes must not wait
+// for another. TCP_INQ does not count a reset; a reset that came before
+// epoll's last report shows there (EPOLLERR|EPOLLHUP), and one that came after
+// it is an edge still to be reported. Without TCP_INQ (a unix socket) the next
+// read is tried at once, as Asio does.
 reactor_read::found stream_connection::perform_read(void* p, error_code& ec) {
   auto* self = static_cast<stream_connection*>(p);
   iovec iov{self->head_.data(), self->read_want_};
@@ -159,7 +161,8 @@ reactor_read::found stream_connection::perform_read(void* p, error_code& ec) {
     ssize_t n = ::recvmsg(self->fd_, &msg, MSG_DONTWAIT);
     if (n > 0) {
       self->read_got_ = static_cast<size_t>(n);
-      bool drained = self->read_got_ < self->read_want_ && self->tcp_inq_ && bytes_left(msg) == 0;
+      bool drained = self->read_got_ < self->read_want_ && self->tcp_inq_ && bytes_left(msg) == 0
+                     && (self->read_op_.last_events() & (EPOLLERR | EPOLLHUP)) == 0;
       return drained ? reactor_read::found::drained : reactor_read::found::some;
     }
     if (n == 0) {

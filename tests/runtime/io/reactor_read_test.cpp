@@ -3,7 +3,8 @@
 // that may have left bytes is tried again at once; bytes that come later are
 // read when epoll reports them; closing the socket ends a waiting read with
 // operation_aborted; an io_context destroyed with a read pending lets go of
-// the owner. The io_context runs on this thread (poll/run_one): no waits.
+// the owner; a second start while the read is pending is ignored; a start on
+// a closed socket completes with an error. The io_context runs on this thread (poll/run_one): no waits.
 #include <doctest/doctest.h>
 
 #include <sys/socket.h>
@@ -110,7 +111,7 @@ TEST_CASE("reactor_read: after a drained read the next one waits for epoll witho
   // Bytes that come now are an edge: the reactor performs the read.
   sp.send("world");
   ctx.restart();
-  CHECK(ctx.run_one() == 1);
+  CHECK(ctx.run_one_for(std::chrono::seconds(5)) == 1);
   CHECK(r->performs == 2);
   CHECK(r->completions == 2);
   CHECK(r->bytes == "helloworld");
@@ -137,7 +138,7 @@ TEST_CASE("reactor_read: a read that may have left bytes is tried again at once"
 
   sp.send("again");
   ctx.restart();
-  CHECK(ctx.run_one() == 1);
+  CHECK(ctx.run_one_for(std::chrono::seconds(5)) == 1);
   CHECK(r->bytes == "helloagain");
 
   r->sock.close();
@@ -157,7 +158,7 @@ TEST_CASE("reactor_read: the peer's end, and a close while the read waits") {
   ::close(sp.theirs);
   sp.theirs = -1;
   ctx.restart();
-  CHECK(ctx.run_one() == 1);
+  CHECK(ctx.run_one_for(std::chrono::seconds(5)) == 1);
   CHECK(r->last == asio::error::eof);
 
   // A read waiting when the socket is closed ends aborted, and lets go of its
@@ -191,4 +192,36 @@ TEST_CASE("reactor_read: an io_context destroyed with a read pending lets go of 
     CHECK_FALSE(weak.expired()); // the pending read holds it
   }
   CHECK(weak.expired());
+}
+
+TEST_CASE("reactor_read: a start while the read is pending is ignored") {
+  asio::io_context ctx{1};
+  socket_pair sp;
+  auto r = std::make_shared<reader>(ctx, sp.ours);
+  r->start(); // nothing there: queued after one try
+  CHECK(r->op.pending());
+  r->start(); // ignored: the op is queued once
+  CHECK(r->performs == 1);
+  sp.send("once");
+  ctx.restart();
+  CHECK(ctx.run_one_for(std::chrono::seconds(5)) == 1);
+  CHECK_FALSE(r->op.pending());
+  ctx.restart();
+  ctx.poll();
+  CHECK(r->completions == 1);
+  CHECK(r->bytes == "once");
+  r->sock.close();
+}
+
+TEST_CASE("reactor_read: a start on a closed socket completes with an error") {
+  asio::io_context ctx{1};
+  socket_pair sp;
+  auto r = std::make_shared<reader>(ctx, sp.ours);
+  r->sock.close();
+  r->start();
+  ctx.poll();
+  CHECK(r->completions == 1);
+  CHECK(r->last == asio::error::bad_descriptor);
+  CHECK(r->performs == 0);
+  CHECK(r->op.last_events() == 0);
 }

@@ -15,6 +15,7 @@
 #include <cerrno>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 
 #include "runtime/io/io_runtime.hpp"
 #include "runtime/io/stream_connection.hpp"
@@ -184,10 +185,81 @@ TEST_CASE("write_gather: parts in order from the caller's memory, the rest copie
   rt.stop();
 }
 
+namespace {
+
+/// Holds a shard busy (a handler that waits) until release(): what a peer
+/// sends meanwhile is all in the socket when the shard looks again, and epoll
+/// reports it as one event.
+class shard_hold {
+public:
+  explicit shard_hold(asio::io_context& ctx) {
+    auto go = go_.get_future().share();
+    auto held = std::make_shared<std::promise<void>>();
+    auto is_held = held->get_future();
+    asio::post(ctx, [go, held] {
+      held->set_value();
+      go.wait_for(std::chrono::seconds(10));
+    });
+    REQUIRE(is_held.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  }
+  ~shard_hold() { release(); }
+  void release() {
+    if (!released_)
+      go_.set_value();
+    released_ = true;
+  }
+
+private:
+  std::promise<void> go_;
+  bool released_ = false;
+};
+
+enum class peer_end { fin, reset, close_with_unread_input };
+
+} // namespace
+
 // A short read tells the shard's reactor that the socket is drained, so the
-// next read waits for epoll (runtime/io/reactor_read): bytes and a FIN that
-// arrive together are one epoll edge, and the FIN must still be seen.
-TEST_CASE("stream_connection: small messages one by one, then bytes and the end together") {
+// next read waits for epoll (runtime/io/reactor_read). Bytes and the peer's
+// end that arrive together are one epoll event: the end must still be seen,
+// with no write of ours needed, whichever end it is.
+TEST_CASE("stream_connection: the last bytes and the peer's end in one epoll event") {
+  for (auto end : {peer_end::fin, peer_end::reset, peer_end::close_with_unread_input}) {
+    CAPTURE(static_cast<int>(end));
+    io::io_runtime rt{1};
+    auto [a, b] = connected_pair(rt.context());
+    auto conn = io::stream_connection::make(std::move(a));
+    collector col;
+    conn->start(col.cbs());
+    // a first message, read on its own: the next read waits in the reactor
+    std::string first = "first";
+    REQUIRE(::send(b.native_handle(), first.data(), first.size(), MSG_NOSIGNAL)
+            == static_cast<ssize_t>(first.size()));
+    REQUIRE(col.wait_for(first.size()));
+    if (end == peer_end::close_with_unread_input) {
+      // the peer closes with bytes it never read: its kernel sends a reset
+      std::string unread = "never read";
+      REQUIRE(conn->write(io::byte_buffer(unread.begin(), unread.end())));
+      pollfd p{b.native_handle(), POLLIN, 0};
+      REQUIRE(::poll(&p, 1, 10000) == 1);
+    }
+    shard_hold hold{rt.context()};
+    std::string last = "the last one";
+    REQUIRE(::send(b.native_handle(), last.data(), last.size(), MSG_NOSIGNAL)
+            == static_cast<ssize_t>(last.size()));
+    if (end == peer_end::fin)
+      ::shutdown(b.native_handle(), SHUT_WR);
+    if (end == peer_end::reset)
+      b.set_option(asio::socket_base::linger(true, 0));
+    if (end != peer_end::fin)
+      b.close();
+    hold.release();
+    REQUIRE(col.wait_closed());
+    std::lock_guard<std::mutex> g{col.mtx};
+    CHECK(std::string(col.data.begin(), col.data.end()) == first + last);
+  }
+}
+
+TEST_CASE("stream_connection: small messages one by one, each a read of its own") {
   io::io_runtime rt{1};
   auto [a, b] = connected_pair(rt.context());
   auto conn = io::stream_connection::make(std::move(a));
@@ -199,54 +271,12 @@ TEST_CASE("stream_connection: small messages one by one, then bytes and the end 
     expect += m;
     REQUIRE(::send(b.native_handle(), m.data(), m.size(), MSG_NOSIGNAL)
             == static_cast<ssize_t>(m.size()));
-    REQUIRE(col.wait_for(expect.size())); // each one a read of its own
+    REQUIRE(col.wait_for(expect.size()));
   }
-  // the last bytes and the end in one go, before the shard can look
-  std::string last = "the last one";
-  expect += last;
-  REQUIRE(::send(b.native_handle(), last.data(), last.size(), MSG_NOSIGNAL)
-          == static_cast<ssize_t>(last.size()));
   ::shutdown(b.native_handle(), SHUT_WR);
   REQUIRE(col.wait_closed());
   std::lock_guard<std::mutex> g{col.mtx};
   CHECK(std::string(col.data.begin(), col.data.end()) == expect);
-}
-
-TEST_CASE("stream_connection: bytes and the end that were there before start() are both seen") {
-  io::io_runtime rt{1};
-  auto [a, b] = connected_pair(rt.context());
-  std::string m = "early bytes";
-  REQUIRE(::send(b.native_handle(), m.data(), m.size(), MSG_NOSIGNAL)
-          == static_cast<ssize_t>(m.size()));
-  ::shutdown(b.native_handle(), SHUT_WR);
-  auto conn = io::stream_connection::make(std::move(a));
-  collector col;
-  conn->start(col.cbs());
-  REQUIRE(col.wait_closed());
-  std::lock_guard<std::mutex> g{col.mtx};
-  CHECK(std::string(col.data.begin(), col.data.end()) == m);
-}
-
-// The one end a drained read can miss (docs/architecture.md, reactor_read): a
-// reset that came in the same epoll event as the last bytes. The next write
-// meets it and ends the connection.
-TEST_CASE("stream_connection: a reset right behind the last bytes ends it at the next write") {
-  io::io_runtime rt{1};
-  auto [a, b] = connected_pair(rt.context());
-  std::string m = "last words";
-  REQUIRE(::send(b.native_handle(), m.data(), m.size(), MSG_NOSIGNAL)
-          == static_cast<ssize_t>(m.size()));
-  b.set_option(asio::socket_base::linger(true, 0));
-  b.close(); // RST
-  auto conn = io::stream_connection::make(std::move(a));
-  collector col;
-  conn->start(col.cbs());
-  REQUIRE(col.wait_for(m.size()));
-  std::string reply = "anyone there?";
-  conn->write(io::byte_buffer(reply.begin(), reply.end())); // may be refused: ended already
-  REQUIRE(col.wait_closed());
-  std::lock_guard<std::mutex> g{col.mtx};
-  CHECK(std::string(col.data.begin(), col.data.end()) == m);
 }
 
 TEST_CASE("stream_connection refuses writes beyond its queue bound") {
