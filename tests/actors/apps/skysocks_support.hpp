@@ -130,17 +130,24 @@ inline uint16_t free_port() {
   return a.local_endpoint().port();
 }
 
-/// python3 -m http.server on [::] (IPv4 and IPv6 loopback) serving `dir`.
+/// python3 -m http.server on [::] (IPv4 and IPv6 loopback) serving `dir`, on
+/// the port the kernel gave it (a port found free and handed over later races
+/// every other socket of the machine).
 struct http_server {
   test::process p;
   uint16_t port = 0;
   bool start(const std::filesystem::path& dir, const std::filesystem::path& log) {
-    port = free_port();
     if (!test::spawn(p,
-                     {"python3", "-m", "http.server", std::to_string(port), "--bind", "::",
-                      "--directory", dir.string()},
+                     {"python3", "-u", "-m", "http.server", "0", "--bind", "::", "--directory",
+                      dir.string()},
                      log))
       return false;
+    if (!test::wait_for_text(log, "Serving HTTP on", 15s))
+      return false;
+    auto got = test::match(test::read_text(log), "port (\\d+)");
+    if (got.empty())
+      return false;
+    port = static_cast<uint16_t>(std::stoi(got));
     // up once it answers
     return test::eventually(
       [&] {

@@ -45,17 +45,15 @@ bool have_tools() {
   return false;
 }
 
-/// python's http.server on a free loopback port serving `dir`, answering.
+/// python's http.server serving `dir` on the loopback port the kernel gave it
+/// (a port found free and then handed over races every other socket of the
+/// machine, the visors' own among them), answering.
 std::string serve_dir(process& http, const fs::path& dir, const fs::path& log) {
-  auto port = std::to_string([] {
-    boost::asio::io_context ctx;
-    boost::asio::ip::tcp::acceptor acc{ctx, {boost::asio::ip::make_address("127.0.0.1"), 0}};
-    return acc.local_endpoint().port();
-  }());
   REQUIRE(skywire::test::spawn(http,
-                               {"python3", "-m", "http.server", port, "--bind", "127.0.0.1",
+                               {"python3", "-u", "-m", "http.server", "0", "--bind", "127.0.0.1",
                                 "--directory", dir.string()},
                                log));
+  auto port = std::to_string(port_from_log(log, "Serving HTTP on", "port (\\d+)"));
   REQUIRE(eventually(
     [&] {
       return skywire::test::run({"curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
