@@ -117,7 +117,8 @@ void udp_socket::start(batch_fn fn) {
 // the next read waits for epoll without a system call (a readiness wait would
 // cost an epoll_ctl, and a drain to EAGAIN one recvmmsg more, per wake-up).
 void udp_socket::wait_readable() {
-  if (!sock_.is_open())
+  // pending: a batch it already read may be waiting for its completion
+  if (!sock_.is_open() || read_op_.pending())
     return;
   received_ = 0;
   read_op_.start(sock_, shared_from_this());
@@ -125,7 +126,9 @@ void udp_socket::wait_readable() {
 
 reactor_read::found udp_socket::perform_read(void* p, boost::system::error_code&) {
   auto* self = static_cast<udp_socket*>(p);
-  for (size_t tries = 0; tries < 8; ++tries) {
+  // errors (an ICMP report each) are counted and skipped, a few per read
+  constexpr size_t max_errors_per_read = 8;
+  for (size_t tries = 0; tries < max_errors_per_read; ++tries) {
     int n = self->receive_once();
     if (n < 0)
       continue;

@@ -240,3 +240,36 @@ TEST_CASE("udp_socket: segmentation offload sends and receives the same datagram
   }
   SUBCASE("neither") { offload_round(false, false); }
 }
+
+// The socket's read is one op in the shard's reactor (runtime/io/reactor_read):
+// a second start() while it is pending, or a wait_readable() from inside the
+// batch callback, must neither queue it twice nor lose the batch it read.
+TEST_CASE("udp_socket: started twice, every datagram arrives once") {
+  io::io_runtime rt{1};
+  auto s = io::udp_socket::open(rt.context(), "127.0.0.1", 0);
+  REQUIRE(s);
+  auto sock = *s;
+  received got;
+  got.collect(rt, sock);
+  got.collect(rt, sock); // the second start: ignored while the read is pending
+
+  asio::io_context ctx;
+  asio::ip::udp::socket peer{ctx};
+  peer.open(asio::ip::udp::v4());
+  asio::ip::udp::endpoint to{asio::ip::make_address("127.0.0.1"), sock->local_port()};
+  for (int i = 0; i < 20; ++i) {
+    auto text = "once " + std::to_string(i);
+    peer.send_to(asio::buffer(text), to);
+    REQUIRE(got.wait_for(static_cast<size_t>(i) + 1, 3s)); // one at a time: each its own read
+  }
+  // the next datagram is the event that would show a duplicate delivery
+  peer.send_to(asio::buffer(std::string{"last"}), to);
+  REQUIRE(got.wait_for(21, 3s));
+  std::promise<void> flushed; // the shard has run everything queued before this
+  asio::post(rt.context(), [&] { flushed.set_value(); });
+  flushed.get_future().wait();
+  std::lock_guard lk{got.m};
+  CHECK(got.items.size() == 21);
+  CHECK(sock->stats().datagrams_in.load() == 21);
+  asio::post(rt.context(), [sock] { sock->close(); });
+}
