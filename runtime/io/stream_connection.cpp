@@ -116,6 +116,7 @@ void stream_connection::do_wait_read() {
   read_pending_ = true;
   read_want_ = std::min(head_.size(), max_read_);
   read_got_ = 0;
+  read_inq_ = -1;
   read_op_.start(socket_, shared_from_this());
 }
 
@@ -161,8 +162,12 @@ reactor_read::found stream_connection::perform_read(void* p, error_code& ec) {
     ssize_t n = ::recvmsg(self->fd_, &msg, MSG_DONTWAIT);
     if (n > 0) {
       self->read_got_ = static_cast<size_t>(n);
-      bool drained = self->read_got_ < self->read_want_ && self->tcp_inq_ && bytes_left(msg) == 0
-                     && (self->read_op_.last_events() & (EPOLLERR | EPOLLHUP)) == 0;
+      // an error or hang-up in epoll's last report: TCP_INQ cannot speak for it
+      int left = self->tcp_inq_ && (self->read_op_.last_events() & (EPOLLERR | EPOLLHUP)) == 0
+                   ? bytes_left(msg)
+                   : -1;
+      self->read_inq_ = left;
+      bool drained = self->read_got_ < self->read_want_ && left == 0;
       return drained ? reactor_read::found::drained : reactor_read::found::some;
     }
     if (n == 0) {
@@ -211,7 +216,8 @@ uint8_t* shard_read_buffer(size_t n) {
 
 void stream_connection::on_head(size_t n) {
   error_code ec;
-  bool more = n == head_.size() && max_read_ > n; // the socket may hold more
+  // the socket may hold more: a full head, unless TCP_INQ said nothing is left
+  bool more = n == head_.size() && max_read_ > n && read_inq_ != 0;
   if (cbs_.on_span) {
     if (!more) {
       cbs_.on_span(std::span<const uint8_t>{head_.data(), n});
@@ -229,7 +235,13 @@ void stream_connection::on_head(size_t n) {
     cbs_.on_span(std::span<const uint8_t>{p, n + (ec ? 0 : m)});
     return do_wait_read();
   }
-  size_t avail = more ? socket_.available(ec) : 0;
+  // what is left: TCP_INQ's count from the read (a FIN counts 1, and the read
+  // of it then ends the stream), else the kernel's answer to FIONREAD
+  size_t avail = 0;
+  if (more && read_inq_ > 0)
+    avail = static_cast<size_t>(read_inq_);
+  else if (more)
+    avail = socket_.available(ec);
   if (ec)
     avail = 0;
   size_t want = n + std::min(avail, max_read_ - std::min(max_read_, n));

@@ -182,6 +182,7 @@ private:
   reactor_read read_op_{this, &perform_read, &complete_read}; // the read into head_
   size_t read_want_ = 0; // strand only, and the read op while it is pending
   size_t read_got_ = 0;  // likewise: what the read op put in head_
+  int read_inq_ = -1;    // likewise: TCP_INQ's bytes left after it (-1: unknown, or must read)
   bool tcp_inq_ = false; // reads return what is left (TCP_INQ): a TCP socket
   byte_buffer carried_;                 // strand only: read by the predecessor (move_to)
   boost::system::error_code carried_error_; // strand only: and the error its read met

@@ -222,14 +222,28 @@ enum class peer_end { fin, reset, close_with_unread_input };
 // next read waits for epoll (runtime/io/reactor_read). Bytes and the peer's
 // end that arrive together are one epoll event: the end must still be seen,
 // with no write of ours needed, whichever end it is.
+// Sizes: less than the first read (256 bytes), exactly it (the read is full
+// and TCP_INQ says only the end is left), and more (TCP_INQ says how much);
+// as owned buffers and as views of the shard's buffer.
 TEST_CASE("stream_connection: the last bytes and the peer's end in one epoll event") {
-  for (auto end : {peer_end::fin, peer_end::reset, peer_end::close_with_unread_input}) {
+  for (auto end : {peer_end::fin, peer_end::reset, peer_end::close_with_unread_input})
+  for (size_t size : {size_t{12}, size_t{256}, size_t{700}})
+  for (bool spans : {false, true}) {
     CAPTURE(static_cast<int>(end));
+    CAPTURE(size);
+    CAPTURE(spans);
     io::io_runtime rt{1};
     auto [a, b] = connected_pair(rt.context());
     auto conn = io::stream_connection::make(std::move(a));
     collector col;
-    conn->start(col.cbs());
+    auto cbs = col.cbs();
+    if (spans) {
+      cbs.on_span = [on_data = cbs.on_data](std::span<const uint8_t> s) {
+        on_data(io::byte_buffer(s.begin(), s.end()));
+      };
+      cbs.on_data = nullptr;
+    }
+    conn->start(std::move(cbs), 64 * 1024);
     // a first message, read on its own: the next read waits in the reactor
     std::string first = "first";
     REQUIRE(::send(b.native_handle(), first.data(), first.size(), MSG_NOSIGNAL)
@@ -243,7 +257,9 @@ TEST_CASE("stream_connection: the last bytes and the peer's end in one epoll eve
       REQUIRE(::poll(&p, 1, 10000) == 1);
     }
     shard_hold hold{rt.context()};
-    std::string last = "the last one";
+    std::string last(size, 'x');
+    for (size_t i = 0; i < size; ++i)
+      last[i] = static_cast<char>('a' + i % 26);
     REQUIRE(::send(b.native_handle(), last.data(), last.size(), MSG_NOSIGNAL)
             == static_cast<ssize_t>(last.size()));
     if (end == peer_end::fin)
