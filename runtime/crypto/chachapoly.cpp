@@ -240,7 +240,7 @@ limbs to_limbs(uint64_t lo, uint64_t hi, uint64_t top) noexcept {
 /// One carry pass over limbs of up to 64 bits: every limb ends below 2^26
 /// but limb 1 (below 2^26 + 2^10: the carry out of limb 4 comes back into
 /// limb 0 times 5, since 2^130 = 5 mod p).
-limbs carried(limbs d) noexcept {
+inline __attribute__((always_inline)) limbs carried(limbs d) noexcept {
   for (int i = 0; i < 4; ++i) {
     d.v[i + 1] += d.v[i] >> 26;
     d.v[i] &= mask26;
@@ -255,7 +255,7 @@ limbs carried(limbs d) noexcept {
 
 /// h * r mod p, partly reduced (every limb below 2^26 + 2^10). Limbs of h
 /// below 2^27, of r below 2^26 + 2^10: every sum of products fits 64 bits.
-limbs mul_mod(const limbs& h, const limbs& r) noexcept {
+inline __attribute__((always_inline)) limbs mul_mod(const limbs& h, const limbs& r) noexcept {
   const uint64_t s1 = r.v[1] * 5;
   const uint64_t s2 = r.v[2] * 5;
   const uint64_t s3 = r.v[3] * 5;
@@ -361,6 +361,14 @@ private:
 
 #ifdef SKYWIRE_HAVE_AVX512_CHACHA
   size_t blocks8(const uint8_t* p, size_t n) noexcept;
+
+public:
+  /// An AEAD's ciphertext, its padding and the lengths block, all eight
+  /// lanes wide (after the associated data and its padding went through
+  /// update()). Ends with nothing pending: final() gives the tag.
+  void aead_rest(const uint8_t* ct, size_t ct_len, size_t ad_len) noexcept;
+
+private:
 #endif
 
   limbs r_;
@@ -377,8 +385,10 @@ struct vlimbs {
   __m512i v[5];
 };
 
-/// Eight blocks (128 bytes) as limbs, block j in lane j, with the 2^128 bit.
-__attribute__((target("avx512f"), always_inline)) inline vlimbs load8(const uint8_t* p) noexcept {
+/// Eight blocks (128 bytes) as limbs, block j in lane j, with the 2^128 bit
+/// (limb 4's bit 24) where `top` has it.
+__attribute__((target("avx512f"), always_inline)) inline vlimbs load8(const uint8_t* p,
+                                                                     __m512i top) noexcept {
   const __m512i m26 = _mm512_set1_epi64(static_cast<long long>(mask26));
   const __m512i a = _mm512_loadu_si512(p);
   const __m512i b = _mm512_loadu_si512(p + 64);
@@ -388,7 +398,11 @@ __attribute__((target("avx512f"), always_inline)) inline vlimbs load8(const uint
            _mm512_and_si512(_mm512_or_si512(_mm512_srli_epi64(lo, 52), _mm512_slli_epi64(hi, 12)),
                             m26),
            _mm512_and_si512(_mm512_srli_epi64(hi, 14), m26),
-           _mm512_or_si512(_mm512_srli_epi64(hi, 40), _mm512_set1_epi64(1 << 24))}};
+           _mm512_or_si512(_mm512_srli_epi64(hi, 40), top)}};
+}
+
+__attribute__((target("avx512f"), always_inline)) inline vlimbs load8(const uint8_t* p) noexcept {
+  return load8(p, _mm512_set1_epi64(1 << 24));
 }
 
 __attribute__((target("avx512f"), always_inline)) inline __m512i mul(__m512i a, __m512i b) noexcept {
@@ -435,26 +449,129 @@ __attribute__((target("avx512f"), always_inline)) inline vlimbs mul_mod8(const v
   return {{d0, d1, d2, d3, d4}};
 }
 
-__attribute__((target("avx512f"))) size_t poly1305::blocks8(const uint8_t* p, size_t n) noexcept {
-  limbs pw[9];
-  pw[1] = r_;
-  for (int i = 2; i <= 8; ++i)
-    pw[i] = mul_mod(pw[i - 1], r_);
-  const __m512i five = _mm512_set1_epi64(5);
+/// The multipliers of the eight-lane loop: r^8 in every lane (r8, and 5 r^8
+/// in s8), and r^8 .. r^1 in lanes 0..7 for the last step (rf, sf).
+struct lane_powers {
   vlimbs r8;
   vlimbs s8;
   vlimbs rf;
   vlimbs sf;
+  lane_powers() = default;
+  lane_powers(const lane_powers&) = delete;
+  lane_powers& operator=(const lane_powers&) = delete;
+  ~lane_powers() { sodium_memzero(this, sizeof(*this)); }
+};
+
+__attribute__((target("avx512f"))) void make_lane_powers(const limbs& r, lane_powers& lp) noexcept {
+  // r^2..r^8 in three dependent steps, not seven: the products of a step
+  // are independent, so the core overlaps them
+  limbs pw[9];
+  pw[1] = r;
+  pw[2] = mul_mod(r, r);
+  pw[3] = mul_mod(pw[2], r);
+  pw[4] = mul_mod(pw[2], pw[2]);
+  pw[5] = mul_mod(pw[4], r);
+  pw[6] = mul_mod(pw[4], pw[2]);
+  pw[7] = mul_mod(pw[4], pw[3]);
+  pw[8] = mul_mod(pw[4], pw[4]);
+  const __m512i five = _mm512_set1_epi64(5);
   for (int i = 0; i < 5; ++i) {
-    r8.v[i] = _mm512_set1_epi64(static_cast<long long>(pw[8].v[i]));
-    s8.v[i] = _mm512_mul_epu32(r8.v[i], five);
-    rf.v[i] = _mm512_setr_epi64(
+    lp.r8.v[i] = _mm512_set1_epi64(static_cast<long long>(pw[8].v[i]));
+    lp.s8.v[i] = _mm512_mul_epu32(lp.r8.v[i], five);
+    lp.rf.v[i] = _mm512_setr_epi64(
         static_cast<long long>(pw[8].v[i]), static_cast<long long>(pw[7].v[i]),
         static_cast<long long>(pw[6].v[i]), static_cast<long long>(pw[5].v[i]),
         static_cast<long long>(pw[4].v[i]), static_cast<long long>(pw[3].v[i]),
         static_cast<long long>(pw[2].v[i]), static_cast<long long>(pw[1].v[i]));
-    sf.v[i] = _mm512_mul_epu32(rf.v[i], five);
+    lp.sf.v[i] = _mm512_mul_epu32(lp.rf.v[i], five);
   }
+  sodium_memzero(pw, sizeof(pw));
+}
+
+/// Sums the eight lanes of acc (after its last step) into limbs of h.
+__attribute__((target("avx512f"))) limbs sum_lanes(const vlimbs& acc) noexcept {
+  uint64_t t[5];
+  for (int i = 0; i < 5; ++i)
+    t[i] = static_cast<uint64_t>(_mm512_reduce_add_epi64(acc.v[i]));
+  // The sum of eight lanes: limbs below 2^30; one carry pass as in mul_mod.
+  return carried({{t[0], t[1], t[2], t[3], t[4]}});
+}
+
+// The AEAD's blocks after the associated data: T = the ciphertext's full
+// blocks, its last partial block padded with zeros, the lengths block. The
+// eight-lane loop needs a multiple of eight blocks, so the sequence is led
+// by (8 - T mod 8) mod 8 blocks of zero (with no 2^128 bit: they add
+// nothing, before or after a multiplication by r), and h from the associated
+// data joins the first real block. Every block then goes through the vector
+// loop and the last step's powers; none goes one at a time.
+__attribute__((target("avx512f"))) void poly1305::aead_rest(const uint8_t* ct, size_t ct_len,
+                                                            size_t ad_len) noexcept {
+  const size_t full = ct_len / 16;
+  const size_t rem = ct_len % 16;
+  alignas(16) uint8_t tail[32] = {};
+  size_t tail_blocks = 0;
+  if (rem > 0) {
+    std::memcpy(tail, ct + 16 * full, rem);
+    tail_blocks = 1;
+  }
+  const uint64_t a = ad_len;
+  const uint64_t c = ct_len;
+  for (int i = 0; i < 8; ++i) {
+    tail[16 * tail_blocks + i] = static_cast<uint8_t>(a >> (8 * i));
+    tail[16 * tail_blocks + 8 + i] = static_cast<uint8_t>(c >> (8 * i));
+  }
+  ++tail_blocks;
+  const size_t real = full + tail_blocks;
+  const size_t lead = (8 - real % 8) % 8;
+  const size_t groups = (lead + real) / 8;
+  lane_powers lp;
+  make_lane_powers(r_, lp);
+  const long long top1 = 1 << 24;
+  vlimbs acc{};
+  for (size_t g = 0; g < groups; ++g) {
+    vlimbs m;
+    const size_t first = 8 * g; // the group's first block, lead included
+    if (first >= lead && first + 8 - lead <= full) {
+      m = load8(ct + 16 * (first - lead));
+    } else {
+      // a group with lead zeros or tail blocks in it, assembled here
+      alignas(64) uint8_t group[128];
+      alignas(64) long long tops[8];
+      for (size_t j = 0; j < 8; ++j) {
+        const size_t v = first + j;
+        uint8_t* dst = group + 16 * j;
+        if (v < lead) {
+          std::memset(dst, 0, 16);
+          tops[j] = 0;
+          continue;
+        }
+        const size_t k = v - lead;
+        std::memcpy(dst, k < full ? ct + 16 * k : tail + 16 * (k - full), 16);
+        tops[j] = top1;
+      }
+      m = load8(group, _mm512_load_si512(tops));
+    }
+    if (g == 0) {
+      // h (from the associated data) joins the first real block, lane `lead`
+      alignas(64) long long hl[8] = {};
+      for (int i = 0; i < 5; ++i) {
+        hl[lead] = static_cast<long long>(h_.v[i]);
+        acc.v[i] = _mm512_add_epi64(m.v[i], _mm512_load_si512(hl));
+      }
+    } else {
+      acc = mul_mod8(acc, lp.r8, lp.s8);
+      for (int i = 0; i < 5; ++i)
+        acc.v[i] = _mm512_add_epi64(acc.v[i], m.v[i]);
+    }
+  }
+  acc = mul_mod8(acc, lp.rf, lp.sf);
+  h_ = sum_lanes(acc);
+  pending_ = 0;
+}
+
+__attribute__((target("avx512f"))) size_t poly1305::blocks8(const uint8_t* p, size_t n) noexcept {
+  lane_powers lp;
+  make_lane_powers(r_, lp);
   // The first eight blocks, h added to lane 0.
   vlimbs acc = load8(p);
   for (int i = 0; i < 5; ++i)
@@ -462,18 +579,13 @@ __attribute__((target("avx512f"))) size_t poly1305::blocks8(const uint8_t* p, si
                                                             0, 0, 0, 0, 0));
   size_t done = 128;
   for (; n - done >= 128; done += 128) {
-    acc = mul_mod8(acc, r8, s8);
+    acc = mul_mod8(acc, lp.r8, lp.s8);
     const vlimbs m = load8(p + done);
     for (int i = 0; i < 5; ++i)
       acc.v[i] = _mm512_add_epi64(acc.v[i], m.v[i]);
   }
-  acc = mul_mod8(acc, rf, sf);
-  uint64_t t[5];
-  for (int i = 0; i < 5; ++i)
-    t[i] = static_cast<uint64_t>(_mm512_reduce_add_epi64(acc.v[i]));
-  // The sum of eight lanes: limbs below 2^30; one carry pass as in mul_mod.
-  h_ = carried({{t[0], t[1], t[2], t[3], t[4]}});
-  sodium_memzero(pw, sizeof(pw));
+  acc = mul_mod8(acc, lp.rf, lp.sf);
+  h_ = sum_lanes(acc);
   return done;
 }
 
@@ -543,6 +655,19 @@ void aead_tag(const uint8_t* poly_key, const uint8_t* ad, size_t ad_len, const u
 
 void aead_tag(impl i, const uint8_t* poly_key, const uint8_t* ad, size_t ad_len,
               const uint8_t* ct, size_t ct_len, uint8_t* tag) noexcept {
+#ifdef SKYWIRE_HAVE_AVX512_CHACHA
+  if (i == impl::avx512 && ct_len >= poly_vector_threshold) {
+    static const uint8_t zeros[16] = {};
+    poly1305 mac{poly_key};
+    if (ad_len > 0) {
+      mac.update(ad, ad_len);
+      mac.update(zeros, (16 - ad_len % 16) % 16);
+    }
+    mac.aead_rest(ct, ct_len, ad_len);
+    mac.final(tag);
+    return;
+  }
+#endif
   if (i == impl::avx512 && ct_len >= poly_vector_threshold)
     aead_tag<poly1305>(poly_key, ad, ad_len, ct, ct_len, tag);
   else

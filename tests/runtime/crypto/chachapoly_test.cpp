@@ -205,3 +205,52 @@ TEST_CASE("Poly1305 matches libsodium's at every length, for random keys and for
     REQUIRE(std::memcmp(want, got, 16) == 0);
   }
 }
+
+// The vector path's tag (from 1024 bytes of ciphertext) runs every block
+// eight lanes wide, led by as many zero blocks as make a multiple of eight:
+// every length from the path's start over two 128-byte steps and beyond
+// gives each count of leading blocks, with and without associated data (whose
+// blocks go first, one at a time); each tag must be libsodium's, and a changed
+// byte anywhere must be refused.
+TEST_CASE("the vector path's AEAD tag is libsodium's at every ciphertext length and lead") {
+  ensure_sodium();
+  if (!cp::available(cp::impl::avx512)) {
+    MESSAGE("this CPU has no AVX-512F: nothing to compare");
+    return;
+  }
+  std::mt19937 rng(17);
+  std::vector<size_t> lens;
+  for (size_t n = 1000; n <= 1300; ++n)
+    lens.push_back(n);
+  for (size_t n : {size_t{4069}, size_t{4070}, size_t{4071}, size_t{4080}, size_t{4096}})
+    lens.push_back(n);
+  for (int k = 0; k < 40; ++k)
+    lens.push_back(1024 + rng() % 70000);
+  for (size_t len : lens) {
+    for (size_t ad_len : {size_t{0}, size_t{7}, size_t{16}, size_t{40}}) {
+      CAPTURE(len);
+      CAPTURE(ad_len);
+      const auto key = random_vec(rng, cp::key_len);
+      const auto nonce = random_vec(rng, cp::nonce_len);
+      const auto ad = random_vec(rng, ad_len);
+      auto msg = random_vec(rng, len);
+      if (len % 3 == 0)
+        std::fill(msg.begin(), msg.end(), uint8_t{0xff}); // limbs at their largest
+      std::vector<uint8_t> want(len + cp::tag_len);
+      crypto_aead_chacha20poly1305_ietf_encrypt(want.data(), nullptr, msg.data(), len, ad.data(),
+                                                ad_len, nullptr, nonce.data(), key.data());
+      std::vector<uint8_t> got(len + cp::tag_len);
+      cp::seal(cp::impl::avx512, got.data(), msg.data(), len, ad.data(), ad_len, nonce.data(),
+               key.data());
+      REQUIRE(got == want);
+      std::vector<uint8_t> back(len);
+      REQUIRE(cp::open(cp::impl::avx512, back.data(), want.data(), want.size(), ad.data(), ad_len,
+                       nonce.data(), key.data()));
+      REQUIRE(back == msg);
+      auto bad = want;
+      bad[rng() % bad.size()] ^= static_cast<uint8_t>(1u << (rng() % 8));
+      CHECK_FALSE(cp::open(cp::impl::avx512, back.data(), bad.data(), bad.size(), ad.data(),
+                           ad_len, nonce.data(), key.data()));
+    }
+  }
+}
