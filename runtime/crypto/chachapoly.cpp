@@ -38,7 +38,7 @@ uint32_t load_le32(const uint8_t* p) noexcept {
 /// Block `ctr` of the state `s`, 32 bytes of it (the Poly1305 key is the
 /// first half of block 0): one block in scalar code costs less than a
 /// sixteen-block pass or a call through libsodium's dispatch.
-void block_head(const uint32_t* s, uint32_t ctr, uint8_t* out32) noexcept {
+[[maybe_unused]] void block_head(const uint32_t* s, uint32_t ctr, uint8_t* out32) noexcept {
   uint32_t x[16];
   std::memcpy(x, s, sizeof(x));
   x[12] = ctr;
@@ -96,8 +96,14 @@ void init_state(uint32_t* s, const uint8_t* key, const uint8_t* nonce) noexcept 
 /// Sixteen ChaCha20 blocks (counters ctr .. ctr+15) of the state `s`: lane j
 /// of word i is word i of block j. The keystream (1024 bytes, block after
 /// block) is XORed with `in` into `out`, or written to `out` if in is null.
-__attribute__((target("avx512f"))) void group16(const uint32_t* s, uint32_t ctr,
-                                                const uint8_t* in, uint8_t* out) noexcept {
+/// With `head`, also the first 32 bytes of block 0 (the Poly1305 key) into
+/// head32, in scalar code whose rounds sit between the vector ones: the
+/// integer units run them while the vector units are busy, so the key costs
+/// little more than nothing (alone, one scalar block is about half a group).
+template <bool head>
+__attribute__((target("avx512f"))) void group16_impl(const uint32_t* s, uint32_t ctr,
+                                                     const uint8_t* in, uint8_t* out,
+                                                     uint8_t* head32) noexcept {
   __m512i x[16];
   __m512i o[16];
   for (int i = 0; i < 16; ++i)
@@ -106,15 +112,55 @@ __attribute__((target("avx512f"))) void group16(const uint32_t* s, uint32_t ctr,
                            _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
   for (int i = 0; i < 16; ++i)
     x[i] = o[i];
+  [[maybe_unused]] uint32_t y[16];
+  if constexpr (head) {
+    std::memcpy(y, s, sizeof(y));
+    y[12] = 0;
+  }
+  [[maybe_unused]] auto qr = [&y](int a, int b, int c, int d) {
+    auto rotl = [](uint32_t v, int n) { return (v << n) | (v >> (32 - n)); };
+    y[a] += y[b];
+    y[d] = rotl(y[d] ^ y[a], 16);
+    y[c] += y[d];
+    y[b] = rotl(y[b] ^ y[c], 12);
+    y[a] += y[b];
+    y[d] = rotl(y[d] ^ y[a], 8);
+    y[c] += y[d];
+    y[b] = rotl(y[b] ^ y[c], 7);
+  };
   for (int r = 0; r < 10; ++r) {
     SKYWIRE_CHACHA_QR(x[0], x[4], x[8], x[12])
     SKYWIRE_CHACHA_QR(x[1], x[5], x[9], x[13])
+    if constexpr (head) {
+      qr(0, 4, 8, 12);
+      qr(1, 5, 9, 13);
+    }
     SKYWIRE_CHACHA_QR(x[2], x[6], x[10], x[14])
     SKYWIRE_CHACHA_QR(x[3], x[7], x[11], x[15])
+    if constexpr (head) {
+      qr(2, 6, 10, 14);
+      qr(3, 7, 11, 15);
+    }
     SKYWIRE_CHACHA_QR(x[0], x[5], x[10], x[15])
     SKYWIRE_CHACHA_QR(x[1], x[6], x[11], x[12])
+    if constexpr (head) {
+      qr(0, 5, 10, 15);
+      qr(1, 6, 11, 12);
+    }
     SKYWIRE_CHACHA_QR(x[2], x[7], x[8], x[13])
     SKYWIRE_CHACHA_QR(x[3], x[4], x[9], x[14])
+    if constexpr (head) {
+      qr(2, 7, 8, 13);
+      qr(3, 4, 9, 14);
+    }
+  }
+  if constexpr (head) {
+    for (int i = 0; i < 8; ++i) {
+      const uint32_t v = y[i] + s[i];
+      for (int b = 0; b < 4; ++b)
+        head32[4 * i + b] = static_cast<uint8_t>(v >> (8 * b));
+    }
+    sodium_memzero(y, sizeof(y));
   }
   for (int i = 0; i < 16; ++i)
     x[i] = _mm512_add_epi32(x[i], o[i]);
@@ -148,6 +194,11 @@ __attribute__((target("avx512f"))) void group16(const uint32_t* s, uint32_t ctr,
         _mm512_storeu_si512(out + off, blocks[k]);
     }
   }
+}
+
+__attribute__((target("avx512f"))) void group16(const uint32_t* s, uint32_t ctr,
+                                                const uint8_t* in, uint8_t* out) noexcept {
+  group16_impl<false>(s, ctr, in, out, nullptr);
 }
 
 /// Four ChaCha20 blocks (counters 0..3) of the state `s` into ks (256 bytes),
@@ -192,19 +243,47 @@ __attribute__((target("avx512f"))) void group4(const uint32_t* s, uint8_t* ks) n
 
 #undef SKYWIRE_CHACHA_QR
 
+/// out = in ^ ks, n bytes (n at most 1024).
+__attribute__((target("avx512f"))) void xor_keystream(uint8_t* out, const uint8_t* in,
+                                                      const uint8_t* ks, size_t n) noexcept {
+  size_t i = 0;
+  for (; i + 64 <= n; i += 64)
+    _mm512_storeu_si512(out + i, _mm512_xor_si512(_mm512_loadu_si512(in + i),
+                                                  _mm512_loadu_si512(ks + i)));
+  for (; i < n; ++i)
+    out[i] = static_cast<uint8_t>(in[i] ^ ks[i]);
+}
+
+/// The keystream of state s from block ic XORed with in into out; with
+/// head32, the first group also gives block 0's first 32 bytes there.
+void avx512_xor_from(const uint32_t* s, uint8_t* out, const uint8_t* in, size_t len, uint32_t ic,
+                     uint8_t* head32) noexcept {
+  if (head32 != nullptr && len >= 1024) {
+    group16_impl<true>(s, ic, in, out, head32);
+    len -= 1024;
+    in += 1024;
+    out += 1024;
+    ic += 16;
+    head32 = nullptr;
+  }
+  for (; len >= 1024; len -= 1024, in += 1024, out += 1024, ic += 16)
+    group16(s, ic, in, out);
+  if (len > 0 || head32 != nullptr) {
+    alignas(64) uint8_t ks[1024];
+    if (head32 != nullptr)
+      group16_impl<true>(s, ic, nullptr, ks, head32);
+    else
+      group16(s, ic, nullptr, ks);
+    xor_keystream(out, in, ks, len);
+    sodium_memzero(ks, sizeof(ks));
+  }
+}
+
 void avx512_xor(uint8_t* out, const uint8_t* in, size_t len, const uint8_t* nonce, uint32_t ic,
                 const uint8_t* key) noexcept {
   uint32_t s[16];
   init_state(s, key, nonce);
-  for (; len >= 1024; len -= 1024, in += 1024, out += 1024, ic += 16)
-    group16(s, ic, in, out);
-  if (len > 0) {
-    alignas(64) uint8_t ks[1024];
-    group16(s, ic, nullptr, ks);
-    for (size_t i = 0; i < len; ++i)
-      out[i] = static_cast<uint8_t>(in[i] ^ ks[i]);
-    sodium_memzero(ks, sizeof(ks));
-  }
+  avx512_xor_from(s, out, in, len, ic, nullptr);
   sodium_memzero(s, sizeof(s));
 }
 
@@ -751,9 +830,14 @@ void seal(impl i, uint8_t* out, const uint8_t* in, size_t len, const uint8_t* ad
   uint8_t poly_key[32];
   uint32_t st[16];
   init_state(st, key, nonce);
+#ifdef SKYWIRE_HAVE_AVX512_CHACHA
+  // the key's block computed beside the first sixteen of the stream
+  avx512_xor_from(st, out, in, len, 1, poly_key);
+#else
   block_head(st, 0, poly_key);
-  sodium_memzero(st, sizeof(st));
   stream_xor(i, out, in, len, nonce, 1, key);
+#endif
+  sodium_memzero(st, sizeof(st));
   aead_tag(i, poly_key, ad, ad_len, out, len, out + len);
   sodium_memzero(poly_key, sizeof(poly_key));
 }
@@ -782,15 +866,33 @@ bool open(impl i, uint8_t* out, const uint8_t* in, size_t len, const uint8_t* ad
   uint8_t poly_key[32];
   uint32_t st[16];
   init_state(st, key, nonce);
+  uint8_t tag[tag_len];
+#ifdef SKYWIRE_HAVE_AVX512_CHACHA
+  // The key's block beside the stream's first sixteen, kept here until the
+  // tag over the ciphertext is checked (in may be out).
+  alignas(64) uint8_t ks[1024];
+  group16_impl<true>(st, 1, nullptr, ks, poly_key);
+  aead_tag(i, poly_key, ad, ad_len, in, ct_len, tag);
+  sodium_memzero(poly_key, sizeof(poly_key));
+  const bool ok = crypto_verify_16(tag, in + ct_len) == 0;
+  if (ok) {
+    const size_t first = ct_len < sizeof(ks) ? ct_len : sizeof(ks);
+    xor_keystream(out, in, ks, first);
+    avx512_xor_from(st, out + first, in + first, ct_len - first, 17, nullptr);
+  }
+  sodium_memzero(ks, sizeof(ks));
+  sodium_memzero(st, sizeof(st));
+  return ok;
+#else
   block_head(st, 0, poly_key);
   sodium_memzero(st, sizeof(st));
-  uint8_t tag[tag_len];
   aead_tag(i, poly_key, ad, ad_len, in, ct_len, tag);
   sodium_memzero(poly_key, sizeof(poly_key));
   if (crypto_verify_16(tag, in + ct_len) != 0)
     return false;
   stream_xor(i, out, in, ct_len, nonce, 1, key);
   return true;
+#endif
 }
 
 void poly1305_mac(impl i, uint8_t* tag, const uint8_t* in, size_t len,
