@@ -35,24 +35,28 @@ uint32_t load_le32(const uint8_t* p) noexcept {
          | (static_cast<uint32_t>(p[2]) << 16) | (static_cast<uint32_t>(p[3]) << 24);
 }
 
+/// ChaCha20's quarter round on words a, b, c, d of the scalar state x.
+inline __attribute__((always_inline)) void scalar_qr(uint32_t* x, int a, int b, int c,
+                                                     int d) noexcept {
+  auto rotl = [](uint32_t v, int n) { return (v << n) | (v >> (32 - n)); };
+  x[a] += x[b];
+  x[d] = rotl(x[d] ^ x[a], 16);
+  x[c] += x[d];
+  x[b] = rotl(x[b] ^ x[c], 12);
+  x[a] += x[b];
+  x[d] = rotl(x[d] ^ x[a], 8);
+  x[c] += x[d];
+  x[b] = rotl(x[b] ^ x[c], 7);
+}
+
 /// Block `ctr` of the state `s`, 32 bytes of it (the Poly1305 key is the
-/// first half of block 0): one block in scalar code costs less than a
-/// sixteen-block pass or a call through libsodium's dispatch.
+/// first half of block 0), in scalar code (where the vector path, which
+/// computes it beside the stream, is not built).
 [[maybe_unused]] void block_head(const uint32_t* s, uint32_t ctr, uint8_t* out32) noexcept {
   uint32_t x[16];
   std::memcpy(x, s, sizeof(x));
   x[12] = ctr;
-  auto rotl = [](uint32_t v, int c) { return (v << c) | (v >> (32 - c)); };
-  auto qr = [&](int a, int b, int c, int d) {
-    x[a] += x[b];
-    x[d] = rotl(x[d] ^ x[a], 16);
-    x[c] += x[d];
-    x[b] = rotl(x[b] ^ x[c], 12);
-    x[a] += x[b];
-    x[d] = rotl(x[d] ^ x[a], 8);
-    x[c] += x[d];
-    x[b] = rotl(x[b] ^ x[c], 7);
-  };
+  auto qr = [&](int a, int b, int c, int d) { scalar_qr(x, a, b, c, d); };
   for (int r = 0; r < 10; ++r) {
     qr(0, 4, 8, 12);
     qr(1, 5, 9, 13);
@@ -117,17 +121,7 @@ __attribute__((target("avx512f"))) void group16_impl(const uint32_t* s, uint32_t
     std::memcpy(y, s, sizeof(y));
     y[12] = 0;
   }
-  [[maybe_unused]] auto qr = [&y](int a, int b, int c, int d) {
-    auto rotl = [](uint32_t v, int n) { return (v << n) | (v >> (32 - n)); };
-    y[a] += y[b];
-    y[d] = rotl(y[d] ^ y[a], 16);
-    y[c] += y[d];
-    y[b] = rotl(y[b] ^ y[c], 12);
-    y[a] += y[b];
-    y[d] = rotl(y[d] ^ y[a], 8);
-    y[c] += y[d];
-    y[b] = rotl(y[b] ^ y[c], 7);
-  };
+  [[maybe_unused]] auto qr = [&y](int a, int b, int c, int d) { scalar_qr(y, a, b, c, d); };
   for (int r = 0; r < 10; ++r) {
     SKYWIRE_CHACHA_QR(x[0], x[4], x[8], x[12])
     SKYWIRE_CHACHA_QR(x[1], x[5], x[9], x[13])

@@ -29,6 +29,15 @@ std::vector<uint8_t> random_vec(std::mt19937& rng, size_t n) {
   return v;
 }
 
+/// Whether this CPU runs our AVX-512 code (else a message says there is
+/// nothing to compare it with).
+bool vector_code_here() {
+  if (cp::available(cp::impl::avx512))
+    return true;
+  MESSAGE("this CPU has no AVX-512F: nothing to compare");
+  return false;
+}
+
 std::vector<cp::impl> impls() {
   std::vector<cp::impl> out{cp::impl::libsodium};
   if (cp::available(cp::impl::avx512))
@@ -68,10 +77,8 @@ TEST_CASE("ChaCha20-Poly1305 reproduces the RFC 8439 AEAD vector (section 2.8.2)
 
 TEST_CASE("the ChaCha20 keystream matches libsodium's at every length and starting block") {
   ensure_sodium();
-  if (!cp::available(cp::impl::avx512)) {
-    MESSAGE("this CPU has no AVX-512F: nothing to compare");
+  if (!vector_code_here())
     return;
-  }
   std::mt19937 rng(7);
   // Every length around the 64-byte block and the 1 KiB group, then random ones.
   std::vector<size_t> lens;
@@ -177,10 +184,8 @@ TEST_CASE("the default seal and open use the active implementation and stay libs
 
 TEST_CASE("Poly1305 matches libsodium's at every length, for random keys and for the edge keys") {
   ensure_sodium();
-  if (!cp::available(cp::impl::avx512)) {
-    MESSAGE("this CPU has no AVX-512F: nothing to compare");
+  if (!vector_code_here())
     return;
-  }
   std::mt19937 rng(5);
   // Lengths around a block, the eight-block step and the vector path's start;
   // messages of all-ones bytes and keys with r = 1 or 2 (and s = all ones)
@@ -214,10 +219,8 @@ TEST_CASE("Poly1305 matches libsodium's at every length, for random keys and for
 // byte anywhere must be refused.
 TEST_CASE("the vector path's AEAD tag is libsodium's at every ciphertext length and lead") {
   ensure_sodium();
-  if (!cp::available(cp::impl::avx512)) {
-    MESSAGE("this CPU has no AVX-512F: nothing to compare");
+  if (!vector_code_here())
     return;
-  }
   std::mt19937 rng(17);
   std::vector<size_t> lens;
   for (size_t n = 1000; n <= 1300; ++n)
