@@ -438,7 +438,8 @@ private:
 public:
   /// An AEAD's ciphertext, its padding and the lengths block, all eight
   /// lanes wide (after the associated data and its padding went through
-  /// update()). Ends with nothing pending: final() gives the tag.
+  /// update(), which leaves nothing pending). Ends with nothing pending:
+  /// final() gives the tag.
   void aead_rest(const uint8_t* ct, size_t ct_len, size_t ad_len) noexcept;
 
 private:
@@ -631,6 +632,7 @@ __attribute__((target("avx512f"))) void poly1305::aead_rest(const uint8_t* ct, s
         hl[lead] = static_cast<long long>(h_.v[i]);
         acc.v[i] = _mm512_add_epi64(m.v[i], _mm512_load_si512(hl));
       }
+      sodium_memzero(hl, sizeof(hl));
     } else {
       acc = mul_mod8(acc, lp.r8, lp.s8);
       for (int i = 0; i < 5; ++i)

@@ -137,7 +137,7 @@ int bytes_left(const msghdr& msg) {
 
 } // namespace
 
-// A short read is "drained" only when the kernel says nothing is left, its end
+// A read is "drained" only when the kernel says nothing is left, its end
 // included (TCP_INQ counts a FIN as a byte), and epoll's last report for the
 // socket had no error or hang-up: bytes and a FIN or a reset that arrived
 // together are one epoll edge, and a read that took the bytes must not wait
@@ -167,8 +167,8 @@ reactor_read::found stream_connection::perform_read(void* p, error_code& ec) {
                    ? bytes_left(msg)
                    : -1;
       self->read_inq_ = left;
-      bool drained = self->read_got_ < self->read_want_ && left == 0;
-      return drained ? reactor_read::found::drained : reactor_read::found::some;
+      // a full read too: nothing left is nothing left (on_head then reads no more)
+      return left == 0 ? reactor_read::found::drained : reactor_read::found::some;
     }
     if (n == 0) {
       ec = asio::error::eof;

@@ -2,7 +2,6 @@
 
 #include <netinet/in.h>
 #include <netinet/udp.h>
-#include <sys/epoll.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -136,12 +135,8 @@ reactor_read::found udp_socket::perform_read(void* p, boost::system::error_code&
     self->received_ = static_cast<size_t>(n);
     if (n == 0)
       return reactor_read::found::nothing;
-    // A short batch is drained, unless epoll's last report held an error:
-    // recvmmsg then stops at the error, keeps it for the next call, and
-    // datagrams queued behind it would wait for the next one to arrive.
-    bool error_reported = (self->read_op_.last_events() & EPOLLERR) != 0;
-    return self->received_ < self->rx_->slots && !error_reported ? reactor_read::found::drained
-                                                                 : reactor_read::found::some;
+    return self->received_ < self->rx_->slots ? reactor_read::found::drained
+                                              : reactor_read::found::some;
   }
   self->received_ = 0;
   return reactor_read::found::some; // errors only: the completion reads again

@@ -275,6 +275,9 @@ TEST_CASE("stream_connection: the last bytes and the peer's end in one epoll eve
   }
 }
 
+// Each message arrives alone, so each read takes all there is: short, or a
+// full first read (256 bytes) with nothing behind it, after which the next
+// read waits for epoll's next report; the next message must wake it.
 TEST_CASE("stream_connection: small messages one by one, each a read of its own") {
   io::io_runtime rt{1};
   auto [a, b] = connected_pair(rt.context());
@@ -284,6 +287,10 @@ TEST_CASE("stream_connection: small messages one by one, each a read of its own"
   std::string expect;
   for (int i = 0; i < 200; ++i) {
     std::string m = "message " + std::to_string(i);
+    if (i % 4 == 1)
+      m.resize(256, '.'); // exactly the first read's size
+    else if (i % 4 == 3)
+      m.resize(512, '-'); // a full first read, the rest behind it
     expect += m;
     REQUIRE(::send(b.native_handle(), m.data(), m.size(), MSG_NOSIGNAL)
             == static_cast<ssize_t>(m.size()));
