@@ -375,7 +375,11 @@ struct world {
     if (type == "sudph") {
       asio::ip::udp::endpoint ep{asio::ip::make_address("127.0.0.1"), peer.udp};
       auto core = c->core;
-      asio::post(udp->context(), [this, core, ep] { core->start(udp->dial(ep)); });
+      asio::post(udp->context(), [this, core, ep, c] {
+        auto link = udp->dial(ep);
+        c->kcp = link;
+        core->start(std::move(link));
+      });
     } else {
       tp::tcp_connect(io, {"127.0.0.1:" + std::to_string(tcp_port)}, 5000ms,
                       [c](skywire::expected<skywire::io::byte_link_ptr> link) {
@@ -502,7 +506,21 @@ struct world {
               << " mb_per_cpu_s=" << fmt(static_cast<double>(sent) / 1e6 / (cpu + pcpu), 1)
               << " mib=" << fmt(mib, 0) << " secs=" << fmt(secs, 3)
               << " cpu_sender_s=" << fmt(cpu, 2) << " cpu_receiver_s=" << fmt(pcpu, 2)
-              << " write=64KiB queue_full=" << refused << std::endl;
+              << " write=64KiB queue_full=" << refused;
+    if (auto kl = c->kcp.lock()) // the sender's KCP, read on its shard
+      std::cout << on_ctx(udp->context(), [&] {
+        const auto& k = kl->kcp_stats();
+        auto st = kl->kcp_state();
+        const auto& u = udp->socket()->stats();
+        return " kcp_segments_out=" + std::to_string(k.segments_out)
+               + " retransmits=" + std::to_string(k.retransmits) + " lost="
+               + std::to_string(k.lost) + " fast=" + std::to_string(k.fast_retransmits)
+               + " early=" + std::to_string(k.early_retransmits) + " cwnd="
+               + std::to_string(st.cwnd) + " rmt_wnd=" + std::to_string(st.rmt_wnd)
+               + " srtt_ms=" + std::to_string(st.rx_srtt) + " udp_send_dropped="
+               + std::to_string(u.send_dropped.load());
+      });
+    std::cout << std::endl;
     c->finish();
   }
 };

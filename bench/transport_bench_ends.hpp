@@ -26,6 +26,7 @@
 #include <mutex>
 #include <vector>
 
+#include "actors/transport/kcp_link.hpp"
 #include "actors/transport/transport_core.hpp"
 #include "runtime/io/admission.hpp"
 
@@ -60,6 +61,7 @@ inline void accept_transport(const skywire::crypto::keypair& key, const std::str
   p.mode = tp::transport_mode::noise_kk;
   p.role = tp::transport_role::responder;
   p.type = type;
+  p.max_send_queue = tp::send_queue_for(type);
   p.local = key;
   p.on_up = [r](const tp::established& e) {
     r->behaviour = e.remote.prt.value;
@@ -100,6 +102,7 @@ struct client : std::enable_shared_from_this<client> {
   caf::error err;
   clk::time_point t_up;
   uint64_t acked = 0; ///< the sink's latest total
+  std::weak_ptr<tp::kcp_link> kcp; ///< the link of a sudph client
 
   // the round-trip loop, [link] while it runs
   struct rtt_loop {
@@ -125,6 +128,7 @@ struct client : std::enable_shared_from_this<client> {
     p.mode = tp::transport_mode::noise_kk;
     p.role = tp::transport_role::initiator;
     p.type = type;
+    p.max_send_queue = tp::send_queue_for(type); // as the visor's transports
     p.local = key;
     p.remote = remote;
     p.local_port = skywire::port{src_port};

@@ -17,6 +17,7 @@ void inbound::accept(io::byte_link_ptr conn, io::admission_ticket_ptr ticket) {
   cp.mode = p_.mode;
   cp.role = transport_role::responder;
   cp.type = p_.type;
+  cp.max_send_queue = send_queue_for(p_.type);
   cp.local = p_.local;
   cp.limits = p_.limits;
   if (p_.prepare)

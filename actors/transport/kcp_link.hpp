@@ -114,6 +114,8 @@ public:
   /// Milliseconds (the environment's clock) of the last accepted datagram.
   int64_t last_input_ms() const noexcept { return last_input_ms_; }
   const io::kcp::counters& kcp_stats() const noexcept { return kcb_.stats(); }
+  /// KCP's windows and timers now (shard thread).
+  io::kcp::state_view kcp_state() const noexcept { return kcb_.state(); }
 
   /// The millisecond clock of links on an io shard (steady).
   static int64_t steady_ms() noexcept;

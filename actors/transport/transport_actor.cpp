@@ -189,6 +189,7 @@ void transport_actor_impl::on_dialed(dial_result& r) {
   cp.mode = p_.network ? p_.network->mode() : transport_mode::noise_kk;
   cp.role = transport_role::initiator;
   cp.type = p_.type;
+  cp.max_send_queue = send_queue_for(p_.type);
   cp.local = p_.local;
   cp.remote = p_.remote;
   cp.local_port = p_.local_port;

@@ -50,6 +50,10 @@ caf::error classify_frame_error(const caf::error& err) {
 
 } // namespace
 
+size_t send_queue_for(std::string_view type) noexcept {
+  return type == "sudph" ? size_t{512} * 1024 : size_t{4} * 1024 * 1024;
+}
+
 const char* to_string(link_phase p) noexcept {
   switch (p) {
     case link_phase::created: return "created";

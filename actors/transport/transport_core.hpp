@@ -73,6 +73,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include <caf/error.hpp>
 
@@ -111,6 +112,15 @@ enum class link_phase : uint8_t {
 };
 
 const char* to_string(link_phase p) noexcept;
+
+/// The bound of a transport's send queue (params::max_send_queue) by its
+/// type: 4 MiB, but 512 KiB for sudph. KCP keeps two windows of its own
+/// behind the queue (in flight and in its send queue: up to 256 segments
+/// each, 700 KB, with our peers), so more queue is only latency in front of
+/// the flow, and a writer on another thread that may fill half of 4 MiB per
+/// wake-up seals for 0.7 ms at a time: on two CPUs the peer's reader, placed
+/// beside it by the scheduler, then waits (docs/benchmarks.md, session 23).
+size_t send_queue_for(std::string_view type) noexcept;
 
 /// Counters of one transport (atomics: read from any thread).
 struct link_counters {

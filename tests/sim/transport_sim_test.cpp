@@ -11,6 +11,7 @@
 
 #include "actors/transport/handshake_io.hpp"
 #include "actors/transport/transport_core.hpp"
+#include "messages/wire/routing/packet.hpp"
 #include "messages/wire/transport/handshake.hpp"
 #include "runtime/crypto/keys.hpp"
 #include "runtime/crypto/noise/session.hpp"
@@ -570,4 +571,29 @@ TEST_CASE("transport sim: parameters are checked") {
   p.type = "stcpr";
   p.on_down = nullptr;
   CHECK_FALSE(transport_core::make(p));
+}
+
+TEST_CASE("transport sim: the send queue by type: a largest route packet fits every type's, "
+          "sudph's is shorter than the others'") {
+  // a packet of the largest payload, framed, must never be too_large for any
+  // type (the router would drop it as "next transport busy" for good)
+  size_t packet = nz::frames_size(wire::routing::packet_header_size
+                                                      + wire::routing::max_packet_payload);
+  for (auto type : {"stcp", "stcpr", "sudph", "dmsg"}) {
+    CAPTURE(type);
+    CHECK(send_queue_for(type) >= 4 * packet);
+  }
+  CHECK(send_queue_for("sudph") < send_queue_for("stcpr"));
+  CHECK(send_queue_for("stcpr") == transport_core::params{}.max_send_queue);
+  CHECK(send_queue_for("dmsg") == transport_core::params{}.max_send_queue);
+  // a transport made with it refuses a write beyond it, as any other bound
+  auto pa = base(transport_role::initiator);
+  pa.max_send_queue = send_queue_for("sudph");
+  faults f;
+  f.bandwidth = 1'000'000;
+  duo d{pa, base(transport_role::responder), f, f};
+  d.start();
+  REQUIRE(d.run_until([&] { return d.both_up(); }, 2s));
+  CHECK(d.a->write(pattern(send_queue_for("sudph"), 2)) == wr::too_large);
+  CHECK(d.a->write(pattern(wire::routing::max_packet_payload, 3)) == wr::ok);
 }
