@@ -158,6 +158,36 @@ TEST_CASE("sealing and opening agree with libsodium, in place or not; a changed 
   }
 }
 
+TEST_CASE("the short-message path (four blocks in one pass, up to small_max bytes) agrees with "
+          "libsodium at every length") {
+  ensure_sodium();
+  std::mt19937 rng(12);
+  for (auto i : impls()) {
+    CAPTURE(static_cast<int>(i));
+    for (size_t len = 0; len <= cp::small_max + 1; ++len) {
+      CAPTURE(len);
+      const auto key = random_vec(rng, cp::key_len);
+      const auto nonce = random_vec(rng, cp::nonce_len);
+      const auto ad = random_vec(rng, len % 3 == 0 ? 0 : 12);
+      const auto msg = random_vec(rng, len);
+      std::vector<uint8_t> want(len + cp::tag_len);
+      crypto_aead_chacha20poly1305_ietf_encrypt(want.data(), nullptr, msg.data(), len, ad.data(),
+                                                ad.size(), nullptr, nonce.data(), key.data());
+      std::vector<uint8_t> got(len + cp::tag_len);
+      cp::seal(i, got.data(), msg.data(), len, ad.data(), ad.size(), nonce.data(), key.data());
+      REQUIRE(got == want);
+      std::vector<uint8_t> back(len);
+      REQUIRE(cp::open(i, back.data(), want.data(), want.size(), ad.data(), ad.size(),
+                       nonce.data(), key.data()));
+      CHECK(back == msg);
+      auto bad = want;
+      bad[rng() % bad.size()] ^= static_cast<uint8_t>(1u << (rng() % 8));
+      CHECK_FALSE(cp::open(i, back.data(), bad.data(), bad.size(), ad.data(), ad.size(),
+                           nonce.data(), key.data()));
+    }
+  }
+}
+
 TEST_CASE("the default seal and open use the active implementation and stay libsodium-compatible") {
   ensure_sodium();
   INFO("active implementation: " << static_cast<int>(cp::active()));
