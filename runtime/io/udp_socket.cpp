@@ -270,6 +270,23 @@ size_t udp_socket::send_batch(const endpoint& to,
     stats_.send_dropped.fetch_add(datagrams.size(), std::memory_order_relaxed);
     return 0;
   }
+  if (datagrams.size() == 1) {
+    // one datagram (an answer, its ACK with it): sendto, which copies no
+    // message headers into the kernel
+    auto d = datagrams[0];
+    ssize_t r;
+    do {
+      r = ::sendto(sock_.native_handle(), d.data(), d.size(), MSG_DONTWAIT | MSG_NOSIGNAL,
+                   to.data(), static_cast<socklen_t>(to.size()));
+    } while (r < 0 && errno == EINTR);
+    if (r < 0 || static_cast<size_t>(r) != d.size()) {
+      stats_.send_dropped.fetch_add(1, std::memory_order_relaxed);
+      return 0;
+    }
+    stats_.datagrams_out.fetch_add(1, std::memory_order_relaxed);
+    stats_.bytes_out.fetch_add(d.size(), std::memory_order_relaxed);
+    return 1;
+  }
   constexpr size_t chunk = 64;
   size_t sent = 0, bytes = 0;
   if (gso_ && datagrams.size() > 1) {

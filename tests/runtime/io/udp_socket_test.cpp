@@ -117,6 +117,26 @@ TEST_CASE("udp_socket: batches with sources, truncation, sends, close") {
   }
   CHECK(sock->stats().datagrams_out.load() == 71);
 
+  // a batch of one (sent with sendto); one the kernel refuses (longer than
+  // a UDP datagram can be) is counted as dropped, not as sent
+  std::promise<std::pair<size_t, size_t>> single;
+  asio::post(rt.context(), [&] {
+    std::string one = "alone";
+    std::vector<uint8_t> huge(70000, 1);
+    std::array<std::span<const uint8_t>, 1> a{
+      std::span<const uint8_t>{reinterpret_cast<const uint8_t*>(one.data()), one.size()}};
+    std::array<std::span<const uint8_t>, 1> b{std::span<const uint8_t>{huge}};
+    auto first = sock->send_batch(peer.local_endpoint(), a);
+    single.set_value({first, sock->send_batch(peer.local_endpoint(), b)});
+  });
+  auto [one_sent, huge_sent] = single.get_future().get();
+  CHECK(one_sent == 1);
+  CHECK(huge_sent == 0);
+  auto m1 = peer.receive_from(asio::buffer(buf), from);
+  CHECK(std::string(buf.data(), m1) == "alone");
+  CHECK(sock->stats().datagrams_out.load() == 72);
+  CHECK(sock->stats().send_dropped.load() == 1);
+
   std::promise<void> closed;
   asio::post(rt.context(), [&] {
     sock->close();
