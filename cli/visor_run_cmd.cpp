@@ -187,6 +187,7 @@ int run_visor(const std::string& argv0, const std::vector<std::string>& args) {
       SKYWIRE_LOG(info, component, "visor stopping", log::kv("signal", strsignal(signo)));
       caf::anon_send_exit(v, caf::exit_reason::user_shutdown);
       auto deadline = std::chrono::steady_clock::now() + shutdown_timeout;
+      int second = 0;
       while (!is_down()) {
         auto left = deadline - std::chrono::steady_clock::now();
         if (left <= std::chrono::nanoseconds{0})
@@ -195,12 +196,18 @@ int run_visor(const std::string& argv0, const std::vector<std::string>& args) {
         timespec ts{static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
         siginfo_t info{};
         int s = sigtimedwait(&waits, &info, &ts);
-        if (s == SIGINT || s == SIGTERM)
-          break; // a second signal forces the exit
+        if (s == SIGINT || s == SIGTERM) {
+          second = s; // a second signal forces the exit
+          break;
+        }
       }
       if (!is_down()) {
-        SKYWIRE_LOG(error, component, "shutdown timed out; forcing exit",
-                    log::kv("shutdown_timeout", config::format_go_duration(cfg->shutdown_timeout)));
+        if (second != 0)
+          SKYWIRE_LOG(warn, component, "a second signal; forcing exit",
+                      log::kv("signal", strsignal(second)));
+        else
+          SKYWIRE_LOG(error, component, "shutdown timed out; forcing exit",
+                      log::kv("shutdown_timeout", config::format_go_duration(cfg->shutdown_timeout)));
         std::_Exit(exit_failure);
       }
     }

@@ -25,15 +25,26 @@ ln_svc_pid=""
 ln_ports=""
 ln_setup_node=""
 
-ln_stop() {
+ln_stop_pids() { # PIDs: SIGTERM to all, then each gets 5 s to end before SIGKILL
   local p
-  for p in "${ln_pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  for p in "${ln_pids[@]}"; do
+  for p in "$@"; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in "$@"; do
     for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$p" 2>/dev/null || true
     wait "$p" 2>/dev/null || true
   done
+}
+
+ln_stop() {
+  # the visors first, while the control plane still answers their goodbyes
+  # (transport and service discovery entries deleted, dmsg sessions closed),
+  # then the control plane
+  local p visors=()
+  for p in "${ln_pids[@]}"; do [ "$p" = "$ln_svc_pid" ] || visors+=("$p"); done
+  ln_stop_pids "${visors[@]}"
+  [ -z "$ln_svc_pid" ] || ln_stop_pids "$ln_svc_pid"
   ln_pids=()
+  ln_svc_pid=""
 }
 
 ln_wait_for() { # path, seconds: until the file is non-empty or a socket
@@ -49,7 +60,10 @@ ln_control_plane() { # PORTS|ephemeral
   mkdir -p "$RUN_DIR"
   rm -f "$info"
   if [ "$1" = ephemeral ]; then ports=(--ephemeral); else ports=(--ports "$1"); fi
-  "$skywire" svc local "${ports[@]}" --info-file "$info" >"$RUN_DIR/services.log" 2>&1 &
+  # each process in a session of its own: a Ctrl-C in the terminal reaches
+  # only the script, whose ln_stop then signals each once (a second signal
+  # would make a visor skip its clean shutdown)
+  setsid "$skywire" svc local "${ports[@]}" --info-file "$info" >"$RUN_DIR/services.log" 2>&1 &
   ln_svc_pid=$!
   ln_pids+=("$ln_svc_pid")
   ln_wait_for "$info" 30 || { cat "$RUN_DIR/services.log" >&2; return 1; }
@@ -82,7 +96,7 @@ ln_visor() { # I [GEN_ARGS...]
     -o "$config" --local-path "$dir/local" --minsess 1 2>&1) ||
     { echo "visor$i: config gen failed: $wrote" >&2; return 1; }
   ln_vpk[$i]=$(sed -n 's/.*(pk \([0-9a-f]*\)).*/\1/p' <<<"$wrote")
-  "$skywire" visor -c "$config" ${LOGLVL:+-s "$LOGLVL"} >"$dir/visor.log" 2>&1 &
+  setsid "$skywire" visor -c "$config" ${LOGLVL:+-s "$LOGLVL"} >"$dir/visor.log" 2>&1 &
   ln_vpid[$i]=$!
   ln_pids+=("$!")
 }

@@ -36,7 +36,11 @@ stop_all() {
   ln_stop
   echo "stopped"
 }
-trap stop_all EXIT INT TERM
+# Ctrl-C or a TERM stops everything and ends the script (a trap alone would
+# return to the loop below)
+trap stop_all EXIT
+trap 'stop_all; exit 130' INT
+trap 'stop_all; exit 143' TERM
 
 # 1. control plane
 ln_control_plane "$PORTS"
