@@ -13,7 +13,11 @@
 #     visor3's over the 2-hop route (SOCKS5 on 127.0.0.1:$PROXY_PORT),
 #     skychat on 127.0.0.1:800<i>;
 # shows each visor and its transports, and runs until Ctrl-C, which stops
-# every process it started (by PID). Nothing leaves 127.0.0.1.
+# every process it started (by PID) and ends the script. Nothing leaves
+# 127.0.0.1. Settings (environment): BUILD_DIR (build), RUN_DIR (local-run),
+# PORTS (the control plane's; "ephemeral": the kernel picks them), VISORS (3),
+# PROXY_PORT (1080), CHAT_PORT_BASE (8000; 0: the kernel picks), SKIP_BUILD=1
+# (no install, no build: $BUILD_DIR/skywire as it is).
 #
 # From another terminal:
 #   ./build/skywire cli visor info -c local-run/visor1/skywire-config.json
@@ -24,9 +28,12 @@ RUN_DIR=${RUN_DIR:-local-run}
 PORTS=${PORTS:-dmsgd=9090,tpd=9091,rf=9092,ar=9093,ut=9096,sd=9098}
 VISORS=${VISORS:-3}
 PROXY_PORT=${PROXY_PORT:-1080}
+CHAT_PORT_BASE=${CHAT_PORT_BASE:-8000} # skychat on 127.0.0.1:CHAT_PORT_BASE+i; 0: ports the kernel picks
 
-bash scripts/install-deps.sh
-BUILD_DIR="$BUILD_DIR" BUILD_TARGET=skywire bash scripts/build.sh # the tests are test.sh's
+if [ "${SKIP_BUILD:-}" != 1 ]; then # SKIP_BUILD=1: use $BUILD_DIR/skywire as it is
+  bash scripts/install-deps.sh
+  BUILD_DIR="$BUILD_DIR" BUILD_TARGET=skywire bash scripts/build.sh # the tests are test.sh's
+fi
 skywire="$BUILD_DIR/skywire"
 mkdir -p "$RUN_DIR"
 
@@ -56,7 +63,8 @@ for i in $(seq "$VISORS" -1 1); do
   if [ "$i" -eq 1 ] && [ "$VISORS" -ge 3 ]; then
     proxy=(--proxy-server "${ln_vpk[$VISORS]}" --proxy-addr "127.0.0.1:$PROXY_PORT" --proxy-min-hops 2)
   fi
-  ln_visor "$i" --chat-addr "127.0.0.1:$(( 8000 + i ))" "${proxy[@]}"
+  chat_port=0; [ "$CHAT_PORT_BASE" = 0 ] || chat_port=$(( CHAT_PORT_BASE + i ))
+  ln_visor "$i" --chat-addr "127.0.0.1:$chat_port" "${proxy[@]}"
 done
 
 # 3. show what runs
