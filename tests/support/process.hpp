@@ -115,17 +115,48 @@ struct process {
   }
 };
 
+/// How spawn() starts a child beyond its arguments.
+struct spawn_options {
+  /// NAME=VALUE entries that replace (or add to) this process's environment.
+  std::vector<std::string> env;
+  /// A process group of its own (as a shell starts a job): a signal to
+  /// -pid then reaches the child and what it starts, as a terminal's Ctrl-C.
+  bool own_group = false;
+};
+
 /// Starts `args[0]` with stdout and stderr appended to `log`. False on failure.
-inline bool spawn(process& p, std::vector<std::string> args, const std::filesystem::path& log) {
+inline bool spawn(process& p, std::vector<std::string> args, const std::filesystem::path& log,
+                  const spawn_options& opts = {}) {
   std::vector<char*> av;
   for (auto& a : args)
     av.push_back(a.data());
   av.push_back(nullptr);
+  std::vector<std::string> env_strings;
+  for (char** e = environ; *e != nullptr; ++e) {
+    std::string kv = *e;
+    auto name = kv.substr(0, kv.find('=') + 1);
+    bool replaced = std::any_of(opts.env.begin(), opts.env.end(),
+                                [&](const std::string& o) { return o.rfind(name, 0) == 0; });
+    if (!replaced)
+      env_strings.push_back(std::move(kv));
+  }
+  env_strings.insert(env_strings.end(), opts.env.begin(), opts.env.end());
+  std::vector<char*> envp;
+  for (auto& e : env_strings)
+    envp.push_back(e.data());
+  envp.push_back(nullptr);
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
   posix_spawn_file_actions_adddup2(&fa, 1, 2);
-  int rc = posix_spawnp(&p.pid, av[0], &fa, nullptr, av.data(), environ);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  if (opts.own_group) {
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&attr, 0);
+  }
+  int rc = posix_spawnp(&p.pid, av[0], &fa, &attr, av.data(), envp.data());
+  posix_spawnattr_destroy(&attr);
   posix_spawn_file_actions_destroy(&fa);
   return rc == 0;
 }

@@ -10,9 +10,7 @@
 // 127.0.0.1.
 #include <doctest/doctest.h>
 
-#include <dirent.h>
 #include <signal.h>
-#include <spawn.h>
 
 #include <csignal>
 #include <filesystem>
@@ -57,43 +55,13 @@ void run_and_stop(int sig, bool group, int want_exit) {
   const auto run_dir = tmp.path / "run";
   const auto out = tmp.path / "run-local.out";
 
-  std::vector<std::string> env_strings;
-  for (char** e = environ; *e != nullptr; ++e) {
-    std::string kv = *e;
-    for (auto k : {"BUILD_DIR=", "RUN_DIR=", "PORTS=", "VISORS=", "CHAT_PORT_BASE=",
-                   "SKIP_BUILD=", "PROXY_PORT="})
-      if (kv.rfind(k, 0) == 0)
-        kv.clear();
-    if (!kv.empty())
-      env_strings.push_back(kv);
-  }
-  env_strings.push_back("BUILD_DIR=" + bin.parent_path().string());
-  env_strings.push_back("RUN_DIR=" + run_dir.string());
-  env_strings.push_back("PORTS=ephemeral");
-  env_strings.push_back("VISORS=2");
-  env_strings.push_back("CHAT_PORT_BASE=0");
-  env_strings.push_back("SKIP_BUILD=1");
-  std::vector<char*> envp;
-  for (auto& s : env_strings)
-    envp.push_back(s.data());
-  envp.push_back(nullptr);
-
-  std::string bash = "bash", script = (src / "scripts" / "run-local.sh").string();
-  std::vector<char*> argv{bash.data(), script.data(), nullptr};
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-  posix_spawn_file_actions_adddup2(&fa, 1, 2);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  // a process group of its own, as a shell's job: what a terminal's Ctrl-C reaches
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
-  posix_spawnattr_setpgroup(&attr, 0);
+  skywire::test::spawn_options opts;
+  opts.env = {"BUILD_DIR=" + bin.parent_path().string(), "RUN_DIR=" + run_dir.string(),
+              "PORTS=ephemeral", "VISORS=2", "CHAT_PORT_BASE=0", "SKIP_BUILD=1"};
+  opts.own_group = true; // as a shell's job: what a terminal's Ctrl-C reaches
   skywire::test::process script_proc;
-  int rc = posix_spawnp(&script_proc.pid, "bash", &fa, &attr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&fa);
-  posix_spawnattr_destroy(&attr);
-  REQUIRE(rc == 0);
+  REQUIRE(skywire::test::spawn(script_proc, {"bash", (src / "scripts" / "run-local.sh").string()},
+                               out, opts));
   // whatever happens below, nothing started here outlives the test
   struct reaper {
     std::string needle;
