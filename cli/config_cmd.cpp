@@ -54,7 +54,7 @@ std::optional<std::vector<public_key>> parse_pks(const std::string& text, std::s
 int gen(const std::string& argv0, const std::vector<std::string>& args) {
   std::string out = "skywire-config.json", sk_hex, hvpks, local_ports, local_path = "./local",
               cli_addr, loglvl = "info", routesetup, tpsetup, chat_addr, proxy_addr,
-              proxy_server;
+              proxy_server, stcp_addr;
   uint16_t proxy_min_hops = 0;
   bool to_stdout = false, regen = false, ishv = false, retainhv = false, local = false,
        force = false, is_public = false, no_autoconn = false, go_compatible = false,
@@ -87,6 +87,9 @@ int gen(const std::string& argv0, const std::vector<std::string>& args) {
     "names another loopback host:port")(
     "loglvl", po::value(&loglvl)->value_name("LEVEL"), "log_level (default info)")(
     "minsess", po::value(&minsess)->value_name("N"), "dmsg.sessions_count (default 2)")(
+    "stcp", po::value(&stcp_addr)->value_name("ADDR"),
+    "skywire-tcp.listening_address (default :7777; host:0 lets the kernel pick the port, for "
+    "several visors on one host)")(
     "stcpr", po::value(&stcpr)->value_name("PORT"), "transport.stcpr_port")(
     "sudph", po::value(&sudph)->value_name("PORT"), "transport.sudph_port")(
     "routesetup", po::value(&routesetup)->value_name("PKS"), "route setup node keys")(
@@ -130,6 +133,14 @@ int gen(const std::string& argv0, const std::vector<std::string>& args) {
     o.stcpr_port = stcpr;
   if (vm.count("sudph"))
     o.sudph_port = sudph;
+  if (!stcp_addr.empty()) {
+    if (!config::is_host_port(stcp_addr)) {
+      std::cerr << argv0 << ": --stcp: expected host:port (e.g. \":7777\"), got '" << stcp_addr
+                << "'\n";
+      return exit_usage;
+    }
+    o.stcp_address = stcp_addr;
+  }
   o.is_public = is_public;
   o.public_autoconnect = !no_autoconn;
   if (!log::parse_level(loglvl) && loglvl != "") {

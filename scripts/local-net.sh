@@ -91,7 +91,7 @@ ln_visor() { # I [GEN_ARGS...]
   mkdir -p "$dir"
   [ -f "$config" ] && regen=(-r)
   local wrote
-  wrote=$("$skywire" cli config gen --local --local-ports "$ln_ports" "${regen[@]}" \
+  wrote=$("$skywire" cli config gen --local --local-ports "$ln_ports" --stcp 127.0.0.1:0 "${regen[@]}" \
     ${ln_setup_node:+--routesetup "$ln_setup_node"} "$@" \
     -o "$config" --local-path "$dir/local" --minsess 1 2>&1) ||
     { echo "visor$i: config gen failed: $wrote" >&2; return 1; }

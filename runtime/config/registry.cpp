@@ -298,7 +298,7 @@ std::vector<option> build_registry() {
          c.stcp->pk_table = std::move(t);
        }});
   add({"skywire-tcp.listening_address", value_kind::host_port, "stcp listening address", opt_none, 0, {}, 0,
-       [](const G&) -> V { return V(":7777"); },
+       [](const G& o) -> V { return V(o.stcp_address.empty() ? ":7777" : o.stcp_address); },
        [](C& c, const V& v) { c.stcp->listening_address = str(v); }});
   add({"transport", value_kind::block, "transports", opt_none, 0, {}, 0, nullptr, nullptr});
   add({"transport.discovery", value_kind::url, "transport discovery URL", opt_none, 0, {}, 0,
@@ -515,6 +515,10 @@ std::string check_list(const json::value& v, std::string& where, const char* wha
 }
 
 } // namespace
+
+bool is_host_port(std::string_view s) {
+  return valid_host_port(s);
+}
 
 std::string check_value(const option& opt, const json::value& v, std::string& where) {
   where.clear();

@@ -114,6 +114,9 @@ struct gen_options {
   std::optional<dmsghttp_services> dmsghttp; ///< -d: dmsg:// service URLs, dmsg.servers
   std::optional<uint64_t> sessions_count;
   std::optional<uint16_t> stcpr_port, sudph_port;
+  /// skywire-tcp.listening_address ("" keeps the reference's ":7777"); a
+  /// local network of several visors on one host gives each "127.0.0.1:0"
+  std::string stcp_address;
   std::optional<std::vector<public_key>> route_setup_nodes, transport_setup;
   bool is_public = false;
   bool public_autoconnect = true;
@@ -130,6 +133,10 @@ struct gen_options {
 /// The profile used to fill keys absent from a loaded file: the reference's
 /// defaults (cli_addr localhost:3435, production service URLs).
 const gen_options& reference_defaults();
+
+/// "host:port" as the config's host:port keys take it (port 0..65535, host
+/// possibly empty: ":7777" listens on every address).
+bool is_host_port(std::string_view s);
 
 /// `config gen --go-compatible`: a file the Go visor runs as well as ours: the
 /// reference config version and, unless a TCP cli_addr is already chosen, the

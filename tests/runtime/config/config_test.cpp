@@ -322,6 +322,21 @@ TEST_CASE("--local points every service at loopback and drops production key lis
   CHECK(cfg->stun_servers.empty());
   CHECK(cfg->transport.transport_setup.empty());
   CHECK(cfg->routing.route_setup_nodes.empty());
+  REQUIRE(cfg->stcp);
+  CHECK(cfg->stcp->listening_address == ":7777"); // the reference's default
+  // several visors on one host: each lets the kernel pick its stcp port
+  o.stcp_address = "127.0.0.1:0";
+  auto g2 = generate(o);
+  REQUIRE(g2);
+  auto cfg2 = load_json(to_pretty_json(*g2));
+  REQUIRE_MESSAGE(cfg2, message(cfg2.error()));
+  REQUIRE(cfg2->stcp);
+  CHECK(cfg2->stcp->listening_address == "127.0.0.1:0");
+  CHECK(is_host_port(":7777"));
+  CHECK(is_host_port("127.0.0.1:0"));
+  CHECK_FALSE(is_host_port("127.0.0.1"));
+  CHECK_FALSE(is_host_port("127.0.0.1:65536"));
+  CHECK_FALSE(is_host_port("a b:1"));
 }
 
 TEST_CASE("the docs table lists every key") {
