@@ -691,6 +691,10 @@ void yamux_route::socks_data(const pipe_ptr& p, yamux::byte_span bytes) {
 void yamux_route::connect_target(const pipe_ptr& p) {
   auto req = p->hs->req();
   p->hs.reset();
+  // a name that is an address literal (curl's socks5h sends every host as a
+  // name) is connected without a lookup: no round trip through asio's
+  // resolver thread, two thread hand-overs on the CONNECT's path
+  req.dst = socks5::numeric(std::move(req.dst));
   std::weak_ptr<yamux_route> w = shared_from_this();
   std::weak_ptr<pipe> wp = p;
   p->sock = std::make_shared<tcp::socket>(shard_);

@@ -1,6 +1,7 @@
 #include "messages/wire/socks5/socks5.hpp"
 
 #include <algorithm>
+#include <arpa/inet.h>
 #include <cstdio>
 #include <tuple>
 
@@ -59,6 +60,22 @@ expected<std::optional<std::pair<target, size_t>>> parse_target(std::span<const 
 }
 
 } // namespace
+
+target numeric(target t) {
+  if (t.type != target::kind::domain || t.domain.size() > 45)
+    return t;
+  std::array<uint8_t, 16> ip{};
+  const std::string name = t.domain; // NUL-terminated for inet_pton
+  if (inet_pton(AF_INET, name.c_str(), ip.data()) == 1)
+    t.type = target::kind::ipv4;
+  else if (inet_pton(AF_INET6, name.c_str(), ip.data()) == 1)
+    t.type = target::kind::ipv6;
+  else
+    return t;
+  t.ip = ip;
+  t.domain.clear();
+  return t;
+}
 
 std::string target::host_string() const {
   char buf[64];

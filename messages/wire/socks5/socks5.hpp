@@ -48,6 +48,14 @@ struct target {
   std::string host_string() const; ///< dotted IPv4, bracket-less IPv6 text, or the domain
 };
 
+/// A domain target whose name is an address literal in the strict text forms
+/// (dotted-quad IPv4, RFC 4291 IPv6 without brackets or a zone) as the IPv4
+/// or IPv6 target; any other target unchanged. Clients that let the proxy
+/// resolve (curl's socks5h) send every host as a name: the server connects
+/// to a literal without a lookup. Forms only a resolver reads ("127.1",
+/// "fe80::1%eth0") stay names.
+target numeric(target t);
+
 struct greeting {
   std::vector<method> methods; ///< as offered, unknown values kept as their byte
   bool offers(method m) const;

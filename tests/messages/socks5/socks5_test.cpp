@@ -51,6 +51,39 @@ TEST_CASE("socks5 ipv4 and ipv6 targets print as text") {
   CHECK((*r)->value.dst.host_string() == "0:0:0:0:0:0:0:1");
 }
 
+TEST_CASE("socks5 names that are address literals become address targets") {
+  auto name = [](std::string n) {
+    target t;
+    t.type = target::kind::domain;
+    t.domain = std::move(n);
+    t.port = 443;
+    return t;
+  };
+  auto v4 = numeric(name("127.0.0.1"));
+  CHECK(v4.type == target::kind::ipv4);
+  CHECK(v4.host_string() == "127.0.0.1");
+  CHECK(v4.port == 443);
+  CHECK(v4.domain.empty());
+  auto v6 = numeric(name("::1"));
+  CHECK(v6.type == target::kind::ipv6);
+  CHECK(v6.host_string() == "0:0:0:0:0:0:0:1");
+  auto mapped = numeric(name("::ffff:10.0.0.1"));
+  CHECK(mapped.type == target::kind::ipv6);
+  CHECK(mapped.ip[10] == 0xff);
+  CHECK(mapped.ip[15] == 1);
+  // names, and the forms only a resolver reads, stay names
+  for (const char* n : {"localhost", "example.com", "127.1", "1.2.3.4.5", "[::1]", "fe80::1%eth0",
+                        "127.0.0.1 ", "0x7f.0.0.1", "abc.dmsg"}) {
+    auto t = numeric(name(n));
+    CHECK_MESSAGE(t.type == target::kind::domain, n);
+    CHECK(t.domain == n);
+  }
+  // an address target is left as it is
+  target ip;
+  ip.ip[0] = 10;
+  CHECK(numeric(ip).host_string() == "10.0.0.0");
+}
+
 TEST_CASE("socks5 rejects bad versions, commands, address types and empty names") {
   CHECK_FALSE(parse_greeting(std::vector<uint8_t>{4, 1, 0}));
   CHECK_FALSE(parse_greeting(std::vector<uint8_t>{5, 0}));
