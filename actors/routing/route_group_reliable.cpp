@@ -217,9 +217,13 @@ void route_group_core::transmit(sent_packet& sp) {
   wire::routing::put_reliable_data_prefix(sp.data.frame.data(), sp.seq, rcv_next_, sack_bits(),
                                           advertise(), sp.data.app_len);
   unacked_in_ = 0; // this packet carries the acknowledgement (the ACK timer stays: send_ack)
+  // the scratch only grows (to the largest frame sent): a resize per packet
+  // cleared its 4 KiB each time (1 % of a bulk sender's CPU)
   auto& sealed = sealed_scratch_;
-  sealed.clear();
-  if (auto err = ns_.encrypt_object({sp.data.frame.data(), sp.data.frame.size()}, sealed))
+  const size_t wire = noise::object_size(sp.data.frame.size());
+  if (sealed.size() < wire)
+    sealed.resize(wire);
+  if (auto err = ns_.encrypt_object_to({sp.data.frame.data(), sp.data.frame.size()}, sealed.data()))
     return fail(make_error(route_group_errc::protocol, describe(err)));
   auto t = now();
   if (sp.tries == 0)
@@ -231,7 +235,7 @@ void route_group_core::transmit(sent_packet& sp) {
   size_t start = sp.tries == 1 ? rr_++ % paths_.size() : (sp.path + 1) % paths_.size();
   // busy or failed: the packet stays in flight and goes again on the timer
   // (or on_writable / replace_path), so nothing is lost
-  auto [r, used] = send_on(start, {sealed.data(), sealed.size()});
+  auto [r, used] = send_on(start, {sealed.data(), wire});
   sp.path = used;
   if (r == send_status::busy)
     blocked_ = true;

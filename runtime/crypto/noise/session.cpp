@@ -130,15 +130,24 @@ expected<size_t> session::decrypt_frame(byte_span body, uint8_t* out) {
 }
 
 caf::error session::encrypt_object(byte_span plaintext, std::vector<uint8_t>& out) {
+  size_t off = out.size();
+  if (plaintext.size() <= max_object_plaintext)
+    out.resize(off + object_size(plaintext.size()));
+  if (auto err = encrypt_object_to(plaintext, out.data() + off)) {
+    out.resize(off);
+    return err;
+  }
+  return {};
+}
+
+caf::error session::encrypt_object_to(byte_span plaintext, uint8_t* dst) {
   if (!valid_)
     return make_error(crypto_errc::handshake_failed, "session has no keys");
   if (plaintext.size() > max_object_plaintext)
     return make_error(crypto_errc::frame_too_large, "object exceeds 65511 bytes");
   if (send_n_ == UINT64_MAX - 1)
     return make_error(crypto_errc::nonce_reuse, "send counter exhausted");
-  size_t off = out.size();
-  out.resize(off + frame_prefix_len + min_frame_body + plaintext.size());
-  encrypt_one(plaintext.data(), plaintext.size(), out.data() + off);
+  encrypt_one(plaintext.data(), plaintext.size(), dst);
   return {};
 }
 

@@ -47,6 +47,12 @@ constexpr size_t frames_size(size_t len) noexcept {
   return full * max_frame_size + (rest ? rest + frame_prefix_len + min_frame_body : 0);
 }
 
+/// Wire size of the object frame encrypt_object() produces for len plaintext
+/// bytes (len at most max_object_plaintext).
+constexpr size_t object_size(size_t len) noexcept {
+  return frame_prefix_len + min_frame_body + len;
+}
+
 /// An established Noise channel: one send key, one receive key, counters.
 /// Keys are wiped on destruction; nothing here is ever printed.
 class session {
@@ -81,6 +87,9 @@ public:
 
   /// Appends `u16 len | u64 nonce | ct+tag` (one frame, never split).
   caf::error encrypt_object(byte_span plaintext, std::vector<uint8_t>& out);
+  /// The same frame written to dst, which has room for
+  /// object_size(plaintext.size()) bytes (nothing allocated or cleared).
+  caf::error encrypt_object_to(byte_span plaintext, uint8_t* dst);
 
   /// Decrypts a whole object frame (prefix included, which must match the
   /// size). Counters may arrive in any order, but never twice.

@@ -319,6 +319,17 @@ TEST_CASE("dmsg session objects: any order, never twice, bounded window") {
   CHECK(big.size() == 0xffff + 2);
   CHECK(s.b.decrypt_object(big));
   CHECK(s.a.encrypt_object(bytes(max_object_plaintext + 1), big) == make_error(crypto_errc::frame_too_large));
+  CHECK(big.size() == 0xffff + 2); // a refused object leaves out as it was
+  // written in place: object_size bytes, nothing past them touched
+  std::vector<uint8_t> dst(object_size(40) + 1, 0xa5);
+  REQUIRE(!s.a.encrypt_object_to(bytes(40), dst.data()));
+  CHECK(dst.back() == 0xa5);
+  dst.pop_back();
+  auto pt = s.b.decrypt_object(dst);
+  REQUIRE(pt);
+  CHECK(*pt == bytes(40));
+  CHECK(s.a.encrypt_object_to(bytes(max_object_plaintext + 1), dst.data())
+        == make_error(crypto_errc::frame_too_large));
 }
 
 TEST_CASE("handshake misuse and hostile handshake input") {
