@@ -85,16 +85,25 @@ void session::encrypt_one(const uint8_t* pt, size_t len, uint8_t* frame) noexcep
                              frame + frame_prefix_len + nonce_len);
 }
 
-caf::error session::encrypt_frames(byte_span plaintext, std::vector<uint8_t>& out) {
-  if (!valid_)
-    return make_error(crypto_errc::handshake_failed, "session has no keys");
+namespace {
+
+/// Grows out by wire bytes and seals into them; on an error out is as it was.
+template <class Seal>
+caf::error append_sealed(std::vector<uint8_t>& out, size_t wire, Seal&& seal) {
   size_t off = out.size();
-  out.resize(off + frames_size(plaintext.size()));
-  if (auto err = encrypt_frames_to(plaintext, out.data() + off)) {
+  out.resize(off + wire);
+  if (auto err = seal(out.data() + off)) {
     out.resize(off);
     return err;
   }
   return {};
+}
+
+} // namespace
+
+caf::error session::encrypt_frames(byte_span plaintext, std::vector<uint8_t>& out) {
+  return append_sealed(out, frames_size(plaintext.size()),
+                       [&](uint8_t* dst) { return encrypt_frames_to(plaintext, dst); });
 }
 
 caf::error session::encrypt_frames_to(byte_span plaintext, uint8_t* dst) {
@@ -130,14 +139,10 @@ expected<size_t> session::decrypt_frame(byte_span body, uint8_t* out) {
 }
 
 caf::error session::encrypt_object(byte_span plaintext, std::vector<uint8_t>& out) {
-  size_t off = out.size();
-  if (plaintext.size() <= max_object_plaintext)
-    out.resize(off + object_size(plaintext.size()));
-  if (auto err = encrypt_object_to(plaintext, out.data() + off)) {
-    out.resize(off);
-    return err;
-  }
-  return {};
+  // an object too large is refused by encrypt_object_to before it writes
+  size_t wire = plaintext.size() <= max_object_plaintext ? object_size(plaintext.size()) : 0;
+  return append_sealed(out, wire,
+                       [&](uint8_t* dst) { return encrypt_object_to(plaintext, dst); });
 }
 
 caf::error session::encrypt_object_to(byte_span plaintext, uint8_t* dst) {
