@@ -77,15 +77,10 @@ expected<endpoint> parse_authority(std::string_view authority, bool need_port) {
   } else {
     if (!plain_host(u->host))
       return refuse("bad host name");
-    auto a = boost::asio::ip::make_address_v4(u->host, ec);
-    if (!ec) {
-      out.dst.type = socks5::target::kind::ipv4;
-      auto b = a.to_bytes();
-      std::copy(b.begin(), b.end(), out.dst.ip.begin());
-    } else {
-      out.dst.type = socks5::target::kind::domain;
-      out.dst.domain = u->host;
-    }
+    // a dotted-quad literal goes as an IPv4 target, any other host as a name
+    out.dst.type = socks5::target::kind::domain;
+    out.dst.domain = u->host;
+    out.dst = socks5::numeric(std::move(out.dst));
   }
   out.authority = bracketed ? "[" + u->host + "]" : u->host;
   if (has_port && u->port != 80)
