@@ -20,6 +20,7 @@
 #include "actors/apps/errors.hpp"
 #include "actors/apps/launcher.hpp"
 #include "runtime/crypto/keys.hpp"
+#include "tests/support/wait.hpp"
 
 using namespace skywire;
 using namespace std::chrono_literals;
@@ -124,12 +125,13 @@ struct fixture {
   /// A bounded poll of `app ls` (the launcher has no event to wait on).
   template <class Pred>
   api::app_summary wait_for(const std::string& name, Pred p) {
-    auto deadline = std::chrono::steady_clock::now() + 10s;
-    auto s = get(name);
-    while (!p(s) && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(10ms);
-      s = get(name);
-    }
+    api::app_summary s;
+    test::eventually(
+      [&] {
+        s = get(name);
+        return p(s);
+      },
+      10s, 10ms);
     return s;
   }
   template <class... Ts>

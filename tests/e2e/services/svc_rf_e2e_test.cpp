@@ -129,11 +129,13 @@ TEST_CASE("skywire svc rf: reads a svc tpd process, answers cli rtfind, stops on
     return skywire::test::run(args, 10s);
   };
   // the first graph is read at start; a bounded wait for it (no event to wait on)
-  auto r = rtfind({});
-  for (int i = 0; i < 50 && r.code != 0; ++i) {
-    std::this_thread::sleep_for(100ms);
-    r = rtfind({});
-  }
+  skywire::test::run_result r;
+  skywire::test::eventually(
+    [&] {
+      r = rtfind({});
+      return r.code == 0;
+    },
+    5s, 100ms);
   REQUIRE_MESSAGE(r.code == 0, r.err);
   CHECK(r.out.find(a.pk.hex() + ":" + d.pk.hex()) == 0);
   CHECK(r.out.find("  3 hops: " + a.pk.hex()) != std::string::npos);

@@ -28,6 +28,7 @@
 #include "runtime/config/registry.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/build_paths.hpp"
+#include "tests/support/wait.hpp"
 
 extern char** environ;
 
@@ -285,15 +286,13 @@ TEST_CASE("visor: queries, fault injection with restarts, SIGTERM within the tim
   // inject a crash into config_owner: restarted, count rises
   auto crash = call(sock, R"({"id":3,"method":"debug.crash","params":{"actor":"config_owner"}})");
   CHECK(crash["result"] == "injected");
-  bool restarted = false;
-  for (int i = 0; i < 100 && !restarted; ++i) {
-    auto t = actors_json(dir, sock);
-    auto c = child(t, "config_owner");
-    restarted = c["restarts"] == 1 && c["state"] == "running";
-    if (!restarted)
-      std::this_thread::sleep_for(50ms);
-  }
-  CHECK(restarted);
+  // the actor table announces the restart by no event: a bounded poll
+  CHECK(skywire::test::eventually(
+    [&] {
+      auto c = child(actors_json(dir, sock), "config_owner");
+      return c["restarts"] == 1 && c["state"] == "running";
+    },
+    5s));
   // crash the gateway itself: the socket comes back
   int fd = dial_unix(sock);
   REQUIRE(fd >= 0);
@@ -302,15 +301,12 @@ TEST_CASE("visor: queries, fault injection with restarts, SIGTERM within the tim
   // The old socket may still answer for a moment: the loop below waits for
   // the restarted gateway itself (restarts == 1), whatever the socket does.
   REQUIRE_MESSAGE(wait_for_socket(sock, 10s), read_file(log));
-  bool gw_restarted = false;
-  for (int i = 0; i < 100 && !gw_restarted; ++i) {
-    auto r = run({"cli", "visor", "actors", "--json", "--rpc", rpc});
-    if (r.code == 0)
-      gw_restarted = child(json::parse(r.out), "cli_gateway")["restarts"] == 1;
-    if (!gw_restarted)
-      std::this_thread::sleep_for(50ms);
-  }
-  CHECK(gw_restarted);
+  CHECK(skywire::test::eventually(
+    [&] {
+      auto r = run({"cli", "visor", "actors", "--json", "--rpc", rpc});
+      return r.code == 0 && child(json::parse(r.out), "cli_gateway")["restarts"] == 1;
+    },
+    5s));
 
   // SIGTERM: clean exit within shutdown_timeout (10 s), socket removed
   auto t0 = std::chrono::steady_clock::now();
@@ -431,13 +427,14 @@ TEST_CASE("the reference's config runs a visor on its TCP cli_addr") {
   auto log = dir.path / "visor.log";
   process visor;
   start(visor, {"visor", "-c", cfg.string()}, log);
+  // up once its RPC answers (a TCP listener announces itself by no event here)
   run_result pk;
-  for (int i = 0; i < 150; ++i) {
-    pk = run({"cli", "visor", "pk", "--rpc", "127.0.0.1:" + std::to_string(port)});
-    if (pk.code == 0)
-      break;
-    std::this_thread::sleep_for(100ms);
-  }
+  skywire::test::eventually(
+    [&] {
+      pk = run({"cli", "visor", "pk", "--rpc", "127.0.0.1:" + std::to_string(port)});
+      return pk.code == 0;
+    },
+    15s, 100ms);
   CHECK_MESSAGE(pk.code == 0, read_file(log));
   CHECK(pk.out == "023b366c597a806126e62a5312504d459bfcf302930252bde7158913c21846df40\n");
   REQUIRE(::kill(visor.pid, SIGINT) == 0);
