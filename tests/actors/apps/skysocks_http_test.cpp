@@ -79,7 +79,8 @@ TEST_CASE_FIXTURE(http_fixture, "skysocks-client --http: a refused target is a 5
   if (!tools_present())
     return;
   serve_hello("x\n", {}, true);
-  auto closed = "http://127.0.0.1:" + std::to_string(free_port()) + "/";
+  closed_port refusing;
+  auto closed = "http://127.0.0.1:" + std::to_string(refusing.port) + "/";
   auto plain = get({"-o", "/dev/null", "-w", "%{http_code}"}, closed);
   CHECK(plain.code == 0);
   CHECK(plain.out == "502");

@@ -31,6 +31,7 @@
 #include "runtime/io/io_runtime.hpp"
 #include "runtime/io/shard_timers.hpp"
 #include "tests/support/e2e_helpers.hpp"
+#include "tests/support/log_watch.hpp"
 #include "tests/support/process.hpp"
 
 namespace skysocks_test {
@@ -123,12 +124,20 @@ inline caf::behavior fake_routes(caf::stateful_actor<fake_routes_state>* self,
   };
 }
 
-/// A TCP port free on loopback right now.
-inline uint16_t free_port() {
+/// A loopback TCP port nobody listens on, for as long as this lives: bound
+/// and never listening, so a connect to it is refused and no other socket of
+/// the machine can take it meanwhile (a port found free and handed over
+/// later races every other socket).
+struct closed_port {
   asio::io_context ctx;
-  asio::ip::tcp::acceptor a{ctx, {asio::ip::make_address("127.0.0.1"), 0}};
-  return a.local_endpoint().port();
-}
+  asio::ip::tcp::socket s{ctx};
+  uint16_t port = 0;
+  closed_port() {
+    s.open(asio::ip::tcp::v4());
+    s.bind({asio::ip::make_address("127.0.0.1"), 0});
+    port = s.local_endpoint().port();
+  }
+};
 
 /// python3 -m http.server on [::] (IPv4 and IPv6 loopback) serving `dir`, on
 /// the port the kernel gave it (a port found free and handed over later races
@@ -185,6 +194,7 @@ struct fixture {
   uint16_t socks_port = 0;
   uint16_t http_port = 0; ///< the client's --http listener (start with http = true)
   test::temp_dir dir;
+  test::log_watch logs; ///< its sink goes after the destructor has ended the actors
 
   fixture() {
     sys = std::make_unique<caf::actor_system>(cfg);
@@ -211,39 +221,35 @@ struct fixture {
     return c;
   }
 
+  /// Both apps, the client's listeners on ports the kernel gives: up once
+  /// their lines say so (the server listening on its routing port before the
+  /// client dials it, the client connected with the ports it listens on).
   void start(std::string passcode = {}, bool with_http = false) {
     std::vector<std::string> sargs;
     if (!passcode.empty())
       sargs = {"--passcode", passcode};
+    auto from = logs.size();
     auto s = apps::spawn_skysocks(ctx("skysocks", sargs, 3));
     REQUIRE(s);
     server = *s;
-    socks_port = free_port();
-    std::vector<std::string> cargs{"--srv", server_id.pk.hex(), "--addr",
-                                   "127.0.0.1:" + std::to_string(socks_port)};
-    if (with_http) {
-      http_port = free_port();
-      cargs.insert(cargs.end(), {"--http", "127.0.0.1:" + std::to_string(http_port)});
-    }
+    REQUIRE(logs.wait_for("component=skysocks msg=listening port=3", 10s, from));
+    std::vector<std::string> cargs{"--srv", server_id.pk.hex(), "--addr", "127.0.0.1:0"};
+    if (with_http)
+      cargs.insert(cargs.end(), {"--http", "127.0.0.1:0"});
+    from = logs.size();
     auto c = apps::spawn_skysocks_client(ctx("skysocks-client", std::move(cargs), 13));
     REQUIRE(c);
     client = *c;
-    // up once the listeners take connections
-    REQUIRE(test::eventually(
-      [&] {
-        boost::asio::io_context ctx;
-        for (uint16_t port : {socks_port, http_port}) {
-          if (port == 0)
-            continue;
-          boost::asio::ip::tcp::socket s{ctx};
-          boost::system::error_code ec;
-          s.connect({boost::asio::ip::make_address("127.0.0.1"), port}, ec);
-          if (ec)
-            return false;
-        }
-        return true;
-      },
-      10s));
+    auto socks = logs.wait_for("component=skysocks-client msg=connected .*listen=127\\.0\\.0\\.1:(\\d+)",
+                               10s, from);
+    REQUIRE(socks);
+    socks_port = static_cast<uint16_t>(std::stoi(*socks));
+    if (with_http) {
+      auto h = logs.wait_for("component=skysocks-client msg=\"HTTP proxy listening\" http=127\\.0\\.0\\.1:(\\d+)",
+                             10s, from);
+      REQUIRE(h);
+      http_port = static_cast<uint16_t>(std::stoi(*h));
+    }
   }
 
   http_server http;

@@ -46,7 +46,8 @@ TEST_CASE_FIXTURE(fixture, "skysocks: curl's SOCKS5 cases without a passcode") {
     CHECK(r.out == "hello through skysocks\n");
   }
   SUBCASE("refused connect: reply 5") {
-    auto r = get(proxy("socks5"), "http://127.0.0.1:" + std::to_string(free_port()) + "/");
+    closed_port closed;
+    auto r = get(proxy("socks5"), "http://127.0.0.1:" + std::to_string(closed.port) + "/");
     INFO(r.err);
     CHECK(r.code == 97); // CURLE_PROXY
     CHECK(r.err.find("(5)") != std::string::npos); // reply 5: connection refused
