@@ -61,6 +61,12 @@ std::optional<greeting_cache::reply> greeting_tap::first_from_client(std::span<c
   return r;
 }
 
+std::optional<uint8_t> greeting_tap::method() const noexcept {
+  if (answered_ || (st_ == state::done && have_ == seen_.size()))
+    return seen_[1];
+  return std::nullopt;
+}
+
 greeting_tap::outcome greeting_tap::from_server(std::span<const uint8_t> bytes, greeting_cache& cache) {
   outcome o;
   if (st_ == state::first) {
@@ -71,6 +77,7 @@ greeting_tap::outcome greeting_tap::from_server(std::span<const uint8_t> bytes, 
     size_t k = std::min(bytes.size(), seen_.size() - have_);
     std::copy_n(bytes.begin(), k, seen_.begin() + static_cast<std::ptrdiff_t>(have_));
     have_ += k;
+    o.taken = k;
     if (have_ == seen_.size()) {
       cache.learn(greeting_, seen_);
       st_ = state::done;
@@ -88,6 +95,7 @@ greeting_tap::outcome greeting_tap::from_server(std::span<const uint8_t> bytes, 
     }
     have_ += k;
     o.drop = k;
+    o.taken = k;
     if (have_ == seen_.size())
       st_ = state::done;
   }

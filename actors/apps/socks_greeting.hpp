@@ -68,12 +68,18 @@ public:
 
   struct outcome {
     size_t drop = 0;       ///< leading bytes of this piece to drop (our answer's echo)
+    size_t taken = 0;      ///< leading bytes of this piece that were the answer (dropped or not)
     bool mismatch = false; ///< the server answered otherwise: reset the connection
   };
   /// Bytes from the server, in order.
   outcome from_server(std::span<const uint8_t> bytes, greeting_cache& cache);
 
   bool answered_locally() const noexcept { return answered_; }
+  /// The method the application was told (by us or by the server), once
+  /// it was: what its next message is (0: none, the request comes next).
+  std::optional<uint8_t> method() const noexcept;
+  /// Nothing more of the server's answer is expected.
+  bool done() const noexcept { return st_ == state::done; }
 
 private:
   enum class state : uint8_t { first, watching, expecting, done };

@@ -88,6 +88,7 @@ struct yamux_route::pipe {
   // client
   bool first_read = true;
   greeting_tap tap;
+  connect_tap ctap;
   // socks server
   std::unique_ptr<socks5::server_handshake> hs;
   bool connecting = false;
@@ -343,9 +344,13 @@ void yamux_route::from_socket(const pipe_ptr& p, byte_vec&& bytes) {
     return;
   stats_.to_route += bytes.size();
   std::optional<greeting_cache::reply> answer;
+  std::optional<std::vector<uint8_t>> connect_answer;
   if (cfg_.m == mode::client && p->first_read) {
     p->first_read = false;
     answer = p->tap.first_from_client({bytes.data(), bytes.size()}, greetings_);
+  } else if (cfg_.m == mode::client && p->ctap.active()) {
+    connect_answer = p->ctap.from_client({bytes.data(), bytes.size()}, p->tap.method(), connects_,
+                                         std::chrono::steady_clock::now());
   }
   if (!session_.write(p->id, std::move(bytes)))
     return;
@@ -358,6 +363,15 @@ void yamux_route::from_socket(const pipe_ptr& p, byte_vec&& bytes) {
     p->socket_queued += answer->size();
     p->own_queued += answer->size();
     ++stats_.greetings_answered;
+  }
+  if (connect_answer) {
+    auto n = connect_answer->size();
+    if (p->conn->write(std::move(*connect_answer))) {
+      // the server's success is dropped when it comes (socks_connect.hpp)
+      p->socket_queued += n;
+      p->own_queued += n;
+      ++stats_.connects_answered;
+    }
   }
   if (session_.saturated())
     return pause_all_sockets();
@@ -427,24 +441,44 @@ void yamux_route::stream_data(const pipe_ptr& p, yamux::byte_span bytes) {
     session_.consumed(p->id, bytes.size()); // nowhere to go: the stream ends soon
     return;
   }
-  if (cfg_.m == mode::client) {
-    auto o = p->tap.from_server(bytes, greetings_);
-    if (o.mismatch) {
-      SKYWIRE_LOG(info, component, "the server answered a greeting otherwise: resetting the connection",
-                  log::kv("stream", p->id));
-      session_.consumed(p->id, bytes.size());
-      p->reset_socket = true;
-      end_local(p, false);
-      ++stats_.sockets_reset;
-      p->conn->close_with_reset();
+  if (cfg_.m == mode::client && (!p->tap.done() || p->ctap.active()))
+    return tapped_stream_data(p, bytes);
+  to_socket(p, bytes);
+}
+
+void yamux_route::tapped_stream_data(const pipe_ptr& p, yamux::byte_span bytes) {
+  auto reset = [&](const char* why) {
+    SKYWIRE_LOG(info, component, why, log::kv("stream", p->id));
+    session_.consumed(p->id, bytes.size());
+    p->reset_socket = true;
+    end_local(p, false);
+    ++stats_.sockets_reset;
+    p->conn->close_with_reset();
+  };
+  // the greeting's answer first (socks_greeting.hpp) ...
+  auto o = p->tap.from_server(bytes, greetings_);
+  if (o.mismatch)
+    return reset("the server answered a greeting otherwise: resetting the connection");
+  if (o.drop > 0) {
+    session_.consumed(p->id, o.drop); // our answer's echo: not for the socket
+  } else if (o.taken > 0) {
+    to_socket(p, bytes.first(o.taken));
+    if (p->conn->closed()) { // it failed: nowhere for the rest to go
+      if (p->has_stream)
+        session_.consumed(p->id, bytes.size() - o.taken);
       return;
     }
-    if (o.drop > 0) {
-      session_.consumed(p->id, o.drop); // our answer's echo: not for the socket
-      bytes = bytes.subspan(o.drop);
-      if (bytes.empty())
-        return;
-    }
+  }
+  bytes = bytes.subspan(o.taken);
+  if (bytes.empty())
+    return;
+  // ... then the CONNECT's reply (socks_connect.hpp)
+  auto c = p->ctap.from_server(bytes, connects_, std::chrono::steady_clock::now());
+  if (c.mismatch)
+    return reset("the server failed a CONNECT answered early: resetting the connection");
+  if (c.drop > 0) {
+    session_.consumed(p->id, c.drop); // the success we gave already
+    bytes = bytes.subspan(c.drop);
   }
   to_socket(p, bytes);
 }

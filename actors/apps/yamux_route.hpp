@@ -6,7 +6,9 @@
 //    copied both ways, SOCKS is not parsed (the user's application talks
 //    SOCKS5 to the server end to end), except that a greeting this
 //    session's server already answered is answered here at once
-//    (socks_greeting.hpp: one route round trip less per connection);
+//    (socks_greeting.hpp: one route round trip less per connection), and
+//    so is a CONNECT to a target the server connected within the last
+//    minute (socks_connect.hpp: one more);
 //  - client, HTTP proxy (adopt_http): the connection's request head is read
 //    first (actors/apps/http_proxy_exchange), then a stream is opened and
 //    the SOCKS5 handshake with the server is ours; once it succeeded the
@@ -55,6 +57,7 @@
 #include <caf/error.hpp>
 
 #include "actors/apps/http_proxy_exchange.hpp"
+#include "actors/apps/socks_connect.hpp"
 #include "actors/apps/socks_greeting.hpp"
 #include "actors/routing/route_group_core.hpp"
 #include "runtime/io/stream_connection.hpp"
@@ -101,6 +104,7 @@ public:
     uint64_t http_heads = 0;    ///< HTTP proxy request heads parsed
     uint64_t http_refused = 0;  ///< HTTP proxy connections answered with an error
     uint64_t greetings_answered = 0; ///< client: SOCKS5 greetings answered here (socks_greeting.hpp)
+    uint64_t connects_answered = 0;  ///< client: CONNECTs answered early here (socks_connect.hpp)
   };
 
   using end_fn = std::function<void(const caf::error&)>;
@@ -157,6 +161,8 @@ private:
   void socket_sent(const pipe_ptr& p, size_t n);
   void socket_closed(const pipe_ptr& p, const boost::system::error_code& ec);
   void stream_data(const pipe_ptr& p, yamux::byte_span bytes);
+  /// stream_data while the greeting's answer or the CONNECT's reply may be in it.
+  void tapped_stream_data(const pipe_ptr& p, yamux::byte_span bytes);
   /// reset: the socket gets an RST; gone: the session forgot the stream.
   void stream_ended(const pipe_ptr& p, bool reset, bool gone);
   /// Our side of the stream ends: FIN when clean, else RST.
@@ -191,6 +197,7 @@ private:
   std::unordered_map<uint32_t, pipe_ptr> pipes_;
   std::unordered_map<pipe*, pipe_ptr> heads_;  ///< HTTP proxy connections without a stream yet
   greeting_cache greetings_;                   ///< client: the server's answers to greetings
+  connect_cache connects_;                     ///< client: the server's successes, by request
   bool holding_ = true;                        ///< direct bytes wait for prefix()
   std::vector<std::vector<uint8_t>> held_;     ///< those bytes
   bool stopped_ = false;

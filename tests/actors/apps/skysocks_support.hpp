@@ -33,6 +33,7 @@
 #include "tests/support/e2e_helpers.hpp"
 #include "tests/support/log_watch.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/raw_conn.hpp"
 
 namespace skysocks_test {
 
@@ -132,12 +133,60 @@ struct closed_port {
   asio::io_context ctx;
   asio::ip::tcp::socket s{ctx};
   uint16_t port = 0;
-  closed_port() {
+  /// `at`: the port a listener of this test just closed (its connections'
+  /// leftovers do not stand in the way); 0: one the kernel picks.
+  explicit closed_port(uint16_t at = 0) {
     s.open(asio::ip::tcp::v4());
-    s.bind({asio::ip::make_address("127.0.0.1"), 0});
+    if (at != 0)
+      s.set_option(asio::socket_base::reuse_address(true));
+    s.bind({asio::ip::make_address("127.0.0.1"), at});
     port = s.local_endpoint().port();
   }
 };
+
+/// A SOCKS5 conversation in raw bytes with the client app's listener.
+struct raw_socks {
+  test::raw_conn c;
+  explicit raw_socks(uint16_t port) : c{port, 10000} {}
+  void send(const std::vector<uint8_t>& b) {
+    c.send({reinterpret_cast<const char*>(b.data()), b.size()});
+  }
+  /// Exactly n bytes, or fewer when the connection ended or 10 s passed
+  /// (then `error` says how: 0 for an orderly end).
+  std::vector<uint8_t> read(size_t n) {
+    std::vector<uint8_t> out(n);
+    size_t got = 0;
+    while (got < n) {
+      auto r = ::recv(c.sock.native_handle(), out.data() + got, n - got, 0);
+      if (r <= 0) {
+        error = r == 0 ? 0 : errno;
+        break;
+      }
+      got += static_cast<size_t>(r);
+    }
+    out.resize(got);
+    return out;
+  }
+  /// Everything up to the connection's end.
+  std::string read_to_end() {
+    std::string out;
+    char buf[4096];
+    for (;;) {
+      auto r = ::recv(c.sock.native_handle(), buf, sizeof buf, 0);
+      if (r <= 0) {
+        error = r == 0 ? 0 : errno;
+        return out;
+      }
+      out.append(buf, static_cast<size_t>(r));
+    }
+  }
+  int error = 0;
+};
+
+/// A CONNECT request for 127.0.0.1:port.
+inline std::vector<uint8_t> connect_v4(uint16_t port) {
+  return {5, 1, 0, 1, 127, 0, 0, 1, static_cast<uint8_t>(port >> 8), static_cast<uint8_t>(port)};
+}
 
 /// python3 -m http.server on [::] (IPv4 and IPv6 loopback) serving `dir`, on
 /// the port the kernel gave it (a port found free and handed over later races

@@ -3,7 +3,8 @@
 // (skysocks_support.hpp): curl through the client's listener fetches a
 // 64 MiB file from python's http.server in 32 parallel parts, SHA-256
 // checked; curl's SOCKS5 cases (IPv4, IPv6, a name resolved at the server,
-// a refused connect, wrong and right credentials with a passcode). Needs
+// a refused connect, wrong and right credentials with a passcode); the
+// early CONNECT reply in raw SOCKS bytes (actors/apps/socks_connect.hpp). Needs
 // curl and python3 (the test says so and fails under CI=true without them).
 #include "tests/actors/apps/skysocks_support.hpp"
 
@@ -81,4 +82,69 @@ TEST_CASE_FIXTURE(fixture, "skysocks: with a passcode, wrong credentials are ref
   auto pass = get("whoever:s3cret");
   CHECK(pass.code == 0);
   CHECK(pass.out == "secret\n");
+}
+
+TEST_CASE_FIXTURE(fixture, "skysocks: a CONNECT to a target the server connected is answered at once; a failure since resets the connection") {
+  if (!tools_present())
+    return;
+  serve_hello("answered early\n");
+  const std::string get = "GET /hello.txt HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+  // the first connection goes the long way, the next ones are answered by
+  // the client; what reaches the application is the same: one greeting's
+  // answer, one reply, then the target's bytes and nothing of the server's
+  for (int i = 0; i < 3; ++i) {
+    CAPTURE(i);
+    raw_socks s{socks_port};
+    s.send({5, 1, 0});
+    CHECK(s.read(2) == std::vector<uint8_t>{5, 0});
+    s.send(connect_v4(http.port));
+    auto r = s.read(10);
+    REQUIRE(r.size() == 10);
+    CHECK(r[1] == 0);
+    s.send({get.begin(), get.end()});
+    auto resp = s.read_to_end();
+    CHECK(s.error == 0);
+    CHECK(resp.starts_with("HTTP/1.0 200 OK\r\n"));
+    CHECK(resp.ends_with("\r\n\r\nanswered early\n"));
+  }
+
+  // a target that accepted, then stops accepting (its port held meanwhile)
+  asio::io_context io;
+  auto target = std::make_unique<asio::ip::tcp::acceptor>(
+    io, asio::ip::tcp::endpoint{asio::ip::make_address("127.0.0.1"), 0});
+  auto tport = target->local_endpoint().port();
+  {
+    raw_socks s{socks_port};
+    s.send({5, 1, 0});
+    CHECK(s.read(2) == std::vector<uint8_t>{5, 0});
+    s.send(connect_v4(tport));
+    auto r = s.read(10);
+    REQUIRE(r.size() == 10);
+    CHECK(r[1] == 0); // connected (the kernel took it into the backlog): learned
+  }
+  target.reset();
+  closed_port refusing{tport};
+  {
+    // answered at once with a success no server could give now, then reset
+    // once the server's reply 5 comes
+    raw_socks s{socks_port};
+    s.send({5, 1, 0});
+    CHECK(s.read(2) == std::vector<uint8_t>{5, 0});
+    s.send(connect_v4(tport));
+    auto r = s.read(10);
+    REQUIRE(r.size() == 10);
+    CHECK(r[1] == 0);
+    CHECK(s.read(1).empty());
+    CHECK(s.error == ECONNRESET);
+  }
+  {
+    // forgotten: the long way again, and the server's own reply code
+    raw_socks s{socks_port};
+    s.send({5, 1, 0});
+    CHECK(s.read(2) == std::vector<uint8_t>{5, 0});
+    s.send(connect_v4(tport));
+    auto r = s.read(10);
+    REQUIRE(r.size() == 10);
+    CHECK(r[1] == 5); // connection refused
+  }
 }
