@@ -22,6 +22,12 @@
 #   - cold latency: NREQ sequential curl processes fetching the 100-byte file,
 #     each a new SOCKS5 connection (a new yamux stream, the skysocks server's
 #     new TCP connection to the origin): median and p99 of curl's time_total;
+#     Each revisits one target (the origin's 127.0.0.1:$HTTP_PORT), as the
+#     anchors' do: after the first, skysocks-client answers the CONNECT
+#     itself (actors/apps/socks_connect.hpp);
+#   - cold latency, first visits: NFIRST such requests per run, each to a
+#     target the session has not seen (the origin also listens on
+#     127.0.0.2 .. 127.0.0.(1 + NFIRST * RUNS)): the CONNECT goes the long way;
 #   - warm latency: one curl -K with NREQ URLs on one kept-alive connection.
 # With --anchors, first, in the same minutes, from the steering repository's
 # shared/bench when that folder is beside the repository (../shared/bench
@@ -33,8 +39,8 @@
 #   bash scripts/bench-socks.sh [--anchors]
 #     BUILD_DIR     build tree (default build-bench); SKIP_BUILD=1 uses it as it is
 #     SIZE_MB       bulk file MiB (default 1024), NREQ small GETs per latency run
-#                   (default 200), RUNS repetitions (default 3), PAR parallel
-#                   connections (default 32)
+#                   (default 200), NFIRST first visits per run (default 50), RUNS
+#                   repetitions (default 3), PAR parallel connections (default 32)
 #     HTTP_PORT, PROXY1_PORT, PROXY2_PORT  loopback ports (18180, 11191, 11192)
 # Loopback only; every process it starts is stopped by PID; every wait bounded.
 set -euo pipefail
@@ -43,6 +49,7 @@ repo_root=$(pwd -P)
 BUILD_DIR=${BUILD_DIR:-build-bench}
 SIZE_MB=${SIZE_MB:-1024}
 NREQ=${NREQ:-200}
+NFIRST=${NFIRST:-50}
 RUNS=${RUNS:-3}
 PAR=${PAR:-32}
 HTTP_PORT=${HTTP_PORT:-18180}
@@ -103,12 +110,13 @@ http {
   client_body_temp_path $out/nginx; proxy_temp_path $out/nginx; fastcgi_temp_path $out/nginx;
   uwsgi_temp_path $out/nginx; scgi_temp_path $out/nginx;
   default_type application/octet-stream;
-  server { listen 127.0.0.1:$HTTP_PORT; root $www; }
+  server { listen 127.0.0.1:$HTTP_PORT; $(for i in $(seq 2 $((1 + NFIRST * RUNS))); do printf 'listen 127.0.0.%d:%d; ' "$i" "$HTTP_PORT"; done) root $www; }
 }
 EOF
   nginx -c "$out/nginx/nginx.conf" &
   origin_pid=$!
   origin="nginx $(nginx -v 2>&1 | sed 's/.*\///')"
+  origin_multi=1 # also on 127.0.0.2 .. for first visits
 else
   python3 -m http.server --bind 127.0.0.1 --directory "$www" "$HTTP_PORT" >/dev/null 2>&1 &
   origin_pid=$!
@@ -208,6 +216,19 @@ measure() { # hops port
     meds="$meds $(echo $vals | median)"; p99s="$p99s $(echo $vals | p99)"
   done
   echo "SOCKS hops=$h lat_cold ms_median=$(echo $meds | tr ' ' ',') ms_p99=$(echo $p99s | tr ' ' ',') fails=$fails"
+  # the same, each request to a target this client's session has not seen
+  meds="" p99s="" fails=0
+  if [ -n "${origin_multi:-}" ]; then
+    for r in $(seq "$RUNS"); do
+      vals=$(for i in $(seq "$NFIRST"); do
+               curl -s --max-time 10 -x "$px" -o /dev/null -w '%{time_total}\n' "http://127.0.0.$((1 + (r - 1) * NFIRST + i)):$HTTP_PORT/small" || echo FAIL
+             done)
+      fails=$((fails + $(grep -c FAIL <<<"$vals" || true)))
+      vals=$(grep -v FAIL <<<"$vals" | awk '{print $1 * 1000}')
+      meds="$meds $(echo $vals | median)"; p99s="$p99s $(echo $vals | p99)"
+    done
+    echo "SOCKS hops=$h lat_cold_first ms_median=$(echo $meds | tr ' ' ',') ms_p99=$(echo $p99s | tr ' ' ',') fails=$fails"
+  fi
   # warm latency: NREQ GETs on one connection
   meds=""
   for r in $(seq "$RUNS"); do
@@ -260,6 +281,7 @@ awk -v anchors="$out/anchors.txt" -v runs="$out/runs.txt" '
                              split(get(line, "visor_cores"), vc, ","); c1[h] = c1[h] " " vc[1]; c2[h] = c2[h] " " vc[2]; c3[h] = c3[h] " " vc[3] }
       if (line ~ / parallel/) pg[h] = pg[h] " " get(line, "gbps")
       if (line ~ / lat_cold /) { cm[h] = get(line, "ms_median"); cp[h] = get(line, "ms_p99") }
+      if (line ~ / lat_cold_first /) { fm[h] = get(line, "ms_median"); fp[h] = get(line, "ms_p99") }
       if (line ~ / lat_warm /) wm[h] = get(line, "ms_median")
       if (line ~ / rss_mib /) { ri[h] = get(line, "idle_rss/hwm"); rl[h] = get(line, "load_rss/hwm")
         n = split(rl[h], q, /[,\/]/); for (i = 1; i <= n; i++) if (q[i] + 0 > maxrss) maxrss = q[i] + 0 }
@@ -268,15 +290,15 @@ awk -v anchors="$out/anchors.txt" -v runs="$out/runs.txt" '
     printf "anchors (same minutes, medians): ssh -D (chacha20-poly1305) %s Gbit/s, %s MB per CPU-s, cold %s ms; microsocks %s Gbit/s, %s MB per CPU-s, cold %s ms; SOCKS over Yggdrasil 2 hops %s Gbit/s, %s MB per CPU-s (3 yggdrasil + microsocks), cold %s ms\n",
       dash(ssh_g), dash(ssh_e), dash(ssh_c), dash(ms_g), dash(ms_e), dash(ms_c), dash(ygg_g), dash(ygg_e), dash(ygg_c)
     print ""
-    print "| hops | bulk Gbit/s (min/med/max) | MB/s med | vs ssh -D | vs microsocks | vs ygg SOCKS 2 hops | visor cores v1 / v2 / v3 (med) | MB per visor CPU-s | per CPU-s vs ssh -D / ygg | parallel Gbit/s | cold ms median (p99) | warm ms | RSS MiB idle rss/hwm v1,v2,v3 | RSS MiB under load rss/hwm v1,v2,v3 |"
-    print "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+    print "| hops | bulk Gbit/s (min/med/max) | MB/s med | vs ssh -D | vs microsocks | vs ygg SOCKS 2 hops | visor cores v1 / v2 / v3 (med) | MB per visor CPU-s | per CPU-s vs ssh -D / ygg | parallel Gbit/s | cold ms median (p99) | cold, first visit ms median (p99) | warm ms | RSS MiB idle rss/hwm v1,v2,v3 | RSS MiB under load rss/hwm v1,v2,v3 |"
+    print "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
     for (h = 1; h <= 2; h++) {
       gm = med(g[h])
       em = med(e[h])
-      printf "| %d | %s | %s | %s | %s | %s | %s / %s / %s | %s | %s | %s | %s (%s) | %s | %s | %s |\n", h, mmm(g[h]), f(med(mb[h]), 0),
+      printf "| %d | %s | %s | %s | %s | %s | %s / %s / %s | %s | %s | %s | %s (%s) | %s (%s) | %s | %s | %s |\n", h, mmm(g[h]), f(med(mb[h]), 0),
         ratio(gm, ssh_g), ratio(gm, ms_g), (h == 2 ? ratio(gm, ygg_g) : "-"),
         f(med(c1[h]), 2), f(med(c2[h]), 2), f(med(c3[h]), 2), f(em, 0), (h == 1 ? ratio(em, ssh_e) : ratio(em, ygg_e)), mmm(pg[h]),
-        f(med(cm[h]), 2), f(med(cp[h]), 2), f(med(wm[h]), 2), ri[h], rl[h]
+        f(med(cm[h]), 2), f(med(cp[h]), 2), f(med(fm[h]), 2), f(med(fp[h]), 2), f(med(wm[h]), 2), ri[h], rl[h]
     }
     print ""
     print "Gbit/s and ms are wall-clock: on a shared machine they are a share of it (the anchors\x27 bg_cores says how busy it was); MB per CPU-second holds on a busy machine too."
@@ -284,7 +306,7 @@ awk -v anchors="$out/anchors.txt" -v runs="$out/runs.txt" '
     g1 = med(g[1]); g2 = med(g[2])
     printf "  1 hop >= 1.5x ssh -D:                 %s Gbit/s vs %s: %sx  %s  (per CPU-second: %sx)\n", f(g1, 3), (ssh_g == "" ? "- (no anchor)" : ssh_g), ratio(g1, ssh_g), (ssh_g == "" ? "" : ok(g1 >= 1.5 * ssh_g)), ratio(med(e[1]), ssh_e)
     printf "  2 hops >= 2x SOCKS over ygg 2 hops:   %s Gbit/s vs %s: %sx  %s  (per CPU-second: %sx; Go Skywire: 0.226 Gbit/s)\n", f(g2, 3), (ygg_g == "" ? "- (no anchor)" : ygg_g), ratio(g2, ygg_g), (ygg_g == "" ? "" : ok(g2 >= 2 * ygg_g)), ratio(med(e[2]), ygg_e)
-    printf "  cold connect+GET <= 1 ms:             1 hop %s ms, 2 hops %s ms  %s  (Go Skywire: 4.1-4.9 ms)\n", f(med(cm[1]), 2), f(med(cm[2]), 2), ok(med(cm[1]) <= 1 && med(cm[2]) <= 1)
+    printf "  cold connect+GET <= 1 ms:             1 hop %s ms, 2 hops %s ms  %s  (Go Skywire: 4.1-4.9 ms; a target revisited, as the anchors; first visits: 1 hop %s ms, 2 hops %s ms)\n", f(med(cm[1]), 2), f(med(cm[2]), 2), ok(med(cm[1]) <= 1 && med(cm[2]) <= 1), f(med(fm[1]), 2), f(med(fm[2]), 2)
     printf "  every visor <= 24 MiB RSS under load: largest %.1f MiB  %s\n", maxrss, ok(maxrss <= 24)
   }'
 echo "# done $(date -u +%FT%TZ) loadavg=$(load)"
