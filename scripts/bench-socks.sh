@@ -157,6 +157,24 @@ rss_sampler() {
 }
 mib() { awk -v k="$1" 'BEGIN{printf "%.1f", k/1024}'; }
 
+# cold_runs NAME N PROXY same|first: RUNS times N sequential curl processes
+# (each a new SOCKS connection) fetching the small file from the origin's
+# 127.0.0.1 (same) or, request by request, from targets not seen before
+# (first: 127.0.0.2 ..); one "SOCKS hops=$h NAME" line of medians and p99s
+cold_runs() {
+  local name=$1 n=$2 px=$3 which=$4 meds="" p99s="" fails=0 vals r i host
+  for r in $(seq "$RUNS"); do
+    vals=$(for i in $(seq "$n"); do
+             host=127.0.0.1; [ "$which" = first ] && host=127.0.0.$((1 + (r - 1) * n + i))
+             curl -s --max-time 10 -x "$px" -o /dev/null -w '%{time_total}\n' "http://$host:$HTTP_PORT/small" || echo FAIL
+           done)
+    fails=$((fails + $(grep -c FAIL <<<"$vals" || true)))
+    vals=$(grep -v FAIL <<<"$vals" | awk '{print $1 * 1000}')
+    meds="$meds $(echo $vals | median)"; p99s="$p99s $(echo $vals | p99)"
+  done
+  echo "SOCKS hops=$h $name ms_median=$(echo $meds | tr ' ' ',') ms_p99=$(echo $p99s | tr ' ' ',') fails=$fails"
+}
+
 # warm-latency config: NREQ URLs, one connection
 : >"$out/warm.cfg"
 for i in $(seq "$NREQ"); do printf 'url = "http://127.0.0.1:%s/small?%d"\noutput = "/dev/null"\n' "$HTTP_PORT" "$i" >>"$out/warm.cfg"; done
@@ -205,30 +223,10 @@ measure() { # hops port
   local maxes loaded=""; read -r -a maxes <"$out/sampling.max"
   for i in 1 2 3; do loaded="$loaded $(mib "${maxes[$((i - 1))]}")/$(mib "$(kib_of "${ln_vpid[$i]}" VmHWM)")"; done
   echo "SOCKS hops=$h rss_mib idle_rss/hwm=$(echo $idle | tr ' ' ',') load_rss/hwm=$(echo $loaded | tr ' ' ',')"
-  # cold latency: NREQ sequential curl processes, each a new SOCKS connection
-  local meds="" p99s="" fails=0 vals
-  for r in $(seq "$RUNS"); do
-    vals=$(for i in $(seq "$NREQ"); do
-             curl -s --max-time 10 -x "$px" -o /dev/null -w '%{time_total}\n' "http://127.0.0.1:$HTTP_PORT/small" || echo FAIL
-           done)
-    fails=$((fails + $(grep -c FAIL <<<"$vals" || true)))
-    vals=$(grep -v FAIL <<<"$vals" | awk '{print $1 * 1000}')
-    meds="$meds $(echo $vals | median)"; p99s="$p99s $(echo $vals | p99)"
-  done
-  echo "SOCKS hops=$h lat_cold ms_median=$(echo $meds | tr ' ' ',') ms_p99=$(echo $p99s | tr ' ' ',') fails=$fails"
-  # the same, each request to a target this client's session has not seen
-  meds="" p99s="" fails=0
-  if [ -n "${origin_multi:-}" ]; then
-    for r in $(seq "$RUNS"); do
-      vals=$(for i in $(seq "$NFIRST"); do
-               curl -s --max-time 10 -x "$px" -o /dev/null -w '%{time_total}\n' "http://127.0.0.$((1 + (r - 1) * NFIRST + i)):$HTTP_PORT/small" || echo FAIL
-             done)
-      fails=$((fails + $(grep -c FAIL <<<"$vals" || true)))
-      vals=$(grep -v FAIL <<<"$vals" | awk '{print $1 * 1000}')
-      meds="$meds $(echo $vals | median)"; p99s="$p99s $(echo $vals | p99)"
-    done
-    echo "SOCKS hops=$h lat_cold_first ms_median=$(echo $meds | tr ' ' ',') ms_p99=$(echo $p99s | tr ' ' ',') fails=$fails"
-  fi
+  # cold latency: NREQ sequential curl processes, each a new SOCKS connection,
+  # to one target; then NFIRST per run, each to a target the session has not seen
+  cold_runs lat_cold "$NREQ" "$px" same
+  [ -z "${origin_multi:-}" ] || cold_runs lat_cold_first "$NFIRST" "$px" first
   # warm latency: NREQ GETs on one connection
   meds=""
   for r in $(seq "$RUNS"); do

@@ -89,18 +89,24 @@ TEST_CASE_FIXTURE(fixture, "skysocks: a CONNECT to a target the server connected
     return;
   serve_hello("answered early\n");
   const std::string get = "GET /hello.txt HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+  // greeting (no authentication), then a CONNECT to 127.0.0.1:port: the
+  // reply code the application got
+  auto connect = [&](raw_socks& s, uint16_t port) -> int {
+    s.send({5, 1, 0});
+    CHECK(s.read(2) == std::vector<uint8_t>{5, 0});
+    s.send(connect_v4(port));
+    auto r = s.read(10);
+    REQUIRE(r.size() == 10);
+    CHECK(r[0] == 5);
+    return r[1];
+  };
   // the first connection goes the long way, the next ones are answered by
   // the client; what reaches the application is the same: one greeting's
   // answer, one reply, then the target's bytes and nothing of the server's
   for (int i = 0; i < 3; ++i) {
     CAPTURE(i);
     raw_socks s{socks_port};
-    s.send({5, 1, 0});
-    CHECK(s.read(2) == std::vector<uint8_t>{5, 0});
-    s.send(connect_v4(http.port));
-    auto r = s.read(10);
-    REQUIRE(r.size() == 10);
-    CHECK(r[1] == 0);
+    CHECK(connect(s, http.port) == 0);
     s.send({get.begin(), get.end()});
     auto resp = s.read_to_end();
     CHECK(s.error == 0);
@@ -115,12 +121,7 @@ TEST_CASE_FIXTURE(fixture, "skysocks: a CONNECT to a target the server connected
   auto tport = target->local_endpoint().port();
   {
     raw_socks s{socks_port};
-    s.send({5, 1, 0});
-    CHECK(s.read(2) == std::vector<uint8_t>{5, 0});
-    s.send(connect_v4(tport));
-    auto r = s.read(10);
-    REQUIRE(r.size() == 10);
-    CHECK(r[1] == 0); // connected (the kernel took it into the backlog): learned
+    CHECK(connect(s, tport) == 0); // connected (the kernel took it into the backlog): learned
   }
   target.reset();
   closed_port refusing{tport};
@@ -128,23 +129,13 @@ TEST_CASE_FIXTURE(fixture, "skysocks: a CONNECT to a target the server connected
     // answered at once with a success no server could give now, then reset
     // once the server's reply 5 comes
     raw_socks s{socks_port};
-    s.send({5, 1, 0});
-    CHECK(s.read(2) == std::vector<uint8_t>{5, 0});
-    s.send(connect_v4(tport));
-    auto r = s.read(10);
-    REQUIRE(r.size() == 10);
-    CHECK(r[1] == 0);
+    CHECK(connect(s, tport) == 0);
     CHECK(s.read(1).empty());
     CHECK(s.error == ECONNRESET);
   }
   {
     // forgotten: the long way again, and the server's own reply code
     raw_socks s{socks_port};
-    s.send({5, 1, 0});
-    CHECK(s.read(2) == std::vector<uint8_t>{5, 0});
-    s.send(connect_v4(tport));
-    auto r = s.read(10);
-    REQUIRE(r.size() == 10);
-    CHECK(r[1] == 5); // connection refused
+    CHECK(connect(s, tport) == 5); // connection refused
   }
 }
