@@ -96,6 +96,14 @@ std::optional<std::vector<uint8_t>> connect_tap::from_client(std::span<const uin
   return r;
 }
 
+bool connect_tap::stream_ended(connect_cache& cache) {
+  bool ours = st_ == state::expecting;
+  if (ours)
+    cache.forget(request_);
+  st_ = state::done;
+  return ours;
+}
+
 connect_tap::outcome connect_tap::from_server(std::span<const uint8_t> bytes, connect_cache& cache,
                                               connect_cache::clock::time_point now) {
   outcome o;
@@ -124,7 +132,7 @@ connect_tap::outcome connect_tap::from_server(std::span<const uint8_t> bytes, co
                   bytes.begin() + static_cast<std::ptrdiff_t>(taken + k));
     taken += k;
     if (st_ == state::expecting && reply_.size() >= 2
-        && (reply_[0] != socks_version || reply_[1] != 0)) {
+        && (reply_[0] != socks_version || reply_[1] != 0 || (reply_.size() >= 3 && reply_[2] != 0))) {
       // the server failed the request we answered: the application must
       // not take what follows for the target's
       cache.forget(request_);

@@ -11,9 +11,10 @@
 // The server still sees the request and answers it; the client drops that
 // answer when it is a success and resets the connection when it is not
 // (the target stopped accepting since: the entry is forgotten, the next
-// connection goes the long way and gets the server's own reply code). The
-// price: an application connecting a target that went away minutes after
-// it last answered sees its connection reset instead of reply 5. The bound
+// connection goes the long way and gets the server's own reply code), and
+// so does a stream that ends before the server's reply. The price: an
+// application connecting a target that went away within a minute of its
+// last success sees its connection reset instead of reply 5. The bound
 // address of our answer is the one the server gave last time (the server's
 // own answer carries its new socket's; CONNECT clients do not use it).
 //
@@ -88,6 +89,12 @@ public:
   /// Bytes from the server after the greeting's answer, in order.
   outcome from_server(std::span<const uint8_t> bytes, connect_cache& cache,
                       connect_cache::clock::time_point now);
+
+  /// The stream ended (FIN or reset) with the server's reply not whole:
+  /// true when we had answered the request (the application was told
+  /// success: its connection is reset, not ended cleanly), and then the
+  /// target is forgotten.
+  bool stream_ended(connect_cache& cache);
 
   bool answered_locally() const noexcept { return answered_; }
   /// Still reading the application or the server's reply.

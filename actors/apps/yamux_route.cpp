@@ -84,7 +84,7 @@ struct yamux_route::pipe {
   bool paused = false;
   size_t read_size = 0;         ///< the socket's largest read (socket_read_size())
   uint64_t socket_queued = 0;   ///< bytes handed to the socket, not yet sent
-  uint64_t own_queued = 0;      ///< of those, our own (a greeting's or an HTTP proxy's answer): never credited
+  uint64_t own_queued = 0;      ///< of those, our own (a greeting's or a CONNECT's early answer, an HTTP proxy's): never credited
   // client
   bool first_read = true;
   greeting_tap tap;
@@ -396,7 +396,10 @@ void yamux_route::pause_all_sockets() {
 
 void yamux_route::socket_sent(const pipe_ptr& p, size_t n) {
   p->socket_queued = n > p->socket_queued ? 0 : p->socket_queued - n;
-  auto own = std::min<uint64_t>(n, p->own_queued); // the socket sends in order: ours went first
+  // our own bytes are never credited: counted first, though a greeting
+  // answer of the server's may sit before our CONNECT answer (the totals
+  // are the same, a credit comes a few bytes later)
+  auto own = std::min<uint64_t>(n, p->own_queued);
   p->own_queued -= own;
   n -= own;
   if (p->has_stream && n > 0)
@@ -523,6 +526,10 @@ void yamux_route::stream_ended(const pipe_ptr& p, bool reset, bool gone) {
     maybe_forget(keep);
     return;
   }
+  // a CONNECT answered early whose reply never came: the application was
+  // told success, so the end is not the target's (socks_connect.hpp)
+  if (cfg_.m == mode::client && p->ctap.stream_ended(connects_))
+    reset = true;
   if (reset)
     p->reset_socket = true;
   if (!p->conn) {

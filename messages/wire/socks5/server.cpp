@@ -18,8 +18,17 @@ server_handshake::state server_handshake::feed(std::span<const uint8_t> bytes,
   in_.insert(in_.end(), bytes.begin(), bytes.end());
   if (st_ == state::ready)
     return st_;
-  if (in_.size() > max_bytes)
+  // parsed first: a request with the application's first bytes behind it
+  // in one piece (a client that does not wait for the reply) is a whole
+  // handshake and its leftover; only a handshake still incomplete past
+  // max_bytes is too long (no message of it is that long)
+  auto r = advance(out);
+  if (r == state::need_more && in_.size() > max_bytes)
     return refuse("handshake too long", out, {});
+  return r;
+}
+
+server_handshake::state server_handshake::advance(std::vector<uint8_t>& out) {
   auto drop = [this](size_t n) { in_.erase(in_.begin(), in_.begin() + static_cast<std::ptrdiff_t>(n)); };
   if (step_ == step::greeting) {
     auto g = parse_greeting(in_);

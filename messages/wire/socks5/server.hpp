@@ -6,8 +6,10 @@
 // skysocks), then the request. CONNECT only; the caller connects and sends
 // the reply (encode_reply).
 //
-// Hostile input: at most max_bytes of handshake are buffered; anything
-// malformed ends the handshake (with the answer RFC 1928 asks for, if any).
+// Hostile input: at most max_bytes of an incomplete handshake are buffered
+// (bytes after a whole request are the caller's leftover, not handshake, and
+// come in pieces the caller bounds); anything malformed ends the handshake
+// (with the answer RFC 1928 asks for, if any).
 #pragma once
 
 #include <cstddef>
@@ -48,6 +50,8 @@ public:
 private:
   enum class step : uint8_t { greeting, auth, request, done };
   state refuse(std::string why, std::vector<uint8_t>& out, std::span<const uint8_t> answer);
+  /// Parses what in_ holds, as far as it goes.
+  state advance(std::vector<uint8_t>& out);
 
   std::string passcode_;
   step step_ = step::greeting;

@@ -172,6 +172,32 @@ TEST_CASE("socks connect: a failure after an early answer resets the connection 
   CHECK(cache.size() == 0);
 }
 
+TEST_CASE("socks connect: a stream that ends before the reply to an early answer is a reset, and forgets") {
+  connect_cache cache;
+  auto req = v4_request(8080);
+  long_way(cache, req, ok_v4);
+  connect_tap tap;
+  REQUIRE(tap.from_client(req, uint8_t{0}, cache, t0));
+  CHECK(tap.from_server(bytes{5, 0, 0}, cache, t0).drop == 3); // part of the reply, then the end
+  CHECK(tap.stream_ended(cache));
+  CHECK_FALSE(tap.active());
+  CHECK(cache.size() == 0);
+  // the long way, or a reply seen whole: the end is the target's
+  long_way(cache, req, ok_v4);
+  connect_tap whole;
+  REQUIRE(whole.from_client(req, uint8_t{0}, cache, t0));
+  whole.from_server(ok_v4, cache, t0);
+  CHECK_FALSE(whole.stream_ended(cache));
+  connect_tap watching;
+  CHECK_FALSE(watching.from_client(v4_request(9), uint8_t{0}, cache, t0));
+  CHECK_FALSE(watching.stream_ended(cache));
+  CHECK(cache.size() == 1);
+  // a success whose reserved byte is not 0 is not one
+  connect_tap odd;
+  REQUIRE(odd.from_client(req, uint8_t{0}, cache, t0));
+  CHECK(odd.from_server(bytes{5, 0, 1}, cache, t0).mismatch);
+}
+
 TEST_CASE("socks connect: not after authentication, not before the method is known, not after a minute") {
   connect_cache cache;
   auto req = v4_request(8080);

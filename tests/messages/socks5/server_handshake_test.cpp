@@ -39,6 +39,20 @@ TEST_CASE("socks5 server handshake: no auth, request cut into single bytes, left
   CHECK(hs.take_leftover() == bytes{'G'});
 }
 
+TEST_CASE("socks5 server handshake: a request with more than max_bytes behind it in one piece is whole") {
+  // a client answered early (actors/apps/socks_connect.hpp) sends its first
+  // bytes (a TLS ClientHello, a request) right behind the CONNECT
+  server_handshake hs;
+  bytes in{5, 1, 0};
+  in.insert(in.end(), connect_v4.begin(), connect_v4.end());
+  bytes payload(4 * server_handshake::max_bytes, 'x');
+  in.insert(in.end(), payload.begin(), payload.end());
+  bytes out;
+  CHECK(hs.feed(in, out) == server_handshake::state::ready);
+  CHECK(out == bytes{5, 0});
+  CHECK(hs.take_leftover() == payload);
+}
+
 TEST_CASE("socks5 server handshake: a passcode in either field is accepted, a wrong one refused") {
   for (auto [u, p, ok] : {std::tuple{"pc", "x", true}, std::tuple{"x", "pc", true},
                           std::tuple{"x", "y", false}}) {
