@@ -139,3 +139,28 @@ TEST_CASE_FIXTURE(fixture, "skysocks: a CONNECT to a target the server connected
     CHECK(connect(s, tport) == 5); // connection refused
   }
 }
+
+TEST_CASE_FIXTURE(fixture, "skysocks: a request with kilobytes of payload behind it in one piece is served") {
+  if (!tools_present())
+    return;
+  // what a client that does not wait for the reply sends (and what an early
+  // answer lets through): the server's handshake takes the bytes after the
+  // request as the target's, whatever their size
+  serve_hello("not a handshake\n");
+  std::string get = "GET /hello.txt HTTP/1.0\r\nHost: 127.0.0.1\r\nX-Pad: " + std::string(3000, 'p')
+                    + "\r\n\r\n";
+  raw_socks s{socks_port};
+  s.send({5, 1, 0});
+  CHECK(s.read(2) == std::vector<uint8_t>{5, 0});
+  auto request = connect_v4(http.port);
+  std::vector<uint8_t> both(request.size() + get.size());
+  std::copy(request.begin(), request.end(), both.begin());
+  std::copy(get.begin(), get.end(), both.begin() + static_cast<std::ptrdiff_t>(request.size()));
+  s.send(both); // one read for the client, one frame for the server
+  auto r = s.read(10);
+  REQUIRE(r.size() == 10);
+  CHECK(r[1] == 0);
+  auto resp = s.read_to_end();
+  CHECK(resp.starts_with("HTTP/1.0 200 OK\r\n"));
+  CHECK(resp.ends_with("\r\n\r\nnot a handshake\n"));
+}
