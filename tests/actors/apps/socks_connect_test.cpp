@@ -61,6 +61,18 @@ void long_way(connect_cache& cache, const bytes& request, const bytes& reply,
   CHECK_FALSE(tap.active());
 }
 
+/// A cache that learned `request` the long way, and a connection whose same
+/// request it answered early.
+struct answered {
+  connect_cache cache;
+  bytes request;
+  connect_tap tap;
+  explicit answered(bytes r) : request(std::move(r)) {
+    long_way(cache, request, ok_v4);
+    REQUIRE(tap.from_client(request, uint8_t{0}, cache, t0));
+  }
+};
+
 } // namespace
 
 TEST_CASE("socks connect: only a whole lone CONNECT counts") {
@@ -147,11 +159,8 @@ TEST_CASE("socks connect: a reply split over pieces is learned and dropped byte 
 }
 
 TEST_CASE("socks connect: a failure after an early answer resets the connection and is forgotten") {
-  connect_cache cache;
-  auto req = v4_request(8080);
-  long_way(cache, req, ok_v4);
-  connect_tap tap;
-  REQUIRE(tap.from_client(req, uint8_t{0}, cache, t0));
+  answered a{v4_request(8080)};
+  auto& [cache, req, tap] = a;
   auto o = tap.from_server(bytes{5}, cache, t0); // the version alone says nothing yet
   CHECK_FALSE(o.mismatch);
   CHECK(o.drop == 1);
@@ -173,11 +182,8 @@ TEST_CASE("socks connect: a failure after an early answer resets the connection 
 }
 
 TEST_CASE("socks connect: a stream that ends before the reply to an early answer is a reset, and forgets") {
-  connect_cache cache;
-  auto req = v4_request(8080);
-  long_way(cache, req, ok_v4);
-  connect_tap tap;
-  REQUIRE(tap.from_client(req, uint8_t{0}, cache, t0));
+  answered a{v4_request(8080)};
+  auto& [cache, req, tap] = a;
   CHECK(tap.from_server(bytes{5, 0, 0}, cache, t0).drop == 3); // part of the reply, then the end
   CHECK(tap.stream_ended(cache));
   CHECK_FALSE(tap.active());
