@@ -42,19 +42,18 @@ public:
   /// How long a success stands for the next connection to the same target.
   static constexpr std::chrono::seconds max_age{60};
 
-  /// `bytes` is exactly one whole CONNECT request: VER 5, CMD 1, RSV 0, an
-  /// IPv4, IPv6 or non-empty name address, a port, nothing after them.
-  static bool is_connect(std::span<const uint8_t> bytes) noexcept;
-  /// The length of the reply that starts with `head` (its first 5 bytes or
-  /// more): 0 while too few bytes are there, nothing for an address type
-  /// that is not IPv4, IPv6 or a name.
-  static std::optional<size_t> reply_size(std::span<const uint8_t> head) noexcept;
+  /// `bytes` is exactly one whole CONNECT request (wire::socks5's decoder:
+  /// VER 5, CMD 1, RSV 0, an IPv4, IPv6 or non-empty name address, a port),
+  /// nothing after it.
+  static bool is_connect(std::span<const uint8_t> bytes);
+  /// `reply` is exactly one whole reply with code 0 (succeeded).
+  static bool is_success(std::span<const uint8_t> reply);
 
   /// The server's success reply to exactly this request, when it gave one
   /// within max_age of `now`.
   std::optional<std::vector<uint8_t>> lookup(std::span<const uint8_t> request, clock::time_point now) const;
   /// The server answered `request` with the whole reply `r` at `now`:
-  /// kept when it is a success (VER 5, REP 0, RSV 0), else forgotten.
+  /// kept when it is a success, else forgotten.
   void learn(std::span<const uint8_t> request, std::span<const uint8_t> r, clock::time_point now);
   void forget(std::span<const uint8_t> request);
   size_t size() const noexcept { return entries_.size(); }

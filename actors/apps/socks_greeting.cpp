@@ -62,7 +62,7 @@ std::optional<greeting_cache::reply> greeting_tap::first_from_client(std::span<c
 }
 
 std::optional<uint8_t> greeting_tap::method() const noexcept {
-  if ((answered_ || (st_ == state::done && have_ == seen_.size())) && seen_[0] == 5)
+  if ((answered_ || (st_ == state::done && have_ == seen_.size())) && seen_[0] == socks_version)
     return seen_[1];
   return std::nullopt;
 }
